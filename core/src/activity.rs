@@ -1,0 +1,287 @@
+//! Activity records: what a unit did (or plans to do) for a task of the plan.
+//!
+//! Records are created, edited, deleted (as tombstones) and restored by pure
+//! functions; time and ids come in as arguments. Every change bumps
+//! `revision`; `newer` decides between two versions of one record the same way
+//! on every device, so two tabs, a re-import or a district merge all converge.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Đã thực hiện.
+    Done,
+    /// Kế hoạch (not yet done).
+    Planned,
+}
+
+impl Status {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Status::Done => "Đã thực hiện",
+            Status::Planned => "Kế hoạch",
+        }
+    }
+}
+
+/// The fields a person types. Validation turns a draft into `ActivityFields`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub task_id: String,
+    /// As typed: dd/mm/yyyy (or yyyy-mm-dd from a date picker).
+    pub date: String,
+    pub title: String,
+    pub description: String,
+    pub participants: String,
+    pub evidence: String,
+    pub status: Option<Status>,
+}
+
+/// Validated, normalised content of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFields {
+    pub task_id: String,
+    pub date: NaiveDate,
+    pub title: String,
+    pub description: String,
+    pub participants: String,
+    /// Result or evidence reference, e.g. a document number.
+    pub evidence: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// UUID v4 made on the device.
+    pub id: Uuid,
+    pub unit_code: String,
+    #[serde(flatten)]
+    pub fields: ActivityFields,
+    pub author: String,
+    pub device_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// 1 on creation, +1 on every edit, delete or restore.
+    pub revision: u32,
+    /// A tombstone: deleted records travel in batches so deletes propagate.
+    pub deleted: bool,
+}
+
+/// Who is making a change, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author<'a> {
+    pub name: &'a str,
+    pub device_id: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Turn 16 random bytes from the platform into a version-4 UUID.
+pub fn new_id(random: [u8; 16]) -> Uuid {
+    uuid::Builder::from_random_bytes(random).into_uuid()
+}
+
+impl Activity {
+    pub fn create(id: Uuid, unit_code: &str, fields: ActivityFields, by: &Author) -> Activity {
+        Activity {
+            id,
+            unit_code: unit_code.to_string(),
+            fields,
+            author: by.name.to_string(),
+            device_id: by.device_id.to_string(),
+            created_at: by.now,
+            updated_at: by.now,
+            revision: 1,
+            deleted: false,
+        }
+    }
+
+    fn next(&self, by: &Author) -> Activity {
+        Activity {
+            author: by.name.to_string(),
+            device_id: by.device_id.to_string(),
+            // Never move time backwards, even if a device clock is wrong.
+            updated_at: by.now.max(self.updated_at),
+            revision: self.revision + 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn edit(&self, fields: ActivityFields, by: &Author) -> Activity {
+        Activity {
+            fields,
+            ..self.next(by)
+        }
+    }
+
+    pub fn delete(&self, by: &Author) -> Activity {
+        Activity {
+            deleted: true,
+            ..self.next(by)
+        }
+    }
+
+    pub fn restore(&self, by: &Author) -> Activity {
+        Activity {
+            deleted: false,
+            ..self.next(by)
+        }
+    }
+
+    /// Total order between two versions of the same record: higher revision,
+    /// then later update, then device id, then content, so every replica
+    /// picks the same winner.
+    pub fn version_cmp(&self, other: &Activity) -> Ordering {
+        self.revision
+            .cmp(&other.revision)
+            .then(self.updated_at.cmp(&other.updated_at))
+            .then(self.device_id.cmp(&other.device_id))
+            .then_with(|| {
+                let a = serde_json::to_string(self).unwrap_or_default();
+                let b = serde_json::to_string(other).unwrap_or_default();
+                a.cmp(&b)
+            })
+    }
+
+    /// The version that wins between two versions of one record.
+    pub fn newer<'a>(&'a self, other: &'a Activity) -> &'a Activity {
+        if other.version_cmp(self) == Ordering::Greater {
+            other
+        } else {
+            self
+        }
+    }
+
+    pub fn to_draft(&self) -> Draft {
+        let f = &self.fields;
+        Draft {
+            task_id: f.task_id.clone(),
+            date: crate::dates::format_vn(f.date),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            participants: f.participants.clone(),
+            evidence: f.evidence.clone(),
+            status: Some(f.status),
+        }
+    }
+}
+
+/// Live (not deleted) records, newest activity date first, then newest edit.
+pub fn timeline<'a>(records: impl IntoIterator<Item = &'a Activity>) -> Vec<&'a Activity> {
+    let mut v: Vec<&Activity> = records.into_iter().filter(|a| !a.deleted).collect();
+    v.sort_by(|a, b| {
+        b.fields
+            .date
+            .cmp(&a.fields.date)
+            .then(b.updated_at.cmp(&a.updated_at))
+            .then(a.id.cmp(&b.id))
+    });
+    v
+}
+
+/// Per task: how many live records and the latest activity date.
+pub fn task_summary<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    task_id: &str,
+) -> (usize, Option<NaiveDate>) {
+    records
+        .into_iter()
+        .filter(|a| !a.deleted && a.fields.task_id == task_id)
+        .fold((0, None), |(n, latest), a| {
+            (n + 1, latest.max(Some(a.fields.date)))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_600_000_000 + s, 0).unwrap()
+    }
+
+    fn fields(title: &str, day: u32) -> ActivityFields {
+        ActivityFields {
+            task_id: "1.1-1".into(),
+            date: NaiveDate::from_ymd_opt(2020, 5, day).unwrap(),
+            title: title.into(),
+            description: String::new(),
+            participants: String::new(),
+            evidence: String::new(),
+            status: Status::Done,
+        }
+    }
+
+    fn by(now: i64) -> Author<'static> {
+        Author {
+            name: "Nguyễn Văn A",
+            device_id: "dev-1",
+            now: at(now),
+        }
+    }
+
+    #[test]
+    fn new_id_is_v4() {
+        let id = new_id([7; 16]);
+        assert_eq!(id.get_version_num(), 4);
+        assert_ne!(new_id([7; 16]), new_id([8; 16]));
+    }
+
+    #[test]
+    fn lifecycle_bumps_revision_and_keeps_identity() {
+        let a = Activity::create(new_id([1; 16]), "01834", fields("Họp dân", 3), &by(0));
+        assert_eq!(a.revision, 1);
+        let b = a.edit(fields("Họp dân thôn", 3), &by(10));
+        assert_eq!((b.revision, b.created_at, b.updated_at), (2, at(0), at(10)));
+        let c = b.delete(&by(20));
+        assert!(c.deleted);
+        assert_eq!(c.revision, 3);
+        assert_eq!(
+            c.fields.title, "Họp dân thôn",
+            "a tombstone keeps its content for undo"
+        );
+        let d = c.restore(&by(30));
+        assert!(!d.deleted);
+        assert_eq!(d.revision, 4);
+        // A device clock running backwards does not move updated_at back.
+        let e = d.edit(fields("x", 3), &by(-100));
+        assert_eq!(e.updated_at, at(30));
+    }
+
+    #[test]
+    fn timeline_is_newest_first_and_skips_tombstones() {
+        let a = Activity::create(new_id([1; 16]), "01834", fields("a", 3), &by(0));
+        let b = Activity::create(new_id([2; 16]), "01834", fields("b", 9), &by(1));
+        let c = Activity::create(new_id([3; 16]), "01834", fields("c", 5), &by(2)).delete(&by(3));
+        let all = [a.clone(), b.clone(), c];
+        let t: Vec<_> = timeline(&all)
+            .into_iter()
+            .map(|x| x.fields.title.as_str())
+            .collect();
+        assert_eq!(t, vec!["b", "a"]);
+        assert_eq!(
+            task_summary(&all, "1.1-1"),
+            (2, Some(NaiveDate::from_ymd_opt(2020, 5, 9).unwrap()))
+        );
+        assert_eq!(task_summary(&all, "2.1-1"), (0, None));
+    }
+
+    proptest! {
+        #[test]
+        fn newer_is_commutative(r1 in 1u32..5, r2 in 1u32..5, t1 in 0i64..5, t2 in 0i64..5, d in any::<bool>()) {
+            let base = Activity::create(new_id([9; 16]), "01834", fields("a", 1), &by(0));
+            let x = Activity { revision: r1, updated_at: at(t1), ..base.clone() };
+            let y = Activity { revision: r2, updated_at: at(t2), device_id: if d { "dev-2".into() } else { "dev-1".into() }, fields: fields("b", 2), ..base };
+            prop_assert_eq!(x.newer(&y), y.newer(&x));
+            if r1 != r2 {
+                prop_assert_eq!(x.newer(&y).revision, r1.max(r2));
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! PAPI Tracker's domain core: the plan, the administrative units, the agency
+//! catalogue, activity records and their validation, and accent-insensitive
+//! search. Sans-IO: no clock, no randomness, no storage, no network. Time,
+//! ids and bytes come in as arguments, so every rule is deterministic and runs
+//! the same natively (tests) and in the browser (the app).
+
+pub mod activity;
+pub mod agency;
+pub mod dates;
+pub mod plan;
+pub mod search;
+pub mod units;
+pub mod validation;
+
+pub use activity::{Activity, ActivityFields, Author, Draft, Status};
+pub use agency::Role;
+pub use plan::{Plan, Task};
+pub use units::{Level, Unit, Units};
+
+/// The shipped plan file (Kế hoạch 124/KH-UBND, Bắc Kạn, 10/03/2020).
+pub const BAC_KAN_124_2020: &str = include_str!("../../data/plans/bac-kan-124-2020.json");
+/// The shipped unit dataset (Bắc Kạn, from 01/02/2020).
+pub const BAC_KAN_UNITS_2020: &str = include_str!("../../data/units/bac-kan-2020.json");

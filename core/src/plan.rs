@@ -1,0 +1,356 @@
+//! The action plan as data: a versioned JSON file (data/plans/*.json) parsed
+//! into these types and checked for internal consistency on load.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::agency::{resolve_agencies, Agency, AgencyGroup, AgencyId};
+
+/// The plan-file format this build understands.
+pub const PLAN_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format: u32,
+    /// Stable identifier of the plan, e.g. `bac-kan-124-2020`.
+    pub id: String,
+    /// Version of this transcription; bumped on any data change.
+    pub version: String,
+    pub document: Document,
+    pub preamble: String,
+    /// Section I.1: purposes.
+    pub purposes: Vec<String>,
+    /// Section I.2: requirements.
+    pub requirements: Vec<String>,
+    /// Section II: the table.
+    pub dimensions: Vec<Dimension>,
+    /// Section III: organisation of implementation.
+    pub organisation: Vec<String>,
+    /// Section IV: funding.
+    pub funding: Vec<String>,
+    pub closing: String,
+    pub agencies: Vec<Agency>,
+    pub agency_groups: Vec<AgencyGroup>,
+    /// Which catalogue agencies a user of each role acts as.
+    pub role_agencies: BTreeMap<String, Vec<AgencyId>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub number: String,
+    pub date: NaiveDate,
+    pub place: String,
+    pub issuer: String,
+    pub title: String,
+    pub title_verbatim: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dimension {
+    pub code: String,
+    pub name: String,
+    pub sub_indicators: Vec<SubIndicator>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubIndicator {
+    pub code: String,
+    pub name: String,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Stable id: sub-indicator code and row ordinal, e.g. `3.1-2`.
+    pub id: String,
+    /// The source wrote the task as "- " bullets.
+    pub bulleted: bool,
+    /// The task text, one entry per "- " bullet (verbatim).
+    pub items: Vec<String>,
+    pub lead: AgencyCell,
+    pub coordinating: AgencyCell,
+    pub timing: String,
+}
+
+/// An agency column of a task row: the verbatim text and what it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyCell {
+    pub text: String,
+    pub agencies: Vec<AgencyId>,
+}
+
+impl Task {
+    /// The task text as the plan prints it.
+    pub fn text(&self) -> String {
+        if self.bulleted {
+            format!("- {}", self.items.join(" - "))
+        } else {
+            self.items.join(" - ")
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    Json(String),
+    UnsupportedFormat(u32),
+    DuplicateTaskId(String),
+    DuplicateAgencyId(String),
+    UnknownAgency {
+        place: String,
+        agency: String,
+    },
+    /// A stored agency list disagrees with what its text resolves to.
+    AgencyMismatch {
+        place: String,
+        stored: Vec<AgencyId>,
+        resolved: Vec<AgencyId>,
+    },
+    Unresolved {
+        place: String,
+        leftover: String,
+    },
+    BadCode {
+        place: String,
+        code: String,
+    },
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Json(e) => write!(f, "plan file is not valid JSON for this format: {e}"),
+            PlanError::UnsupportedFormat(v) => {
+                write!(
+                    f,
+                    "plan file format {v} is not supported (expected {PLAN_FORMAT})"
+                )
+            }
+            PlanError::DuplicateTaskId(id) => write!(f, "task id {id} appears twice"),
+            PlanError::DuplicateAgencyId(id) => write!(f, "agency id {id} appears twice"),
+            PlanError::UnknownAgency { place, agency } => {
+                write!(f, "{place}: agency {agency} is not in the catalogue")
+            }
+            PlanError::AgencyMismatch {
+                place,
+                stored,
+                resolved,
+            } => write!(
+                f,
+                "{place}: stored agencies {stored:?} differ from the text's resolution {resolved:?}"
+            ),
+            PlanError::Unresolved { place, leftover } => {
+                write!(f, "{place}: agency text not resolved: \"{leftover}\"")
+            }
+            PlanError::BadCode { place, code } => write!(f, "{place}: code {code} is out of place"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl Plan {
+    /// Parse and check a plan file. Every agency text must resolve, with no
+    /// text left over, to exactly the agencies stored beside it.
+    pub fn from_json(json: &str) -> Result<Plan, PlanError> {
+        let plan: Plan = serde_json::from_str(json).map_err(|e| PlanError::Json(e.to_string()))?;
+        plan.check()?;
+        Ok(plan)
+    }
+
+    fn check(&self) -> Result<(), PlanError> {
+        if self.format != PLAN_FORMAT {
+            return Err(PlanError::UnsupportedFormat(self.format));
+        }
+        let mut agency_ids = BTreeSet::new();
+        for a in &self.agencies {
+            if !agency_ids.insert(a.id.as_str()) {
+                return Err(PlanError::DuplicateAgencyId(a.id.clone()));
+            }
+        }
+        let known = |place: &str, id: &str| {
+            if agency_ids.contains(id) {
+                Ok(())
+            } else {
+                Err(PlanError::UnknownAgency {
+                    place: place.to_string(),
+                    agency: id.to_string(),
+                })
+            }
+        };
+        for a in &self.agencies {
+            for m in &a.member_of {
+                known(&format!("agency {}", a.id), m)?;
+            }
+        }
+        for g in &self.agency_groups {
+            for id in &g.agencies {
+                known(&format!("agency group \"{}\"", g.text), id)?;
+            }
+        }
+        for (role, ids) in &self.role_agencies {
+            for id in ids {
+                known(&format!("role {role}"), id)?;
+            }
+        }
+        let mut task_ids = BTreeSet::new();
+        for (di, d) in self.dimensions.iter().enumerate() {
+            if d.code != (di + 1).to_string() {
+                return Err(PlanError::BadCode {
+                    place: format!("dimension {}", di + 1),
+                    code: d.code.clone(),
+                });
+            }
+            for s in &d.sub_indicators {
+                if s.code.split('.').next() != Some(d.code.as_str()) {
+                    return Err(PlanError::BadCode {
+                        place: format!("dimension {}", d.code),
+                        code: s.code.clone(),
+                    });
+                }
+                for t in &s.tasks {
+                    if !task_ids.insert(t.id.as_str()) {
+                        return Err(PlanError::DuplicateTaskId(t.id.clone()));
+                    }
+                    for (col, cell) in [("lead", &t.lead), ("coordinating", &t.coordinating)] {
+                        let place = format!("task {} {col}", t.id);
+                        for id in &cell.agencies {
+                            known(&place, id)?;
+                        }
+                        let resolved =
+                            resolve_agencies(&cell.text, &self.agencies, &self.agency_groups)
+                                .map_err(|leftover| PlanError::Unresolved {
+                                    place: place.clone(),
+                                    leftover,
+                                })?;
+                        if resolved != cell.agencies {
+                            return Err(PlanError::AgencyMismatch {
+                                place,
+                                stored: cell.agencies.clone(),
+                                resolved,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn sub_indicators(&self) -> impl Iterator<Item = &SubIndicator> {
+        self.dimensions.iter().flat_map(|d| d.sub_indicators.iter())
+    }
+
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.sub_indicators().flat_map(|s| s.tasks.iter())
+    }
+
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks().find(|t| t.id == id)
+    }
+
+    /// The sub-indicator and dimension a task belongs to.
+    pub fn locate(&self, task_id: &str) -> Option<(&Dimension, &SubIndicator, &Task)> {
+        self.dimensions.iter().find_map(|d| {
+            d.sub_indicators
+                .iter()
+                .find_map(|s| s.tasks.iter().find(|t| t.id == task_id).map(|t| (d, s, t)))
+        })
+    }
+
+    pub fn agency(&self, id: &str) -> Option<&Agency> {
+        self.agencies.iter().find(|a| a.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_json() -> String {
+        crate::BAC_KAN_124_2020.to_string()
+    }
+
+    #[test]
+    fn loads_the_shipped_plan() {
+        let p = Plan::from_json(&plan_json()).unwrap();
+        assert_eq!(p.dimensions.len(), 8);
+        assert_eq!(p.sub_indicators().count(), 27);
+        assert_eq!(p.tasks().count(), 42);
+        assert_eq!(p.document.number, "124/KH-UBND");
+        assert_eq!(
+            p.document.date,
+            NaiveDate::from_ymd_opt(2020, 3, 10).unwrap()
+        );
+    }
+
+    /// The shipped plan with one edit applied to its JSON tree.
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(&plan_json()).unwrap();
+        edit(&mut v);
+        v.to_string()
+    }
+
+    #[test]
+    fn rejects_a_stored_agency_list_that_disagrees_with_its_text() {
+        let bad = edited(|v| {
+            v["dimensions"][0]["sub_indicators"][0]["tasks"][0]["lead"]["agencies"][0] =
+                "ubnd-huyen".into()
+        });
+        let err = Plan::from_json(&bad).unwrap_err();
+        assert!(
+            matches!(err, PlanError::AgencyMismatch { ref place, .. } if place == "task 1.1-1 lead"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_format_and_bad_json() {
+        let bad = plan_json().replacen("\"format\": 1", "\"format\": 2", 1);
+        assert_eq!(
+            Plan::from_json(&bad).unwrap_err(),
+            PlanError::UnsupportedFormat(2)
+        );
+        assert!(matches!(Plan::from_json("{"), Err(PlanError::Json(_))));
+    }
+
+    #[test]
+    fn rejects_duplicate_task_ids() {
+        let bad =
+            edited(|v| v["dimensions"][0]["sub_indicators"][1]["tasks"][1]["id"] = "1.2-1".into());
+        assert_eq!(
+            Plan::from_json(&bad).unwrap_err(),
+            PlanError::DuplicateTaskId("1.2-1".into())
+        );
+    }
+
+    #[test]
+    fn reports_unresolvable_agency_text_with_its_place() {
+        let bad = edited(|v| {
+            v["dimensions"][3]["sub_indicators"][0]["tasks"][1]["lead"]["text"] =
+                "Thanh tra tỉnh; Sở Ngoại giao".into()
+        });
+        match Plan::from_json(&bad).unwrap_err() {
+            PlanError::Unresolved { place, leftover } => {
+                assert_eq!(place, "task 4.1-2 lead");
+                assert_eq!(leftover, "Sở Ngoại giao");
+            }
+            e => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn task_text_round_trips_bullets() {
+        let p = Plan::from_json(&plan_json()).unwrap();
+        let t = p.task("1.4-1").unwrap();
+        assert!(t.bulleted);
+        assert_eq!(t.items.len(), 2);
+        assert!(t.text().starts_with("- Tăng cường sự tham gia"));
+        assert!(t.text().contains(". - Xử lý nghiêm"));
+        let (d, s, _) = p.locate("8.2-1").unwrap();
+        assert_eq!((d.code.as_str(), s.code.as_str()), ("8", "8.2"));
+    }
+}

@@ -1,0 +1,263 @@
+//! Administrative units as a dated dataset (data/units/*.json): province,
+//! districts and communes with their official GSO codes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub const UNITS_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    District,
+    Commune,
+}
+
+impl Level {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Level::Province => "Cấp tỉnh",
+            Level::District => "Cấp huyện",
+            Level::Commune => "Cấp xã",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    /// GSO code (mã đơn vị hành chính): 2 digits province, 3 district, 5 commune.
+    pub code: String,
+    /// Display name, NFC.
+    pub name: String,
+    pub level: Level,
+    /// Tỉnh, Huyện, Thành phố, Xã, Phường, Thị trấn.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub parent_code: Option<String>,
+    /// The source's spelling where the display name differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gso_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Units {
+    pub format: u32,
+    pub id: String,
+    pub province_code: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub source: String,
+    pub notes: String,
+    pub units: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitsError {
+    Json(String),
+    UnsupportedFormat(u32),
+    DuplicateCode(String),
+    /// A unit's parent is missing or at the wrong level.
+    BadParent {
+        code: String,
+        parent: Option<String>,
+    },
+    BadCode {
+        code: String,
+        level: Level,
+    },
+}
+
+impl fmt::Display for UnitsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnitsError::Json(e) => write!(f, "units file is not valid JSON for this format: {e}"),
+            UnitsError::UnsupportedFormat(v) => {
+                write!(
+                    f,
+                    "units file format {v} is not supported (expected {UNITS_FORMAT})"
+                )
+            }
+            UnitsError::DuplicateCode(c) => write!(f, "unit code {c} appears twice"),
+            UnitsError::BadParent { code, parent } => {
+                write!(
+                    f,
+                    "unit {code}: parent {parent:?} is missing or at the wrong level"
+                )
+            }
+            UnitsError::BadCode { code, level } => {
+                write!(
+                    f,
+                    "unit code {code} has the wrong shape for level {level:?}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for UnitsError {}
+
+impl Units {
+    pub fn from_json(json: &str) -> Result<Units, UnitsError> {
+        let u: Units = serde_json::from_str(json).map_err(|e| UnitsError::Json(e.to_string()))?;
+        u.check()?;
+        Ok(u)
+    }
+
+    fn check(&self) -> Result<(), UnitsError> {
+        if self.format != UNITS_FORMAT {
+            return Err(UnitsError::UnsupportedFormat(self.format));
+        }
+        let mut seen = BTreeSet::new();
+        for u in &self.units {
+            if !seen.insert(u.code.as_str()) {
+                return Err(UnitsError::DuplicateCode(u.code.clone()));
+            }
+            let digits = match u.level {
+                Level::Province => 2,
+                Level::District => 3,
+                Level::Commune => 5,
+            };
+            if u.code.len() != digits || !u.code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(UnitsError::BadCode {
+                    code: u.code.clone(),
+                    level: u.level,
+                });
+            }
+        }
+        for u in &self.units {
+            let want = match u.level {
+                Level::Province => None,
+                Level::District => Some(Level::Province),
+                Level::Commune => Some(Level::District),
+            };
+            let got = u
+                .parent_code
+                .as_deref()
+                .and_then(|p| self.get(p))
+                .map(|p| p.level);
+            let ok = match want {
+                None => u.parent_code.is_none() && u.code == self.province_code,
+                Some(l) => got == Some(l),
+            };
+            if !ok {
+                return Err(UnitsError::BadParent {
+                    code: u.code.clone(),
+                    parent: u.parent_code.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.code == code)
+    }
+
+    pub fn province(&self) -> Option<&Unit> {
+        self.get(&self.province_code)
+    }
+
+    pub fn districts(&self) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(|u| u.level == Level::District)
+    }
+
+    pub fn communes(&self) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(|u| u.level == Level::Commune)
+    }
+
+    pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Unit> + 'a {
+        self.units
+            .iter()
+            .filter(move |u| u.parent_code.as_deref() == Some(code))
+    }
+
+    pub fn parent(&self, unit: &Unit) -> Option<&Unit> {
+        unit.parent_code.as_deref().and_then(|p| self.get(p))
+    }
+
+    /// Units of one level whose name matches an accent-insensitive query.
+    pub fn search<'a>(&'a self, level: Level, query: &str) -> Vec<&'a Unit> {
+        let q = crate::search::Query::new(query);
+        self.units
+            .iter()
+            .filter(|u| u.level == level && q.matches(&u.name))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units() -> Units {
+        Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap()
+    }
+
+    #[test]
+    fn hierarchy_counts() {
+        let u = units();
+        assert_eq!(u.province().unwrap().name, "Tỉnh Bắc Kạn");
+        assert_eq!(u.districts().count(), 8);
+        assert_eq!(u.communes().count(), 108);
+        let kinds = |k: &str| u.communes().filter(|c| c.kind == k).count();
+        assert_eq!(
+            (kinds("Xã"), kinds("Phường"), kinds("Thị trấn")),
+            (96, 6, 6)
+        );
+        let per_district: usize = u.districts().map(|d| u.children(&d.code).count()).sum();
+        assert_eq!(per_district, 108);
+    }
+
+    #[test]
+    fn names_are_nfc() {
+        use unicode_normalization::UnicodeNormalization;
+        for u in units().units {
+            assert_eq!(u.name.nfc().collect::<String>(), u.name, "{}", u.code);
+        }
+    }
+
+    #[test]
+    fn city_is_displayed_with_lowercase_pho() {
+        let u = units();
+        let city = u.get("058").unwrap();
+        assert_eq!(city.name, "Thành phố Bắc Kạn");
+        assert_eq!(city.gso_name.as_deref(), Some("Thành Phố Bắc Kạn"));
+    }
+
+    #[test]
+    fn search_is_accent_insensitive() {
+        let u = units();
+        let hits = u.search(Level::District, "cho don");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].name, "Huyện Chợ Đồn");
+        let hits = u.search(Level::Commune, "duc xuan");
+        assert_eq!(
+            hits.iter().map(|h| h.code.as_str()).collect::<Vec<_>>(),
+            vec!["01840"]
+        );
+    }
+
+    #[test]
+    fn rejects_broken_datasets_with_the_place() {
+        let good = crate::BAC_KAN_UNITS_2020;
+        let dup = good.replacen("\"code\": \"01837\"", "\"code\": \"01834\"", 1);
+        assert_eq!(
+            Units::from_json(&dup).unwrap_err(),
+            UnitsError::DuplicateCode("01834".into())
+        );
+        let orphan = good.replacen("\"parent_code\": \"058\"", "\"parent_code\": \"999\"", 1);
+        assert!(matches!(
+            Units::from_json(&orphan),
+            Err(UnitsError::BadParent { .. })
+        ));
+        let short = good.replacen("\"code\": \"01837\"", "\"code\": \"1837\"", 1);
+        assert!(matches!(
+            Units::from_json(&short),
+            Err(UnitsError::BadCode { .. })
+        ));
+    }
+}

@@ -1,0 +1,378 @@
+//! Validation of an activity draft, with field-level errors and warnings in
+//! Vietnamese. The app shows these messages inline; a batch importer uses the
+//! same rules, so what one accepts the other accepts.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::activity::{ActivityFields, Draft, Status};
+use crate::agency::Role;
+use crate::dates::{format_vn, parse_vn};
+use crate::plan::Plan;
+use crate::units::Unit;
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_DESCRIPTION: usize = 4000;
+pub const MAX_PARTICIPANTS: usize = 1000;
+pub const MAX_EVIDENCE: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Task,
+    Date,
+    Title,
+    Description,
+    Participants,
+    Evidence,
+    Status,
+}
+
+impl Field {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Field::Task => "Nhiệm vụ",
+            Field::Date => "Ngày",
+            Field::Title => "Tiêu đề",
+            Field::Description => "Mô tả",
+            Field::Participants => "Thành phần tham gia",
+            Field::Evidence => "Kết quả / văn bản minh chứng",
+            Field::Status => "Trạng thái",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    BadDate,
+    BeforePlan { plan_date: NaiveDate },
+    InFuture { today: NaiveDate },
+    UnknownTask,
+    TooLong { max: usize, len: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+impl FieldError {
+    pub fn message_vi(&self) -> String {
+        let label = self.field.label_vi();
+        match &self.problem {
+            Problem::Required => format!("{label} không được để trống."),
+            Problem::BadDate => "Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 15/04/2020.".into(),
+            Problem::BeforePlan { plan_date } => {
+                format!("Ngày không được trước ngày ban hành Kế hoạch ({}).", format_vn(*plan_date))
+            }
+            Problem::InFuture { today } => format!(
+                "Hoạt động đã thực hiện không thể có ngày sau hôm nay ({}). Nếu là việc sắp làm, chọn trạng thái \"Kế hoạch\".",
+                format_vn(*today)
+            ),
+            Problem::UnknownTask => "Nhiệm vụ không có trong Kế hoạch.".into(),
+            Problem::TooLong { max, len } => format!("{label} dài {len} ký tự, tối đa {max} ký tự."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Warning {
+    /// The unit is neither lead nor coordinating agency of the task.
+    NoRole,
+}
+
+impl Warning {
+    pub fn message_vi(&self) -> String {
+        match self {
+            Warning::NoRole => "Lưu ý: đơn vị của bạn không được giao chủ trì hay phối hợp nhiệm vụ này. Bạn vẫn có thể lưu.".into(),
+        }
+    }
+}
+
+/// What validation needs besides the draft: the plan, who records, and today.
+pub struct Context<'a> {
+    pub plan: &'a Plan,
+    pub unit: &'a Unit,
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub fields: ActivityFields,
+    pub warnings: Vec<Warning>,
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Validate a draft. All errors are reported at once, in form order.
+pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut err = |field, problem| errors.push(FieldError { field, problem });
+
+    let task = cx.plan.task(draft.task_id.trim());
+    if draft.task_id.trim().is_empty() {
+        err(Field::Task, Problem::Required);
+    } else if task.is_none() {
+        err(Field::Task, Problem::UnknownTask);
+    }
+
+    let status = draft.status;
+    let date = if draft.date.trim().is_empty() {
+        err(Field::Date, Problem::Required);
+        None
+    } else {
+        match parse_vn(&draft.date) {
+            None => {
+                err(Field::Date, Problem::BadDate);
+                None
+            }
+            Some(d) if d < cx.plan.document.date => {
+                err(
+                    Field::Date,
+                    Problem::BeforePlan {
+                        plan_date: cx.plan.document.date,
+                    },
+                );
+                None
+            }
+            Some(d) if d > cx.today && status != Some(Status::Planned) => {
+                err(Field::Date, Problem::InFuture { today: cx.today });
+                None
+            }
+            Some(d) => Some(d),
+        }
+    };
+
+    let title = draft.title.trim();
+    if title.is_empty() {
+        err(Field::Title, Problem::Required);
+    }
+    for (field, value, max) in [
+        (Field::Title, title, MAX_TITLE),
+        (
+            Field::Description,
+            draft.description.trim(),
+            MAX_DESCRIPTION,
+        ),
+        (
+            Field::Participants,
+            draft.participants.trim(),
+            MAX_PARTICIPANTS,
+        ),
+        (Field::Evidence, draft.evidence.trim(), MAX_EVIDENCE),
+    ] {
+        let len = chars(value);
+        if len > max {
+            err(field, Problem::TooLong { max, len });
+        }
+    }
+    if status.is_none() {
+        err(Field::Status, Problem::Required);
+    }
+
+    match (task, date, status) {
+        (Some(task), Some(date), Some(status)) if errors.is_empty() => {
+            let warnings = if cx.plan.role_of(cx.unit, task) == Role::None {
+                vec![Warning::NoRole]
+            } else {
+                vec![]
+            };
+            Ok(Checked {
+                fields: ActivityFields {
+                    task_id: task.id.clone(),
+                    date,
+                    title: title.to_string(),
+                    description: draft.description.trim().to_string(),
+                    participants: draft.participants.trim().to_string(),
+                    evidence: draft.evidence.trim().to_string(),
+                    status,
+                },
+                warnings,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Units;
+
+    fn fixtures() -> (Plan, Units) {
+        (
+            Plan::from_json(crate::BAC_KAN_124_2020).unwrap(),
+            Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap(),
+        )
+    }
+
+    fn draft() -> Draft {
+        Draft {
+            task_id: "2.3-1".into(),
+            date: "15/04/2020".into(),
+            title: "  Niêm yết công khai dự toán ngân sách xã  ".into(),
+            description: "Tại trụ sở UBND xã".into(),
+            participants: "Cán bộ văn phòng".into(),
+            evidence: "Thông báo số 12/TB-UBND".into(),
+            status: Some(Status::Done),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 6, 1).unwrap()
+    }
+
+    fn check(d: &Draft) -> Result<Checked, Vec<FieldError>> {
+        let (plan, units) = fixtures();
+        let unit = units.get("01834").unwrap().clone();
+        validate(
+            d,
+            &Context {
+                plan: &plan,
+                unit: &unit,
+                today: today(),
+            },
+        )
+    }
+
+    fn fields_of(errs: Vec<FieldError>) -> Vec<(Field, Problem)> {
+        errs.into_iter().map(|e| (e.field, e.problem)).collect()
+    }
+
+    #[test]
+    fn accepts_and_normalises_a_good_draft() {
+        let c = check(&draft()).unwrap();
+        assert_eq!(c.fields.title, "Niêm yết công khai dự toán ngân sách xã");
+        assert_eq!(c.fields.date, NaiveDate::from_ymd_opt(2020, 4, 15).unwrap());
+        assert!(c.warnings.is_empty(), "a commune leads 2.3-1");
+    }
+
+    #[test]
+    fn empty_title_and_missing_date() {
+        let d = Draft {
+            title: "   ".into(),
+            date: "".into(),
+            ..draft()
+        };
+        let e = check(&d).unwrap_err();
+        assert_eq!(
+            fields_of(e.clone()),
+            vec![
+                (Field::Date, Problem::Required),
+                (Field::Title, Problem::Required)
+            ]
+        );
+        assert_eq!(e[1].message_vi(), "Tiêu đề không được để trống.");
+    }
+
+    #[test]
+    fn date_rules() {
+        let bad = check(&Draft {
+            date: "31/02/2020".into(),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(fields_of(bad), vec![(Field::Date, Problem::BadDate)]);
+        let early = check(&Draft {
+            date: "09/03/2020".into(),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(
+            early[0].message_vi(),
+            "Ngày không được trước ngày ban hành Kế hoạch (10/03/2020)."
+        );
+        assert!(
+            check(&Draft {
+                date: "10/03/2020".into(),
+                ..draft()
+            })
+            .is_ok(),
+            "the issue date itself is fine"
+        );
+        let future = check(&Draft {
+            date: "02/06/2020".into(),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(
+            fields_of(future),
+            vec![(Field::Date, Problem::InFuture { today: today() })]
+        );
+        // A planned activity may lie in the future.
+        assert!(check(&Draft {
+            date: "02/06/2020".into(),
+            status: Some(Status::Planned),
+            ..draft()
+        })
+        .is_ok());
+    }
+
+    #[test]
+    fn unknown_task_and_lengths() {
+        let e = check(&Draft {
+            task_id: "9.9-1".into(),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(fields_of(e), vec![(Field::Task, Problem::UnknownTask)]);
+        let e = check(&Draft {
+            title: "ạ".repeat(MAX_TITLE + 1),
+            evidence: "x".repeat(MAX_EVIDENCE + 1),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(
+            fields_of(e.clone()),
+            vec![
+                (
+                    Field::Title,
+                    Problem::TooLong {
+                        max: MAX_TITLE,
+                        len: MAX_TITLE + 1
+                    }
+                ),
+                (
+                    Field::Evidence,
+                    Problem::TooLong {
+                        max: MAX_EVIDENCE,
+                        len: MAX_EVIDENCE + 1
+                    }
+                ),
+            ]
+        );
+        assert_eq!(
+            e[0].message_vi(),
+            "Tiêu đề dài 201 ký tự, tối đa 200 ký tự."
+        );
+        // Exactly at the limit (in characters, not bytes) is accepted.
+        assert!(check(&Draft {
+            title: "ạ".repeat(MAX_TITLE),
+            ..draft()
+        })
+        .is_ok());
+        let e = check(&Draft {
+            status: None,
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(fields_of(e), vec![(Field::Status, Problem::Required)]);
+    }
+
+    #[test]
+    fn warns_but_accepts_when_the_unit_has_no_role() {
+        // 4.2-1 belongs to Sở Y tế and Sở Giáo dục with the districts.
+        let c = check(&Draft {
+            task_id: "4.2-1".into(),
+            ..draft()
+        })
+        .unwrap();
+        assert_eq!(c.warnings, vec![Warning::NoRole]);
+    }
+}
