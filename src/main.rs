@@ -1,1 +1,14 @@
-fn main() {}
+//! PAPI Tracker, the browser app: a thin Leptos shell over `papi_core`.
+//! Storage (src/store), the browser edge (src/platform.rs) and the screens
+//! (src/ui) are here; every rule lives in the core.
+
+mod app;
+mod platform;
+mod session;
+mod store;
+mod ui;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -9,6 +9,7 @@ pub mod agency;
 pub mod dates;
 pub mod plan;
 pub mod search;
+pub mod storage;
 pub mod units;
 pub mod validation;
 

@@ -1,0 +1,223 @@
+//! The stored form of activity records and the rules a store follows, with no
+//! I/O: the app's IndexedDB and localStorage backends call these.
+//!
+//! Layouts, oldest first:
+//! - schema 1 (the prototype): every record of the device in one JSON array
+//!   under one localStorage key; the evidence field was called `result`, and
+//!   there were no revisions or device ids.
+//! - schema 2 (current): one entry per record, keyed by record id, each a JSON
+//!   envelope `{"schema":2,"record":{..}}`.
+//!
+//! `decode_entry` reads every schema this build has ever written, so an update
+//! of the app never strands a stored record.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::activity::Activity;
+
+/// The schema this build writes.
+pub const SCHEMA: u32 = 2;
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    schema: u32,
+    record: &'a Activity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryError {
+    /// Not JSON at all.
+    BadJson(String),
+    /// JSON, but not a record of any known schema.
+    BadShape(String),
+    /// Written by a newer release than this one.
+    FutureSchema(u64),
+    /// The entry is stored under a key that is not its record's id.
+    KeyMismatch { key: String, id: String },
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::BadJson(e) => write!(f, "không phải JSON hợp lệ ({e})"),
+            EntryError::BadShape(e) => write!(f, "sai cấu trúc bản ghi ({e})"),
+            EntryError::FutureSchema(v) => {
+                write!(f, "được ghi bởi phiên bản mới hơn (lược đồ {v}); hãy cập nhật ứng dụng")
+            }
+            EntryError::KeyMismatch { key, id } => write!(f, "khóa {key} không khớp mã bản ghi {id}"),
+        }
+    }
+}
+
+pub fn encode_entry(record: &Activity) -> String {
+    serde_json::to_string(&EnvelopeOut { schema: SCHEMA, record }).expect("records serialise")
+}
+
+/// Decode one stored entry of any known schema.
+pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
+    match v.get("schema").and_then(Value::as_u64) {
+        Some(2) => {
+            let record = v.get("record").cloned().ok_or_else(|| EntryError::BadShape("thiếu \"record\"".into()))?;
+            serde_json::from_value(record).map_err(|e| EntryError::BadShape(e.to_string()))
+        }
+        Some(n) if n > SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
+        Some(n) => Err(EntryError::BadShape(format!("lược đồ {n} không có dạng mục riêng"))),
+        None => upgrade_v1(v),
+    }
+}
+
+/// Decode an entry and check it sits under its own id.
+pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
+    let a = decode_entry(text)?;
+    if a.id.to_string() != key {
+        return Err(EntryError::KeyMismatch { key: key.to_string(), id: a.id.to_string() });
+    }
+    Ok(a)
+}
+
+/// A schema-1 record: `result` instead of `evidence`, no revision, no device.
+fn upgrade_v1(mut v: Value) -> Result<Activity, EntryError> {
+    let obj = v.as_object_mut().ok_or_else(|| EntryError::BadShape("không phải đối tượng".into()))?;
+    if let Some(result) = obj.remove("result") {
+        obj.entry("evidence").or_insert(result);
+    }
+    obj.entry("revision").or_insert(Value::from(1));
+    obj.entry("device_id").or_insert(Value::from("legacy"));
+    obj.entry("deleted").or_insert(Value::from(false));
+    if !obj.contains_key("updated_at") {
+        let created = obj.get("created_at").cloned().unwrap_or(Value::Null);
+        obj.insert("updated_at".into(), created);
+    }
+    serde_json::from_value(v).map_err(|e| EntryError::BadShape(e.to_string()))
+}
+
+/// A schema-1 store (one JSON array). Good records come back upgraded; a bad
+/// element is reported by its position and does not stop the rest.
+pub fn decode_v1_array(text: &str) -> Result<(Vec<Activity>, Vec<(usize, EntryError)>), EntryError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
+    let Value::Array(items) = v else {
+        return Err(EntryError::BadShape("lược đồ 1 phải là một mảng".into()));
+    };
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        match upgrade_v1(item) {
+            Ok(a) => good.push(a),
+            Err(e) => bad.push((i, e)),
+        }
+    }
+    Ok((good, bad))
+}
+
+/// What a store does with a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteDecision {
+    Write,
+    /// Someone (another tab) changed the record since the writer read it:
+    /// keep theirs, give the writer the current version.
+    Conflict(Box<Activity>),
+    /// The store already holds this version or a newer one (a replayed
+    /// import or broadcast): nothing to do.
+    AlreadyCurrent,
+}
+
+/// Decide a write against what the store holds now. `base` is the revision
+/// the writer's change was made from (`None` for a new record, or for a
+/// replica arriving from elsewhere, which the newer version wins).
+pub fn decide_write(current: Option<&Activity>, incoming: &Activity, base: Option<u32>) -> WriteDecision {
+    match (current, base) {
+        (None, _) => WriteDecision::Write,
+        (Some(cur), Some(base)) if cur.revision == base => WriteDecision::Write,
+        (Some(cur), Some(_)) => WriteDecision::Conflict(Box::new(cur.clone())),
+        (Some(cur), None) => {
+            if std::ptr::eq(cur.newer(incoming), incoming) && cur != incoming {
+                WriteDecision::Write
+            } else {
+                WriteDecision::AlreadyCurrent
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{new_id, ActivityFields, Author, Status};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn rec() -> Activity {
+        let by = Author { name: "Hà Thị B", device_id: "d1", now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap() };
+        Activity::create(
+            new_id([3; 16]),
+            "01834",
+            ActivityFields {
+                task_id: "2.3-1".into(),
+                date: NaiveDate::from_ymd_opt(2020, 4, 30).unwrap(),
+                title: "Niêm yết ngân sách".into(),
+                description: "".into(),
+                participants: "".into(),
+                evidence: "TB 12".into(),
+                status: Status::Done,
+            },
+            &by,
+        )
+    }
+
+    #[test]
+    fn round_trips_current_schema() {
+        let a = rec();
+        let s = encode_entry(&a);
+        assert!(s.starts_with("{\"schema\":2,"));
+        assert_eq!(decode_entry(&s), Ok(a.clone()));
+        assert_eq!(decode_keyed(&a.id.to_string(), &s), Ok(a.clone()));
+        assert!(matches!(decode_keyed("other", &s), Err(EntryError::KeyMismatch { .. })));
+    }
+
+    /// A record exactly as the schema-1 prototype wrote it.
+    const V1: &str = r#"[{"id":"03030303-0303-4303-8303-030303030303","unit_code":"01834","task_id":"2.3-1","date":"2020-04-30","title":"Niêm yết ngân sách","description":"","participants":"","result":"TB 12","status":"done","author":"Hà Thị B","created_at":"2020-05-01T08:00:00Z"},{"id":"x"}]"#;
+
+    #[test]
+    fn reads_schema_one_records() {
+        let (good, bad) = decode_v1_array(V1).unwrap();
+        assert_eq!(good.len(), 1);
+        let a = &good[0];
+        assert_eq!(a.fields.evidence, "TB 12");
+        assert_eq!(a.revision, 1);
+        assert_eq!(a.updated_at, a.created_at);
+        assert_eq!(a.fields, rec().fields);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, 1);
+    }
+
+    #[test]
+    fn reports_corruption_without_panicking() {
+        assert!(matches!(decode_entry("{not json"), Err(EntryError::BadJson(_))));
+        assert!(matches!(decode_entry("{\"schema\":2}"), Err(EntryError::BadShape(_))));
+        assert!(matches!(decode_entry("{\"schema\":2,\"record\":{\"id\":1}}"), Err(EntryError::BadShape(_))));
+        assert_eq!(decode_entry("{\"schema\":9,\"record\":{}}"), Err(EntryError::FutureSchema(9)));
+        assert!(matches!(decode_entry("[1,2]"), Err(EntryError::BadShape(_))));
+        assert!(matches!(decode_v1_array("{}"), Err(EntryError::BadShape(_))));
+        assert!(EntryError::BadJson("x".into()).to_string().contains("JSON"));
+    }
+
+    #[test]
+    fn write_rule_prevents_lost_updates() {
+        let by = |s| Author { name: "x", device_id: "d2", now: Utc.with_ymd_and_hms(2020, 5, 2, 8, 0, s).unwrap() };
+        let a = rec();
+        assert_eq!(decide_write(None, &a, None), WriteDecision::Write);
+        let tab1 = a.edit(ActivityFields { title: "tab 1".into(), ..a.fields.clone() }, &by(1));
+        let tab2 = a.edit(ActivityFields { title: "tab 2".into(), ..a.fields.clone() }, &by(2));
+        // Tab 1 saves first from revision 1: fine.
+        assert_eq!(decide_write(Some(&a), &tab1, Some(1)), WriteDecision::Write);
+        // Tab 2 also edited revision 1, but the store now holds tab 1's revision 2.
+        assert_eq!(decide_write(Some(&tab1), &tab2, Some(1)), WriteDecision::Conflict(Box::new(tab1.clone())));
+        // Replicas: the newer wins, replays are no-ops.
+        assert_eq!(decide_write(Some(&a), &tab1, None), WriteDecision::Write);
+        assert_eq!(decide_write(Some(&tab1), &a, None), WriteDecision::AlreadyCurrent);
+        assert_eq!(decide_write(Some(&tab1), &tab1.clone(), None), WriteDecision::AlreadyCurrent);
+    }
+}

@@ -1,0 +1,327 @@
+//! Application state and the actions that change it: load, save, delete,
+//! undo, and keeping several tabs in step.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use papi_core::validation::{validate, Context, FieldError};
+use papi_core::{Activity, Author, Plan, Unit, Units};
+use uuid::Uuid;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use crate::platform;
+use crate::session::{self, OpenForm, Settings};
+use crate::store::{Backend, SetAside, StoreError};
+use crate::ui;
+
+pub static PLAN: LazyLock<Plan> =
+    LazyLock::new(|| Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid"));
+pub static UNITS: LazyLock<Units> =
+    LazyLock::new(|| Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("the shipped units are valid"));
+
+thread_local! {
+    static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
+    static CHANNEL: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
+}
+
+fn store() -> Option<Rc<Backend>> {
+    STORE.with(|s| s.borrow().clone())
+}
+
+const CHANNEL_NAME: &str = "papi-tracker.records";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Plan,
+    Timeline,
+    PlanText,
+    Settings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
+    pub error: bool,
+    /// Offer "Hoàn tác" for this deleted record.
+    pub undo: Option<Uuid>,
+}
+
+/// Everything the screens share. Copy: all fields are reactive handles.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub settings: RwSignal<Option<Settings>>,
+    /// Every record of this device, tombstones included.
+    pub records: RwSignal<Vec<Activity>>,
+    pub loaded: RwSignal<bool>,
+    pub storage_label: RwSignal<&'static str>,
+    pub screen: RwSignal<Screen>,
+    pub form: RwSignal<Option<OpenForm>>,
+    pub form_errors: RwSignal<Vec<FieldError>>,
+    pub save_error: RwSignal<Option<String>>,
+    pub saving: RwSignal<bool>,
+    pub notices: RwSignal<Vec<Notice>>,
+    pub set_aside: RwSignal<Vec<SetAside>>,
+    pub online: RwSignal<bool>,
+    next_notice: StoredValue<u64>,
+}
+
+impl AppState {
+    pub fn unit(&self) -> Option<Unit> {
+        self.settings.with(|s| s.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned()))
+    }
+
+    pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        self.notices.update(|n| {
+            n.retain(|x| x.undo.is_none() || undo.is_none());
+            n.push(Notice { id, text: text.into(), error, undo });
+        });
+        let notices = self.notices;
+        set_timeout(move || notices.update(|n| n.retain(|x| x.id != id)), std::time::Duration::from_secs(10));
+    }
+
+    /// Put a record into memory if it is newer than what memory holds.
+    pub fn upsert(&self, rec: Activity) {
+        self.records.update(|rs| match rs.iter_mut().find(|r| r.id == rec.id) {
+            Some(r) => {
+                if std::ptr::eq(r.newer(&rec), &rec) {
+                    *r = rec;
+                }
+            }
+            None => rs.push(rec),
+        });
+    }
+
+    pub fn open_new(&self, task_id: &str) {
+        let draft = papi_core::Draft {
+            task_id: task_id.to_string(),
+            date: papi_core::dates::format_vn(platform::today()),
+            status: Some(papi_core::Status::Done),
+            ..Default::default()
+        };
+        self.set_form(Some(OpenForm { editing: None, draft }));
+    }
+
+    pub fn open_edit(&self, id: Uuid) {
+        let rec = self.records.with(|rs| rs.iter().find(|r| r.id == id).cloned());
+        if let Some(r) = rec {
+            self.set_form(Some(OpenForm { editing: Some((r.id, r.revision)), draft: r.to_draft() }));
+        }
+    }
+
+    pub fn set_form(&self, f: Option<OpenForm>) {
+        self.form_errors.set(vec![]);
+        self.save_error.set(None);
+        session::save_open_form(f.as_ref());
+        self.form.set(f);
+    }
+
+    /// Change the open form's draft and keep it on disk at once.
+    pub fn edit_draft(&self, change: impl FnOnce(&mut papi_core::Draft)) {
+        self.form.update(|f| {
+            if let Some(f) = f {
+                change(&mut f.draft);
+                session::save_open_form(Some(f));
+            }
+        });
+    }
+
+    fn official_name(&self) -> String {
+        self.settings.with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()).unwrap_or_default())
+    }
+
+    /// Validate the open form with the core's rules and save it.
+    pub fn save_form(&self) {
+        let Some(form) = self.form.get_untracked() else { return };
+        let Some(unit) = self.unit() else { return };
+        let cx = Context { plan: &PLAN, unit: &unit, today: platform::today() };
+        let mut draft = form.draft.clone();
+        for s in [&mut draft.title, &mut draft.description, &mut draft.participants, &mut draft.evidence] {
+            *s = platform::nfc(s);
+        }
+        let checked = match validate(&draft, &cx) {
+            Ok(c) => c,
+            Err(errors) => {
+                self.form_errors.set(errors);
+                return;
+            }
+        };
+        self.form_errors.set(vec![]);
+        let name = self.official_name();
+        let by = Author { name: &name, device_id: device_id(), now: platform::now() };
+        let (rec, base) = match form.editing {
+            None => (Activity::create(papi_core::activity::new_id(platform::random16()), &unit.code, checked.fields, &by), None),
+            Some((id, base)) => {
+                let Some(cur) = self.records.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned()) else {
+                    self.save_error.set(Some("Không tìm thấy hoạt động đang sửa.".into()));
+                    return;
+                };
+                (Activity { revision: base, ..cur }.edit(checked.fields, &by), Some(base))
+            }
+        };
+        let this = *self;
+        this.saving.set(true);
+        spawn_local(async move {
+            let result = this.persist(&rec, base).await;
+            this.saving.set(false);
+            match result {
+                Ok(()) => {
+                    this.set_form(None);
+                    this.notify(format!("Đã lưu: {}", rec.fields.title), false, None);
+                }
+                Err(e) => this.save_failed(e, form.editing.map(|(id, _)| id)),
+            }
+        });
+    }
+
+    fn save_failed(&self, e: StoreError, editing: Option<Uuid>) {
+        if let StoreError::Conflict(cur) = &e {
+            let cur = (**cur).clone();
+            // Show the other tab's version; the next save starts from it.
+            if let Some(id) = editing {
+                self.form.update(|f| {
+                    if let Some(f) = f {
+                        f.editing = Some((id, cur.revision));
+                        session::save_open_form(Some(f));
+                    }
+                });
+            }
+            self.upsert(cur);
+        }
+        self.save_error.set(Some(e.message_vi()));
+    }
+
+    /// Write a record through the store, then memory, then tell other tabs.
+    async fn persist(&self, rec: &Activity, base: Option<u32>) -> Result<(), StoreError> {
+        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        store.save(rec, base).await?;
+        self.upsert(rec.clone());
+        CHANNEL.with(|c| {
+            if let Some(c) = c.borrow().as_ref() {
+                let _ = c.post_message(&rec.id.to_string().into());
+            }
+        });
+        Ok(())
+    }
+
+    fn change(&self, id: Uuid, op: fn(&Activity, &Author) -> Activity, done: &'static str, undo: bool) {
+        let Some(cur) = self.records.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned()) else { return };
+        let name = self.official_name();
+        let by = Author { name: &name, device_id: device_id(), now: platform::now() };
+        let next = op(&cur, &by);
+        let this = *self;
+        spawn_local(async move {
+            match this.persist(&next, Some(cur.revision)).await {
+                Ok(()) => this.notify(format!("{done}: {}", next.fields.title), false, undo.then_some(id)),
+                Err(e) => {
+                    if let StoreError::Conflict(c) = &e {
+                        this.upsert((**c).clone());
+                    }
+                    this.notify(e.message_vi(), true, None)
+                }
+            }
+        });
+    }
+
+    pub fn delete(&self, id: Uuid) {
+        self.change(id, Activity::delete, "Đã xóa", true);
+    }
+
+    pub fn undo_delete(&self, id: Uuid) {
+        self.notices.update(|n| n.retain(|x| x.undo != Some(id)));
+        self.change(id, Activity::restore, "Đã khôi phục", false);
+    }
+}
+
+fn device_id() -> &'static str {
+    thread_local! { static ID: &'static str = Box::leak(session::device_id().into_boxed_str()); }
+    ID.with(|id| *id)
+}
+
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let app = AppState {
+        settings: RwSignal::new(session::load_settings()),
+        records: RwSignal::new(Vec::new()),
+        loaded: RwSignal::new(false),
+        storage_label: RwSignal::new(""),
+        screen: RwSignal::new(Screen::Plan),
+        form: RwSignal::new(session::load_open_form()),
+        form_errors: RwSignal::new(vec![]),
+        save_error: RwSignal::new(None),
+        saving: RwSignal::new(false),
+        notices: RwSignal::new(vec![]),
+        set_aside: RwSignal::new(vec![]),
+        online: RwSignal::new(platform::online()),
+        next_notice: StoredValue::new(0),
+    };
+    provide_context(app);
+
+    // Connectivity follows the browser's online/offline events.
+    let _ = window_event_listener(leptos::ev::online, move |_| app.online.set(true));
+    let _ = window_event_listener(leptos::ev::offline, move |_| app.online.set(false));
+
+    spawn_local(async move {
+        let backend = Rc::new(Backend::open().await);
+        app.storage_label.set(backend.label_vi());
+        STORE.with(|s| *s.borrow_mut() = Some(backend.clone()));
+        match backend.load_all().await {
+            Ok(loaded) => {
+                if !loaded.set_aside.is_empty() {
+                    app.notify(
+                        format!(
+                            "{} mục dữ liệu bị hỏng đã được cất riêng (xem Cài đặt); các hoạt động khác vẫn nguyên vẹn.",
+                            loaded.set_aside.len()
+                        ),
+                        true,
+                        None,
+                    );
+                }
+                if loaded.migrated > 0 {
+                    app.notify(format!("Đã chuyển {} hoạt động sang kho dữ liệu mới.", loaded.migrated), false, None);
+                }
+                app.set_aside.set(loaded.set_aside);
+                app.records.set(loaded.records);
+            }
+            Err(e) => app.notify(e.message_vi(), true, None),
+        }
+        app.loaded.set(true);
+        listen_to_other_tabs(app, backend);
+        let _ = platform::request_persistence().await;
+    });
+
+    view! {
+        {move || if app.settings.with(Option::is_none) {
+            view! { <ui::setup::FirstRun/> }.into_any()
+        } else {
+            view! { <ui::shell::Shell/> }.into_any()
+        }}
+    }
+}
+
+/// Another tab saved a record: read it from the store and show it here.
+fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
+    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else { return };
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let Some(id) = ev.data().as_string() else { return };
+        let backend = backend.clone();
+        spawn_local(async move {
+            if let Ok(Some(rec)) = backend.get(&id).await {
+                app.upsert(rec);
+            }
+        });
+    });
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    CHANNEL.with(|c| *c.borrow_mut() = Some(channel));
+}

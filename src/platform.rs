@@ -1,0 +1,105 @@
+//! The browser edge: clock, randomness, Unicode normalisation, connectivity
+//! and storage quota. Everything the sans-IO core must not touch lives here.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// Today in the device's time zone (what the official means by "today").
+pub fn today() -> NaiveDate {
+    let d = js_sys::Date::new_0();
+    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date()).unwrap_or_default()
+}
+
+/// 16 bytes from the platform's cryptographic random source.
+pub fn random16() -> [u8; 16] {
+    let mut buf = [0u8; 16];
+    let crypto = window().crypto().expect("crypto");
+    crypto.get_random_values_with_u8_array(&mut buf).expect("getRandomValues");
+    buf
+}
+
+/// NFC-normalise typed text, so what is stored compares byte-for-byte.
+pub fn nfc(s: &str) -> String {
+    js_sys::JsString::from(s).normalize("NFC").into()
+}
+
+pub fn online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Persisted-storage state and usage, for the Settings screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageInfo {
+    pub persisted: Option<bool>,
+    pub usage: Option<f64>,
+    pub quota: Option<f64>,
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let nav = window().navigator();
+    let has = js_sys::Reflect::has(&nav, &"storage".into()).unwrap_or(false);
+    has.then(|| nav.storage())
+}
+
+/// Ask the browser not to evict our data (navigator.storage.persist()).
+pub async fn request_persistence() -> Option<bool> {
+    let sm = storage_manager()?;
+    let v = JsFuture::from(sm.persist().ok()?).await.ok()?;
+    v.as_bool()
+}
+
+pub async fn storage_info() -> StorageInfo {
+    let Some(sm) = storage_manager() else { return StorageInfo::default() };
+    let persisted = match sm.persisted() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
+        Err(_) => None,
+    };
+    let (mut usage, mut quota) = (None, None);
+    if let Ok(p) = sm.estimate() {
+        if let Ok(est) = JsFuture::from(p).await {
+            let get = |k: &str| js_sys::Reflect::get(&est, &k.into()).ok().and_then(|v| v.as_f64());
+            usage = get("usage");
+            quota = get("quota");
+        }
+    }
+    StorageInfo { persisted, usage, quota }
+}
+
+/// Offer a text file for download (the way out when storage is full).
+pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&text.into());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let doc = window().document().ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Format a byte count for people: "1,2 MB".
+pub fn human_bytes(n: f64) -> String {
+    let (v, unit) = if n >= 1e9 {
+        (n / 1e9, "GB")
+    } else if n >= 1e6 {
+        (n / 1e6, "MB")
+    } else if n >= 1e3 {
+        (n / 1e3, "KB")
+    } else {
+        (n, "B")
+    };
+    format!("{:.1} {unit}", v).replace('.', ",")
+}

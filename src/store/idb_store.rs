@@ -1,0 +1,121 @@
+//! IndexedDB backend (through the `idb` crate): database `papi-tracker`,
+//! object store `records` (key: record id, value: the JSON entry) and
+//! `set_aside` for entries that could not be read. A save reads the current
+//! entry and writes the new one inside one readwrite transaction, so two tabs
+//! cannot interleave between the check and the write.
+
+use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
+use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision};
+use papi_core::Activity;
+use wasm_bindgen::JsValue;
+
+use super::{Loaded, SetAside, Saved, StoreError};
+
+pub const DB_NAME: &str = "papi-tracker";
+const DB_VERSION: u32 = 1;
+const RECORDS: &str = "records";
+const SET_ASIDE: &str = "set_aside";
+
+pub struct IdbStore {
+    db: Database,
+}
+
+fn err(e: idb::Error) -> StoreError {
+    StoreError::from_js(e)
+}
+
+impl IdbStore {
+    pub async fn open() -> Result<IdbStore, StoreError> {
+        let factory = Factory::new().map_err(err)?;
+        let mut req = factory.open(DB_NAME, Some(DB_VERSION)).map_err(err)?;
+        req.on_upgrade_needed(|event| {
+            use idb::DatabaseEvent;
+            let Ok(db) = event.database() else { return };
+            let names = db.store_names();
+            for store in [RECORDS, SET_ASIDE] {
+                if !names.iter().any(|n| n == store) {
+                    let _ = db.create_object_store(store, ObjectStoreParams::new());
+                }
+            }
+        });
+        let db = req.await.map_err(err)?;
+        Ok(IdbStore { db })
+    }
+
+    pub async fn load_all(&self) -> Result<Loaded, StoreError> {
+        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly).map_err(err)?;
+        let store = tx.object_store(RECORDS).map_err(err)?;
+        let keys = store.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        let values = store.get_all(None, None).map_err(err)?.await.map_err(err)?;
+        tx.await.map_err(err)?;
+        let mut out = Loaded::default();
+        let mut bad = Vec::new();
+        for (k, v) in keys.iter().zip(values.iter()) {
+            let key = k.as_string().unwrap_or_else(|| format!("{k:?}"));
+            let text = v.as_string();
+            let decoded = match &text {
+                Some(t) => decode_keyed(&key, t).map_err(|e| e.to_string()),
+                None => Err("mục lưu không phải chuỗi JSON".to_string()),
+            };
+            match decoded {
+                Ok(a) => out.records.push(a),
+                Err(reason) => bad.push((key, text.unwrap_or_else(|| format!("{v:?}")), reason)),
+            }
+        }
+        if !bad.is_empty() {
+            // Move the unreadable entries aside in one transaction.
+            let tx = self.db.transaction(&[RECORDS, SET_ASIDE], TransactionMode::ReadWrite).map_err(err)?;
+            let records = tx.object_store(RECORDS).map_err(err)?;
+            let aside = tx.object_store(SET_ASIDE).map_err(err)?;
+            for (key, raw, reason) in &bad {
+                let entry = serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
+                aside.put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key))).map_err(err)?.await.map_err(err)?;
+                records.delete(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
+            }
+            tx.await.map_err(err)?;
+            out.set_aside = bad.into_iter().map(|(key, _, reason)| SetAside { key, reason }).collect();
+        }
+        Ok(out)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Activity>, StoreError> {
+        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly).map_err(err)?;
+        let store = tx.object_store(RECORDS).map_err(err)?;
+        let v = store.get(JsValue::from_str(id)).map_err(err)?.await.map_err(err)?;
+        Ok(v.and_then(|v| v.as_string()).and_then(|t| decode_keyed(id, &t).ok()))
+    }
+
+    pub async fn save(&self, rec: &Activity, base: Option<u32>) -> Result<Saved, StoreError> {
+        let id = rec.id.to_string();
+        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadWrite).map_err(err)?;
+        let store = tx.object_store(RECORDS).map_err(err)?;
+        let cur = store.get(JsValue::from_str(&id)).map_err(err)?.await.map_err(err)?;
+        let cur = cur.and_then(|v| v.as_string()).and_then(|t| decode_keyed(&id, &t).ok());
+        let saved = match decide_write(cur.as_ref(), rec, base) {
+            WriteDecision::Write => {
+                store
+                    .put(&JsValue::from_str(&encode_entry(rec)), Some(&JsValue::from_str(&id)))
+                    .map_err(err)?
+                    .await
+                    .map_err(err)?;
+                Saved::Written
+            }
+            WriteDecision::AlreadyCurrent => Saved::AlreadyCurrent,
+            WriteDecision::Conflict(c) => return Err(StoreError::Conflict(c)),
+        };
+        let done = tx.await.map_err(err)?;
+        if !done.is_committed() {
+            return Err(StoreError::Failed("giao dịch bị hủy".into()));
+        }
+        Ok(saved)
+    }
+
+    pub async fn set_aside(&self, key: &str, raw: &str, reason: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[SET_ASIDE], TransactionMode::ReadWrite).map_err(err)?;
+        let aside = tx.object_store(SET_ASIDE).map_err(err)?;
+        let entry = serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
+        aside.put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key))).map_err(err)?.await.map_err(err)?;
+        tx.await.map_err(err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! localStorage backend: one key per record (`papi-tracker.r.<id>`), so a
+//! save never rewrites the others. Used where IndexedDB is unavailable.
+
+use gloo_storage::{LocalStorage, Storage};
+use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision};
+use papi_core::Activity;
+
+use super::{Loaded, SetAside, Saved, StoreError};
+
+const PREFIX: &str = "papi-tracker.r.";
+const ASIDE_PREFIX: &str = "papi-tracker.set-aside.";
+
+pub struct LocalStore;
+
+fn raw() -> web_sys::Storage {
+    LocalStorage::raw()
+}
+
+impl LocalStore {
+    pub fn load_all(&self) -> Result<Loaded, StoreError> {
+        let s = raw();
+        let n = s.length().map_err(|e| StoreError::Failed(format!("{e:?}")))?;
+        let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(PREFIX)).collect();
+        let mut out = Loaded::default();
+        for key in keys {
+            let Some(text) = s.get_item(&key).ok().flatten() else { continue };
+            let id = &key[PREFIX.len()..];
+            match decode_keyed(id, &text) {
+                Ok(a) => out.records.push(a),
+                Err(e) => {
+                    let reason = e.to_string();
+                    self.set_aside(id, &text, &reason)?;
+                    let _ = s.remove_item(&key);
+                    out.set_aside.push(SetAside { key: id.to_string(), reason });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<Activity>, StoreError> {
+        let text = raw().get_item(&format!("{PREFIX}{id}")).ok().flatten();
+        Ok(text.and_then(|t| decode_keyed(id, &t).ok()))
+    }
+
+    pub fn save(&self, rec: &Activity, base: Option<u32>) -> Result<Saved, StoreError> {
+        let id = rec.id.to_string();
+        let current = self.get(&id)?;
+        match decide_write(current.as_ref(), rec, base) {
+            WriteDecision::Write => {
+                raw().set_item(&format!("{PREFIX}{id}"), &encode_entry(rec)).map_err(|e| StoreError::from_js(format!("{e:?}")))?;
+                Ok(Saved::Written)
+            }
+            WriteDecision::AlreadyCurrent => Ok(Saved::AlreadyCurrent),
+            WriteDecision::Conflict(cur) => Err(StoreError::Conflict(cur)),
+        }
+    }
+
+    pub fn set_aside(&self, key: &str, raw_text: &str, reason: &str) -> Result<(), StoreError> {
+        let entry = serde_json::json!({ "key": key, "raw": raw_text, "reason": reason }).to_string();
+        raw().set_item(&format!("{ASIDE_PREFIX}{key}"), &entry).map_err(|e| StoreError::from_js(format!("{e:?}")))
+    }
+}

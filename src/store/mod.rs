@@ -1,0 +1,134 @@
+//! Where records are kept on the device.
+//!
+//! One interface, two backends: IndexedDB (the default: no practical size
+//! limit, one entry per record, transactions) and localStorage (the fallback
+//! where IndexedDB is unavailable). Both keep one entry per record, so a save
+//! costs the same at 10 or 20,000 records, and both follow the core's rules
+//! (`papi_core::storage`): entries of any past schema are read and upgraded,
+//! a corrupted entry is set aside and reported while the rest load, and a
+//! write made from a stale revision is refused instead of overwriting
+//! another tab's change.
+
+mod idb_store;
+mod legacy;
+mod local;
+
+use papi_core::Activity;
+
+pub use idb_store::IdbStore;
+pub use local::LocalStore;
+
+/// A stored entry that could not be read: kept aside, never deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub records: Vec<Activity>,
+    pub set_aside: Vec<SetAside>,
+    /// Records brought over from the schema-1 layout during this load.
+    pub migrated: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// The device's storage is full.
+    Quota,
+    /// Another tab changed the record first; here is its version.
+    Conflict(Box<Activity>),
+    Failed(String),
+}
+
+impl StoreError {
+    pub fn message_vi(&self) -> String {
+        match self {
+            StoreError::Quota => "Bộ nhớ của trình duyệt đã đầy nên chưa lưu được. Nội dung bạn nhập vẫn còn trong biểu mẫu. \
+Hãy vào Cài đặt, bấm \"Xuất dữ liệu\" để lưu một bản ra máy, rồi giải phóng dung lượng và lưu lại."
+                .into(),
+            StoreError::Conflict(_) => "Hoạt động này vừa được sửa ở một cửa sổ khác. Bản mới nhất đã được tải lại; \
+nội dung bạn nhập vẫn còn trong biểu mẫu để bạn xem và lưu lại."
+                .into(),
+            StoreError::Failed(e) => format!("Không lưu được vào bộ nhớ của trình duyệt: {e}"),
+        }
+    }
+
+    fn from_js(e: impl std::fmt::Display) -> StoreError {
+        let text = e.to_string();
+        if text.contains("QuotaExceeded") || text.contains("quota") {
+            StoreError::Quota
+        } else {
+            StoreError::Failed(text)
+        }
+    }
+}
+
+/// What a successful save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Written,
+    AlreadyCurrent,
+}
+
+pub enum Backend {
+    Idb(IdbStore),
+    Local(LocalStore),
+}
+
+impl Backend {
+    /// IndexedDB when the browser offers it, localStorage otherwise.
+    pub async fn open() -> Backend {
+        match IdbStore::open().await {
+            Ok(s) => Backend::Idb(s),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("IndexedDB unavailable, using localStorage: {e:?}").into());
+                Backend::Local(LocalStore)
+            }
+        }
+    }
+
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            Backend::Idb(_) => "IndexedDB",
+            Backend::Local(_) => "localStorage (dự phòng)",
+        }
+    }
+
+    /// Load every record, after bringing over any schema-1 data.
+    pub async fn load_all(&self) -> Result<Loaded, StoreError> {
+        let (migrated, mut legacy_bad) = legacy::migrate(self).await?;
+        let mut loaded = match self {
+            Backend::Idb(s) => s.load_all().await?,
+            Backend::Local(s) => s.load_all()?,
+        };
+        loaded.migrated = migrated;
+        loaded.set_aside.append(&mut legacy_bad);
+        Ok(loaded)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Activity>, StoreError> {
+        match self {
+            Backend::Idb(s) => s.get(id).await,
+            Backend::Local(s) => s.get(id),
+        }
+    }
+
+    /// Save one record. `base` is the revision the change was made from
+    /// (`None` for a new record or a replica from elsewhere).
+    pub async fn save(&self, rec: &Activity, base: Option<u32>) -> Result<Saved, StoreError> {
+        match self {
+            Backend::Idb(s) => s.save(rec, base).await,
+            Backend::Local(s) => s.save(rec, base),
+        }
+    }
+
+    /// Keep an unreadable entry aside under its key.
+    pub async fn set_aside(&self, key: &str, raw: &str, reason: &str) -> Result<(), StoreError> {
+        match self {
+            Backend::Idb(s) => s.set_aside(key, raw, reason).await,
+            Backend::Local(s) => s.set_aside(key, raw, reason),
+        }
+    }
+}

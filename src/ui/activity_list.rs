@@ -1,0 +1,97 @@
+//! Activities, newest first: per task (inside a task card) or all of them
+//! (the timeline), each with edit and delete.
+
+use leptos::prelude::*;
+use papi_core::activity::timeline;
+use papi_core::dates::format_vn;
+use papi_core::{Activity, Status};
+
+use crate::app::{use_app, PLAN};
+
+const PAGE: usize = 100;
+
+#[component]
+pub fn ActivityList(task_id: Option<String>) -> impl IntoView {
+    let app = use_app();
+    let show_task = task_id.is_none();
+    // Long histories render a page at a time.
+    let limit = RwSignal::new(PAGE);
+    let rows = move || {
+        app.records.with(|rs| {
+            let mine = rs.iter().filter(|r| task_id.as_ref().is_none_or(|t| &r.fields.task_id == t));
+            let all = timeline(mine);
+            let total = all.len();
+            (all.into_iter().take(limit.get()).cloned().collect::<Vec<_>>(), total)
+        })
+    };
+    view! {
+        {move || {
+            let (rows, total) = rows();
+            if rows.is_empty() {
+                view! { <p class="empty">"Chưa có hoạt động nào."</p> }.into_any()
+            } else {
+                let more = (total > rows.len()).then(|| view! {
+                    <button class="btn" on:click=move |_| limit.update(|l| *l += PAGE)>
+                        "Xem thêm (còn " {total - rows.len()} ")"
+                    </button>
+                });
+                view! {
+                    <ol class="activities">
+                        {rows.into_iter().map(|a| view! { <ActivityRow a=a show_task=show_task/> }).collect_view()}
+                    </ol>
+                    {more}
+                }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
+    let app = use_app();
+    let id = a.id;
+    let f = &a.fields;
+    let task_label = show_task.then(|| {
+        let name = PLAN.locate(&f.task_id).map(|(_, s, _)| s.name.clone()).unwrap_or_default();
+        view! { <span class="task-ref">"Nhiệm vụ " {f.task_id.clone()} " · " {name}</span> }
+    });
+    let status_class = match f.status {
+        Status::Done => "badge done",
+        Status::Planned => "badge planned",
+    };
+    let detail = |label: &'static str, v: &str| {
+        (!v.is_empty()).then(|| view! { <p class="detail"><span class="k">{label}": "</span>{v.to_string()}</p> })
+    };
+    view! {
+        <li class="activity" data-id=id.to_string()>
+            <div class="activity-head">
+                <time datetime=f.date.to_string()>{format_vn(f.date)}</time>
+                <span class=status_class>{f.status.label_vi()}</span>
+                <strong class="title">{f.title.clone()}</strong>
+            </div>
+            {task_label}
+            {detail("Mô tả", &f.description)}
+            {detail("Thành phần", &f.participants)}
+            {detail("Kết quả / minh chứng", &f.evidence)}
+            <p class="meta">"Người ghi: " {a.author.clone()} " · sửa lần " {a.revision}</p>
+            <div class="row-actions">
+                <button class="btn" on:click=move |_| app.open_edit(id)>"Sửa"</button>
+                <button class="btn danger" on:click=move |_| app.delete(id)>"Xóa"</button>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+pub fn Timeline() -> impl IntoView {
+    let app = use_app();
+    let count = move || app.records.with(|rs| rs.iter().filter(|r| !r.deleted).count());
+    view! {
+        <section class="timeline">
+            <h2>"Nhật ký hoạt động (" {count} ")"</h2>
+            <Show when=move || app.loaded.get() fallback=|| view! { <p>"Đang đọc dữ liệu…"</p> }>
+                <ActivityList task_id=None/>
+            </Show>
+        </section>
+    }
+}

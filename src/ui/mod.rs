@@ -1,0 +1,9 @@
+//! The screens. Each reads `AppState` from context and calls its actions.
+
+pub mod activity_form;
+pub mod activity_list;
+pub mod plan_browser;
+pub mod plan_text;
+pub mod settings;
+pub mod setup;
+pub mod shell;

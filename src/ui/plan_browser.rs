@@ -1,0 +1,192 @@
+//! The plan, dimension → sub-indicator → task, with this unit's role in each
+//! task, a role filter, accent-insensitive search and per-task activity counts.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use papi_core::dates::format_vn;
+use papi_core::search::{fold, Query};
+use papi_core::{Role, Task};
+
+use crate::app::{use_app, PLAN};
+use crate::ui::activity_list::ActivityList;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    Lead,
+    Coordinating,
+    All,
+}
+
+/// Each task's searchable text, folded once.
+static FOLDED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let mut m = HashMap::new();
+    for d in &PLAN.dimensions {
+        for s in &d.sub_indicators {
+            for t in &s.tasks {
+                let text = format!(
+                    "{} {} {} {} {} {} {}",
+                    d.name, s.code, s.name, t.text(), t.lead.text, t.coordinating.text, t.id
+                );
+                m.insert(t.id.clone(), fold(&text));
+            }
+        }
+    }
+    m
+});
+
+pub fn role_badge(role: Role) -> impl IntoView {
+    let class = match role {
+        Role::Lead => "badge lead",
+        Role::Coordinating => "badge coord",
+        Role::None => "badge none",
+    };
+    view! { <span class=class>{role.label_vi()}</span> }
+}
+
+#[component]
+pub fn PlanBrowser() -> impl IntoView {
+    let app = use_app();
+    let filter = RwSignal::new(Filter::Lead);
+    let query = RwSignal::new(String::new());
+    let unit = Memo::new(move |_| app.unit());
+    // Count and latest date per task, computed once per change of records.
+    let summaries = Memo::new(move |_| {
+        app.records.with(|rs| {
+            let mut m: HashMap<String, (usize, Option<NaiveDate>)> = HashMap::new();
+            for r in rs.iter().filter(|r| !r.deleted) {
+                let e = m.entry(r.fields.task_id.clone()).or_default();
+                e.0 += 1;
+                e.1 = e.1.max(Some(r.fields.date));
+            }
+            m
+        })
+    });
+    let role_of = move |t: &Task| unit.with(|u| u.as_ref().map(|u| PLAN.role_of(u, t)).unwrap_or(Role::None));
+    let visible = move |t: &Task| {
+        let q = Query::new(&query.get());
+        let by_role = match filter.get() {
+            Filter::All => true,
+            Filter::Lead => role_of(t) == Role::Lead,
+            Filter::Coordinating => role_of(t) == Role::Coordinating,
+        };
+        by_role && (q.is_empty() || FOLDED.get(&t.id).is_some_and(|f| q.matches_folded(f)))
+    };
+    let counts = move || {
+        let (mut lead, mut coord) = (0, 0);
+        for t in PLAN.tasks() {
+            match role_of(t) {
+                Role::Lead => lead += 1,
+                Role::Coordinating => coord += 1,
+                Role::None => {}
+            }
+        }
+        (lead, coord, PLAN.tasks().count())
+    };
+    let filter_btn = move |f: Filter, label: &'static str, n: fn((usize, usize, usize)) -> usize| {
+        view! {
+            <button
+                class="chip"
+                aria-pressed=move || (filter.get() == f).to_string()
+                on:click=move |_| filter.set(f)
+            >
+                {label} " (" {move || n(counts())} ")"
+            </button>
+        }
+    };
+
+    view! {
+        <section class="plan-browser">
+            <div class="toolbar" role="search">
+                <div class="chips" role="group" aria-label="Lọc theo vai trò">
+                    {filter_btn(Filter::Lead, "Tôi chủ trì", |c| c.0)}
+                    {filter_btn(Filter::Coordinating, "Tôi phối hợp", |c| c.1)}
+                    {filter_btn(Filter::All, "Tất cả", |c| c.2)}
+                </div>
+                <label for="plan-search" class="visually-hidden">"Tìm trong Kế hoạch"</label>
+                <input id="plan-search" type="search" placeholder="Tìm nhiệm vụ, vd: cong khai ngan sach"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))/>
+            </div>
+            {move || {
+                let mut shown = 0;
+                let dims = PLAN.dimensions.iter().filter_map(|d| {
+                    let subs: Vec<_> = d.sub_indicators.iter().filter_map(|s| {
+                        let tasks: Vec<_> = s.tasks.iter().filter(|t| visible(t)).collect();
+                        if tasks.is_empty() { return None; }
+                        shown += tasks.len();
+                        Some(view! {
+                            <section class="sub">
+                                <h3><span class="code">{s.code.clone()}</span> " " {s.name.clone()}</h3>
+                                {tasks.into_iter().map(|t| {
+                                    let role = role_of(t);
+                                    let id = t.id.clone();
+                                    view! { <TaskCard task=t.clone() role=role summary=Signal::derive(move || summaries.with(|m| m.get(&id).cloned().unwrap_or_default()))/> }
+                                }).collect_view()}
+                            </section>
+                        })
+                    }).collect();
+                    if subs.is_empty() { return None; }
+                    Some(view! {
+                        <section class="dimension">
+                            <h2>"Chỉ số nội dung " {d.code.clone()} ": " {d.name.clone()}</h2>
+                            {subs}
+                        </section>
+                    })
+                }).collect::<Vec<_>>();
+                let empty = (shown == 0).then(|| view! {
+                    <p class="empty">"Không có nhiệm vụ nào khớp. Thử chọn \"Tất cả\" hoặc đổi từ khóa."</p>
+                });
+                view! { {empty} {dims} }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TaskCard(task: Task, role: Role, summary: Signal<(usize, Option<NaiveDate>)>) -> impl IntoView {
+    let app = use_app();
+    let open = RwSignal::new(false);
+    let id = task.id.clone();
+    let id_new = task.id.clone();
+    let heading_id = format!("task-{}", task.id);
+    let labelled_by = heading_id.clone();
+    let items = if task.bulleted {
+        view! { <ul class="items">{task.items.iter().map(|i| view! { <li>{i.clone()}</li> }).collect_view()}</ul> }.into_any()
+    } else {
+        view! { <p class="items">{task.items.join(" ")}</p> }.into_any()
+    };
+    view! {
+        <article class="task" aria-labelledby=labelled_by data-task=task.id.clone()>
+            <header>
+                <h4 id=heading_id>"Nhiệm vụ " {task.id.clone()}</h4>
+                {role_badge(role)}
+            </header>
+            {items}
+            <dl class="agencies">
+                <dt>"Chủ trì"</dt><dd>{task.lead.text.clone()}</dd>
+                <dt>"Phối hợp"</dt><dd>{task.coordinating.text.clone()}</dd>
+                <dt>"Thời gian"</dt><dd>{task.timing.clone()}</dd>
+            </dl>
+            <div class="task-foot">
+                <span class="summary" data-testid="task-summary">
+                    {move || match summary.get() {
+                        (0, _) => "Chưa có hoạt động".to_string(),
+                        (n, Some(d)) => format!("{n} hoạt động · gần nhất {}", format_vn(d)),
+                        (n, None) => format!("{n} hoạt động"),
+                    }}
+                </span>
+                <button class="btn" aria-expanded=move || open.get().to_string()
+                    on:click=move |_| open.update(|o| *o = !*o)>
+                    {move || if open.get() { "Ẩn hoạt động" } else { "Xem hoạt động" }}
+                </button>
+                <button class="btn primary" on:click=move |_| app.open_new(&id_new)>"Ghi hoạt động"</button>
+            </div>
+            <Show when=move || open.get()>
+                <ActivityList task_id=Some(id.clone())/>
+            </Show>
+        </article>
+    }
+}

@@ -1,0 +1,89 @@
+//! Settings: who I am, this device, storage use and persistence, data export,
+//! and the report of entries set aside as unreadable.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::use_app;
+use crate::platform::{self, human_bytes, StorageInfo};
+use crate::session;
+use crate::ui::setup::UnitForm;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let app = use_app();
+    let info = RwSignal::new(StorageInfo::default());
+    let refresh = move || spawn_local(async move { info.set(platform::storage_info().await) });
+    refresh();
+    let ask_persist = move |_| {
+        spawn_local(async move {
+            let granted = platform::request_persistence().await;
+            info.set(platform::storage_info().await);
+            app.notify(
+                if granted == Some(true) {
+                    "Trình duyệt đã đồng ý giữ dữ liệu lâu dài."
+                } else {
+                    "Trình duyệt chưa đồng ý giữ dữ liệu lâu dài; hãy cài ứng dụng hoặc đánh dấu trang để tăng khả năng được giữ."
+                },
+                granted != Some(true),
+                None,
+            );
+        })
+    };
+    let export = move |_| {
+        let records = app.records.get_untracked();
+        let unit = app.settings.with_untracked(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default());
+        let text = serde_json::to_string_pretty(&serde_json::json!({
+            "unit_code": unit,
+            "exported_at": platform::now(),
+            "device_id": session::device_id(),
+            "records": records,
+        }))
+        .unwrap_or_default();
+        let name = format!("papi-{unit}-{}.json", platform::today().format("%Y%m%d"));
+        if let Err(e) = platform::download(&name, "application/json", &text) {
+            app.notify(format!("Không xuất được dữ liệu: {e}"), true, None);
+        }
+    };
+    view! {
+        <section class="settings">
+            <h2>"Cài đặt"</h2>
+            <h3>"Đơn vị và người ghi"</h3>
+            <UnitForm/>
+            <div class="card">
+                <h3>"Thiết bị và bộ nhớ"</h3>
+                <dl class="kv">
+                    <dt>"Mã thiết bị"</dt><dd><code>{session::device_id()}</code></dd>
+                    <dt>"Nơi lưu"</dt><dd>{move || app.storage_label.get()}</dd>
+                    <dt>"Số hoạt động"</dt><dd>{move || app.records.with(|r| r.iter().filter(|a| !a.deleted).count())}</dd>
+                    <dt>"Dung lượng đã dùng"</dt>
+                    <dd data-testid="usage">{move || info.with(|i| match (i.usage, i.quota) {
+                        (Some(u), Some(q)) => format!("{} / {}", human_bytes(u), human_bytes(q)),
+                        _ => "Không rõ".into(),
+                    })}</dd>
+                    <dt>"Lưu trữ lâu dài"</dt>
+                    <dd>{move || match info.with(|i| i.persisted) {
+                        Some(true) => "Đã được bảo đảm",
+                        Some(false) => "Chưa (trình duyệt có thể xóa khi thiếu chỗ)",
+                        None => "Không rõ",
+                    }}</dd>
+                </dl>
+                <div class="form-actions">
+                    <button class="btn" on:click=ask_persist>"Yêu cầu lưu trữ lâu dài"</button>
+                    <button class="btn primary" on:click=export>"Xuất dữ liệu (JSON)"</button>
+                </div>
+            </div>
+            <Show when=move || app.set_aside.with(|s| !s.is_empty())>
+                <div class="card" role="region" aria-label="Dữ liệu bị hỏng">
+                    <h3>"Mục dữ liệu bị hỏng đã được cất riêng"</h3>
+                    <p>"Các mục sau không đọc được nên đã được cất riêng, không bị xóa. Các hoạt động khác không bị ảnh hưởng."</p>
+                    <ul data-testid="set-aside">
+                        {move || app.set_aside.get().into_iter().map(|s| view! {
+                            <li><code>{s.key}</code> ": " {s.reason}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+        </section>
+    }
+}

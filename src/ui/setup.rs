@@ -1,0 +1,160 @@
+//! Who am I: role, unit (district, then commune; accent-insensitive search)
+//! and name. Shown on first run and inside Settings.
+
+use leptos::prelude::*;
+use papi_core::Level;
+
+use crate::app::{use_app, UNITS};
+use crate::session::{save_settings, Settings};
+
+#[component]
+pub fn FirstRun() -> impl IntoView {
+    view! {
+        <main id="main" class="first-run">
+            <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
+            <p class="lead">
+                "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. "
+                "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
+            </p>
+            <UnitForm/>
+        </main>
+    }
+}
+
+/// The role/unit/name form; saves into settings.
+#[component]
+pub fn UnitForm() -> impl IntoView {
+    let app = use_app();
+    let current = app.settings.get_untracked();
+    let level = RwSignal::new(current.as_ref().map(|s| s.level).unwrap_or(Level::Commune));
+    let initial_unit = current.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned());
+    let district = RwSignal::new(match &initial_unit {
+        Some(u) if u.level == Level::Commune => u.parent_code.clone().unwrap_or_default(),
+        Some(u) if u.level == Level::District => u.code.clone(),
+        _ => String::new(),
+    });
+    let commune =
+        RwSignal::new(initial_unit.as_ref().filter(|u| u.level == Level::Commune).map(|u| u.code.clone()).unwrap_or_default());
+    let district_q = RwSignal::new(String::new());
+    let commune_q = RwSignal::new(String::new());
+    let name = RwSignal::new(current.as_ref().map(|s| s.official_name.clone()).unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+
+    let districts = move || {
+        let q = district_q.get();
+        UNITS.search(Level::District, &q).into_iter().map(|u| (u.code.clone(), u.name.clone())).collect::<Vec<_>>()
+    };
+    let communes = move || {
+        let q = papi_core::search::Query::new(&commune_q.get());
+        let d = district.get();
+        UNITS
+            .children(&d)
+            .filter(|u| q.matches(&u.name))
+            .map(|u| (u.code.clone(), u.name.clone()))
+            .collect::<Vec<_>>()
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lvl = level.get_untracked();
+        let unit_code = match lvl {
+            Level::Province => UNITS.province_code.clone(),
+            Level::District => district.get_untracked(),
+            Level::Commune => commune.get_untracked(),
+        };
+        let official = crate::platform::nfc(name.get_untracked().trim());
+        let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl) {
+            Some(match lvl {
+                Level::District => "Hãy chọn huyện, thành phố của bạn.",
+                _ => "Hãy chọn huyện rồi chọn xã, phường, thị trấn của bạn.",
+            })
+        } else if official.is_empty() {
+            Some("Hãy nhập họ và tên của bạn.")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            error.set(Some(p.into()));
+            return;
+        }
+        let s = Settings { level: lvl, unit_code, official_name: official };
+        match save_settings(&s) {
+            Ok(()) => {
+                error.set(None);
+                let first = app.settings.get_untracked().is_none();
+                app.settings.set(Some(s));
+                if !first {
+                    app.notify("Đã lưu thông tin đơn vị.", false, None);
+                }
+            }
+            Err(e) => error.set(Some(format!("Không lưu được: {e}"))),
+        }
+    };
+
+    let role_option = move |value: Level, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="role"
+                    prop:checked=move || level.get() == value
+                    on:change=move |_| level.set(value)
+                />
+                {label}
+            </label>
+        }
+    };
+
+    view! {
+        <form class="card unit-form" on:submit=submit novalidate>
+            <fieldset>
+                <legend>"Vai trò"</legend>
+                {role_option(Level::Commune, "Cán bộ cấp xã (UBND xã, phường, thị trấn)")}
+                {role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)")}
+                {role_option(Level::Province, "Sở Nội vụ tỉnh")}
+            </fieldset>
+            <Show when=move || level.get() != Level::Province>
+                <div class="field">
+                    <label for="district-q">"Tìm huyện, thành phố"</label>
+                    <input id="district-q" type="search" placeholder="vd: cho don"
+                        prop:value=move || district_q.get()
+                        on:input=move |ev| district_q.set(event_target_value(&ev))/>
+                    <label for="district">"Huyện, thành phố"</label>
+                    <select id="district" on:change=move |ev| { district.set(event_target_value(&ev)); commune.set(String::new()); }>
+                        <option value="" selected=move || district.get().is_empty()>"— Chọn —"</option>
+                        {move || districts().into_iter().map(|(code, n)| {
+                            let c = code.clone();
+                            view! { <option value=code selected=move || district.get() == c>{n}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            </Show>
+            <Show when=move || level.get() == Level::Commune>
+                <div class="field">
+                    <label for="commune-q">"Tìm xã, phường, thị trấn"</label>
+                    <input id="commune-q" type="search" placeholder="vd: duc xuan"
+                        prop:value=move || commune_q.get()
+                        on:input=move |ev| commune_q.set(event_target_value(&ev))/>
+                    <label for="commune">"Xã, phường, thị trấn"</label>
+                    <select id="commune" on:change=move |ev| commune.set(event_target_value(&ev))>
+                        <option value="" selected=move || commune.get().is_empty()>"— Chọn —"</option>
+                        {move || communes().into_iter().map(|(code, n)| {
+                            let c = code.clone();
+                            view! { <option value=code selected=move || commune.get() == c>{n}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            </Show>
+            <div class="field">
+                <label for="official">"Họ và tên người ghi"</label>
+                <input id="official" type="text" autocomplete="name"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))/>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get()}</p>
+            </Show>
+            <button type="submit" class="btn primary">"Lưu và bắt đầu"</button>
+        </form>
+    }
+}

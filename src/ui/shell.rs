@@ -1,0 +1,96 @@
+//! The frame around every screen: title, unit, connection state, navigation,
+//! notices, and the activity form when one is open.
+
+use leptos::prelude::*;
+
+use crate::app::{use_app, Screen, UNITS};
+use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
+use crate::ui::{plan_text::PlanText, settings::SettingsPage};
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let app = use_app();
+    let unit_name = move || {
+        app.settings.with(|s| {
+            s.as_ref().and_then(|s| UNITS.get(&s.unit_code)).map(|u| u.name.clone()).unwrap_or_default()
+        })
+    };
+    let nav = move |screen: Screen, label: &'static str| {
+        view! {
+            <button
+                class="nav-btn"
+                class:active=move || app.screen.get() == screen
+                aria-current=move || (app.screen.get() == screen).then_some("page")
+                on:click=move |_| app.screen.set(screen)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <h1>"Theo dõi PAPI"</h1>
+                <span class="unit">{unit_name}</span>
+            </div>
+            <ConnectionBadge/>
+        </header>
+        <nav class="tabs" aria-label="Màn hình">
+            {nav(Screen::Plan, "Nhiệm vụ")}
+            {nav(Screen::Timeline, "Nhật ký hoạt động")}
+            {nav(Screen::PlanText, "Văn bản Kế hoạch")}
+            {nav(Screen::Settings, "Cài đặt")}
+        </nav>
+        <main id="main">
+            {move || match app.screen.get() {
+                Screen::Plan => view! { <PlanBrowser/> }.into_any(),
+                Screen::Timeline => view! { <Timeline/> }.into_any(),
+                Screen::PlanText => view! { <PlanText/> }.into_any(),
+                Screen::Settings => view! { <SettingsPage/> }.into_any(),
+            }}
+        </main>
+        <Show when=move || app.form.with(Option::is_some)>
+            <ActivityForm/>
+        </Show>
+        <Notices/>
+    }
+}
+
+#[component]
+fn ConnectionBadge() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <span
+            class="conn"
+            class:offline=move || !app.online.get()
+            role="status"
+            data-testid="connection"
+        >
+            {move || if app.online.get() { "Trực tuyến" } else { "Ngoại tuyến" }}
+        </span>
+    }
+}
+
+#[component]
+fn Notices() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <div class="notices" aria-live="polite">
+            <For
+                each=move || app.notices.get()
+                key=|n| n.id
+                children=move |n| {
+                    let undo = n.undo;
+                    view! {
+                        <div class="notice" class:error=n.error role=if n.error { "alert" } else { "status" }>
+                            <span>{n.text.clone()}</span>
+                            {undo.map(|id| view! {
+                                <button class="btn small" on:click=move |_| app.undo_delete(id)>"Hoàn tác"</button>
+                            })}
+                        </div>
+                    }
+                }
+            />
+        </div>
+    }
+}
