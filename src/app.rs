@@ -18,10 +18,12 @@ use crate::session::{self, OpenForm, Settings};
 use crate::store::{Backend, SetAside, StoreError};
 use crate::ui;
 
-pub static PLAN: LazyLock<Plan> =
-    LazyLock::new(|| Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid"));
-pub static UNITS: LazyLock<Units> =
-    LazyLock::new(|| Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("the shipped units are valid"));
+pub static PLAN: LazyLock<Plan> = LazyLock::new(|| {
+    Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid")
+});
+pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
+    Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("the shipped units are valid")
+});
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
@@ -66,13 +68,15 @@ pub struct AppState {
     pub saving: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     pub set_aside: RwSignal<Vec<SetAside>>,
-    pub online: RwSignal<bool>,
+    pub net: RwSignal<crate::pwa::Net>,
+    pub update_ready: RwSignal<bool>,
     next_notice: StoredValue<u64>,
 }
 
 impl AppState {
     pub fn unit(&self) -> Option<Unit> {
-        self.settings.with(|s| s.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned()))
+        self.settings
+            .with(|s| s.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned()))
     }
 
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
@@ -80,22 +84,31 @@ impl AppState {
         self.next_notice.set_value(id + 1);
         self.notices.update(|n| {
             n.retain(|x| x.undo.is_none() || undo.is_none());
-            n.push(Notice { id, text: text.into(), error, undo });
+            n.push(Notice {
+                id,
+                text: text.into(),
+                error,
+                undo,
+            });
         });
         let notices = self.notices;
-        set_timeout(move || notices.update(|n| n.retain(|x| x.id != id)), std::time::Duration::from_secs(10));
+        set_timeout(
+            move || notices.update(|n| n.retain(|x| x.id != id)),
+            std::time::Duration::from_secs(10),
+        );
     }
 
     /// Put a record into memory if it is newer than what memory holds.
     pub fn upsert(&self, rec: Activity) {
-        self.records.update(|rs| match rs.iter_mut().find(|r| r.id == rec.id) {
-            Some(r) => {
-                if std::ptr::eq(r.newer(&rec), &rec) {
-                    *r = rec;
+        self.records
+            .update(|rs| match rs.iter_mut().find(|r| r.id == rec.id) {
+                Some(r) => {
+                    if std::ptr::eq(r.newer(&rec), &rec) {
+                        *r = rec;
+                    }
                 }
-            }
-            None => rs.push(rec),
-        });
+                None => rs.push(rec),
+            });
     }
 
     pub fn open_new(&self, task_id: &str) {
@@ -105,13 +118,21 @@ impl AppState {
             status: Some(papi_core::Status::Done),
             ..Default::default()
         };
-        self.set_form(Some(OpenForm { editing: None, draft }));
+        self.set_form(Some(OpenForm {
+            editing: None,
+            draft,
+        }));
     }
 
     pub fn open_edit(&self, id: Uuid) {
-        let rec = self.records.with(|rs| rs.iter().find(|r| r.id == id).cloned());
+        let rec = self
+            .records
+            .with(|rs| rs.iter().find(|r| r.id == id).cloned());
         if let Some(r) = rec {
-            self.set_form(Some(OpenForm { editing: Some((r.id, r.revision)), draft: r.to_draft() }));
+            self.set_form(Some(OpenForm {
+                editing: Some((r.id, r.revision)),
+                draft: r.to_draft(),
+            }));
         }
     }
 
@@ -133,16 +154,31 @@ impl AppState {
     }
 
     fn official_name(&self) -> String {
-        self.settings.with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()).unwrap_or_default())
+        self.settings.with_untracked(|s| {
+            s.as_ref()
+                .map(|s| s.official_name.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Validate the open form with the core's rules and save it.
     pub fn save_form(&self) {
-        let Some(form) = self.form.get_untracked() else { return };
+        let Some(form) = self.form.get_untracked() else {
+            return;
+        };
         let Some(unit) = self.unit() else { return };
-        let cx = Context { plan: &PLAN, unit: &unit, today: platform::today() };
+        let cx = Context {
+            plan: &PLAN,
+            unit: &unit,
+            today: platform::today(),
+        };
         let mut draft = form.draft.clone();
-        for s in [&mut draft.title, &mut draft.description, &mut draft.participants, &mut draft.evidence] {
+        for s in [
+            &mut draft.title,
+            &mut draft.description,
+            &mut draft.participants,
+            &mut draft.evidence,
+        ] {
             *s = platform::nfc(s);
         }
         let checked = match validate(&draft, &cx) {
@@ -154,15 +190,38 @@ impl AppState {
         };
         self.form_errors.set(vec![]);
         let name = self.official_name();
-        let by = Author { name: &name, device_id: device_id(), now: platform::now() };
+        let by = Author {
+            name: &name,
+            device_id: device_id(),
+            now: platform::now(),
+        };
         let (rec, base) = match form.editing {
-            None => (Activity::create(papi_core::activity::new_id(platform::random16()), &unit.code, checked.fields, &by), None),
+            None => (
+                Activity::create(
+                    papi_core::activity::new_id(platform::random16()),
+                    &unit.code,
+                    checked.fields,
+                    &by,
+                ),
+                None,
+            ),
             Some((id, base)) => {
-                let Some(cur) = self.records.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned()) else {
-                    self.save_error.set(Some("Không tìm thấy hoạt động đang sửa.".into()));
+                let Some(cur) = self
+                    .records
+                    .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
+                else {
+                    self.save_error
+                        .set(Some("Không tìm thấy hoạt động đang sửa.".into()));
                     return;
                 };
-                (Activity { revision: base, ..cur }.edit(checked.fields, &by), Some(base))
+                (
+                    Activity {
+                        revision: base,
+                        ..cur
+                    }
+                    .edit(checked.fields, &by),
+                    Some(base),
+                )
             }
         };
         let this = *self;
@@ -210,15 +269,34 @@ impl AppState {
         Ok(())
     }
 
-    fn change(&self, id: Uuid, op: fn(&Activity, &Author) -> Activity, done: &'static str, undo: bool) {
-        let Some(cur) = self.records.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned()) else { return };
+    fn change(
+        &self,
+        id: Uuid,
+        op: fn(&Activity, &Author) -> Activity,
+        done: &'static str,
+        undo: bool,
+    ) {
+        let Some(cur) = self
+            .records
+            .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
+        else {
+            return;
+        };
         let name = self.official_name();
-        let by = Author { name: &name, device_id: device_id(), now: platform::now() };
+        let by = Author {
+            name: &name,
+            device_id: device_id(),
+            now: platform::now(),
+        };
         let next = op(&cur, &by);
         let this = *self;
         spawn_local(async move {
             match this.persist(&next, Some(cur.revision)).await {
-                Ok(()) => this.notify(format!("{done}: {}", next.fields.title), false, undo.then_some(id)),
+                Ok(()) => this.notify(
+                    format!("{done}: {}", next.fields.title),
+                    false,
+                    undo.then_some(id),
+                ),
                 Err(e) => {
                     if let StoreError::Conflict(c) = &e {
                         this.upsert((**c).clone());
@@ -262,14 +340,13 @@ pub fn App() -> impl IntoView {
         saving: RwSignal::new(false),
         notices: RwSignal::new(vec![]),
         set_aside: RwSignal::new(vec![]),
-        online: RwSignal::new(platform::online()),
+        net: RwSignal::new(crate::pwa::Net::Online),
+        update_ready: RwSignal::new(false),
         next_notice: StoredValue::new(0),
     };
     provide_context(app);
 
-    // Connectivity follows the browser's online/offline events.
-    let _ = window_event_listener(leptos::ev::online, move |_| app.online.set(true));
-    let _ = window_event_listener(leptos::ev::offline, move |_| app.online.set(false));
+    crate::pwa::watch(app.net, app.update_ready);
 
     spawn_local(async move {
         let backend = Rc::new(Backend::open().await);
@@ -288,7 +365,14 @@ pub fn App() -> impl IntoView {
                     );
                 }
                 if loaded.migrated > 0 {
-                    app.notify(format!("Đã chuyển {} hoạt động sang kho dữ liệu mới.", loaded.migrated), false, None);
+                    app.notify(
+                        format!(
+                            "Đã chuyển {} hoạt động sang kho dữ liệu mới.",
+                            loaded.migrated
+                        ),
+                        false,
+                        None,
+                    );
                 }
                 app.set_aside.set(loaded.set_aside);
                 app.records.set(loaded.records);
@@ -311,16 +395,21 @@ pub fn App() -> impl IntoView {
 
 /// Another tab saved a record: read it from the store and show it here.
 fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else { return };
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let Some(id) = ev.data().as_string() else { return };
-        let backend = backend.clone();
-        spawn_local(async move {
-            if let Ok(Some(rec)) = backend.get(&id).await {
-                app.upsert(rec);
-            }
+    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else {
+        return;
+    };
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(id) = ev.data().as_string() else {
+                return;
+            };
+            let backend = backend.clone();
+            spawn_local(async move {
+                if let Ok(Some(rec)) = backend.get(&id).await {
+                    app.upsert(rec);
+                }
+            });
         });
-    });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     CHANNEL.with(|c| *c.borrow_mut() = Some(channel));

@@ -4,6 +4,7 @@
 
 mod app;
 mod platform;
+mod pwa;
 mod session;
 mod store;
 mod ui;

@@ -16,14 +16,17 @@ pub fn now() -> DateTime<Utc> {
 /// Today in the device's time zone (what the official means by "today").
 pub fn today() -> NaiveDate {
     let d = js_sys::Date::new_0();
-    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date()).unwrap_or_default()
+    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())
+        .unwrap_or_default()
 }
 
 /// 16 bytes from the platform's cryptographic random source.
 pub fn random16() -> [u8; 16] {
     let mut buf = [0u8; 16];
     let crypto = window().crypto().expect("crypto");
-    crypto.get_random_values_with_u8_array(&mut buf).expect("getRandomValues");
+    crypto
+        .get_random_values_with_u8_array(&mut buf)
+        .expect("getRandomValues");
     buf
 }
 
@@ -58,7 +61,9 @@ pub async fn request_persistence() -> Option<bool> {
 }
 
 pub async fn storage_info() -> StorageInfo {
-    let Some(sm) = storage_manager() else { return StorageInfo::default() };
+    let Some(sm) = storage_manager() else {
+        return StorageInfo::default();
+    };
     let persisted = match sm.persisted() {
         Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
         Err(_) => None,
@@ -66,12 +71,20 @@ pub async fn storage_info() -> StorageInfo {
     let (mut usage, mut quota) = (None, None);
     if let Ok(p) = sm.estimate() {
         if let Ok(est) = JsFuture::from(p).await {
-            let get = |k: &str| js_sys::Reflect::get(&est, &k.into()).ok().and_then(|v| v.as_f64());
+            let get = |k: &str| {
+                js_sys::Reflect::get(&est, &k.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+            };
             usage = get("usage");
             quota = get("quota");
         }
     }
-    StorageInfo { persisted, usage, quota }
+    StorageInfo {
+        persisted,
+        usage,
+        quota,
+    }
 }
 
 /// Offer a text file for download (the way out when storage is full).
@@ -79,10 +92,14 @@ pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&text.into());
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     let doc = window().document().ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = doc.create_element("a").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    let a: web_sys::HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
     a.set_href(&url);
     a.set_download(filename);
     a.click();

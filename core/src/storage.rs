@@ -45,15 +45,24 @@ impl fmt::Display for EntryError {
             EntryError::BadJson(e) => write!(f, "không phải JSON hợp lệ ({e})"),
             EntryError::BadShape(e) => write!(f, "sai cấu trúc bản ghi ({e})"),
             EntryError::FutureSchema(v) => {
-                write!(f, "được ghi bởi phiên bản mới hơn (lược đồ {v}); hãy cập nhật ứng dụng")
+                write!(
+                    f,
+                    "được ghi bởi phiên bản mới hơn (lược đồ {v}); hãy cập nhật ứng dụng"
+                )
             }
-            EntryError::KeyMismatch { key, id } => write!(f, "khóa {key} không khớp mã bản ghi {id}"),
+            EntryError::KeyMismatch { key, id } => {
+                write!(f, "khóa {key} không khớp mã bản ghi {id}")
+            }
         }
     }
 }
 
 pub fn encode_entry(record: &Activity) -> String {
-    serde_json::to_string(&EnvelopeOut { schema: SCHEMA, record }).expect("records serialise")
+    serde_json::to_string(&EnvelopeOut {
+        schema: SCHEMA,
+        record,
+    })
+    .expect("records serialise")
 }
 
 /// Decode one stored entry of any known schema.
@@ -61,11 +70,16 @@ pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
     let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
     match v.get("schema").and_then(Value::as_u64) {
         Some(2) => {
-            let record = v.get("record").cloned().ok_or_else(|| EntryError::BadShape("thiếu \"record\"".into()))?;
+            let record = v
+                .get("record")
+                .cloned()
+                .ok_or_else(|| EntryError::BadShape("thiếu \"record\"".into()))?;
             serde_json::from_value(record).map_err(|e| EntryError::BadShape(e.to_string()))
         }
         Some(n) if n > SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
-        Some(n) => Err(EntryError::BadShape(format!("lược đồ {n} không có dạng mục riêng"))),
+        Some(n) => Err(EntryError::BadShape(format!(
+            "lược đồ {n} không có dạng mục riêng"
+        ))),
         None => upgrade_v1(v),
     }
 }
@@ -74,14 +88,19 @@ pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
 pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
     let a = decode_entry(text)?;
     if a.id.to_string() != key {
-        return Err(EntryError::KeyMismatch { key: key.to_string(), id: a.id.to_string() });
+        return Err(EntryError::KeyMismatch {
+            key: key.to_string(),
+            id: a.id.to_string(),
+        });
     }
     Ok(a)
 }
 
 /// A schema-1 record: `result` instead of `evidence`, no revision, no device.
 fn upgrade_v1(mut v: Value) -> Result<Activity, EntryError> {
-    let obj = v.as_object_mut().ok_or_else(|| EntryError::BadShape("không phải đối tượng".into()))?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| EntryError::BadShape("không phải đối tượng".into()))?;
     if let Some(result) = obj.remove("result") {
         obj.entry("evidence").or_insert(result);
     }
@@ -97,7 +116,9 @@ fn upgrade_v1(mut v: Value) -> Result<Activity, EntryError> {
 
 /// A schema-1 store (one JSON array). Good records come back upgraded; a bad
 /// element is reported by its position and does not stop the rest.
-pub fn decode_v1_array(text: &str) -> Result<(Vec<Activity>, Vec<(usize, EntryError)>), EntryError> {
+pub fn decode_v1_array(
+    text: &str,
+) -> Result<(Vec<Activity>, Vec<(usize, EntryError)>), EntryError> {
     let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
     let Value::Array(items) = v else {
         return Err(EntryError::BadShape("lược đồ 1 phải là một mảng".into()));
@@ -128,7 +149,11 @@ pub enum WriteDecision {
 /// Decide a write against what the store holds now. `base` is the revision
 /// the writer's change was made from (`None` for a new record, or for a
 /// replica arriving from elsewhere, which the newer version wins).
-pub fn decide_write(current: Option<&Activity>, incoming: &Activity, base: Option<u32>) -> WriteDecision {
+pub fn decide_write(
+    current: Option<&Activity>,
+    incoming: &Activity,
+    base: Option<u32>,
+) -> WriteDecision {
     match (current, base) {
         (None, _) => WriteDecision::Write,
         (Some(cur), Some(base)) if cur.revision == base => WriteDecision::Write,
@@ -150,7 +175,11 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     fn rec() -> Activity {
-        let by = Author { name: "Hà Thị B", device_id: "d1", now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap() };
+        let by = Author {
+            name: "Hà Thị B",
+            device_id: "d1",
+            now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap(),
+        };
         Activity::create(
             new_id([3; 16]),
             "01834",
@@ -174,7 +203,10 @@ mod tests {
         assert!(s.starts_with("{\"schema\":2,"));
         assert_eq!(decode_entry(&s), Ok(a.clone()));
         assert_eq!(decode_keyed(&a.id.to_string(), &s), Ok(a.clone()));
-        assert!(matches!(decode_keyed("other", &s), Err(EntryError::KeyMismatch { .. })));
+        assert!(matches!(
+            decode_keyed("other", &s),
+            Err(EntryError::KeyMismatch { .. })
+        ));
     }
 
     /// A record exactly as the schema-1 prototype wrote it.
@@ -195,29 +227,72 @@ mod tests {
 
     #[test]
     fn reports_corruption_without_panicking() {
-        assert!(matches!(decode_entry("{not json"), Err(EntryError::BadJson(_))));
-        assert!(matches!(decode_entry("{\"schema\":2}"), Err(EntryError::BadShape(_))));
-        assert!(matches!(decode_entry("{\"schema\":2,\"record\":{\"id\":1}}"), Err(EntryError::BadShape(_))));
-        assert_eq!(decode_entry("{\"schema\":9,\"record\":{}}"), Err(EntryError::FutureSchema(9)));
-        assert!(matches!(decode_entry("[1,2]"), Err(EntryError::BadShape(_))));
-        assert!(matches!(decode_v1_array("{}"), Err(EntryError::BadShape(_))));
+        assert!(matches!(
+            decode_entry("{not json"),
+            Err(EntryError::BadJson(_))
+        ));
+        assert!(matches!(
+            decode_entry("{\"schema\":2}"),
+            Err(EntryError::BadShape(_))
+        ));
+        assert!(matches!(
+            decode_entry("{\"schema\":2,\"record\":{\"id\":1}}"),
+            Err(EntryError::BadShape(_))
+        ));
+        assert_eq!(
+            decode_entry("{\"schema\":9,\"record\":{}}"),
+            Err(EntryError::FutureSchema(9))
+        );
+        assert!(matches!(
+            decode_entry("[1,2]"),
+            Err(EntryError::BadShape(_))
+        ));
+        assert!(matches!(
+            decode_v1_array("{}"),
+            Err(EntryError::BadShape(_))
+        ));
         assert!(EntryError::BadJson("x".into()).to_string().contains("JSON"));
     }
 
     #[test]
     fn write_rule_prevents_lost_updates() {
-        let by = |s| Author { name: "x", device_id: "d2", now: Utc.with_ymd_and_hms(2020, 5, 2, 8, 0, s).unwrap() };
+        let by = |s| Author {
+            name: "x",
+            device_id: "d2",
+            now: Utc.with_ymd_and_hms(2020, 5, 2, 8, 0, s).unwrap(),
+        };
         let a = rec();
         assert_eq!(decide_write(None, &a, None), WriteDecision::Write);
-        let tab1 = a.edit(ActivityFields { title: "tab 1".into(), ..a.fields.clone() }, &by(1));
-        let tab2 = a.edit(ActivityFields { title: "tab 2".into(), ..a.fields.clone() }, &by(2));
+        let tab1 = a.edit(
+            ActivityFields {
+                title: "tab 1".into(),
+                ..a.fields.clone()
+            },
+            &by(1),
+        );
+        let tab2 = a.edit(
+            ActivityFields {
+                title: "tab 2".into(),
+                ..a.fields.clone()
+            },
+            &by(2),
+        );
         // Tab 1 saves first from revision 1: fine.
         assert_eq!(decide_write(Some(&a), &tab1, Some(1)), WriteDecision::Write);
         // Tab 2 also edited revision 1, but the store now holds tab 1's revision 2.
-        assert_eq!(decide_write(Some(&tab1), &tab2, Some(1)), WriteDecision::Conflict(Box::new(tab1.clone())));
+        assert_eq!(
+            decide_write(Some(&tab1), &tab2, Some(1)),
+            WriteDecision::Conflict(Box::new(tab1.clone()))
+        );
         // Replicas: the newer wins, replays are no-ops.
         assert_eq!(decide_write(Some(&a), &tab1, None), WriteDecision::Write);
-        assert_eq!(decide_write(Some(&tab1), &a, None), WriteDecision::AlreadyCurrent);
-        assert_eq!(decide_write(Some(&tab1), &tab1.clone(), None), WriteDecision::AlreadyCurrent);
+        assert_eq!(
+            decide_write(Some(&tab1), &a, None),
+            WriteDecision::AlreadyCurrent
+        );
+        assert_eq!(
+            decide_write(Some(&tab1), &tab1.clone(), None),
+            WriteDecision::AlreadyCurrent
+        );
     }
 }

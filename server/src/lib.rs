@@ -22,7 +22,7 @@ pub fn cache_control(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or("");
     let hashed = name
         .split(['-', '.', '_'])
-        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()));
+        .any(|part| (10..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()));
     if hashed {
         "public, max-age=31536000, immutable"
     } else {
@@ -34,7 +34,8 @@ async fn caching(req: Request, next: Next) -> Response {
     let policy = cache_control(req.uri().path());
     let mut res = next.run(req).await;
     if res.status().is_success() {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
 }
@@ -52,9 +53,26 @@ mod tests {
 
     #[test]
     fn hashed_assets_are_immutable_and_the_rest_revalidated() {
-        assert_eq!(cache_control("/papi-tracker-1a44c1c2343fa4f0_bg.wasm"), "public, max-age=31536000, immutable");
-        assert_eq!(cache_control("/main-3fd3424abb678f97.css"), "public, max-age=31536000, immutable");
-        for p in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icons/icon-192.png"] {
+        assert_eq!(
+            cache_control("/papi-tracker-1a44c1c2343fa4f0_bg.wasm"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_control("/main-3fd3424abb678f97.css"),
+            "public, max-age=31536000, immutable"
+        );
+        // Trunk's hashes drop leading zeros.
+        assert_eq!(
+            cache_control("/papi-tracker-ba822bf7cde808d.js"),
+            "public, max-age=31536000, immutable"
+        );
+        for p in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/icons/icon-192.png",
+        ] {
             assert_eq!(cache_control(p), "no-cache", "{p}");
         }
     }

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use papi_server::{app, Config};
 
 fn parse_args() -> Result<Config, String> {
-    let mut cfg = Config { dist: PathBuf::from("dist"), addr: "127.0.0.1:8080".parse().unwrap() };
+    let mut cfg = Config {
+        dist: PathBuf::from("dist"),
+        addr: "127.0.0.1:8080".parse().unwrap(),
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -19,7 +22,9 @@ fn parse_args() -> Result<Config, String> {
             "--dist" => cfg.dist = PathBuf::from(value("--dist")?),
             "--addr" => {
                 let v = value("--addr")?;
-                cfg.addr = v.parse::<SocketAddr>().map_err(|e| format!("--addr {v}: {e}"))?
+                cfg.addr = v
+                    .parse::<SocketAddr>()
+                    .map_err(|e| format!("--addr {v}: {e}"))?
             }
             "-h" | "--help" => {
                 println!("papi-server [--dist DIR] [--addr HOST:PORT]");
@@ -29,7 +34,10 @@ fn parse_args() -> Result<Config, String> {
         }
     }
     if !cfg.dist.join("index.html").is_file() {
-        return Err(format!("{}: no index.html here; build the app first (trunk build --release)", cfg.dist.display()));
+        return Err(format!(
+            "{}: no index.html here; build the app first (trunk build --release)",
+            cfg.dist.display()
+        ));
     }
     Ok(cfg)
 }
@@ -50,7 +58,11 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("PAPI Tracker: http://{} (serving {})", cfg.addr, cfg.dist.display());
+    println!(
+        "PAPI Tracker: http://{} (serving {})",
+        cfg.addr,
+        cfg.dist.display()
+    );
     axum::serve(listener, app(&cfg))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -9,7 +9,7 @@ use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision
 use papi_core::Activity;
 use wasm_bindgen::JsValue;
 
-use super::{Loaded, SetAside, Saved, StoreError};
+use super::{Loaded, Saved, SetAside, StoreError};
 
 pub const DB_NAME: &str = "papi-tracker";
 const DB_VERSION: u32 = 1;
@@ -26,8 +26,13 @@ fn err(e: idb::Error) -> StoreError {
 
 impl IdbStore {
     pub async fn open() -> Result<IdbStore, StoreError> {
+        IdbStore::open_named(DB_NAME).await
+    }
+
+    /// Open (creating or upgrading) a database of this layout by name.
+    pub async fn open_named(name: &str) -> Result<IdbStore, StoreError> {
         let factory = Factory::new().map_err(err)?;
-        let mut req = factory.open(DB_NAME, Some(DB_VERSION)).map_err(err)?;
+        let mut req = factory.open(name, Some(DB_VERSION)).map_err(err)?;
         req.on_upgrade_needed(|event| {
             use idb::DatabaseEvent;
             let Ok(db) = event.database() else { return };
@@ -42,10 +47,22 @@ impl IdbStore {
         Ok(IdbStore { db })
     }
 
+    #[cfg(test)]
+    pub fn db_for_tests(&self) -> &Database {
+        &self.db
+    }
+
     pub async fn load_all(&self) -> Result<Loaded, StoreError> {
-        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&[RECORDS], TransactionMode::ReadOnly)
+            .map_err(err)?;
         let store = tx.object_store(RECORDS).map_err(err)?;
-        let keys = store.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        let keys = store
+            .get_all_keys(None, None)
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         let values = store.get_all(None, None).map_err(err)?.await.map_err(err)?;
         tx.await.map_err(err)?;
         let mut out = Loaded::default();
@@ -64,37 +81,72 @@ impl IdbStore {
         }
         if !bad.is_empty() {
             // Move the unreadable entries aside in one transaction.
-            let tx = self.db.transaction(&[RECORDS, SET_ASIDE], TransactionMode::ReadWrite).map_err(err)?;
+            let tx = self
+                .db
+                .transaction(&[RECORDS, SET_ASIDE], TransactionMode::ReadWrite)
+                .map_err(err)?;
             let records = tx.object_store(RECORDS).map_err(err)?;
             let aside = tx.object_store(SET_ASIDE).map_err(err)?;
             for (key, raw, reason) in &bad {
-                let entry = serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
-                aside.put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key))).map_err(err)?.await.map_err(err)?;
-                records.delete(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
+                let entry =
+                    serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
+                aside
+                    .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
+                    .map_err(err)?
+                    .await
+                    .map_err(err)?;
+                records
+                    .delete(JsValue::from_str(key))
+                    .map_err(err)?
+                    .await
+                    .map_err(err)?;
             }
             tx.await.map_err(err)?;
-            out.set_aside = bad.into_iter().map(|(key, _, reason)| SetAside { key, reason }).collect();
+            out.set_aside = bad
+                .into_iter()
+                .map(|(key, _, reason)| SetAside { key, reason })
+                .collect();
         }
         Ok(out)
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Activity>, StoreError> {
-        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&[RECORDS], TransactionMode::ReadOnly)
+            .map_err(err)?;
         let store = tx.object_store(RECORDS).map_err(err)?;
-        let v = store.get(JsValue::from_str(id)).map_err(err)?.await.map_err(err)?;
-        Ok(v.and_then(|v| v.as_string()).and_then(|t| decode_keyed(id, &t).ok()))
+        let v = store
+            .get(JsValue::from_str(id))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
+        Ok(v.and_then(|v| v.as_string())
+            .and_then(|t| decode_keyed(id, &t).ok()))
     }
 
     pub async fn save(&self, rec: &Activity, base: Option<u32>) -> Result<Saved, StoreError> {
         let id = rec.id.to_string();
-        let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&[RECORDS], TransactionMode::ReadWrite)
+            .map_err(err)?;
         let store = tx.object_store(RECORDS).map_err(err)?;
-        let cur = store.get(JsValue::from_str(&id)).map_err(err)?.await.map_err(err)?;
-        let cur = cur.and_then(|v| v.as_string()).and_then(|t| decode_keyed(&id, &t).ok());
+        let cur = store
+            .get(JsValue::from_str(&id))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
+        let cur = cur
+            .and_then(|v| v.as_string())
+            .and_then(|t| decode_keyed(&id, &t).ok());
         let saved = match decide_write(cur.as_ref(), rec, base) {
             WriteDecision::Write => {
                 store
-                    .put(&JsValue::from_str(&encode_entry(rec)), Some(&JsValue::from_str(&id)))
+                    .put(
+                        &JsValue::from_str(&encode_entry(rec)),
+                        Some(&JsValue::from_str(&id)),
+                    )
                     .map_err(err)?
                     .await
                     .map_err(err)?;
@@ -111,10 +163,17 @@ impl IdbStore {
     }
 
     pub async fn set_aside(&self, key: &str, raw: &str, reason: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[SET_ASIDE], TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&[SET_ASIDE], TransactionMode::ReadWrite)
+            .map_err(err)?;
         let aside = tx.object_store(SET_ASIDE).map_err(err)?;
         let entry = serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
-        aside.put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key))).map_err(err)?.await.map_err(err)?;
+        aside
+            .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         tx.await.map_err(err)?;
         Ok(())
     }

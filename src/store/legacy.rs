@@ -33,11 +33,16 @@ pub async fn migrate(store: &Backend) -> Result<(usize, Vec<SetAside>), StoreErr
         Err(err) => {
             let reason = err.to_string();
             store.set_aside(V1_KEY, &raw, &reason).await?;
-            set_aside.push(SetAside { key: V1_KEY.into(), reason });
+            set_aside.push(SetAside {
+                key: V1_KEY.into(),
+                reason,
+            });
         }
     }
     // Only now that every record is safely in the new store.
-    LocalStorage::raw().set_item(V1_BACKUP_KEY, &raw).map_err(|_| StoreError::Quota)?;
+    LocalStorage::raw()
+        .set_item(V1_BACKUP_KEY, &raw)
+        .map_err(|_| StoreError::Quota)?;
     LocalStorage::delete(V1_KEY);
     Ok((moved, set_aside))
 }

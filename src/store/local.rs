@@ -5,7 +5,7 @@ use gloo_storage::{LocalStorage, Storage};
 use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision};
 use papi_core::Activity;
 
-use super::{Loaded, SetAside, Saved, StoreError};
+use super::{Loaded, Saved, SetAside, StoreError};
 
 const PREFIX: &str = "papi-tracker.r.";
 const ASIDE_PREFIX: &str = "papi-tracker.set-aside.";
@@ -19,11 +19,18 @@ fn raw() -> web_sys::Storage {
 impl LocalStore {
     pub fn load_all(&self) -> Result<Loaded, StoreError> {
         let s = raw();
-        let n = s.length().map_err(|e| StoreError::Failed(format!("{e:?}")))?;
-        let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(PREFIX)).collect();
+        let n = s
+            .length()
+            .map_err(|e| StoreError::Failed(format!("{e:?}")))?;
+        let keys: Vec<String> = (0..n)
+            .filter_map(|i| s.key(i).ok().flatten())
+            .filter(|k| k.starts_with(PREFIX))
+            .collect();
         let mut out = Loaded::default();
         for key in keys {
-            let Some(text) = s.get_item(&key).ok().flatten() else { continue };
+            let Some(text) = s.get_item(&key).ok().flatten() else {
+                continue;
+            };
             let id = &key[PREFIX.len()..];
             match decode_keyed(id, &text) {
                 Ok(a) => out.records.push(a),
@@ -31,7 +38,10 @@ impl LocalStore {
                     let reason = e.to_string();
                     self.set_aside(id, &text, &reason)?;
                     let _ = s.remove_item(&key);
-                    out.set_aside.push(SetAside { key: id.to_string(), reason });
+                    out.set_aside.push(SetAside {
+                        key: id.to_string(),
+                        reason,
+                    });
                 }
             }
         }
@@ -48,7 +58,9 @@ impl LocalStore {
         let current = self.get(&id)?;
         match decide_write(current.as_ref(), rec, base) {
             WriteDecision::Write => {
-                raw().set_item(&format!("{PREFIX}{id}"), &encode_entry(rec)).map_err(|e| StoreError::from_js(format!("{e:?}")))?;
+                raw()
+                    .set_item(&format!("{PREFIX}{id}"), &encode_entry(rec))
+                    .map_err(|e| StoreError::from_js(format!("{e:?}")))?;
                 Ok(Saved::Written)
             }
             WriteDecision::AlreadyCurrent => Ok(Saved::AlreadyCurrent),
@@ -57,7 +69,10 @@ impl LocalStore {
     }
 
     pub fn set_aside(&self, key: &str, raw_text: &str, reason: &str) -> Result<(), StoreError> {
-        let entry = serde_json::json!({ "key": key, "raw": raw_text, "reason": reason }).to_string();
-        raw().set_item(&format!("{ASIDE_PREFIX}{key}"), &entry).map_err(|e| StoreError::from_js(format!("{e:?}")))
+        let entry =
+            serde_json::json!({ "key": key, "raw": raw_text, "reason": reason }).to_string();
+        raw()
+            .set_item(&format!("{ASIDE_PREFIX}{key}"), &entry)
+            .map_err(|e| StoreError::from_js(format!("{e:?}")))
     }
 }

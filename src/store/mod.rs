@@ -12,6 +12,8 @@
 mod idb_store;
 mod legacy;
 mod local;
+#[cfg(test)]
+mod tests;
 
 use papi_core::Activity;
 
@@ -83,7 +85,9 @@ impl Backend {
         match IdbStore::open().await {
             Ok(s) => Backend::Idb(s),
             Err(e) => {
-                web_sys::console::warn_1(&format!("IndexedDB unavailable, using localStorage: {e:?}").into());
+                web_sys::console::warn_1(
+                    &format!("IndexedDB unavailable, using localStorage: {e:?}").into(),
+                );
                 Backend::Local(LocalStore)
             }
         }

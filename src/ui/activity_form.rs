@@ -12,12 +12,29 @@ use crate::ui::plan_browser::role_badge;
 #[component]
 pub fn ActivityForm() -> impl IntoView {
     let app = use_app();
-    let get = move |f: fn(&Draft) -> String| move || app.form.with(|o| o.as_ref().map(|o| f(&o.draft)).unwrap_or_default());
-    let error_for = move |field: Field| {
-        move || app.form_errors.with(|es| es.iter().find(|e| e.field == field).map(|e| e.message_vi()))
+    let get = move |f: fn(&Draft) -> String| {
+        move || {
+            app.form
+                .with(|o| o.as_ref().map(|o| f(&o.draft)).unwrap_or_default())
+        }
     };
-    let task_id = move || app.form.with(|o| o.as_ref().map(|o| o.draft.task_id.clone()).unwrap_or_default());
-    let editing = move || app.form.with(|o| o.as_ref().is_some_and(|o| o.editing.is_some()));
+    let error_for = move |field: Field| {
+        move || {
+            app.form_errors
+                .with(|es| es.iter().find(|e| e.field == field).map(|e| e.message_vi()))
+        }
+    };
+    let task_id = move || {
+        app.form.with(|o| {
+            o.as_ref()
+                .map(|o| o.draft.task_id.clone())
+                .unwrap_or_default()
+        })
+    };
+    let editing = move || {
+        app.form
+            .with(|o| o.as_ref().is_some_and(|o| o.editing.is_some()))
+    };
     let task_info = move || {
         let id = task_id();
         let unit = app.unit();
@@ -36,7 +53,12 @@ pub fn ActivityForm() -> impl IntoView {
     };
 
     // A text field with its label and inline error.
-    let text_field = move |id: &'static str, label: &'static str, field: Field, read: fn(&Draft) -> String, write: fn(&mut Draft, String), multiline: bool| {
+    let text_field = move |id: &'static str,
+                           label: &'static str,
+                           field: Field,
+                           read: fn(&Draft) -> String,
+                           write: fn(&mut Draft, String),
+                           multiline: bool| {
         let err = error_for(field);
         let err_id = format!("{id}-error");
         let described = move || err().map(|_| err_id.clone());
@@ -72,7 +94,14 @@ pub fn ActivityForm() -> impl IntoView {
     let date_err = error_for(Field::Date);
     let status_err = error_for(Field::Status);
     let status = move || app.form.with(|o| o.as_ref().and_then(|o| o.draft.status));
-    let iso_date = move || app.form.with(|o| o.as_ref().and_then(|o| parse_vn(&o.draft.date)).map(|d| d.to_string()).unwrap_or_default());
+    let iso_date = move || {
+        app.form.with(|o| {
+            o.as_ref()
+                .and_then(|o| parse_vn(&o.draft.date))
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        })
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         app.save_form();

@@ -18,10 +18,18 @@ pub fn ActivityList(task_id: Option<String>) -> impl IntoView {
     let limit = RwSignal::new(PAGE);
     let rows = move || {
         app.records.with(|rs| {
-            let mine = rs.iter().filter(|r| task_id.as_ref().is_none_or(|t| &r.fields.task_id == t));
+            let mine = rs
+                .iter()
+                .filter(|r| task_id.as_ref().is_none_or(|t| &r.fields.task_id == t));
             let all = timeline(mine);
             let total = all.len();
-            (all.into_iter().take(limit.get()).cloned().collect::<Vec<_>>(), total)
+            (
+                all.into_iter()
+                    .take(limit.get())
+                    .cloned()
+                    .collect::<Vec<_>>(),
+                total,
+            )
         })
     };
     view! {
@@ -52,7 +60,10 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
     let id = a.id;
     let f = &a.fields;
     let task_label = show_task.then(|| {
-        let name = PLAN.locate(&f.task_id).map(|(_, s, _)| s.name.clone()).unwrap_or_default();
+        let name = PLAN
+            .locate(&f.task_id)
+            .map(|(_, s, _)| s.name.clone())
+            .unwrap_or_default();
         view! { <span class="task-ref">"Nhiệm vụ " {f.task_id.clone()} " · " {name}</span> }
     });
     let status_class = match f.status {
@@ -60,7 +71,9 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
         Status::Planned => "badge planned",
     };
     let detail = |label: &'static str, v: &str| {
-        (!v.is_empty()).then(|| view! { <p class="detail"><span class="k">{label}": "</span>{v.to_string()}</p> })
+        (!v.is_empty()).then(
+            || view! { <p class="detail"><span class="k">{label}": "</span>{v.to_string()}</p> },
+        )
     };
     view! {
         <li class="activity" data-id=id.to_string()>
@@ -85,7 +98,10 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
 #[component]
 pub fn Timeline() -> impl IntoView {
     let app = use_app();
-    let count = move || app.records.with(|rs| rs.iter().filter(|r| !r.deleted).count());
+    let count = move || {
+        app.records
+            .with(|rs| rs.iter().filter(|r| !r.deleted).count())
+    };
     view! {
         <section class="timeline">
             <h2>"Nhật ký hoạt động (" {count} ")"</h2>

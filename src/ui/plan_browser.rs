@@ -28,7 +28,13 @@ static FOLDED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
             for t in &s.tasks {
                 let text = format!(
                     "{} {} {} {} {} {} {}",
-                    d.name, s.code, s.name, t.text(), t.lead.text, t.coordinating.text, t.id
+                    d.name,
+                    s.code,
+                    s.name,
+                    t.text(),
+                    t.lead.text,
+                    t.coordinating.text,
+                    t.id
                 );
                 m.insert(t.id.clone(), fold(&text));
             }
@@ -64,7 +70,8 @@ pub fn PlanBrowser() -> impl IntoView {
             m
         })
     });
-    let role_of = move |t: &Task| unit.with(|u| u.as_ref().map(|u| PLAN.role_of(u, t)).unwrap_or(Role::None));
+    let role_of =
+        move |t: &Task| unit.with(|u| u.as_ref().map(|u| PLAN.role_of(u, t)).unwrap_or(Role::None));
     let visible = move |t: &Task| {
         let q = Query::new(&query.get());
         let by_role = match filter.get() {
@@ -85,17 +92,18 @@ pub fn PlanBrowser() -> impl IntoView {
         }
         (lead, coord, PLAN.tasks().count())
     };
-    let filter_btn = move |f: Filter, label: &'static str, n: fn((usize, usize, usize)) -> usize| {
-        view! {
-            <button
-                class="chip"
-                aria-pressed=move || (filter.get() == f).to_string()
-                on:click=move |_| filter.set(f)
-            >
-                {label} " (" {move || n(counts())} ")"
-            </button>
-        }
-    };
+    let filter_btn =
+        move |f: Filter, label: &'static str, n: fn((usize, usize, usize)) -> usize| {
+            view! {
+                <button
+                    class="chip"
+                    aria-pressed=move || (filter.get() == f).to_string()
+                    on:click=move |_| filter.set(f)
+                >
+                    {label} " (" {move || n(counts())} ")"
+                </button>
+            }
+        };
 
     view! {
         <section class="plan-browser">

@@ -32,7 +32,9 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let export = move |_| {
         let records = app.records.get_untracked();
-        let unit = app.settings.with_untracked(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default());
+        let unit = app
+            .settings
+            .with_untracked(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default());
         let text = serde_json::to_string_pretty(&serde_json::json!({
             "unit_code": unit,
             "exported_at": platform::now(),

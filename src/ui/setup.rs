@@ -27,22 +27,38 @@ pub fn UnitForm() -> impl IntoView {
     let app = use_app();
     let current = app.settings.get_untracked();
     let level = RwSignal::new(current.as_ref().map(|s| s.level).unwrap_or(Level::Commune));
-    let initial_unit = current.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned());
+    let initial_unit = current
+        .as_ref()
+        .and_then(|s| UNITS.get(&s.unit_code).cloned());
     let district = RwSignal::new(match &initial_unit {
         Some(u) if u.level == Level::Commune => u.parent_code.clone().unwrap_or_default(),
         Some(u) if u.level == Level::District => u.code.clone(),
         _ => String::new(),
     });
-    let commune =
-        RwSignal::new(initial_unit.as_ref().filter(|u| u.level == Level::Commune).map(|u| u.code.clone()).unwrap_or_default());
+    let commune = RwSignal::new(
+        initial_unit
+            .as_ref()
+            .filter(|u| u.level == Level::Commune)
+            .map(|u| u.code.clone())
+            .unwrap_or_default(),
+    );
     let district_q = RwSignal::new(String::new());
     let commune_q = RwSignal::new(String::new());
-    let name = RwSignal::new(current.as_ref().map(|s| s.official_name.clone()).unwrap_or_default());
+    let name = RwSignal::new(
+        current
+            .as_ref()
+            .map(|s| s.official_name.clone())
+            .unwrap_or_default(),
+    );
     let error = RwSignal::new(None::<String>);
 
     let districts = move || {
         let q = district_q.get();
-        UNITS.search(Level::District, &q).into_iter().map(|u| (u.code.clone(), u.name.clone())).collect::<Vec<_>>()
+        UNITS
+            .search(Level::District, &q)
+            .into_iter()
+            .map(|u| (u.code.clone(), u.name.clone()))
+            .collect::<Vec<_>>()
     };
     let communes = move || {
         let q = papi_core::search::Query::new(&commune_q.get());
@@ -63,7 +79,8 @@ pub fn UnitForm() -> impl IntoView {
             Level::Commune => commune.get_untracked(),
         };
         let official = crate::platform::nfc(name.get_untracked().trim());
-        let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl) {
+        let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl)
+        {
             Some(match lvl {
                 Level::District => "Hãy chọn huyện, thành phố của bạn.",
                 _ => "Hãy chọn huyện rồi chọn xã, phường, thị trấn của bạn.",
@@ -77,7 +94,11 @@ pub fn UnitForm() -> impl IntoView {
             error.set(Some(p.into()));
             return;
         }
-        let s = Settings { level: lvl, unit_code, official_name: official };
+        let s = Settings {
+            level: lvl,
+            unit_code,
+            official_name: official,
+        };
         match save_settings(&s) {
             Ok(()) => {
                 error.set(None);

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::{use_app, Screen, UNITS};
+use crate::pwa::Net;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
 use crate::ui::{plan_text::PlanText, settings::SettingsPage};
 
@@ -12,7 +13,10 @@ pub fn Shell() -> impl IntoView {
     let app = use_app();
     let unit_name = move || {
         app.settings.with(|s| {
-            s.as_ref().and_then(|s| UNITS.get(&s.unit_code)).map(|u| u.name.clone()).unwrap_or_default()
+            s.as_ref()
+                .and_then(|s| UNITS.get(&s.unit_code))
+                .map(|u| u.name.clone())
+                .unwrap_or_default()
         })
     };
     let nav = move |screen: Screen, label: &'static str| {
@@ -28,6 +32,12 @@ pub fn Shell() -> impl IntoView {
         }
     };
     view! {
+        <Show when=move || app.update_ready.get()>
+            <div class="update-banner" role="alert">
+                <span>"Đã có phiên bản mới — Tải lại để dùng. Nội dung đang nhập sẽ được giữ nguyên."</span>
+                <button class="btn primary" on:click=move |_| crate::pwa::apply_update()>"Tải lại"</button>
+            </div>
+        </Show>
         <header class="topbar">
             <div class="brand">
                 <h1>"Theo dõi PAPI"</h1>
@@ -62,11 +72,13 @@ fn ConnectionBadge() -> impl IntoView {
     view! {
         <span
             class="conn"
-            class:offline=move || !app.online.get()
+            class:offline=move || app.net.get() == Net::Offline
+            class:syncing=move || app.net.get() == Net::Syncing
             role="status"
             data-testid="connection"
+            data-state=move || format!("{:?}", app.net.get()).to_lowercase()
         >
-            {move || if app.online.get() { "Trực tuyến" } else { "Ngoại tuyến" }}
+            {move || app.net.get().label_vi()}
         </span>
     }
 }

@@ -1,0 +1,42 @@
+// PAPI Tracker service worker. scripts/gen-sw.mjs fills in VERSION and
+// PRECACHE from the build's own output; never edit the list by hand.
+const VERSION = '__VERSION__';
+const PRECACHE = __PRECACHE__;
+const CACHE = 'papi-shell-' + VERSION;
+
+self.addEventListener('install', (event) => {
+  // Fetch every shell file fresh (bypassing the HTTP cache) and keep them.
+  // No skipWaiting here: a new version waits until the user agrees.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) =>
+      cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' }))))
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k.startsWith('papi-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skipWaiting') self.skipWaiting();
+});
+
+// Cache-first for the shell; the app page itself for every navigation.
+// Anything else (e.g. /healthz, future sync calls) goes to the network.
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (req.mode === 'navigate') {
+    event.respondWith(caches.open(CACHE).then((c) => c.match('/index.html')).then((hit) => hit || fetch(req)));
+    return;
+  }
+  if (!PRECACHE.includes(url.pathname)) return;
+  event.respondWith(caches.open(CACHE).then((c) => c.match(url.pathname)).then((hit) => hit || fetch(req)));
+});

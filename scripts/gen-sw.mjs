@@ -1,0 +1,39 @@
+// Trunk post-build hook: write sw.js into the build output with the list of
+// files to precache and a cache version, both taken from the build itself
+// (every file Trunk emitted, and a hash of their contents).
+//   node scripts/gen-sw.mjs [DIR]   (DIR defaults to $TRUNK_STAGING_DIR)
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = process.argv[2] || process.env.TRUNK_STAGING_DIR;
+if (!dir) {
+  console.error('gen-sw: no build directory (pass one, or run as a Trunk hook)');
+  process.exit(2);
+}
+const SKIP = new Set(['sw.js', 'sw-template.js']);
+function walk(d) {
+  return readdirSync(d).flatMap((name) => {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) return walk(p);
+    return SKIP.has(name) ? [] : [p];
+  });
+}
+const files = walk(dir).sort();
+const hash = createHash('sha256');
+const urls = [];
+for (const f of files) {
+  const url = '/' + relative(dir, f).split(sep).join('/');
+  urls.push(url);
+  hash.update(url).update('\0').update(readFileSync(f)).update('\0');
+}
+if (!urls.includes('/index.html')) {
+  console.error(`gen-sw: ${dir} has no index.html`);
+  process.exit(1);
+}
+const version = hash.digest('hex').slice(0, 16);
+const template = readFileSync(fileURLToPath(new URL('../public/sw-template.js', import.meta.url)), 'utf8');
+const sw = template.replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(urls, null, 2));
+writeFileSync(join(dir, 'sw.js'), sw);
+console.log(`gen-sw: ${urls.length} files, version ${version}`);

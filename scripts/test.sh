@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up what is missing, then run every test:
+#   1. native unit, property and data tests of the core and the server;
+#   2. the storage layer in headless Chromium (wasm-bindgen-test);
+#   3. end-to-end tests of the release build with Playwright and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh test
+
+echo "== native tests (core, server)"
+cargo test -p papi-core -p papi-server
+
+echo "== storage layer in Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p papi-tracker --target wasm32-unknown-unknown
+
+echo "== end-to-end (Playwright, Chromium)"
+scripts/build.sh
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,73 @@
+//! The app's side of the service worker and of network state. The worker is
+//! registered by a small script in index.html (so no wasm waits for it); it
+//! announces a waiting update with a "papi-update" event and network changes
+//! with "papi-net" ("online", "offline", "syncing").
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::platform::window;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Net {
+    Online,
+    Offline,
+    /// Talking to the server (checking for or downloading an update).
+    Syncing,
+}
+
+impl Net {
+    fn parse(s: &str) -> Net {
+        match s {
+            "offline" => Net::Offline,
+            "syncing" => Net::Syncing,
+            _ => Net::Online,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Net::Online => "Trực tuyến",
+            Net::Offline => "Ngoại tuyến",
+            Net::Syncing => "Đang đồng bộ…",
+        }
+    }
+}
+
+fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
+    let f = js_sys::Reflect::get(&window(), &name.into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    f.call0(&wasm_bindgen::JsValue::NULL).ok()
+}
+
+/// Follow network state and update availability into signals.
+pub fn watch(net: RwSignal<Net>, update_ready: RwSignal<bool>) {
+    let initial = call_global("papiNetState").and_then(|v| v.as_string());
+    net.set(match initial {
+        Some(s) => Net::parse(&s),
+        None if crate::platform::online() => Net::Online,
+        None => Net::Offline,
+    });
+    if call_global("papiUpdateWaiting").and_then(|v| v.as_bool()) == Some(true) {
+        update_ready.set(true);
+    }
+    let _ = window_event_listener_untyped("papi-net", move |ev| {
+        let detail = js_sys::Reflect::get(&ev, &"detail".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        if let Some(d) = detail {
+            net.set(Net::parse(&d));
+        }
+    });
+    let _ = window_event_listener_untyped("papi-update", move |_| update_ready.set(true));
+}
+
+/// The user agreed: activate the waiting version and reload. The open form
+/// is already on disk (session::OpenForm) and comes back after the reload.
+pub fn apply_update() {
+    if call_global("papiApplyUpdate").is_none() {
+        let _ = window().location().reload();
+    }
+}

@@ -1,0 +1,227 @@
+//! The storage layer in a real browser (wasm-bindgen-test, headless Chromium):
+//! both backends, corruption, legacy migration, conflicts and quota errors.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use gloo_storage::{LocalStorage, Storage};
+use papi_core::activity::new_id;
+use papi_core::{Activity, ActivityFields, Author, Status};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+use super::legacy::{V1_BACKUP_KEY, V1_KEY};
+use super::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn rec(n: u8, title: &str) -> Activity {
+    let by = Author {
+        name: "Lưu Thị Hoa",
+        device_id: "test",
+        now: Utc.with_ymd_and_hms(2020, 6, 1, 9, 0, n as u32).unwrap(),
+    };
+    Activity::create(
+        new_id([n; 16]),
+        "01840",
+        ActivityFields {
+            task_id: "2.3-1".into(),
+            date: NaiveDate::from_ymd_opt(2020, 5, 1 + n as u32 % 28).unwrap(),
+            title: title.into(),
+            description: "Niêm yết tại trụ sở".into(),
+            participants: String::new(),
+            evidence: format!("TB {n}"),
+            status: Status::Done,
+        },
+        &by,
+    )
+}
+
+fn later(s: u32) -> Author<'static> {
+    Author {
+        name: "Tab",
+        device_id: "test",
+        now: Utc.with_ymd_and_hms(2020, 6, 2, 9, 0, s).unwrap(),
+    }
+}
+
+async fn fresh_idb(name: &str) -> Backend {
+    let f = idb::Factory::new().unwrap();
+    let _ = f.delete(name).unwrap().await;
+    Backend::Idb(IdbStore::open_named(name).await.expect("open IndexedDB"))
+}
+
+fn clear_local() {
+    LocalStorage::clear();
+}
+
+async fn backends(tag: &str) -> Vec<Backend> {
+    clear_local();
+    vec![
+        fresh_idb(&format!("papi-test-{tag}")).await,
+        Backend::Local(LocalStore),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn saves_and_loads_one_entry_per_record() {
+    for b in backends("roundtrip").await {
+        for n in 1..=3 {
+            assert_eq!(b.save(&rec(n, "Hoạt động"), None).await, Ok(Saved::Written));
+        }
+        let edited = rec(2, "x").edit(rec(2, "Đã sửa").fields, &later(1));
+        assert_eq!(b.save(&edited, Some(1)).await, Ok(Saved::Written));
+        let loaded = b.load_all().await.unwrap();
+        assert_eq!(loaded.records.len(), 3, "{}", b.label_vi());
+        assert!(loaded.set_aside.is_empty());
+        let two = b.get(&rec(2, "").id.to_string()).await.unwrap().unwrap();
+        assert_eq!((two.fields.title.as_str(), two.revision), ("Đã sửa", 2));
+        // Replaying an older version is a no-op, never a downgrade.
+        assert_eq!(b.save(&rec(2, "cũ"), None).await, Ok(Saved::AlreadyCurrent));
+        clear_local();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_edit_from_another_tab_is_refused() {
+    for b in backends("conflict").await {
+        let base = rec(5, "Gốc");
+        b.save(&base, None).await.unwrap();
+        let tab1 = base.edit(
+            ActivityFields {
+                title: "Tab 1".into(),
+                ..base.fields.clone()
+            },
+            &later(1),
+        );
+        let tab2 = base.edit(
+            ActivityFields {
+                title: "Tab 2".into(),
+                ..base.fields.clone()
+            },
+            &later(2),
+        );
+        assert_eq!(b.save(&tab1, Some(1)).await, Ok(Saved::Written));
+        match b.save(&tab2, Some(1)).await {
+            Err(StoreError::Conflict(cur)) => assert_eq!(cur.fields.title, "Tab 1"),
+            other => panic!("{}: expected a conflict, got {other:?}", b.label_vi()),
+        }
+        let kept = b.get(&base.id.to_string()).await.unwrap().unwrap();
+        assert_eq!(kept.fields.title, "Tab 1", "tab 1's update is not lost");
+        clear_local();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn corrupted_entries_are_set_aside_and_the_rest_kept() {
+    // IndexedDB: a non-JSON entry and a JSON entry of the wrong shape.
+    let b = fresh_idb("papi-test-corrupt").await;
+    for n in 1..=3 {
+        b.save(&rec(n, "Tốt"), None).await.unwrap();
+    }
+    let Backend::Idb(s) = &b else { unreachable!() };
+    let tx = s
+        .db_for_tests()
+        .transaction(&["records"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    let store = tx.object_store("records").unwrap();
+    store
+        .put(
+            &JsValue::from_str("{hỏng"),
+            Some(&JsValue::from_str("bad-1")),
+        )
+        .unwrap()
+        .await
+        .unwrap();
+    store
+        .put(
+            &JsValue::from_str("{\"schema\":2,\"record\":{\"id\":5}}"),
+            Some(&JsValue::from_str("bad-2")),
+        )
+        .unwrap()
+        .await
+        .unwrap();
+    tx.await.unwrap();
+    let loaded = b.load_all().await.unwrap();
+    assert_eq!(loaded.records.len(), 3);
+    let keys: Vec<_> = loaded.set_aside.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, vec!["bad-1", "bad-2"]);
+    assert!(loaded.set_aside[0].reason.contains("JSON"));
+    // Set aside, not lost: the raw text is kept; the next load is clean.
+    let again = b.load_all().await.unwrap();
+    assert_eq!((again.records.len(), again.set_aside.len()), (3, 0));
+    let tx = s
+        .db_for_tests()
+        .transaction(&["set_aside"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let aside = tx
+        .object_store("set_aside")
+        .unwrap()
+        .get(JsValue::from_str("bad-1"))
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(aside.and_then(|v| v.as_string()).unwrap().contains("{hỏng"));
+
+    // localStorage backend.
+    clear_local();
+    let l = Backend::Local(LocalStore);
+    l.save(&rec(1, "Tốt"), None).await.unwrap();
+    LocalStorage::raw()
+        .set_item("papi-tracker.r.zzz", "not json")
+        .unwrap();
+    let loaded = l.load_all().await.unwrap();
+    assert_eq!((loaded.records.len(), loaded.set_aside.len()), (1, 1));
+    assert!(LocalStorage::raw()
+        .get_item("papi-tracker.set-aside.zzz")
+        .unwrap()
+        .unwrap()
+        .contains("not json"));
+    clear_local();
+}
+
+#[wasm_bindgen_test]
+async fn data_of_the_previous_layout_is_read_by_this_one() {
+    clear_local();
+    let b = fresh_idb("papi-test-legacy").await;
+    // Exactly what the schema-1 prototype wrote: one array, `result` field.
+    let v1 = r#"[
+      {"id":"0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a","unit_code":"01840","task_id":"1.1-1","date":"2020-04-02","title":"Tuyên truyền pháp luật","description":"","participants":"Nhân dân thôn Nà Cù","result":"BC 3","status":"done","author":"Cũ","created_at":"2020-04-02T08:00:00Z"},
+      {"title":"thiếu mã"}
+    ]"#;
+    LocalStorage::raw().set_item(V1_KEY, v1).unwrap();
+    let loaded = b.load_all().await.unwrap();
+    assert_eq!(loaded.migrated, 1);
+    assert_eq!(loaded.records.len(), 1);
+    assert_eq!(loaded.records[0].fields.evidence, "BC 3");
+    assert_eq!(loaded.set_aside.len(), 1, "the bad element is reported");
+    assert!(LocalStorage::raw().get_item(V1_KEY).unwrap().is_none());
+    assert_eq!(
+        LocalStorage::raw()
+            .get_item(V1_BACKUP_KEY)
+            .unwrap()
+            .as_deref(),
+        Some(v1),
+        "old data kept as a backup"
+    );
+    // A second start does not migrate again or duplicate anything.
+    let again = b.load_all().await.unwrap();
+    assert_eq!((again.migrated, again.records.len()), (0, 1));
+    clear_local();
+}
+
+#[wasm_bindgen_test]
+async fn a_full_store_reports_quota_and_stores_nothing() {
+    let b = fresh_idb("papi-test-quota").await;
+    b.save(&rec(1, "Có sẵn"), None).await.unwrap();
+    let patch = js_sys::Function::new_no_args(
+        "const p = IDBObjectStore.prototype; globalThis.__put = p.put; \
+         p.put = function () { throw new DOMException('full', 'QuotaExceededError'); };",
+    );
+    let unpatch = js_sys::Function::new_no_args("IDBObjectStore.prototype.put = globalThis.__put;");
+    patch.call0(&JsValue::NULL).unwrap();
+    let result = b.save(&rec(2, "Mới"), None).await;
+    unpatch.call0(&JsValue::NULL).unwrap();
+    assert_eq!(result, Err(StoreError::Quota));
+    assert!(StoreError::Quota.message_vi().contains("Xuất dữ liệu"));
+    let loaded = b.load_all().await.unwrap();
+    assert_eq!(loaded.records.len(), 1, "what was stored is untouched");
+}

@@ -1,0 +1,215 @@
+// The commune workspace as an official uses it: set up, record, edit, delete
+// and undo, validation, corruption, quota, two tabs, accessibility.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  freePort, launch, recordActivity, seriousViolations, setupCommune, startServer, stopAllServers, timelineTitles, today, watchErrors,
+} from './helpers.mjs';
+
+let browser, server;
+before(async () => {
+  server = await startServer(await freePort());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await stopAllServers();
+});
+
+async function freshPage(viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  return { context, page };
+}
+
+test('record three, reload, edit one, delete one and undo, reload: all as expected', async () => {
+  const { context, page } = await freshPage();
+  const errors = watchErrors(page);
+  await setupCommune(page);
+  await recordActivity(page, '2.3-1', { title: 'Niêm yết dự toán ngân sách xã', date: '15/04/2020', evidence: 'TB số 12/TB-UBND' });
+  await recordActivity(page, '1.1-1', { title: 'Tuyên truyền Luật Tiếp cận thông tin', date: '02/05/2020' });
+  await recordActivity(page, '2.2-1', { title: 'Bình xét hộ nghèo thôn Nà Cù', date: '20/05/2020' });
+  await page.waitForFunction(() => document.querySelectorAll('.notice').length >= 1);
+  assert.match(await page.innerText('article[data-task="2.3-1"] [data-testid=task-summary]'), /1 hoạt động · gần nhất 15\/04\/2020/);
+
+  await page.reload();
+  assert.deepEqual(await timelineTitles(page), [
+    'Bình xét hộ nghèo thôn Nà Cù', 'Tuyên truyền Luật Tiếp cận thông tin', 'Niêm yết dự toán ngân sách xã',
+  ]);
+
+  // Edit one.
+  await page.click('li.activity:has-text("Tuyên truyền Luật") button:has-text("Sửa")');
+  assert.equal(await page.inputValue('#act-date'), '02/05/2020');
+  await page.fill('#act-title', 'Tuyên truyền Luật Tiếp cận thông tin (đợt 2)');
+  await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+
+  // Delete one, then undo.
+  await page.click('li.activity:has-text("Bình xét hộ nghèo") button:has-text("Xóa")');
+  await page.waitForSelector('.notice button:has-text("Hoàn tác")');
+  assert.equal(await page.locator('li.activity:has-text("Bình xét hộ nghèo")').count(), 0);
+  await page.click('.notice button:has-text("Hoàn tác")');
+  await page.waitForSelector('li.activity:has-text("Bình xét hộ nghèo")');
+
+  // Delete another for good.
+  await page.click('li.activity:has-text("Niêm yết dự toán") button:has-text("Xóa")');
+  await page.waitForSelector('li.activity:has-text("Niêm yết dự toán")', { state: 'detached' });
+
+  await page.reload();
+  assert.deepEqual(await timelineTitles(page), ['Bình xét hộ nghèo thôn Nà Cù', 'Tuyên truyền Luật Tiếp cận thông tin (đợt 2)']);
+  assert.match(await page.innerText('li.activity:has-text("đợt 2")'), /sửa lần 2/);
+  assert.match(await page.innerText('li.activity:has-text("Bình xét")'), /sửa lần 3/, 'deleted then restored');
+  // The deleted record is a tombstone in storage, not gone.
+  const stored = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('papi-tracker');
+    open.onsuccess = () => {
+      const req = open.result.transaction('records').objectStore('records').getAll();
+      req.onsuccess = () => resolve(req.result.map((s) => JSON.parse(s).record));
+    };
+  }));
+  assert.equal(stored.length, 3);
+  assert.deepEqual(stored.filter((r) => r.deleted).map((r) => r.title), ['Niêm yết dự toán ngân sách xã']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('validation messages come from the core and appear inline, in Vietnamese', async () => {
+  const { context, page } = await freshPage();
+  await setupCommune(page);
+  await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+  await page.fill('#act-date', '31/02/2020');
+  await page.click('form.activity-form button[type=submit]');
+  assert.match(await page.innerText('#act-date-error'), /Ngày không hợp lệ: nhập theo dạng dd\/mm\/yyyy/);
+  assert.match(await page.innerText('#act-title-error'), /Tiêu đề không được để trống/);
+  assert.equal(await page.getAttribute('#act-title', 'aria-invalid'), 'true');
+  await page.fill('#act-date', '01/01/2019');
+  await page.fill('#act-title', 'Họp');
+  await page.click('form.activity-form button[type=submit]');
+  assert.match(await page.innerText('#act-date-error'), /trước ngày ban hành Kế hoạch \(10\/03\/2020\)/);
+  await page.fill('#act-date', '01/01/2099');
+  await page.click('form.activity-form button[type=submit]');
+  assert.match(await page.innerText('#act-date-error'), /sau hôm nay/);
+  // A task the commune has no part in: a warning, not an error.
+  await page.click('form.activity-form button:has-text("Hủy")');
+  await page.click('button.chip:has-text("Tất cả")');
+  await page.click('article[data-task="4.2-1"] button:has-text("Ghi hoạt động")');
+  assert.match(await page.innerText('form.activity-form .warning'), /không được giao chủ trì hay phối hợp/);
+  await page.fill('#act-title', 'Phối hợp kiểm tra trường học');
+  await page.fill('#act-date', today());
+  await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await context.close();
+});
+
+test('a corrupted stored entry is reported and set aside; the rest is intact', async () => {
+  const { context, page } = await freshPage();
+  await setupCommune(page);
+  await recordActivity(page, '2.3-1', { title: 'Bản ghi tốt 1', date: '15/04/2020' });
+  await recordActivity(page, '1.1-1', { title: 'Bản ghi tốt 2', date: '16/04/2020' });
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('papi-tracker');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('records', 'readwrite');
+      tx.objectStore('records').put('{"schema":2,"record":{"title":', 'corrupt-entry');
+      tx.objectStore('records').put('{"schema":2,"record":{"id":"x"}}', 'wrong-shape');
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
+  await page.reload();
+  await page.waitForSelector('.notice.error');
+  assert.match(await page.innerText('.notices'), /2 mục dữ liệu bị hỏng đã được cất riêng/);
+  assert.deepEqual((await timelineTitles(page)).sort(), ['Bản ghi tốt 1', 'Bản ghi tốt 2']);
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  const report = await page.innerText('[data-testid=set-aside]');
+  assert.match(report, /corrupt-entry/);
+  assert.match(report, /wrong-shape/);
+  await context.close();
+});
+
+test('a quota error keeps the unsaved record in the form and says what to do', async () => {
+  const { context, page } = await freshPage();
+  await setupCommune(page);
+  await recordActivity(page, '2.3-1', { title: 'Đã lưu trước đó', date: '15/04/2020' });
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await page.evaluate(() => {
+    IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };
+  });
+  await recordActivity(page, '1.1-1', { title: 'Chưa lưu được vì đầy bộ nhớ', date: '16/04/2020', evidence: 'CV 7' });
+  const msg = await page.innerText('[data-testid=save-error]');
+  assert.match(msg, /Bộ nhớ của trình duyệt đã đầy/);
+  assert.match(msg, /Xuất dữ liệu/);
+  assert.equal(await page.inputValue('#act-title'), 'Chưa lưu được vì đầy bộ nhớ');
+  assert.equal(await page.inputValue('#act-evidence'), 'CV 7');
+  // Still there after a reload (kept on every keystroke), and nothing stored changed.
+  await page.reload();
+  await page.waitForSelector('form.activity-form');
+  assert.equal(await page.inputValue('#act-title'), 'Chưa lưu được vì đầy bộ nhớ');
+  await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  assert.deepEqual((await timelineTitles(page)).sort(), ['Chưa lưu được vì đầy bộ nhớ', 'Đã lưu trước đó']);
+  await context.close();
+});
+
+test('two tabs on the same unit do not lose each other\'s writes', async () => {
+  const { context, page: a } = await freshPage();
+  await setupCommune(a);
+  const b = await context.newPage();
+  await b.goto(server.url);
+  await b.waitForSelector('nav.tabs');
+  await recordActivity(a, '2.3-1', { title: 'Từ tab A', date: '15/04/2020' });
+  await recordActivity(b, '1.1-1', { title: 'Từ tab B', date: '16/04/2020' });
+  await a.waitForSelector('form.activity-form', { state: 'detached' });
+  await b.waitForSelector('form.activity-form', { state: 'detached' });
+  // Each tab sees the other's record without a reload.
+  assert.deepEqual((await timelineTitles(a)).sort(), ['Từ tab A', 'Từ tab B']);
+  assert.deepEqual((await timelineTitles(b)).sort(), ['Từ tab A', 'Từ tab B']);
+  // Both open the same record for editing; A saves first, B's stale save is refused.
+  await a.click('li.activity:has-text("Từ tab A") button:has-text("Sửa")');
+  await b.click('li.activity:has-text("Từ tab A") button:has-text("Sửa")');
+  await a.fill('#act-title', 'Sửa ở tab A');
+  await a.click('form.activity-form button[type=submit]');
+  await a.waitForSelector('form.activity-form', { state: 'detached' });
+  await b.fill('#act-title', 'Sửa ở tab B');
+  await b.click('form.activity-form button[type=submit]');
+  assert.match(await b.innerText('[data-testid=save-error]'), /vừa được sửa ở một cửa sổ khác/);
+  assert.equal(await b.inputValue('#act-title'), 'Sửa ở tab B', 'B keeps its text');
+  await b.click('form.activity-form button:has-text("Hủy")');
+  await b.reload();
+  assert.deepEqual((await timelineTitles(b)).sort(), ['Sửa ở tab A', 'Từ tab B']);
+  await context.close();
+});
+
+test('no serious or critical accessibility violation on any screen, laptop and tablet', async () => {
+  for (const viewport of [{ width: 1366, height: 768 }, { width: 800, height: 1280 }]) {
+    const { context, page } = await freshPage(viewport);
+    await page.waitForSelector('form.unit-form');
+    const found = {};
+    found.firstRun = await seriousViolations(page);
+    await setupCommune(page);
+    await recordActivity(page, '2.3-1', { title: 'Niêm yết', date: '15/04/2020' });
+    await page.waitForSelector('form.activity-form', { state: 'detached' });
+    await page.click('article[data-task="2.3-1"] button:has-text("Xem hoạt động")');
+    found.plan = await seriousViolations(page);
+    await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+    await page.click('form.activity-form button:has-text("Lưu")');
+    await page.fill('#act-title', '');
+    await page.click('form.activity-form button[type=submit]');
+    found.form = await seriousViolations(page);
+    await page.click('form.activity-form button:has-text("Hủy")');
+    for (const [name, label] of [['timeline', 'Nhật ký hoạt động'], ['planText', 'Văn bản Kế hoạch'], ['settings', 'Cài đặt']]) {
+      await page.click(`nav.tabs button:has-text("${label}")`);
+      found[name] = await seriousViolations(page);
+    }
+    for (const [screen, v] of Object.entries(found)) {
+      assert.deepEqual(v, [], `${screen} at ${viewport.width}×${viewport.height}`);
+    }
+    // Touch targets: every button and input is at least 44 px tall.
+    const small = await page.$$eval('button, input[type=text], input[type=search], select', (els) =>
+      els.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80)));
+    assert.deepEqual(small, []);
+    await context.close();
+  }
+});

@@ -1,0 +1,147 @@
+// Shared helpers of the end-to-end tests: the release build served by the
+// project's own server on a free loopback port, and the system Chromium.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+const SERVER = join(ROOT, 'target/release/papi-server');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** A normal (not incognito) profile in a fresh folder: what installability needs. */
+export function launchProfile() {
+  const dir = mkdtempSync(join(tmpdir(), 'papi-profile-'));
+  return chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const running = new Set();
+
+/** Stop every server a test file started (also when a test failed midway). */
+export async function stopAllServers() {
+  await Promise.all([...running].map(stopServer));
+}
+
+/** Start papi-server for `dist` on `port`; resolves once it answers. */
+export async function startServer(port, dist = DIST) {
+  const proc = spawn(SERVER, ['--dist', dist, '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`papi-server exited: ${err}`);
+    try {
+      const r = await fetch(url + '/healthz');
+      if (r.ok) return { url, proc, stop: () => stopServer(proc) };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill();
+  throw new Error('papi-server did not start');
+}
+
+export function stopServer(proc) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+/** Record console errors and page errors of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** The app has mounted (first-run form or the shell). */
+export async function appReady(page) {
+  await page.waitForSelector('form.unit-form, nav.tabs', { timeout: 15000 });
+}
+
+/** Complete first run as a commune official of Phường Đức Xuân. */
+export async function setupCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An' } = {}) {
+  await appReady(page);
+  await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
+  await page.selectOption('#district', district);
+  await page.selectOption('#commune', commune);
+  await page.fill('#official', name);
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('nav.tabs');
+}
+
+/** Record an activity on a task through the form. */
+export async function recordActivity(page, taskId, { title, date, evidence = '', status } = {}) {
+  await page.click(`article[data-task="${taskId}"] button:has-text("Ghi hoạt động")`);
+  await page.waitForSelector('form.activity-form');
+  if (date !== undefined) await page.fill('#act-date', date);
+  await page.fill('#act-title', title);
+  if (evidence) await page.fill('#act-evidence', evidence);
+  if (status === 'planned') await page.getByLabel('Kế hoạch', { exact: true }).check();
+  await page.click('form.activity-form button[type=submit]');
+}
+
+/** Titles of the timeline, in order. */
+export async function timelineTitles(page) {
+  await page.click('nav.tabs button:has-text("Nhật ký hoạt động")');
+  await page.waitForSelector('section.timeline');
+  return page.$$eval('section.timeline li.activity .title', (els) => els.map((e) => e.textContent));
+}
+
+/** A copy of dist as a different deployment: index.html and so sw.js change. */
+export function makeBuildB(label) {
+  const dir = mkdtempSync(join(tmpdir(), 'papi-build-b-'));
+  cpSync(DIST, dir, { recursive: true });
+  const index = join(dir, 'index.html');
+  writeFileSync(index, readFileSync(index, 'utf8').replace('</head>', `<!-- ${label} -->\n</head>`));
+  execFileSync('node', [join(ROOT, 'scripts/gen-sw.mjs'), dir]);
+  return dir;
+}
+
+export function today() {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+export const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
+
+/** axe-core violations of impact serious or critical on the current screen. */
+export async function seriousViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
