@@ -5,12 +5,11 @@ const PRECACHE = __PRECACHE__;
 const CACHE = 'papi-shell-' + VERSION;
 
 self.addEventListener('install', (event) => {
-  // Fetch every shell file fresh (bypassing the HTTP cache) and keep them.
-  // No skipWaiting here: a new version waits until the user agrees.
-  event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' }))))
-  );
+  // Keep every shell file. Hashed files come from the HTTP cache when the
+  // page has just loaded them (no second download); the server marks the
+  // rest no-cache, so they are revalidated. No skipWaiting: a new version
+  // waits until the user agrees.
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
 });
 
 self.addEventListener('activate', (event) => {

@@ -107,16 +107,15 @@ pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Format a byte count for people: "1,2 MB".
+/// Format a byte count for people, Vietnamese style: "1,2 MB".
 pub fn human_bytes(n: f64) -> String {
-    let (v, unit) = if n >= 1e9 {
-        (n / 1e9, "GB")
-    } else if n >= 1e6 {
-        (n / 1e6, "MB")
-    } else if n >= 1e3 {
-        (n / 1e3, "KB")
-    } else {
-        (n, "B")
+    let n = n.max(0.0) as u64;
+    let (scale, unit) = match n {
+        0..=999 => (1, "B"),
+        1_000..=999_999 => (1_000, "KB"),
+        1_000_000..=999_999_999 => (1_000_000, "MB"),
+        _ => (1_000_000_000, "GB"),
     };
-    format!("{:.1} {unit}", v).replace('.', ",")
+    let tenths = (n * 10 + scale / 2) / scale;
+    format!("{},{} {unit}", tenths / 10, tenths % 10)
 }

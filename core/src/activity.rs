@@ -46,6 +46,7 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityFields {
     pub task_id: String,
+    #[serde(with = "crate::dates::serde_date")]
     pub date: NaiveDate,
     pub title: String,
     pub description: String,
@@ -64,7 +65,9 @@ pub struct Activity {
     pub fields: ActivityFields,
     pub author: String,
     pub device_id: String,
+    #[serde(with = "crate::dates::serde_instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::dates::serde_instant")]
     pub updated_at: DateTime<Utc>,
     /// 1 on creation, +1 on every edit, delete or restore.
     pub revision: u32,

@@ -1,10 +1,102 @@
 //! Dates as Vietnamese users read and write them: dd/mm/yyyy.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 /// Format a date as dd/mm/yyyy.
 pub fn format_vn(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
+}
+
+/// yyyy-mm-dd, as stored.
+pub fn format_iso(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Parse yyyy-mm-dd exactly.
+pub fn parse_iso(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))?
+            .parse::<u32>()
+            .ok()
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// An instant as RFC 3339 in UTC with milliseconds: 2020-06-01T08:00:00.000Z.
+pub fn format_instant(t: DateTime<Utc>) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        format_iso(t.date_naive()),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis()
+    )
+}
+
+/// Parse an RFC 3339 instant in UTC ("Z" or "+00:00"), with or without a
+/// fraction of a second.
+pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    let (date, rest) = s.split_at_checked(10)?;
+    let date = parse_iso(date)?;
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let rest = rest
+        .strip_suffix(['Z', 'z'])
+        .or_else(|| rest.strip_suffix("+00:00"))?;
+    let (hms, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut p = hms.split(':');
+    let mut next = || {
+        p.next()
+            .filter(|t| t.len() == 2 && t.bytes().all(|c| c.is_ascii_digit()))?
+            .parse::<u32>()
+            .ok()
+    };
+    let (h, m, sec) = (next()?, next()?, next()?);
+    if !frac.bytes().all(|c| c.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let nanos = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}").parse::<u32>().ok()?
+    };
+    Some(date.and_hms_nano_opt(h, m, sec, nanos)?.and_utc())
+}
+
+/// serde for `NaiveDate` as yyyy-mm-dd, without chrono's format machinery.
+pub mod serde_date {
+    use super::*;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_iso(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let s = <std::borrow::Cow<str>>::deserialize(d)?;
+        parse_iso(&s).ok_or_else(|| D::Error::custom(format!("not a date (yyyy-mm-dd): {s:?}")))
+    }
+}
+
+/// serde for `DateTime<Utc>` as RFC 3339.
+pub mod serde_instant {
+    use super::*;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_instant(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = <std::borrow::Cow<str>>::deserialize(d)?;
+        parse_instant(&s)
+            .ok_or_else(|| D::Error::custom(format!("not an RFC 3339 UTC time: {s:?}")))
+    }
 }
 
 /// Parse dd/mm/yyyy (also d/m/yyyy and dd-mm-yyyy) or the ISO yyyy-mm-dd that
@@ -62,11 +154,41 @@ mod tests {
         }
     }
 
+    #[test]
+    fn instants_and_iso_dates() {
+        let t = parse_instant("2020-06-01T08:00:00Z").unwrap();
+        assert_eq!(t.timestamp(), 1_590_998_400);
+        assert_eq!(format_instant(t), "2020-06-01T08:00:00.000Z");
+        assert_eq!(
+            parse_instant("2020-06-01T08:00:00.5+00:00")
+                .unwrap()
+                .timestamp_subsec_millis(),
+            500
+        );
+        for bad in [
+            "",
+            "2020-06-01",
+            "2020-06-01T08:00:00",
+            "2020-06-01T08:00:00+07:00",
+            "2020-06-01T25:00:00Z",
+            "2020-06-01T08:00:00.x1Z",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+        assert_eq!(parse_iso("2020-02-30"), None);
+        assert_eq!(parse_iso("2020-2-3"), None);
+    }
+
     proptest! {
         #[test]
-        fn round_trips(days in 0i64..40_000) {
+        fn round_trips(days in 0i64..40_000, ms in 0i64..86_400_000) {
             let d = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Duration::days(days);
             prop_assert_eq!(parse_vn(&format_vn(d)), Some(d));
+            prop_assert_eq!(parse_iso(&format_iso(d)), Some(d));
+            let t = d.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::milliseconds(ms);
+            prop_assert_eq!(parse_instant(&format_instant(t)), Some(t));
+            // Same text as chrono's own RFC 3339 writer.
+            prop_assert_eq!(format_instant(t), t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         }
     }
 }

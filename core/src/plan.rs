@@ -41,6 +41,7 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub number: String,
+    #[serde(with = "crate::dates::serde_date")]
     pub date: NaiveDate,
     pub place: String,
     pub issuer: String,

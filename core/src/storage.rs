@@ -13,10 +13,11 @@
 
 use std::fmt;
 
-use serde::Serialize;
-use serde_json::Value;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, ActivityFields, Status};
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 2;
@@ -25,6 +26,63 @@ pub const SCHEMA: u32 = 2;
 struct EnvelopeOut<'a> {
     schema: u32,
     record: &'a Activity,
+}
+
+/// Just enough of an entry to tell its schema.
+#[derive(Deserialize)]
+struct Probe {
+    schema: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn {
+    record: Activity,
+}
+
+/// A record as the schema-1 prototype wrote it.
+#[derive(Deserialize)]
+struct ActivityV1 {
+    id: Uuid,
+    unit_code: String,
+    task_id: String,
+    #[serde(with = "crate::dates::serde_date")]
+    date: NaiveDate,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    participants: String,
+    #[serde(default)]
+    result: String,
+    status: Status,
+    #[serde(default)]
+    author: String,
+    #[serde(with = "crate::dates::serde_instant")]
+    created_at: DateTime<Utc>,
+}
+
+impl From<ActivityV1> for Activity {
+    fn from(v: ActivityV1) -> Activity {
+        Activity {
+            id: v.id,
+            unit_code: v.unit_code,
+            fields: ActivityFields {
+                task_id: v.task_id,
+                date: v.date,
+                title: v.title,
+                description: v.description,
+                participants: v.participants,
+                evidence: v.result,
+                status: v.status,
+            },
+            author: v.author,
+            device_id: "legacy".into(),
+            created_at: v.created_at,
+            updated_at: v.created_at,
+            revision: 1,
+            deleted: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,22 +123,38 @@ pub fn encode_entry(record: &Activity) -> String {
     .expect("records serialise")
 }
 
+fn shape(e: serde_json::Error) -> EntryError {
+    EntryError::BadShape(e.to_string())
+}
+
 /// Decode one stored entry of any known schema.
 pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
-    match v.get("schema").and_then(Value::as_u64) {
-        Some(2) => {
-            let record = v
-                .get("record")
-                .cloned()
-                .ok_or_else(|| EntryError::BadShape("thiếu \"record\"".into()))?;
-            serde_json::from_value(record).map_err(|e| EntryError::BadShape(e.to_string()))
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') {
+        // Valid JSON that is not an object is a shape error; the rest is bad JSON.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => EntryError::BadShape("không phải đối tượng JSON".into()),
+            Err(e) => EntryError::BadJson(e.to_string()),
+        });
+    }
+    let probe: Probe = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            EntryError::BadJson(e.to_string())
+        } else {
+            shape(e)
         }
+    })?;
+    match probe.schema {
+        Some(2) => serde_json::from_str::<EnvelopeIn>(text)
+            .map(|e| e.record)
+            .map_err(shape),
         Some(n) if n > SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
         Some(n) => Err(EntryError::BadShape(format!(
             "lược đồ {n} không có dạng mục riêng"
         ))),
-        None => upgrade_v1(v),
+        None => serde_json::from_str::<ActivityV1>(text)
+            .map(Activity::from)
+            .map_err(shape),
     }
 }
 
@@ -96,42 +170,41 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
     Ok(a)
 }
 
-/// A schema-1 record: `result` instead of `evidence`, no revision, no device.
-fn upgrade_v1(mut v: Value) -> Result<Activity, EntryError> {
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| EntryError::BadShape("không phải đối tượng".into()))?;
-    if let Some(result) = obj.remove("result") {
-        obj.entry("evidence").or_insert(result);
-    }
-    obj.entry("revision").or_insert(Value::from(1));
-    obj.entry("device_id").or_insert(Value::from("legacy"));
-    obj.entry("deleted").or_insert(Value::from(false));
-    if !obj.contains_key("updated_at") {
-        let created = obj.get("created_at").cloned().unwrap_or(Value::Null);
-        obj.insert("updated_at".into(), created);
-    }
-    serde_json::from_value(v).map_err(|e| EntryError::BadShape(e.to_string()))
-}
-
 /// A schema-1 store (one JSON array). Good records come back upgraded; a bad
 /// element is reported by its position and does not stop the rest.
 pub fn decode_v1_array(
     text: &str,
 ) -> Result<(Vec<Activity>, Vec<(usize, EntryError)>), EntryError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| EntryError::BadJson(e.to_string()))?;
-    let Value::Array(items) = v else {
-        return Err(EntryError::BadShape("lược đồ 1 phải là một mảng".into()));
-    };
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            EntryError::BadJson(e.to_string())
+        } else {
+            EntryError::BadShape("lược đồ 1 phải là một mảng".into())
+        }
+    })?;
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        match upgrade_v1(item) {
-            Ok(a) => good.push(a),
-            Err(e) => bad.push((i, e)),
+        match serde_json::from_str::<ActivityV1>(item.get()) {
+            Ok(a) => good.push(a.into()),
+            Err(e) => bad.push((i, shape(e))),
         }
     }
     Ok((good, bad))
+}
+
+/// An unreadable entry kept aside, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAsideEntry {
+    pub key: String,
+    pub raw: String,
+    pub reason: String,
+}
+
+impl SetAsideEntry {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("strings serialise")
+    }
 }
 
 /// What a store does with a write.

@@ -48,8 +48,9 @@ pub struct Units {
     pub format: u32,
     pub id: String,
     pub province_code: String,
+    #[serde(with = "crate::dates::serde_date")]
     pub valid_from: NaiveDate,
-    pub valid_until: Option<NaiveDate>,
+    pub valid_until: Option<String>,
     pub source: String,
     pub notes: String,
     pub units: Vec<Unit>,

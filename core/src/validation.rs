@@ -47,10 +47,19 @@ impl Field {
 pub enum Problem {
     Required,
     BadDate,
-    BeforePlan { plan_date: NaiveDate },
-    InFuture { today: NaiveDate },
+    BeforePlan {
+        #[serde(with = "crate::dates::serde_date")]
+        plan_date: NaiveDate,
+    },
+    InFuture {
+        #[serde(with = "crate::dates::serde_date")]
+        today: NaiveDate,
+    },
     UnknownTask,
-    TooLong { max: usize, len: usize },
+    TooLong {
+        max: usize,
+        len: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

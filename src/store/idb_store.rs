@@ -5,7 +5,7 @@
 //! cannot interleave between the check and the write.
 
 use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
-use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision};
+use papi_core::storage::{decide_write, decode_keyed, encode_entry, SetAsideEntry, WriteDecision};
 use papi_core::Activity;
 use wasm_bindgen::JsValue;
 
@@ -88,8 +88,12 @@ impl IdbStore {
             let records = tx.object_store(RECORDS).map_err(err)?;
             let aside = tx.object_store(SET_ASIDE).map_err(err)?;
             for (key, raw, reason) in &bad {
-                let entry =
-                    serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
+                let entry = SetAsideEntry {
+                    key: key.to_string(),
+                    raw: raw.to_string(),
+                    reason: reason.to_string(),
+                }
+                .to_json();
                 aside
                     .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
                     .map_err(err)?
@@ -168,7 +172,12 @@ impl IdbStore {
             .transaction(&[SET_ASIDE], TransactionMode::ReadWrite)
             .map_err(err)?;
         let aside = tx.object_store(SET_ASIDE).map_err(err)?;
-        let entry = serde_json::json!({ "key": key, "raw": raw, "reason": reason }).to_string();
+        let entry = SetAsideEntry {
+            key: key.to_string(),
+            raw: raw.to_string(),
+            reason: reason.to_string(),
+        }
+        .to_json();
         aside
             .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
             .map_err(err)?

@@ -2,7 +2,7 @@
 //! save never rewrites the others. Used where IndexedDB is unavailable.
 
 use gloo_storage::{LocalStorage, Storage};
-use papi_core::storage::{decide_write, decode_keyed, encode_entry, WriteDecision};
+use papi_core::storage::{decide_write, decode_keyed, encode_entry, SetAsideEntry, WriteDecision};
 use papi_core::Activity;
 
 use super::{Loaded, Saved, SetAside, StoreError};
@@ -69,8 +69,12 @@ impl LocalStore {
     }
 
     pub fn set_aside(&self, key: &str, raw_text: &str, reason: &str) -> Result<(), StoreError> {
-        let entry =
-            serde_json::json!({ "key": key, "raw": raw_text, "reason": reason }).to_string();
+        let entry = SetAsideEntry {
+            key: key.into(),
+            raw: raw_text.into(),
+            reason: reason.into(),
+        }
+        .to_json();
         raw()
             .set_item(&format!("{ASIDE_PREFIX}{key}"), &entry)
             .map_err(|e| StoreError::from_js(format!("{e:?}")))

@@ -107,6 +107,16 @@ pub fn ActivityForm() -> impl IntoView {
         app.save_form();
     };
     let cancel = move |_| app.set_form(None);
+    // Keyboard users land in the form.
+    request_animation_frame(|| {
+        use wasm_bindgen::JsCast;
+        let el = crate::platform::window()
+            .document()
+            .and_then(|d| d.get_element_by_id("act-title"));
+        if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
 
     view! {
         <div class="overlay">

@@ -1,7 +1,7 @@
 //! The plan, dimension → sub-indicator → task, with this unit's role in each
 //! task, a role filter, accent-insensitive search and per-task activity counts.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
@@ -21,8 +21,8 @@ enum Filter {
 }
 
 /// Each task's searchable text, folded once.
-static FOLDED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-    let mut m = HashMap::new();
+static FOLDED: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
+    let mut m = BTreeMap::new();
     for d in &PLAN.dimensions {
         for s in &d.sub_indicators {
             for t in &s.tasks {
@@ -61,7 +61,7 @@ pub fn PlanBrowser() -> impl IntoView {
     // Count and latest date per task, computed once per change of records.
     let summaries = Memo::new(move |_| {
         app.records.with(|rs| {
-            let mut m: HashMap<String, (usize, Option<NaiveDate>)> = HashMap::new();
+            let mut m: BTreeMap<String, (usize, Option<NaiveDate>)> = BTreeMap::new();
             for r in rs.iter().filter(|r| !r.deleted) {
                 let e = m.entry(r.fields.task_id.clone()).or_default();
                 e.0 += 1;

@@ -9,6 +9,15 @@ use crate::platform::{self, human_bytes, StorageInfo};
 use crate::session;
 use crate::ui::setup::UnitForm;
 
+/// Everything on this device, as a file: the way out when storage is full.
+#[derive(serde::Serialize)]
+struct Export<'a> {
+    unit_code: &'a str,
+    exported_at: String,
+    device_id: String,
+    records: &'a [papi_core::Activity],
+}
+
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let app = use_app();
@@ -35,14 +44,17 @@ pub fn SettingsPage() -> impl IntoView {
         let unit = app
             .settings
             .with_untracked(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default());
-        let text = serde_json::to_string_pretty(&serde_json::json!({
-            "unit_code": unit,
-            "exported_at": platform::now(),
-            "device_id": session::device_id(),
-            "records": records,
-        }))
-        .unwrap_or_default();
-        let name = format!("papi-{unit}-{}.json", platform::today().format("%Y%m%d"));
+        let export = Export {
+            unit_code: &unit,
+            exported_at: papi_core::dates::format_instant(platform::now()),
+            device_id: session::device_id(),
+            records: &records,
+        };
+        let text = serde_json::to_string_pretty(&export).unwrap_or_default();
+        let name = format!(
+            "papi-{unit}-{}.json",
+            papi_core::dates::format_iso(platform::today())
+        );
         if let Err(e) = platform::download(&name, "application/json", &text) {
             app.notify(format!("Không xuất được dữ liệu: {e}"), true, None);
         }

@@ -1,0 +1,151 @@
+// Benchmarks of the release build (not tests: figures go to BENCHMARKS.md).
+//   node scripts/bench.mjs            (after scripts/build.sh)
+// Prints a Markdown report: bundle sizes, first-visit transfer, offline
+// repeat-visit start-up with the CPU throttled 4×, and save latency with
+// 10, 1,000 and 20,000 stored records.
+import { gzipSync } from 'node:zlib';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { DIST, freePort, launch, launchProfile, setupCommune, startServer, stopAllServers } from '../tests/e2e/helpers.mjs';
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const kb = (n) => (n / 1024).toFixed(1);
+const out = [];
+const say = (s = '') => { out.push(s); console.error(s); };
+
+// 1. Sizes of what the build emits.
+function walk(d) {
+  return readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
+}
+const files = walk(DIST).map((f) => {
+  const buf = readFileSync(f);
+  return { path: '/' + relative(DIST, f), raw: buf.length, gz: gzipSync(buf, { level: 9 }).length };
+});
+say('## Bundle (dist/)');
+say('');
+say('| file | raw KB | gzip -9 KB |');
+say('|---|---:|---:|');
+for (const f of files) say(`| ${f.path.replace(/-[0-9a-f]{10,16}/, '-HASH')} | ${kb(f.raw)} | ${kb(f.gz)} |`);
+const budgetKinds = files.filter((f) => !f.path.startsWith('/icons/'));
+say(`| **shell without icons** (wasm, js, css, html, manifest, sw) | ${kb(budgetKinds.reduce((a, f) => a + f.raw, 0))} | **${kb(budgetKinds.reduce((a, f) => a + f.gz, 0))}** |`);
+say(`| all files, icons included | ${kb(files.reduce((a, f) => a + f.raw, 0))} | ${kb(files.reduce((a, f) => a + f.gz, 0))} |`);
+say('');
+
+const port = await freePort();
+let server = await startServer(port);
+const browser = await launch();
+
+// 2. First visit: bytes on the wire for the page's own requests (CDP), plus
+// what only the service worker fetches (it reads the HTTP cache for the rest).
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  let bytes = 0;
+  const seen = new Set();
+  cdp.on('Network.responseReceived', (e) => seen.add(new URL(e.response.url).pathname));
+  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+  await page.goto(server.url);
+  await page.waitForSelector('form.unit-form');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+  await page.waitForTimeout(500);
+  const swOnly = files.filter((f) => !seen.has(f.path) && f.path !== '/sw.js' && !(f.path === '/index.html' && seen.has('/')));
+  const swBytes = swOnly.reduce((a, f) => a + (f.path.endsWith('.png') ? f.raw : f.gz), 0);
+  say('## First visit');
+  say('');
+  say(`- page requests on the wire (CDP encodedDataLength, gzip from the server): **${kb(bytes)} KB**`);
+  say(`- fetched only by the service worker's precache: ${swOnly.map((f) => f.path).join(', ') || 'nothing'} ≈ ${kb(swBytes)} KB`);
+  say(`- total ≈ **${kb(bytes + swBytes)} KB** (budget 150 KB)`);
+  say('');
+  await context.close();
+}
+
+// 3. Repeat visit with no network and the CPU throttled 4×: time from
+// navigation start until the task list is on screen and clickable.
+{
+  const context = await launchProfile();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await setupCommune(page);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+  await server.stop();
+  await context.setOffline(true);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const times = [];
+  for (let i = 0; i < 6; i++) {
+    await page.reload({ waitUntil: 'commit' });
+    await page.waitForSelector('article.task button.primary', { state: 'visible', timeout: 30000 });
+    const t = await page.evaluate(() => performance.now());
+    if (i > 0) times.push(t); // the first reload warms the compiled-wasm cache
+  }
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  say('## Repeat visit, offline, CPU throttled 4×');
+  say('');
+  say(`- time to interactive task list, 5 reloads: ${times.map((t) => t.toFixed(0)).join(', ')} ms; **median ${median(times).toFixed(0)} ms** (budget 1000 ms)`);
+  say('');
+  await context.close();
+  server = await startServer(port);
+}
+
+// 4. Save latency by store size: click "Lưu" until the record is stored and
+// the form has closed, with N records already in IndexedDB.
+{
+  say('## Save latency by number of stored records');
+  say('');
+  say('| records stored | load at start (ms) | save, median of 7 (ms) | save runs (ms) |');
+  say('|---:|---:|---:|---|');
+  for (const n of [10, 1000, 20000]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await setupCommune(page);
+    await page.evaluate(async (count) => {
+      const db = await new Promise((res) => { const r = indexedDB.open('papi-tracker'); r.onsuccess = () => res(r.result); });
+      const tx = db.transaction('records', 'readwrite');
+      const store = tx.objectStore('records');
+      for (let i = 0; i < count; i++) {
+        const hex = i.toString(16).padStart(12, '0');
+        const id = `00000000-0000-4000-8000-${hex}`;
+        const record = {
+          id, unit_code: '01840', task_id: ['2.3-1', '1.1-1', '2.2-1', '7.2-1'][i % 4],
+          date: `2020-${String(4 + (i % 8)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+          title: `Hoạt động số ${i}`, description: 'Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa thôn',
+          participants: 'Cán bộ văn phòng, trưởng thôn', evidence: `TB ${i}/TB-UBND`, status: 'done',
+          author: 'Nguyễn Văn An', device_id: 'bench', created_at: '2020-06-01T08:00:00Z', updated_at: '2020-06-01T08:00:00Z',
+          revision: 1, deleted: false,
+        };
+        store.put(JSON.stringify({ schema: 2, record }), id);
+      }
+      await new Promise((res) => { tx.oncomplete = res; });
+      db.close();
+    }, n);
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForFunction((c) => document.querySelectorAll('[data-testid=task-summary]').length > 0
+      && [...document.querySelectorAll('[data-testid=task-summary]')].some((e) => /\d+ hoạt động/.test(e.textContent)), n);
+    const loadMs = Date.now() - t0;
+    const runs = [];
+    for (let i = 0; i < 7; i++) {
+      await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+      await page.fill('#act-date', '15/04/2020');
+      await page.fill('#act-title', `Đo thời gian lưu ${i}`);
+      runs.push(await page.evaluate(() => new Promise((resolve) => {
+        const t = performance.now();
+        const obs = new MutationObserver(() => {
+          if (!document.querySelector('form.activity-form')) { obs.disconnect(); resolve(performance.now() - t); }
+        });
+        obs.observe(document.body, { childList: true, subtree: true });
+        document.querySelector('form.activity-form button[type=submit]').click();
+      })));
+    }
+    say(`| ${n.toLocaleString('en')} | ${loadMs} | **${median(runs).toFixed(1)}** | ${runs.map((r) => r.toFixed(1)).join(', ')} |`);
+    await context.close();
+  }
+  say('');
+}
+
+await browser.close();
+await stopAllServers();
+console.log(out.join('\n'));
