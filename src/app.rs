@@ -79,6 +79,12 @@ impl AppState {
             .with(|s| s.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned()))
     }
 
+    /// The unit the official records for (their records are the ones shown).
+    pub fn unit_code(&self) -> String {
+        self.settings
+            .with(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default())
+    }
+
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);

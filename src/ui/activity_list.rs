@@ -17,10 +17,11 @@ pub fn ActivityList(task_id: Option<String>) -> impl IntoView {
     // Long histories render a page at a time.
     let limit = RwSignal::new(PAGE);
     let rows = move || {
+        let unit = app.unit_code();
         app.records.with(|rs| {
-            let mine = rs
-                .iter()
-                .filter(|r| task_id.as_ref().is_none_or(|t| &r.fields.task_id == t));
+            let mine = rs.iter().filter(|r| {
+                r.unit_code == unit && task_id.as_ref().is_none_or(|t| &r.fields.task_id == t)
+            });
             let all = timeline(mine);
             let total = all.len();
             (
@@ -99,8 +100,12 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
 pub fn Timeline() -> impl IntoView {
     let app = use_app();
     let count = move || {
-        app.records
-            .with(|rs| rs.iter().filter(|r| !r.deleted).count())
+        let unit = app.unit_code();
+        app.records.with(|rs| {
+            rs.iter()
+                .filter(|r| !r.deleted && r.unit_code == unit)
+                .count()
+        })
     };
     view! {
         <section class="timeline">

@@ -60,9 +60,10 @@ pub fn PlanBrowser() -> impl IntoView {
     let unit = Memo::new(move |_| app.unit());
     // Count and latest date per task, computed once per change of records.
     let summaries = Memo::new(move |_| {
+        let unit = app.unit_code();
         app.records.with(|rs| {
             let mut m: BTreeMap<String, (usize, Option<NaiveDate>)> = BTreeMap::new();
-            for r in rs.iter().filter(|r| !r.deleted) {
+            for r in rs.iter().filter(|r| !r.deleted && r.unit_code == unit) {
                 let e = m.entry(r.fields.task_id.clone()).or_default();
                 e.0 += 1;
                 e.1 = e.1.max(Some(r.fields.date));

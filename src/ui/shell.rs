@@ -25,7 +25,10 @@ pub fn Shell() -> impl IntoView {
                 class="nav-btn"
                 class:active=move || app.screen.get() == screen
                 aria-current=move || (app.screen.get() == screen).then_some("page")
-                on:click=move |_| app.screen.set(screen)
+                on:click=move |_| {
+                    app.screen.set(screen);
+                    crate::platform::window().scroll_to_with_x_and_y(0.0, 0.0);
+                }
             >
                 {label}
             </button>

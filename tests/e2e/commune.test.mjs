@@ -213,3 +213,43 @@ test('no serious or critical accessibility violation on any screen, laptop and t
     await context.close();
   }
 });
+
+test('the unit is changeable in Settings and each unit sees its own records', async () => {
+  const { context, page } = await freshPage();
+  await setupCommune(page);
+  const deviceId = await (async () => {
+    await page.click('nav.tabs button:has-text("Cài đặt")');
+    return page.innerText('dl.kv code');
+  })();
+  assert.match(deviceId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await recordActivity(page, '2.3-1', { title: 'Của phường Đức Xuân', date: '15/04/2020' });
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  // Move to Xã Bằng Thành (Pác Nặm), found by typing without accents.
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.fill('#district-q', 'pac nam');
+  await page.selectOption('#district', '060');
+  await page.fill('#commune-q', 'bang thanh');
+  assert.equal(await page.locator('#commune option').count(), 2, '"— Chọn —" and Xã Bằng Thành');
+  await page.selectOption('#commune', '01858');
+  await page.click('form.unit-form button[type=submit]');
+  assert.match(await page.innerText('header.topbar'), /Xã Bằng Thành/);
+  assert.deepEqual(await timelineTitles(page), []);
+  // The device id does not change with the unit, and survives a reload.
+  await page.reload();
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  assert.equal(await page.innerText('dl.kv code'), deviceId);
+  // Back to Đức Xuân: its record is still there.
+  await page.selectOption('#district', '058');
+  await page.selectOption('#commune', '01840');
+  await page.click('form.unit-form button[type=submit]');
+  assert.deepEqual(await timelineTitles(page), ['Của phường Đức Xuân']);
+  // A missing choice is refused with a clear message, nothing changes.
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.fill('#official', '   ');
+  await page.click('form.unit-form button[type=submit]');
+  assert.match(await page.innerText('form.unit-form [role=alert]'), /Hãy nhập họ và tên/);
+  await page.reload();
+  assert.match(await page.innerText('header.topbar'), /Phường Đức Xuân/);
+  await context.close();
+});
