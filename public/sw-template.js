@@ -5,11 +5,12 @@ const PRECACHE = __PRECACHE__;
 const CACHE = 'papi-shell-' + VERSION;
 
 self.addEventListener('install', (event) => {
-  // Keep every shell file. Hashed files come from the HTTP cache when the
-  // page has just loaded them (no second download); the server marks the
-  // rest no-cache, so they are revalidated. No skipWaiting: a new version
-  // waits until the user agrees.
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+  // Keep every shell file. Each is revalidated with the server (a 304 costs
+  // no body, so the files the page has just loaded are not downloaded
+  // again), whatever caching headers the host sends. No skipWaiting: a new
+  // version waits until the user agrees.
+  event.waitUntil(caches.open(CACHE).then((cache) =>
+    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'no-cache' })))));
 });
 
 self.addEventListener('activate', (event) => {
@@ -33,7 +34,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (req.mode === 'navigate') {
-    event.respondWith(caches.open(CACHE).then((c) => c.match('/index.html')).then((hit) => hit || fetch(req)));
+    event.respondWith(caches.open(CACHE).then((c) => c.match('/index.html'))
+      .then((hit) => hit || caches.match('/index.html'))
+      .then((hit) => hit || fetch(req)));
     return;
   }
   if (!PRECACHE.includes(url.pathname)) return;

@@ -16,8 +16,14 @@ _papi_setup() {
   export PATH="$HOME/.cargo/bin:$root/node_modules/.bin:$PATH"
   say() { echo "setup: $*" >&2; }
 
-  command -v cargo >/dev/null || { say "cargo not found: install Rust with rustup first"; return 1; }
-  command -v npm >/dev/null || { say "npm not found: install Node.js and npm first"; return 1; }
+  command -v rustup >/dev/null || { say "rustup not found: install Rust with rustup (https://rustup.rs) first"; return 1; }
+  command -v npm >/dev/null || { say "npm not found: install Node.js 20 or later and npm first"; return 1; }
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$node_major" -lt 20 ]; then
+    say "Node.js $(node --version 2>/dev/null || echo missing) is too old: Playwright and the test runner need 20 or later"
+    return 1
+  fi
 
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
@@ -60,8 +66,11 @@ _papi_setup() {
       say "installing Debian's chromium and chromium-driver"
       if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-      else
+      elif command -v sudo >/dev/null; then
         sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+      else
+        say "chromium and chromium-driver are missing: install them as root (apt-get install chromium chromium-driver)"
+        return 1
       fi
     fi
   fi

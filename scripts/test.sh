@@ -15,4 +15,4 @@ CHROMEDRIVER=/usr/bin/chromedriver cargo test -p papi-tracker --target wasm32-un
 
 echo "== end-to-end (Playwright, Chromium)"
 scripts/build.sh
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/*.test.mjs

@@ -126,7 +126,9 @@ impl AppState {
         };
         self.set_form(Some(OpenForm {
             editing: None,
+            new_id: Some(papi_core::activity::new_id(platform::random16())),
             draft,
+            ..Default::default()
         }));
     }
 
@@ -138,6 +140,7 @@ impl AppState {
             self.set_form(Some(OpenForm {
                 editing: Some((r.id, r.revision)),
                 draft: r.to_draft(),
+                ..Default::default()
             }));
         }
     }
@@ -204,7 +207,8 @@ impl AppState {
         let (rec, base) = match form.editing {
             None => (
                 Activity::create(
-                    papi_core::activity::new_id(platform::random16()),
+                    form.new_id
+                        .unwrap_or_else(|| papi_core::activity::new_id(platform::random16())),
                     &unit.code,
                     checked.fields,
                     &by,
@@ -220,12 +224,18 @@ impl AppState {
                         .set(Some("Không tìm thấy hoạt động đang sửa.".into()));
                     return;
                 };
+                // Saving an edit of a record another tab deleted brings it
+                // back: the person has just said they want it.
+                let next = Activity {
+                    revision: base,
+                    ..cur
+                }
+                .edit(checked.fields, &by);
                 (
                     Activity {
-                        revision: base,
-                        ..cur
-                    }
-                    .edit(checked.fields, &by),
+                        deleted: false,
+                        ..next
+                    },
                     Some(base),
                 )
             }
@@ -358,6 +368,8 @@ pub fn App() -> impl IntoView {
         let backend = Rc::new(Backend::open().await);
         app.storage_label.set(backend.label_vi());
         STORE.with(|s| *s.borrow_mut() = Some(backend.clone()));
+        // Listen before loading, so no other tab's save is missed.
+        listen_to_other_tabs(app, backend.clone());
         match backend.load_all().await {
             Ok(loaded) => {
                 if !loaded.set_aside.is_empty() {
@@ -381,12 +393,16 @@ pub fn App() -> impl IntoView {
                     );
                 }
                 app.set_aside.set(loaded.set_aside);
+                // Keep anything saved or received while loading, if newer.
+                let during = app.records.get_untracked();
                 app.records.set(loaded.records);
+                for r in during {
+                    app.upsert(r);
+                }
             }
             Err(e) => app.notify(e.message_vi(), true, None),
         }
         app.loaded.set(true);
-        listen_to_other_tabs(app, backend);
         let _ = platform::request_persistence().await;
     });
 

@@ -102,8 +102,18 @@ pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
         .unchecked_into();
     a.set_href(&url);
     a.set_download(filename);
+    // Some browsers only follow a link that is in the page, and need the
+    // URL alive until the download has started.
+    let body = doc.body().ok_or("no body")?;
+    let _ = body.append_child(&a);
     a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    a.remove();
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Who is using this device: role, unit and name, plus a stable random device
 //! id. Small state, kept in localStorage through gloo-storage.
 
-use gloo_storage::{LocalStorage, Storage};
+use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use papi_core::activity::new_id;
 use papi_core::{Draft, Level};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 const SETTINGS_KEY: &str = "papi-tracker.settings";
 const DEVICE_KEY: &str = "papi-tracker.device-id";
-const FORM_KEY: &str = "papi-tracker.open-form";
+/// Open forms, one key per tab: `papi-tracker.open-form.<tab id>`.
+const FORM_PREFIX: &str = "papi-tracker.open-form.";
+const TAB_KEY: &str = "papi-tracker.tab-id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -38,22 +40,71 @@ pub fn device_id() -> String {
 
 /// The activity form as the person left it: kept on every keystroke so that
 /// a reload (an app update, a crash, a closed tab) never loses it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OpenForm {
     /// The record being edited and the revision the edit started from.
     pub editing: Option<(Uuid, u32)>,
+    /// For a new record: its id, fixed when the form opens, so saving the
+    /// same draft twice (two tabs, a retry) never makes two records.
+    pub new_id: Option<Uuid>,
     pub draft: Draft,
+    /// When it was last changed (ms since the epoch).
+    pub touched: f64,
 }
 
+/// This tab's id: kept in sessionStorage, so it survives a reload of the
+/// tab (an update) but not a new tab.
+fn tab_id() -> String {
+    if let Ok(id) = SessionStorage::get::<String>(TAB_KEY) {
+        return id;
+    }
+    let id = new_id(crate::platform::random16()).to_string();
+    let _ = SessionStorage::set(TAB_KEY, &id);
+    id
+}
+
+fn own_form_key() -> String {
+    format!("{FORM_PREFIX}{}", tab_id())
+}
+
+/// This tab's open form. A new tab adopts the most recent form left by a
+/// tab that is gone (closed, crashed, browser restarted): the form moves to
+/// this tab's key, so it always lives in exactly one place and is never lost.
+/// Its record id was fixed when it opened, so even if the other tab was
+/// still alive, saving in both cannot make two records.
 pub fn load_open_form() -> Option<OpenForm> {
-    LocalStorage::get(FORM_KEY).ok()
+    let own = own_form_key();
+    if let Ok(f) = LocalStorage::get::<OpenForm>(&own) {
+        return Some(f);
+    }
+    let store = LocalStorage::raw();
+    let n = store.length().unwrap_or(0);
+    let keys: Vec<String> = (0..n)
+        .filter_map(|i| store.key(i).ok().flatten())
+        .filter(|k| k.starts_with(FORM_PREFIX))
+        .collect();
+    let (key, form) = keys
+        .into_iter()
+        .filter_map(|k| LocalStorage::get::<OpenForm>(&k).ok().map(|f| (k, f)))
+        .max_by(|a, b| a.1.touched.total_cmp(&b.1.touched))?;
+    LocalStorage::set(&own, &form).ok()?;
+    LocalStorage::delete(&key);
+    Some(form)
 }
 
+/// Keep (or, with `None`, drop) this tab's open form. Other tabs' forms are
+/// never touched.
 pub fn save_open_form(f: Option<&OpenForm>) {
+    let key = own_form_key();
     match f {
         Some(f) => {
-            let _ = LocalStorage::set(FORM_KEY, f);
+            let f = OpenForm {
+                touched: js_sys::Date::now(),
+                ..f.clone()
+            };
+            let _ = LocalStorage::set(&key, &f);
         }
-        None => LocalStorage::delete(FORM_KEY),
+        None => LocalStorage::delete(&key),
     }
 }

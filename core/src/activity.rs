@@ -30,7 +30,10 @@ impl Status {
 }
 
 /// The fields a person types. Validation turns a draft into `ActivityFields`.
+/// Kept on disk while a form is open, so every field defaults: a draft saved
+/// by an older release still loads after an update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Draft {
     pub task_id: String,
     /// As typed: dd/mm/yyyy (or yyyy-mm-dd from a date picker).

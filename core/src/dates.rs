@@ -103,7 +103,9 @@ pub mod serde_instant {
 /// an `<input type=date>` gives. `None` when it is not a real calendar date.
 pub fn parse_vn(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
-    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    // One separator throughout: 10/03/2020 or 10-03-2020, not 10/03-2020.
+    let sep = s.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
+    let parts: Vec<&str> = s.split(sep).collect();
     if parts.len() != 3
         || parts
             .iter()
@@ -149,6 +151,8 @@ mod tests {
             "10/03",
             "1/1/2020/1",
             "100/1/2020",
+            "10/03-2020",
+            "2020-03/10",
         ] {
             assert_eq!(parse_vn(s), None, "{s}");
         }

@@ -192,6 +192,14 @@ impl Plan {
                 known(&format!("agency group \"{}\"", g.text), id)?;
             }
         }
+        for role in ["commune", "district", "province"] {
+            if self.role_agencies.get(role).is_none_or(Vec::is_empty) {
+                return Err(PlanError::UnknownAgency {
+                    place: format!("role_agencies.{role}"),
+                    agency: "(none)".into(),
+                });
+            }
+        }
         for (role, ids) in &self.role_agencies {
             for id in ids {
                 known(&format!("role {role}"), id)?;
@@ -316,6 +324,18 @@ mod tests {
             PlanError::UnsupportedFormat(2)
         );
         assert!(matches!(Plan::from_json("{"), Err(PlanError::Json(_))));
+    }
+
+    #[test]
+    fn every_role_must_act_as_some_agency() {
+        let bad = edited(|v| {
+            v["role_agencies"]
+                .as_object_mut()
+                .unwrap()
+                .remove("district");
+        });
+        let err = Plan::from_json(&bad).unwrap_err();
+        assert!(err.to_string().contains("role_agencies.district"), "{err}");
     }
 
     #[test]

@@ -202,8 +202,14 @@ pub struct SetAsideEntry {
 }
 
 impl SetAsideEntry {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("strings serialise")
+    /// The stored form of an entry set aside under `key`.
+    pub fn json(key: &str, raw: &str, reason: &str) -> String {
+        let e = SetAsideEntry {
+            key: key.into(),
+            raw: raw.into(),
+            reason: reason.into(),
+        };
+        serde_json::to_string(&e).expect("strings serialise")
     }
 }
 

@@ -5,7 +5,9 @@
 //! cannot interleave between the check and the write.
 
 use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
-use papi_core::storage::{decide_write, decode_keyed, encode_entry, SetAsideEntry, WriteDecision};
+use papi_core::storage::{
+    decide_write, decode_keyed, encode_entry, EntryError, SetAsideEntry, WriteDecision,
+};
 use papi_core::Activity;
 use wasm_bindgen::JsValue;
 
@@ -69,47 +71,56 @@ impl IdbStore {
         let mut bad = Vec::new();
         for (k, v) in keys.iter().zip(values.iter()) {
             let key = k.as_string().unwrap_or_else(|| format!("{k:?}"));
-            let text = v.as_string();
-            let decoded = match &text {
-                Some(t) => decode_keyed(&key, t).map_err(|e| e.to_string()),
-                None => Err("mục lưu không phải chuỗi JSON".to_string()),
-            };
-            match decoded {
-                Ok(a) => out.records.push(a),
-                Err(reason) => bad.push((key, text.unwrap_or_else(|| format!("{v:?}")), reason)),
+            match v.as_string().map(|t| decode_keyed(&key, &t)) {
+                Some(Ok(a)) => out.records.push(a),
+                // Written by a newer release: leave it where it is (that
+                // release reads it) and say so.
+                Some(Err(e @ EntryError::FutureSchema(_))) => out.set_aside.push(SetAside {
+                    key,
+                    reason: e.to_string(),
+                }),
+                Some(Err(e)) => bad.push((key, e.to_string())),
+                None => bad.push((key, "mục lưu không phải chuỗi JSON".to_string())),
             }
         }
         if !bad.is_empty() {
-            // Move the unreadable entries aside in one transaction.
+            // Move the unreadable entries aside in one transaction, each only
+            // if it is still the same entry (another tab may have just
+            // written a good version under that key).
             let tx = self
                 .db
                 .transaction(&[RECORDS, SET_ASIDE], TransactionMode::ReadWrite)
                 .map_err(err)?;
             let records = tx.object_store(RECORDS).map_err(err)?;
             let aside = tx.object_store(SET_ASIDE).map_err(err)?;
-            for (key, raw, reason) in &bad {
-                let entry = SetAsideEntry {
-                    key: key.to_string(),
-                    raw: raw.to_string(),
-                    reason: reason.to_string(),
+            let mut moved = Vec::new();
+            for (key, reason) in bad {
+                let now = records
+                    .get(JsValue::from_str(&key))
+                    .map_err(err)?
+                    .await
+                    .map_err(err)?;
+                let Some(now) = now else { continue };
+                if let Some(Ok(a)) = now.as_string().map(|t| decode_keyed(&key, &t)) {
+                    out.records.push(a);
+                    continue;
                 }
-                .to_json();
-                aside
-                    .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
-                    .map_err(err)?
-                    .await
-                    .map_err(err)?;
+                let raw = now.as_string().unwrap_or_else(|| format!("{now:?}"));
+                put_aside(&aside, &key, &raw, &reason).await?;
                 records
-                    .delete(JsValue::from_str(key))
+                    .delete(JsValue::from_str(&key))
                     .map_err(err)?
                     .await
                     .map_err(err)?;
+                moved.push(SetAside { key, reason });
             }
-            tx.await.map_err(err)?;
-            out.set_aside = bad
-                .into_iter()
-                .map(|(key, _, reason)| SetAside { key, reason })
-                .collect();
+            let done = tx.await.map_err(err)?;
+            if !done.is_committed() {
+                return Err(StoreError::Failed(
+                    "không cất riêng được các mục bị hỏng".into(),
+                ));
+            }
+            out.set_aside.extend(moved);
         }
         Ok(out)
     }
@@ -133,17 +144,49 @@ impl IdbStore {
         let id = rec.id.to_string();
         let tx = self
             .db
-            .transaction(&[RECORDS], TransactionMode::ReadWrite)
+            .transaction(&[RECORDS, SET_ASIDE], TransactionMode::ReadWrite)
             .map_err(err)?;
         let store = tx.object_store(RECORDS).map_err(err)?;
-        let cur = store
+        // Keep a handle to read the abort reason: a full disk shows up as an
+        // aborted commit, not as a failed request.
+        let handle = store.transaction();
+        let raw = store
             .get(JsValue::from_str(&id))
             .map_err(err)?
             .await
             .map_err(err)?;
-        let cur = cur
-            .and_then(|v| v.as_string())
-            .and_then(|t| decode_keyed(&id, &t).ok());
+        let cur = match raw.as_ref().map(|v| (v.as_string(), v)) {
+            None => None,
+            Some((Some(text), _)) => match decode_keyed(&id, &text) {
+                Ok(a) => Some(a),
+                // Never overwrite what a newer release wrote.
+                Err(e @ EntryError::FutureSchema(_)) => {
+                    return Err(StoreError::Failed(e.to_string()))
+                }
+                Err(e) => {
+                    // Corrupted: keep it aside, then write the new version.
+                    put_aside(
+                        &tx.object_store(SET_ASIDE).map_err(err)?,
+                        &id,
+                        &text,
+                        &e.to_string(),
+                    )
+                    .await?;
+                    None
+                }
+            },
+            Some((None, v)) => {
+                let aside = tx.object_store(SET_ASIDE).map_err(err)?;
+                put_aside(
+                    &aside,
+                    &id,
+                    &format!("{v:?}"),
+                    "mục lưu không phải chuỗi JSON",
+                )
+                .await?;
+                None
+            }
+        };
         let saved = match decide_write(cur.as_ref(), rec, base) {
             WriteDecision::Write => {
                 store
@@ -161,7 +204,13 @@ impl IdbStore {
         };
         let done = tx.await.map_err(err)?;
         if !done.is_committed() {
-            return Err(StoreError::Failed("giao dịch bị hủy".into()));
+            let reason = handle
+                .error()
+                .map(|e| format!("{}: {}", e.name(), e.message()));
+            return Err(match reason {
+                Some(r) => StoreError::from_js(r),
+                None => StoreError::Failed("giao dịch bị hủy".into()),
+            });
         }
         Ok(saved)
     }
@@ -172,18 +221,24 @@ impl IdbStore {
             .transaction(&[SET_ASIDE], TransactionMode::ReadWrite)
             .map_err(err)?;
         let aside = tx.object_store(SET_ASIDE).map_err(err)?;
-        let entry = SetAsideEntry {
-            key: key.to_string(),
-            raw: raw.to_string(),
-            reason: reason.to_string(),
-        }
-        .to_json();
-        aside
-            .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
-            .map_err(err)?
-            .await
-            .map_err(err)?;
+        put_aside(&aside, key, raw, reason).await?;
         tx.await.map_err(err)?;
         Ok(())
     }
+}
+
+/// Keep an unreadable entry in the `set_aside` store, under its own key.
+async fn put_aside(
+    aside: &idb::ObjectStore,
+    key: &str,
+    raw: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let entry = SetAsideEntry::json(key, raw, reason);
+    aside
+        .put(&JsValue::from_str(&entry), Some(&JsValue::from_str(key)))
+        .map_err(err)?
+        .await
+        .map_err(err)?;
+    Ok(())
 }

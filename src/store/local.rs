@@ -2,7 +2,9 @@
 //! save never rewrites the others. Used where IndexedDB is unavailable.
 
 use gloo_storage::{LocalStorage, Storage};
-use papi_core::storage::{decide_write, decode_keyed, encode_entry, SetAsideEntry, WriteDecision};
+use papi_core::storage::{
+    decide_write, decode_keyed, encode_entry, EntryError, SetAsideEntry, WriteDecision,
+};
 use papi_core::Activity;
 
 use super::{Loaded, Saved, SetAside, StoreError};
@@ -34,10 +36,17 @@ impl LocalStore {
             let id = &key[PREFIX.len()..];
             match decode_keyed(id, &text) {
                 Ok(a) => out.records.push(a),
+                // A newer release's entry stays where that release reads it.
+                Err(e @ EntryError::FutureSchema(_)) => out.set_aside.push(SetAside {
+                    key: id.to_string(),
+                    reason: e.to_string(),
+                }),
                 Err(e) => {
                     let reason = e.to_string();
-                    self.set_aside(id, &text, &reason)?;
-                    let _ = s.remove_item(&key);
+                    // Only drop the original once its copy is safely aside.
+                    if self.set_aside(id, &text, &reason).is_ok() {
+                        let _ = s.remove_item(&key);
+                    }
                     out.set_aside.push(SetAside {
                         key: id.to_string(),
                         reason,
@@ -55,7 +64,19 @@ impl LocalStore {
 
     pub fn save(&self, rec: &Activity, base: Option<u32>) -> Result<Saved, StoreError> {
         let id = rec.id.to_string();
-        let current = self.get(&id)?;
+        let text = raw().get_item(&format!("{PREFIX}{id}")).ok().flatten();
+        let current = match text.map(|t| (decode_keyed(&id, &t), t)) {
+            None => None,
+            Some((Ok(a), _)) => Some(a),
+            // Never overwrite what a newer release wrote.
+            Some((Err(e @ EntryError::FutureSchema(_)), _)) => {
+                return Err(StoreError::Failed(e.to_string()))
+            }
+            Some((Err(e), t)) => {
+                self.set_aside(&id, &t, &e.to_string())?;
+                None
+            }
+        };
         match decide_write(current.as_ref(), rec, base) {
             WriteDecision::Write => {
                 raw()
@@ -69,12 +90,7 @@ impl LocalStore {
     }
 
     pub fn set_aside(&self, key: &str, raw_text: &str, reason: &str) -> Result<(), StoreError> {
-        let entry = SetAsideEntry {
-            key: key.into(),
-            raw: raw_text.into(),
-            reason: reason.into(),
-        }
-        .to_json();
+        let entry = SetAsideEntry::json(key, raw_text, reason);
         raw()
             .set_item(&format!("{ASIDE_PREFIX}{key}"), &entry)
             .map_err(|e| StoreError::from_js(format!("{e:?}")))

@@ -102,7 +102,18 @@ impl Backend {
 
     /// Load every record, after bringing over any schema-1 data.
     pub async fn load_all(&self) -> Result<Loaded, StoreError> {
-        let (migrated, mut legacy_bad) = legacy::migrate(self).await?;
+        // A failed migration must not stop the current records from loading;
+        // the old data stays where it is and is tried again next start.
+        let (migrated, mut legacy_bad) = match legacy::migrate(self).await {
+            Ok(m) => m,
+            Err(e) => (
+                0,
+                vec![SetAside {
+                    key: legacy::V1_KEY.into(),
+                    reason: e.message_vi(),
+                }],
+            ),
+        };
         let mut loaded = match self {
             Backend::Idb(s) => s.load_all().await?,
             Backend::Local(s) => s.load_all()?,

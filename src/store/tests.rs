@@ -225,3 +225,83 @@ async fn a_full_store_reports_quota_and_stores_nothing() {
     let loaded = b.load_all().await.unwrap();
     assert_eq!(loaded.records.len(), 1, "what was stored is untouched");
 }
+
+/// Put raw text under a key of the IndexedDB records store.
+async fn put_raw(b: &Backend, key: &str, text: &str) {
+    let Backend::Idb(s) = b else { unreachable!() };
+    let tx = s
+        .db_for_tests()
+        .transaction(&["records"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    let store = tx.object_store("records").unwrap();
+    store
+        .put(&JsValue::from_str(text), Some(&JsValue::from_str(key)))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_newer_releases_entry_is_never_overwritten_nor_moved() {
+    clear_local();
+    let b = fresh_idb("papi-test-future").await;
+    let r = rec(7, "Cũ");
+    let future = r#"{"schema":3,"record":{"anything":"new"}}"#;
+    put_raw(&b, &r.id.to_string(), future).await;
+    match b.save(&r, None).await {
+        Err(StoreError::Failed(m)) => assert!(m.contains("phiên bản mới hơn"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let loaded = b.load_all().await.unwrap();
+    assert_eq!(loaded.records.len(), 0);
+    assert_eq!(loaded.set_aside.len(), 1, "reported");
+    // Still in place for the newer release to read.
+    let again = b.load_all().await.unwrap();
+    assert_eq!(again.set_aside.len(), 1);
+    // Same in the localStorage backend.
+    let l = Backend::Local(LocalStore);
+    LocalStorage::raw()
+        .set_item(&format!("papi-tracker.r.{}", r.id), future)
+        .unwrap();
+    assert!(matches!(l.save(&r, None).await, Err(StoreError::Failed(_))));
+    assert_eq!(
+        LocalStorage::raw()
+            .get_item(&format!("papi-tracker.r.{}", r.id))
+            .unwrap()
+            .as_deref(),
+        Some(future)
+    );
+    clear_local();
+}
+
+#[wasm_bindgen_test]
+async fn saving_over_a_corrupted_entry_keeps_the_old_bytes_aside() {
+    clear_local();
+    let b = fresh_idb("papi-test-overwrite").await;
+    let r = rec(8, "Mới");
+    put_raw(&b, &r.id.to_string(), "{hỏng").await;
+    assert_eq!(b.save(&r, None).await, Ok(Saved::Written));
+    let Backend::Idb(s) = &b else { unreachable!() };
+    let tx = s
+        .db_for_tests()
+        .transaction(&["set_aside"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let aside = tx
+        .object_store("set_aside")
+        .unwrap()
+        .get(JsValue::from_str(&r.id.to_string()))
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(aside.and_then(|v| v.as_string()).unwrap().contains("{hỏng"));
+    assert_eq!(
+        b.get(&r.id.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .fields
+            .title,
+        "Mới"
+    );
+}

@@ -173,7 +173,7 @@ pub fn ActivityForm() -> impl IntoView {
                 </Show>
                 <div class="form-actions">
                     <button type="button" class="btn" on:click=cancel>"Hủy"</button>
-                    <button type="submit" class="btn primary" disabled=move || app.saving.get()>
+                    <button type="submit" class="btn primary" disabled=move || app.saving.get() || !app.loaded.get()>
                         {move || if app.saving.get() { "Đang lưu…" } else { "Lưu" }}
                     </button>
                 </div>

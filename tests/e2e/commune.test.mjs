@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  freePort, launch, recordActivity, seriousViolations, setupCommune, startServer, stopAllServers, timelineTitles, today, watchErrors,
+  freePort, launch, recordActivity, seriousViolations, setupCommune, startServer, stopAllServers, timelineTitles, today, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
 let browser, server;
@@ -137,7 +137,8 @@ test('a quota error keeps the unsaved record in the form and says what to do', a
   await page.evaluate(() => {
     IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };
   });
-  await recordActivity(page, '1.1-1', { title: 'Chưa lưu được vì đầy bộ nhớ', date: '16/04/2020', evidence: 'CV 7' });
+  await recordActivity(page, '1.1-1', { title: 'Chưa lưu được vì đầy bộ nhớ', date: '16/04/2020', evidence: 'CV 7', expectError: true });
+  await page.waitForSelector('[data-testid=save-error]');
   const msg = await page.innerText('[data-testid=save-error]');
   assert.match(msg, /Bộ nhớ của trình duyệt đã đầy/);
   assert.match(msg, /Xuất dữ liệu/);
@@ -164,8 +165,8 @@ test('two tabs on the same unit do not lose each other\'s writes', async () => {
   await a.waitForSelector('form.activity-form', { state: 'detached' });
   await b.waitForSelector('form.activity-form', { state: 'detached' });
   // Each tab sees the other's record without a reload.
-  assert.deepEqual((await timelineTitles(a)).sort(), ['Từ tab A', 'Từ tab B']);
-  assert.deepEqual((await timelineTitles(b)).sort(), ['Từ tab A', 'Từ tab B']);
+  await waitForTitles(a, ['Từ tab A', 'Từ tab B']);
+  await waitForTitles(b, ['Từ tab A', 'Từ tab B']);
   // Both open the same record for editing; A saves first, B's stale save is refused.
   await a.click('li.activity:has-text("Từ tab A") button:has-text("Sửa")');
   await b.click('li.activity:has-text("Từ tab A") button:has-text("Sửa")');
@@ -179,6 +180,35 @@ test('two tabs on the same unit do not lose each other\'s writes', async () => {
   await b.click('form.activity-form button:has-text("Hủy")');
   await b.reload();
   assert.deepEqual((await timelineTitles(b)).sort(), ['Sửa ở tab A', 'Từ tab B']);
+  await context.close();
+});
+
+test('an unsaved form in one tab survives another tab saving and a reload', async () => {
+  const { context, page: a } = await freshPage();
+  await setupCommune(a);
+  const b = await context.newPage();
+  await b.goto(server.url);
+  await b.waitForSelector('nav.tabs');
+  await a.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+  await a.fill('#act-title', 'Nháp ở tab A');
+  await b.click('article[data-task="1.1-1"] button:has-text("Ghi hoạt động")');
+  await b.fill('#act-title', 'Nháp ở tab B');
+  await b.fill('#act-date', '16/04/2020');
+  await b.click('form.activity-form button[type=submit]');
+  await b.waitForSelector('form.activity-form', { state: 'detached' });
+  await a.reload();
+  await a.waitForSelector('form.activity-form');
+  assert.equal(await a.inputValue('#act-title'), 'Nháp ở tab A');
+  // Closing the tab does not lose it either: a new tab picks it up.
+  await a.close();
+  const c = await context.newPage();
+  await c.goto(server.url);
+  await c.waitForSelector('form.activity-form');
+  assert.equal(await c.inputValue('#act-title'), 'Nháp ở tab A');
+  await c.fill('#act-date', '17/04/2020');
+  await c.click('form.activity-form button[type=submit]');
+  await c.waitForSelector('form.activity-form', { state: 'detached' });
+  await waitForTitles(c, ['Nháp ở tab A', 'Nháp ở tab B']);
   await context.close();
 });
 

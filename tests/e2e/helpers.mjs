@@ -99,8 +99,9 @@ export async function setupCommune(page, { district = '058', commune = '01840', 
   await page.waitForSelector('nav.tabs');
 }
 
-/** Record an activity on a task through the form. */
-export async function recordActivity(page, taskId, { title, date, evidence = '', status } = {}) {
+/** Record an activity on a task through the form; unless `expectError`, wait
+ * until it is saved (the form closes). */
+export async function recordActivity(page, taskId, { title, date, evidence = '', status, expectError = false } = {}) {
   await page.click(`article[data-task="${taskId}"] button:has-text("Ghi hoạt động")`);
   await page.waitForSelector('form.activity-form');
   if (date !== undefined) await page.fill('#act-date', date);
@@ -108,6 +109,15 @@ export async function recordActivity(page, taskId, { title, date, evidence = '',
   if (evidence) await page.fill('#act-evidence', evidence);
   if (status === 'planned') await page.getByLabel('Kế hoạch', { exact: true }).check();
   await page.click('form.activity-form button[type=submit]');
+  if (!expectError) await page.waitForSelector('form.activity-form', { state: 'detached' });
+}
+
+/** Wait until the timeline holds exactly these titles (any order). */
+export async function waitForTitles(page, titles) {
+  await page.click('nav.tabs button:has-text("Nhật ký hoạt động")');
+  const want = JSON.stringify([...titles].sort());
+  await page.waitForFunction((w) => JSON.stringify(
+    [...document.querySelectorAll('section.timeline li.activity .title')].map((e) => e.textContent).sort()) === w, want);
 }
 
 /** Titles of the timeline, in order. */

@@ -26,7 +26,7 @@ test('after one visit it starts, records and keeps activities with the network g
   await page.goto(server.url);
   await setupCommune(page);
   await controlled(page);
-  assert.equal(await page.getAttribute('[data-testid=connection]', 'data-state'), 'online');
+  await page.waitForSelector('[data-testid=connection][data-state=online]');
 
   // Cut the network for real: the server is gone and the browser is offline.
   await server.stop();
