@@ -275,7 +275,17 @@ impl AppState {
     /// Write a record through the store, then memory, then tell other tabs.
     async fn persist(&self, rec: &Activity, base: Option<u32>) -> Result<(), StoreError> {
         let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
-        store.save(rec, base).await?;
+        // User Timing marks, so the store's share of a save can be measured
+        // (scripts/bench.mjs reads "papi-store-save").
+        let perf = platform::window().performance();
+        if let Some(p) = &perf {
+            let _ = p.mark("papi-store-save-start");
+        }
+        let saved = store.save(rec, base).await;
+        if let Some(p) = &perf {
+            let _ = p.measure_with_start_mark("papi-store-save", "papi-store-save-start");
+        }
+        saved?;
         self.upsert(rec.clone());
         CHANNEL.with(|c| {
             if let Some(c) = c.borrow().as_ref() {

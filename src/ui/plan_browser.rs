@@ -64,9 +64,17 @@ pub fn PlanBrowser() -> impl IntoView {
         app.records.with(|rs| {
             let mut m: BTreeMap<String, (usize, Option<NaiveDate>)> = BTreeMap::new();
             for r in rs.iter().filter(|r| !r.deleted && r.unit_code == unit) {
-                let e = m.entry(r.fields.task_id.clone()).or_default();
-                e.0 += 1;
-                e.1 = e.1.max(Some(r.fields.date));
+                // Allocate a key once per task, not once per record.
+                let date = Some(r.fields.date);
+                match m.get_mut(&r.fields.task_id) {
+                    Some(e) => {
+                        e.0 += 1;
+                        e.1 = e.1.max(date);
+                    }
+                    None => {
+                        m.insert(r.fields.task_id.clone(), (1, date));
+                    }
+                }
             }
             m
         })
