@@ -377,6 +377,14 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         let backend = Rc::new(Backend::open().await);
         app.storage_label.set(backend.label_vi());
+        if let Backend::Local(_) = *backend {
+            app.notify(
+                "Trình duyệt không cho dùng IndexedDB nên dữ liệu đang lưu tạm trong localStorage (dung lượng nhỏ). \
+Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang IndexedDB khi dùng được.",
+                true,
+                None,
+            );
+        }
         STORE.with(|s| *s.borrow_mut() = Some(backend.clone()));
         // Listen before loading, so no other tab's save is missed.
         listen_to_other_tabs(app, backend.clone());

@@ -389,3 +389,22 @@ fn a_commune_leads_fourteen_rows_alone_plus_shared_ones() {
         "BHXH's task is not Sở Nội vụ's"
     );
 }
+
+#[test]
+fn the_plan_text_is_nfc() {
+    use unicode_normalization::UnicodeNormalization;
+    let p = plan();
+    let mut texts: Vec<&str> = vec![&p.preamble, &p.closing];
+    for t in p.tasks() {
+        texts.extend(t.items.iter().map(String::as_str));
+        texts.push(&t.lead.text);
+        texts.push(&t.coordinating.text);
+    }
+    for a in &p.agencies {
+        texts.push(&a.name);
+        texts.extend(a.aliases.iter().map(String::as_str));
+    }
+    for t in texts {
+        assert_eq!(t.nfc().collect::<String>(), t, "not NFC: {t}");
+    }
+}

@@ -45,7 +45,18 @@ impl IdbStore {
                 }
             }
         });
-        let db = req.await.map_err(err)?;
+        let mut db = req.await.map_err(err)?;
+        // A newer release in another tab wants to upgrade the database:
+        // step aside instead of blocking it forever.
+        db.on_version_change(|ev| {
+            use wasm_bindgen::JsCast;
+            if let Some(target) = ev.target() {
+                let close = js_sys::Reflect::get(&target, &"close".into()).ok();
+                if let Some(f) = close.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+                    let _ = f.call0(&target);
+                }
+            }
+        });
         Ok(IdbStore { db })
     }
 

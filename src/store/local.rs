@@ -57,6 +57,11 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// Drop a record's entry (after it has been copied to IndexedDB).
+    pub fn remove(&self, id: &str) {
+        let _ = raw().remove_item(&format!("{PREFIX}{id}"));
+    }
+
     pub fn get(&self, id: &str) -> Result<Option<Activity>, StoreError> {
         let text = raw().get_item(&format!("{PREFIX}{id}")).ok().flatten();
         Ok(text.and_then(|t| decode_keyed(id, &t).ok()))

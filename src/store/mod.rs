@@ -114,11 +114,25 @@ impl Backend {
                 }],
             ),
         };
+        // Records saved in the localStorage fallback (a session where
+        // IndexedDB was unavailable) move into IndexedDB once it is back, so
+        // they are never stranded in the other store.
+        let mut from_fallback = 0;
+        if let Backend::Idb(_) = self {
+            if let Ok(fallback) = LocalStore.load_all() {
+                for rec in &fallback.records {
+                    if self.save(rec, None).await.is_ok() {
+                        LocalStore.remove(&rec.id.to_string());
+                        from_fallback += 1;
+                    }
+                }
+            }
+        }
         let mut loaded = match self {
             Backend::Idb(s) => s.load_all().await?,
             Backend::Local(s) => s.load_all()?,
         };
-        loaded.migrated = migrated;
+        loaded.migrated = migrated + from_fallback;
         loaded.set_aside.append(&mut legacy_bad);
         Ok(loaded)
     }

@@ -305,3 +305,22 @@ async fn saving_over_a_corrupted_entry_keeps_the_old_bytes_aside() {
         "Mới"
     );
 }
+
+#[wasm_bindgen_test]
+async fn records_saved_in_the_fallback_move_into_indexeddb() {
+    clear_local();
+    let l = Backend::Local(LocalStore);
+    l.save(&rec(9, "Lưu khi không có IndexedDB"), None)
+        .await
+        .unwrap();
+    let b = fresh_idb("papi-test-fallback").await;
+    let loaded = b.load_all().await.unwrap();
+    assert_eq!(loaded.records.len(), 1);
+    assert_eq!(loaded.migrated, 1);
+    assert!(LocalStorage::raw()
+        .get_item(&format!("papi-tracker.r.{}", rec(9, "").id))
+        .unwrap()
+        .is_none());
+    assert_eq!(b.load_all().await.unwrap().migrated, 0, "moved once");
+    clear_local();
+}
