@@ -117,29 +117,9 @@ async fn corrupted_entries_are_set_aside_and_the_rest_kept() {
     for n in 1..=3 {
         b.save(&rec(n, "Tốt"), None).await.unwrap();
     }
+    put_raw(&b, "bad-1", "{hỏng").await;
+    put_raw(&b, "bad-2", "{\"schema\":2,\"record\":{\"id\":5}}").await;
     let Backend::Idb(s) = &b else { unreachable!() };
-    let tx = s
-        .db_for_tests()
-        .transaction(&["records"], idb::TransactionMode::ReadWrite)
-        .unwrap();
-    let store = tx.object_store("records").unwrap();
-    store
-        .put(
-            &JsValue::from_str("{hỏng"),
-            Some(&JsValue::from_str("bad-1")),
-        )
-        .unwrap()
-        .await
-        .unwrap();
-    store
-        .put(
-            &JsValue::from_str("{\"schema\":2,\"record\":{\"id\":5}}"),
-            Some(&JsValue::from_str("bad-2")),
-        )
-        .unwrap()
-        .await
-        .unwrap();
-    tx.await.unwrap();
     let loaded = b.load_all().await.unwrap();
     assert_eq!(loaded.records.len(), 3);
     let keys: Vec<_> = loaded.set_aside.iter().map(|s| s.key.as_str()).collect();

@@ -17,6 +17,18 @@ async function controlled(page) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
 }
 
+/** One online visit on a fresh port: first run done, service worker in control. */
+async function visitOnce() {
+  const port = await freePort();
+  const server = await startServer(port);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await setupCommune(page);
+  await controlled(page);
+  return { port, server, context, page };
+}
+
 test('after one visit it starts, records and keeps activities with the network gone', async () => {
   const port = await freePort();
   let server = await startServer(port);
@@ -52,13 +64,7 @@ test('after one visit it starts, records and keeps activities with the network g
 });
 
 test('a request that fails while the browser thinks it is online shows offline', async () => {
-  const port = await freePort();
-  let server = await startServer(port);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await setupCommune(page);
-  await controlled(page);
+  let { port, server, context, page } = await visitOnce();
   await server.stop();
   await page.evaluate(() => window.papiProbe());
   await page.waitForSelector('[data-testid=connection][data-state=offline]');
@@ -101,13 +107,7 @@ test('installable: the manifest parses, a service worker controls the page, Chro
 });
 
 test('a new version is offered, applied only on consent, and the open form survives', async () => {
-  const port = await freePort();
-  let server = await startServer(port);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await setupCommune(page);
-  await controlled(page);
+  let { port, server, context, page } = await visitOnce();
   const cacheA = await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('papi-shell-')));
   assert.equal(cacheA.length, 1);
 
