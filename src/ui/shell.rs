@@ -34,6 +34,9 @@ pub fn Shell() -> impl IntoView {
             </button>
         }
     };
+    // While the activity form is open, the page behind it takes no focus or
+    // clicks: keyboard users stay inside the dialog.
+    let modal = move || app.form.with(Option::is_some);
     view! {
         <Show when=move || app.update_ready.get()>
             <div class="update-banner" role="alert">
@@ -41,20 +44,20 @@ pub fn Shell() -> impl IntoView {
                 <button class="btn primary" on:click=move |_| crate::pwa::apply_update()>"Tải lại"</button>
             </div>
         </Show>
-        <header class="topbar">
+        <header class="topbar" inert=modal>
             <div class="brand">
                 <h1>"Theo dõi PAPI"</h1>
                 <span class="unit">{unit_name}</span>
             </div>
             <ConnectionBadge/>
         </header>
-        <nav class="tabs" aria-label="Màn hình">
+        <nav class="tabs" aria-label="Màn hình" inert=modal>
             {nav(Screen::Plan, "Nhiệm vụ")}
             {nav(Screen::Timeline, "Nhật ký hoạt động")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
-        <main id="main">
+        <main id="main" inert=modal>
             {move || match app.screen.get() {
                 Screen::Plan => view! { <PlanBrowser/> }.into_any(),
                 Screen::Timeline => view! { <Timeline/> }.into_any(),
