@@ -119,7 +119,6 @@ async fn corrupted_entries_are_set_aside_and_the_rest_kept() {
     }
     put_raw(&b, "bad-1", "{hỏng").await;
     put_raw(&b, "bad-2", "{\"schema\":2,\"record\":{\"id\":5}}").await;
-    let Backend::Idb(s) = &b else { unreachable!() };
     let loaded = b.load_all().await.unwrap();
     assert_eq!(loaded.records.len(), 3);
     let keys: Vec<_> = loaded.set_aside.iter().map(|s| s.key.as_str()).collect();
@@ -128,18 +127,7 @@ async fn corrupted_entries_are_set_aside_and_the_rest_kept() {
     // Set aside, not lost: the raw text is kept; the next load is clean.
     let again = b.load_all().await.unwrap();
     assert_eq!((again.records.len(), again.set_aside.len()), (3, 0));
-    let tx = s
-        .db_for_tests()
-        .transaction(&["set_aside"], idb::TransactionMode::ReadOnly)
-        .unwrap();
-    let aside = tx
-        .object_store("set_aside")
-        .unwrap()
-        .get(JsValue::from_str("bad-1"))
-        .unwrap()
-        .await
-        .unwrap();
-    assert!(aside.and_then(|v| v.as_string()).unwrap().contains("{hỏng"));
+    assert!(aside_text(&b, "bad-1").await.contains("{hỏng"));
 
     // localStorage backend.
     clear_local();
@@ -206,6 +194,23 @@ async fn a_full_store_reports_quota_and_stores_nothing() {
     assert_eq!(loaded.records.len(), 1, "what was stored is untouched");
 }
 
+/// The stored text of an entry set aside under `key` (IndexedDB).
+async fn aside_text(b: &Backend, key: &str) -> String {
+    let Backend::Idb(s) = b else { unreachable!() };
+    let tx = s
+        .db_for_tests()
+        .transaction(&["set_aside"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let v = tx
+        .object_store("set_aside")
+        .unwrap()
+        .get(JsValue::from_str(key))
+        .unwrap()
+        .await
+        .unwrap();
+    v.and_then(|v| v.as_string()).expect("an entry set aside")
+}
+
 /// Put raw text under a key of the IndexedDB records store.
 async fn put_raw(b: &Backend, key: &str, text: &str) {
     let Backend::Idb(s) = b else { unreachable!() };
@@ -262,19 +267,7 @@ async fn saving_over_a_corrupted_entry_keeps_the_old_bytes_aside() {
     let r = rec(8, "Mới");
     put_raw(&b, &r.id.to_string(), "{hỏng").await;
     assert_eq!(b.save(&r, None).await, Ok(Saved::Written));
-    let Backend::Idb(s) = &b else { unreachable!() };
-    let tx = s
-        .db_for_tests()
-        .transaction(&["set_aside"], idb::TransactionMode::ReadOnly)
-        .unwrap();
-    let aside = tx
-        .object_store("set_aside")
-        .unwrap()
-        .get(JsValue::from_str(&r.id.to_string()))
-        .unwrap()
-        .await
-        .unwrap();
-    assert!(aside.and_then(|v| v.as_string()).unwrap().contains("{hỏng"));
+    assert!(aside_text(&b, &r.id.to_string()).await.contains("{hỏng"));
     assert_eq!(
         b.get(&r.id.to_string())
             .await
