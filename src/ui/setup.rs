@@ -135,36 +135,14 @@ pub fn UnitForm() -> impl IntoView {
                 {role_option(Level::Province, "Sở Nội vụ tỉnh")}
             </fieldset>
             <Show when=move || level.get() != Level::Province>
-                <div class="field">
-                    <label for="district-q">"Tìm huyện, thành phố"</label>
-                    <input id="district-q" type="search" placeholder="vd: cho don"
-                        prop:value=move || district_q.get()
-                        on:input=move |ev| district_q.set(event_target_value(&ev))/>
-                    <label for="district">"Huyện, thành phố"</label>
-                    <select id="district" on:change=move |ev| { district.set(event_target_value(&ev)); commune.set(String::new()); }>
-                        <option value="" selected=move || district.get().is_empty()>"— Chọn —"</option>
-                        {move || districts().into_iter().map(|(code, n)| {
-                            let c = code.clone();
-                            view! { <option value=code selected=move || district.get() == c>{n}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <UnitPicker id="district" search_label="Tìm huyện, thành phố" placeholder="vd: cho don"
+                    label="Huyện, thành phố" query=district_q selected=district
+                    options=Signal::derive(districts) on_pick=move || commune.set(String::new())/>
             </Show>
             <Show when=move || level.get() == Level::Commune>
-                <div class="field">
-                    <label for="commune-q">"Tìm xã, phường, thị trấn"</label>
-                    <input id="commune-q" type="search" placeholder="vd: duc xuan"
-                        prop:value=move || commune_q.get()
-                        on:input=move |ev| commune_q.set(event_target_value(&ev))/>
-                    <label for="commune">"Xã, phường, thị trấn"</label>
-                    <select id="commune" on:change=move |ev| commune.set(event_target_value(&ev))>
-                        <option value="" selected=move || commune.get().is_empty()>"— Chọn —"</option>
-                        {move || communes().into_iter().map(|(code, n)| {
-                            let c = code.clone();
-                            view! { <option value=code selected=move || commune.get() == c>{n}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <UnitPicker id="commune" search_label="Tìm xã, phường, thị trấn" placeholder="vd: duc xuan"
+                    label="Xã, phường, thị trấn" query=commune_q selected=commune
+                    options=Signal::derive(communes) on_pick=|| ()/>
             </Show>
             <div class="field">
                 <label for="official">"Họ và tên người ghi"</label>
@@ -177,5 +155,39 @@ pub fn UnitForm() -> impl IntoView {
             </Show>
             <button type="submit" class="btn primary">"Lưu và bắt đầu"</button>
         </form>
+    }
+}
+
+/// A search box that narrows a list of units, and the list to pick from.
+#[component]
+fn UnitPicker(
+    /// The select's id; the search box gets `<id>-q`.
+    id: &'static str,
+    search_label: &'static str,
+    placeholder: &'static str,
+    label: &'static str,
+    query: RwSignal<String>,
+    selected: RwSignal<String>,
+    /// (code, name) of the units the query lets through.
+    options: Signal<Vec<(String, String)>>,
+    /// Called after a new unit is picked.
+    on_pick: impl Fn() + 'static,
+) -> impl IntoView {
+    let search_id = format!("{id}-q");
+    view! {
+        <div class="field">
+            <label for=search_id.clone()>{search_label}</label>
+            <input id=search_id type="search" placeholder=placeholder
+                prop:value=move || query.get()
+                on:input=move |ev| query.set(event_target_value(&ev))/>
+            <label for=id>{label}</label>
+            <select id=id on:change=move |ev| { selected.set(event_target_value(&ev)); on_pick(); }>
+                <option value="" selected=move || selected.get().is_empty()>"— Chọn —"</option>
+                {move || options.get().into_iter().map(|(code, n)| {
+                    let c = code.clone();
+                    view! { <option value=code selected=move || selected.get() == c>{n}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }

@@ -1,25 +1,17 @@
 // The commune workspace as an official uses it: set up, record, edit, delete
 // and undo, validation, corruption, quota, two tabs, accessibility.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  freePort, launch, recordActivity, seriousViolations, setupCommune, startServer, stopAllServers, timelineTitles, today, waitForTitles, watchErrors,
+  recordActivity, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
-let browser, server;
-before(async () => {
-  server = await startServer(await freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await stopAllServers();
-});
+const env = serverAndBrowser();
 
 async function freshPage(viewport = { width: 1366, height: 768 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await env.browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   return { context, page };
 }
 
@@ -161,7 +153,7 @@ test('two tabs on the same unit do not lose each other\'s writes', async () => {
   const { context, page: a } = await freshPage();
   await setupCommune(a);
   const b = await context.newPage();
-  await b.goto(server.url);
+  await b.goto(env.server.url);
   await b.waitForSelector('nav.tabs');
   await recordActivity(a, '2.3-1', { title: 'Từ tab A', date: '15/04/2020' });
   await recordActivity(b, '1.1-1', { title: 'Từ tab B', date: '16/04/2020' });
@@ -190,7 +182,7 @@ test('an unsaved form in one tab survives another tab saving and a reload', asyn
   const { context, page: a } = await freshPage();
   await setupCommune(a);
   const b = await context.newPage();
-  await b.goto(server.url);
+  await b.goto(env.server.url);
   await b.waitForSelector('nav.tabs');
   await a.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
   await a.fill('#act-title', 'Nháp ở tab A');
@@ -205,7 +197,7 @@ test('an unsaved form in one tab survives another tab saving and a reload', asyn
   // Closing the tab does not lose it either: a new tab picks it up.
   await a.close();
   const c = await context.newPage();
-  await c.goto(server.url);
+  await c.goto(env.server.url);
   await c.waitForSelector('form.activity-form');
   assert.equal(await c.inputValue('#act-title'), 'Nháp ở tab A');
   await c.fill('#act-date', '17/04/2020');

@@ -1,22 +1,14 @@
 // The release build renders the whole plan in Chromium without a console error.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { freePort, launch, setupCommune, startServer, stopAllServers, watchErrors } from './helpers.mjs';
+import { test } from 'node:test';
+import { serverAndBrowser, setupCommune, watchErrors } from './helpers.mjs';
 
-let browser, server;
-before(async () => {
-  server = await startServer(await freePort());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await stopAllServers();
-});
+const env = serverAndBrowser();
 
 test('shows the 8 dimensions, 27 sub-indicators and 42 tasks with their agencies', async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const page = await env.browser.newPage({ viewport: { width: 1366, height: 768 } });
   const errors = watchErrors(page);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await setupCommune(page);
   await page.click('button.chip:has-text("Tất cả")');
   assert.equal(await page.locator('section.dimension').count(), 8);
@@ -32,8 +24,8 @@ test('shows the 8 dimensions, 27 sub-indicators and 42 tasks with their agencies
 });
 
 test('search is accent-insensitive', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await env.browser.newPage();
+  await page.goto(env.server.url);
   await setupCommune(page);
   await page.click('button.chip:has-text("Tất cả")');
   const ids = async () => page.$$eval('article.task', (els) => els.map((e) => e.dataset.task));
