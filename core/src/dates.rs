@@ -99,6 +99,28 @@ pub mod serde_instant {
     }
 }
 
+/// serde for `Option<DateTime<Utc>>` as RFC 3339 or null.
+pub mod serde_opt_instant {
+    use super::*;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_instant(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<std::borrow::Cow<str>>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => parse_instant(&s)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("not an RFC 3339 UTC time: {s:?}"))),
+        }
+    }
+}
+
 /// Parse dd/mm/yyyy (also d/m/yyyy and dd-mm-yyyy) or the ISO yyyy-mm-dd that
 /// an `<input type=date>` gives. `None` when it is not a real calendar date.
 pub fn parse_vn(s: &str) -> Option<NaiveDate> {

@@ -1,12 +1,17 @@
 //! PAPI Tracker's domain core: the plan, the administrative units, the agency
 //! catalogue, activity records and their validation, and accent-insensitive
-//! search. Sans-IO: no clock, no randomness, no storage, no network. Time,
+//! search, and batches: sealed at the device (`batch`), merged at the
+//! district or province (`merge`). Sans-IO: no clock, no randomness, no storage, no network. Time,
 //! ids and bytes come in as arguments, so every rule is deterministic and runs
 //! the same natively (tests) and in the browser (the app).
 
 pub mod activity;
 pub mod agency;
+pub mod batch;
 pub mod dates;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod merge;
 pub mod plan;
 pub mod search;
 pub mod storage;

@@ -1,0 +1,498 @@
+//! Batches: how records leave a device. A batch is sealed once (its SHA-256
+//! covers a canonical serialisation of its content) and never changes; the
+//! same parser and checks run in the app (file import) and on the server
+//! (POST /api/v1/batches). docs/batch-format.md describes the format.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::activity::Activity;
+use crate::dates::{format_vn, serde_instant};
+use crate::plan::Plan;
+use crate::units::Units;
+use crate::validation::{validate, Context, FieldError};
+
+/// The `format` field of every batch file.
+pub const BATCH_FORMAT: &str = "papi-tracker.batch";
+/// The newest batch format version this build reads and writes.
+pub const BATCH_VERSION: u32 = 1;
+/// Files larger than this are refused before they are parsed. A commune's
+/// year is a few hundred records (well under 1 MB); a district bundle of a
+/// whole year stays under this too.
+pub const MAX_BATCH_BYTES: usize = 20 * 1000 * 1000;
+/// Remind the official when changes have waited this long unexported.
+pub const REMIND_AFTER_DAYS: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    /// The records changed since the device's previous batch; numbered.
+    Changes,
+    /// Every record of the unit on the device; `seq` is 0. A safety copy:
+    /// restore it into an empty browser, or import it at the district.
+    Backup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRef {
+    pub id: String,
+    pub version: String,
+}
+
+/// A sealed batch. Field order is the canonical order (see `canonical`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    pub format: String,
+    pub format_version: u32,
+    pub kind: BatchKind,
+    pub plan: PlanRef,
+    pub unit_code: String,
+    pub device_id: String,
+    /// Per device and unit: 1, 2, 3, ... (0 for a backup).
+    pub seq: u64,
+    #[serde(with = "serde_instant")]
+    pub created_at: DateTime<Utc>,
+    /// Full current state of each record, sorted by id; tombstones included.
+    pub records: Vec<Activity>,
+    /// Lowercase hex SHA-256 of `canonical()`.
+    pub sha256: String,
+}
+
+/// The hashed content: every field of the batch except the hash itself, in
+/// the same order.
+#[derive(Serialize)]
+struct Content<'a> {
+    format: &'a str,
+    format_version: u32,
+    kind: BatchKind,
+    plan: &'a PlanRef,
+    unit_code: &'a str,
+    device_id: &'a str,
+    seq: u64,
+    #[serde(with = "serde_instant")]
+    created_at: DateTime<Utc>,
+    records: &'a [Activity],
+}
+
+/// What a device knows when it seals a batch.
+pub struct Header<'a> {
+    pub plan: &'a Plan,
+    pub unit_code: &'a str,
+    pub device_id: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Batch {
+    /// Seal records into a batch. Records are sorted by id so the same
+    /// content always makes the same bytes and the same hash.
+    pub fn seal(h: &Header, kind: BatchKind, seq: u64, mut records: Vec<Activity>) -> Batch {
+        records.sort_by_key(|a| a.id);
+        let mut b = Batch {
+            format: BATCH_FORMAT.into(),
+            format_version: BATCH_VERSION,
+            kind,
+            plan: PlanRef {
+                id: h.plan.id.clone(),
+                version: h.plan.version.clone(),
+            },
+            unit_code: h.unit_code.into(),
+            device_id: h.device_id.into(),
+            seq,
+            created_at: h.created_at,
+            records,
+            sha256: String::new(),
+        };
+        b.sha256 = b.content_hash();
+        b
+    }
+
+    /// The canonical serialisation: compact JSON of the content (all fields
+    /// but `sha256`) with keys in declaration order, UTF-8, no whitespace.
+    pub fn canonical(&self) -> Vec<u8> {
+        serde_json::to_vec(&Content {
+            format: &self.format,
+            format_version: self.format_version,
+            kind: self.kind,
+            plan: &self.plan,
+            unit_code: &self.unit_code,
+            device_id: &self.device_id,
+            seq: self.seq,
+            created_at: self.created_at,
+            records: &self.records,
+        })
+        .expect("batches serialise")
+    }
+
+    pub fn content_hash(&self) -> String {
+        hex(&Sha256::digest(self.canonical()))
+    }
+
+    /// The file's text (indented for people; the hash does not depend on it).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("batches serialise")
+    }
+
+    /// papi-<unit>-<seq>-<yyyymmdd>.json (a backup: papi-<unit>-saoluu-...).
+    pub fn file_name(&self) -> String {
+        let day = crate::dates::format_iso(self.created_at.date_naive()).replace('-', "");
+        match self.kind {
+            BatchKind::Changes => format!("papi-{}-{}-{day}.json", self.unit_code, self.seq),
+            BatchKind::Backup => format!("papi-{}-saoluu-{day}.json", self.unit_code),
+        }
+    }
+
+    /// The key that names this batch for a receiver: unit, device, sequence.
+    pub fn key(&self) -> BatchKey {
+        BatchKey {
+            unit_code: self.unit_code.clone(),
+            device_id: self.device_id.clone(),
+            seq: self.seq,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BatchKey {
+    pub unit_code: String,
+    pub device_id: String,
+    pub seq: u64,
+}
+
+impl fmt::Display for BatchKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.unit_code, self.device_id, self.seq)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Why a batch file is refused. Each message names the problem; the caller
+/// adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    TooLarge { len: usize, max: usize },
+    Empty,
+    NotUtf8,
+    NotJson { line: usize, column: usize },
+    Truncated,
+    /// JSON, but not a PAPI Tracker batch (or a malformed one).
+    NotABatch(String),
+    NewerVersion(u32),
+    OtherPlan { id: String },
+    HashMismatch { stated: String, actual: String },
+    UnknownUnit(String),
+    BadHeader(String),
+    DuplicateRecord(Uuid),
+    RecordUnit { id: Uuid, unit_code: String },
+    RecordInvalid { id: Uuid, errors: Vec<FieldError> },
+    RecordDates { id: Uuid, problem: String },
+}
+
+impl BatchError {
+    pub fn message_vi(&self) -> String {
+        match self {
+            BatchError::TooLarge { len, max } => format!(
+                "tệp quá lớn ({} MB, tối đa {} MB): không phải một lô dữ liệu.",
+                len / 1_000_000,
+                max / 1_000_000
+            ),
+            BatchError::Empty => "tệp rỗng.".into(),
+            BatchError::NotUtf8 => "tệp không phải văn bản UTF-8 (không phải tệp JSON).".into(),
+            BatchError::NotJson { line, column } => {
+                format!("tệp không phải JSON hợp lệ (lỗi ở dòng {line}, cột {column}).")
+            }
+            BatchError::Truncated => "tệp JSON bị cắt cụt (thiếu phần cuối): hãy lấy lại tệp gốc.".into(),
+            BatchError::NotABatch(why) => {
+                format!("tệp không phải lô dữ liệu của Theo dõi PAPI ({why}).")
+            }
+            BatchError::NewerVersion(v) => format!(
+                "lô được tạo bằng phiên bản định dạng {v}, mới hơn ứng dụng này (phiên bản {BATCH_VERSION}): hãy cập nhật ứng dụng rồi nhập lại."
+            ),
+            BatchError::OtherPlan { id } => {
+                format!("lô thuộc kế hoạch khác (\"{id}\"), không phải kế hoạch đang theo dõi.")
+            }
+            BatchError::HashMismatch { .. } => {
+                "mã kiểm tra (SHA-256) không khớp nội dung: tệp đã bị sửa hoặc hỏng sau khi xuất.".into()
+            }
+            BatchError::UnknownUnit(c) => format!("mã đơn vị \"{c}\" không có trong danh mục đơn vị hành chính."),
+            BatchError::BadHeader(why) => format!("phần đầu lô không hợp lệ: {why}."),
+            BatchError::DuplicateRecord(id) => format!("hoạt động {id} xuất hiện hai lần trong lô."),
+            BatchError::RecordUnit { id, unit_code } => format!(
+                "hoạt động {id} ghi đơn vị \"{unit_code}\", khác đơn vị của lô."
+            ),
+            BatchError::RecordInvalid { id, errors } => format!(
+                "hoạt động {id} không hợp lệ: {}",
+                errors.iter().map(|e| e.message_vi()).collect::<Vec<_>>().join(" ")
+            ),
+            BatchError::RecordDates { id, problem } => {
+                format!("hoạt động {id} có ngày giờ không hợp lệ: {problem}.")
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
+}
+
+/// Parse and check a batch file: size, JSON, format and version, plan, the
+/// hash, the unit, and every record (same rules as the app's form, plus the
+/// record's own bookkeeping). Used unchanged by the app and the server.
+pub fn parse(bytes: &[u8], plan: &Plan, units: &Units) -> Result<Batch, BatchError> {
+    if bytes.len() > MAX_BATCH_BYTES {
+        return Err(BatchError::TooLarge {
+            len: bytes.len(),
+            max: MAX_BATCH_BYTES,
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| BatchError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(BatchError::Empty);
+    }
+    let json_err = |e: serde_json::Error| {
+        if e.is_eof() {
+            BatchError::Truncated
+        } else if e.is_syntax() {
+            BatchError::NotJson {
+                line: e.line(),
+                column: e.column(),
+            }
+        } else {
+            BatchError::NotABatch(e.to_string())
+        }
+    };
+    // Read the format fields first, so a newer version is named as such
+    // rather than as whatever field it no longer has.
+    let probe: Probe = match serde_json::from_str(text) {
+        Ok(p) => p,
+        Err(e) if e.is_data() => {
+            return Err(BatchError::NotABatch("không phải một đối tượng JSON".into()))
+        }
+        Err(e) => return Err(json_err(e)),
+    };
+    match probe.format.as_ref().and_then(|f| f.as_str()) {
+        Some(BATCH_FORMAT) => {}
+        Some(other) => {
+            return Err(BatchError::NotABatch(format!(
+                "định dạng \"{}\"",
+                other.chars().take(60).collect::<String>()
+            )))
+        }
+        None => return Err(BatchError::NotABatch("thiếu trường format".into())),
+    }
+    match probe.format_version.as_ref().and_then(|v| v.as_u64()) {
+        Some(v) if v > BATCH_VERSION as u64 => {
+            return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
+        }
+        Some(v) if v >= 1 => {}
+        _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
+    }
+    let batch: Batch = serde_json::from_str(text).map_err(json_err)?;
+    check(&batch, plan, units)?;
+    Ok(batch)
+}
+
+/// The checks on an already-parsed batch.
+pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
+    if b.plan.id != plan.id {
+        return Err(BatchError::OtherPlan {
+            id: b.plan.id.chars().take(80).collect(),
+        });
+    }
+    let actual = b.content_hash();
+    if actual != b.sha256 {
+        return Err(BatchError::HashMismatch {
+            stated: b.sha256.chars().take(64).collect(),
+            actual,
+        });
+    }
+    let Some(unit) = units.get(&b.unit_code) else {
+        return Err(BatchError::UnknownUnit(
+            b.unit_code.chars().take(20).collect(),
+        ));
+    };
+    if b.device_id.trim().is_empty() || b.device_id.chars().count() > 64 {
+        return Err(BatchError::BadHeader("mã thiết bị trống hoặc quá dài".into()));
+    }
+    match (b.kind, b.seq) {
+        (BatchKind::Changes, 0) => {
+            return Err(BatchError::BadHeader("số thứ tự lô phải từ 1 trở lên".into()))
+        }
+        (BatchKind::Backup, s) if s != 0 => {
+            return Err(BatchError::BadHeader("bản sao lưu phải có số thứ tự 0".into()))
+        }
+        _ => {}
+    }
+    if b.created_at.date_naive() < plan.document.date {
+        return Err(BatchError::BadHeader(format!(
+            "ngày tạo lô {} trước ngày ban hành Kế hoạch",
+            format_vn(b.created_at.date_naive())
+        )));
+    }
+    // A device clock may run a little ahead of the one that sealed.
+    let latest = b.created_at + Duration::days(1);
+    let today = latest.date_naive();
+    let mut seen = HashSet::with_capacity(b.records.len());
+    for r in &b.records {
+        if !seen.insert(r.id) {
+            return Err(BatchError::DuplicateRecord(r.id));
+        }
+        if r.unit_code != b.unit_code {
+            return Err(BatchError::RecordUnit {
+                id: r.id,
+                unit_code: r.unit_code.chars().take(20).collect(),
+            });
+        }
+        check_record_times(r, plan.document.date, latest)?;
+        let cx = Context { plan, unit, today };
+        let draft = r.to_draft();
+        match validate(&draft, &cx) {
+            Ok(c) if c.fields == r.fields => {}
+            Ok(_) => {
+                return Err(BatchError::RecordDates {
+                    id: r.id,
+                    problem: "nội dung chưa được chuẩn hóa (khoảng trắng thừa)".into(),
+                })
+            }
+            Err(errors) => return Err(BatchError::RecordInvalid { id: r.id, errors }),
+        }
+        if r.fields.date > max_activity_date(today) {
+            return Err(BatchError::RecordDates {
+                id: r.id,
+                problem: format!(
+                    "ngày hoạt động {} quá xa trong tương lai",
+                    format_vn(r.fields.date)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A planned activity may lie ahead, but not beyond the end of next year.
+fn max_activity_date(today: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap_or(today)
+}
+
+fn check_record_times(
+    r: &Activity,
+    plan_date: NaiveDate,
+    latest: DateTime<Utc>,
+) -> Result<(), BatchError> {
+    let problem = if r.revision == 0 {
+        Some("số phiên bản phải từ 1 trở lên".to_string())
+    } else if r.created_at.date_naive() < plan_date {
+        Some(format!(
+            "tạo lúc {} trước ngày ban hành Kế hoạch",
+            format_vn(r.created_at.date_naive())
+        ))
+    } else if r.updated_at < r.created_at {
+        Some("sửa trước khi tạo".into())
+    } else if r.updated_at > latest {
+        Some(format!(
+            "sửa lúc {} sau ngày tạo lô",
+            format_vn(r.updated_at.date_naive())
+        ))
+    } else if r.device_id.trim().is_empty() {
+        Some("thiếu mã thiết bị".into())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(BatchError::RecordDates { id: r.id, problem }),
+        None => Ok(()),
+    }
+}
+
+/// A device's sending state for one unit: the next sequence number and, per
+/// record, the revision last sealed into a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    pub unit_code: String,
+    pub next_seq: u64,
+    pub sealed: BTreeMap<Uuid, u32>,
+    #[serde(default, with = "crate::dates::serde_opt_instant")]
+    pub last_sealed_at: Option<DateTime<Utc>>,
+}
+
+impl Outbox {
+    pub fn new(unit_code: &str) -> Outbox {
+        Outbox {
+            unit_code: unit_code.into(),
+            next_seq: 1,
+            ..Default::default()
+        }
+    }
+
+    /// Records of this unit changed since they were last sealed.
+    pub fn pending<'a>(&self, records: &'a [Activity]) -> Vec<&'a Activity> {
+        records
+            .iter()
+            .filter(|r| r.unit_code == self.unit_code)
+            .filter(|r| self.sealed.get(&r.id).is_none_or(|&rev| r.revision > rev))
+            .collect()
+    }
+
+    /// Seal the pending changes into the next batch; `None` when nothing is
+    /// pending. Returns the batch and the outbox after it.
+    pub fn seal_next(&self, records: &[Activity], h: &Header) -> Option<(Batch, Outbox)> {
+        let pending: Vec<Activity> = self.pending(records).into_iter().cloned().collect();
+        if pending.is_empty() {
+            return None;
+        }
+        let mut next = self.clone();
+        for r in &pending {
+            next.sealed.insert(r.id, r.revision);
+        }
+        let batch = Batch::seal(h, BatchKind::Changes, self.next_seq, pending);
+        next.next_seq += 1;
+        next.last_sealed_at = Some(h.created_at);
+        Some((batch, next))
+    }
+
+    /// When unexported changes have waited `REMIND_AFTER_DAYS` or longer:
+    /// how many, and since when (the oldest change).
+    pub fn reminder(&self, records: &[Activity], now: DateTime<Utc>) -> Option<Reminder> {
+        let pending = self.pending(records);
+        let since = pending.iter().map(|r| r.updated_at).min()?;
+        (now - since >= Duration::days(REMIND_AFTER_DAYS)).then_some(Reminder {
+            count: pending.len(),
+            since,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub count: usize,
+    pub since: DateTime<Utc>,
+}
+
+/// A full backup of the unit's records on this device.
+pub fn backup(records: &[Activity], h: &Header) -> Batch {
+    let mine = records
+        .iter()
+        .filter(|r| r.unit_code == h.unit_code)
+        .cloned()
+        .collect();
+    Batch::seal(h, BatchKind::Backup, 0, mine)
+}
+
+#[cfg(test)]
+mod tests;

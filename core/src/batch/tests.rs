@@ -1,0 +1,223 @@
+use super::*;
+use crate::activity::Status;
+use crate::fixtures::*;
+
+fn sealed(records: Vec<Activity>) -> Batch {
+    Batch::seal(&header(DONG_XA, "dev-a", 600), BatchKind::Changes, 1, records)
+}
+
+fn two() -> Vec<Activity> {
+    vec![record(1, DONG_XA, "dev-a", 0), record(2, DONG_XA, "dev-a", 5)]
+}
+
+fn parse_str(s: &str) -> Result<Batch, BatchError> {
+    parse(s.as_bytes(), &PLAN, &UNITS)
+}
+
+#[test]
+fn seal_then_parse_round_trips() {
+    let b = sealed(two());
+    assert_eq!(b.sha256.len(), 64);
+    let back = parse_str(&b.to_json()).unwrap();
+    assert_eq!(back, b);
+    // Compact text (or any whitespace) carries the same content.
+    assert_eq!(parse_str(&serde_json::to_string(&b).unwrap()).unwrap(), b);
+}
+
+#[test]
+fn hash_is_independent_of_record_order_and_matches_known_bytes() {
+    let mut rs = two();
+    let a = sealed(rs.clone());
+    rs.reverse();
+    let b = sealed(rs);
+    assert_eq!(a.sha256, b.sha256);
+    assert_eq!(a.sha256, hex(&Sha256::digest(a.canonical())));
+    let text = String::from_utf8(a.canonical()).unwrap();
+    assert!(text.starts_with(
+        r#"{"format":"papi-tracker.batch","format_version":1,"kind":"changes","plan":{"id":"bac-kan-124-2020","version":"2020.1"},"unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","records":[{"id":"#
+    ));
+    assert!(!text.contains('\n') && !text.contains("sha256"));
+}
+
+#[test]
+fn sha256_matches_a_known_vector() {
+    assert_eq!(
+        hex(&Sha256::digest(b"abc")),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn file_names() {
+    let b = sealed(two());
+    assert_eq!(b.file_name(), "papi-02194-1-20200501.json");
+    let k = backup(&two(), &header(DONG_XA, "dev-a", 600));
+    assert_eq!(k.file_name(), "papi-02194-saoluu-20200501.json");
+    assert_eq!(k.seq, 0);
+    assert_eq!(k.kind, BatchKind::Backup);
+}
+
+#[test]
+fn refuses_each_kind_of_bad_file_with_its_reason() {
+    let good = sealed(two()).to_json();
+    assert_eq!(parse_str(""), Err(BatchError::Empty));
+    assert_eq!(parse_str("  \n "), Err(BatchError::Empty));
+    assert!(matches!(parse_str("xin chào"), Err(BatchError::NotJson { line: 1, .. })));
+    assert_eq!(parse_str(&good[..good.len() / 2]), Err(BatchError::Truncated));
+    assert!(matches!(parse_str("[1,2]"), Err(BatchError::NotABatch(_))));
+    assert!(matches!(parse_str(r#"{"format":"other","format_version":1}"#), Err(BatchError::NotABatch(w)) if w.contains("other")));
+    assert!(matches!(parse_str(r#"{"a":1}"#), Err(BatchError::NotABatch(_))));
+    let newer = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(2)));
+    assert_eq!(parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS), Err(BatchError::NotUtf8));
+    let big = vec![b' '; MAX_BATCH_BYTES + 1];
+    assert!(matches!(parse(&big, &PLAN, &UNITS), Err(BatchError::TooLarge { .. })));
+    // A byte-order mark (Windows editors add one) is fine.
+    assert!(parse_str(&format!("\u{feff}{good}")).is_ok());
+}
+
+#[test]
+fn one_edited_byte_breaks_the_hash() {
+    let good = sealed(two()).to_json();
+    let bad = good.replacen("Hoạt động 1", "Hoạt động 7", 1);
+    assert_ne!(bad, good);
+    assert!(matches!(parse_str(&bad), Err(BatchError::HashMismatch { .. })));
+    let bad = good.replacen("\"seq\": 1", "\"seq\": 2", 1);
+    assert!(matches!(parse_str(&bad), Err(BatchError::HashMismatch { .. })));
+}
+
+#[test]
+fn another_plan_is_refused() {
+    let mut b = sealed(two());
+    b.plan.id = "ha-giang-2021".into();
+    b.sha256 = b.content_hash();
+    assert_eq!(
+        parse_str(&b.to_json()),
+        Err(BatchError::OtherPlan { id: "ha-giang-2021".into() })
+    );
+}
+
+/// Re-seal after tampering, so the check under test is the one that fires.
+fn resealed(mut b: Batch, change: impl FnOnce(&mut Batch)) -> Result<Batch, BatchError> {
+    change(&mut b);
+    b.sha256 = b.content_hash();
+    parse_str(&b.to_json())
+}
+
+#[test]
+fn record_level_problems_are_named() {
+    let b = sealed(two());
+    let id = b.records[0].id;
+    assert_eq!(
+        resealed(b.clone(), |b| b.records[0].unit_code = VAN_VU.into()),
+        Err(BatchError::RecordUnit { id, unit_code: VAN_VU.into() })
+    );
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].fields.task_id = "9.9-9".into()),
+        Err(BatchError::RecordInvalid { id: i, errors }) if i == id && errors[0].field == crate::validation::Field::Task
+    ));
+    // Before the plan was issued.
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].fields.date = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()),
+        Err(BatchError::RecordInvalid { .. })
+    ));
+    // Done, but dated after the batch was made.
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].fields.date = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap()),
+        Err(BatchError::RecordInvalid { .. })
+    ));
+    // Planned may lie ahead, but not years ahead.
+    assert!(resealed(b.clone(), |b| {
+        b.records[0].fields.status = Status::Planned;
+        b.records[0].fields.date = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap();
+    })
+    .is_ok());
+    assert!(matches!(
+        resealed(b.clone(), |b| {
+            b.records[0].fields.status = Status::Planned;
+            b.records[0].fields.date = NaiveDate::from_ymd_opt(2031, 9, 1).unwrap();
+        }),
+        Err(BatchError::RecordDates { .. })
+    ));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].updated_at = at(60 * 24 * 30)),
+        Err(BatchError::RecordDates { .. })
+    ));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].updated_at = at(-10)),
+        Err(BatchError::RecordDates { .. })
+    ));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].revision = 0),
+        Err(BatchError::RecordDates { .. })
+    ));
+    assert_eq!(
+        resealed(b.clone(), |b| b.records[1].id = id),
+        Err(BatchError::DuplicateRecord(id))
+    );
+    assert_eq!(
+        resealed(b.clone(), |b| b.unit_code = "99999".into()),
+        Err(BatchError::UnknownUnit("99999".into()))
+    );
+    assert!(matches!(resealed(b.clone(), |b| b.seq = 0), Err(BatchError::BadHeader(_))));
+    assert!(matches!(resealed(b.clone(), |b| b.device_id = " ".into()), Err(BatchError::BadHeader(_))));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.records[0].fields.title = " x ".into()),
+        Err(BatchError::RecordDates { .. })
+    ));
+}
+
+#[test]
+fn markup_is_data_not_a_reason_to_refuse() {
+    let mut r = record(1, DONG_XA, "dev-a", 0);
+    r.fields.title = "<script>alert(1)</script><img src=x onerror=alert(2)>".into();
+    let b = parse_str(&sealed(vec![r.clone()]).to_json()).unwrap();
+    assert_eq!(b.records[0].fields.title, r.fields.title);
+}
+
+#[test]
+fn messages_are_vietnamese_and_specific() {
+    assert!(BatchError::Truncated.message_vi().contains("cắt cụt"));
+    assert!(BatchError::NewerVersion(2).message_vi().contains("cập nhật ứng dụng"));
+    assert!(BatchError::NotJson { line: 3, column: 7 }.message_vi().contains("dòng 3, cột 7"));
+    let m = BatchError::TooLarge { len: 50_000_000, max: MAX_BATCH_BYTES }.message_vi();
+    assert!(m.contains("50 MB") && m.contains("20 MB"), "{m}");
+}
+
+#[test]
+fn outbox_seals_only_what_changed_and_numbers_batches() {
+    let dev = "dev-a";
+    let mut recs = two();
+    recs.push(record(3, VAN_VU, dev, 0)); // another unit: never in this outbox
+    let ob = Outbox::new(DONG_XA);
+    assert_eq!(ob.pending(&recs).len(), 2);
+    let (b1, ob) = ob.seal_next(&recs, &header(DONG_XA, dev, 100)).unwrap();
+    assert_eq!((b1.seq, b1.records.len()), (1, 2));
+    assert_eq!(ob.next_seq, 2);
+    assert!(ob.seal_next(&recs, &header(DONG_XA, dev, 101)).is_none());
+    // Edit one, delete the other: both travel, the tombstone too.
+    recs[0] = recs[0].edit(fields("Sửa"), &by(dev, 200));
+    recs[1] = recs[1].delete(&by(dev, 201));
+    let (b2, ob) = ob.seal_next(&recs, &header(DONG_XA, dev, 300)).unwrap();
+    assert_eq!(b2.seq, 2);
+    assert_eq!(b2.records.len(), 2);
+    assert!(b2.records.iter().any(|r| r.deleted));
+    assert_eq!(ob.last_sealed_at, Some(at(300)));
+    assert!(parse_str(&b2.to_json()).is_ok());
+    // The outbox survives a round trip through storage.
+    let back: Outbox = serde_json::from_str(&serde_json::to_string(&ob).unwrap()).unwrap();
+    assert_eq!(back, ob);
+}
+
+#[test]
+fn reminds_after_three_days_of_unexported_changes() {
+    let recs = two();
+    let ob = Outbox::new(DONG_XA);
+    assert_eq!(ob.reminder(&recs, at(60 * 24 * 3 - 1)), None);
+    assert_eq!(
+        ob.reminder(&recs, at(60 * 24 * 3)),
+        Some(Reminder { count: 2, since: at(0) })
+    );
+    let (_, ob) = ob.seal_next(&recs, &header(DONG_XA, "dev-a", 10)).unwrap();
+    assert_eq!(ob.reminder(&recs, at(60 * 24 * 30)), None);
+}

@@ -1,0 +1,60 @@
+//! Shared test fixtures: the shipped plan and units, and record builders.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+use crate::activity::{new_id, Activity, ActivityFields, Author, Status};
+use crate::batch::Header;
+use crate::plan::Plan;
+use crate::units::Units;
+
+pub static PLAN: LazyLock<Plan> =
+    LazyLock::new(|| Plan::from_json(crate::BAC_KAN_124_2020).unwrap());
+pub static UNITS: LazyLock<Units> =
+    LazyLock::new(|| Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap());
+
+/// Xã Đổng Xá and Xã Văn Vũ, both of Huyện Na Rì (066).
+pub const DONG_XA: &str = "02194";
+pub const VAN_VU: &str = "02137";
+pub const NA_RI: &str = "066";
+/// Phường Nguyễn Thị Minh Khai, of Thành phố Bắc Kạn (058).
+pub const MINH_KHAI: &str = "01834";
+
+/// Minutes after 01/05/2020 08:00 UTC.
+pub fn at(min: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap() + Duration::minutes(min)
+}
+
+pub fn fields(title: &str) -> ActivityFields {
+    ActivityFields {
+        task_id: "2.3-1".into(),
+        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        title: title.into(),
+        description: "Tại trụ sở UBND xã".into(),
+        participants: "".into(),
+        evidence: "TB 12/TB-UBND".into(),
+        status: Status::Done,
+    }
+}
+
+pub fn by(device: &str, min: i64) -> Author<'_> {
+    Author {
+        name: "Hà Thị B",
+        device_id: device,
+        now: at(min),
+    }
+}
+
+pub fn record(n: u8, unit: &str, device: &str, min: i64) -> Activity {
+    Activity::create(new_id([n; 16]), unit, fields(&format!("Hoạt động {n}")), &by(device, min))
+}
+
+pub fn header<'a>(unit: &'a str, device: &'a str, min: i64) -> Header<'a> {
+    Header {
+        plan: &PLAN,
+        unit_code: unit,
+        device_id: device,
+        created_at: at(min),
+    }
+}
