@@ -30,17 +30,29 @@ thread_local! {
     static CHANNEL: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
 }
 
-fn store() -> Option<Rc<Backend>> {
+pub(crate) fn store() -> Option<Rc<Backend>> {
     STORE.with(|s| s.borrow().clone())
 }
 
 const CHANNEL_NAME: &str = "papi-tracker.records";
+
+/// Tell other tabs something changed: a record id, or one of the sentinels
+/// `outbox::CHANGED` and `inbox::CHANGED`.
+pub(crate) fn broadcast(msg: &str) {
+    CHANNEL.with(|c| {
+        if let Some(c) = c.borrow().as_ref() {
+            let _ = c.post_message(&msg.into());
+        }
+    });
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Plan,
     Timeline,
     PlanText,
+    Batches,
+    Import,
     Settings,
 }
 
@@ -70,6 +82,12 @@ pub struct AppState {
     pub set_aside: RwSignal<Vec<SetAside>>,
     pub net: RwSignal<crate::pwa::Net>,
     pub update_ready: RwSignal<bool>,
+    /// This unit's outbox on this device (`None` until loaded).
+    pub outbox: RwSignal<Option<papi_core::batch::Outbox>>,
+    /// Batches this device sealed for this unit, oldest first.
+    pub batches: RwSignal<Vec<crate::store::StoredBatch>>,
+    /// What this district or province received from batches.
+    pub received: RwSignal<papi_core::merge::Received>,
     next_notice: StoredValue<u64>,
 }
 
@@ -287,12 +305,21 @@ impl AppState {
         }
         saved?;
         self.upsert(rec.clone());
-        CHANNEL.with(|c| {
-            if let Some(c) = c.borrow().as_ref() {
-                let _ = c.post_message(&rec.id.to_string().into());
-            }
-        });
+        broadcast(&rec.id.to_string());
         Ok(())
+    }
+
+    /// Write a copy of a record from elsewhere (a restored backup): kept
+    /// only if newer than the one held. Returns whether it was written.
+    pub(crate) async fn persist_replica(&self, rec: Activity) -> Result<bool, StoreError> {
+        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        let saved = store.save(&rec, None).await?;
+        let written = saved == crate::store::Saved::Written;
+        if written {
+            broadcast(&rec.id.to_string());
+        }
+        self.upsert(rec);
+        Ok(written)
     }
 
     fn change(
@@ -343,7 +370,7 @@ impl AppState {
     }
 }
 
-fn device_id() -> &'static str {
+pub(crate) fn device_id() -> &'static str {
     thread_local! { static ID: &'static str = Box::leak(session::device_id().into_boxed_str()); }
     ID.with(|id| *id)
 }
@@ -368,11 +395,21 @@ pub fn App() -> impl IntoView {
         set_aside: RwSignal::new(vec![]),
         net: RwSignal::new(crate::pwa::Net::Online),
         update_ready: RwSignal::new(false),
+        outbox: RwSignal::new(None),
+        batches: RwSignal::new(vec![]),
+        received: RwSignal::new(Default::default()),
         next_notice: StoredValue::new(0),
     };
     provide_context(app);
 
     crate::pwa::watch(app.net, app.update_ready);
+
+    // A change of unit (Settings) brings that unit's outbox and history.
+    Effect::watch(
+        move || app.unit_code(),
+        move |_, _, _| spawn_local(async move { app.refresh_outbox().await }),
+        false,
+    );
 
     spawn_local(async move {
         let backend = Rc::new(Backend::open().await);
@@ -421,6 +458,8 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
             Err(e) => app.notify(e.message_vi(), true, None),
         }
         app.loaded.set(true);
+        app.refresh_outbox().await;
+        app.refresh_received().await;
         let _ = platform::request_persistence().await;
     });
 
@@ -443,6 +482,14 @@ fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
             let Some(id) = ev.data().as_string() else {
                 return;
             };
+            if id == crate::outbox::CHANGED {
+                spawn_local(async move { app.refresh_outbox().await });
+                return;
+            }
+            if id == crate::inbox::CHANGED {
+                spawn_local(async move { app.refresh_received().await });
+                return;
+            }
             let backend = backend.clone();
             spawn_local(async move {
                 if let Ok(Some(rec)) = backend.get(&id).await {

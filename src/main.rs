@@ -3,6 +3,8 @@
 //! (src/ui) are here; every rule lives in the core.
 
 mod app;
+mod inbox;
+mod outbox;
 mod platform;
 mod pwa;
 mod session;

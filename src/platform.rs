@@ -129,3 +129,19 @@ pub fn human_bytes(n: f64) -> String {
     let tenths = (n * 10 + scale / 2) / scale;
     format!("{},{} {unit}", tenths / 10, tenths % 10)
 }
+
+/// An RFC 3339 instant as the device's local time, dd/mm/yyyy hh:mm.
+pub fn local_time_vn(instant: &str) -> String {
+    let Some(t) = papi_core::dates::parse_instant(instant) else {
+        return instant.to_string();
+    };
+    let d = js_sys::Date::new(&(t.timestamp_millis() as f64).into());
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}",
+        d.get_date(),
+        d.get_month() + 1,
+        d.get_full_year(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}

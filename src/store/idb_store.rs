@@ -14,15 +14,25 @@ use wasm_bindgen::JsValue;
 use super::{Loaded, Saved, SetAside, StoreError};
 
 pub const DB_NAME: &str = "papi-tracker";
-const DB_VERSION: u32 = 1;
+/// 1: records, set_aside. 2: adds outbox, batches, imported, receipts.
+const DB_VERSION: u32 = 2;
 const RECORDS: &str = "records";
 const SET_ASIDE: &str = "set_aside";
+/// Per unit: the device's `Outbox` (next sequence number, what is sealed).
+pub(super) const OUTBOX: &str = "outbox";
+/// Sealed batches of this device, key `<unit>/<seq>`, the file's exact text.
+pub(super) const BATCHES: &str = "batches";
+/// Records received from batches (district, province), key: record id.
+pub(super) const IMPORTED: &str = "imported";
+/// One receipt per batch applied, key `merge::Receipt::id()`.
+pub(super) const RECEIPTS: &str = "receipts";
+const ALL_STORES: [&str; 6] = [RECORDS, SET_ASIDE, OUTBOX, BATCHES, IMPORTED, RECEIPTS];
 
 pub struct IdbStore {
-    db: Database,
+    pub(super) db: Database,
 }
 
-fn err(e: idb::Error) -> StoreError {
+pub(super) fn err(e: idb::Error) -> StoreError {
     StoreError::from_js(e)
 }
 
@@ -39,7 +49,7 @@ impl IdbStore {
             use idb::DatabaseEvent;
             let Ok(db) = event.database() else { return };
             let names = db.store_names();
-            for store in [RECORDS, SET_ASIDE] {
+            for store in ALL_STORES {
                 if !names.iter().any(|n| n == store) {
                     let _ = db.create_object_store(store, ObjectStoreParams::new());
                 }
@@ -213,16 +223,7 @@ impl IdbStore {
             WriteDecision::AlreadyCurrent => Saved::AlreadyCurrent,
             WriteDecision::Conflict(c) => return Err(StoreError::Conflict(c)),
         };
-        let done = tx.await.map_err(err)?;
-        if !done.is_committed() {
-            let reason = handle
-                .error()
-                .map(|e| format!("{}: {}", e.name(), e.message()));
-            return Err(match reason {
-                Some(r) => StoreError::from_js(r),
-                None => StoreError::Failed("giao dịch bị hủy".into()),
-            });
-        }
+        finish(tx, handle).await?;
         Ok(saved)
     }
 
@@ -252,4 +253,21 @@ async fn put_aside(
         .await
         .map_err(err)?;
     Ok(())
+}
+
+/// Wait for a readwrite transaction to commit. A full disk shows up as an
+/// aborted commit, not as a failed request: read the reason from `handle`
+/// (a second handle to the transaction, taken before awaiting it).
+pub(super) async fn finish(tx: idb::Transaction, handle: idb::Transaction) -> Result<(), StoreError> {
+    let done = tx.await.map_err(err)?;
+    if done.is_committed() {
+        return Ok(());
+    }
+    let reason = handle
+        .error()
+        .map(|e| format!("{}: {}", e.name(), e.message()));
+    Err(match reason {
+        Some(r) => StoreError::from_js(r),
+        None => StoreError::Failed("giao dịch bị hủy".into()),
+    })
 }

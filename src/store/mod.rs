@@ -12,6 +12,8 @@
 mod idb_store;
 mod legacy;
 mod local;
+mod outbox;
+mod received;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +21,8 @@ use papi_core::Activity;
 
 pub use idb_store::IdbStore;
 pub use local::LocalStore;
+pub use outbox::StoredBatch;
+pub use received::Applied;
 
 /// A stored entry that could not be read: kept aside, never deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +94,19 @@ impl Backend {
                 );
                 Backend::Local(LocalStore)
             }
+        }
+    }
+
+    /// Batches and imports need IndexedDB (transactions over several stores,
+    /// and room for a district's year).
+    pub fn idb(&self) -> Result<&IdbStore, StoreError> {
+        match self {
+            Backend::Idb(s) => Ok(s),
+            Backend::Local(_) => Err(StoreError::Failed(
+                "chức năng này cần IndexedDB, trình duyệt đang không cho dùng (chế độ ẩn danh?). \
+Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất được ở Cài đặt"
+                    .into(),
+            )),
         }
     }
 

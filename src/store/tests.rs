@@ -297,3 +297,91 @@ async fn records_saved_in_the_fallback_move_into_indexeddb() {
     assert_eq!(b.load_all().await.unwrap().migrated, 0, "moved once");
     clear_local();
 }
+
+fn header<'a>(unit: &'a str, plan: &'a papi_core::Plan) -> papi_core::batch::Header<'a> {
+    papi_core::batch::Header {
+        plan,
+        unit_code: unit,
+        device_id: "test",
+        created_at: Utc.with_ymd_and_hms(2020, 6, 3, 9, 0, 0).unwrap(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sealing_numbers_batches_once_even_with_two_tabs() {
+    use papi_core::batch::Outbox;
+    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
+    let b = fresh_idb("papi-test-seal").await;
+    let idb = b.idb().unwrap();
+    let recs = vec![rec(1, "Một"), rec(2, "Hai")];
+    let start = idb.outbox("01840").await.unwrap();
+    assert_eq!(start, Outbox::new("01840"));
+    let (b1, next) = start.seal_next(&recs, &header("01840", &plan)).unwrap();
+    let stored = idb.seal(&start, &b1, &next).await.unwrap();
+    assert_eq!((stored.seq, stored.records), (1, 2));
+    // A second tab that read the outbox before the seal cannot reuse number 1.
+    let again = idb.seal(&start, &b1, &next).await;
+    assert!(matches!(again, Err(StoreError::Failed(_))), "{again:?}");
+    assert_eq!(idb.outbox("01840").await.unwrap(), next);
+    let list = idb.batches("01840").await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].text, b1.to_json(), "the file is kept byte for byte");
+    // Bookkeeping changes; the text never does.
+    let updated = idb
+        .update_batch("01840", 1, |s| {
+            s.downloads += 1;
+            s.text = "tampered".into();
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((updated.downloads, updated.text.as_str()), (1, b1.to_json().as_str()));
+    // Other units' batches are not listed.
+    assert!(idb.batches("0184").await.unwrap().is_empty());
+    // The fallback store says what it cannot do.
+    assert!(Backend::Local(LocalStore).idb().is_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
+    use papi_core::merge::receipt_of;
+    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
+    let b = fresh_idb("papi-test-apply").await;
+    let idb = b.idb().unwrap();
+    let one = rec(1, "Một");
+    let newer = one.edit(rec(1, "Một (sửa)").fields, &later(5));
+    let batch = |recs: Vec<Activity>, seq| {
+        papi_core::batch::Batch::seal(&header("01840", &plan), papi_core::batch::BatchKind::Changes, seq, recs)
+    };
+    let at = Utc.with_ymd_and_hms(2020, 6, 4, 9, 0, 0).unwrap();
+    // Batch 2 (the edit) arrives first, then batch 1 (the original).
+    let b2 = batch(vec![newer.clone()], 2);
+    let (applied, written) = idb.apply_batch(&b2.records, &receipt_of(&b2, at)).await.unwrap();
+    assert_eq!((applied, written.len()), (Applied::Written(1), 1));
+    let b1 = batch(vec![one.clone(), rec(2, "Hai")], 1);
+    let (applied, _) = idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap();
+    assert_eq!(applied, Applied::Written(1), "only record 2: record 1 is older");
+    let (held, bad) = idb.load_received().await.unwrap();
+    assert!(bad.is_empty());
+    assert_eq!(held.records.len(), 2);
+    assert_eq!(held.records[&one.id].fields.title, "Một (sửa)");
+    assert_eq!(held.receipts.len(), 2);
+    // The same batch again; the same number with other content.
+    assert_eq!(idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap().0, Applied::AlreadyApplied);
+    let other = batch(vec![rec(3, "Ba")], 1);
+    assert_eq!(idb.apply_batch(&other.records, &receipt_of(&other, at)).await.unwrap().0, Applied::SeqConflict);
+    // A record id held for another unit refuses the whole batch.
+    let mut foreign = rec(1, "Chiếm");
+    foreign.unit_code = "01843".into();
+    foreign.revision = 9;
+    let intruder = papi_core::batch::Batch::seal(
+        &header("01843", &plan),
+        papi_core::batch::BatchKind::Changes,
+        1,
+        vec![rec(4, "Bốn"), foreign],
+    );
+    let (applied, _) = idb.apply_batch(&intruder.records, &receipt_of(&intruder, at)).await.unwrap();
+    assert!(matches!(applied, Applied::OtherUnit(id, ref u) if id == one.id && u == "01840"));
+    let (after, _) = idb.load_received().await.unwrap();
+    assert_eq!(after, held, "nothing of a refused batch is written");
+}

@@ -2,6 +2,8 @@
 
 pub mod activity_form;
 pub mod activity_list;
+pub mod batches;
+pub mod import;
 pub mod plan_browser;
 pub mod plan_text;
 pub mod settings;

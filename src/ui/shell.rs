@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::app::{use_app, Screen, UNITS};
 use crate::pwa::Net;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
-use crate::ui::{plan_text::PlanText, settings::SettingsPage};
+use crate::ui::{batches::Batches, import::Import, plan_text::PlanText, settings::SettingsPage};
 
 #[component]
 pub fn Shell() -> impl IntoView {
@@ -37,6 +37,11 @@ pub fn Shell() -> impl IntoView {
     // While the activity form is open, the page behind it takes no focus or
     // clicks: keyboard users stay inside the dialog.
     let modal = move || app.form.with(Option::is_some);
+    // Districts and the province receive batches.
+    let receives = move || {
+        app.settings
+            .with(|s| s.as_ref().is_some_and(|s| s.level != papi_core::Level::Commune))
+    };
     view! {
         <Show when=move || app.update_ready.get()>
             <div class="update-banner" role="alert">
@@ -54,14 +59,19 @@ pub fn Shell() -> impl IntoView {
         <nav class="tabs" aria-label="Màn hình" inert=modal>
             {nav(Screen::Plan, "Nhiệm vụ")}
             {nav(Screen::Timeline, "Nhật ký hoạt động")}
+            {nav(Screen::Batches, "Lô dữ liệu")}
+            {move || receives().then(|| nav(Screen::Import, "Nhập lô"))}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
+        <ExportReminder/>
         <main id="main" inert=modal>
             {move || match app.screen.get() {
                 Screen::Plan => view! { <PlanBrowser/> }.into_any(),
                 Screen::Timeline => view! { <Timeline/> }.into_any(),
                 Screen::PlanText => view! { <PlanText/> }.into_any(),
+                Screen::Batches => view! { <Batches/> }.into_any(),
+                Screen::Import => view! { <Import/> }.into_any(),
                 Screen::Settings => view! { <SettingsPage/> }.into_any(),
             }}
         </main>
@@ -110,5 +120,32 @@ fn Notices() -> impl IntoView {
                 }
             />
         </div>
+    }
+}
+
+/// Changes waiting unexported for days: the browser may lose them.
+#[component]
+fn ExportReminder() -> impl IntoView {
+    let app = use_app();
+    let reminder = move || {
+        app.outbox.with(|o| {
+            let o = o.as_ref()?;
+            app.records
+                .with(|rs| o.reminder(rs, crate::platform::now()))
+        })
+    };
+    move || {
+        reminder().map(|r| {
+            let since = crate::platform::local_time_vn(&papi_core::dates::format_instant(r.since));
+            view! {
+                <div class="reminder" role="status" data-testid="export-reminder">
+                    <span>{format!(
+                        "Có {} thay đổi chưa xuất lô, thay đổi đầu tiên từ {since}. Hãy xuất lô để gửi huyện và có bản sao an toàn.",
+                        r.count
+                    )}</span>
+                    <button class="btn small" on:click=move |_| app.screen.set(Screen::Batches)>"Xuất lô dữ liệu"</button>
+                </div>
+            }
+        })
     }
 }

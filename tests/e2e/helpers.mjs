@@ -100,6 +100,61 @@ export async function setupCommune(page, { district = '058', commune = '01840', 
   await page.waitForSelector('nav.tabs');
 }
 
+/** Complete first run as district staff (Phòng Nội vụ) of Huyện Na Rì. */
+export async function setupDistrict(page, { district = '066', name = 'Lý Thị Lan' } = {}) {
+  await appReady(page);
+  await page.getByLabel('Cán bộ cấp huyện (Phòng Nội vụ)').check();
+  await page.selectOption('#district', district);
+  await page.fill('#official', name);
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('nav.tabs');
+}
+
+/** Click something that downloads a file; resolve to its name and text. */
+export async function download(page, click) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  const { readFile } = await import('node:fs/promises');
+  return { name: dl.suggestedFilename(), text: await readFile(await dl.path(), 'utf8') };
+}
+
+/** Seal the unsent changes on the "Lô dữ liệu" screen; the downloaded batch. */
+export async function exportBatch(page) {
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await page.waitForSelector('[data-testid=export-batch]:not([disabled])');
+  return download(page, () => page.click('[data-testid=export-batch]'));
+}
+
+/** Re-seal a batch object after changing it, the way the core hashes: compact
+ * JSON of every field but sha256, in the file's key order. */
+export async function reseal(batch) {
+  const { createHash } = await import('node:crypto');
+  const { sha256, ...content } = batch;
+  return { ...content, sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
+}
+
+/** On "Nhập lô": give files to the picker and wait for the dry run. */
+export async function importFiles(page, files) {
+  await page.click('nav.tabs button:has-text("Nhập lô")');
+  await page.setInputFiles('[data-testid=import-files]', files.map(({ name, text, buffer }) => ({
+    name, mimeType: 'application/json', buffer: buffer ?? Buffer.from(text, 'utf8'),
+  })));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, files.length);
+  return page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
+}
+
+/** Apply the dry-run files and wait until none is left "ready". */
+export async function applyImport(page) {
+  await page.click('[data-testid=apply-import]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=file-checks] > li[data-state=ready]'));
+  return page.innerText('[data-testid=import-summary]');
+}
+
+/** Received activity counts per unit code on "Nhập lô". */
+export async function receivedCounts(page) {
+  return page.$$eval('[data-testid=received-units] tbody tr', (rows) => Object.fromEntries(
+    rows.map((r) => [r.dataset.unit, Number(r.querySelector('td').textContent)])));
+}
+
 /** Record an activity on a task through the form; unless `expectError`, wait
  * until it is saved (the form closes). */
 export async function recordActivity(page, taskId, { title, date, evidence = '', status, expectError = false } = {}) {

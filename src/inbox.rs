@@ -1,0 +1,195 @@
+//! Receiving side, in the browser (district, province): read batch files,
+//! dry-run them against what is held, then apply each accepted file in one
+//! transaction. The rules are the core's (`papi_core::batch::parse`,
+//! `papi_core::merge`); this is the file reading and the storage around them.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
+use papi_core::merge::{self, Changes, Overlay, Refusal, Scope, Verdict};
+use papi_core::{Level, Units};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::app::{broadcast, store, AppState, PLAN, UNITS};
+use crate::platform;
+use crate::store::Applied;
+
+/// Message to other tabs: received data changed.
+pub const CHANGED: &str = "received";
+
+/// One file of an import, from dry run to result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileCheck {
+    pub name: String,
+    pub state: FileState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileState {
+    Refused(String),
+    AlreadyImported,
+    /// Would apply: what it would do.
+    Ready(Arc<Batch>, Arc<Changes>),
+    /// Applied: how many versions were written.
+    Applied(Arc<Batch>, Arc<Changes>, usize),
+    /// Applying failed; nothing of this file was written.
+    Failed(String),
+}
+
+/// A file as read from the picker or a drop.
+pub struct Picked {
+    pub name: String,
+    /// `Err` when the file was refused before reading (too large).
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Read the files of a picker or a drop, refusing oversize ones unread.
+pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
+    let mut out = Vec::new();
+    for f in files {
+        let name = f.name();
+        let size = f.size();
+        let bytes = if size > MAX_BATCH_BYTES as f64 {
+            Err(papi_core::batch::BatchError::TooLarge {
+                len: size as usize,
+                max: MAX_BATCH_BYTES,
+            }
+            .message_vi())
+        } else {
+            match JsFuture::from(f.array_buffer()).await {
+                Ok(buf) => Ok(js_sys::Uint8Array::new(&buf).to_vec()),
+                Err(e) => Err(format!("không đọc được tệp ({e:?}).")),
+            }
+        };
+        out.push(Picked { name, bytes });
+    }
+    out
+}
+
+/// The receiver's scope for a settings level and unit.
+pub fn scope_of(level: Level, unit_code: &str) -> Option<Scope> {
+    match level {
+        Level::Province => Some(Scope::Province),
+        Level::District => Some(Scope::District(unit_code.to_string())),
+        Level::Commune => None,
+    }
+}
+
+/// Dry run: what each file would do, each after the ones before it.
+pub fn dry_run(
+    held: &merge::Received,
+    files: Vec<Picked>,
+    scope: &Scope,
+    units: &Units,
+) -> Vec<FileCheck> {
+    let mut overlay = Overlay::new(held);
+    let now = platform::now();
+    files
+        .into_iter()
+        .map(|f| {
+            let state = match f.bytes {
+                Err(e) => FileState::Refused(e),
+                Ok(bytes) => match batch::parse(&bytes, &PLAN, units) {
+                    Err(e) => FileState::Refused(e.message_vi()),
+                    Ok(b) => match overlay.plan(&b, scope, units, now) {
+                        Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
+                        Verdict::AlreadyImported => FileState::AlreadyImported,
+                        Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
+                    },
+                },
+            };
+            FileCheck { name: f.name, state }
+        })
+        .collect()
+}
+
+impl AppState {
+    pub async fn refresh_received(&self) {
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        match idb.load_received().await {
+            Ok((r, bad)) => {
+                self.received.set(r);
+                if !bad.is_empty() {
+                    self.set_aside.update(|s| s.extend(bad));
+                }
+            }
+            Err(e) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    /// Apply every ready file, in order, each whole or not at all.
+    pub async fn apply_checks(&self, checks: RwSignal<Vec<FileCheck>>) {
+        let Some(store) = store() else { return };
+        let idb = match store.idb() {
+            Ok(i) => i,
+            Err(e) => {
+                self.notify(e.message_vi(), true, None);
+                return;
+            }
+        };
+        let n = checks.with_untracked(Vec::len);
+        for i in 0..n {
+            let Some(FileState::Ready(b, c)) =
+                checks.with_untracked(|cs| cs.get(i).map(|c| c.state.clone()))
+            else {
+                continue;
+            };
+            let receipt = merge::receipt_of(&b, platform::now());
+            let state = match idb.apply_batch(&c.writes, &receipt).await {
+                Ok((Applied::Written(n), winners)) => {
+                    self.received.update(|r| {
+                        for w in winners {
+                            r.records.insert(w.id, w);
+                        }
+                        r.receipts.insert(receipt.id(), receipt.clone());
+                    });
+                    FileState::Applied(b, c, n)
+                }
+                Ok((Applied::AlreadyApplied, _)) => FileState::AlreadyImported,
+                Ok((Applied::SeqConflict, _)) => FileState::Refused(
+                    Refusal::SeqConflict {
+                        key: b.key(),
+                        kept: String::new(),
+                        this: b.sha256.clone(),
+                    }
+                    .message_vi(&UNITS),
+                ),
+                Ok((Applied::OtherUnit(id, held_unit), _)) => FileState::Refused(
+                    Refusal::RecordOfOtherUnit { id, held_unit }
+                    .message_vi(&UNITS),
+                ),
+                Err(e) => FileState::Failed(e.message_vi()),
+            };
+            checks.update(|cs| cs[i].state = state);
+        }
+        broadcast(CHANGED);
+    }
+}
+
+/// A FileList is live (clearing the input empties it): take the files out.
+fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
+}
+
+/// The files of a drop event.
+pub fn dropped_files(ev: &web_sys::DragEvent) -> Vec<web_sys::File> {
+    files_of(ev.data_transfer().and_then(|d| d.files()))
+}
+
+/// The files of an `<input type=file>` change event; the input is cleared
+/// so that picking the same file again fires another change.
+pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return vec![];
+    };
+    let files = files_of(input.files());
+    input.set_value("");
+    files
+}

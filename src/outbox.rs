@@ -1,0 +1,132 @@
+//! Sending side, in the browser: seal the unsent changes into the next batch
+//! and download it, keep the history, download any batch again, and make or
+//! restore a full backup. The rules (what is pending, the batch format, the
+//! hash, the checks on a restored file) are the core's (`papi_core::batch`).
+
+use leptos::prelude::*;
+use papi_core::batch::{self, Batch, BatchKind, Header};
+use papi_core::dates::format_vn;
+
+use crate::app::{broadcast, store, AppState, PLAN, UNITS};
+use crate::platform;
+use crate::store::{StoreError, StoredBatch};
+
+/// Message to other tabs: this unit's outbox changed.
+pub const CHANGED: &str = "outbox";
+
+impl AppState {
+    /// Load this unit's outbox and batch history from the store.
+    pub async fn refresh_outbox(&self) {
+        let unit = self.unit_code();
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        match (idb.outbox(&unit).await, idb.batches(&unit).await) {
+            (Ok(o), Ok(b)) => {
+                self.outbox.set(Some(o));
+                self.batches.set(b);
+            }
+            (Err(e), _) | (_, Err(e)) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    fn header_now<'a>(&self, unit: &'a str, device: &'a str) -> Header<'a> {
+        Header {
+            plan: &PLAN,
+            unit_code: unit,
+            device_id: device,
+            created_at: platform::now(),
+        }
+    }
+
+    /// "Xuất lô dữ liệu": seal every unsent change into the next batch,
+    /// keep it, and download it.
+    pub async fn export_batch(&self) -> Result<Option<StoredBatch>, StoreError> {
+        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        let idb = store.idb()?;
+        let unit = self.unit_code();
+        let device = crate::app::device_id();
+        let outbox = idb.outbox(&unit).await?;
+        let records = self.records.get_untracked();
+        let Some((batch, next)) = outbox.seal_next(&records, &self.header_now(&unit, device))
+        else {
+            return Ok(None);
+        };
+        let stored = match idb.seal(&outbox, &batch, &next).await {
+            Ok(s) => s,
+            Err(e) => {
+                self.refresh_outbox().await;
+                return Err(e);
+            }
+        };
+        broadcast(CHANGED);
+        self.download_batch(&stored).await;
+        self.refresh_outbox().await;
+        Ok(Some(stored))
+    }
+
+    /// Download a sealed batch (again): the same bytes every time.
+    pub async fn download_batch(&self, b: &StoredBatch) {
+        if let Err(e) = platform::download(&b.file_name, "application/json", &b.text) {
+            self.notify(format!("Không tải xuống được {}: {e}", b.file_name), true, None);
+            return;
+        }
+        if let Some(Ok(idb)) = store().as_ref().map(|s| s.idb()) {
+            let _ = idb.update_batch(&b.unit_code, b.seq, |s| s.downloads += 1).await;
+        }
+        self.refresh_outbox().await;
+    }
+
+    /// A full backup of the unit's records, as a file.
+    pub fn download_backup(&self) {
+        let unit = self.unit_code();
+        let records = self.records.get_untracked();
+        let b = batch::backup(&records, &self.header_now(&unit, crate::app::device_id()));
+        if let Err(e) = platform::download(&b.file_name(), "application/json", &b.to_json()) {
+            self.notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
+        }
+    }
+
+    /// Restore records from a backup (or any batch) of this unit. Each
+    /// record is written only if it is newer than the one held, so a restore
+    /// never loses a later change. Returns how many were written.
+    pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
+        let b: Batch = batch::parse(bytes, &PLAN, &UNITS)
+            .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
+        let unit = self.unit_code();
+        if b.unit_code != unit {
+            let other = UNITS
+                .get(&b.unit_code)
+                .map(|u| u.name.clone())
+                .unwrap_or(b.unit_code.clone());
+            return Err(format!(
+                "Tệp {name}: là dữ liệu của {other}, không phải của đơn vị đang dùng. Hãy đổi đơn vị ở Cài đặt nếu muốn khôi phục."
+            ));
+        }
+        let mut written = 0;
+        for r in b.records {
+            match self.persist_replica(r).await {
+                Ok(true) => written += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "Tệp {name}: dừng sau {written} hoạt động: {}",
+                        e.message_vi()
+                    ))
+                }
+            }
+        }
+        let kind = match b.kind {
+            BatchKind::Backup => "bản sao lưu",
+            BatchKind::Changes => "lô",
+        };
+        self.notify(
+            format!(
+                "Đã khôi phục {written} hoạt động từ {kind} ngày {}.",
+                format_vn(b.created_at.date_naive())
+            ),
+            false,
+            None,
+        );
+        Ok(written)
+    }
+}

@@ -1,0 +1,292 @@
+//! "Nhập lô" (district, province): pick or drop many batch files, see the
+//! dry run per file, apply; the gaps in each device's sequence; and what has
+//! been received, per unit.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use papi_core::activity::timeline;
+use papi_core::dates::format_vn;
+use papi_core::merge::gaps;
+
+use crate::app::{use_app, UNITS};
+use crate::inbox::{dropped_files, picked_files, read_files, scope_of, FileCheck, FileState};
+use crate::platform::local_time_vn;
+
+#[component]
+pub fn Import() -> impl IntoView {
+    let app = use_app();
+    let checks: RwSignal<Vec<FileCheck>> = RwSignal::new(vec![]);
+    let busy = RwSignal::new(false);
+    let over = RwSignal::new(false);
+    let scope = move || {
+        app.settings
+            .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level, &s.unit_code)))
+    };
+    let check_files = move |files: Vec<web_sys::File>| {
+        let Some(scope) = scope() else { return };
+        if files.is_empty() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let picked = read_files(files).await;
+            let result = app
+                .received
+                .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
+            checks.set(result);
+            busy.set(false);
+        });
+    };
+    let on_pick = move |ev: web_sys::Event| check_files(picked_files(&ev));
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        over.set(false);
+        check_files(dropped_files(&ev));
+    };
+    let ready = move || {
+        checks.with(|cs| {
+            cs.iter()
+                .filter(|c| matches!(c.state, FileState::Ready(..)))
+                .count()
+        })
+    };
+    let apply = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            app.apply_checks(checks).await;
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="import">
+            <h2>"Nhập lô dữ liệu"</h2>
+            <p class="lead">"Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. Ứng dụng kiểm tra trước từng tệp; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."</p>
+            <div class="dropzone" class:over=move || over.get()
+                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); over.set(true); }
+                on:dragleave=move |_| over.set(false)
+                on:drop=on_drop
+                data-testid="dropzone"
+            >
+                <p>"Kéo thả các tệp lô vào đây, hoặc"</p>
+                <label class="btn primary file-btn">
+                    "Chọn tệp lô…"
+                    <input type="file" multiple accept=".json,application/json" class="visually-hidden"
+                        data-testid="import-files" on:change=on_pick/>
+                </label>
+            </div>
+            <Show when=move || busy.get()>
+                <p role="status">"Đang xử lý…"</p>
+            </Show>
+            <Show when=move || checks.with(|c| !c.is_empty())>
+                <div class="card">
+                    <h3>"Kết quả kiểm tra"</h3>
+                    <Summary checks=checks/>
+                    <ul class="file-checks" data-testid="file-checks">
+                        {move || checks.get().into_iter().map(|c| view! { <FileRow c=c/> }).collect_view()}
+                    </ul>
+                    <div class="form-actions">
+                        <button class="btn primary" data-testid="apply-import"
+                            disabled=move || busy.get() || ready() == 0
+                            on:click=apply>
+                            {move || format!("Áp dụng {} tệp", ready())}
+                        </button>
+                        <button class="btn" on:click=move |_| checks.set(vec![])>"Đóng"</button>
+                    </div>
+                </div>
+            </Show>
+            <Gaps/>
+            <ReceivedUnits/>
+        </section>
+    }
+}
+
+#[component]
+fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
+    let text = move || {
+        checks.with(|cs| {
+            let (mut ready, mut applied, mut already, mut refused) = (0, 0, 0, 0);
+            let (mut add, mut upd, mut same, mut conf) = (0, 0, 0, 0);
+            for c in cs {
+                match &c.state {
+                    FileState::Ready(_, ch) | FileState::Applied(_, ch, _) => {
+                        if matches!(c.state, FileState::Ready(..)) {
+                            ready += 1
+                        } else {
+                            applied += 1
+                        }
+                        add += ch.added;
+                        upd += ch.updated;
+                        same += ch.unchanged;
+                        conf += ch.conflicts.len();
+                    }
+                    FileState::AlreadyImported => already += 1,
+                    FileState::Refused(_) | FileState::Failed(_) => refused += 1,
+                }
+            }
+            let verb = if ready > 0 { "Sẽ nhập" } else { "Đã nhập" };
+            format!(
+                "{verb} {} tệp: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} tệp. Bị từ chối: {refused} tệp.",
+                ready + applied
+            )
+        })
+    };
+    view! { <p class="summary" data-testid="import-summary" role="status">{text}</p> }
+}
+
+#[component]
+fn FileRow(c: FileCheck) -> impl IntoView {
+    let changes = |ch: &papi_core::merge::Changes| {
+        format!(
+            "thêm {}, cập nhật {}, giữ nguyên {}, xung đột {}",
+            ch.added,
+            ch.updated,
+            ch.unchanged,
+            ch.conflicts.len()
+        )
+    };
+    let unit_name = |code: &str| UNITS.get(code).map(|u| u.name.clone()).unwrap_or(code.to_string());
+    let (class, text, conflicts) = match &c.state {
+        FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
+        FileState::Failed(why) => ("refused", format!("Không nhập được, không có gì bị ghi: {why}"), vec![]),
+        FileState::AlreadyImported => ("same", "Đã nhập trước đó: không có gì thay đổi.".to_string(), vec![]),
+        FileState::Ready(b, ch) => (
+            "ready",
+            format!("{}, lô số {}: sẽ {}.", unit_name(&b.unit_code), b.seq, changes(ch)),
+            ch.conflicts.clone(),
+        ),
+        FileState::Applied(b, ch, n) => (
+            "applied",
+            format!("{}, lô số {}: đã nhập ({}); ghi {n} bản.", unit_name(&b.unit_code), b.seq, changes(ch)),
+            vec![],
+        ),
+    };
+    view! {
+        <li class=format!("file-check {class}") data-state=class>
+            <strong class="file-name">{c.name.clone()}</strong>
+            <span>{text}</span>
+            {(!conflicts.is_empty()).then(|| view! {
+                <ul class="conflicts">
+                    {conflicts.into_iter().map(|k| view! {
+                        <li>"Xung đột ở \"" {k.kept.fields.title.clone()} "\": giữ bản sửa lúc "
+                            {local_time_vn(&papi_core::dates::format_instant(k.kept.updated_at))}
+                            ", bỏ bản \"" {k.other.fields.title.clone()} "\"."</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn Gaps() -> impl IntoView {
+    let app = use_app();
+    let list = move || {
+        app.received
+            .with(|r| gaps(r.receipts.values()).iter().map(|g| g.message_vi(&UNITS)).collect::<Vec<_>>())
+    };
+    view! {
+        <Show when=move || !list().is_empty()>
+            <div class="card warn" role="region" aria-label="Lô còn thiếu">
+                <h3>"Lô còn thiếu"</h3>
+                <ul data-testid="gaps">{move || list().into_iter().map(|g| view! { <li>{g}</li> }).collect_view()}</ul>
+            </div>
+        </Show>
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct UnitRow {
+    code: String,
+    name: String,
+    activities: usize,
+    batches: usize,
+    last: Option<String>,
+}
+
+#[component]
+fn ReceivedUnits() -> impl IntoView {
+    let app = use_app();
+    let selected: RwSignal<Option<String>> = RwSignal::new(None);
+    let rows = move || {
+        app.received.with(|r| {
+            let mut by_unit: std::collections::BTreeMap<&str, UnitRow> = Default::default();
+            let row = |code: &str| UnitRow {
+                code: code.to_string(),
+                name: UNITS.get(code).map(|u| u.name.clone()).unwrap_or(code.to_string()),
+                activities: 0,
+                batches: 0,
+                last: None,
+            };
+            for a in r.records.values().filter(|a| !a.deleted) {
+                by_unit.entry(&a.unit_code).or_insert_with(|| row(&a.unit_code)).activities += 1;
+            }
+            for rc in r.receipts.values() {
+                let e = by_unit.entry(&rc.key.unit_code).or_insert_with(|| row(&rc.key.unit_code));
+                e.batches += 1;
+                let t = papi_core::dates::format_instant(rc.created_at);
+                if e.last.as_ref().is_none_or(|l| *l < t) {
+                    e.last = Some(t);
+                }
+            }
+            by_unit.into_values().collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="card">
+            <h3>"Dữ liệu đã nhập"</h3>
+            {move || {
+                let rows = rows();
+                if rows.is_empty() {
+                    return view! { <p class="empty">"Chưa nhập lô nào."</p> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap">
+                    <table class="grid" data-testid="received-units">
+                        <thead><tr>
+                            <th scope="col">"Đơn vị"</th>
+                            <th scope="col">"Số hoạt động"</th>
+                            <th scope="col">"Số lô"</th>
+                            <th scope="col">"Lô gần nhất"</th>
+                            <th scope="col"><span class="visually-hidden">"Xem"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| {
+                                let code = r.code.clone();
+                                view! {
+                                    <tr data-unit=r.code.clone()>
+                                        <th scope="row">{r.name}</th>
+                                        <td>{r.activities}</td>
+                                        <td>{r.batches}</td>
+                                        <td>{r.last.map(|t| local_time_vn(&t)).unwrap_or_default()}</td>
+                                        <td><button class="btn small" on:click=move |_| selected.set(Some(code.clone()))>"Xem"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    </div>
+                }.into_any()
+            }}
+            {move || selected.get().map(|code| {
+                let name = UNITS.get(&code).map(|u| u.name.clone()).unwrap_or(code.clone());
+                let list = app.received.with(|r| {
+                    timeline(r.records.values().filter(|a| a.unit_code == code))
+                        .into_iter()
+                        .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title.clone(), a.fields.status))
+                        .collect::<Vec<_>>()
+                });
+                view! {
+                    <h4>"Hoạt động của " {name} " (" {list.len()} ")"</h4>
+                    <ol class="received-list" data-testid="received-activities">
+                        {list.into_iter().map(|(id, date, task, title, status)| view! {
+                            <li data-id=id.to_string()>
+                                <time>{format_vn(date)}</time> " · Nhiệm vụ " {task} " · "
+                                <strong class="title">{title}</strong> " · " {status.label_vi()}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }
+            })}
+        </div>
+    }
+}
