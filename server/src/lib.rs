@@ -1,82 +1,161 @@
-//! The HTTP surface of the server, separate from `main` so tests can drive it.
+//! papi-server: receives the communes' batches (SQLite), serves them to
+//! districts and the province, and serves the built app. `main` only parses
+//! the command line and runs; everything here is testable in-process.
+
+pub mod api;
+pub mod db;
+pub mod tokens;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::http::{header, HeaderValue};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
+pub const USAGE: &str = "\
+papi-server [serve] [--dist DIR] [--addr HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]
+    Serve the app from DIR (default dist) and the sync API, storing batches in
+    FILE (default papi-server.sqlite3). With a certificate and key, serve HTTPS.
+papi-server unit add CODE [--label TEXT] [--db FILE] [--url URL]
+    Make a token for a unit (GSO code); it is printed once, only its hash is kept.
+papi-server unit list [--db FILE]
+papi-server unit revoke ID [--db FILE]";
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub dist: PathBuf,
     pub addr: SocketAddr,
+    pub db: PathBuf,
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Serve(Config),
+    UnitAdd {
+        db: PathBuf,
+        code: String,
+        label: String,
+        url: Option<String>,
+    },
+    UnitList {
+        db: PathBuf,
+    },
+    UnitRevoke {
+        db: PathBuf,
+        id: i64,
+    },
 }
 
 /// Parse the command line (without the program name). `Err("help")` asks
 /// for the usage text; any other error says what is wrong.
-pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
-    let mut cfg = Config {
-        dist: PathBuf::from("dist"),
-        addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let args: Vec<String> = args.into_iter().collect();
+    let (sub, rest): (Vec<&str>, &[String]) = match args.first().map(String::as_str) {
+        Some("unit") => match args.get(1).map(String::as_str) {
+            Some(s @ ("add" | "list" | "revoke")) => (vec!["unit", s], &args[2..]),
+            Some(other) => return Err(format!("unknown unit command {other:?} (add, list, revoke)")),
+            None => return Err("unit needs a command: add, list or revoke".into()),
+        },
+        Some("serve") => (vec!["serve"], &args[1..]),
+        _ => (vec!["serve"], &args[..]),
     };
-    let mut args = args.into_iter();
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+    let mut dist = PathBuf::from("dist");
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut db = PathBuf::from("papi-server.sqlite3");
+    let (mut cert, mut key, mut label, mut url) = (None, None, String::new(), None);
+    let mut positional = Vec::new();
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--dist" => cfg.dist = PathBuf::from(value("--dist")?),
+            "--dist" => dist = PathBuf::from(value("--dist")?),
             "--addr" => {
                 let v = value("--addr")?;
-                cfg.addr = v
-                    .parse::<SocketAddr>()
-                    .map_err(|e| format!("--addr {v}: {e}"))?
+                addr = v.parse().map_err(|e| format!("--addr {v}: {e}"))?
             }
+            "--db" => db = PathBuf::from(value("--db")?),
+            "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
+            "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
+            "--label" => label = value("--label")?,
+            "--url" => url = Some(value("--url")?),
             "-h" | "--help" => return Err("help".into()),
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
+            s if s.starts_with("--") => return Err(format!("unknown argument {s:?} (try --help)")),
+            s => positional.push(s.to_string()),
         }
     }
-    if !cfg.dist.join("index.html").is_file() {
-        return Err(format!(
-            "{}: no index.html here; build the app first (scripts/build.sh)",
-            cfg.dist.display()
-        ));
+    match sub.as_slice() {
+        ["serve"] => {
+            if let Some(p) = positional.first() {
+                return Err(format!("unknown argument {p:?} (try --help)"));
+            }
+            let tls = match (cert, key) {
+                (Some(c), Some(k)) => Some((c, k)),
+                (None, None) => None,
+                _ => return Err("--tls-cert and --tls-key go together".into()),
+            };
+            if !dist.join("index.html").is_file() {
+                return Err(format!(
+                    "{}: no index.html here; build the app first (scripts/build.sh)",
+                    dist.display()
+                ));
+            }
+            Ok(Command::Serve(Config { dist, addr, db, tls }))
+        }
+        ["unit", "add"] => match positional.as_slice() {
+            [code] => Ok(Command::UnitAdd {
+                db,
+                code: code.clone(),
+                label,
+                url,
+            }),
+            _ => Err("unit add needs one unit code, e.g. papi-server unit add 02194".into()),
+        },
+        ["unit", "list"] => Ok(Command::UnitList { db }),
+        ["unit", "revoke"] => match positional.as_slice() {
+            [id] => Ok(Command::UnitRevoke {
+                db,
+                id: id
+                    .parse()
+                    .map_err(|_| format!("unit revoke needs a token id (a number), not {id:?}"))?,
+            }),
+            _ => Err("unit revoke needs one token id (see unit list)".into()),
+        },
+        _ => unreachable!(),
     }
-    Ok(cfg)
 }
 
-/// Cache policy by path: names with a content hash never change; the rest
-/// (index.html, sw.js, manifest, icons) must be revalidated.
-pub fn cache_control(path: &str) -> &'static str {
-    let name = path.rsplit('/').next().unwrap_or("");
-    let hashed = name
-        .split(['-', '.', '_'])
-        .any(|part| (10..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()));
-    if hashed {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    }
+/// The shipped plan and units (the same files the app carries).
+pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
+    (
+        Arc::new(papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan")),
+        Arc::new(papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("shipped units")),
+    )
 }
 
-async fn caching(req: Request, next: Next) -> Response {
-    let policy = cache_control(req.uri().path());
-    let mut res = next.run(req).await;
-    if res.status().is_success() {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    }
-    res
-}
-
-pub fn app(cfg: &Config) -> Router {
+/// The whole HTTP surface: the API, the health probe, and the app's files.
+pub fn app(cfg: &Config, db: db::Db) -> Router {
+    let (plan, units) = plan_and_units();
+    // Tokens are bearer headers, never cookies: any origin may call the API
+    // (an app served elsewhere syncing here).
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE]);
+    let csp = web::Csp::new(&cfg.dist);
     Router::new()
+        .merge(api::router(api::Api { db, plan, units }).layer(cors))
         .route("/healthz", get(|| async { "ok" }))
         .fallback_service(ServeDir::new(&cfg.dist))
-        .layer(middleware::from_fn(caching))
+        .layer(middleware::from_fn(web::caching))
+        .layer(middleware::from_fn(move |req, next| {
+            web::security_headers(csp.clone(), req, next)
+        }))
         .layer(CompressionLayer::new())
 }
 
@@ -84,58 +163,43 @@ pub fn app(cfg: &Config) -> Router {
 mod tests {
     use super::*;
 
-    fn args(a: &[&str]) -> Result<Config, String> {
+    fn args(a: &[&str]) -> Result<Command, String> {
         parse_args(a.iter().map(|s| s.to_string()))
     }
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        assert_eq!(
-            args(&["--port", "1"]).err().unwrap(),
-            "unknown argument \"--port\" (try --help)"
-        );
-        assert_eq!(args(&["--addr"]).err().unwrap(), "--addr needs a value");
-        assert!(args(&["--addr", "localhost"])
-            .err()
-            .unwrap()
-            .starts_with("--addr localhost:"));
-        assert!(args(&["--dist", "/nonexistent"])
-            .err()
-            .unwrap()
-            .contains("no index.html here"));
-        assert_eq!(args(&["--help"]).err().unwrap(), "help");
-        let dir = std::env::temp_dir();
-        let d = dir.join(format!("papi-args-{}", std::process::id()));
+        assert_eq!(args(&["--port", "1"]).unwrap_err(), "unknown argument \"--port\" (try --help)");
+        assert_eq!(args(&["--addr"]).unwrap_err(), "--addr needs a value");
+        assert!(args(&["--addr", "localhost"]).unwrap_err().starts_with("--addr localhost:"));
+        assert!(args(&["--dist", "/nonexistent"]).unwrap_err().contains("no index.html here"));
+        assert_eq!(args(&["--help"]).unwrap_err(), "help");
+        assert!(args(&["unit"]).unwrap_err().contains("add, list or revoke"));
+        assert!(args(&["unit", "add"]).unwrap_err().contains("one unit code"));
+        assert!(args(&["unit", "revoke", "abc"]).unwrap_err().contains("a number"));
+        assert!(args(&["unit", "drop"]).unwrap_err().contains("unknown unit command"));
+        let d = std::env::temp_dir().join(format!("papi-args-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("index.html"), "x").unwrap();
-        let cfg = args(&["--dist", d.to_str().unwrap(), "--addr", "127.0.0.1:9"]).unwrap();
-        assert_eq!(cfg.addr.port(), 9);
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    #[test]
-    fn hashed_assets_are_immutable_and_the_rest_revalidated() {
-        assert_eq!(
-            cache_control("/papi-tracker-1a44c1c2343fa4f0_bg.wasm"),
-            "public, max-age=31536000, immutable"
-        );
-        assert_eq!(
-            cache_control("/main-3fd3424abb678f97.css"),
-            "public, max-age=31536000, immutable"
-        );
-        // Trunk's hashes drop leading zeros.
-        assert_eq!(
-            cache_control("/papi-tracker-ba822bf7cde808d.js"),
-            "public, max-age=31536000, immutable"
-        );
-        for p in [
-            "/",
-            "/index.html",
-            "/sw.js",
-            "/manifest.webmanifest",
-            "/icons/icon-192.png",
-        ] {
-            assert_eq!(cache_control(p), "no-cache", "{p}");
+        let dist = d.to_str().unwrap();
+        assert!(args(&["--dist", dist, "--tls-cert", "c.pem"]).unwrap_err().contains("go together"));
+        match args(&["serve", "--dist", dist, "--addr", "127.0.0.1:9", "--db", "x.db"]).unwrap() {
+            Command::Serve(c) => {
+                assert_eq!(c.addr.port(), 9);
+                assert_eq!(c.db, PathBuf::from("x.db"));
+                assert_eq!(c.tls, None);
+            }
+            other => panic!("{other:?}"),
         }
+        assert_eq!(
+            args(&["unit", "add", "02194", "--label", "Đổng Xá"]).unwrap(),
+            Command::UnitAdd {
+                db: "papi-server.sqlite3".into(),
+                code: "02194".into(),
+                label: "Đổng Xá".into(),
+                url: None
+            }
+        );
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

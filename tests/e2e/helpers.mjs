@@ -46,9 +46,15 @@ export async function stopAllServers() {
   await Promise.all([...running].map(stopServer));
 }
 
-/** Start papi-server for `dist` on `port`; resolves once it answers. */
-export async function startServer(port, dist = DIST) {
-  const proc = spawn(SERVER, ['--dist', dist, '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A fresh folder for a server's database. */
+export function dbFile() {
+  return join(mkdtempSync(join(tmpdir(), 'papi-db-')), 'papi.sqlite3');
+}
+
+/** Start papi-server for `dist` on `port`; resolves once it answers. The
+ * database is a fresh file unless `db` names one (a restart). */
+export async function startServer(port, dist = DIST, db = dbFile()) {
+  const proc = spawn(SERVER, ['serve', '--dist', dist, '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let err = '';
@@ -58,12 +64,18 @@ export async function startServer(port, dist = DIST) {
     if (proc.exitCode !== null) throw new Error(`papi-server exited: ${err}`);
     try {
       const r = await fetch(url + '/healthz');
-      if (r.ok) return { url, proc, stop: () => stopServer(proc) };
+      if (r.ok) return { url, proc, db, stop: () => stopServer(proc) };
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
   proc.kill();
   throw new Error('papi-server did not start');
+}
+
+/** A unit token made by `papi-server unit add` against a server's database. */
+export function unitToken(db, code) {
+  const out = execFileSync(SERVER, ['unit', 'add', code, '--db', db], { encoding: 'utf8' });
+  return out.split('\n').find((l) => l.startsWith('papi_'));
 }
 
 export function stopServer(proc) {

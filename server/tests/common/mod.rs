@@ -1,0 +1,109 @@
+//! Shared set-up of the server tests: a real SQLite file in a temporary
+//! folder, the server on a loopback port, tokens, and batches made by the
+//! core exactly as the app makes them.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use papi_core::activity::new_id;
+use papi_core::batch::{Batch, BatchKind, Header};
+use papi_core::{Activity, ActivityFields, Author, Status};
+use papi_server::{app, db, plan_and_units, tokens, Config};
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "papi-server-{tag}-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("index.html"),
+        "<!DOCTYPE html><title>x</title><script>var a=1;</script>".repeat(20),
+    )
+    .unwrap();
+    d
+}
+
+pub struct TestServer {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    pub db_path: PathBuf,
+}
+
+/// Start the server in-process on a free port, with its database in `dir`.
+pub async fn start(dir: &Path) -> TestServer {
+    let db_path = dir.join("papi.sqlite3");
+    let cfg = Config {
+        dist: dir.to_path_buf(),
+        addr: "127.0.0.1:0".parse().unwrap(),
+        db: db_path.clone(),
+        tls: None,
+    };
+    let database = db::Db::open(&db_path).unwrap();
+    let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app(&cfg, database);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestServer {
+        url: format!("http://{addr}"),
+        addr,
+        dir: dir.to_path_buf(),
+        db_path,
+    }
+}
+
+/// A token for a unit, stored (hashed) in the database at `db_path`.
+pub fn token(db_path: &Path, unit: &str) -> (i64, String) {
+    let admin = db::Admin::open(db_path).unwrap();
+    let t = tokens::generate().unwrap();
+    let id = admin.add_token(unit, "", &tokens::hash(&t), "2020-06-01T00:00:00.000Z").unwrap();
+    (id, t)
+}
+
+/// A batch of `n` records of `unit` from `device`, number `seq`.
+pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
+    let (plan, _) = plan_and_units();
+    let t0 = Utc.with_ymd_and_hms(2020, 6, 1, 8, 0, 0).unwrap() + Duration::minutes(seq as i64);
+    let records: Vec<Activity> = (0..n)
+        .map(|i| {
+            let mut id = [0u8; 16];
+            let key = format!("{unit}/{device}/{seq}/{i}");
+            for (j, b) in key.bytes().enumerate() {
+                id[j % 16] = id[j % 16].wrapping_mul(31).wrapping_add(b);
+            }
+            Activity::create(
+                new_id(id),
+                unit,
+                ActivityFields {
+                    task_id: "2.3-1".into(),
+                    date: NaiveDate::from_ymd_opt(2020, 5, 1 + (i % 28) as u32).unwrap(),
+                    title: format!("Hoạt động {i} của lô {seq}"),
+                    description: "Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa các thôn".into(),
+                    participants: "Cán bộ văn phòng, trưởng thôn".into(),
+                    evidence: format!("Thông báo số {i}/TB-UBND"),
+                    status: Status::Done,
+                },
+                &Author {
+                    name: "Hoàng Văn Đức",
+                    device_id: device,
+                    now: t0,
+                },
+            )
+        })
+        .collect();
+    Batch::seal(
+        &Header {
+            plan: &plan,
+            unit_code: unit,
+            device_id: device,
+            created_at: t0 + Duration::minutes(1),
+        },
+        BatchKind::Changes,
+        seq,
+        records,
+    )
+}
