@@ -88,6 +88,7 @@ pub struct AppState {
     pub batches: RwSignal<Vec<crate::store::StoredBatch>>,
     /// What this district or province received from batches.
     pub received: RwSignal<papi_core::merge::Received>,
+    pub sync: RwSignal<crate::sync::SyncStatus>,
     next_notice: StoredValue<u64>,
 }
 
@@ -398,11 +399,15 @@ pub fn App() -> impl IntoView {
         outbox: RwSignal::new(None),
         batches: RwSignal::new(vec![]),
         received: RwSignal::new(Default::default()),
+        sync: RwSignal::new(Default::default()),
         next_notice: StoredValue::new(0),
     };
     provide_context(app);
 
     crate::pwa::watch(app.net, app.update_ready);
+    if crate::sync::enrol_from_link().is_some() {
+        app.notify("Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.", false, None);
+    }
 
     // A change of unit (Settings) brings that unit's outbox and history.
     Effect::watch(
@@ -460,6 +465,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         app.loaded.set(true);
         app.refresh_outbox().await;
         app.refresh_received().await;
+        crate::sync::start(app);
         let _ = platform::request_persistence().await;
     });
 

@@ -9,6 +9,7 @@ mod platform;
 mod pwa;
 mod session;
 mod store;
+mod sync;
 mod ui;
 
 fn main() {

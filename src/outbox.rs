@@ -24,6 +24,7 @@ impl AppState {
             (Ok(o), Ok(b)) => {
                 self.outbox.set(Some(o));
                 self.batches.set(b);
+                self.update_sync_counts();
             }
             (Err(e), _) | (_, Err(e)) => self.notify(e.message_vi(), true, None),
         }
@@ -41,6 +42,17 @@ impl AppState {
     /// "Xuất lô dữ liệu": seal every unsent change into the next batch,
     /// keep it, and download it.
     pub async fn export_batch(&self) -> Result<Option<StoredBatch>, StoreError> {
+        let stored = self.seal_pending().await?;
+        if let Some(b) = &stored {
+            self.download_batch(b).await;
+            crate::sync::kick(*self);
+        }
+        Ok(stored)
+    }
+
+    /// Seal every unsent change into the next batch and keep it (the sync
+    /// does this before sending; "Xuất lô dữ liệu" also downloads it).
+    pub async fn seal_pending(&self) -> Result<Option<StoredBatch>, StoreError> {
         let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
         let idb = store.idb()?;
         let unit = self.unit_code();
@@ -59,7 +71,6 @@ impl AppState {
             }
         };
         broadcast(CHANGED);
-        self.download_batch(&stored).await;
         self.refresh_outbox().await;
         Ok(Some(stored))
     }

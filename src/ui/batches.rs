@@ -70,6 +70,7 @@ pub fn Batches() -> impl IntoView {
                     disabled=move || busy.get() || pending() == 0
                     on:click=export>"Xuất lô dữ liệu"</button>
             </div>
+            <crate::ui::sync_panel::SyncPanel/>
             <div class="card">
                 <h3>"Các lô đã xuất"</h3>
                 {move || {

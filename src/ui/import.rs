@@ -50,13 +50,42 @@ pub fn Import() -> impl IntoView {
                 .count()
         })
     };
+    // Batches pulled from the sync server go through the same dry run; the
+    // cursor advances once they are applied.
+    let pulled_to: RwSignal<Option<i64>> = RwSignal::new(None);
     let apply = move |_| {
         busy.set(true);
         spawn_local(async move {
             app.apply_checks(checks).await;
+            if let Some(c) = pulled_to.get_untracked() {
+                crate::sync::save_pull_cursor(c);
+                pulled_to.set(None);
+            }
             busy.set(false);
         });
     };
+    let pull = move |_| {
+        let Some(scope) = scope() else { return };
+        busy.set(true);
+        spawn_local(async move {
+            match crate::sync::pull().await {
+                Ok((picked, cursor)) if picked.is_empty() => {
+                    crate::sync::save_pull_cursor(cursor);
+                    app.notify("Máy chủ không có lô mới.", false, None);
+                }
+                Ok((picked, cursor)) => {
+                    let result = app
+                        .received
+                        .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
+                    checks.set(result);
+                    pulled_to.set(Some(cursor));
+                }
+                Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
+            }
+            busy.set(false);
+        });
+    };
+    let has_server = crate::sync::load_settings().is_set();
     view! {
         <section class="import">
             <h2>"Nhập lô dữ liệu"</h2>
@@ -73,6 +102,12 @@ pub fn Import() -> impl IntoView {
                     <input type="file" multiple accept=".json,application/json" class="visually-hidden"
                         data-testid="import-files" on:change=on_pick/>
                 </label>
+                " "
+                {has_server.then(|| view! {
+                    <button class="btn" data-testid="pull" disabled=move || busy.get() on:click=pull>
+                        "Tải lô mới từ máy chủ"
+                    </button>
+                })}
             </div>
             <Show when=move || busy.get()>
                 <p role="status">"Đang xử lý…"</p>
@@ -90,7 +125,7 @@ pub fn Import() -> impl IntoView {
                             on:click=apply>
                             {move || format!("Áp dụng {} tệp", ready())}
                         </button>
-                        <button class="btn" on:click=move |_| checks.set(vec![])>"Đóng"</button>
+                        <button class="btn" on:click=move |_| { checks.set(vec![]); pulled_to.set(None); }>"Đóng"</button>
                     </div>
                 </div>
             </Show>

@@ -9,3 +9,4 @@ pub mod plan_text;
 pub mod settings;
 pub mod setup;
 pub mod shell;
+pub mod sync_panel;

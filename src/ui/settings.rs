@@ -64,6 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h2>"Cài đặt"</h2>
             <h3>"Đơn vị và người ghi"</h3>
             <UnitForm/>
+            <crate::ui::sync_panel::SyncPanel/>
             <div class="card">
                 <h3>"Thiết bị và bộ nhớ"</h3>
                 <dl class="kv">

@@ -85,16 +85,21 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn ConnectionBadge() -> impl IntoView {
     let app = use_app();
+    // Sending batches shows as syncing, like fetching an update does.
+    let state = move || match app.net.get() {
+        Net::Online if app.sync.with(|s| s.running) => Net::Syncing,
+        n => n,
+    };
     view! {
         <span
             class="conn"
-            class:offline=move || app.net.get() == Net::Offline
-            class:syncing=move || app.net.get() == Net::Syncing
+            class:offline=move || state() == Net::Offline
+            class:syncing=move || state() == Net::Syncing
             role="status"
             data-testid="connection"
-            data-state=move || format!("{:?}", app.net.get()).to_lowercase()
+            data-state=move || format!("{:?}", state()).to_lowercase()
         >
-            {move || app.net.get().label_vi()}
+            {move || state().label_vi()}
         </span>
     }
 }

@@ -1,0 +1,104 @@
+//! "Đồng bộ": the sync server's address and the unit's token (entered once,
+//! or set by an enrolment link), "Gửi ngay", and the state of sending.
+
+use leptos::prelude::*;
+
+use crate::app::use_app;
+use crate::platform::local_time_vn;
+use crate::sync::{self, SyncSettings};
+
+#[component]
+pub fn SyncPanel() -> impl IntoView {
+    let app = use_app();
+    let current = sync::load_settings();
+    let server = RwSignal::new(if current.server.is_empty() {
+        crate::platform::window().location().origin().unwrap_or_default()
+    } else {
+        current.server.clone()
+    });
+    let token = RwSignal::new(current.token.clone());
+    let configured = RwSignal::new(current.is_set());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let s = SyncSettings {
+            server: server.get_untracked().trim().trim_end_matches('/').to_string(),
+            token: token.get_untracked().trim().to_string(),
+        };
+        let valid_server = s.server.starts_with("https://")
+            || s.server.starts_with("http://localhost")
+            || s.server.starts_with("http://127.0.0.1");
+        if !s.server.is_empty() && !valid_server {
+            app.notify(
+                "Địa chỉ máy chủ phải bắt đầu bằng https:// (hoặc http://localhost khi thử trên máy).",
+                true,
+                None,
+            );
+            return;
+        }
+        match sync::save_settings(&s) {
+            Ok(()) => {
+                configured.set(s.is_set());
+                app.notify(
+                    if s.is_set() { "Đã lưu cài đặt đồng bộ." } else { "Đã tắt đồng bộ." },
+                    false,
+                    None,
+                );
+                sync::kick(app);
+            }
+            Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
+        }
+    };
+    let status = move || app.sync.get();
+    view! {
+        <div class="card" data-testid="sync-panel">
+            <h3>"Đồng bộ với máy chủ"</h3>
+            <p>"Khi có mạng, các lô dữ liệu tự gửi lên máy chủ của huyện hoặc tỉnh. Không cần máy chủ thì vẫn ghi và xuất lô bình thường; gửi lên máy chủ không xóa gì trên máy này."</p>
+            <form on:submit=save class="sync-form">
+                <div class="field">
+                    <label for="sync-server">"Địa chỉ máy chủ"</label>
+                    <input id="sync-server" type="text" inputmode="url" autocomplete="url"
+                        prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="sync-token">"Mã truy cập của đơn vị"</label>
+                    <input id="sync-token" type="password" autocomplete="off"
+                        prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="btn">"Lưu cài đặt đồng bộ"</button>
+                    <button type="button" class="btn primary" data-testid="sync-now"
+                        disabled=move || !configured.get() || status().running
+                        on:click=move |_| sync::kick(app)>"Gửi ngay"</button>
+                </div>
+            </form>
+            <dl class="kv" data-testid="sync-status">
+                <dt>"Trạng thái"</dt>
+                <dd data-testid="sync-state">{move || {
+                    let s = status();
+                    if !configured.get() {
+                        "Chưa cài đặt máy chủ".to_string()
+                    } else if s.running {
+                        "Đang gửi…".to_string()
+                    } else if s.pending == 0 {
+                        "Đã gửi hết".to_string()
+                    } else {
+                        match s.retry_in {
+                            Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),
+                            None => format!("Còn {} lô chờ gửi", s.pending),
+                        }
+                    }
+                }}</dd>
+                <dt>"Lần gửi được gần nhất"</dt>
+                <dd data-testid="sync-last-success">{move || status().last_success.map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
+                <Show when=move || status().last_error.is_some()>
+                    <dt>"Lỗi gần nhất"</dt>
+                    <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
+                </Show>
+                <Show when=move || { status().refused > 0 }>
+                    <dt>"Lô bị từ chối"</dt>
+                    <dd>{move || format!("{} lô (xem lý do trong danh sách lô)", status().refused)}</dd>
+                </Show>
+            </dl>
+        </div>
+    }
+}

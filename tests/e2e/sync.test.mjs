@@ -1,0 +1,180 @@
+// Sync as people use it: a commune enrolled by link records offline, comes
+// back online and its batches reach the server by themselves; the server dies
+// in the middle of a sync and comes back: nothing lost, nothing twice; the
+// district pulls them from the server and also imports the same files.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  DIST, applyImport, dbFile, download, freePort, importFiles, launch, receivedCounts, recordActivity,
+  setupCommune, setupDistrict, startServer, stopAllServers, unitToken,
+} from './helpers.mjs';
+
+const DONG_XA = { district: '066', commune: '02194', name: 'Hoàng Văn Đức' };
+
+let browser;
+after(async () => {
+  await browser?.close();
+  await stopAllServers();
+});
+
+/** Every batch on the server, read with the province's token. */
+async function serverBatches(url, token) {
+  const out = [];
+  let cursor = 0;
+  for (;;) {
+    const r = await fetch(`${url}/api/v1/batches?after=${cursor}&limit=500`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    const page = await r.json();
+    out.push(...page.batches.map((b) => b.batch));
+    cursor = page.next;
+    if (!page.more) return out;
+  }
+}
+
+async function waitFor(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('offline records reach the server by themselves; a server killed mid-sync loses nothing and doubles nothing; the district pulls them', async () => {
+  const port = await freePort();
+  const db = dbFile();
+  let server = await startServer(port, DIST, db);
+  const url = server.url;
+  const communeToken = unitToken(db, '02194');
+  const districtToken = unitToken(db, '066');
+  const provinceToken = unitToken(db, '06');
+  browser = await launch();
+
+  // Enrolment link: server and token in one click.
+  const context = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  await page.goto(`${url}/#enrol=${communeToken}`);
+  await setupCommune(page, DONG_XA);
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+
+  // Offline: records stay on the device.
+  await context.setOffline(true);
+  await page.waitForSelector('[data-testid=connection][data-state=offline]');
+  await recordActivity(page, '2.3-1', { title: 'Ngoại tuyến 1', date: '15/04/2020' });
+  await recordActivity(page, '1.1-1', { title: 'Ngoại tuyến 2', date: '16/04/2020' });
+  await page.waitForTimeout(6000); // past the 5 s grouping delay
+  assert.equal((await serverBatches(url, provinceToken)).length, 0);
+
+  // Back online: sealed and sent with no click.
+  await context.setOffline(false);
+  const first = await waitFor(async () => {
+    const b = await serverBatches(url, provinceToken);
+    return b.length === 1 && b;
+  }, 'the first batch on the server');
+  assert.deepEqual(first[0].records.map((r) => r.title).sort(), ['Ngoại tuyến 1', 'Ngoại tuyến 2']);
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await page.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")');
+  await page.waitForSelector('[data-testid=batch-history] td:has-text("Đã gửi lên máy chủ")');
+
+  // Three more batches; the server dies right after committing the second
+  // of them (batch 3), before the app hears back.
+  let posts = 0;
+  await page.route(`${url}/api/v1/batches`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    if (posts === 2) {
+      await route.fetch(); // the server commits it...
+      server.proc.kill('SIGKILL'); // ...and dies before the reply arrives
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await context.setOffline(true);
+  for (const t of ['Lô 2', 'Lô 3', 'Lô 4']) {
+    await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+    await recordActivity(page, '2.3-1', { title: t, date: '20/04/2020' });
+    await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+    await download(page, () => page.click('[data-testid=export-batch]'));
+  }
+  await context.setOffline(false);
+  await page.waitForSelector('[data-testid=sync-last-error]');
+  assert.ok(posts >= 2, 'the second post met the crash');
+  assert.match(await page.innerText('[data-testid=sync-state]'), /Còn 2 lô chờ gửi; tự thử lại sau \d+ giây/);
+  server = await startServer(port, DIST, db);
+  const onServer = await serverBatches(url, provinceToken);
+  assert.deepEqual(onServer.map((b) => b.seq), [1, 2, 3], 'the batch committed just before the crash survived');
+  await page.click('[data-testid=sync-now]');
+  await page.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")');
+  const all = await serverBatches(url, provinceToken);
+  assert.deepEqual(all.map((b) => b.seq), [1, 2, 3, 4], 'every batch once, in order');
+  assert.equal(new Set(all.map((b) => b.sha256)).size, 4);
+  const titles = all.flatMap((b) => b.records.map((r) => r.title)).sort();
+  assert.deepEqual(titles, ['Lô 2', 'Lô 3', 'Lô 4', 'Ngoại tuyến 1', 'Ngoại tuyến 2']);
+  // Sending never removed anything from the device.
+  await page.click('nav.tabs button:has-text("Nhật ký hoạt động")');
+  assert.equal(await page.locator('section.timeline li.activity').count(), 5);
+  // The files, for the district's second path.
+  const files = [];
+  for (let i = 0; i < 4; i += 1) {
+    await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+    files.push(await download(page, () => page.click(`[data-testid=batch-history] tbody tr >> nth=${i} >> button`)));
+  }
+  await context.close();
+
+  // The district pulls from the server, then imports the same files.
+  const dctx = await browser.newContext({ serviceWorkers: 'block' });
+  const d = await dctx.newPage();
+  await d.goto(url);
+  await setupDistrict(d);
+  await d.click('nav.tabs button:has-text("Cài đặt")');
+  await d.fill('#sync-token', districtToken);
+  await d.click('[data-testid=sync-panel] button[type=submit]');
+  await d.waitForSelector('.notice:has-text("Đã lưu cài đặt đồng bộ")');
+  await d.click('nav.tabs button:has-text("Nhập lô")');
+  await d.click('[data-testid=pull]');
+  await d.waitForFunction(() => document.querySelectorAll('[data-testid=file-checks] > li[data-state=ready]').length === 4);
+  assert.equal(await applyImport(d),
+    'Đã nhập 4 tệp: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 0 tệp. Bị từ chối: 0 tệp.');
+  const checks = await importFiles(d, files);
+  assert.deepEqual(checks.map((c) => c.state), ['same', 'same', 'same', 'same']);
+  assert.deepEqual(await receivedCounts(d), { '02194': 5 });
+  // Nothing new on the server the second time.
+  await d.click('[data-testid=pull]');
+  await d.waitForSelector('.notice:has-text("Máy chủ không có lô mới")');
+  await dctx.close();
+});
+
+test('a refused batch shows its reason and does not block the next one', async () => {
+  const port = await freePort();
+  const db = dbFile();
+  const server = await startServer(port, DIST, db);
+  const token = unitToken(db, '02194');
+  const provinceToken = unitToken(db, '06');
+  browser ??= await launch();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // The server refuses the first post of this batch as a conflict.
+  let first = true;
+  await page.route(`${server.url}/api/v1/batches`, async (route) => {
+    if (route.request().method() === 'POST' && first) {
+      first = false;
+      return route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'conflict', message: 'đã có lô số 1 với nội dung khác' }) });
+    }
+    return route.continue();
+  });
+  await page.goto(`${server.url}/#enrol=${token}`);
+  await setupCommune(page, DONG_XA);
+  await recordActivity(page, '2.3-1', { title: 'Bị từ chối', date: '15/04/2020' });
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await page.waitForSelector('[data-testid=batch-history] .error-text:has-text("máy chủ từ chối lô (409)")');
+  await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await recordActivity(page, '1.1-1', { title: 'Đi tiếp', date: '16/04/2020' });
+  await waitFor(async () => (await serverBatches(server.url, provinceToken)).length === 1, 'batch 2 on the server');
+  const [b] = await serverBatches(server.url, provinceToken);
+  assert.equal(b.seq, 2);
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await page.waitForSelector('[data-testid=sync-status]:has-text("1 lô (xem lý do trong danh sách lô)")');
+  assert.match(await page.innerText('[data-testid=batch-history] tbody tr >> nth=1'), /máy chủ từ chối lô \(409\): đã có lô số 1/);
+  await context.close();
+});
