@@ -224,7 +224,7 @@ test('no serious or critical accessibility violation on any screen, laptop and t
     await page.click('form.activity-form button[type=submit]');
     found.form = await seriousViolations(page);
     await page.click('form.activity-form button:has-text("Hủy")');
-    for (const [name, label] of [['timeline', 'Nhật ký hoạt động'], ['planText', 'Văn bản Kế hoạch'], ['settings', 'Cài đặt']]) {
+    for (const [name, label] of [['timeline', 'Nhật ký hoạt động'], ['batches', 'Lô dữ liệu'], ['planText', 'Văn bản Kế hoạch'], ['settings', 'Cài đặt']]) {
       await page.click(`nav.tabs button:has-text("${label}")`);
       found[name] = await seriousViolations(page);
     }
@@ -232,7 +232,7 @@ test('no serious or critical accessibility violation on any screen, laptop and t
       assert.deepEqual(v, [], `${screen} at ${viewport.width}×${viewport.height}`);
     }
     // Touch targets: every button and input is at least 44 px tall.
-    const small = await page.$$eval('button, input[type=text], input[type=search], select', (els) =>
+    const small = await page.$$eval('button, input[type=text], input[type=password], input[type=search], select', (els) =>
       els.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80)));
     assert.deepEqual(small, []);
     await context.close();
