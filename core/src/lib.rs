@@ -13,6 +13,7 @@ pub mod dates;
 pub(crate) mod fixtures;
 pub mod merge;
 pub mod plan;
+pub mod report;
 pub mod search;
 pub mod storage;
 pub mod units;

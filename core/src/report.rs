@@ -1,0 +1,569 @@
+//! Report figures: the district and province roll-ups, completeness per
+//! unit and period, and the year-end report's content (Section III of the
+//! plan), plus CSV. Pure functions of the records, the receipts, the plan,
+//! the units and "today", so the same figures come out on every device.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use crate::activity::{Activity, Status};
+use crate::agency::Role;
+use crate::dates::format_vn;
+use crate::merge::{gaps, Receipt, Scope};
+use crate::plan::{Plan, Task};
+use crate::units::{Level, Unit, Units};
+
+/// Days after a period's end by which its report is due.
+pub const REPORT_GRACE_DAYS: i64 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Year(i32),
+    /// Year and quarter 1..=4.
+    Quarter(i32, u32),
+}
+
+impl Period {
+    pub fn start(self) -> NaiveDate {
+        match self {
+            Period::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1),
+            Period::Quarter(y, q) => NaiveDate::from_ymd_opt(y, (q.clamp(1, 4) - 1) * 3 + 1, 1),
+        }
+        .expect("a valid year")
+    }
+
+    pub fn end(self) -> NaiveDate {
+        match self {
+            Period::Year(y) => NaiveDate::from_ymd_opt(y, 12, 31).expect("a valid year"),
+            Period::Quarter(y, 4) => NaiveDate::from_ymd_opt(y, 12, 31).expect("a valid year"),
+            Period::Quarter(y, q) => {
+                NaiveDate::from_ymd_opt(y, q.clamp(1, 3) * 3 + 1, 1).expect("a valid year")
+                    - Duration::days(1)
+            }
+        }
+    }
+
+    pub fn deadline(self) -> NaiveDate {
+        self.end() + Duration::days(REPORT_GRACE_DAYS)
+    }
+
+    pub fn contains(self, d: NaiveDate) -> bool {
+        self.start() <= d && d <= self.end()
+    }
+
+    pub fn year(self) -> i32 {
+        match self {
+            Period::Year(y) | Period::Quarter(y, _) => y,
+        }
+    }
+
+    pub fn label_vi(self) -> String {
+        match self {
+            Period::Year(y) => format!("Năm {y}"),
+            Period::Quarter(y, q) => {
+                let roman = ["I", "II", "III", "IV"][(q.clamp(1, 4) - 1) as usize];
+                format!("Quý {roman}/{y}")
+            }
+        }
+    }
+}
+
+/// Count and latest date of live activities.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub count: usize,
+    pub latest: Option<NaiveDate>,
+}
+
+impl Cell {
+    fn add(&mut self, d: NaiveDate) {
+        self.count += 1;
+        self.latest = self.latest.max(Some(d));
+    }
+}
+
+/// The rows of a roll-up: for a district, its communes then itself; for
+/// the province, its districts (each with its communes) then itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rows {
+    pub scope: Scope,
+    /// Unit codes, one per row, in display order.
+    pub codes: Vec<String>,
+    /// Which row a recording unit's activities count in.
+    row_of: HashMap<String, usize>,
+}
+
+impl Rows {
+    pub fn new(scope: &Scope, units: &Units) -> Rows {
+        let mut codes = Vec::new();
+        let mut row_of = HashMap::new();
+        match scope {
+            Scope::District(d) => {
+                for c in units.children(d) {
+                    row_of.insert(c.code.clone(), codes.len());
+                    codes.push(c.code.clone());
+                }
+                row_of.insert(d.clone(), codes.len());
+                codes.push(d.clone());
+            }
+            Scope::Province => {
+                for d in units.districts() {
+                    let i = codes.len();
+                    row_of.insert(d.code.clone(), i);
+                    for c in units.children(&d.code) {
+                        row_of.insert(c.code.clone(), i);
+                    }
+                    codes.push(d.code.clone());
+                }
+                if let Some(p) = units.province() {
+                    row_of.insert(p.code.clone(), codes.len());
+                    codes.push(p.code.clone());
+                }
+            }
+        }
+        Rows {
+            scope: scope.clone(),
+            codes,
+            row_of,
+        }
+    }
+
+    pub fn row_of(&self, unit_code: &str) -> Option<usize> {
+        self.row_of.get(unit_code).copied()
+    }
+
+    /// The recording units a row stands for.
+    pub fn members<'a>(&'a self, row: usize) -> impl Iterator<Item = &'a str> + 'a {
+        self.row_of
+            .iter()
+            .filter(move |(_, r)| **r == row)
+            .map(|(c, _)| c.as_str())
+    }
+}
+
+/// Live activities of the period that count in some row, with that row.
+fn live<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    rows: &Rows,
+    period: Period,
+) -> Vec<(usize, &'a Activity)> {
+    records
+        .into_iter()
+        .filter(|a| !a.deleted && period.contains(a.fields.date))
+        .filter_map(|a| rows.row_of(&a.unit_code).map(|r| (r, a)))
+        .collect()
+}
+
+/// Rows × sub-indicators (in plan order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrix {
+    pub sub_indicators: Vec<String>,
+    pub cells: Vec<Vec<Cell>>,
+    pub row_totals: Vec<Cell>,
+    pub column_totals: Vec<Cell>,
+}
+
+pub fn matrix<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &Plan,
+    rows: &Rows,
+    period: Period,
+) -> Matrix {
+    let subs: Vec<String> = plan.sub_indicators().map(|s| s.code.clone()).collect();
+    let col_of: HashMap<&str, usize> = plan
+        .sub_indicators()
+        .enumerate()
+        .flat_map(|(i, s)| s.tasks.iter().map(move |t| (t.id.as_str(), i)))
+        .collect();
+    let mut cells = vec![vec![Cell::default(); subs.len()]; rows.codes.len()];
+    let mut row_totals = vec![Cell::default(); rows.codes.len()];
+    let mut column_totals = vec![Cell::default(); subs.len()];
+    for (r, a) in live(records, rows, period) {
+        if let Some(&c) = col_of.get(a.fields.task_id.as_str()) {
+            cells[r][c].add(a.fields.date);
+            row_totals[r].add(a.fields.date);
+            column_totals[c].add(a.fields.date);
+        }
+    }
+    Matrix {
+        sub_indicators: subs,
+        cells,
+        row_totals,
+        column_totals,
+    }
+}
+
+/// One row's tasks: counts per task id.
+pub fn task_cells<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    rows: &Rows,
+    row: usize,
+    period: Period,
+) -> BTreeMap<String, Cell> {
+    let mut out: BTreeMap<String, Cell> = BTreeMap::new();
+    for (r, a) in live(records, rows, period) {
+        if r == row {
+            out.entry(a.fields.task_id.clone()).or_default().add(a.fields.date);
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    /// A batch sealed within the period or by its deadline carried it.
+    OnTime,
+    /// Reported, but the first batch after the period began came late.
+    Late,
+    /// Nothing for the period, and the deadline has passed.
+    Missing,
+    /// Nothing yet, and the deadline has not come.
+    NotDue,
+}
+
+impl Completeness {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Completeness::OnTime => "Đã báo cáo đúng hạn",
+            Completeness::Late => "Báo cáo muộn",
+            Completeness::Missing => "Chưa báo cáo (quá hạn)",
+            Completeness::NotDue => "Chưa báo cáo (chưa đến hạn)",
+        }
+    }
+}
+
+/// Per recording unit (a commune, or the district itself): what arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitStatus {
+    pub unit_code: String,
+    pub activities: usize,
+    pub batches: usize,
+    pub last_batch: Option<NaiveDate>,
+    pub missing_batches: Vec<u64>,
+    pub completeness: Completeness,
+}
+
+/// The status of each unit that reports into `scope` directly: a district's
+/// communes (and itself), or the province's districts' communes and the
+/// districts (the province sees every recording unit).
+pub fn unit_statuses<'a>(
+    records: impl IntoIterator<Item = &'a Activity> + Clone,
+    receipts: &[&Receipt],
+    units: &Units,
+    scope: &Scope,
+    period: Period,
+    today: NaiveDate,
+) -> Vec<UnitStatus> {
+    let reporting: Vec<&Unit> = match scope {
+        Scope::District(d) => units
+            .children(d)
+            .chain(units.get(d))
+            .collect(),
+        Scope::Province => units.communes().chain(units.districts()).collect(),
+    };
+    let mut acts: HashMap<&str, usize> = HashMap::new();
+    for a in records.clone() {
+        if !a.deleted && period.contains(a.fields.date) {
+            *acts.entry(a.unit_code.as_str()).or_default() += 1;
+        }
+    }
+    let gap_list = gaps(receipts.iter().copied());
+    reporting
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<&&Receipt> = receipts.iter().filter(|r| r.key.unit_code == u.code).collect();
+            let last_batch = mine.iter().map(|r| r.created_at.date_naive()).max();
+            let n = acts.get(u.code.as_str()).copied().unwrap_or(0);
+            let first_after_start = mine
+                .iter()
+                .map(|r| r.created_at.date_naive())
+                .filter(|d| *d >= period.start())
+                .min();
+            let completeness = match (n, first_after_start) {
+                (0, _) if today <= period.deadline() => Completeness::NotDue,
+                (0, _) => Completeness::Missing,
+                (_, Some(d)) if d <= period.deadline() => Completeness::OnTime,
+                _ => Completeness::Late,
+            };
+            UnitStatus {
+                unit_code: u.code.clone(),
+                activities: n,
+                batches: mine.len(),
+                last_batch,
+                missing_batches: gap_list
+                    .iter()
+                    .filter(|g| g.unit_code == u.code)
+                    .flat_map(|g| g.missing.iter().copied())
+                    .collect(),
+                completeness,
+            }
+        })
+        .collect()
+}
+
+/// Tasks a commune leads with no live activity anywhere in scope.
+pub fn commune_tasks_without_activity<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &'a Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> Vec<&'a Task> {
+    let done: BTreeSet<&str> = live(records, rows, period)
+        .into_iter()
+        .map(|(_, a)| a.fields.task_id.as_str())
+        .collect();
+    let Some(commune) = units.communes().next() else {
+        return vec![];
+    };
+    plan.tasks()
+        .filter(|t| plan.role_of(commune, t) == Role::Lead && !done.contains(t.id.as_str()))
+        .collect()
+}
+
+/// One activity line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub date: NaiveDate,
+    pub unit_code: String,
+    pub title: String,
+    pub evidence: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSection {
+    pub task_id: String,
+    pub done: usize,
+    pub planned: usize,
+    pub lines: Vec<Line>,
+    /// Rows (units) that have a role in the task and no activity.
+    pub without: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubSection {
+    pub code: String,
+    pub name: String,
+    pub tasks: Vec<TaskSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DimSection {
+    pub code: String,
+    pub name: String,
+    pub tasks: usize,
+    pub tasks_with_activity: usize,
+    pub done: usize,
+    pub planned: usize,
+    pub subs: Vec<SubSection>,
+}
+
+/// The year-end report's content: per dimension, sub-indicator and task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub period: Period,
+    pub rows: Rows,
+    pub dimensions: Vec<DimSection>,
+}
+
+impl Report {
+    pub fn totals(&self) -> (usize, usize, usize, usize) {
+        self.dimensions.iter().fold((0, 0, 0, 0), |t, d| {
+            (t.0 + d.tasks, t.1 + d.tasks_with_activity, t.2 + d.done, t.3 + d.planned)
+        })
+    }
+}
+
+/// Does any unit of a row have a role in a task?
+fn row_has_role(plan: &Plan, units: &Units, rows: &Rows, row: usize, task: &Task) -> bool {
+    rows.members(row)
+        .filter_map(|c| units.get(c))
+        .any(|u| plan.role_of(u, task) != Role::None)
+}
+
+pub fn report<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> Report {
+    let mut by_task: HashMap<&str, Vec<(usize, &Activity)>> = HashMap::new();
+    for (r, a) in live(records, rows, period) {
+        by_task.entry(a.fields.task_id.as_str()).or_default().push((r, a));
+    }
+    let dimensions = plan
+        .dimensions
+        .iter()
+        .map(|d| {
+            let subs: Vec<SubSection> = d
+                .sub_indicators
+                .iter()
+                .map(|s| SubSection {
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    tasks: s
+                        .tasks
+                        .iter()
+                        .map(|t| {
+                            let acts = by_task.get(t.id.as_str()).cloned().unwrap_or_default();
+                            let mut lines: Vec<Line> = acts
+                                .iter()
+                                .map(|(_, a)| Line {
+                                    date: a.fields.date,
+                                    unit_code: a.unit_code.clone(),
+                                    title: a.fields.title.clone(),
+                                    evidence: a.fields.evidence.clone(),
+                                    status: a.fields.status,
+                                })
+                                .collect();
+                            lines.sort_by(|a, b| {
+                                a.date.cmp(&b.date).then(a.unit_code.cmp(&b.unit_code)).then(a.title.cmp(&b.title))
+                            });
+                            let active: BTreeSet<usize> = acts.iter().map(|(r, _)| *r).collect();
+                            TaskSection {
+                                task_id: t.id.clone(),
+                                done: lines.iter().filter(|l| l.status == Status::Done).count(),
+                                planned: lines.iter().filter(|l| l.status == Status::Planned).count(),
+                                without: (0..rows.codes.len())
+                                    .filter(|r| !active.contains(r) && row_has_role(plan, units, rows, *r, t))
+                                    .map(|r| rows.codes[r].clone())
+                                    .collect(),
+                                lines,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect();
+            let all: Vec<&TaskSection> = subs.iter().flat_map(|s| &s.tasks).collect();
+            DimSection {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                tasks: all.len(),
+                tasks_with_activity: all.iter().filter(|t| !t.lines.is_empty()).count(),
+                done: all.iter().map(|t| t.done).sum(),
+                planned: all.iter().map(|t| t.planned).sum(),
+                subs,
+            }
+        })
+        .collect();
+    Report {
+        period,
+        rows: rows.clone(),
+        dimensions,
+    }
+}
+
+/// Activities per month of the period's year (for the chart): 12 counts.
+pub fn per_month<'a>(records: impl IntoIterator<Item = &'a Activity>, rows: &Rows, year: i32) -> [usize; 12] {
+    let mut out = [0; 12];
+    for (_, a) in live(records, rows, Period::Year(year)) {
+        out[a.fields.date.month0() as usize] += 1;
+    }
+    out
+}
+
+/// CSV for Excel: UTF-8 with a byte-order mark, CRLF, every field quoted
+/// when needed, and text that Excel would run as a formula made inert.
+pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    fn field(s: &str) -> String {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        if s.contains([',', '"', '\n', '\r', ';']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    }
+    let mut out = String::from("\u{feff}");
+    let mut line = |cells: &[String]| {
+        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    line(&header.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        line(&r);
+    }
+    out
+}
+
+/// The activities of a roll-up as CSV rows.
+pub fn activities_csv<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> String {
+    let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or_else(|| c.to_string());
+    let mut list = live(records, rows, period);
+    list.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.fields.date.cmp(&b.1.fields.date))
+            .then(a.1.id.cmp(&b.1.id))
+    });
+    csv(
+        &[
+            "Mã đơn vị", "Đơn vị", "Thuộc", "Khía cạnh", "Chỉ tiêu", "Nhiệm vụ", "Ngày", "Trạng thái",
+            "Tiêu đề", "Mô tả", "Thành phần tham gia", "Kết quả / văn bản minh chứng", "Người ghi",
+        ],
+        list.into_iter().map(|(r, a)| {
+            let (d, s, _) = plan
+                .locate(&a.fields.task_id)
+                .map(|(d, s, t)| (d.name.clone(), s.name.clone(), t.id.clone()))
+                .unwrap_or_default();
+            vec![
+                a.unit_code.clone(),
+                name(&a.unit_code),
+                name(&rows.codes[r]),
+                d,
+                s,
+                a.fields.task_id.clone(),
+                format_vn(a.fields.date),
+                a.fields.status.label_vi().to_string(),
+                a.fields.title.clone(),
+                a.fields.description.clone(),
+                a.fields.participants.clone(),
+                a.fields.evidence.clone(),
+                a.author.clone(),
+            ]
+        }),
+    )
+}
+
+/// The roll-up matrix as CSV: one row per unit, one column per
+/// sub-indicator, then the total.
+pub fn summary_csv(m: &Matrix, rows: &Rows, units: &Units) -> String {
+    let mut header: Vec<&str> = vec!["Mã đơn vị", "Đơn vị"];
+    header.extend(m.sub_indicators.iter().map(String::as_str));
+    header.push("Tổng");
+    csv(
+        &header,
+        rows.codes.iter().enumerate().map(|(r, code)| {
+            let mut v = vec![
+                code.clone(),
+                units.get(code).map(|u| u.name.clone()).unwrap_or_default(),
+            ];
+            v.extend(m.cells[r].iter().map(|c| c.count.to_string()));
+            v.push(m.row_totals[r].count.to_string());
+            v
+        }),
+    )
+}
+
+/// A unit's level word for titles: "xã", "huyện", "tỉnh".
+pub fn level_word(u: &Unit) -> &'static str {
+    match u.level {
+        Level::Commune => "xã",
+        Level::District => "huyện",
+        Level::Province => "tỉnh",
+    }
+}
+
+#[cfg(test)]
+mod tests;

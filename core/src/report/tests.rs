@@ -1,0 +1,199 @@
+use super::*;
+use crate::activity::{new_id, ActivityFields, Author};
+use crate::batch::{BatchKey, BatchKind};
+use crate::fixtures::*;
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+
+fn act(n: u32, unit: &str, task: &str, date: (i32, u32, u32), status: Status) -> Activity {
+    let mut id = [0u8; 16];
+    id[..4].copy_from_slice(&n.to_le_bytes());
+    id[10..15].copy_from_slice(unit.as_bytes().get(..5).unwrap_or(b"00000"));
+    Activity::create(
+        new_id(id),
+        unit,
+        ActivityFields {
+            task_id: task.into(),
+            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            title: format!("Hoạt động {n}"),
+            description: String::new(),
+            participants: String::new(),
+            evidence: format!("VB {n}"),
+            status,
+        },
+        &Author { name: "A", device_id: "d", now: Utc.with_ymd_and_hms(2020, 12, 1, 0, 0, 0).unwrap() },
+    )
+}
+
+fn receipt(unit: &str, seq: u64, created: (i32, u32, u32)) -> Receipt {
+    Receipt {
+        key: BatchKey { unit_code: unit.into(), device_id: "d".into(), seq },
+        kind: BatchKind::Changes,
+        sha256: format!("{seq:064}"),
+        created_at: Utc.with_ymd_and_hms(created.0, created.1, created.2, 9, 0, 0).unwrap(),
+        records: 1,
+        imported_at: Utc.with_ymd_and_hms(created.0, created.1, created.2, 10, 0, 0).unwrap(),
+    }
+}
+
+fn na_ri() -> Rows {
+    Rows::new(&Scope::District(NA_RI.into()), &UNITS)
+}
+
+#[test]
+fn periods_and_their_deadlines() {
+    let q2 = Period::Quarter(2020, 2);
+    assert_eq!((q2.start(), q2.end()), (NaiveDate::from_ymd_opt(2020, 4, 1).unwrap(), NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()));
+    assert_eq!(q2.deadline(), NaiveDate::from_ymd_opt(2020, 7, 10).unwrap());
+    assert_eq!(Period::Quarter(2020, 4).end(), NaiveDate::from_ymd_opt(2020, 12, 31).unwrap());
+    assert_eq!(Period::Quarter(2020, 1).end(), NaiveDate::from_ymd_opt(2020, 3, 31).unwrap());
+    assert_eq!(q2.label_vi(), "Quý II/2020");
+    assert_eq!(Period::Year(2020).label_vi(), "Năm 2020");
+    assert!(Period::Year(2020).contains(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()));
+    assert!(!q2.contains(NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()));
+}
+
+#[test]
+fn rows_of_a_district_and_of_the_province() {
+    let r = na_ri();
+    assert_eq!(r.codes.last().map(String::as_str), Some(NA_RI));
+    assert_eq!(r.codes.len(), UNITS.children(NA_RI).count() + 1);
+    assert_eq!(r.row_of(DONG_XA), r.codes.iter().position(|c| c == DONG_XA));
+    assert_eq!(r.row_of(MINH_KHAI), None);
+    let p = Rows::new(&Scope::Province, &UNITS);
+    assert_eq!(p.codes.len(), 9, "8 districts and the province");
+    assert_eq!(p.row_of(DONG_XA), p.row_of(NA_RI));
+    assert_eq!(p.members(p.row_of(NA_RI).unwrap()).count(), UNITS.children(NA_RI).count() + 1);
+}
+
+#[test]
+fn a_small_district_year_by_hand() {
+    let recs = vec![
+        act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),
+        act(2, DONG_XA, "2.3-1", (2020, 5, 2), Status::Done),
+        act(3, DONG_XA, "1.1-1", (2020, 5, 3), Status::Planned),
+        act(4, VAN_VU, "2.3-1", (2020, 8, 1), Status::Done),
+        act(5, NA_RI, "1.1-1", (2020, 9, 9), Status::Done),
+        act(6, MINH_KHAI, "2.3-1", (2020, 4, 1), Status::Done), // another district
+        act(7, DONG_XA, "2.3-1", (2021, 1, 5), Status::Done),   // another year
+        act(8, DONG_XA, "2.3-1", (2020, 6, 1), Status::Done).delete(&Author { name: "A", device_id: "d", now: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap() }),
+    ];
+    let rows = na_ri();
+    let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
+    let col = |code: &str| m.sub_indicators.iter().position(|c| c == code).unwrap();
+    let dx = rows.row_of(DONG_XA).unwrap();
+    assert_eq!(m.cells[dx][col("2.3")], Cell { count: 2, latest: NaiveDate::from_ymd_opt(2020, 5, 2) });
+    assert_eq!(m.cells[dx][col("1.1")].count, 1);
+    assert_eq!(m.row_totals[dx].count, 3);
+    assert_eq!(m.row_totals[rows.row_of(NA_RI).unwrap()].count, 1);
+    assert_eq!(m.column_totals[col("2.3")].count, 3);
+    assert_eq!(m.column_totals.iter().map(|c| c.count).sum::<usize>(), 5);
+    let q2 = matrix(&recs, &PLAN, &rows, Period::Quarter(2020, 2));
+    assert_eq!(q2.column_totals.iter().map(|c| c.count).sum::<usize>(), 3);
+
+    let tasks = task_cells(&recs, &rows, dx, Period::Year(2020));
+    assert_eq!(tasks["2.3-1"].count, 2);
+
+    let rep = report(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
+    let (tasks_n, with, done, planned) = rep.totals();
+    assert_eq!((tasks_n, with, done, planned), (42, 2, 4, 1));
+    let t231 = rep.dimensions.iter().flat_map(|d| &d.subs).flat_map(|s| &s.tasks).find(|t| t.task_id == "2.3-1").unwrap();
+    assert_eq!(t231.lines.iter().map(|l| l.title.as_str()).collect::<Vec<_>>(), ["Hoạt động 1", "Hoạt động 2", "Hoạt động 4"]);
+    // Communes lead 2.3-1 and the district coordinates it: every Na Rì
+    // commune but Đổng Xá and Văn Vũ lacks it, and so does the district.
+    assert_eq!(t231.without.len(), UNITS.children(NA_RI).count() - 2 + 1);
+    assert!(!t231.without.contains(&DONG_XA.to_string()));
+    assert!(t231.without.contains(&NA_RI.to_string()));
+
+    let none = commune_tasks_without_activity(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
+    assert_eq!(none.len(), 19, "21 commune-led rows; 2.3-1 and 1.1-1 have activity");
+    assert!(none.iter().all(|t| t.id != "2.3-1" && t.id != "1.1-1"));
+
+    let months = per_month(&recs, &rows, 2020);
+    assert_eq!(months[3..9], [1, 2, 0, 0, 1, 1]);
+}
+
+#[test]
+fn completeness_on_time_late_missing_and_not_due() {
+    let recs = vec![
+        act(1, DONG_XA, "2.3-1", (2020, 5, 1), Status::Done),
+        act(2, VAN_VU, "2.3-1", (2020, 6, 1), Status::Done),
+    ];
+    let rs = [receipt(DONG_XA, 1, (2020, 6, 20)), receipt(VAN_VU, 1, (2020, 8, 1)), receipt(VAN_VU, 3, (2020, 8, 2))];
+    let refs: Vec<&Receipt> = rs.iter().collect();
+    let q2 = Period::Quarter(2020, 2);
+    let after = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap();
+    let st = unit_statuses(&recs, &refs, &UNITS, &Scope::District(NA_RI.into()), q2, after);
+    let get = |c: &str| st.iter().find(|s| s.unit_code == c).unwrap();
+    assert_eq!(get(DONG_XA).completeness, Completeness::OnTime);
+    assert_eq!(get(DONG_XA).last_batch, NaiveDate::from_ymd_opt(2020, 6, 20));
+    assert_eq!(get(VAN_VU).completeness, Completeness::Late);
+    assert_eq!((get(VAN_VU).batches, get(VAN_VU).missing_batches.clone()), (2, vec![2]));
+    assert_eq!(get("02140").completeness, Completeness::Missing);
+    let early = unit_statuses(&recs, &refs, &UNITS, &Scope::District(NA_RI.into()), q2, NaiveDate::from_ymd_opt(2020, 7, 5).unwrap());
+    assert_eq!(early.iter().find(|s| s.unit_code == "02140").unwrap().completeness, Completeness::NotDue);
+    assert_eq!(st.len(), UNITS.children(NA_RI).count() + 1);
+}
+
+#[test]
+fn csv_is_excel_safe() {
+    let s = csv(&["a", "b"], vec![vec!["x,y".into(), "=1+1".into()], vec!["he said \"hi\"".into(), "dòng\nhai".into()]]);
+    assert!(s.starts_with('\u{feff}'));
+    assert_eq!(s, "\u{feff}a,b\r\n\"x,y\",'=1+1\r\n\"he said \"\"hi\"\"\",\"dòng\nhai\"\r\n");
+    let recs = vec![act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done)];
+    let rows = na_ri();
+    let a = activities_csv(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
+    assert!(a.contains("02194,Xã Đổng Xá,Xã Đổng Xá,"), "{a}");
+    assert!(a.contains("15/04/2020,Đã thực hiện,Hoạt động 1"));
+    let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
+    let s = summary_csv(&m, &rows, &UNITS);
+    assert_eq!(s.lines().count(), rows.codes.len() + 1);
+    assert!(s.lines().next().unwrap().ends_with(",8.2,Tổng"));
+}
+
+proptest! {
+    /// The matrix equals a naive count made another way: the unit's parent
+    /// from the unit list, the sub-indicator from the task id's prefix.
+    #[test]
+    fn matrix_matches_an_independent_count(
+        spec in prop::collection::vec((0usize..6, 0usize..42, 0u32..400, any::<bool>(), any::<bool>()), 0..200),
+        quarter in prop::option::of(1u32..=4),
+    ) {
+        let units = [DONG_XA, VAN_VU, "02140", NA_RI, MINH_KHAI, "058"];
+        let tasks: Vec<String> = PLAN.tasks().map(|t| t.id.clone()).collect();
+        let recs: Vec<Activity> = spec.iter().enumerate().map(|(i, (u, t, day, planned, deleted))| {
+            let d = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + Duration::days(*day as i64);
+            let a = act(i as u32, units[*u], &tasks[*t], (d.year(), d.month(), d.day()), if *planned { Status::Planned } else { Status::Done });
+            if *deleted { a.delete(&Author { name: "A", device_id: "d", now: Utc.with_ymd_and_hms(2021, 2, 1, 0, 0, 0).unwrap() }) } else { a }
+        }).collect();
+        let period = quarter.map_or(Period::Year(2020), |q| Period::Quarter(2020, q));
+        for scope in [Scope::District(NA_RI.into()), Scope::Province] {
+            let rows = Rows::new(&scope, &UNITS);
+            let m = matrix(&recs, &PLAN, &rows, period);
+            let mut expect: HashMap<(String, String), usize> = HashMap::new();
+            for a in &recs {
+                let in_period = a.fields.date.year() == 2020
+                    && quarter.is_none_or(|q| (a.fields.date.month() - 1) / 3 + 1 == q);
+                if a.deleted || !in_period { continue; }
+                let u = UNITS.get(&a.unit_code).unwrap();
+                let row = match (&scope, u.level) {
+                    (Scope::District(d), _) if u.code == *d || u.parent_code.as_deref() == Some(d) => u.code.clone(),
+                    (Scope::District(_), _) => continue,
+                    (Scope::Province, Level::Commune) => u.parent_code.clone().unwrap(),
+                    (Scope::Province, _) => u.code.clone(),
+                };
+                let sub = a.fields.task_id.split('-').next().unwrap().to_string();
+                *expect.entry((row, sub)).or_default() += 1;
+            }
+            for (r, code) in rows.codes.iter().enumerate() {
+                for (c, sub) in m.sub_indicators.iter().enumerate() {
+                    let want = expect.get(&(code.clone(), sub.clone())).copied().unwrap_or(0);
+                    prop_assert_eq!(m.cells[r][c].count, want, "{} {}", code, sub);
+                }
+            }
+            let rep = report(&recs, &PLAN, &UNITS, &rows, period);
+            let (_, _, done, planned) = rep.totals();
+            prop_assert_eq!(done + planned, m.column_totals.iter().map(|c| c.count).sum::<usize>());
+        }
+    }
+}
