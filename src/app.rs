@@ -53,6 +53,8 @@ pub enum Screen {
     PlanText,
     Batches,
     Import,
+    Dashboard,
+    Report,
     Settings,
 }
 
@@ -89,6 +91,8 @@ pub struct AppState {
     /// What this district or province received from batches.
     pub received: RwSignal<papi_core::merge::Received>,
     pub sync: RwSignal<crate::sync::SyncStatus>,
+    /// The period the dashboard and the report show.
+    pub period: RwSignal<papi_core::report::Period>,
     next_notice: StoredValue<u64>,
 }
 
@@ -102,6 +106,19 @@ impl AppState {
     pub fn unit_code(&self) -> String {
         self.settings
             .with(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default())
+    }
+
+    /// What a receiver reports on: the records it received and its own
+    /// (its own version wins where both hold one).
+    pub fn with_all_records<R>(&self, f: impl FnOnce(&[&Activity]) -> R) -> R {
+        self.received.with(|r| {
+            self.records.with(|own| {
+                let own_ids: std::collections::HashSet<Uuid> = own.iter().map(|a| a.id).collect();
+                let mut all: Vec<&Activity> = own.iter().collect();
+                all.extend(r.records.values().filter(|a| !own_ids.contains(&a.id)));
+                f(&all)
+            })
+        })
     }
 
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
@@ -400,6 +417,7 @@ pub fn App() -> impl IntoView {
         batches: RwSignal::new(vec![]),
         received: RwSignal::new(Default::default()),
         sync: RwSignal::new(Default::default()),
+        period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(&platform::today()))),
         next_notice: StoredValue::new(0),
     };
     provide_context(app);

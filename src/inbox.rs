@@ -77,7 +77,8 @@ pub fn scope_of(level: Level, unit_code: &str) -> Option<Scope> {
     }
 }
 
-/// Dry run: what each file would do, each after the ones before it.
+/// Dry run: what each file would do, each after the ones before it. A
+/// bundle (from a district) shows one line per batch it carries.
 pub fn dry_run(
     held: &merge::Received,
     files: Vec<Picked>,
@@ -86,23 +87,42 @@ pub fn dry_run(
 ) -> Vec<FileCheck> {
     let mut overlay = Overlay::new(held);
     let now = platform::now();
-    files
-        .into_iter()
-        .map(|f| {
-            let state = match f.bytes {
-                Err(e) => FileState::Refused(e),
-                Ok(bytes) => match batch::parse(&bytes, &PLAN, units) {
-                    Err(e) => FileState::Refused(e.message_vi()),
-                    Ok(b) => match overlay.plan(&b, scope, units, now) {
-                        Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
-                        Verdict::AlreadyImported => FileState::AlreadyImported,
-                        Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
-                    },
+    let mut out = Vec::new();
+    for f in files {
+        let parsed = match f.bytes {
+            Err(e) => Err(e),
+            Ok(bytes) => batch::parse_file(&bytes, &PLAN, units).map_err(|e| e.message_vi()),
+        };
+        let batches = match parsed {
+            Err(e) => {
+                out.push(FileCheck { name: f.name, state: FileState::Refused(e) });
+                continue;
+            }
+            Ok(list) => list,
+        };
+        let several = batches.len() > 1;
+        for (i, b) in batches.into_iter().enumerate() {
+            let name = match (&b, several) {
+                (_, false) => f.name.clone(),
+                (Ok(b), true) => format!(
+                    "{} · {}",
+                    f.name,
+                    units.get(&b.unit_code).map(|u| u.name.as_str()).unwrap_or(&b.unit_code)
+                ),
+                (Err(_), true) => format!("{} · lô thứ {}", f.name, i + 1),
+            };
+            let state = match b {
+                Err(e) => FileState::Refused(e.message_vi()),
+                Ok(b) => match overlay.plan(&b, scope, units, now) {
+                    Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
+                    Verdict::AlreadyImported => FileState::AlreadyImported,
+                    Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
                 },
             };
-            FileCheck { name: f.name, state }
-        })
-        .collect()
+            out.push(FileCheck { name, state });
+        }
+    }
+    out
 }
 
 impl AppState {
@@ -148,7 +168,7 @@ impl AppState {
                     });
                     FileState::Applied(b, c, n)
                 }
-                Ok((Applied::AlreadyApplied, _)) => FileState::AlreadyImported,
+                Ok((Applied::Duplicate, _)) => FileState::AlreadyImported,
                 Ok((Applied::SeqConflict, _)) => FileState::Refused(
                     Refusal::SeqConflict {
                         key: b.key(),

@@ -11,6 +11,7 @@ mod session;
 mod store;
 mod sync;
 mod ui;
+mod xlsx;
 
 fn main() {
     console_error_panic_hook::set_once();

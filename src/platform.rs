@@ -89,10 +89,19 @@ pub async fn storage_info() -> StorageInfo {
 
 /// Offer a text file for download (the way out when storage is full).
 pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
+    download_parts(filename, mime, js_sys::Array::of1(&text.into()))
+}
+
+/// Offer a binary file (an XLSX workbook) for download.
+pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let arr = js_sys::Uint8Array::from(bytes);
+    download_parts(filename, mime, js_sys::Array::of1(&arr))
+}
+
+fn download_parts(filename: &str, mime: &str, parts: js_sys::Array) -> Result<(), String> {
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
         .map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     let doc = window().document().ok_or("no document")?;

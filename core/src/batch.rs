@@ -484,6 +484,107 @@ pub struct Reminder {
     pub since: DateTime<Utc>,
 }
 
+/// The `format` of a bundle: what a district forwards to the province.
+pub const BUNDLE_FORMAT: &str = "papi-tracker.bundle";
+
+/// Many sealed batches in one file: a district forwards everything it holds
+/// (one backup batch per unit, each sealed and checked on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub format: String,
+    pub format_version: u32,
+    /// The unit that made the bundle (a district).
+    pub from: String,
+    #[serde(with = "serde_instant")]
+    pub created_at: DateTime<Utc>,
+    pub batches: Vec<Batch>,
+}
+
+impl Bundle {
+    /// Seal the records held by a district into one backup batch per unit.
+    pub fn seal<'a>(
+        plan: &Plan,
+        from: &str,
+        device_id: &str,
+        created_at: DateTime<Utc>,
+        records: impl IntoIterator<Item = &'a Activity>,
+    ) -> Bundle {
+        let mut by_unit: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
+        for r in records {
+            by_unit.entry(r.unit_code.as_str()).or_default().push(r.clone());
+        }
+        let batches = by_unit
+            .into_iter()
+            .map(|(unit, recs)| {
+                let h = Header {
+                    plan,
+                    unit_code: unit,
+                    device_id,
+                    created_at,
+                };
+                Batch::seal(&h, BatchKind::Backup, 0, recs)
+            })
+            .collect();
+        Bundle {
+            format: BUNDLE_FORMAT.into(),
+            format_version: BATCH_VERSION,
+            from: from.into(),
+            created_at,
+            batches,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("bundles serialise")
+    }
+
+    pub fn file_name(&self) -> String {
+        let day = crate::dates::format_iso(self.created_at.date_naive()).replace('-', "");
+        format!("papi-{}-goi-{day}.json", self.from)
+    }
+}
+
+/// A file that may hold one batch or a bundle of them: each batch of a
+/// bundle is checked on its own, so one bad batch does not hide the rest.
+pub fn parse_file(
+    bytes: &[u8],
+    plan: &Plan,
+    units: &Units,
+) -> Result<Vec<Result<Batch, BatchError>>, BatchError> {
+    #[derive(Deserialize)]
+    struct BundleProbe<'a> {
+        format: Option<String>,
+        format_version: Option<u64>,
+        #[serde(borrow)]
+        batches: Option<Vec<&'a serde_json::value::RawValue>>,
+    }
+    let looks_like_bundle = bytes.len() <= MAX_BATCH_BYTES
+        && std::str::from_utf8(bytes).is_ok_and(|t| t.contains(BUNDLE_FORMAT));
+    if looks_like_bundle {
+        let text = std::str::from_utf8(bytes).expect("checked").trim_start_matches('\u{feff}');
+        if let Ok(p) = serde_json::from_str::<BundleProbe>(text) {
+            if p.format.as_deref() == Some(BUNDLE_FORMAT) {
+                match p.format_version {
+                    Some(v) if v > BATCH_VERSION as u64 => {
+                        return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
+                    }
+                    Some(v) if v >= 1 => {}
+                    _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
+                }
+                let list = p
+                    .batches
+                    .ok_or_else(|| BatchError::NotABatch("gói không có danh sách lô".into()))?;
+                return Ok(list
+                    .into_iter()
+                    .map(|raw| parse(raw.get().as_bytes(), plan, units))
+                    .collect());
+            }
+        }
+    }
+    parse(bytes, plan, units).map(|b| vec![Ok(b)])
+}
+
 /// A full backup of the unit's records on this device.
 pub fn backup(records: &[Activity], h: &Header) -> Batch {
     let mine = records

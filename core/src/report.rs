@@ -12,7 +12,7 @@ use crate::agency::Role;
 use crate::dates::format_vn;
 use crate::merge::{gaps, Receipt, Scope};
 use crate::plan::{Plan, Task};
-use crate::units::{Level, Unit, Units};
+use crate::units::{Unit, Units};
 
 /// Days after a period's end by which its report is due.
 pub const REPORT_GRACE_DAYS: i64 = 10;
@@ -126,6 +126,15 @@ impl Rows {
             scope: scope.clone(),
             codes,
             row_of,
+        }
+    }
+
+    /// One unit on its own (a commune's own report).
+    pub fn single(unit_code: &str) -> Rows {
+        Rows {
+            scope: Scope::District(unit_code.to_string()),
+            codes: vec![unit_code.to_string()],
+            row_of: HashMap::from([(unit_code.to_string(), 0)]),
         }
     }
 
@@ -492,14 +501,20 @@ pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Stri
     out
 }
 
-/// The activities of a roll-up as CSV rows.
-pub fn activities_csv<'a>(
+/// Columns of the activities table (CSV and the workbook's sheet).
+pub const ACTIVITY_COLUMNS: [&str; 13] = [
+    "Mã đơn vị", "Đơn vị", "Thuộc", "Khía cạnh", "Chỉ tiêu", "Nhiệm vụ", "Ngày", "Trạng thái",
+    "Tiêu đề", "Mô tả", "Thành phần tham gia", "Kết quả / văn bản minh chứng", "Người ghi",
+];
+
+/// The live activities of a roll-up, one row per activity, by row then date.
+pub fn activity_table<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     plan: &Plan,
     units: &Units,
     rows: &Rows,
     period: Period,
-) -> String {
+) -> Vec<Vec<String>> {
     let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or_else(|| c.to_string());
     let mut list = live(records, rows, period);
     list.sort_by(|a, b| {
@@ -507,15 +522,11 @@ pub fn activities_csv<'a>(
             .then(a.1.fields.date.cmp(&b.1.fields.date))
             .then(a.1.id.cmp(&b.1.id))
     });
-    csv(
-        &[
-            "Mã đơn vị", "Đơn vị", "Thuộc", "Khía cạnh", "Chỉ tiêu", "Nhiệm vụ", "Ngày", "Trạng thái",
-            "Tiêu đề", "Mô tả", "Thành phần tham gia", "Kết quả / văn bản minh chứng", "Người ghi",
-        ],
-        list.into_iter().map(|(r, a)| {
-            let (d, s, _) = plan
+    list.into_iter()
+        .map(|(r, a)| {
+            let (d, s) = plan
                 .locate(&a.fields.task_id)
-                .map(|(d, s, t)| (d.name.clone(), s.name.clone(), t.id.clone()))
+                .map(|(d, s, _)| (d.name.clone(), s.name.clone()))
                 .unwrap_or_default();
             vec![
                 a.unit_code.clone(),
@@ -532,8 +543,19 @@ pub fn activities_csv<'a>(
                 a.fields.evidence.clone(),
                 a.author.clone(),
             ]
-        }),
-    )
+        })
+        .collect()
+}
+
+/// The activities of a roll-up as CSV.
+pub fn activities_csv<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> String {
+    csv(&ACTIVITY_COLUMNS, activity_table(records, plan, units, rows, period))
 }
 
 /// The roll-up matrix as CSV: one row per unit, one column per
@@ -556,13 +578,67 @@ pub fn summary_csv(m: &Matrix, rows: &Rows, units: &Units) -> String {
     )
 }
 
-/// A unit's level word for titles: "xã", "huyện", "tỉnh".
-pub fn level_word(u: &Unit) -> &'static str {
-    match u.level {
-        Level::Commune => "xã",
-        Level::District => "huyện",
-        Level::Province => "tỉnh",
-    }
+/// One sheet of the Excel export, as the XLSX worker reads it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Sheet {
+    pub name: String,
+    pub title: Option<String>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<SheetCell>>,
+    /// Column widths (column, characters).
+    pub widths: Vec<(u16, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum SheetCell {
+    Number(f64),
+    Text(String),
+}
+
+/// The workbook: the summary (units × sub-indicators) and the activities,
+/// the same figures as the two CSV files.
+pub fn workbook<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    m: &Matrix,
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> Vec<Sheet> {
+    let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or_else(|| c.to_string());
+    let text = |s: String| SheetCell::Text(s);
+    let mut header = vec!["Mã đơn vị".to_string(), "Đơn vị".to_string()];
+    header.extend(m.sub_indicators.iter().cloned());
+    header.push("Tổng".into());
+    let summary = Sheet {
+        name: "Tổng hợp".into(),
+        title: Some(format!("Số hoạt động theo đơn vị và chỉ tiêu — {}", period.label_vi())),
+        header,
+        rows: rows
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(r, code)| {
+                let mut v = vec![text(code.clone()), text(name(code))];
+                v.extend(m.cells[r].iter().map(|c| SheetCell::Number(c.count as f64)));
+                v.push(SheetCell::Number(m.row_totals[r].count as f64));
+                v
+            })
+            .collect(),
+        widths: vec![(1, 30.0)],
+    };
+    let activities = Sheet {
+        name: "Hoạt động".into(),
+        title: None,
+        header: ACTIVITY_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        rows: activity_table(records, plan, units, rows, period)
+            .into_iter()
+            .map(|r| r.into_iter().map(text).collect())
+            .collect(),
+        widths: vec![(1, 28.0), (8, 40.0)],
+    };
+    vec![summary, activities]
 }
 
 #[cfg(test)]

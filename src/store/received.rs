@@ -19,7 +19,7 @@ pub enum Applied {
     /// Written: this many record versions.
     Written(usize),
     /// This batch was already applied (another tab, an earlier import).
-    AlreadyApplied,
+    Duplicate,
     /// A batch with the same name and other content was applied first.
     SeqConflict,
     /// A record id already held for another unit: the id and that unit.
@@ -98,7 +98,7 @@ impl IdbStore {
             .and_then(|v| v.as_string())
         {
             let same = serde_json::from_str::<Receipt>(&t).is_ok_and(|r| r.sha256 == receipt.sha256);
-            let verdict = if same { Applied::AlreadyApplied } else { Applied::SeqConflict };
+            let verdict = if same { Applied::Duplicate } else { Applied::SeqConflict };
             return Ok((verdict, vec![]));
         }
         let mut winners = Vec::with_capacity(writes.len());

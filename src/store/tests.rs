@@ -367,7 +367,7 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     assert_eq!(held.records[&one.id].fields.title, "Một (sửa)");
     assert_eq!(held.receipts.len(), 2);
     // The same batch again; the same number with other content.
-    assert_eq!(idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap().0, Applied::AlreadyApplied);
+    assert_eq!(idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap().0, Applied::Duplicate);
     let other = batch(vec![rec(3, "Ba")], 1);
     assert_eq!(idb.apply_batch(&other.records, &receipt_of(&other, at)).await.unwrap().0, Applied::SeqConflict);
     // A record id held for another unit refuses the whole batch.

@@ -3,9 +3,12 @@
 pub mod activity_form;
 pub mod activity_list;
 pub mod batches;
+pub mod charts;
+pub mod dashboard;
 pub mod import;
 pub mod plan_browser;
 pub mod plan_text;
+pub mod report;
 pub mod settings;
 pub mod setup;
 pub mod shell;

@@ -7,6 +7,7 @@ use crate::app::{use_app, Screen, UNITS};
 use crate::pwa::Net;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
 use crate::ui::{batches::Batches, import::Import, plan_text::PlanText, settings::SettingsPage};
+use crate::ui::{dashboard::Dashboard, report::ReportPage};
 
 #[component]
 pub fn Shell() -> impl IntoView {
@@ -61,6 +62,8 @@ pub fn Shell() -> impl IntoView {
             {nav(Screen::Timeline, "Nhật ký hoạt động")}
             {nav(Screen::Batches, "Lô dữ liệu")}
             {move || receives().then(|| nav(Screen::Import, "Nhập lô"))}
+            {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
+            {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
@@ -72,6 +75,8 @@ pub fn Shell() -> impl IntoView {
                 Screen::PlanText => view! { <PlanText/> }.into_any(),
                 Screen::Batches => view! { <Batches/> }.into_any(),
                 Screen::Import => view! { <Import/> }.into_any(),
+                Screen::Dashboard => view! { <Dashboard/> }.into_any(),
+                Screen::Report => view! { <ReportPage/> }.into_any(),
                 Screen::Settings => view! { <SettingsPage/> }.into_any(),
             }}
         </main>

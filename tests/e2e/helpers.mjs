@@ -144,13 +144,14 @@ export async function reseal(batch) {
   return { ...content, sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
 }
 
-/** On "Nhập lô": give files to the picker and wait for the dry run. */
-export async function importFiles(page, files) {
+/** On "Nhập lô": give files to the picker and wait for the dry run: one
+ * line per file, or `lines` lines (a bundle has one per batch). */
+export async function importFiles(page, files, lines = files.length) {
   await page.click('nav.tabs button:has-text("Nhập lô")');
   await page.setInputFiles('[data-testid=import-files]', files.map(({ name, text, buffer }) => ({
     name, mimeType: 'application/json', buffer: buffer ?? Buffer.from(text, 'utf8'),
   })));
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, files.length);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, lines);
   return page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
 }
 
@@ -239,4 +240,36 @@ export function serverAndBrowser() {
     await stopAllServers();
   });
   return env;
+}
+
+/** A sealed batch made the way the core makes one (docs/batch-format.md):
+ * records `{ task, date, title, status }` of `unit`, from `device`. */
+export async function makeBatch(unit, device, seq, records, createdAt = '2020-12-02T09:00:00.000Z') {
+  const { randomUUID } = await import('node:crypto');
+  // Recorded an hour before the batch was sealed.
+  const recordedAt = new Date(Date.parse(createdAt) - 3600e3).toISOString();
+  const recs = records.map((r) => ({
+    id: r.id ?? randomUUID(),
+    unit_code: unit,
+    task_id: r.task,
+    date: r.date,
+    title: r.title,
+    description: r.description ?? '',
+    participants: '',
+    evidence: r.evidence ?? '',
+    status: r.status ?? 'done',
+    author: 'Người ghi thử',
+    device_id: device,
+    created_at: recordedAt,
+    updated_at: recordedAt,
+    revision: 1,
+    deleted: false,
+  })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const batch = {
+    format: 'papi-tracker.batch', format_version: 1, kind: 'changes',
+    plan: { id: 'bac-kan-124-2020', version: '2020.1' },
+    unit_code: unit, device_id: device, seq, created_at: createdAt, records: recs, sha256: '',
+  };
+  const sealed = await reseal(batch);
+  return { name: `papi-${unit}-${seq}-20201202.json`, text: JSON.stringify(sealed, null, 1) };
 }

@@ -221,3 +221,26 @@ fn reminds_after_three_days_of_unexported_changes() {
     let (_, ob) = ob.seal_next(&recs, &header(DONG_XA, "dev-a", 10)).unwrap();
     assert_eq!(ob.reminder(&recs, at(60 * 24 * 30)), None);
 }
+
+#[test]
+fn a_bundle_carries_one_checked_batch_per_unit() {
+    let recs = vec![record(1, DONG_XA, "dev-a", 0), record(2, VAN_VU, "dev-v", 1), record(3, DONG_XA, "dev-a", 2)];
+    let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
+    assert_eq!(b.file_name(), "papi-066-goi-20200501.json");
+    assert_eq!(b.batches.len(), 2);
+    assert!(b.batches.iter().all(|x| x.kind == BatchKind::Backup && x.seq == 0));
+    let parsed = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS).unwrap();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[0].as_ref().unwrap(), &b.batches[0]);
+    // A plain batch file is a list of one.
+    let one = sealed(two());
+    assert_eq!(parse_file(one.to_json().as_bytes(), &PLAN, &UNITS).unwrap(), vec![Ok(one)]);
+    // One tampered batch is named; the others still pass.
+    let text = b.to_json().replacen("Hoạt động 2", "Hoạt động 9", 1);
+    let parsed = parse_file(text.as_bytes(), &PLAN, &UNITS).unwrap();
+    assert!(parsed.iter().filter(|r| r.is_ok()).count() == 1);
+    assert!(parsed.iter().any(|r| matches!(r, Err(BatchError::HashMismatch { .. }))));
+    let newer = b.to_json().replacen("\"format_version\":1", "\"format_version\":3", 1);
+    assert_eq!(parse_file(newer.as_bytes(), &PLAN, &UNITS), Err(BatchError::NewerVersion(3)));
+    assert_eq!(parse_file(b"", &PLAN, &UNITS), Err(BatchError::Empty));
+}

@@ -2,6 +2,7 @@ use super::*;
 use crate::activity::{new_id, ActivityFields, Author};
 use crate::batch::{BatchKey, BatchKind};
 use crate::fixtures::*;
+use crate::units::Level;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 
@@ -149,6 +150,24 @@ fn csv_is_excel_safe() {
     let s = summary_csv(&m, &rows, &UNITS);
     assert_eq!(s.lines().count(), rows.codes.len() + 1);
     assert!(s.lines().next().unwrap().ends_with(",8.2,Tổng"));
+}
+
+#[test]
+fn the_workbook_has_the_summary_and_every_activity() {
+    let recs = vec![
+        act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),
+        act(2, VAN_VU, "1.1-1", (2020, 5, 15), Status::Planned),
+        act(3, MINH_KHAI, "1.1-1", (2020, 5, 15), Status::Done),
+    ];
+    let rows = na_ri();
+    let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
+    let wb = workbook(&recs, &m, &PLAN, &UNITS, &rows, Period::Year(2020));
+    assert_eq!(wb.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Tổng hợp", "Hoạt động"]);
+    assert_eq!(wb[0].rows.len(), rows.codes.len());
+    assert_eq!(wb[1].rows.len(), 2, "Minh Khai is another district's");
+    let json = serde_json::to_string(&wb).unwrap();
+    assert!(json.contains(r#"["02194","Xã Đổng Xá","Xã Đổng Xá","#), "{json}");
+    assert!(json.contains(r#""2.3-1","20/04/2020","#) || json.contains(r#""2.3-1","15/04/2020","#));
 }
 
 proptest! {

@@ -1,0 +1,67 @@
+//! Small inline SVG charts (no chart library): readable on screen and in
+//! print, with the figures also written as text for screen readers.
+
+use leptos::prelude::*;
+
+/// Horizontal bars: label, value, of a maximum (e.g. tasks with activity of
+/// all tasks of a dimension).
+pub fn bars(title: &'static str, items: Vec<(String, usize, usize)>) -> impl IntoView {
+    let row_h = 26.0;
+    let label_w = 230.0;
+    let bar_w = 300.0;
+    let h = row_h * items.len() as f64 + 8.0;
+    let desc = items
+        .iter()
+        .map(|(l, v, m)| format!("{l}: {v}/{m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    view! {
+        <figure class="chart">
+            <figcaption>{title}</figcaption>
+            <svg viewBox=format!("0 0 {} {h}", label_w + bar_w + 70.0) role="img" aria-label=format!("{title}: {desc}")>
+                {items.into_iter().enumerate().map(|(i, (label, v, max))| {
+                    let y = i as f64 * row_h + 4.0;
+                    let w = if max == 0 { 0.0 } else { bar_w * v as f64 / max as f64 };
+                    view! {
+                        <g>
+                            <text x="0" y=y + 16.0 class="chart-label">{label}</text>
+                            <rect x=label_w y=y width=bar_w height="18" class="chart-track"/>
+                            <rect x=label_w y=y width=w height="18" class="chart-bar"/>
+                            <text x=label_w + bar_w + 6.0 y=y + 15.0 class="chart-value">{format!("{v}/{max}")}</text>
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+        </figure>
+    }
+}
+
+/// Vertical bars, one per month.
+pub fn months(title: &'static str, counts: [usize; 12]) -> impl IntoView {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let (w, h, col) = (12.0 * 40.0, 160.0, 40.0);
+    let desc = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("tháng {}: {c}", i + 1))
+        .collect::<Vec<_>>()
+        .join("; ");
+    view! {
+        <figure class="chart">
+            <figcaption>{title}</figcaption>
+            <svg viewBox=format!("0 0 {w} {}", h + 40.0) role="img" aria-label=format!("{title}: {desc}")>
+                {counts.into_iter().enumerate().map(|(i, c)| {
+                    let bh = h * c as f64 / max as f64;
+                    let x = i as f64 * col + 6.0;
+                    view! {
+                        <g>
+                            <rect x=x y=h - bh + 16.0 width=col - 12.0 height=bh class="chart-bar"/>
+                            <text x=x + (col - 12.0) / 2.0 y=h - bh + 12.0 class="chart-value" text-anchor="middle">{c}</text>
+                            <text x=x + (col - 12.0) / 2.0 y=h + 34.0 class="chart-label" text-anchor="middle">{format!("T{}", i + 1)}</text>
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+        </figure>
+    }
+}

@@ -1,0 +1,376 @@
+//! "Tổng hợp" (district, province): units × sub-indicators with drill-down
+//! to tasks and activities, what each unit sent and whether it reported on
+//! time, the commune-led tasks nobody has acted on, charts, and exports.
+
+use leptos::prelude::*;
+use papi_core::batch::Bundle;
+use papi_core::dates::format_vn;
+use papi_core::merge::Scope;
+use papi_core::report::{self, Period, Rows};
+use papi_core::{Activity, Level};
+
+use crate::app::{use_app, Screen, PLAN, UNITS};
+use crate::platform;
+use crate::ui::charts;
+
+fn name(code: &str) -> String {
+    UNITS.get(code).map(|u| u.name.clone()).unwrap_or_else(|| code.to_string())
+}
+
+/// The scope and rows of the signed-in unit.
+pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {
+    match crate::inbox::scope_of(level, unit_code) {
+        Some(s) => {
+            let rows = Rows::new(&s, &UNITS);
+            (Some(s), rows)
+        }
+        None => (None, Rows::single(unit_code)),
+    }
+}
+
+/// Year and quarter choice, shared by the dashboard and the report.
+#[component]
+pub fn PeriodPicker() -> impl IntoView {
+    let app = use_app();
+    let first = chrono::Datelike::year(&PLAN.document.date);
+    let last = chrono::Datelike::year(&platform::today()).max(first);
+    let year = move || app.period.get().year();
+    let quarter = move || match app.period.get() {
+        Period::Quarter(_, q) => q.to_string(),
+        Period::Year(_) => String::new(),
+    };
+    let set = move |y: i32, q: &str| {
+        app.period.set(match q.parse::<u32>() {
+            Ok(q) if (1..=4).contains(&q) => Period::Quarter(y, q),
+            _ => Period::Year(y),
+        })
+    };
+    view! {
+        <div class="period-picker">
+            <div class="field">
+                <label for="period-year">"Năm"</label>
+                <select id="period-year" on:change=move |ev| {
+                    let y = event_target_value(&ev).parse().unwrap_or(first);
+                    set(y, &quarter());
+                }>
+                    {(first..=last).rev().map(|y| view! {
+                        <option value=y.to_string() selected=move || year() == y>{y}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="period-quarter">"Kỳ"</label>
+                <select id="period-quarter" on:change=move |ev| set(year(), &event_target_value(&ev))>
+                    <option value="" selected=move || quarter().is_empty()>"Cả năm"</option>
+                    {(1..=4u32).map(|q| view! {
+                        <option value=q.to_string() selected=move || quarter() == q.to_string()>
+                            {Period::Quarter(2000, q).label_vi().replace("/2000", "")}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <p class="deadline">{move || format!("Hạn báo cáo kỳ này: {}", format_vn(app.period.get().deadline()))}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let app = use_app();
+    let Some(settings) = app.settings.get_untracked() else {
+        return ().into_any();
+    };
+    let (scope, rows) = scope_rows(settings.level, &settings.unit_code);
+    let Some(scope) = scope else {
+        return view! { <p>"Màn hình tổng hợp dành cho cấp huyện và tỉnh."</p> }.into_any();
+    };
+    let rows = StoredValue::new(rows);
+    let scope = StoredValue::new(scope);
+    // Start on the latest year that has data.
+    let latest_year = app.with_all_records(|all| {
+        all.iter().filter(|a| !a.deleted).map(|a| chrono::Datelike::year(&a.fields.date)).max()
+    });
+    if let Some(y) = latest_year {
+        if app.period.get_untracked().year() != y
+            && app.with_all_records(|all| !all.iter().any(|a| app.period.get_untracked().contains(a.fields.date)))
+        {
+            app.period.set(Period::Year(y));
+        }
+    }
+    let matrix = Memo::new(move |_| {
+        let p = app.period.get();
+        rows.with_value(|rows| app.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p)))
+    });
+    let statuses = Memo::new(move |_| {
+        let p = app.period.get();
+        app.received.with(|r| {
+            let receipts: Vec<_> = r.receipts.values().collect();
+            scope.with_value(|s| {
+                app.with_all_records(|all| {
+                    report::unit_statuses(all.iter().copied(), &receipts, &UNITS, s, p, platform::today())
+                })
+            })
+        })
+    });
+    let untouched = Memo::new(move |_| {
+        let p = app.period.get();
+        rows.with_value(|rows| {
+            app.with_all_records(|all| {
+                report::commune_tasks_without_activity(all.iter().copied(), &PLAN, &UNITS, rows, p)
+                    .into_iter()
+                    .map(|t| t.id.clone())
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let selected_row: RwSignal<Option<usize>> = RwSignal::new(None);
+    let selected_task: RwSignal<Option<String>> = RwSignal::new(None);
+    let dims = move || {
+        let p = app.period.get();
+        rows.with_value(|rows| {
+            app.with_all_records(|all| {
+                let r = report::report(all.iter().copied(), &PLAN, &UNITS, rows, p);
+                let months = report::per_month(all.iter().copied(), rows, p.year());
+                let bars: Vec<(String, usize, usize)> = r
+                    .dimensions
+                    .iter()
+                    .map(|d| (format!("{}. {}", d.code, short(&d.name)), d.tasks_with_activity, d.tasks))
+                    .collect();
+                (bars, months)
+            })
+        })
+    };
+    let download_csv = move |which: &'static str| {
+        let p = app.period.get_untracked();
+        let unit = app.unit_code();
+        let text = rows.with_value(|rows| match which {
+            "activities" => app.with_all_records(|all| report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)),
+            _ => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
+        });
+        let file = format!("papi-{unit}-{which}-{}.csv", period_slug(p));
+        if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
+            app.notify(format!("Không tải được {file}: {e}"), true, None);
+        }
+    };
+    let download_xlsx = move |_| {
+        let p = app.period.get_untracked();
+        let unit = app.unit_code();
+        let sheets = rows.with_value(|rows| {
+            app.with_all_records(|all| {
+                report::workbook(all.iter().copied(), &matrix.get_untracked(), &PLAN, &UNITS, rows, p)
+            })
+        });
+        let file = format!("papi-{unit}-{}.xlsx", period_slug(p));
+        leptos::task::spawn_local(async move {
+            match crate::xlsx::workbook(&sheets).await {
+                Ok(b) => {
+                    if let Err(e) = platform::download_bytes(
+                        &file,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        &b,
+                    ) {
+                        app.notify(format!("Không tải được {file}: {e}"), true, None);
+                    }
+                }
+                Err(e) => app.notify(format!("Không tạo được tệp Excel: {e}"), true, None),
+            }
+        });
+    };
+    let forward = move |_| {
+        let unit = app.unit_code();
+        let bundle = scope.with_value(|s| {
+            app.with_all_records(|all| {
+                let mine: Vec<&Activity> = all.iter().copied().filter(|a| s.admits(&UNITS, &a.unit_code)).collect();
+                Bundle::seal(&PLAN, &unit, crate::app::device_id(), platform::now(), mine)
+            })
+        });
+        let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
+        match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
+            Ok(()) => app.notify(
+                format!("Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.", bundle.file_name(), bundle.batches.len()),
+                false,
+                None,
+            ),
+            Err(e) => app.notify(format!("Không tạo được gói: {e}"), true, None),
+        }
+    };
+    let is_district = settings.level == Level::District;
+    view! {
+        <section class="dashboard">
+            <h2>"Tổng hợp kết quả thực hiện"</h2>
+            <PeriodPicker/>
+            <div class="form-actions no-print">
+                <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
+                <button class="btn" data-testid="csv-activities" on:click=move |_| download_csv("activities")>"Tải CSV hoạt động"</button>
+                <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv("summary")>"Tải CSV tổng hợp"</button>
+                <button class="btn" data-testid="xlsx" on:click=download_xlsx>"Tải Excel (XLSX)"</button>
+                {is_district.then(|| view! {
+                    <button class="btn" data-testid="forward" on:click=forward>"Tạo gói gửi Sở Nội vụ"</button>
+                })}
+            </div>
+            <div class="charts">
+                {move || {
+                    let (bars, months) = dims();
+                    view! {
+                        {charts::bars("Nhiệm vụ đã có hoạt động, theo lĩnh vực", bars)}
+                        {charts::months("Số hoạt động theo tháng", months)}
+                    }
+                }}
+            </div>
+            <div class="card">
+                <h3>"Hoạt động theo đơn vị và chỉ tiêu"</h3>
+                <p class="hint">"Bấm tên đơn vị để xem theo nhiệm vụ."</p>
+                <div class="table-wrap">
+                    <table class="grid matrix" data-testid="matrix">
+                        <thead><tr>
+                            <th scope="col">"Đơn vị"</th>
+                            {PLAN.sub_indicators().map(|s| view! { <th scope="col" title=s.name.clone()>{s.code.clone()}</th> }).collect_view()}
+                            <th scope="col">"Tổng"</th>
+                        </tr></thead>
+                        <tbody>
+                            {move || {
+                                let m = matrix.get();
+                                rows.with_value(|rows| rows.codes.iter().enumerate().map(|(r, code)| {
+                                    let cells = m.cells[r].clone();
+                                    let total = m.row_totals[r];
+                                    view! {
+                                        <tr data-unit=code.clone() class:selected=move || selected_row.get() == Some(r)>
+                                            <th scope="row">
+                                                <button class="link" on:click=move |_| { selected_row.set(Some(r)); selected_task.set(None); }>{name(code)}</button>
+                                            </th>
+                                            {cells.into_iter().map(|c| view! {
+                                                <td class:zero=c.count == 0 title=c.latest.map(|d| format!("gần nhất {}", format_vn(d))).unwrap_or_default()>
+                                                    {if c.count == 0 { "·".to_string() } else { c.count.to_string() }}
+                                                </td>
+                                            }).collect_view()}
+                                            <td class="total">{total.count}</td>
+                                        </tr>
+                                    }
+                                }).collect_view())
+                            }}
+                        </tbody>
+                        <tfoot>
+                            <tr>
+                                <th scope="row">"Tổng"</th>
+                                {move || matrix.get().column_totals.into_iter().map(|c| view! { <td>{c.count}</td> }).collect_view()}
+                                <td class="total" data-testid="grand-total">{move || matrix.get().row_totals.iter().map(|c| c.count).sum::<usize>()}</td>
+                            </tr>
+                        </tfoot>
+                    </table>
+                </div>
+                {move || selected_row.get().map(|r| view! { <Drill row=r rows=rows selected_task=selected_task/> })}
+            </div>
+            <div class="card">
+                <h3>"Tình hình gửi báo cáo"</h3>
+                <div class="table-wrap">
+                    <table class="grid" data-testid="unit-status">
+                        <thead><tr>
+                            <th scope="col">"Đơn vị"</th><th scope="col">"Hoạt động trong kỳ"</th>
+                            <th scope="col">"Số lô đã nhận"</th><th scope="col">"Lô gần nhất"</th>
+                            <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
+                        </tr></thead>
+                        <tbody>
+                            {move || statuses.get().into_iter().map(|s| view! {
+                                <tr data-unit=s.unit_code.clone()>
+                                    <th scope="row">{name(&s.unit_code)}</th>
+                                    <td>{s.activities}</td>
+                                    <td>{s.batches}</td>
+                                    <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
+                                    <td>{s.missing_batches.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")}</td>
+                                    <td class=format!("status-{:?}", s.completeness).to_lowercase()>{s.completeness.label_vi()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </div>
+            <div class="card">
+                <h3>"Nhiệm vụ cấp xã chủ trì chưa có hoạt động nào"</h3>
+                {move || {
+                    let list = untouched.get();
+                    if list.is_empty() {
+                        view! { <p>"Mọi nhiệm vụ cấp xã chủ trì đều đã có hoạt động."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="untouched" data-testid="untouched">
+                                {list.into_iter().map(|id| {
+                                    let text = PLAN.task(&id).map(|t| t.items.join(" ")).unwrap_or_default();
+                                    view! { <li><strong>{id}</strong> " " {short(&text)}</li> }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                }}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// Tasks of one row, then the activities of one task.
+#[component]
+fn Drill(row: usize, rows: StoredValue<Rows>, selected_task: RwSignal<Option<String>>) -> impl IntoView {
+    let app = use_app();
+    let code = rows.with_value(|r| r.codes[row].clone());
+    let cells = move || {
+        let p = app.period.get();
+        rows.with_value(|rows| app.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p)))
+    };
+    view! {
+        <div class="drill" data-testid="drill">
+            <h4>{format!("{} theo nhiệm vụ", name(&code))}</h4>
+            <table class="grid">
+                <thead><tr><th scope="col">"Nhiệm vụ"</th><th scope="col">"Số hoạt động"</th><th scope="col">"Gần nhất"</th></tr></thead>
+                <tbody>
+                    {move || {
+                        let cells = cells();
+                        PLAN.tasks().filter_map(|t| {
+                            let c = cells.get(&t.id).copied()?;
+                            let id = t.id.clone();
+                            Some(view! {
+                                <tr>
+                                    <th scope="row"><button class="link" on:click=move |_| selected_task.set(Some(id.clone()))>{t.id.clone()} " " {short(&t.items.join(" "))}</button></th>
+                                    <td>{c.count}</td>
+                                    <td>{c.latest.map(format_vn).unwrap_or_default()}</td>
+                                </tr>
+                            })
+                        }).collect_view()
+                    }}
+                </tbody>
+            </table>
+            {move || selected_task.get().map(|task| {
+                let p = app.period.get();
+                let list: Vec<(String, String, String, String)> = rows.with_value(|rows| app.with_all_records(|all| {
+                    let mut v: Vec<&Activity> = all.iter().copied()
+                        .filter(|a| !a.deleted && a.fields.task_id == task && p.contains(a.fields.date) && rows.row_of(&a.unit_code) == Some(row))
+                        .collect();
+                    v.sort_by_key(|a| (a.fields.date, a.id));
+                    v.into_iter().map(|a| (format_vn(a.fields.date), name(&a.unit_code), a.fields.title.clone(), a.fields.status.label_vi().to_string())).collect()
+                }));
+                view! {
+                    <h4>{format!("Hoạt động của nhiệm vụ {task}")}</h4>
+                    <ol class="received-list" data-testid="drill-activities">
+                        {list.into_iter().map(|(d, u, t, s)| view! { <li>{d} " · " {u} " · " <strong class="title">{t}</strong> " · " {s}</li> }).collect_view()}
+                    </ol>
+                }
+            })}
+        </div>
+    }
+}
+
+/// The first words of a long text.
+pub fn short(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() <= 14 {
+        words.join(" ")
+    } else {
+        format!("{}…", words[..14].join(" "))
+    }
+}
+
+pub fn period_slug(p: Period) -> String {
+    match p {
+        Period::Year(y) => y.to_string(),
+        Period::Quarter(y, q) => format!("{y}-q{q}"),
+    }
+}

@@ -1,0 +1,158 @@
+// The district and province views: the dashboard's figures, the printed
+// year-end report, CSV and XLSX, and forwarding a district's data to the
+// province in one bundle.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  applyImport, download, importFiles, makeBatch, serverAndBrowser, seriousViolations, setupDistrict, watchErrors,
+} from './helpers.mjs';
+
+const env = serverAndBrowser();
+
+// Na Rì: Đổng Xá and Văn Vũ report; the other communes do not. Made once:
+// the same files (same record ids) every time they are asked for.
+let made;
+async function naRiBatches() {
+  made ??= await makeNaRi();
+  return made;
+}
+async function makeNaRi() {
+  return [
+    await makeBatch('02194', 'dev-a', 1, [
+      { task: '2.3-1', date: '2020-04-15', title: 'Niêm yết dự toán', evidence: 'TB 12/TB-UBND' },
+      { task: '2.3-1', date: '2020-05-02', title: 'Niêm yết quyết toán' },
+      { task: '1.1-1', date: '2020-05-03', title: 'Tuyên truyền Luật Tiếp cận thông tin', status: 'planned' },
+    ], '2020-06-20T09:00:00.000Z'),
+    await makeBatch('02137', 'dev-v', 1, [
+      { task: '2.3-1', date: '2020-08-01', title: 'Công khai ngân sách thôn' },
+    ], '2020-08-05T09:00:00.000Z'),
+    await makeBatch('02137', 'dev-v', 3, [
+      { task: '4.1-1', date: '2020-09-10', title: 'Hội nghị phòng chống tham nhũng <b>xã</b>' },
+    ], '2020-09-12T09:00:00.000Z'),
+  ];
+}
+
+test('a district imports, reads its dashboard, prints its year-end report and downloads CSV and XLSX', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.server.url);
+  await setupDistrict(page);
+  await importFiles(page, await naRiBatches());
+  await applyImport(page);
+
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  await page.waitForSelector('[data-testid=matrix]');
+  assert.equal(await page.inputValue('#period-year'), '2020', 'opens on the year that has data');
+  assert.equal(await page.innerText('[data-testid=grand-total]'), '5');
+  const row = async (unit) => page.$$eval(`[data-testid=matrix] tr[data-unit="${unit}"] td`, (tds) => tds.map((t) => t.textContent));
+  const headers = await page.$$eval('[data-testid=matrix] thead th', (ths) => ths.map((t) => t.textContent));
+  const dx = await row('02194');
+  assert.equal(dx[headers.indexOf('2.3') - 1], '2');
+  assert.equal(dx[headers.indexOf('1.1') - 1], '1');
+  assert.equal(dx.at(-1), '3');
+  // Drill down: the commune, then the task, then its activities.
+  await page.click('[data-testid=matrix] tr[data-unit="02194"] th button');
+  await page.click('[data-testid=drill] button:has-text("2.3-1")');
+  assert.deepEqual(await page.$$eval('[data-testid=drill-activities] .title', (t) => t.map((x) => x.textContent)),
+    ['Niêm yết dự toán', 'Niêm yết quyết toán']);
+  // Quarter II: only Đổng Xá's three.
+  await page.selectOption('#period-quarter', '2');
+  await page.waitForFunction(() => document.querySelector('[data-testid=grand-total]').textContent === '3');
+  const status = async (unit) => page.innerText(`[data-testid=unit-status] tr[data-unit="${unit}"]`);
+  assert.match(await status('02194'), /Đã báo cáo đúng hạn/);
+  assert.match(await status('02137'), /Chưa báo cáo \(quá hạn\)/);
+  await page.selectOption('#period-quarter', '3');
+  assert.match(await status('02137'), /\t2\t2\t12\/09\/2020\t2\tĐã báo cáo đúng hạn/);
+  await page.selectOption('#period-quarter', '');
+  assert.ok((await page.innerText('[data-testid=untouched]')).includes('2.2-1'), 'commune-led tasks with no activity are listed');
+  assert.deepEqual(await seriousViolations(page), []);
+
+  // CSV (UTF-8 with BOM) and XLSX.
+  const csv = await download(page, () => page.click('[data-testid=csv-activities]'));
+  assert.equal(csv.name, 'papi-066-activities-2020.csv');
+  assert.ok(csv.text.startsWith('\ufeffMã đơn vị,Đơn vị,Thuộc,'));
+  assert.equal(csv.text.trim().split('\r\n').length, 1 + 5);
+  assert.ok(csv.text.includes('Hội nghị phòng chống tham nhũng <b>xã</b>'));
+  const summary = await download(page, () => page.click('[data-testid=csv-summary]'));
+  assert.ok(summary.text.split('\r\n')[1].startsWith('02137,Xã Văn Vũ,') || summary.text.includes('02194,Xã Đổng Xá,'));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=xlsx]')]);
+  assert.equal(dl.suggestedFilename(), 'papi-066-2020.xlsx');
+  const xlsx = join(tmpdir(), `papi-${Date.now()}.xlsx`);
+  await dl.saveAs(xlsx);
+  const sheets = execFileSync('python3', ['-c', `
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read('xl/workbook.xml').decode()
+ss = z.read('xl/sharedStrings.xml').decode()
+print('|'.join(re.findall(r'<sheet name="([^"]+)"', wb)))
+print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(sheets, ['Tổng hợp|Hoạt động', 'True True']);
+
+  // The year-end report, as printed.
+  await page.click('button:has-text("Báo cáo năm (in)")');
+  await page.waitForSelector('[data-testid=report]');
+  const text = await page.innerText('[data-testid=report]');
+  for (const want of ['UBND HUYỆN NA RÌ', 'PHÒNG NỘI VỤ', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc',
+    'Na Rì, ngày', 'BÁO CÁO', 'Kế hoạch số 124/KH-UBND ngày 10/03/2020', 'I. TỔNG HỢP CHUNG', 'II. KẾT QUẢ THEO TỪNG NỘI DUNG',
+    'Nơi nhận:', 'UBND tỉnh Bắc Kạn (qua Sở Nội vụ);', 'TRƯỞNG PHÒNG', 'Lý Thị Lan']) {
+    assert.ok(text.includes(want), `the report says "${want}"`);
+  }
+  assert.equal(await page.innerText('[data-testid=report-totals]'),
+    'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động; tổng số 4 hoạt động đã thực hiện và 1 hoạt động đang kế hoạch.');
+  const t231 = await page.innerText('[data-task="2.3-1"]');
+  assert.match(t231, /Kết quả: 3 hoạt động đã thực hiện, 0 hoạt động kế hoạch\./);
+  assert.match(t231, /15\/04\/2020 – Xã Đổng Xá: Niêm yết dự toán \(TB 12\/TB-UBND\)/);
+  assert.match(t231, /Chưa có hoạt động: Xã Văn Lang, /);
+  assert.doesNotMatch(t231, /Chưa có hoạt động:[^\n]*Xã Đổng Xá/);
+  // Print: only the document, on A4.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('nav.tabs'), false);
+  assert.equal(await page.isVisible('[data-testid=print]'), false);
+  const pdf = await page.pdf({ format: 'A4' });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages >= 3, `the report prints on ${pages} A4 pages`);
+  await page.emulateMedia({ media: 'screen' });
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(errors, []);
+
+  // Forward to the province in one bundle.
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  const bundle = await download(page, () => page.click('[data-testid=forward]'));
+  assert.match(bundle.name, /^papi-066-goi-\d{8}\.json$/);
+  writeFileSync(join(tmpdir(), 'papi-bundle.json'), bundle.text);
+  await context.close();
+
+  // The province imports the bundle, and the communes' files too: each
+  // activity once.
+  const pctx = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const p = await pctx.newPage();
+  await p.goto(env.server.url);
+  await p.getByLabel('Sở Nội vụ tỉnh').check();
+  await p.fill('#official', 'Nông Văn Sở');
+  await p.click('form.unit-form button[type=submit]');
+  await p.waitForSelector('nav.tabs');
+  const checks = await importFiles(p, [bundle], 2);
+  assert.deepEqual(checks.map((c) => c.state), ['ready', 'ready']);
+  assert.match(checks[0].text, /^papi-066-goi-\d{8}\.json · Xã /);
+  await applyImport(p);
+  const again = await importFiles(p, [bundle, ...await naRiBatches()], 5);
+  assert.deepEqual(again.map((c) => c.state), ['same', 'same', 'ready', 'ready', 'ready']);
+  assert.equal(await p.innerText('[data-testid=import-summary]'),
+    'Sẽ nhập 3 tệp: thêm 0, cập nhật 0, giữ nguyên 5, xung đột 0. Đã nhập trước đó: 2 tệp. Bị từ chối: 0 tệp.');
+  await applyImport(p);
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.waitForSelector('[data-testid=matrix]');
+  assert.equal(await p.innerText('[data-testid=grand-total]'), '5');
+  const naRi = await p.$$eval('[data-testid=matrix] tr[data-unit="066"] td', (tds) => tds.at(-1).textContent);
+  assert.equal(naRi, '5', 'the province rolls Na Rì up as one row');
+  await p.click('button:has-text("Báo cáo năm (in)")');
+  const ptext = await p.innerText('[data-testid=report]');
+  assert.ok(ptext.includes('SỞ NỘI VỤ') && ptext.includes('GIÁM ĐỐC') && ptext.includes('Bắc Kạn, ngày'));
+  assert.match(await p.innerText('[data-task="2.3-1"]'), /Chưa có hoạt động: Thành phố Bắc Kạn, Huyện Pác Nặm/);
+  await pctx.close();
+});
