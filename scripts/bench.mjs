@@ -7,7 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DIST, ROOT, freePort, launch, launchProfile, setupCommune, startServer, stopAllServers } from '../tests/e2e/helpers.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import {
+  DIST, ROOT, appReady, freePort, launch, launchProfile, makeBatch, setupCommune, setupDistrict, startServer, stopAllServers,
+} from '../tests/e2e/helpers.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const kb = (n) => (n / 1024).toFixed(1);
@@ -168,6 +172,140 @@ const browser = await launch();
     await context.close();
   }
   say('');
+}
+
+// Generated data: the communes of Na Rì (066) and of the whole province.
+const units = JSON.parse(readFileSync(join(ROOT, 'data/units/bac-kan-2020.json'), 'utf8')).units;
+const communesOf = (d) => units.filter((u) => u.parent_code === d).map((u) => u.code);
+const allCommunes = units.filter((u) => u.level === 'commune').map((u) => u.code);
+const plan = JSON.parse(readFileSync(join(ROOT, 'data/plans/bac-kan-124-2020.json'), 'utf8'));
+const tasks = plan.dimensions.flatMap((d) => d.sub_indicators.flatMap((s) => s.tasks.map((t) => t.id)));
+async function generated(unitList, files, perFile, tag) {
+  const out = [];
+  for (let i = 0; i < files; i++) {
+    const unit = unitList[i % unitList.length];
+    const recs = [];
+    for (let j = 0; j < perFile; j++) {
+      const day = 1 + ((i * 7 + j) % 300);
+      const d = new Date(Date.UTC(2020, 2, 11) + day * 86400e3).toISOString().slice(0, 10);
+      recs.push({ task: tasks[(i + j) % tasks.length], date: d, title: `${tag} ${i}-${j}: niêm yết, tuyên truyền, hội nghị đối thoại`, evidence: `VB ${j}/UBND` });
+    }
+    const f = await makeBatch(unit, `${tag}-${i}`, 1, recs, '2021-01-20T09:00:00.000Z');
+    out.push({ ...f, name: `${tag}-${i}.json` });
+  }
+  return out;
+}
+const toInput = (fs) => fs.map((f) => ({ name: f.name, mimeType: 'application/json', buffer: Buffer.from(f.text) }));
+async function importAll(page, fs) {
+  await page.click('nav.tabs button:has-text("Nhập lô")');
+  await page.evaluate(() => performance.clearMeasures());
+  await page.setInputFiles('[data-testid=import-files]', toInput(fs));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, fs.length, { timeout: 300000 });
+  await page.click('[data-testid=apply-import]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=file-checks] > li[data-state=ready]'), null, { timeout: 300000 });
+  await page.waitForFunction(() => performance.getEntriesByName('papi-apply').length > 0, null, { timeout: 300000 });
+  return page.evaluate(() => ({
+    dry: performance.getEntriesByName('papi-dryrun').at(-1).duration,
+    apply: performance.getEntriesByName('papi-apply').at(-1).duration,
+  }));
+}
+
+// 5. District import: 100 files, 50,000 records, in Chromium and natively.
+{
+  const naRi = communesOf('066');
+  const fs = await generated(naRi, 100, 500, 'nhap');
+  const dir = mkdtempSync(join(tmpdir(), 'papi-import-'));
+  fs.forEach((f) => writeFileSync(join(dir, f.name), f.text));
+  execFileSync('cargo', ['build', '--release', '-p', 'papi-core', '--example', 'import'], { cwd: ROOT, stdio: 'ignore' });
+  const native = JSON.parse(execFileSync(join(ROOT, 'target/release/examples/import'), [dir, '066'], { encoding: 'utf8' }).trim());
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await setupDistrict(page);
+  const t = await importAll(page, fs);
+  const browserMs = t.dry + t.apply;
+  say('## District import: 100 batch files, 50,000 records');
+  say('');
+  say('Dry run (parse, check every record, plan against what is held) then apply (one IndexedDB transaction per file). Files are generated for the 17 communes of Huyện Na Rì; the native run is `cargo run --release -p papi-core --example import -- DIR 066` on the same files (median of 5).');
+  say('');
+  say('| where | dry run ms | apply ms | total ms |');
+  say('|---|---:|---:|---:|');
+  say(`| Chromium (the app) | ${t.dry.toFixed(0)} | ${t.apply.toFixed(0)} | **${browserMs.toFixed(0)}** |`);
+  say(`| native (the core) | ${native.dry_run_ms.toFixed(0)} | ${(native.total_ms - native.dry_run_ms).toFixed(0)} (in memory) | **${native.total_ms.toFixed(0)}** |`);
+  say('');
+  say(`- browser ${browserMs.toFixed(0)} ms (budget ≤ 2,000 ms); browser : native = **${(browserMs / native.total_ms).toFixed(1)}×** (budget ≤ 3×)`);
+  say('');
+
+  // 7. Memory with 100,000 records: another 50,000, then a reload (loading
+  // from IndexedDB, as a user's next start does).
+  const more = await generated(naRi, 100, 500, 'them');
+  await importAll(page, more);
+  await page.reload();
+  await appReady(page);
+  await page.click('nav.tabs button:has-text("Nhập lô")');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=received-units] tbody td:nth-child(2)')]
+    .reduce((a, td) => a + Number(td.textContent), 0) === 100000, null, { timeout: 120000 });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const wasmBytes = await page.evaluate(() => window.papiWasmMemoryBytes());
+  const mb = (n) => (n / 1e6).toFixed(1);
+  say('## Memory with 100,000 records loaded');
+  say('');
+  say(`- wasm linear memory **${mb(wasmBytes)} MB** + JS heap in use ${mb(heap.usedSize)} MB = **${mb(wasmBytes + heap.usedSize)} MB** (budget ≤ 150 MB), after a reload that loads all 100,000 from IndexedDB`);
+  say('');
+  await context.close();
+}
+
+// 6. Dashboards with a province-year: 108 communes × 300 activities.
+{
+  const fs = await generated(allCommunes, allCommunes.length, 300, 'tinh');
+  const render = async (page) => {
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      await page.click('nav.tabs button:has-text("Nhập lô")');
+      await page.waitForSelector('[data-testid=dropzone]');
+      runs.push(await page.evaluate(() => new Promise((resolve) => {
+        const t = performance.now();
+        const done = () => document.querySelector('[data-testid=grand-total]') && document.querySelector('[data-testid=unit-status] tbody tr');
+        const obs = new MutationObserver(() => {
+          if (done()) { obs.disconnect(); requestAnimationFrame(() => resolve(performance.now() - t)); }
+        });
+        obs.observe(document.body, { childList: true, subtree: true });
+        [...document.querySelectorAll('nav.tabs button')].find((b) => b.textContent === 'Tổng hợp').click();
+      })));
+    }
+    return runs;
+  };
+  say('## Dashboards with a province-year (108 communes × 300 activities)');
+  say('');
+  say('Time from the click on "Tổng hợp" to the matrix, totals and unit table on screen (5 runs).');
+  say('');
+  say('| view | records in scope | median ms | runs |');
+  say('|---|---:|---:|---|');
+  const pctx = await browser.newContext();
+  const p = await pctx.newPage();
+  await p.goto(server.url);
+  await appReady(p);
+  await p.getByLabel('Sở Nội vụ tỉnh').check();
+  await p.fill('#official', 'Đo');
+  await p.click('form.unit-form button[type=submit]');
+  await p.waitForSelector('nav.tabs');
+  await importAll(p, fs);
+  const pr = await render(p);
+  say(`| province (9 rows) | 32,400 | **${median(pr).toFixed(0)}** | ${pr.map((x) => x.toFixed(0)).join(', ')} |`);
+  await pctx.close();
+  const dctx = await browser.newContext();
+  const d = await dctx.newPage();
+  await d.goto(server.url);
+  await setupDistrict(d);
+  await importAll(d, fs.filter((f) => communesOf('066').includes(JSON.parse(f.text).unit_code)));
+  const dr = await render(d);
+  say(`| district Na Rì (18 rows) | ${communesOf('066').length * 300} | **${median(dr).toFixed(0)}** | ${dr.map((x) => x.toFixed(0)).join(', ')} |`);
+  say('');
+  say('(budget ≤ 500 ms)');
+  say('');
+  await dctx.close();
 }
 
 await browser.close();

@@ -15,5 +15,6 @@ mod xlsx;
 
 fn main() {
     console_error_panic_hook::set_once();
+    platform::expose_memory_probe();
     leptos::mount::mount_to_body(app::App);
 }

@@ -154,3 +154,31 @@ pub fn local_time_vn(instant: &str) -> String {
         d.get_minutes()
     )
 }
+
+/// A User Timing measure from a mark to now, so benchmarks (scripts/bench.mjs)
+/// can read how long a step took inside the page.
+pub fn mark(name: &str) {
+    if let Some(p) = window().performance() {
+        let _ = p.mark(name);
+    }
+}
+
+pub fn measure(name: &str, start_mark: &str) {
+    if let Some(p) = window().performance() {
+        let _ = p.measure_with_start_mark(name, start_mark);
+    }
+}
+
+/// Expose the wasm linear memory size as `window.papiWasmMemoryBytes()`
+/// (read by the memory benchmark).
+pub fn expose_memory_probe() {
+    let f = wasm_bindgen::closure::Closure::<dyn Fn() -> f64>::new(|| {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as f64
+    });
+    let _ = js_sys::Reflect::set(&window(), &"papiWasmMemoryBytes".into(), f.as_ref());
+    f.forget();
+}

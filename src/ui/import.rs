@@ -30,10 +30,12 @@ pub fn Import() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let picked = read_files(files).await;
+            crate::platform::mark("papi-dryrun-start");
             let result = app
                 .received
                 .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
             checks.set(result);
+            crate::platform::measure("papi-dryrun", "papi-dryrun-start");
             busy.set(false);
         });
     };
@@ -56,7 +58,9 @@ pub fn Import() -> impl IntoView {
     let apply = move |_| {
         busy.set(true);
         spawn_local(async move {
+            crate::platform::mark("papi-apply-start");
             app.apply_checks(checks).await;
+            crate::platform::measure("papi-apply", "papi-apply-start");
             if let Some(c) = pulled_to.get_untracked() {
                 crate::sync::save_pull_cursor(c);
                 pulled_to.set(None);
