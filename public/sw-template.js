@@ -2,6 +2,9 @@
 // PRECACHE from the build's own output; never edit the list by hand.
 const VERSION = '__VERSION__';
 const PRECACHE = __PRECACHE__;
+// Files of this version kept only once used (the XLSX worker: districts
+// export, communes never need it), then served offline like the rest.
+const LAZY = __LAZY__;
 const CACHE = 'papi-shell-' + VERSION;
 
 self.addEventListener('install', (event) => {
@@ -37,6 +40,14 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(caches.open(CACHE).then((c) => c.match('/index.html'))
       .then((hit) => hit || caches.match('/index.html'))
       .then((hit) => hit || fetch(req)));
+    return;
+  }
+  if (LAZY.includes(url.pathname)) {
+    event.respondWith(caches.open(CACHE).then((c) => c.match(url.pathname).then((hit) => hit
+      || fetch(req).then((res) => {
+        if (res.ok) c.put(url.pathname, res.clone());
+        return res;
+      }))));
     return;
   }
   if (!PRECACHE.includes(url.pathname)) return;

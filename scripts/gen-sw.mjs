@@ -13,6 +13,8 @@ if (!dir) {
   process.exit(2);
 }
 const SKIP = new Set(['sw.js', 'sw-template.js']);
+// Cached on first use instead of at install (see LAZY in the template).
+const isLazy = (url) => url.startsWith('/papi-xlsx');
 function walk(d) {
   return readdirSync(d).flatMap((name) => {
     const p = join(d, name);
@@ -34,6 +36,10 @@ if (!urls.includes('/index.html')) {
 }
 const version = hash.digest('hex').slice(0, 16);
 const template = readFileSync(fileURLToPath(new URL('../public/sw-template.js', import.meta.url)), 'utf8');
-const sw = template.replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(urls, null, 2));
+const precache = urls.filter((u) => !isLazy(u));
+const lazy = urls.filter(isLazy);
+const sw = template.replace('__VERSION__', version)
+  .replace('__PRECACHE__', JSON.stringify(precache, null, 2))
+  .replace('__LAZY__', JSON.stringify(lazy, null, 2));
 writeFileSync(join(dir, 'sw.js'), sw);
-console.log(`gen-sw: ${urls.length} files, version ${version}`);
+console.log(`gen-sw: ${precache.length} files to precache, ${lazy.length} on first use, version ${version}`);

@@ -151,6 +151,9 @@ impl AppState {
             }
         };
         let n = checks.with_untracked(Vec::len);
+        // Memory follows the store once at the end (the store is the truth;
+        // a reload reads it back), so the views recompute once, not per file.
+        let mut applied = Vec::new();
         for i in 0..n {
             let Some(FileState::Ready(b, c)) =
                 checks.with_untracked(|cs| cs.get(i).map(|c| c.state.clone()))
@@ -160,12 +163,7 @@ impl AppState {
             let receipt = merge::receipt_of(&b, platform::now());
             let state = match idb.apply_batch(&c.writes, &receipt).await {
                 Ok((Applied::Written(n), winners)) => {
-                    self.received.update(|r| {
-                        for w in winners {
-                            r.records.insert(w.id, w);
-                        }
-                        r.receipts.insert(receipt.id(), receipt.clone());
-                    });
+                    applied.push((winners, receipt.clone()));
                     FileState::Applied(b, c, n)
                 }
                 Ok((Applied::Duplicate, _)) => FileState::AlreadyImported,
@@ -185,6 +183,19 @@ impl AppState {
             };
             checks.update(|cs| cs[i].state = state);
         }
+        self.received.update(|r| {
+            for (winners, receipt) in applied {
+                for w in winners {
+                    match r.records.get(&w.id) {
+                        Some(cur) if !w.version_cmp(cur).is_gt() => {}
+                        _ => {
+                            r.records.insert(w.id, w);
+                        }
+                    }
+                }
+                r.receipts.insert(receipt.id(), receipt);
+            }
+        });
         broadcast(CHANGED);
     }
 }

@@ -4,6 +4,8 @@
 //! against what the store holds inside that transaction, so a stale dry run
 //! or another tab's import can never replace a newer version.
 
+use std::future::IntoFuture;
+
 use idb::TransactionMode;
 use papi_core::merge::{Receipt, Received};
 use papi_core::storage::{decode_keyed, encode_entry};
@@ -101,13 +103,17 @@ impl IdbStore {
             let verdict = if same { Applied::Duplicate } else { Applied::SeqConflict };
             return Ok((verdict, vec![]));
         }
-        let mut winners = Vec::with_capacity(writes.len());
+        // All reads are issued at once (IndexedDB runs them in order inside
+        // the transaction); awaiting them one by one costs a round trip each.
+        let mut reads = Vec::with_capacity(writes.len());
         for w in writes {
+            reads.push(records.get(JsValue::from_str(&w.id.to_string())).map_err(err)?.into_future());
+        }
+        let current = futures_util::future::join_all(reads).await;
+        let mut winners = Vec::with_capacity(writes.len());
+        for (w, cur) in writes.iter().zip(current) {
             let id = w.id.to_string();
-            let cur = records
-                .get(JsValue::from_str(&id))
-                .map_err(err)?
-                .await
+            let cur = cur
                 .map_err(err)?
                 .and_then(|v| v.as_string())
                 .and_then(|t| decode_keyed(&id, &t).ok());

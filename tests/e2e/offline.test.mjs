@@ -102,6 +102,16 @@ test('installable: the manifest parses, a service worker controls the page, Chro
   });
   assert.ok(cached.includes('/index.html') && cached.includes('/manifest.webmanifest'));
   assert.ok(cached.some((p) => p.endsWith('_bg.wasm')) && cached.some((p) => p.endsWith('.css')));
+  // The XLSX worker is not precached (communes never need it); once used it
+  // is kept like the rest, for offline exports.
+  assert.ok(!cached.some((p) => p.startsWith('/papi-xlsx')), cached.join(' '));
+  const lazy = await page.evaluate(async () => {
+    await (await fetch('/papi-xlsx_bg.wasm')).arrayBuffer();
+    const keys = await caches.keys();
+    const c = await caches.open(keys.find((k) => k.startsWith('papi-shell-')));
+    return (await c.keys()).map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/papi-xlsx'));
+  });
+  assert.deepEqual(lazy, ['/papi-xlsx_bg.wasm']);
   await context.close();
   await server.stop();
 });
