@@ -417,14 +417,20 @@ pub fn App() -> impl IntoView {
         batches: RwSignal::new(vec![]),
         received: RwSignal::new(Default::default()),
         sync: RwSignal::new(Default::default()),
-        period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(&platform::today()))),
+        period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
+            &platform::today(),
+        ))),
         next_notice: StoredValue::new(0),
     };
     provide_context(app);
 
     crate::pwa::watch(app.net, app.update_ready);
     if crate::sync::enrol_from_link().is_some() {
-        app.notify("Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.", false, None);
+        app.notify(
+            "Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.",
+            false,
+            None,
+        );
     }
 
     // A change of unit (Settings) brings that unit's outbox and history.

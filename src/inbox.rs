@@ -95,7 +95,10 @@ pub fn dry_run(
         };
         let batches = match parsed {
             Err(e) => {
-                out.push(FileCheck { name: f.name, state: FileState::Refused(e) });
+                out.push(FileCheck {
+                    name: f.name,
+                    state: FileState::Refused(e),
+                });
                 continue;
             }
             Ok(list) => list,
@@ -107,7 +110,10 @@ pub fn dry_run(
                 (Ok(b), true) => format!(
                     "{} · {}",
                     f.name,
-                    units.get(&b.unit_code).map(|u| u.name.as_str()).unwrap_or(&b.unit_code)
+                    units
+                        .get(&b.unit_code)
+                        .map(|u| u.name.as_str())
+                        .unwrap_or(&b.unit_code)
                 ),
                 (Err(_), true) => format!("{} · lô thứ {}", f.name, i + 1),
             };
@@ -176,8 +182,7 @@ impl AppState {
                     .message_vi(&UNITS),
                 ),
                 Ok((Applied::OtherUnit(id, held_unit), _)) => FileState::Refused(
-                    Refusal::RecordOfOtherUnit { id, held_unit }
-                    .message_vi(&UNITS),
+                    Refusal::RecordOfOtherUnit { id, held_unit }.message_vi(&UNITS),
                 ),
                 Err(e) => FileState::Failed(e.message_vi()),
             };

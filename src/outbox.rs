@@ -78,11 +78,17 @@ impl AppState {
     /// Download a sealed batch (again): the same bytes every time.
     pub async fn download_batch(&self, b: &StoredBatch) {
         if let Err(e) = platform::download(&b.file_name, "application/json", &b.text) {
-            self.notify(format!("Không tải xuống được {}: {e}", b.file_name), true, None);
+            self.notify(
+                format!("Không tải xuống được {}: {e}", b.file_name),
+                true,
+                None,
+            );
             return;
         }
         if let Some(Ok(idb)) = store().as_ref().map(|s| s.idb()) {
-            let _ = idb.update_batch(&b.unit_code, b.seq, |s| s.downloads += 1).await;
+            let _ = idb
+                .update_batch(&b.unit_code, b.seq, |s| s.downloads += 1)
+                .await;
         }
         self.refresh_outbox().await;
     }

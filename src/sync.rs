@@ -126,7 +126,11 @@ async fn fetch(
     init.set_signal(Some(&abort.signal()));
     let timer = {
         let abort = abort.clone();
-        set_timeout_with_handle(move || abort.abort(), Duration::from_millis(TIMEOUT_MS as u64)).ok()
+        set_timeout_with_handle(
+            move || abort.abort(),
+            Duration::from_millis(TIMEOUT_MS as u64),
+        )
+        .ok()
     };
     let result = async {
         let resp = JsFuture::from(platform::window().fetch_with_str_and_init(url, &init))
@@ -154,7 +158,8 @@ struct Reply {
 }
 
 async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
-    let (status, body) = match fetch("POST", &s.url("/api/v1/batches"), &s.token, Some(text)).await {
+    let (status, body) = match fetch("POST", &s.url("/api/v1/batches"), &s.token, Some(text)).await
+    {
         Ok(r) => r,
         Err(e) => return Sent::Failed(e),
     };
@@ -179,8 +184,12 @@ impl AppState {
     pub fn update_sync_counts(&self) {
         let (pending, refused) = self.batches.with_untracked(|bs| {
             (
-                bs.iter().filter(|b| b.sent_at.is_none() && b.last_error.is_none()).count(),
-                bs.iter().filter(|b| b.sent_at.is_none() && b.last_error.is_some()).count(),
+                bs.iter()
+                    .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
+                    .count(),
+                bs.iter()
+                    .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
+                    .count(),
             )
         });
         self.sync.update(|s| {
@@ -269,8 +278,11 @@ async fn cycle(app: AppState) {
                 });
             }
             Sent::Refused(why) => {
-                let _ = idb.update_batch(&unit, b.seq, |s| s.last_error = Some(why.clone())).await;
-                app.sync.update(|s| s.last_error = Some(format!("Lô số {}: {why}", b.seq)));
+                let _ = idb
+                    .update_batch(&unit, b.seq, |s| s.last_error = Some(why.clone()))
+                    .await;
+                app.sync
+                    .update(|s| s.last_error = Some(format!("Lô số {}: {why}", b.seq)));
             }
             Sent::Unauthorized(why) => {
                 failure = Some((why, false));
@@ -293,7 +305,11 @@ async fn cycle(app: AppState) {
                 // finds the server again.
                 app.net.set(crate::pwa::Net::Offline);
                 let secs = BACKOFF.with(|b| {
-                    let next = if b.get() == 0 { BACKOFF_START } else { (b.get() * 2).min(BACKOFF_MAX) };
+                    let next = if b.get() == 0 {
+                        BACKOFF_START
+                    } else {
+                        (b.get() * 2).min(BACKOFF_MAX)
+                    };
                     b.set(next);
                     next
                 });
@@ -320,7 +336,10 @@ pub fn start(app: AppState) {
     );
     // A change: send it a few seconds later (several saves travel together).
     Effect::watch(
-        move || app.records.with(|r| r.iter().map(|a| a.revision as usize).sum::<usize>()),
+        move || {
+            app.records
+                .with(|r| r.iter().map(|a| a.revision as usize).sum::<usize>())
+        },
         move |_, _, _| schedule(app, 5),
         false,
     );
@@ -353,10 +372,16 @@ pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
         let url = s.url(&format!("/api/v1/batches?after={after}&limit=200"));
         let (status, body) = fetch("GET", &url, &s.token, None).await?;
         if status != 200 {
-            let msg = serde_json::from_str::<Reply>(&body).ok().and_then(|r| r.message);
-            return Err(format!("máy chủ trả lời {status}: {}", msg.unwrap_or_default()));
+            let msg = serde_json::from_str::<Reply>(&body)
+                .ok()
+                .and_then(|r| r.message);
+            return Err(format!(
+                "máy chủ trả lời {status}: {}",
+                msg.unwrap_or_default()
+            ));
         }
-        let page: Page = serde_json::from_str(&body).map_err(|e| format!("trả lời không đọc được: {e}"))?;
+        let page: Page =
+            serde_json::from_str(&body).map_err(|e| format!("trả lời không đọc được: {e}"))?;
         for it in page.batches {
             out.push(crate::inbox::Picked {
                 name: format!("máy chủ #{}", it.cursor),

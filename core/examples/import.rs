@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use papi_core::batch::parse_file;
-use papi_core::merge::{receipt_of, Overlay, Received, Scope, Verdict};
+use papi_core::merge::{Overlay, Received, Scope, Verdict};
 use papi_core::{Plan, Units};
 
 fn main() {
@@ -17,7 +17,10 @@ fn main() {
     let plan = Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
     let units = Units::from_json(papi_core::BAC_KAN_UNITS_2020).unwrap();
     let scope = Scope::District(district);
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     let files: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
@@ -45,7 +48,12 @@ fn main() {
             }
         }
         let total = t0.elapsed();
-        runs.push((dry.as_secs_f64() * 1e3, total.as_secs_f64() * 1e3, records, held.records.len()));
+        runs.push((
+            dry.as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e3,
+            records,
+            held.records.len(),
+        ));
     }
     runs.sort_by(|a, b| a.1.total_cmp(&b.1));
     let (dry, total, records, held) = runs[runs.len() / 2];

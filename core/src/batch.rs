@@ -182,22 +182,42 @@ fn hex(bytes: &[u8]) -> String {
 /// adds the file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchError {
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
     Empty,
     NotUtf8,
-    NotJson { line: usize, column: usize },
+    NotJson {
+        line: usize,
+        column: usize,
+    },
     Truncated,
     /// JSON, but not a PAPI Tracker batch (or a malformed one).
     NotABatch(String),
     NewerVersion(u32),
-    OtherPlan { id: String },
-    HashMismatch { stated: String, actual: String },
+    OtherPlan {
+        id: String,
+    },
+    HashMismatch {
+        stated: String,
+        actual: String,
+    },
     UnknownUnit(String),
     BadHeader(String),
     DuplicateRecord(Uuid),
-    RecordUnit { id: Uuid, unit_code: String },
-    RecordInvalid { id: Uuid, errors: Vec<FieldError> },
-    RecordDates { id: Uuid, problem: String },
+    RecordUnit {
+        id: Uuid,
+        unit_code: String,
+    },
+    RecordInvalid {
+        id: Uuid,
+        errors: Vec<FieldError>,
+    },
+    RecordDates {
+        id: Uuid,
+        problem: String,
+    },
 }
 
 impl BatchError {
@@ -281,7 +301,9 @@ pub fn parse(bytes: &[u8], plan: &Plan, units: &Units) -> Result<Batch, BatchErr
     let probe: Probe = match serde_json::from_str(text) {
         Ok(p) => p,
         Err(e) if e.is_data() => {
-            return Err(BatchError::NotABatch("không phải một đối tượng JSON".into()))
+            return Err(BatchError::NotABatch(
+                "không phải một đối tượng JSON".into(),
+            ))
         }
         Err(e) => return Err(json_err(e)),
     };
@@ -327,14 +349,20 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
         ));
     };
     if b.device_id.trim().is_empty() || b.device_id.chars().count() > 64 {
-        return Err(BatchError::BadHeader("mã thiết bị trống hoặc quá dài".into()));
+        return Err(BatchError::BadHeader(
+            "mã thiết bị trống hoặc quá dài".into(),
+        ));
     }
     match (b.kind, b.seq) {
         (BatchKind::Changes, 0) => {
-            return Err(BatchError::BadHeader("số thứ tự lô phải từ 1 trở lên".into()))
+            return Err(BatchError::BadHeader(
+                "số thứ tự lô phải từ 1 trở lên".into(),
+            ))
         }
         (BatchKind::Backup, s) if s != 0 => {
-            return Err(BatchError::BadHeader("bản sao lưu phải có số thứ tự 0".into()))
+            return Err(BatchError::BadHeader(
+                "bản sao lưu phải có số thứ tự 0".into(),
+            ))
         }
         _ => {}
     }
@@ -512,7 +540,10 @@ impl Bundle {
     ) -> Bundle {
         let mut by_unit: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
         for r in records {
-            by_unit.entry(r.unit_code.as_str()).or_default().push(r.clone());
+            by_unit
+                .entry(r.unit_code.as_str())
+                .or_default()
+                .push(r.clone());
         }
         let batches = by_unit
             .into_iter()
@@ -562,7 +593,9 @@ pub fn parse_file(
     let looks_like_bundle = bytes.len() <= MAX_BATCH_BYTES
         && std::str::from_utf8(bytes).is_ok_and(|t| t.contains(BUNDLE_FORMAT));
     if looks_like_bundle {
-        let text = std::str::from_utf8(bytes).expect("checked").trim_start_matches('\u{feff}');
+        let text = std::str::from_utf8(bytes)
+            .expect("checked")
+            .trim_start_matches('\u{feff}');
         if let Ok(p) = serde_json::from_str::<BundleProbe>(text) {
             if p.format.as_deref() == Some(BUNDLE_FORMAT) {
                 match p.format_version {

@@ -47,7 +47,12 @@ pub fn by(device: &str, min: i64) -> Author<'_> {
 }
 
 pub fn record(n: u8, unit: &str, device: &str, min: i64) -> Activity {
-    Activity::create(new_id([n; 16]), unit, fields(&format!("Hoạt động {n}")), &by(device, min))
+    Activity::create(
+        new_id([n; 16]),
+        unit,
+        fields(&format!("Hoạt động {n}")),
+        &by(device, min),
+    )
 }
 
 pub fn header<'a>(unit: &'a str, device: &'a str, min: i64) -> Header<'a> {

@@ -116,16 +116,30 @@ pub fn outcome(held: Option<&Activity>, incoming: &Activity) -> Outcome {
 pub enum Refusal {
     Invalid(BatchError),
     /// The batch's unit is not one this receiver takes.
-    OutOfScope { unit_code: String },
+    OutOfScope {
+        unit_code: String,
+    },
     /// Same unit, device and number as a batch already taken, other content.
-    SeqConflict { key: BatchKey, kept: String, this: String },
+    SeqConflict {
+        key: BatchKey,
+        kept: String,
+        this: String,
+    },
     /// A record id already held for another unit.
-    RecordOfOtherUnit { id: Uuid, held_unit: String },
+    RecordOfOtherUnit {
+        id: Uuid,
+        held_unit: String,
+    },
 }
 
 impl Refusal {
     pub fn message_vi(&self, units: &Units) -> String {
-        let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or(c.to_string());
+        let name = |c: &str| {
+            units
+                .get(c)
+                .map(|u| u.name.clone())
+                .unwrap_or(c.to_string())
+        };
         match self {
             Refusal::Invalid(e) => e.message_vi(),
             Refusal::OutOfScope { unit_code } => format!(
@@ -295,7 +309,9 @@ impl<'a, H: Holdings> Overlay<'a, H> {
         let v = plan(self, b, scope, units);
         if let Verdict::Accepted(c) = &v {
             for w in &c.writes {
-                let wins = self.record(&w.id).is_none_or(|cur| w.version_cmp(cur).is_gt());
+                let wins = self
+                    .record(&w.id)
+                    .is_none_or(|cur| w.version_cmp(cur).is_gt());
                 if wins {
                     self.records.insert(w.id, w.clone());
                 }
@@ -340,7 +356,10 @@ impl Gap {
             .collect::<Vec<_>>()
             .join(", ");
         let device = if self.several_devices {
-            format!(" (thiết bị {})", self.device_id.chars().take(8).collect::<String>())
+            format!(
+                " (thiết bị {})",
+                self.device_id.chars().take(8).collect::<String>()
+            )
         } else {
             String::new()
         };

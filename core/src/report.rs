@@ -213,7 +213,9 @@ pub fn task_cells<'a>(
     let mut out: BTreeMap<String, Cell> = BTreeMap::new();
     for (r, a) in live(records, rows, period) {
         if r == row {
-            out.entry(a.fields.task_id.clone()).or_default().add(a.fields.date);
+            out.entry(a.fields.task_id.clone())
+                .or_default()
+                .add(a.fields.date);
         }
     }
     out
@@ -265,10 +267,7 @@ pub fn unit_statuses<'a>(
     today: NaiveDate,
 ) -> Vec<UnitStatus> {
     let reporting: Vec<&Unit> = match scope {
-        Scope::District(d) => units
-            .children(d)
-            .chain(units.get(d))
-            .collect(),
+        Scope::District(d) => units.children(d).chain(units.get(d)).collect(),
         Scope::Province => units.communes().chain(units.districts()).collect(),
     };
     let mut acts: HashMap<&str, usize> = HashMap::new();
@@ -281,7 +280,10 @@ pub fn unit_statuses<'a>(
     reporting
         .into_iter()
         .map(|u| {
-            let mine: Vec<&&Receipt> = receipts.iter().filter(|r| r.key.unit_code == u.code).collect();
+            let mine: Vec<&&Receipt> = receipts
+                .iter()
+                .filter(|r| r.key.unit_code == u.code)
+                .collect();
             let last_batch = mine.iter().map(|r| r.created_at.date_naive()).max();
             let n = acts.get(u.code.as_str()).copied().unwrap_or(0);
             let first_after_start = mine
@@ -380,7 +382,12 @@ pub struct Report {
 impl Report {
     pub fn totals(&self) -> (usize, usize, usize, usize) {
         self.dimensions.iter().fold((0, 0, 0, 0), |t, d| {
-            (t.0 + d.tasks, t.1 + d.tasks_with_activity, t.2 + d.done, t.3 + d.planned)
+            (
+                t.0 + d.tasks,
+                t.1 + d.tasks_with_activity,
+                t.2 + d.done,
+                t.3 + d.planned,
+            )
         })
     }
 }
@@ -401,7 +408,10 @@ pub fn report<'a>(
 ) -> Report {
     let mut by_task: HashMap<&str, Vec<(usize, &Activity)>> = HashMap::new();
     for (r, a) in live(records, rows, period) {
-        by_task.entry(a.fields.task_id.as_str()).or_default().push((r, a));
+        by_task
+            .entry(a.fields.task_id.as_str())
+            .or_default()
+            .push((r, a));
     }
     let dimensions = plan
         .dimensions
@@ -429,15 +439,24 @@ pub fn report<'a>(
                                 })
                                 .collect();
                             lines.sort_by(|a, b| {
-                                a.date.cmp(&b.date).then(a.unit_code.cmp(&b.unit_code)).then(a.title.cmp(&b.title))
+                                a.date
+                                    .cmp(&b.date)
+                                    .then(a.unit_code.cmp(&b.unit_code))
+                                    .then(a.title.cmp(&b.title))
                             });
                             let active: BTreeSet<usize> = acts.iter().map(|(r, _)| *r).collect();
                             TaskSection {
                                 task_id: t.id.clone(),
                                 done: lines.iter().filter(|l| l.status == Status::Done).count(),
-                                planned: lines.iter().filter(|l| l.status == Status::Planned).count(),
+                                planned: lines
+                                    .iter()
+                                    .filter(|l| l.status == Status::Planned)
+                                    .count(),
                                 without: (0..rows.codes.len())
-                                    .filter(|r| !active.contains(r) && row_has_role(plan, units, rows, *r, t))
+                                    .filter(|r| {
+                                        !active.contains(r)
+                                            && row_has_role(plan, units, rows, *r, t)
+                                    })
                                     .map(|r| rows.codes[r].clone())
                                     .collect(),
                                 lines,
@@ -466,7 +485,11 @@ pub fn report<'a>(
 }
 
 /// Activities per month of the period's year (for the chart): 12 counts.
-pub fn per_month<'a>(records: impl IntoIterator<Item = &'a Activity>, rows: &Rows, year: i32) -> [usize; 12] {
+pub fn per_month<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    rows: &Rows,
+    year: i32,
+) -> [usize; 12] {
     let mut out = [0; 12];
     for (_, a) in live(records, rows, Period::Year(year)) {
         out[a.fields.date.month0() as usize] += 1;
@@ -503,8 +526,19 @@ pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Stri
 
 /// Columns of the activities table (CSV and the workbook's sheet).
 pub const ACTIVITY_COLUMNS: [&str; 13] = [
-    "Mã đơn vị", "Đơn vị", "Thuộc", "Khía cạnh", "Chỉ tiêu", "Nhiệm vụ", "Ngày", "Trạng thái",
-    "Tiêu đề", "Mô tả", "Thành phần tham gia", "Kết quả / văn bản minh chứng", "Người ghi",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Thuộc",
+    "Khía cạnh",
+    "Chỉ tiêu",
+    "Nhiệm vụ",
+    "Ngày",
+    "Trạng thái",
+    "Tiêu đề",
+    "Mô tả",
+    "Thành phần tham gia",
+    "Kết quả / văn bản minh chứng",
+    "Người ghi",
 ];
 
 /// The live activities of a roll-up, one row per activity, by row then date.
@@ -515,7 +549,12 @@ pub fn activity_table<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Vec<String>> {
-    let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or_else(|| c.to_string());
+    let name = |c: &str| {
+        units
+            .get(c)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
     let mut list = live(records, rows, period);
     list.sort_by(|a, b| {
         a.0.cmp(&b.0)
@@ -555,7 +594,10 @@ pub fn activities_csv<'a>(
     rows: &Rows,
     period: Period,
 ) -> String {
-    csv(&ACTIVITY_COLUMNS, activity_table(records, plan, units, rows, period))
+    csv(
+        &ACTIVITY_COLUMNS,
+        activity_table(records, plan, units, rows, period),
+    )
 }
 
 /// The roll-up matrix as CSV: one row per unit, one column per
@@ -606,14 +648,22 @@ pub fn workbook<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Sheet> {
-    let name = |c: &str| units.get(c).map(|u| u.name.clone()).unwrap_or_else(|| c.to_string());
+    let name = |c: &str| {
+        units
+            .get(c)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
     let text = |s: String| SheetCell::Text(s);
     let mut header = vec!["Mã đơn vị".to_string(), "Đơn vị".to_string()];
     header.extend(m.sub_indicators.iter().cloned());
     header.push("Tổng".into());
     let summary = Sheet {
         name: "Tổng hợp".into(),
-        title: Some(format!("Số hoạt động theo đơn vị và chỉ tiêu — {}", period.label_vi())),
+        title: Some(format!(
+            "Số hoạt động theo đơn vị và chỉ tiêu — {}",
+            period.label_vi()
+        )),
         header,
         rows: rows
             .codes

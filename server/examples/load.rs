@@ -30,17 +30,27 @@ fn batch(unit: &str, device: &str, seq: u64) -> String {
                     task_id: "2.3-1".into(),
                     date: NaiveDate::from_ymd_opt(2020, 5, 1 + i % 28).unwrap(),
                     title: format!("Niêm yết công khai dự toán ngân sách, đợt {i}"),
-                    description: "Niêm yết tại trụ sở UBND xã và nhà văn hóa các thôn trong 30 ngày".into(),
+                    description:
+                        "Niêm yết tại trụ sở UBND xã và nhà văn hóa các thôn trong 30 ngày".into(),
                     participants: "Cán bộ văn phòng - thống kê, trưởng các thôn".into(),
                     evidence: format!("Thông báo số {i}/TB-UBND"),
                     status: Status::Done,
                 },
-                &Author { name: "Hoàng Văn Đức", device_id: device, now: t0 },
+                &Author {
+                    name: "Hoàng Văn Đức",
+                    device_id: device,
+                    now: t0,
+                },
             )
         })
         .collect();
     Batch::seal(
-        &Header { plan: &plan, unit_code: unit, device_id: device, created_at: t0 + chrono::Duration::minutes(1) },
+        &Header {
+            plan: &plan,
+            unit_code: unit,
+            device_id: device,
+            created_at: t0 + chrono::Duration::minutes(1),
+        },
         BatchKind::Changes,
         seq,
         records,
@@ -58,16 +68,33 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
     let db = dir.join("papi.sqlite3");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let units = ["02194", "02137", "02140", "02143"];
     let mut tokens = vec![];
     for u in units {
-        let out = Command::new(&bin).args(["unit", "add", u, "--db"]).arg(&db).output().unwrap();
+        let out = Command::new(&bin)
+            .args(["unit", "add", u, "--db"])
+            .arg(&db)
+            .output()
+            .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
-        tokens.push(text.lines().find(|l| l.starts_with("papi_")).unwrap().to_string());
+        tokens.push(
+            text.lines()
+                .find(|l| l.starts_with("papi_"))
+                .unwrap()
+                .to_string(),
+        );
     }
     let mut server = Command::new(&bin)
-        .arg("serve").arg("--dist").arg(&dir).arg("--db").arg(&db)
+        .arg("serve")
+        .arg("--dist")
+        .arg(&dir)
+        .arg("--db")
+        .arg(&db)
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .spawn()
@@ -75,14 +102,23 @@ async fn main() {
     let url = format!("http://127.0.0.1:{port}/api/v1/batches");
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client.get(format!("http://127.0.0.1:{port}/api/v1/health")).send().await.is_ok() {
+        if client
+            .get(format!("http://127.0.0.1:{port}/api/v1/health"))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     // Batches are made before the clock starts: the server is measured.
     let bodies: Vec<Vec<String>> = (0..clients)
-        .map(|c| (1..=per_client as u64).map(|s| batch(units[c % 4], &format!("dev-{c:03}"), s)).collect())
+        .map(|c| {
+            (1..=per_client as u64)
+                .map(|s| batch(units[c % 4], &format!("dev-{c:03}"), s))
+                .collect()
+        })
         .collect();
     let start = Instant::now();
     let mut tasks = vec![];
@@ -92,8 +128,19 @@ async fn main() {
             let mut lat = vec![];
             for body in bodies {
                 let t = Instant::now();
-                let res = client.post(&url).bearer_auth(&token).body(body).send().await.unwrap();
-                assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    res.status(),
+                    201,
+                    "{}",
+                    res.text().await.unwrap_or_default()
+                );
                 let _ = res.bytes().await;
                 lat.push(t.elapsed());
             }
@@ -109,7 +156,8 @@ async fn main() {
     server.wait().ok();
     let _ = std::fs::remove_dir_all(&dir);
     lat.sort();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    let pct =
+        |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "{{\"clients\":{clients},\"records_per_batch\":100,\"batches\":{},\"seconds\":{elapsed:.2},\"per_second\":{:.0},\"p50_ms\":{:.1},\"p99_ms\":{:.1}}}",
         lat.len(),

@@ -85,14 +85,18 @@ async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiEr
 
 /// The unit behind the request's bearer token, or 401.
 async fn authenticate(api: &Api, headers: &HeaderMap) -> Result<String, ApiError> {
-    let token = tokens::bearer(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "thiếu mã truy cập (Authorization: Bearer …)",
-            )
-        })?;
+    let token = tokens::bearer(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    )
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "thiếu mã truy cập (Authorization: Bearer …)",
+        )
+    })?;
     api.db
         .token_unit(tokens::hash(token))
         .await

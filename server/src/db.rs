@@ -86,10 +86,16 @@ pub struct NewBatch {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
-    Accepted { cursor: i64 },
-    Duplicate { cursor: i64 },
+    Accepted {
+        cursor: i64,
+    },
+    Duplicate {
+        cursor: i64,
+    },
     /// Same name, other content: the first one stays.
-    Conflict { sha256: String },
+    Conflict {
+        sha256: String,
+    },
 }
 
 type Reply = oneshot::Sender<Result<Stored, String>>;
@@ -354,17 +360,24 @@ mod tests {
         let mut c = open(&p).unwrap();
         migrate(&mut c).unwrap();
         migrate(&mut c).unwrap();
-        let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v as usize, SCHEMA_VERSION);
         c.pragma_update(None, "user_version", 99).unwrap();
-        assert!(migrate(&mut c).unwrap_err().contains("newer than this server"));
+        assert!(migrate(&mut c)
+            .unwrap_err()
+            .contains("newer than this server"));
     }
 
     #[test]
     fn tokens_are_listed_and_revoked_once() {
         let a = Admin::open(&temp("tokens")).unwrap();
         let id = a.add_token("02194", "Đổng Xá", "h1", "t0").unwrap();
-        assert!(a.add_token("02194", "dup", "h1", "t0").is_err(), "hashes are unique");
+        assert!(
+            a.add_token("02194", "dup", "h1", "t0").is_err(),
+            "hashes are unique"
+        );
         assert!(a.revoke(id, "t1").unwrap());
         assert!(!a.revoke(id, "t2").unwrap());
         assert!(!a.revoke(999, "t2").unwrap());

@@ -59,7 +59,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let (sub, rest): (Vec<&str>, &[String]) = match args.first().map(String::as_str) {
         Some("unit") => match args.get(1).map(String::as_str) {
             Some(s @ ("add" | "list" | "revoke")) => (vec!["unit", s], &args[2..]),
-            Some(other) => return Err(format!("unknown unit command {other:?} (add, list, revoke)")),
+            Some(other) => {
+                return Err(format!(
+                    "unknown unit command {other:?} (add, list, revoke)"
+                ))
+            }
             None => return Err("unit needs a command: add, list or revoke".into()),
         },
         Some("serve") => (vec!["serve"], &args[1..]),
@@ -72,7 +76,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let mut positional = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match a.as_str() {
             "--dist" => dist = PathBuf::from(value("--dist")?),
             "--addr" => {
@@ -105,7 +113,12 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
                     dist.display()
                 ));
             }
-            Ok(Command::Serve(Config { dist, addr, db, tls }))
+            Ok(Command::Serve(Config {
+                dist,
+                addr,
+                db,
+                tls,
+            }))
         }
         ["unit", "add"] => match positional.as_slice() {
             [code] => Ok(Command::UnitAdd {
@@ -134,7 +147,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
 pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
     (
         Arc::new(papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan")),
-        Arc::new(papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("shipped units")),
+        Arc::new(
+            papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("shipped units"),
+        ),
     )
 }
 
@@ -146,7 +161,10 @@ pub fn app(cfg: &Config, db: db::Db) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE]);
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ]);
     let csp = web::Csp::new(&cfg.dist);
     Router::new()
         .merge(api::router(api::Api { db, plan, units }).layer(cors))
@@ -169,21 +187,46 @@ mod tests {
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        assert_eq!(args(&["--port", "1"]).unwrap_err(), "unknown argument \"--port\" (try --help)");
+        assert_eq!(
+            args(&["--port", "1"]).unwrap_err(),
+            "unknown argument \"--port\" (try --help)"
+        );
         assert_eq!(args(&["--addr"]).unwrap_err(), "--addr needs a value");
-        assert!(args(&["--addr", "localhost"]).unwrap_err().starts_with("--addr localhost:"));
-        assert!(args(&["--dist", "/nonexistent"]).unwrap_err().contains("no index.html here"));
+        assert!(args(&["--addr", "localhost"])
+            .unwrap_err()
+            .starts_with("--addr localhost:"));
+        assert!(args(&["--dist", "/nonexistent"])
+            .unwrap_err()
+            .contains("no index.html here"));
         assert_eq!(args(&["--help"]).unwrap_err(), "help");
         assert!(args(&["unit"]).unwrap_err().contains("add, list or revoke"));
-        assert!(args(&["unit", "add"]).unwrap_err().contains("one unit code"));
-        assert!(args(&["unit", "revoke", "abc"]).unwrap_err().contains("a number"));
-        assert!(args(&["unit", "drop"]).unwrap_err().contains("unknown unit command"));
+        assert!(args(&["unit", "add"])
+            .unwrap_err()
+            .contains("one unit code"));
+        assert!(args(&["unit", "revoke", "abc"])
+            .unwrap_err()
+            .contains("a number"));
+        assert!(args(&["unit", "drop"])
+            .unwrap_err()
+            .contains("unknown unit command"));
         let d = std::env::temp_dir().join(format!("papi-args-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("index.html"), "x").unwrap();
         let dist = d.to_str().unwrap();
-        assert!(args(&["--dist", dist, "--tls-cert", "c.pem"]).unwrap_err().contains("go together"));
-        match args(&["serve", "--dist", dist, "--addr", "127.0.0.1:9", "--db", "x.db"]).unwrap() {
+        assert!(args(&["--dist", dist, "--tls-cert", "c.pem"])
+            .unwrap_err()
+            .contains("go together"));
+        match args(&[
+            "serve",
+            "--dist",
+            dist,
+            "--addr",
+            "127.0.0.1:9",
+            "--db",
+            "x.db",
+        ])
+        .unwrap()
+        {
             Command::Serve(c) => {
                 assert_eq!(c.addr.port(), 9);
                 assert_eq!(c.db, PathBuf::from("x.db"));

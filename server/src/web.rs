@@ -45,10 +45,14 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_start = tag_end + 1;
-        let Some(close) = after[body_start..].find("</script>") else { break };
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
         let body = &after[body_start..body_start + close];
         if !tag.contains(" src=") && !body.trim().is_empty() {
             let digest = Sha256::digest(body.as_bytes());
@@ -113,8 +117,14 @@ pub async fn security_headers(csp: Csp, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, csp.header());
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
@@ -141,7 +151,13 @@ mod tests {
             cache_control("/papi-tracker-ba822bf7cde808d.js"),
             "public, max-age=31536000, immutable"
         );
-        for p in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icons/icon-192.png"] {
+        for p in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/icons/icon-192.png",
+        ] {
             assert_eq!(cache_control(p), "no-cache", "{p}");
         }
     }
@@ -153,7 +169,10 @@ mod tests {
         let h = inline_script_hashes(html);
         assert_eq!(h.len(), 2);
         // Known vector: sha256("alert(1)") in base64.
-        assert_eq!(h[0], "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='");
+        assert_eq!(
+            h[0],
+            "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
+        );
         let p = policy(&h);
         assert!(p.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
         assert!(!p.contains("unsafe-inline"));

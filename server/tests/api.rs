@@ -10,8 +10,14 @@ const DONG_XA: &str = "02194"; // Huyện Na Rì (066)
 const VAN_VU: &str = "02137"; // Huyện Na Rì (066)
 const MINH_KHAI: &str = "01834"; // Thành phố Bắc Kạn (058)
 
-async fn post(s: &TestServer, token: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().post(format!("{}/api/v1/batches", s.url)).body(body);
+async fn post(
+    s: &TestServer,
+    token: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/api/v1/batches", s.url))
+        .body(body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -57,14 +63,29 @@ async fn post_answers_each_case_with_its_status() {
     let (st, body) = post(&s, Some(&dong_xa), "không phải JSON").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "bad_batch");
-    assert!(body["message"].as_str().unwrap().contains("không phải JSON"), "{body}");
-    let tampered = batch(DONG_XA, "dev-a", 2, 2).to_json().replacen("Hoạt động 0", "Hoạt động 9", 1);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("không phải JSON"),
+        "{body}"
+    );
+    let tampered =
+        batch(DONG_XA, "dev-a", 2, 2)
+            .to_json()
+            .replacen("Hoạt động 0", "Hoạt động 9", 1);
     let (st, body) = post(&s, Some(&dong_xa), tampered).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(body["message"].as_str().unwrap().contains("SHA-256"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("SHA-256"),
+        "{body}"
+    );
 
     let (st, body) = post(&s, None, b1.to_json()).await;
-    assert_eq!((st, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
     let (st, _) = post(&s, Some("papi_wrong"), b1.to_json()).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
@@ -82,11 +103,19 @@ async fn post_answers_each_case_with_its_status() {
     // Revocation takes effect at once.
     let (st, _) = post(&s, Some(&revoked), batch(DONG_XA, "dev-r", 1, 1).to_json()).await;
     assert_eq!(st, StatusCode::CREATED);
-    assert!(papi_server::db::Admin::open(&s.db_path).unwrap().revoke(revoked_id, "now").unwrap());
+    assert!(papi_server::db::Admin::open(&s.db_path)
+        .unwrap()
+        .revoke(revoked_id, "now")
+        .unwrap());
     let (st, _) = post(&s, Some(&revoked), batch(DONG_XA, "dev-r", 2, 1).to_json()).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
-    let health: Value = reqwest::get(format!("{}/api/v1/health", s.url)).await.unwrap().json().await.unwrap();
+    let health: Value = reqwest::get(format!("{}/api/v1/health", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["batches"], 2);
 }
@@ -102,7 +131,11 @@ async fn districts_read_their_communes_only_and_the_province_reads_all() {
     let (_, province) = token(&s.db_path, "06");
     let mut sent = vec![];
     for seq in 1..=3 {
-        for (unit, t) in [(DONG_XA, &dong_xa), (VAN_VU, &van_vu), (MINH_KHAI, &minh_khai)] {
+        for (unit, t) in [
+            (DONG_XA, &dong_xa),
+            (VAN_VU, &van_vu),
+            (MINH_KHAI, &minh_khai),
+        ] {
             let b = batch(unit, "dev", seq, 2);
             let text = b.to_json();
             assert_eq!(post(&s, Some(t), text.clone()).await.0, StatusCode::CREATED);
@@ -125,11 +158,19 @@ async fn districts_read_their_communes_only_and_the_province_reads_all() {
         .chain(page2["batches"].as_array().unwrap())
         .map(|b| b["batch"]["unit_code"].as_str().unwrap().to_string())
         .collect();
-    assert!(units.iter().all(|u| u == DONG_XA || u == VAN_VU), "{units:?}");
+    assert!(
+        units.iter().all(|u| u == DONG_XA || u == VAN_VU),
+        "{units:?}"
+    );
     assert_eq!(units.len(), 6);
     // Another district reads none of Na Rì's.
     let (_, tp) = list(&s, &thanh_pho, "").await;
-    let tp_units: Vec<&str> = tp["batches"].as_array().unwrap().iter().map(|b| b["batch"]["unit_code"].as_str().unwrap()).collect();
+    let tp_units: Vec<&str> = tp["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch"]["unit_code"].as_str().unwrap())
+        .collect();
     assert_eq!(tp_units, vec![MINH_KHAI; 3]);
     // The province reads everything, each batch exactly as posted.
     let (_, all) = list(&s, &province, "?limit=500").await;
@@ -153,15 +194,42 @@ async fn the_app_is_served_with_a_strict_policy_and_right_caching() {
     let h = res.headers();
     assert_eq!(h["cache-control"], "no-cache");
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("default-src 'self'") && csp.contains("'sha256-") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("'sha256-")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(h["x-content-type-options"], "nosniff");
-    let js = reqwest::get(format!("{}/app-1a44c1c2343fa4f0.js", s.url)).await.unwrap();
-    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
-    assert_eq!(reqwest::get(format!("{}/nope.js", s.url)).await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(reqwest::get(format!("{}/healthz", s.url)).await.unwrap().text().await.unwrap(), "ok");
+    let js = reqwest::get(format!("{}/app-1a44c1c2343fa4f0.js", s.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        js.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/nope.js", s.url))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", s.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
     // The API allows other origins (bearer tokens, no cookies).
     let pre = reqwest::Client::new()
-        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/batches", s.url))
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/batches", s.url),
+        )
         .header("Origin", "https://app.example")
         .header("Access-Control-Request-Method", "POST")
         .header("Access-Control-Request-Headers", "authorization")

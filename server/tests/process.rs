@@ -17,23 +17,46 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_papi-server");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn unit_add(db: &Path, code: &str) -> String {
-    let out = Command::new(BIN).args(["unit", "add", code, "--db"]).arg(db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["unit", "add", code, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    text.lines().find(|l| l.starts_with("papi_")).expect("the token is printed").to_string()
+    text.lines()
+        .find(|l| l.starts_with("papi_"))
+        .expect("the token is printed")
+        .to_string()
 }
 
 fn spawn(dir: &Path, db: &Path, port: u16, tls: Option<(&Path, &Path)>) -> Child {
     let mut cmd = Command::new(BIN);
-    cmd.arg("serve").arg("--dist").arg(dir).arg("--db").arg(db).args(["--addr", &format!("127.0.0.1:{port}")]);
+    cmd.arg("serve")
+        .arg("--dist")
+        .arg(dir)
+        .arg("--db")
+        .arg(db)
+        .args(["--addr", &format!("127.0.0.1:{port}")]);
     if let Some((c, k)) = tls {
         cmd.arg("--tls-cert").arg(c).arg("--tls-key").arg(k);
     }
-    cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap()
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
 }
 
 async fn wait_up(client: &reqwest::Client, url: &str) {
@@ -52,17 +75,36 @@ async fn wait_up(client: &reqwest::Client, url: &str) {
 async fn admin_commands_say_what_is_wrong() {
     let dir = temp_dir("admin");
     let db = dir.join("papi.sqlite3");
-    let out = Command::new(BIN).args(["unit", "add", "99999", "--db"]).arg(&db).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["unit", "add", "99999", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("99999 is not a unit code"));
     let token = unit_add(&db, "02194");
     assert!(token.len() == 69);
-    let list = Command::new(BIN).args(["unit", "list", "--db"]).arg(&db).output().unwrap();
+    let list = Command::new(BIN)
+        .args(["unit", "list", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
-    assert!(list.contains("Xã Đổng Xá") && list.contains("live") && !list.contains(&token[5..]), "{list}");
-    let out = Command::new(BIN).args(["unit", "revoke", "1", "--db"]).arg(&db).output().unwrap();
+    assert!(
+        list.contains("Xã Đổng Xá") && list.contains("live") && !list.contains(&token[5..]),
+        "{list}"
+    );
+    let out = Command::new(BIN)
+        .args(["unit", "revoke", "1", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let out = Command::new(BIN).args(["unit", "revoke", "1", "--db"]).arg(&db).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["unit", "revoke", "1", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no live token with id 1"));
 }
 
@@ -86,14 +128,24 @@ async fn serves_https_with_the_given_certificate() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().contains_key("content-security-policy"));
     // Plain HTTP on the TLS port is not served.
-    assert!(reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health")).await.is_err());
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health"))
+            .await
+            .is_err()
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     // A missing key file is a clear error, not a panic.
     let out = Command::new(BIN)
-        .arg("--dist").arg(&dir).arg("--db").arg(dir.join("x.sqlite3"))
+        .arg("--dist")
+        .arg(&dir)
+        .arg("--db")
+        .arg(dir.join("x.sqlite3"))
         .args(["--addr", &format!("127.0.0.1:{}", free_port())])
-        .arg("--tls-cert").arg(&cp).arg("--tls-key").arg(dir.join("missing.pem"))
+        .arg("--tls-cert")
+        .arg(&cp)
+        .arg("--tls-key")
+        .arg(dir.join("missing.pem"))
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -121,12 +173,19 @@ async fn a_killed_server_keeps_every_batch_it_confirmed() {
         clients.push(tokio::spawn(async move {
             for seq in 1.. {
                 let b = batch(unit, &format!("dev-{k}"), seq, 20);
-                let res = client.post(format!("{url}/api/v1/batches")).bearer_auth(&token).body(b.to_json()).send().await;
+                let res = client
+                    .post(format!("{url}/api/v1/batches"))
+                    .bearer_auth(&token)
+                    .body(b.to_json())
+                    .send()
+                    .await;
                 let Ok(res) = res else { break };
                 if res.status() != StatusCode::CREATED {
                     break;
                 }
-                let Ok(body) = res.json::<Value>().await else { break };
+                let Ok(body) = res.json::<Value>().await else {
+                    break;
+                };
                 if body["sha256"] == b.sha256 {
                     confirmed.lock().unwrap().push(b.sha256.clone());
                 }
@@ -140,7 +199,11 @@ async fn a_killed_server_keeps_every_batch_it_confirmed() {
         let _ = c.await;
     }
     let confirmed = confirmed.lock().unwrap().clone();
-    assert!(confirmed.len() > 20, "clients got {} confirmations before the kill", confirmed.len());
+    assert!(
+        confirmed.len() > 20,
+        "clients got {} confirmations before the kill",
+        confirmed.len()
+    );
 
     let mut child = spawn(&dir, &db, port, None);
     wait_up(&client, &url).await;
@@ -168,7 +231,11 @@ async fn a_killed_server_keeps_every_batch_it_confirmed() {
         }
     }
     let missing: Vec<_> = confirmed.iter().filter(|h| !stored.contains(*h)).collect();
-    assert!(missing.is_empty(), "{} confirmed batches lost", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} confirmed batches lost",
+        missing.len()
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }

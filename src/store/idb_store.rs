@@ -258,7 +258,10 @@ async fn put_aside(
 /// Wait for a readwrite transaction to commit. A full disk shows up as an
 /// aborted commit, not as a failed request: read the reason from `handle`
 /// (a second handle to the transaction, taken before awaiting it).
-pub(super) async fn finish(tx: idb::Transaction, handle: idb::Transaction) -> Result<(), StoreError> {
+pub(super) async fn finish(
+    tx: idb::Transaction,
+    handle: idb::Transaction,
+) -> Result<(), StoreError> {
     let done = tx.await.map_err(err)?;
     if done.is_committed() {
         return Ok(());

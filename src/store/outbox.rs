@@ -111,7 +111,11 @@ impl IdbStore {
             .map_err(err)?
             .await
             .map_err(err)?;
-        outbox.put(&json(next), Some(&unit)).map_err(err)?.await.map_err(err)?;
+        outbox
+            .put(&json(next), Some(&unit))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         finish(tx, handle).await?;
         Ok(stored)
     }
@@ -167,7 +171,11 @@ impl IdbStore {
         let text = b.text.clone();
         change(&mut b);
         b.text = text;
-        store.put(&json(&b), Some(&key)).map_err(err)?.await.map_err(err)?;
+        store
+            .put(&json(&b), Some(&key))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         finish(tx, handle).await?;
         Ok(Some(b))
     }

@@ -35,8 +35,16 @@ impl IdbStore {
             .transaction(&[IMPORTED, RECEIPTS], TransactionMode::ReadOnly)
             .map_err(err)?;
         let imported = tx.object_store(IMPORTED).map_err(err)?;
-        let keys = imported.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
-        let values = imported.get_all(None, None).map_err(err)?.await.map_err(err)?;
+        let keys = imported
+            .get_all_keys(None, None)
+            .map_err(err)?
+            .await
+            .map_err(err)?;
+        let values = imported
+            .get_all(None, None)
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         let receipts = tx
             .object_store(RECEIPTS)
             .map_err(err)?
@@ -99,15 +107,25 @@ impl IdbStore {
             .map_err(err)?
             .and_then(|v| v.as_string())
         {
-            let same = serde_json::from_str::<Receipt>(&t).is_ok_and(|r| r.sha256 == receipt.sha256);
-            let verdict = if same { Applied::Duplicate } else { Applied::SeqConflict };
+            let same =
+                serde_json::from_str::<Receipt>(&t).is_ok_and(|r| r.sha256 == receipt.sha256);
+            let verdict = if same {
+                Applied::Duplicate
+            } else {
+                Applied::SeqConflict
+            };
             return Ok((verdict, vec![]));
         }
         // All reads are issued at once (IndexedDB runs them in order inside
         // the transaction); awaiting them one by one costs a round trip each.
         let mut reads = Vec::with_capacity(writes.len());
         for w in writes {
-            reads.push(records.get(JsValue::from_str(&w.id.to_string())).map_err(err)?.into_future());
+            reads.push(
+                records
+                    .get(JsValue::from_str(&w.id.to_string()))
+                    .map_err(err)?
+                    .into_future(),
+            );
         }
         let current = futures_util::future::join_all(reads).await;
         let mut winners = Vec::with_capacity(writes.len());

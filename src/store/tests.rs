@@ -335,7 +335,10 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((updated.downloads, updated.text.as_str()), (1, b1.to_json().as_str()));
+    assert_eq!(
+        (updated.downloads, updated.text.as_str()),
+        (1, b1.to_json().as_str())
+    );
     // Other units' batches are not listed.
     assert!(idb.batches("0184").await.unwrap().is_empty());
     // The fallback store says what it cannot do.
@@ -351,25 +354,52 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     let one = rec(1, "Một");
     let newer = one.edit(rec(1, "Một (sửa)").fields, &later(5));
     let batch = |recs: Vec<Activity>, seq| {
-        papi_core::batch::Batch::seal(&header("01840", &plan), papi_core::batch::BatchKind::Changes, seq, recs)
+        papi_core::batch::Batch::seal(
+            &header("01840", &plan),
+            papi_core::batch::BatchKind::Changes,
+            seq,
+            recs,
+        )
     };
     let at = Utc.with_ymd_and_hms(2020, 6, 4, 9, 0, 0).unwrap();
     // Batch 2 (the edit) arrives first, then batch 1 (the original).
     let b2 = batch(vec![newer.clone()], 2);
-    let (applied, written) = idb.apply_batch(&b2.records, &receipt_of(&b2, at)).await.unwrap();
+    let (applied, written) = idb
+        .apply_batch(&b2.records, &receipt_of(&b2, at))
+        .await
+        .unwrap();
     assert_eq!((applied, written.len()), (Applied::Written(1), 1));
     let b1 = batch(vec![one.clone(), rec(2, "Hai")], 1);
-    let (applied, _) = idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap();
-    assert_eq!(applied, Applied::Written(1), "only record 2: record 1 is older");
+    let (applied, _) = idb
+        .apply_batch(&b1.records, &receipt_of(&b1, at))
+        .await
+        .unwrap();
+    assert_eq!(
+        applied,
+        Applied::Written(1),
+        "only record 2: record 1 is older"
+    );
     let (held, bad) = idb.load_received().await.unwrap();
     assert!(bad.is_empty());
     assert_eq!(held.records.len(), 2);
     assert_eq!(held.records[&one.id].fields.title, "Một (sửa)");
     assert_eq!(held.receipts.len(), 2);
     // The same batch again; the same number with other content.
-    assert_eq!(idb.apply_batch(&b1.records, &receipt_of(&b1, at)).await.unwrap().0, Applied::Duplicate);
+    assert_eq!(
+        idb.apply_batch(&b1.records, &receipt_of(&b1, at))
+            .await
+            .unwrap()
+            .0,
+        Applied::Duplicate
+    );
     let other = batch(vec![rec(3, "Ba")], 1);
-    assert_eq!(idb.apply_batch(&other.records, &receipt_of(&other, at)).await.unwrap().0, Applied::SeqConflict);
+    assert_eq!(
+        idb.apply_batch(&other.records, &receipt_of(&other, at))
+            .await
+            .unwrap()
+            .0,
+        Applied::SeqConflict
+    );
     // A record id held for another unit refuses the whole batch.
     let mut foreign = rec(1, "Chiếm");
     foreign.unit_code = "01843".into();
@@ -380,7 +410,10 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
         1,
         vec![rec(4, "Bốn"), foreign],
     );
-    let (applied, _) = idb.apply_batch(&intruder.records, &receipt_of(&intruder, at)).await.unwrap();
+    let (applied, _) = idb
+        .apply_batch(&intruder.records, &receipt_of(&intruder, at))
+        .await
+        .unwrap();
     assert!(matches!(applied, Applied::OtherUnit(id, ref u) if id == one.id && u == "01840"));
     let (after, _) = idb.load_received().await.unwrap();
     assert_eq!(after, held, "nothing of a refused batch is written");

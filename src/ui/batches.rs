@@ -25,7 +25,10 @@ pub fn Batches() -> impl IntoView {
         spawn_local(async move {
             match app.export_batch().await {
                 Ok(Some(b)) => app.notify(
-                    format!("Đã xuất lô số {} ({} hoạt động): {}", b.seq, b.records, b.file_name),
+                    format!(
+                        "Đã xuất lô số {} ({} hoạt động): {}",
+                        b.seq, b.records, b.file_name
+                    ),
                     false,
                     None,
                 ),

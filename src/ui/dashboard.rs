@@ -14,7 +14,10 @@ use crate::platform;
 use crate::ui::charts;
 
 fn name(code: &str) -> String {
-    UNITS.get(code).map(|u| u.name.clone()).unwrap_or_else(|| code.to_string())
+    UNITS
+        .get(code)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// The scope and rows of the signed-in unit.
@@ -88,18 +91,26 @@ pub fn Dashboard() -> impl IntoView {
     let scope = StoredValue::new(scope);
     // Start on the latest year that has data.
     let latest_year = app.with_all_records(|all| {
-        all.iter().filter(|a| !a.deleted).map(|a| chrono::Datelike::year(&a.fields.date)).max()
+        all.iter()
+            .filter(|a| !a.deleted)
+            .map(|a| chrono::Datelike::year(&a.fields.date))
+            .max()
     });
     if let Some(y) = latest_year {
         if app.period.get_untracked().year() != y
-            && app.with_all_records(|all| !all.iter().any(|a| app.period.get_untracked().contains(a.fields.date)))
+            && app.with_all_records(|all| {
+                !all.iter()
+                    .any(|a| app.period.get_untracked().contains(a.fields.date))
+            })
         {
             app.period.set(Period::Year(y));
         }
     }
     let matrix = Memo::new(move |_| {
         let p = app.period.get();
-        rows.with_value(|rows| app.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p)))
+        rows.with_value(|rows| {
+            app.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p))
+        })
     });
     let statuses = Memo::new(move |_| {
         let p = app.period.get();
@@ -107,7 +118,14 @@ pub fn Dashboard() -> impl IntoView {
             let receipts: Vec<_> = r.receipts.values().collect();
             scope.with_value(|s| {
                 app.with_all_records(|all| {
-                    report::unit_statuses(all.iter().copied(), &receipts, &UNITS, s, p, platform::today())
+                    report::unit_statuses(
+                        all.iter().copied(),
+                        &receipts,
+                        &UNITS,
+                        s,
+                        p,
+                        platform::today(),
+                    )
                 })
             })
         })
@@ -134,7 +152,13 @@ pub fn Dashboard() -> impl IntoView {
                 let bars: Vec<(String, usize, usize)> = r
                     .dimensions
                     .iter()
-                    .map(|d| (format!("{}. {}", d.code, short(&d.name)), d.tasks_with_activity, d.tasks))
+                    .map(|d| {
+                        (
+                            format!("{}. {}", d.code, short(&d.name)),
+                            d.tasks_with_activity,
+                            d.tasks,
+                        )
+                    })
                     .collect();
                 (bars, months)
             })
@@ -144,7 +168,9 @@ pub fn Dashboard() -> impl IntoView {
         let p = app.period.get_untracked();
         let unit = app.unit_code();
         let text = rows.with_value(|rows| match which {
-            "activities" => app.with_all_records(|all| report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)),
+            "activities" => app.with_all_records(|all| {
+                report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
+            }),
             _ => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
         });
         let file = format!("papi-{unit}-{which}-{}.csv", period_slug(p));
@@ -157,7 +183,14 @@ pub fn Dashboard() -> impl IntoView {
         let unit = app.unit_code();
         let sheets = rows.with_value(|rows| {
             app.with_all_records(|all| {
-                report::workbook(all.iter().copied(), &matrix.get_untracked(), &PLAN, &UNITS, rows, p)
+                report::workbook(
+                    all.iter().copied(),
+                    &matrix.get_untracked(),
+                    &PLAN,
+                    &UNITS,
+                    rows,
+                    p,
+                )
             })
         });
         let file = format!("papi-{unit}-{}.xlsx", period_slug(p));
@@ -180,14 +213,22 @@ pub fn Dashboard() -> impl IntoView {
         let unit = app.unit_code();
         let bundle = scope.with_value(|s| {
             app.with_all_records(|all| {
-                let mine: Vec<&Activity> = all.iter().copied().filter(|a| s.admits(&UNITS, &a.unit_code)).collect();
+                let mine: Vec<&Activity> = all
+                    .iter()
+                    .copied()
+                    .filter(|a| s.admits(&UNITS, &a.unit_code))
+                    .collect();
                 Bundle::seal(&PLAN, &unit, crate::app::device_id(), platform::now(), mine)
             })
         });
         let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
         match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
             Ok(()) => app.notify(
-                format!("Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.", bundle.file_name(), bundle.batches.len()),
+                format!(
+                    "Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.",
+                    bundle.file_name(),
+                    bundle.batches.len()
+                ),
                 false,
                 None,
             ),
@@ -309,12 +350,18 @@ pub fn Dashboard() -> impl IntoView {
 
 /// Tasks of one row, then the activities of one task.
 #[component]
-fn Drill(row: usize, rows: StoredValue<Rows>, selected_task: RwSignal<Option<String>>) -> impl IntoView {
+fn Drill(
+    row: usize,
+    rows: StoredValue<Rows>,
+    selected_task: RwSignal<Option<String>>,
+) -> impl IntoView {
     let app = use_app();
     let code = rows.with_value(|r| r.codes[row].clone());
     let cells = move || {
         let p = app.period.get();
-        rows.with_value(|rows| app.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p)))
+        rows.with_value(|rows| {
+            app.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p))
+        })
     };
     view! {
         <div class="drill" data-testid="drill">

@@ -183,19 +183,42 @@ fn FileRow(c: FileCheck) -> impl IntoView {
             ch.conflicts.len()
         )
     };
-    let unit_name = |code: &str| UNITS.get(code).map(|u| u.name.clone()).unwrap_or(code.to_string());
+    let unit_name = |code: &str| {
+        UNITS
+            .get(code)
+            .map(|u| u.name.clone())
+            .unwrap_or(code.to_string())
+    };
     let (class, text, conflicts) = match &c.state {
         FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
-        FileState::Failed(why) => ("refused", format!("Không nhập được, không có gì bị ghi: {why}"), vec![]),
-        FileState::AlreadyImported => ("same", "Đã nhập trước đó: không có gì thay đổi.".to_string(), vec![]),
+        FileState::Failed(why) => (
+            "refused",
+            format!("Không nhập được, không có gì bị ghi: {why}"),
+            vec![],
+        ),
+        FileState::AlreadyImported => (
+            "same",
+            "Đã nhập trước đó: không có gì thay đổi.".to_string(),
+            vec![],
+        ),
         FileState::Ready(b, ch) => (
             "ready",
-            format!("{}, lô số {}: sẽ {}.", unit_name(&b.unit_code), b.seq, changes(ch)),
+            format!(
+                "{}, lô số {}: sẽ {}.",
+                unit_name(&b.unit_code),
+                b.seq,
+                changes(ch)
+            ),
             ch.conflicts.clone(),
         ),
         FileState::Applied(b, ch, n) => (
             "applied",
-            format!("{}, lô số {}: đã nhập ({}); ghi {n} bản.", unit_name(&b.unit_code), b.seq, changes(ch)),
+            format!(
+                "{}, lô số {}: đã nhập ({}); ghi {n} bản.",
+                unit_name(&b.unit_code),
+                b.seq,
+                changes(ch)
+            ),
             vec![],
         ),
     };
@@ -220,8 +243,12 @@ fn FileRow(c: FileCheck) -> impl IntoView {
 fn Gaps() -> impl IntoView {
     let app = use_app();
     let list = move || {
-        app.received
-            .with(|r| gaps(r.receipts.values()).iter().map(|g| g.message_vi(&UNITS)).collect::<Vec<_>>())
+        app.received.with(|r| {
+            gaps(r.receipts.values())
+                .iter()
+                .map(|g| g.message_vi(&UNITS))
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <Show when=move || !list().is_empty()>
@@ -251,16 +278,24 @@ fn ReceivedUnits() -> impl IntoView {
             let mut by_unit: std::collections::BTreeMap<&str, UnitRow> = Default::default();
             let row = |code: &str| UnitRow {
                 code: code.to_string(),
-                name: UNITS.get(code).map(|u| u.name.clone()).unwrap_or(code.to_string()),
+                name: UNITS
+                    .get(code)
+                    .map(|u| u.name.clone())
+                    .unwrap_or(code.to_string()),
                 activities: 0,
                 batches: 0,
                 last: None,
             };
             for a in r.records.values().filter(|a| !a.deleted) {
-                by_unit.entry(&a.unit_code).or_insert_with(|| row(&a.unit_code)).activities += 1;
+                by_unit
+                    .entry(&a.unit_code)
+                    .or_insert_with(|| row(&a.unit_code))
+                    .activities += 1;
             }
             for rc in r.receipts.values() {
-                let e = by_unit.entry(&rc.key.unit_code).or_insert_with(|| row(&rc.key.unit_code));
+                let e = by_unit
+                    .entry(&rc.key.unit_code)
+                    .or_insert_with(|| row(&rc.key.unit_code));
                 e.batches += 1;
                 let t = papi_core::dates::format_instant(rc.created_at);
                 if e.last.as_ref().is_none_or(|l| *l < t) {

@@ -20,12 +20,23 @@ use crate::ui::dashboard::{scope_rows, short, PeriodPicker};
 const MAX_LINES: usize = 30;
 
 fn name(code: &str) -> String {
-    UNITS.get(code).map(|u| u.name.clone()).unwrap_or_else(|| code.to_string())
+    UNITS
+        .get(code)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// "Huyện Na Rì" → "Na Rì": the place name of a unit.
 fn place(u: &Unit) -> String {
-    for prefix in ["Thành phố ", "Huyện ", "Thị xã ", "Phường ", "Thị trấn ", "Xã ", "Tỉnh "] {
+    for prefix in [
+        "Thành phố ",
+        "Huyện ",
+        "Thị xã ",
+        "Phường ",
+        "Thị trấn ",
+        "Xã ",
+        "Tỉnh ",
+    ] {
         if let Some(rest) = u.name.strip_prefix(prefix) {
             return rest.to_string();
         }
@@ -43,7 +54,10 @@ fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
             "CHỦ TỊCH".into(),
             {
                 let district = UNITS.parent(u).map(|d| d.name.clone()).unwrap_or_default();
-                vec![format!("UBND {district} (qua Phòng Nội vụ);"), "Lưu: VT.".into()]
+                vec![
+                    format!("UBND {district} (qua Phòng Nội vụ);"),
+                    "Lưu: VT.".into(),
+                ]
             },
         ),
         Level::District => (
@@ -60,7 +74,11 @@ fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
             "UBND TỈNH BẮC KẠN".into(),
             "SỞ NỘI VỤ".into(),
             "GIÁM ĐỐC".into(),
-            vec!["UBND tỉnh Bắc Kạn;".into(), "Các sở, ban, ngành; UBND các huyện, thành phố;".into(), "Lưu: VT.".into()],
+            vec![
+                "UBND tỉnh Bắc Kạn;".into(),
+                "Các sở, ban, ngành; UBND các huyện, thành phố;".into(),
+                "Lưu: VT.".into(),
+            ],
         ),
     }
 }

@@ -12,7 +12,10 @@ pub fn SyncPanel() -> impl IntoView {
     let app = use_app();
     let current = sync::load_settings();
     let server = RwSignal::new(if current.server.is_empty() {
-        crate::platform::window().location().origin().unwrap_or_default()
+        crate::platform::window()
+            .location()
+            .origin()
+            .unwrap_or_default()
     } else {
         current.server.clone()
     });
@@ -21,7 +24,11 @@ pub fn SyncPanel() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = SyncSettings {
-            server: server.get_untracked().trim().trim_end_matches('/').to_string(),
+            server: server
+                .get_untracked()
+                .trim()
+                .trim_end_matches('/')
+                .to_string(),
             token: token.get_untracked().trim().to_string(),
         };
         let valid_server = s.server.starts_with("https://")
@@ -39,7 +46,11 @@ pub fn SyncPanel() -> impl IntoView {
             Ok(()) => {
                 configured.set(s.is_set());
                 app.notify(
-                    if s.is_set() { "Đã lưu cài đặt đồng bộ." } else { "Đã tắt đồng bộ." },
+                    if s.is_set() {
+                        "Đã lưu cài đặt đồng bộ."
+                    } else {
+                        "Đã tắt đồng bộ."
+                    },
                     false,
                     None,
                 );

@@ -60,16 +60,17 @@ fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
 fn main() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply = scope.clone();
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let text = ev.data().as_string().unwrap_or_default();
-        let result = serde_json::from_str::<Vec<Sheet>>(&text)
-            .map_err(|e| format!("dữ liệu không đọc được: {e}"))
-            .and_then(|sheets| build(&sheets).map_err(|e| e.to_string()));
-        let _ = match result {
-            Ok(bytes) => reply.post_message(&js_sys::Uint8Array::from(&bytes[..])),
-            Err(e) => reply.post_message(&JsValue::from_str(&e)),
-        };
-    });
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let text = ev.data().as_string().unwrap_or_default();
+            let result = serde_json::from_str::<Vec<Sheet>>(&text)
+                .map_err(|e| format!("dữ liệu không đọc được: {e}"))
+                .and_then(|sheets| build(&sheets).map_err(|e| e.to_string()));
+            let _ = match result {
+                Ok(bytes) => reply.post_message(&js_sys::Uint8Array::from(&bytes[..])),
+                Err(e) => reply.post_message(&JsValue::from_str(&e)),
+            };
+        });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     // Messages sent before this point would be lost: say when to send.

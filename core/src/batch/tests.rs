@@ -3,11 +3,19 @@ use crate::activity::Status;
 use crate::fixtures::*;
 
 fn sealed(records: Vec<Activity>) -> Batch {
-    Batch::seal(&header(DONG_XA, "dev-a", 600), BatchKind::Changes, 1, records)
+    Batch::seal(
+        &header(DONG_XA, "dev-a", 600),
+        BatchKind::Changes,
+        1,
+        records,
+    )
 }
 
 fn two() -> Vec<Activity> {
-    vec![record(1, DONG_XA, "dev-a", 0), record(2, DONG_XA, "dev-a", 5)]
+    vec![
+        record(1, DONG_XA, "dev-a", 0),
+        record(2, DONG_XA, "dev-a", 5),
+    ]
 }
 
 fn parse_str(s: &str) -> Result<Batch, BatchError> {
@@ -62,16 +70,33 @@ fn refuses_each_kind_of_bad_file_with_its_reason() {
     let good = sealed(two()).to_json();
     assert_eq!(parse_str(""), Err(BatchError::Empty));
     assert_eq!(parse_str("  \n "), Err(BatchError::Empty));
-    assert!(matches!(parse_str("xin chào"), Err(BatchError::NotJson { line: 1, .. })));
-    assert_eq!(parse_str(&good[..good.len() / 2]), Err(BatchError::Truncated));
+    assert!(matches!(
+        parse_str("xin chào"),
+        Err(BatchError::NotJson { line: 1, .. })
+    ));
+    assert_eq!(
+        parse_str(&good[..good.len() / 2]),
+        Err(BatchError::Truncated)
+    );
     assert!(matches!(parse_str("[1,2]"), Err(BatchError::NotABatch(_))));
-    assert!(matches!(parse_str(r#"{"format":"other","format_version":1}"#), Err(BatchError::NotABatch(w)) if w.contains("other")));
-    assert!(matches!(parse_str(r#"{"a":1}"#), Err(BatchError::NotABatch(_))));
+    assert!(
+        matches!(parse_str(r#"{"format":"other","format_version":1}"#), Err(BatchError::NotABatch(w)) if w.contains("other"))
+    );
+    assert!(matches!(
+        parse_str(r#"{"a":1}"#),
+        Err(BatchError::NotABatch(_))
+    ));
     let newer = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
     assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(2)));
-    assert_eq!(parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS), Err(BatchError::NotUtf8));
+    assert_eq!(
+        parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS),
+        Err(BatchError::NotUtf8)
+    );
     let big = vec![b' '; MAX_BATCH_BYTES + 1];
-    assert!(matches!(parse(&big, &PLAN, &UNITS), Err(BatchError::TooLarge { .. })));
+    assert!(matches!(
+        parse(&big, &PLAN, &UNITS),
+        Err(BatchError::TooLarge { .. })
+    ));
     // A byte-order mark (Windows editors add one) is fine.
     assert!(parse_str(&format!("\u{feff}{good}")).is_ok());
 }
@@ -81,9 +106,15 @@ fn one_edited_byte_breaks_the_hash() {
     let good = sealed(two()).to_json();
     let bad = good.replacen("Hoạt động 1", "Hoạt động 7", 1);
     assert_ne!(bad, good);
-    assert!(matches!(parse_str(&bad), Err(BatchError::HashMismatch { .. })));
+    assert!(matches!(
+        parse_str(&bad),
+        Err(BatchError::HashMismatch { .. })
+    ));
     let bad = good.replacen("\"seq\": 1", "\"seq\": 2", 1);
-    assert!(matches!(parse_str(&bad), Err(BatchError::HashMismatch { .. })));
+    assert!(matches!(
+        parse_str(&bad),
+        Err(BatchError::HashMismatch { .. })
+    ));
 }
 
 #[test]
@@ -93,7 +124,9 @@ fn another_plan_is_refused() {
     b.sha256 = b.content_hash();
     assert_eq!(
         parse_str(&b.to_json()),
-        Err(BatchError::OtherPlan { id: "ha-giang-2021".into() })
+        Err(BatchError::OtherPlan {
+            id: "ha-giang-2021".into()
+        })
     );
 }
 
@@ -110,7 +143,10 @@ fn record_level_problems_are_named() {
     let id = b.records[0].id;
     assert_eq!(
         resealed(b.clone(), |b| b.records[0].unit_code = VAN_VU.into()),
-        Err(BatchError::RecordUnit { id, unit_code: VAN_VU.into() })
+        Err(BatchError::RecordUnit {
+            id,
+            unit_code: VAN_VU.into()
+        })
     );
     assert!(matches!(
         resealed(b.clone(), |b| b.records[0].fields.task_id = "9.9-9".into()),
@@ -118,12 +154,14 @@ fn record_level_problems_are_named() {
     ));
     // Before the plan was issued.
     assert!(matches!(
-        resealed(b.clone(), |b| b.records[0].fields.date = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()),
+        resealed(b.clone(), |b| b.records[0].fields.date =
+            NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()),
         Err(BatchError::RecordInvalid { .. })
     ));
     // Done, but dated after the batch was made.
     assert!(matches!(
-        resealed(b.clone(), |b| b.records[0].fields.date = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap()),
+        resealed(b.clone(), |b| b.records[0].fields.date =
+            NaiveDate::from_ymd_opt(2020, 9, 1).unwrap()),
         Err(BatchError::RecordInvalid { .. })
     ));
     // Planned may lie ahead, but not years ahead.
@@ -159,8 +197,14 @@ fn record_level_problems_are_named() {
         resealed(b.clone(), |b| b.unit_code = "99999".into()),
         Err(BatchError::UnknownUnit("99999".into()))
     );
-    assert!(matches!(resealed(b.clone(), |b| b.seq = 0), Err(BatchError::BadHeader(_))));
-    assert!(matches!(resealed(b.clone(), |b| b.device_id = " ".into()), Err(BatchError::BadHeader(_))));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.seq = 0),
+        Err(BatchError::BadHeader(_))
+    ));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.device_id = " ".into()),
+        Err(BatchError::BadHeader(_))
+    ));
     assert!(matches!(
         resealed(b.clone(), |b| b.records[0].fields.title = " x ".into()),
         Err(BatchError::RecordDates { .. })
@@ -178,9 +222,17 @@ fn markup_is_data_not_a_reason_to_refuse() {
 #[test]
 fn messages_are_vietnamese_and_specific() {
     assert!(BatchError::Truncated.message_vi().contains("cắt cụt"));
-    assert!(BatchError::NewerVersion(2).message_vi().contains("cập nhật ứng dụng"));
-    assert!(BatchError::NotJson { line: 3, column: 7 }.message_vi().contains("dòng 3, cột 7"));
-    let m = BatchError::TooLarge { len: 50_000_000, max: MAX_BATCH_BYTES }.message_vi();
+    assert!(BatchError::NewerVersion(2)
+        .message_vi()
+        .contains("cập nhật ứng dụng"));
+    assert!(BatchError::NotJson { line: 3, column: 7 }
+        .message_vi()
+        .contains("dòng 3, cột 7"));
+    let m = BatchError::TooLarge {
+        len: 50_000_000,
+        max: MAX_BATCH_BYTES,
+    }
+    .message_vi();
     assert!(m.contains("50 MB") && m.contains("20 MB"), "{m}");
 }
 
@@ -216,7 +268,10 @@ fn reminds_after_three_days_of_unexported_changes() {
     assert_eq!(ob.reminder(&recs, at(60 * 24 * 3 - 1)), None);
     assert_eq!(
         ob.reminder(&recs, at(60 * 24 * 3)),
-        Some(Reminder { count: 2, since: at(0) })
+        Some(Reminder {
+            count: 2,
+            since: at(0)
+        })
     );
     let (_, ob) = ob.seal_next(&recs, &header(DONG_XA, "dev-a", 10)).unwrap();
     assert_eq!(ob.reminder(&recs, at(60 * 24 * 30)), None);
@@ -224,23 +279,40 @@ fn reminds_after_three_days_of_unexported_changes() {
 
 #[test]
 fn a_bundle_carries_one_checked_batch_per_unit() {
-    let recs = vec![record(1, DONG_XA, "dev-a", 0), record(2, VAN_VU, "dev-v", 1), record(3, DONG_XA, "dev-a", 2)];
+    let recs = vec![
+        record(1, DONG_XA, "dev-a", 0),
+        record(2, VAN_VU, "dev-v", 1),
+        record(3, DONG_XA, "dev-a", 2),
+    ];
     let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
     assert_eq!(b.file_name(), "papi-066-goi-20200501.json");
     assert_eq!(b.batches.len(), 2);
-    assert!(b.batches.iter().all(|x| x.kind == BatchKind::Backup && x.seq == 0));
+    assert!(b
+        .batches
+        .iter()
+        .all(|x| x.kind == BatchKind::Backup && x.seq == 0));
     let parsed = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS).unwrap();
     assert_eq!(parsed.len(), 2);
     assert_eq!(parsed[0].as_ref().unwrap(), &b.batches[0]);
     // A plain batch file is a list of one.
     let one = sealed(two());
-    assert_eq!(parse_file(one.to_json().as_bytes(), &PLAN, &UNITS).unwrap(), vec![Ok(one)]);
+    assert_eq!(
+        parse_file(one.to_json().as_bytes(), &PLAN, &UNITS).unwrap(),
+        vec![Ok(one)]
+    );
     // One tampered batch is named; the others still pass.
     let text = b.to_json().replacen("Hoạt động 2", "Hoạt động 9", 1);
     let parsed = parse_file(text.as_bytes(), &PLAN, &UNITS).unwrap();
     assert!(parsed.iter().filter(|r| r.is_ok()).count() == 1);
-    assert!(parsed.iter().any(|r| matches!(r, Err(BatchError::HashMismatch { .. }))));
-    let newer = b.to_json().replacen("\"format_version\":1", "\"format_version\":3", 1);
-    assert_eq!(parse_file(newer.as_bytes(), &PLAN, &UNITS), Err(BatchError::NewerVersion(3)));
+    assert!(parsed
+        .iter()
+        .any(|r| matches!(r, Err(BatchError::HashMismatch { .. }))));
+    let newer = b
+        .to_json()
+        .replacen("\"format_version\":1", "\"format_version\":3", 1);
+    assert_eq!(
+        parse_file(newer.as_bytes(), &PLAN, &UNITS),
+        Err(BatchError::NewerVersion(3))
+    );
     assert_eq!(parse_file(b"", &PLAN, &UNITS), Err(BatchError::Empty));
 }

@@ -8,7 +8,12 @@ fn na_ri() -> Scope {
 }
 
 fn batch_of(unit: &str, device: &str, seq: u64, records: Vec<Activity>) -> Batch {
-    Batch::seal(&header(unit, device, 600 + seq as i64), BatchKind::Changes, seq, records)
+    Batch::seal(
+        &header(unit, device, 600 + seq as i64),
+        BatchKind::Changes,
+        seq,
+        records,
+    )
 }
 
 fn counts(v: &Verdict) -> (usize, usize, usize, usize) {
@@ -36,10 +41,16 @@ fn add_update_unchanged_and_conflict() {
     let r1 = record(1, DONG_XA, "dev-a", 0);
     let r2 = record(2, DONG_XA, "dev-a", 1);
     let b1 = batch_of(DONG_XA, "dev-a", 1, vec![r1.clone(), r2.clone()]);
-    assert_eq!(counts(&held.import(&b1, &na_ri(), &UNITS, at(700))), (2, 0, 0, 0));
+    assert_eq!(
+        counts(&held.import(&b1, &na_ri(), &UNITS, at(700))),
+        (2, 0, 0, 0)
+    );
     // The same batch again: nothing to do, nothing changes.
     let before = held.clone();
-    assert_eq!(held.import(&b1, &na_ri(), &UNITS, at(701)), Verdict::AlreadyImported);
+    assert_eq!(
+        held.import(&b1, &na_ri(), &UNITS, at(701)),
+        Verdict::AlreadyImported
+    );
     assert_eq!(held, before);
 
     let r1b = r1.edit(fields("Sửa trên máy A"), &by("dev-a", 10));
@@ -48,15 +59,23 @@ fn add_update_unchanged_and_conflict() {
     let older = r1.clone();
     let b2 = batch_of(DONG_XA, "dev-a", 2, vec![r1b.clone()]);
     let b3 = batch_of(DONG_XA, "dev-b", 1, vec![r2b.clone(), older]);
-    assert_eq!(counts(&held.import(&b2, &na_ri(), &UNITS, at(702))), (0, 1, 0, 0));
+    assert_eq!(
+        counts(&held.import(&b2, &na_ri(), &UNITS, at(702))),
+        (0, 1, 0, 0)
+    );
     let r2a = r2.edit(fields("Sửa trên máy A"), &by("dev-a", 12));
     let b4 = batch_of(DONG_XA, "dev-a", 3, vec![r2a.clone()]);
-    assert_eq!(counts(&held.import(&b4, &na_ri(), &UNITS, at(703))), (0, 1, 0, 0));
+    assert_eq!(
+        counts(&held.import(&b4, &na_ri(), &UNITS, at(703))),
+        (0, 1, 0, 0)
+    );
     let v = held.import(&b3, &na_ri(), &UNITS, at(704));
     assert_eq!(counts(&v), (0, 0, 1, 1));
     // Tie on revision: the later update wins (dev-a at minute 12).
     assert_eq!(held.records[&r2.id], r2a);
-    let Verdict::Accepted(c) = v else { unreachable!() };
+    let Verdict::Accepted(c) = v else {
+        unreachable!()
+    };
     assert_eq!(c.conflicts[0].kept, r2a);
     assert_eq!(c.conflicts[0].other, r2b);
 }
@@ -84,41 +103,75 @@ fn same_number_other_content_is_a_conflict_and_the_first_is_kept() {
     held.import(&first, &na_ri(), &UNITS, at(700));
     let before = held.clone();
     let v = held.import(&second, &na_ri(), &UNITS, at(701));
-    assert!(matches!(&v, Verdict::Refused(Refusal::SeqConflict { key, kept, .. }) if key.seq == 4 && *kept == first.sha256));
+    assert!(
+        matches!(&v, Verdict::Refused(Refusal::SeqConflict { key, kept, .. }) if key.seq == 4 && *kept == first.sha256)
+    );
     assert_eq!(held, before);
-    let Verdict::Refused(r) = v else { unreachable!() };
+    let Verdict::Refused(r) = v else {
+        unreachable!()
+    };
     assert!(r.message_vi(&UNITS).contains("Xã Đổng Xá đã có lô số 4"));
 }
 
 #[test]
 fn out_of_scope_and_foreign_records_are_refused_whole() {
     let mut held = Received::default();
-    let other = batch_of(MINH_KHAI, "dev-x", 1, vec![record(9, MINH_KHAI, "dev-x", 0)]);
+    let other = batch_of(
+        MINH_KHAI,
+        "dev-x",
+        1,
+        vec![record(9, MINH_KHAI, "dev-x", 0)],
+    );
     let v = held.import(&other, &na_ri(), &UNITS, at(700));
     assert!(matches!(&v, Verdict::Refused(Refusal::OutOfScope { .. })));
     assert!(held.records.is_empty() && held.receipts.is_empty());
 
     // Văn Vũ claims a record id Đổng Xá already holds.
     let mine = record(1, DONG_XA, "dev-a", 0);
-    held.import(&batch_of(DONG_XA, "dev-a", 1, vec![mine.clone()]), &na_ri(), &UNITS, at(700));
+    held.import(
+        &batch_of(DONG_XA, "dev-a", 1, vec![mine.clone()]),
+        &na_ri(),
+        &UNITS,
+        at(700),
+    );
     let mut theirs = mine.edit(fields("Chiếm"), &by("dev-v", 9));
     theirs.unit_code = VAN_VU.into();
     let fresh = record(5, VAN_VU, "dev-v", 0);
     let before = held.clone();
-    let v = held.import(&batch_of(VAN_VU, "dev-v", 1, vec![fresh, theirs]), &na_ri(), &UNITS, at(701));
-    assert!(matches!(v, Verdict::Refused(Refusal::RecordOfOtherUnit { .. })));
+    let v = held.import(
+        &batch_of(VAN_VU, "dev-v", 1, vec![fresh, theirs]),
+        &na_ri(),
+        &UNITS,
+        at(701),
+    );
+    assert!(matches!(
+        v,
+        Verdict::Refused(Refusal::RecordOfOtherUnit { .. })
+    ));
     assert_eq!(held, before, "nothing of a refused batch is applied");
 }
 
 #[test]
 fn backups_are_imported_idempotently_beside_numbered_batches() {
-    let recs = vec![record(1, DONG_XA, "dev-a", 0), record(2, DONG_XA, "dev-a", 1)];
+    let recs = vec![
+        record(1, DONG_XA, "dev-a", 0),
+        record(2, DONG_XA, "dev-a", 1),
+    ];
     let b = backup(&recs, &header(DONG_XA, "dev-a", 50));
     let later = backup(&recs, &header(DONG_XA, "dev-a", 90));
     let mut held = Received::default();
-    assert_eq!(counts(&held.import(&b, &na_ri(), &UNITS, at(700))), (2, 0, 0, 0));
-    assert_eq!(counts(&held.import(&later, &na_ri(), &UNITS, at(700))), (0, 0, 2, 0));
-    assert_eq!(held.import(&b, &na_ri(), &UNITS, at(700)), Verdict::AlreadyImported);
+    assert_eq!(
+        counts(&held.import(&b, &na_ri(), &UNITS, at(700))),
+        (2, 0, 0, 0)
+    );
+    assert_eq!(
+        counts(&held.import(&later, &na_ri(), &UNITS, at(700))),
+        (0, 0, 2, 0)
+    );
+    assert_eq!(
+        held.import(&b, &na_ri(), &UNITS, at(700)),
+        Verdict::AlreadyImported
+    );
     assert!(gaps(held.receipts.values()).is_empty());
 }
 
@@ -132,7 +185,10 @@ fn overlay_plans_each_file_after_the_ones_before_it() {
     let mut o = Overlay::new(&held);
     assert_eq!(counts(&o.plan(&b1, &na_ri(), &UNITS, at(0))), (1, 0, 0, 0));
     assert_eq!(counts(&o.plan(&b2, &na_ri(), &UNITS, at(0))), (0, 1, 0, 0));
-    assert_eq!(o.plan(&b1, &na_ri(), &UNITS, at(0)), Verdict::AlreadyImported);
+    assert_eq!(
+        o.plan(&b1, &na_ri(), &UNITS, at(0)),
+        Verdict::AlreadyImported
+    );
     assert!(held.records.is_empty(), "a dry run changes nothing");
 }
 
@@ -140,17 +196,29 @@ fn overlay_plans_each_file_after_the_ones_before_it() {
 fn gaps_are_reported_per_device() {
     let mut held = Received::default();
     for seq in [1, 2, 3, 5, 7] {
-        let b = batch_of(DONG_XA, "dev-a", seq, vec![record(seq as u8, DONG_XA, "dev-a", 0)]);
+        let b = batch_of(
+            DONG_XA,
+            "dev-a",
+            seq,
+            vec![record(seq as u8, DONG_XA, "dev-a", 0)],
+        );
         held.import(&b, &na_ri(), &UNITS, at(700));
     }
     let g = gaps(held.receipts.values());
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].missing, vec![4, 6]);
     assert_eq!(g[0].message_vi(&UNITS), "Xã Đổng Xá: thiếu lô số 4, 6");
-    held.import(&batch_of(DONG_XA, "dev-b", 3, vec![record(40, DONG_XA, "dev-b", 0)]), &na_ri(), &UNITS, at(700));
+    held.import(
+        &batch_of(DONG_XA, "dev-b", 3, vec![record(40, DONG_XA, "dev-b", 0)]),
+        &na_ri(),
+        &UNITS,
+        at(700),
+    );
     let g = gaps(held.receipts.values());
     assert_eq!(g.len(), 2);
-    assert!(g[1].message_vi(&UNITS).starts_with("Xã Đổng Xá (thiết bị dev-b): thiếu lô số 1, 2"));
+    assert!(g[1]
+        .message_vi(&UNITS)
+        .starts_with("Xã Đổng Xá (thiết bị dev-b): thiếu lô số 1, 2"));
 }
 
 /// One step of a random history: a device creates, edits or deletes one of
@@ -166,14 +234,24 @@ struct Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (0usize..4, 0u8..4, any::<bool>(), prop::bool::weighted(0.3))
-        .prop_map(|(device, record, delete, seal)| Step { device, record, delete, seal })
+    (0usize..4, 0u8..4, any::<bool>(), prop::bool::weighted(0.3)).prop_map(
+        |(device, record, delete, seal)| Step {
+            device,
+            record,
+            delete,
+            seal,
+        },
+    )
 }
 
 const DEVICES: [&str; 4] = ["dev-0", "dev-1", "dev-2", "dev-3"];
 
 fn unit_of(device: usize) -> &'static str {
-    if device < 2 { DONG_XA } else { VAN_VU }
+    if device < 2 {
+        DONG_XA
+    } else {
+        VAN_VU
+    }
 }
 
 /// Run a history on four devices; return every batch they sealed.
@@ -182,7 +260,9 @@ fn history(steps: &[Step]) -> Vec<Batch> {
     let mut outboxes: Vec<Outbox> = (0..4).map(|d| Outbox::new(unit_of(d))).collect();
     let mut batches = vec![];
     let mut seal = |d: usize, t: i64, stores: &Vec<Vec<Activity>>, outboxes: &mut Vec<Outbox>| {
-        if let Some((b, next)) = outboxes[d].seal_next(&stores[d], &header(unit_of(d), DEVICES[d], t)) {
+        if let Some((b, next)) =
+            outboxes[d].seal_next(&stores[d], &header(unit_of(d), DEVICES[d], t))
+        {
             outboxes[d] = next;
             batches.push(b);
         }
@@ -193,14 +273,22 @@ fn history(steps: &[Step]) -> Vec<Batch> {
         let n = s.record + if d < 2 { 0 } else { 100 };
         let who = by(DEVICES[d], t);
         let store = &mut stores[d];
-        match store.iter_mut().find(|r| r.id == crate::activity::new_id([n; 16])) {
+        match store
+            .iter_mut()
+            .find(|r| r.id == crate::activity::new_id([n; 16]))
+        {
             None => {
                 let mut r = record(n, unit_of(d), DEVICES[d], t);
                 r.fields.title = format!("Tạo {n} trên {}", DEVICES[d]);
                 store.push(r);
             }
             Some(r) if s.delete => *r = r.delete(&who),
-            Some(r) => *r = r.edit(fields(&format!("Sửa {n} lúc {t} trên {}", DEVICES[d])), &who),
+            Some(r) => {
+                *r = r.edit(
+                    fields(&format!("Sửa {n} lúc {t} trên {}", DEVICES[d])),
+                    &who,
+                )
+            }
         }
         if s.seal {
             seal(d, t, &stores, &mut outboxes);

@@ -22,18 +22,30 @@ fn act(n: u32, unit: &str, task: &str, date: (i32, u32, u32), status: Status) ->
             evidence: format!("VB {n}"),
             status,
         },
-        &Author { name: "A", device_id: "d", now: Utc.with_ymd_and_hms(2020, 12, 1, 0, 0, 0).unwrap() },
+        &Author {
+            name: "A",
+            device_id: "d",
+            now: Utc.with_ymd_and_hms(2020, 12, 1, 0, 0, 0).unwrap(),
+        },
     )
 }
 
 fn receipt(unit: &str, seq: u64, created: (i32, u32, u32)) -> Receipt {
     Receipt {
-        key: BatchKey { unit_code: unit.into(), device_id: "d".into(), seq },
+        key: BatchKey {
+            unit_code: unit.into(),
+            device_id: "d".into(),
+            seq,
+        },
         kind: BatchKind::Changes,
         sha256: format!("{seq:064}"),
-        created_at: Utc.with_ymd_and_hms(created.0, created.1, created.2, 9, 0, 0).unwrap(),
+        created_at: Utc
+            .with_ymd_and_hms(created.0, created.1, created.2, 9, 0, 0)
+            .unwrap(),
         records: 1,
-        imported_at: Utc.with_ymd_and_hms(created.0, created.1, created.2, 10, 0, 0).unwrap(),
+        imported_at: Utc
+            .with_ymd_and_hms(created.0, created.1, created.2, 10, 0, 0)
+            .unwrap(),
     }
 }
 
@@ -44,10 +56,22 @@ fn na_ri() -> Rows {
 #[test]
 fn periods_and_their_deadlines() {
     let q2 = Period::Quarter(2020, 2);
-    assert_eq!((q2.start(), q2.end()), (NaiveDate::from_ymd_opt(2020, 4, 1).unwrap(), NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()));
+    assert_eq!(
+        (q2.start(), q2.end()),
+        (
+            NaiveDate::from_ymd_opt(2020, 4, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()
+        )
+    );
     assert_eq!(q2.deadline(), NaiveDate::from_ymd_opt(2020, 7, 10).unwrap());
-    assert_eq!(Period::Quarter(2020, 4).end(), NaiveDate::from_ymd_opt(2020, 12, 31).unwrap());
-    assert_eq!(Period::Quarter(2020, 1).end(), NaiveDate::from_ymd_opt(2020, 3, 31).unwrap());
+    assert_eq!(
+        Period::Quarter(2020, 4).end(),
+        NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()
+    );
+    assert_eq!(
+        Period::Quarter(2020, 1).end(),
+        NaiveDate::from_ymd_opt(2020, 3, 31).unwrap()
+    );
     assert_eq!(q2.label_vi(), "Quý II/2020");
     assert_eq!(Period::Year(2020).label_vi(), "Năm 2020");
     assert!(Period::Year(2020).contains(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()));
@@ -64,7 +88,10 @@ fn rows_of_a_district_and_of_the_province() {
     let p = Rows::new(&Scope::Province, &UNITS);
     assert_eq!(p.codes.len(), 9, "8 districts and the province");
     assert_eq!(p.row_of(DONG_XA), p.row_of(NA_RI));
-    assert_eq!(p.members(p.row_of(NA_RI).unwrap()).count(), UNITS.children(NA_RI).count() + 1);
+    assert_eq!(
+        p.members(p.row_of(NA_RI).unwrap()).count(),
+        UNITS.children(NA_RI).count() + 1
+    );
 }
 
 #[test]
@@ -77,13 +104,23 @@ fn a_small_district_year_by_hand() {
         act(5, NA_RI, "1.1-1", (2020, 9, 9), Status::Done),
         act(6, MINH_KHAI, "2.3-1", (2020, 4, 1), Status::Done), // another district
         act(7, DONG_XA, "2.3-1", (2021, 1, 5), Status::Done),   // another year
-        act(8, DONG_XA, "2.3-1", (2020, 6, 1), Status::Done).delete(&Author { name: "A", device_id: "d", now: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap() }),
+        act(8, DONG_XA, "2.3-1", (2020, 6, 1), Status::Done).delete(&Author {
+            name: "A",
+            device_id: "d",
+            now: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap(),
+        }),
     ];
     let rows = na_ri();
     let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
     let col = |code: &str| m.sub_indicators.iter().position(|c| c == code).unwrap();
     let dx = rows.row_of(DONG_XA).unwrap();
-    assert_eq!(m.cells[dx][col("2.3")], Cell { count: 2, latest: NaiveDate::from_ymd_opt(2020, 5, 2) });
+    assert_eq!(
+        m.cells[dx][col("2.3")],
+        Cell {
+            count: 2,
+            latest: NaiveDate::from_ymd_opt(2020, 5, 2)
+        }
+    );
     assert_eq!(m.cells[dx][col("1.1")].count, 1);
     assert_eq!(m.row_totals[dx].count, 3);
     assert_eq!(m.row_totals[rows.row_of(NA_RI).unwrap()].count, 1);
@@ -98,8 +135,20 @@ fn a_small_district_year_by_hand() {
     let rep = report(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
     let (tasks_n, with, done, planned) = rep.totals();
     assert_eq!((tasks_n, with, done, planned), (42, 2, 4, 1));
-    let t231 = rep.dimensions.iter().flat_map(|d| &d.subs).flat_map(|s| &s.tasks).find(|t| t.task_id == "2.3-1").unwrap();
-    assert_eq!(t231.lines.iter().map(|l| l.title.as_str()).collect::<Vec<_>>(), ["Hoạt động 1", "Hoạt động 2", "Hoạt động 4"]);
+    let t231 = rep
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.subs)
+        .flat_map(|s| &s.tasks)
+        .find(|t| t.task_id == "2.3-1")
+        .unwrap();
+    assert_eq!(
+        t231.lines
+            .iter()
+            .map(|l| l.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Hoạt động 1", "Hoạt động 2", "Hoạt động 4"]
+    );
     // Communes lead 2.3-1 and the district coordinates it: every Na Rì
     // commune but Đổng Xá and Văn Vũ lacks it, and so does the district.
     assert_eq!(t231.without.len(), UNITS.children(NA_RI).count() - 2 + 1);
@@ -107,7 +156,11 @@ fn a_small_district_year_by_hand() {
     assert!(t231.without.contains(&NA_RI.to_string()));
 
     let none = commune_tasks_without_activity(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
-    assert_eq!(none.len(), 19, "21 commune-led rows; 2.3-1 and 1.1-1 have activity");
+    assert_eq!(
+        none.len(),
+        19,
+        "21 commune-led rows; 2.3-1 and 1.1-1 have activity"
+    );
     assert!(none.iter().all(|t| t.id != "2.3-1" && t.id != "1.1-1"));
 
     let months = per_month(&recs, &rows, 2020);
@@ -120,27 +173,67 @@ fn completeness_on_time_late_missing_and_not_due() {
         act(1, DONG_XA, "2.3-1", (2020, 5, 1), Status::Done),
         act(2, VAN_VU, "2.3-1", (2020, 6, 1), Status::Done),
     ];
-    let rs = [receipt(DONG_XA, 1, (2020, 6, 20)), receipt(VAN_VU, 1, (2020, 8, 1)), receipt(VAN_VU, 3, (2020, 8, 2))];
+    let rs = [
+        receipt(DONG_XA, 1, (2020, 6, 20)),
+        receipt(VAN_VU, 1, (2020, 8, 1)),
+        receipt(VAN_VU, 3, (2020, 8, 2)),
+    ];
     let refs: Vec<&Receipt> = rs.iter().collect();
     let q2 = Period::Quarter(2020, 2);
     let after = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap();
-    let st = unit_statuses(&recs, &refs, &UNITS, &Scope::District(NA_RI.into()), q2, after);
+    let st = unit_statuses(
+        &recs,
+        &refs,
+        &UNITS,
+        &Scope::District(NA_RI.into()),
+        q2,
+        after,
+    );
     let get = |c: &str| st.iter().find(|s| s.unit_code == c).unwrap();
     assert_eq!(get(DONG_XA).completeness, Completeness::OnTime);
-    assert_eq!(get(DONG_XA).last_batch, NaiveDate::from_ymd_opt(2020, 6, 20));
+    assert_eq!(
+        get(DONG_XA).last_batch,
+        NaiveDate::from_ymd_opt(2020, 6, 20)
+    );
     assert_eq!(get(VAN_VU).completeness, Completeness::Late);
-    assert_eq!((get(VAN_VU).batches, get(VAN_VU).missing_batches.clone()), (2, vec![2]));
+    assert_eq!(
+        (get(VAN_VU).batches, get(VAN_VU).missing_batches.clone()),
+        (2, vec![2])
+    );
     assert_eq!(get("02140").completeness, Completeness::Missing);
-    let early = unit_statuses(&recs, &refs, &UNITS, &Scope::District(NA_RI.into()), q2, NaiveDate::from_ymd_opt(2020, 7, 5).unwrap());
-    assert_eq!(early.iter().find(|s| s.unit_code == "02140").unwrap().completeness, Completeness::NotDue);
+    let early = unit_statuses(
+        &recs,
+        &refs,
+        &UNITS,
+        &Scope::District(NA_RI.into()),
+        q2,
+        NaiveDate::from_ymd_opt(2020, 7, 5).unwrap(),
+    );
+    assert_eq!(
+        early
+            .iter()
+            .find(|s| s.unit_code == "02140")
+            .unwrap()
+            .completeness,
+        Completeness::NotDue
+    );
     assert_eq!(st.len(), UNITS.children(NA_RI).count() + 1);
 }
 
 #[test]
 fn csv_is_excel_safe() {
-    let s = csv(&["a", "b"], vec![vec!["x,y".into(), "=1+1".into()], vec!["he said \"hi\"".into(), "dòng\nhai".into()]]);
+    let s = csv(
+        &["a", "b"],
+        vec![
+            vec!["x,y".into(), "=1+1".into()],
+            vec!["he said \"hi\"".into(), "dòng\nhai".into()],
+        ],
+    );
     assert!(s.starts_with('\u{feff}'));
-    assert_eq!(s, "\u{feff}a,b\r\n\"x,y\",'=1+1\r\n\"he said \"\"hi\"\"\",\"dòng\nhai\"\r\n");
+    assert_eq!(
+        s,
+        "\u{feff}a,b\r\n\"x,y\",'=1+1\r\n\"he said \"\"hi\"\"\",\"dòng\nhai\"\r\n"
+    );
     let recs = vec![act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done)];
     let rows = na_ri();
     let a = activities_csv(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
@@ -162,11 +255,17 @@ fn the_workbook_has_the_summary_and_every_activity() {
     let rows = na_ri();
     let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
     let wb = workbook(&recs, &m, &PLAN, &UNITS, &rows, Period::Year(2020));
-    assert_eq!(wb.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Tổng hợp", "Hoạt động"]);
+    assert_eq!(
+        wb.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Tổng hợp", "Hoạt động"]
+    );
     assert_eq!(wb[0].rows.len(), rows.codes.len());
     assert_eq!(wb[1].rows.len(), 2, "Minh Khai is another district's");
     let json = serde_json::to_string(&wb).unwrap();
-    assert!(json.contains(r#"["02194","Xã Đổng Xá","Xã Đổng Xá","#), "{json}");
+    assert!(
+        json.contains(r#"["02194","Xã Đổng Xá","Xã Đổng Xá","#),
+        "{json}"
+    );
     assert!(json.contains(r#""2.3-1","20/04/2020","#) || json.contains(r#""2.3-1","15/04/2020","#));
 }
 

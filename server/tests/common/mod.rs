@@ -60,7 +60,9 @@ pub async fn start(dir: &Path) -> TestServer {
 pub fn token(db_path: &Path, unit: &str) -> (i64, String) {
     let admin = db::Admin::open(db_path).unwrap();
     let t = tokens::generate().unwrap();
-    let id = admin.add_token(unit, "", &tokens::hash(&t), "2020-06-01T00:00:00.000Z").unwrap();
+    let id = admin
+        .add_token(unit, "", &tokens::hash(&t), "2020-06-01T00:00:00.000Z")
+        .unwrap();
     (id, t)
 }
 
@@ -82,7 +84,8 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
                     task_id: "2.3-1".into(),
                     date: NaiveDate::from_ymd_opt(2020, 5, 1 + (i % 28) as u32).unwrap(),
                     title: format!("Hoạt động {i} của lô {seq}"),
-                    description: "Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa các thôn".into(),
+                    description: "Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa các thôn"
+                        .into(),
                     participants: "Cán bộ văn phòng, trưởng thôn".into(),
                     evidence: format!("Thông báo số {i}/TB-UBND"),
                     status: Status::Done,
