@@ -340,7 +340,7 @@ async function importAll(page, fs) {
   const p = await pctx.newPage();
   await p.goto(server.url);
   await appReady(p);
-  await p.getByLabel('Sở Nội vụ tỉnh').check();
+  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await p.fill('#official', 'Đo');
   await p.click('form.unit-form button[type=submit]');
   await p.waitForSelector('nav.tabs');

@@ -22,7 +22,9 @@ pub static PLAN: LazyLock<Plan> = LazyLock::new(|| {
     Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid")
 });
 pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
-    Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("the shipped units are valid")
+    Units::from_json(papi_core::BAC_KAN_UNITS_2020)
+        .expect("the shipped units are valid")
+        .with_bodies(&PLAN)
 });
 
 thread_local! {

@@ -69,7 +69,12 @@ pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
 }
 
 /// The receiver's scope for a settings level and unit.
+/// Only districts and the province office receive; communes and provincial
+/// bodies send.
 pub fn scope_of(level: Level, unit_code: &str) -> Option<Scope> {
+    if !UNITS.is_receiver(unit_code) {
+        return None;
+    }
     match level {
         Level::Province => Some(Scope::Province),
         Level::District => Some(Scope::District(unit_code.to_string())),

@@ -137,9 +137,23 @@ impl Plan {
             Level::District => "district",
             Level::Province => "province",
         };
+        let own: Vec<&str> = match &unit.agency {
+            // A provincial body acts as itself (and the groups it belongs to).
+            Some(a) => self
+                .agency(a)
+                .map(|x| vec![x.id.as_str()])
+                .unwrap_or_default(),
+            None => self
+                .role_agencies
+                .get(key)
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect(),
+        };
         let mut ids: Vec<&str> = Vec::new();
-        for id in self.role_agencies.get(key).into_iter().flatten() {
-            let mut stack = vec![id.as_str()];
+        for id in own {
+            let mut stack = vec![id];
             while let Some(id) = stack.pop() {
                 if ids.contains(&id) {
                     continue;

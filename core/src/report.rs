@@ -117,7 +117,11 @@ impl Rows {
                     codes.push(d.code.clone());
                 }
                 if let Some(p) = units.province() {
+                    // The province office and the provincial bodies.
                     row_of.insert(p.code.clone(), codes.len());
+                    for b in units.bodies() {
+                        row_of.insert(b.code.clone(), codes.len());
+                    }
                     codes.push(p.code.clone());
                 }
             }
@@ -268,7 +272,12 @@ pub fn unit_statuses<'a>(
 ) -> Vec<UnitStatus> {
     let reporting: Vec<&Unit> = match scope {
         Scope::District(d) => units.children(d).chain(units.get(d)).collect(),
-        Scope::Province => units.communes().chain(units.districts()).collect(),
+        Scope::Province => units
+            .communes()
+            .chain(units.districts())
+            .chain(units.province())
+            .chain(units.bodies())
+            .collect(),
     };
     let mut acts: HashMap<&str, usize> = HashMap::new();
     for a in records.clone() {

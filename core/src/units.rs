@@ -41,6 +41,11 @@ pub struct Unit {
     /// The source's spelling where the display name differs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gso_name: Option<String>,
+    /// A provincial body (a department, …) that records its own activities:
+    /// its agency in the plan's catalogue. Not in the GSO data; added by
+    /// `Units::with_bodies`. Its code is `<province>.<agency id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +157,40 @@ impl Units {
             }
         }
         Ok(())
+    }
+
+    /// Add the plan's recording bodies (`role_agencies.bodies`: departments
+    /// and other provincial bodies) as units under the province, so a
+    /// department records, exports and syncs as a commune does.
+    pub fn with_bodies(mut self, plan: &crate::plan::Plan) -> Units {
+        let province = self.province_code.clone();
+        for id in plan.role_agencies.get("bodies").into_iter().flatten() {
+            let Some(a) = plan.agency(id) else { continue };
+            let code = format!("{province}.{id}");
+            if self.get(&code).is_none() {
+                self.units.push(Unit {
+                    code,
+                    name: a.name.clone(),
+                    level: Level::Province,
+                    kind: "Cơ quan cấp tỉnh".into(),
+                    parent_code: Some(province.clone()),
+                    gso_name: None,
+                    agency: Some(id.clone()),
+                });
+            }
+        }
+        self
+    }
+
+    /// The provincial bodies that record for themselves.
+    pub fn bodies(&self) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(|u| u.agency.is_some())
+    }
+
+    /// A district, or the province itself (Sở Nội vụ): the units that take
+    /// others' batches.
+    pub fn is_receiver(&self, code: &str) -> bool {
+        code == self.province_code || self.get(code).is_some_and(|u| u.level == Level::District)
     }
 
     pub fn get(&self, code: &str) -> Option<&Unit> {

@@ -202,13 +202,13 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let unit = authenticate(&api, &headers).await?;
     let scope = match api.units.get(&unit).map(|u| u.level) {
-        Some(Level::Province) => None,
+        Some(Level::Province) if unit == api.units.province_code => None,
         Some(Level::District) => Some(unit.clone()),
         _ => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "not_a_receiver",
-                "chỉ mã truy cập của huyện hoặc tỉnh được tải lô về",
+                "chỉ mã truy cập của huyện hoặc của Sở Nội vụ được tải lô về",
             ))
         }
     };

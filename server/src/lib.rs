@@ -145,12 +145,12 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
 
 /// The shipped plan and units (the same files the app carries).
 pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
-    (
-        Arc::new(papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan")),
-        Arc::new(
-            papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020).expect("shipped units"),
-        ),
-    )
+    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan");
+    // Provincial bodies (departments, …) send batches as communes do.
+    let units = papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020)
+        .expect("shipped units")
+        .with_bodies(&plan);
+    (Arc::new(plan), Arc::new(units))
 }
 
 /// The whole HTTP surface: the API, the health probe, and the app's files.

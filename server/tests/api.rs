@@ -180,8 +180,16 @@ async fn districts_read_their_communes_only_and_the_province_reads_all() {
         let posted: Value = serde_json::from_str(text).unwrap();
         assert_eq!(item["batch"], posted);
     }
-    // A commune's token cannot read.
+    // A commune's token cannot read, nor can a provincial department's; the
+    // department posts its own batches, which the province reads.
     assert_eq!(list(&s, &dong_xa, "").await.0, StatusCode::FORBIDDEN);
+    let (_, tai_chinh) = token(&s.db_path, "06.so-tai-chinh");
+    assert_eq!(list(&s, &tai_chinh, "").await.0, StatusCode::FORBIDDEN);
+    let own = batch("06.so-tai-chinh", "dev-tc", 1, 2);
+    let (st, body) = post(&s, Some(&tai_chinh), own.to_json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (_, all) = list(&s, &province, "?after=9").await;
+    assert_eq!(all["batches"][0]["batch"]["unit_code"], "06.so-tai-chinh");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,10 @@ fn name(code: &str) -> String {
 
 /// "Huyện Na Rì" → "Na Rì": the place name of a unit.
 fn place(u: &Unit) -> String {
+    // A provincial body writes from the province's seat.
+    if u.agency.is_some() {
+        return UNITS.province().map(place).unwrap_or_default();
+    }
     for prefix in [
         "Thành phố ",
         "Huyện ",
@@ -67,6 +71,15 @@ fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
             vec![
                 "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
                 format!("Chủ tịch, các PCT UBND {};", u.name),
+                "Lưu: VT.".into(),
+            ],
+        ),
+        Level::Province if u.agency.is_some() => (
+            "UBND TỈNH BẮC KẠN".into(),
+            upper(&u.name),
+            "THỦ TRƯỞNG CƠ QUAN".into(),
+            vec![
+                "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
                 "Lưu: VT.".into(),
             ],
         ),
@@ -121,7 +134,7 @@ pub fn ReportPage() -> impl IntoView {
     } else if settings.level == Level::District {
         format!("Phòng Nội vụ {}", unit.name)
     } else {
-        "Sở Nội vụ".to_string()
+        unit.name.replace("Tỉnh Bắc Kạn", "Sở Nội vụ")
     };
     let plan_ref = format!(
         "Kế hoạch số {} ngày {} của {} về {}",

@@ -42,6 +42,14 @@ pub fn UnitForm() -> impl IntoView {
             .map(|u| u.code.clone())
             .unwrap_or_default(),
     );
+    // The province office (Sở Nội vụ, unit 06) or a provincial body.
+    let body = RwSignal::new(
+        initial_unit
+            .as_ref()
+            .filter(|u| u.level == Level::Province)
+            .map(|u| u.code.clone())
+            .unwrap_or_else(|| UNITS.province_code.clone()),
+    );
     let district_q = RwSignal::new(String::new());
     let commune_q = RwSignal::new(String::new());
     let name = RwSignal::new(
@@ -74,7 +82,7 @@ pub fn UnitForm() -> impl IntoView {
         ev.prevent_default();
         let lvl = level.get_untracked();
         let unit_code = match lvl {
-            Level::Province => UNITS.province_code.clone(),
+            Level::Province => body.get_untracked(),
             Level::District => district.get_untracked(),
             Level::Commune => commune.get_untracked(),
         };
@@ -132,8 +140,24 @@ pub fn UnitForm() -> impl IntoView {
                 <legend>"Vai trò"</legend>
                 {role_option(Level::Commune, "Cán bộ cấp xã (UBND xã, phường, thị trấn)")}
                 {role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)")}
-                {role_option(Level::Province, "Sở Nội vụ tỉnh")}
+                {role_option(Level::Province, "Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)")}
             </fieldset>
+            <Show when=move || level.get() == Level::Province>
+                <div class="field">
+                    <label for="body">"Cơ quan"</label>
+                    <select id="body" on:change=move |ev| body.set(event_target_value(&ev))>
+                        <option value=UNITS.province_code.clone()
+                            selected=move || body.get() == UNITS.province_code>
+                            "Sở Nội vụ (nhận lô, tổng hợp toàn tỉnh)"
+                        </option>
+                        {UNITS.bodies().map(|b| {
+                            let code = b.code.clone();
+                            let c2 = code.clone();
+                            view! { <option value=code selected=move || body.get() == c2>{b.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            </Show>
             <Show when=move || level.get() != Level::Province>
                 <UnitPicker id="district" search_label="Tìm huyện, thành phố" placeholder="vd: cho don"
                     label="Huyện, thành phố" query=district_q selected=district

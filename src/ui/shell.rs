@@ -40,10 +40,8 @@ pub fn Shell() -> impl IntoView {
     let modal = move || app.form.with(Option::is_some);
     // Districts and the province receive batches.
     let receives = move || {
-        app.settings.with(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.level != papi_core::Level::Commune)
-        })
+        app.settings
+            .with(|s| s.as_ref().is_some_and(|s| UNITS.is_receiver(&s.unit_code)))
     };
     view! {
         <Show when=move || app.update_ready.get()>

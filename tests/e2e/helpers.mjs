@@ -10,6 +10,8 @@ import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The shipped plan file (batches name its id and version). */
+export const PLAN_FILE = JSON.parse(readFileSync(join(ROOT, 'data/plans/bac-kan-124-2020.json'), 'utf8'));
 export const DIST = join(ROOT, 'dist');
 const SERVER = join(ROOT, 'target/release/papi-server');
 
@@ -267,7 +269,7 @@ export async function makeBatch(unit, device, seq, records, createdAt = '2020-12
   })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const batch = {
     format: 'papi-tracker.batch', format_version: 1, kind: 'changes',
-    plan: { id: 'bac-kan-124-2020', version: '2020.1' },
+    plan: { id: PLAN_FILE.id, version: PLAN_FILE.version },
     unit_code: unit, device_id: device, seq, created_at: createdAt, records: recs, sha256: '',
   };
   const sealed = await reseal(batch);

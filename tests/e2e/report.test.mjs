@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  applyImport, download, importFiles, makeBatch, serverAndBrowser, seriousViolations, setupDistrict, watchErrors,
+  applyImport, download, exportBatch, importFiles, makeBatch, recordActivity, serverAndBrowser, seriousViolations,
+  setupDistrict, watchErrors,
 } from './helpers.mjs';
 
 const env = serverAndBrowser();
@@ -127,17 +128,40 @@ print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { enc
   writeFileSync(join(tmpdir(), 'papi-bundle.json'), bundle.text);
   await context.close();
 
-  // The province imports the bundle, and the communes' files too: each
-  // activity once.
+  // A department records as a commune does: Sở Tài chính, on a task the
+  // provincial departments lead.
+  const tctx = await env.browser.newContext();
+  const tc = await tctx.newPage();
+  await tc.goto(env.server.url);
+  await tc.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
+  await tc.selectOption('#body', '06.so-tai-chinh');
+  await tc.fill('#official', 'Hà Văn Tài');
+  await tc.click('form.unit-form button[type=submit]');
+  await tc.waitForSelector('nav.tabs');
+  assert.match(await tc.innerText('header.topbar'), /Sở Tài chính/);
+  assert.deepEqual(await tc.$$eval('nav.tabs button', (b) => b.map((x) => x.textContent)), ['Nhiệm vụ', 'Nhật ký hoạt động', 'Lô dữ liệu', 'Báo cáo năm', 'Văn bản Kế hoạch', 'Cài đặt'], 'a department sends, it does not receive');
+  assert.match(await tc.innerText('article[data-task="2.1-1"]'), /Chủ trì/);
+  await recordActivity(tc, '2.1-1', { title: 'Công khai dự toán ngân sách tỉnh', date: '20/05/2020' });
+  const deptBatch = await exportBatch(tc);
+  assert.match(deptBatch.name, /^papi-06\.so-tai-chinh-1-\d{8}\.json$/);
+  await tc.click('nav.tabs button:has-text("Báo cáo năm")');
+  const dtext = await tc.innerText('[data-testid=report]');
+  for (const want of ['UBND TỈNH BẮC KẠN', 'SỞ TÀI CHÍNH', 'Bắc Kạn, ngày', 'THỦ TRƯỞNG CƠ QUAN', 'Hà Văn Tài']) {
+    assert.ok(dtext.includes(want), `the department's report says "${want}"`);
+  }
+  await tctx.close();
+
+  // The province imports the bundle, the department's batch, and the
+  // communes' files too: each activity once.
   const pctx = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
   const p = await pctx.newPage();
   await p.goto(env.server.url);
-  await p.getByLabel('Sở Nội vụ tỉnh').check();
+  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await p.fill('#official', 'Nông Văn Sở');
   await p.click('form.unit-form button[type=submit]');
   await p.waitForSelector('nav.tabs');
-  const checks = await importFiles(p, [bundle], 2);
-  assert.deepEqual(checks.map((c) => c.state), ['ready', 'ready']);
+  const checks = await importFiles(p, [bundle, deptBatch], 3);
+  assert.deepEqual(checks.map((c) => c.state), ['ready', 'ready', 'ready']);
   assert.match(checks[0].text, /^papi-066-goi-\d{8}\.json · Xã /);
   await applyImport(p);
   const again = await importFiles(p, [bundle, ...await naRiBatches()], 5);
@@ -147,9 +171,12 @@ print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { enc
   await applyImport(p);
   await p.click('nav.tabs button:has-text("Tổng hợp")');
   await p.waitForSelector('[data-testid=matrix]');
-  assert.equal(await p.innerText('[data-testid=grand-total]'), '5');
+  assert.equal(await p.innerText('[data-testid=grand-total]'), '6');
   const naRi = await p.$$eval('[data-testid=matrix] tr[data-unit="066"] td', (tds) => tds.at(-1).textContent);
   assert.equal(naRi, '5', 'the province rolls Na Rì up as one row');
+  const own = await p.$$eval('[data-testid=matrix] tr[data-unit="06"] td', (tds) => tds.at(-1).textContent);
+  assert.equal(own, '1', "the provincial bodies' own activities count in the province's row");
+  assert.match(await p.innerText('[data-testid=unit-status] tr[data-unit="06.so-tai-chinh"]'), /Sở Tài chính\t1\t1\t/);
   await p.click('button:has-text("Báo cáo năm (in)")');
   const ptext = await p.innerText('[data-testid=report]');
   assert.ok(ptext.includes('SỞ NỘI VỤ') && ptext.includes('GIÁM ĐỐC') && ptext.includes('Bắc Kạn, ngày'));

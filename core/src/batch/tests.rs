@@ -42,7 +42,7 @@ fn hash_is_independent_of_record_order_and_matches_known_bytes() {
     assert_eq!(a.sha256, hex(&Sha256::digest(a.canonical())));
     let text = String::from_utf8(a.canonical()).unwrap();
     assert!(text.starts_with(
-        r#"{"format":"papi-tracker.batch","format_version":1,"kind":"changes","plan":{"id":"bac-kan-124-2020","version":"2020.1"},"unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","records":[{"id":"#
+        r#"{"format":"papi-tracker.batch","format_version":1,"kind":"changes","plan":{"id":"bac-kan-124-2020","version":"2020.2"},"unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","records":[{"id":"#
     ));
     assert!(!text.contains('\n') && !text.contains("sha256"));
 }

@@ -246,6 +246,84 @@ fn csv_is_excel_safe() {
 }
 
 #[test]
+fn provincial_bodies_record_for_themselves_and_roll_up_into_the_province() {
+    let units = Units::from_json(crate::BAC_KAN_UNITS_2020)
+        .unwrap()
+        .with_bodies(&PLAN);
+    let tc = units
+        .get("06.so-tai-chinh")
+        .expect("Sở Tài chính is a recording unit");
+    assert_eq!(
+        (tc.name.as_str(), tc.level, tc.parent_code.as_deref()),
+        ("Sở Tài chính", Level::Province, Some("06"))
+    );
+    assert_eq!(units.bodies().count(), PLAN.role_agencies["bodies"].len());
+    assert!(
+        units.get("06.so-noi-vu").is_none(),
+        "Sở Nội vụ is the province office itself"
+    );
+    assert!(units.is_receiver("06") && units.is_receiver(NA_RI));
+    assert!(!units.is_receiver("06.so-tai-chinh") && !units.is_receiver(DONG_XA));
+    // Its role is its own, not every department's.
+    let (lead, _) = PLAN.tasks_by_role(tc);
+    let (office_lead, _) = PLAN.tasks_by_role(units.province().unwrap());
+    assert!(!lead.is_empty());
+    assert_ne!(lead.len(), office_lead.len());
+    for t in &lead {
+        assert!(
+            t.lead
+                .agencies
+                .iter()
+                .any(|a| a == "so-tai-chinh" || a == "so-nganh"),
+            "{}",
+            t.id
+        );
+    }
+    // The province takes its batches and counts them in its own row.
+    assert!(Scope::Province.admits(&units, "06.so-tai-chinh"));
+    assert!(!Scope::District(NA_RI.into()).admits(&units, "06.so-tai-chinh"));
+    let rows = Rows::new(&Scope::Province, &units);
+    assert_eq!(rows.row_of("06.so-tai-chinh"), rows.row_of("06"));
+    let recs = vec![act(
+        1,
+        "06.so-tai-chinh",
+        &lead[0].id,
+        (2020, 6, 1),
+        Status::Done,
+    )];
+    let m = matrix(&recs, &PLAN, &rows, Period::Year(2020));
+    assert_eq!(m.row_totals[rows.row_of("06").unwrap()].count, 1);
+    let st = unit_statuses(
+        &recs,
+        &[],
+        &units,
+        &Scope::Province,
+        Period::Year(2020),
+        NaiveDate::from_ymd_opt(2021, 2, 1).unwrap(),
+    );
+    assert_eq!(
+        st.iter()
+            .find(|s| s.unit_code == "06.so-tai-chinh")
+            .unwrap()
+            .activities,
+        1
+    );
+    // A batch of its own parses with the same checks as a commune's.
+    let h = crate::batch::Header {
+        plan: &PLAN,
+        unit_code: "06.so-tai-chinh",
+        device_id: "d",
+        created_at: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap(),
+    };
+    let b = crate::batch::Batch::seal(&h, BatchKind::Changes, 1, recs);
+    assert!(crate::batch::parse(b.to_json().as_bytes(), &PLAN, &units).is_ok());
+    assert!(matches!(
+        crate::batch::parse(b.to_json().as_bytes(), &PLAN, &UNITS),
+        Err(crate::batch::BatchError::UnknownUnit(_))
+    ));
+}
+
+#[test]
 fn the_workbook_has_the_summary_and_every_activity() {
     let recs = vec![
         act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),
