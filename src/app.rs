@@ -93,6 +93,9 @@ pub struct AppState {
     /// What this district or province received from batches.
     pub received: RwSignal<papi_core::merge::Received>,
     pub sync: RwSignal<crate::sync::SyncStatus>,
+    /// Bumped on every save on this device (the sync waits a little, then
+    /// sends; several saves travel together).
+    pub saves: RwSignal<u64>,
     /// The period the dashboard and the report show.
     pub period: RwSignal<papi_core::report::Period>,
     next_notice: StoredValue<u64>,
@@ -326,6 +329,7 @@ impl AppState {
         saved?;
         self.upsert(rec.clone());
         broadcast(&rec.id.to_string());
+        self.saves.update(|n| *n += 1);
         Ok(())
     }
 
@@ -337,6 +341,7 @@ impl AppState {
         let written = saved == crate::store::Saved::Written;
         if written {
             broadcast(&rec.id.to_string());
+            self.saves.update(|n| *n += 1);
         }
         self.upsert(rec);
         Ok(written)
@@ -419,6 +424,7 @@ pub fn App() -> impl IntoView {
         batches: RwSignal::new(vec![]),
         received: RwSignal::new(Default::default()),
         sync: RwSignal::new(Default::default()),
+        saves: RwSignal::new(0),
         period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
             &platform::today(),
         ))),

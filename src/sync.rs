@@ -336,10 +336,7 @@ pub fn start(app: AppState) {
     );
     // A change: send it a few seconds later (several saves travel together).
     Effect::watch(
-        move || {
-            app.records
-                .with(|r| r.iter().map(|a| a.revision as usize).sum::<usize>())
-        },
+        move || app.saves.get(),
         move |_, _, _| schedule(app, 5),
         false,
     );

@@ -137,15 +137,24 @@ fn Notices() -> impl IntoView {
 #[component]
 fn ExportReminder() -> impl IntoView {
     let app = use_app();
-    let reminder = move || {
+    // Checked when the outbox changes and once a minute, not on every save:
+    // it is about changes days old, and a scan of every record per
+    // keystroke-to-save would cost the save itself.
+    let tick = RwSignal::new(0u64);
+    let _ = set_interval_with_handle(
+        move || tick.update(|t| *t += 1),
+        std::time::Duration::from_secs(60),
+    );
+    let reminder = Memo::new(move |_| {
+        tick.track();
         app.outbox.with(|o| {
             let o = o.as_ref()?;
             app.records
-                .with(|rs| o.reminder(rs, crate::platform::now()))
+                .with_untracked(|rs| o.reminder(rs, crate::platform::now()))
         })
-    };
+    });
     move || {
-        reminder().map(|r| {
+        reminder.get().map(|r| {
             let since = crate::platform::local_time_vn(&papi_core::dates::format_instant(r.since));
             view! {
                 <div class="reminder" role="status" data-testid="export-reminder">
