@@ -8,55 +8,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use papi_core::activity::new_id;
-use papi_core::batch::{Batch, BatchKind, Header};
-use papi_core::{Activity, ActivityFields, Author, Status};
-
-fn batch(unit: &str, device: &str, seq: u64) -> String {
-    let (plan, _) = papi_server::plan_and_units();
-    let t0 = Utc.with_ymd_and_hms(2020, 6, 1, 8, 0, 0).unwrap();
-    let records = (0..100u32)
-        .map(|i| {
-            // Bytes 6 and 8 carry the UUID version and variant: keep data out.
-            let mut id = [0u8; 16];
-            id[..4].copy_from_slice(&(seq as u32).to_le_bytes());
-            id[9..13].copy_from_slice(&i.to_le_bytes());
-            id[13..].copy_from_slice(&device.as_bytes()[device.len() - 3..]);
-            Activity::create(
-                new_id(id),
-                unit,
-                ActivityFields {
-                    task_id: "2.3-1".into(),
-                    date: NaiveDate::from_ymd_opt(2020, 5, 1 + i % 28).unwrap(),
-                    title: format!("Niêm yết công khai dự toán ngân sách, đợt {i}"),
-                    description:
-                        "Niêm yết tại trụ sở UBND xã và nhà văn hóa các thôn trong 30 ngày".into(),
-                    participants: "Cán bộ văn phòng - thống kê, trưởng các thôn".into(),
-                    evidence: format!("Thông báo số {i}/TB-UBND"),
-                    status: Status::Done,
-                },
-                &Author {
-                    name: "Hoàng Văn Đức",
-                    device_id: device,
-                    now: t0,
-                },
-            )
-        })
-        .collect();
-    Batch::seal(
-        &Header {
-            plan: &plan,
-            unit_code: unit,
-            device_id: device,
-            created_at: t0 + chrono::Duration::minutes(1),
-        },
-        BatchKind::Changes,
-        seq,
-        records,
-    )
-    .to_json()
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -116,7 +69,7 @@ async fn main() {
     let bodies: Vec<Vec<String>> = (0..clients)
         .map(|c| {
             (1..=per_client as u64)
-                .map(|s| batch(units[c % 4], &format!("dev-{c:03}"), s))
+                .map(|s| common::batch(units[c % 4], &format!("dev-{c:03}"), s, 100).to_json())
                 .collect()
         })
         .collect();

@@ -1,4 +1,4 @@
-//! Shared set-up of the server tests: a real SQLite file in a temporary
+//! Shared set-up of the server tests (and of `examples/load.rs`): a real SQLite file in a temporary
 //! folder, the server on a loopback port, tokens, and batches made by the
 //! core exactly as the app makes them.
 #![allow(dead_code)]
@@ -11,6 +11,7 @@ use papi_core::activity::new_id;
 use papi_core::batch::{Batch, BatchKind, Header};
 use papi_core::{Activity, ActivityFields, Author, Status};
 use papi_server::{app, db, plan_and_units, tokens, Config};
+use sha2::Digest;
 
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -72,11 +73,10 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
     let t0 = Utc.with_ymd_and_hms(2020, 6, 1, 8, 0, 0).unwrap() + Duration::minutes(seq as i64);
     let records: Vec<Activity> = (0..n)
         .map(|i| {
+            // Distinct ids for every (unit, device, seq, index).
+            let digest = sha2::Sha256::digest(format!("{unit}/{device}/{seq}/{i}"));
             let mut id = [0u8; 16];
-            let key = format!("{unit}/{device}/{seq}/{i}");
-            for (j, b) in key.bytes().enumerate() {
-                id[j % 16] = id[j % 16].wrapping_mul(31).wrapping_add(b);
-            }
+            id.copy_from_slice(&digest[..16]);
             Activity::create(
                 new_id(id),
                 unit,
