@@ -1,7 +1,7 @@
 //! The plan, dimension → sub-indicator → task, with this unit's role in each
 //! task, a role filter, accent-insensitive search and per-task activity counts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
@@ -21,6 +21,14 @@ enum Filter {
 }
 
 /// Each task's searchable text, folded once.
+/// Each task's position in plan order.
+static TASK_INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+    PLAN.tasks()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect()
+});
+
 static FOLDED: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
     let mut m = BTreeMap::new();
     for d in &PLAN.dimensions {
@@ -58,25 +66,20 @@ pub fn PlanBrowser() -> impl IntoView {
     let filter = RwSignal::new(Filter::Lead);
     let query = RwSignal::new(String::new());
     let unit = Memo::new(move |_| app.unit());
-    // Count and latest date per task, computed once per change of records.
+    // Count and latest date per task (in plan order), computed once per
+    // change of records: one pass, indexed without string keys, since it
+    // runs after every save.
     let summaries = Memo::new(move |_| {
         let unit = app.unit_code();
         app.records.with(|rs| {
-            let mut m: BTreeMap<String, (usize, Option<NaiveDate>)> = BTreeMap::new();
+            let mut v: Vec<(usize, Option<NaiveDate>)> = vec![(0, None); TASK_INDEX.len()];
             for r in rs.iter().filter(|r| !r.deleted && r.unit_code == unit) {
-                // Allocate a key once per task, not once per record.
-                let date = Some(r.fields.date);
-                match m.get_mut(&r.fields.task_id) {
-                    Some(e) => {
-                        e.0 += 1;
-                        e.1 = e.1.max(date);
-                    }
-                    None => {
-                        m.insert(r.fields.task_id.clone(), (1, date));
-                    }
+                if let Some(&i) = TASK_INDEX.get(r.fields.task_id.as_str()) {
+                    v[i].0 += 1;
+                    v[i].1 = v[i].1.max(Some(r.fields.date));
                 }
             }
-            m
+            v
         })
     });
     let role_of =
@@ -140,7 +143,7 @@ pub fn PlanBrowser() -> impl IntoView {
                                 {tasks.into_iter().map(|t| {
                                     let role = role_of(t);
                                     let id = t.id.clone();
-                                    view! { <TaskCard task=t.clone() role=role summary=Signal::derive(move || summaries.with(|m| m.get(&id).cloned().unwrap_or_default()))/> }
+                                    view! { <TaskCard task=t.clone() role=role summary=Signal::derive(move || summaries.with(|v| TASK_INDEX.get(id.as_str()).map(|&i| v[i]).unwrap_or_default()))/> }
                                 }).collect_view()}
                             </section>
                         })
