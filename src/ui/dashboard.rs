@@ -9,16 +9,9 @@ use papi_core::merge::Scope;
 use papi_core::report::{self, Period, Rows};
 use papi_core::{Activity, Level};
 
-use crate::app::{use_app, Screen, PLAN, UNITS};
+use crate::app::{unit_name as name, use_app, Screen, PLAN, UNITS};
 use crate::platform;
 use crate::ui::charts;
-
-fn name(code: &str) -> String {
-    UNITS
-        .get(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| code.to_string())
-}
 
 /// The scope and rows of the signed-in unit.
 pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {

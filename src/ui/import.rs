@@ -8,7 +8,7 @@ use papi_core::activity::timeline;
 use papi_core::dates::format_vn;
 use papi_core::merge::gaps;
 
-use crate::app::{use_app, UNITS};
+use crate::app::{unit_name, use_app, UNITS};
 use crate::inbox::{dropped_files, picked_files, read_files, scope_of, FileCheck, FileState};
 use crate::platform::local_time_vn;
 
@@ -183,12 +183,7 @@ fn FileRow(c: FileCheck) -> impl IntoView {
             ch.conflicts.len()
         )
     };
-    let unit_name = |code: &str| {
-        UNITS
-            .get(code)
-            .map(|u| u.name.clone())
-            .unwrap_or(code.to_string())
-    };
+
     let (class, text, conflicts) = match &c.state {
         FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
         FileState::Failed(why) => (
@@ -278,10 +273,7 @@ fn ReceivedUnits() -> impl IntoView {
             let mut by_unit: std::collections::BTreeMap<&str, UnitRow> = Default::default();
             let row = |code: &str| UnitRow {
                 code: code.to_string(),
-                name: UNITS
-                    .get(code)
-                    .map(|u| u.name.clone())
-                    .unwrap_or(code.to_string()),
+                name: unit_name(code),
                 activities: 0,
                 batches: 0,
                 last: None,
@@ -342,7 +334,7 @@ fn ReceivedUnits() -> impl IntoView {
                 }.into_any()
             }}
             {move || selected.get().map(|code| {
-                let name = UNITS.get(&code).map(|u| u.name.clone()).unwrap_or(code.clone());
+                let name = unit_name(&code);
                 let list = app.received.with(|r| {
                     timeline(r.records.values().filter(|a| a.unit_code == code))
                         .into_iter()

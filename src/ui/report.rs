@@ -10,7 +10,7 @@ use papi_core::dates::format_vn;
 use papi_core::report;
 use papi_core::{Level, Unit};
 
-use crate::app::{use_app, PLAN, UNITS};
+use crate::app::{unit_name as name, use_app, PLAN, UNITS};
 use crate::platform;
 use crate::ui::charts;
 use crate::ui::dashboard::{scope_rows, short, PeriodPicker};
@@ -18,13 +18,6 @@ use crate::ui::dashboard::{scope_rows, short, PeriodPicker};
 /// Activities listed per task in the document; the rest are counted (a
 /// province-year holds tens of thousands; the exports list them all).
 const MAX_LINES: usize = 30;
-
-fn name(code: &str) -> String {
-    UNITS
-        .get(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| code.to_string())
-}
 
 /// "Huyện Na Rì" → "Na Rì": the place name of a unit.
 fn place(u: &Unit) -> String {
