@@ -45,7 +45,8 @@ self.addEventListener('fetch', (event) => {
   if (LAZY.includes(url.pathname)) {
     event.respondWith(caches.open(CACHE).then((c) => c.match(url.pathname).then((hit) => hit
       || fetch(req).then((res) => {
-        if (res.ok) c.put(url.pathname, res.clone());
+        // The worker stays alive until the copy is stored.
+        if (res.ok) event.waitUntil(c.put(url.pathname, res.clone()));
         return res;
       }))));
     return;

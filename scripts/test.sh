@@ -15,4 +15,6 @@ CHROMEDRIVER=/usr/bin/chromedriver cargo test -p papi-tracker --target wasm32-un
 
 echo "== end-to-end (Playwright, Chromium)"
 scripts/build.sh
-node --test --test-concurrency=1 tests/e2e/*.test.mjs
+# A test that hangs fails after 10 minutes, and a browser or server a failed
+# test left behind cannot keep the run alive.
+node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit tests/e2e/*.test.mjs

@@ -25,9 +25,20 @@ export function launch() {
 }
 
 /** A normal (not incognito) profile in a fresh folder: what installability needs. */
-export function launchProfile() {
+export async function launchProfile() {
   const dir = mkdtempSync(join(tmpdir(), 'papi-profile-'));
-  return chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  profiles.add(context);
+  context.on('close', () => profiles.delete(context));
+  return context;
+}
+
+const profiles = new Set();
+
+/** Close every profile browser still open (a failed test leaves its own):
+ * a browser left running keeps the test file's process alive. */
+export async function closeProfiles() {
+  await Promise.all([...profiles].map((c) => c.close().catch(() => {})));
 }
 
 export async function freePort() {

@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  freePort, launch, launchProfile, makeBuildB, recordActivity, setupCommune, startServer, stopAllServers, timelineTitles, watchErrors,
+  closeProfiles, freePort, launch, launchProfile, makeBuildB, recordActivity, setupCommune, startServer, stopAllServers, timelineTitles, watchErrors,
 } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => {
+  await closeProfiles();
   await browser?.close();
   await stopAllServers();
 });
@@ -105,13 +106,15 @@ test('installable: the manifest parses, a service worker controls the page, Chro
   // The XLSX worker is not precached (communes never need it); once used it
   // is kept like the rest, for offline exports.
   assert.ok(!cached.some((p) => p.startsWith('/papi-xlsx')), cached.join(' '));
-  const lazy = await page.evaluate(async () => {
-    await (await fetch('/papi-xlsx_bg.wasm')).arrayBuffer();
+  await page.evaluate(async () => { await (await fetch('/papi-xlsx_bg.wasm')).arrayBuffer(); });
+  // The worker stores its copy after it has answered: wait for it.
+  const lazy = await page.waitForFunction(async () => {
     const keys = await caches.keys();
     const c = await caches.open(keys.find((k) => k.startsWith('papi-shell-')));
-    return (await c.keys()).map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/papi-xlsx'));
-  });
-  assert.deepEqual(lazy, ['/papi-xlsx_bg.wasm']);
+    const kept = (await c.keys()).map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/papi-xlsx'));
+    return kept.length > 0 && kept;
+  }, null, { timeout: 10000 });
+  assert.deepEqual(await lazy.jsonValue(), ['/papi-xlsx_bg.wasm']);
   await context.close();
   await server.stop();
 });
