@@ -276,7 +276,7 @@ async function importAll(page, fs) {
   const browserMs = t.dry + t.apply;
   say('## District import: 100 batch files, 50,000 records');
   say('');
-  say('Dry run (parse, check every record, plan against what is held) then apply (one IndexedDB transaction per file). Files are generated for the 17 communes of Huyện Na Rì; the native run is `cargo run --release -p papi-core --example import -- DIR 066` on the same files (median of 5).');
+  say('Dry run (parse, check every record, plan against what is held) then apply (one IndexedDB entry and transaction per file). Files are generated for the 17 communes of Huyện Na Rì; the native run is `cargo run --release -p papi-core --example import -- DIR 066` on the same files (median of 5).');
   say('');
   say('| where | dry run ms | apply ms | total ms |');
   say('|---|---:|---:|---:|');

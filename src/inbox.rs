@@ -19,6 +19,10 @@ use crate::store::Applied;
 /// Message to other tabs: received data changed.
 pub const CHANGED: &str = "received";
 
+/// Why a file was not applied when another tab imported first.
+const STALE: &str = "Một thẻ khác vừa nhập dữ liệu nên kết quả kiểm tra đã cũ; \
+                     tệp này chưa được ghi. Hãy chọn lại các tệp để kiểm tra lại.";
+
 /// One file of an import, from dry run to result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileCheck {
@@ -136,6 +140,12 @@ pub fn dry_run(
     out
 }
 
+/// How many entries the store held when the received state in memory was
+/// read (`None` before it is read).
+pub fn basis() -> Option<u32> {
+    store()?.idb().ok()?.received_seen()
+}
+
 impl AppState {
     pub async fn refresh_received(&self) {
         let Some(store) = store() else { return };
@@ -151,8 +161,10 @@ impl AppState {
         }
     }
 
-    /// Apply every ready file, in order, each whole or not at all.
-    pub async fn apply_checks(&self, checks: RwSignal<Vec<FileCheck>>) {
+    /// Apply every ready file, in order, each whole or not at all. `basis`
+    /// is `basis()` when the dry run was made: if the store has moved since
+    /// (another tab imported), nothing is written.
+    pub async fn apply_checks(&self, checks: RwSignal<Vec<FileCheck>>, basis: Option<u32>) {
         let Some(store) = store() else { return };
         let idb = match store.idb() {
             Ok(i) => i,
@@ -165,20 +177,27 @@ impl AppState {
         // Memory follows the store once at the end (the store is the truth;
         // a reload reads it back), so the views recompute once, not per file.
         let mut applied = Vec::new();
+        let mut stale = basis.is_none();
+        let mut expected = basis.unwrap_or_default();
         for i in 0..n {
             let Some(FileState::Ready(b, c)) =
                 checks.with_untracked(|cs| cs.get(i).map(|c| c.state.clone()))
             else {
                 continue;
             };
-            let receipt = merge::receipt_of(&b, platform::now());
-            let state = match idb.apply_batch(&c.writes, &receipt).await {
-                Ok((Applied::Written(n), winners)) => {
-                    applied.push((winners, receipt.clone()));
+            if stale {
+                checks.update(|cs| cs[i].state = FileState::Failed(STALE.into()));
+                continue;
+            }
+            let entry = merge::AppliedBatch::new(&b, &c, platform::now());
+            let state = match idb.apply_batch(&entry, expected).await {
+                Ok(Applied::Written(n)) => {
+                    expected += 1;
+                    applied.push(entry);
                     FileState::Applied(b, c, n)
                 }
-                Ok((Applied::Duplicate, _)) => FileState::AlreadyImported,
-                Ok((Applied::SeqConflict, _)) => FileState::Refused(
+                Ok(Applied::Duplicate) => FileState::AlreadyImported,
+                Ok(Applied::SeqConflict) => FileState::Refused(
                     Refusal::SeqConflict {
                         key: b.key(),
                         kept: String::new(),
@@ -186,26 +205,24 @@ impl AppState {
                     }
                     .message_vi(&UNITS),
                 ),
-                Ok((Applied::OtherUnit(id, held_unit), _)) => FileState::Refused(
-                    Refusal::RecordOfOtherUnit { id, held_unit }.message_vi(&UNITS),
-                ),
+                Ok(Applied::Stale) => {
+                    stale = true;
+                    FileState::Failed(STALE.into())
+                }
                 Err(e) => FileState::Failed(e.message_vi()),
             };
             checks.update(|cs| cs[i].state = state);
         }
-        self.received.update(|r| {
-            for (winners, receipt) in applied {
-                for w in winners {
-                    match r.records.get(&w.id) {
-                        Some(cur) if !w.version_cmp(cur).is_gt() => {}
-                        _ => {
-                            r.records.insert(w.id, w);
-                        }
-                    }
+        if stale {
+            // Read back what the other tab wrote, with what this one did.
+            self.refresh_received().await;
+        } else {
+            self.received.update(|r| {
+                for entry in applied {
+                    r.absorb(entry);
                 }
-                r.receipts.insert(receipt.id(), receipt);
-            }
-        });
+            });
+        }
         broadcast(CHANGED);
     }
 }

@@ -273,17 +273,50 @@ impl Received {
     /// Apply a planned batch. Each write is decided again against what is
     /// held now, so applying a stale plan can never replace a newer version.
     pub fn apply(&mut self, b: &Batch, c: &Changes, imported_at: DateTime<Utc>) {
-        for w in &c.writes {
+        self.absorb(AppliedBatch::new(b, c, imported_at));
+    }
+
+    /// Take in one stored entry: its receipt, and each record version that
+    /// is newer than the one held. Entries commute, so a receiver's state is
+    /// the same whatever order its entries are read back in.
+    pub fn absorb(&mut self, entry: AppliedBatch) {
+        for w in entry.records {
             match self.records.get_mut(&w.id) {
-                Some(cur) if w.version_cmp(cur).is_gt() => *cur = w.clone(),
+                Some(cur) if w.version_cmp(cur).is_gt() => *cur = w,
                 Some(_) => {}
                 None => {
-                    self.records.insert(w.id, w.clone());
+                    self.records.insert(w.id, w);
                 }
             }
         }
-        let r = receipt_of(b, imported_at);
-        self.receipts.insert(r.id(), r);
+        self.receipts.insert(entry.receipt.id(), entry.receipt);
+    }
+
+    /// The state made of stored entries, in any order.
+    pub fn from_entries(entries: impl IntoIterator<Item = AppliedBatch>) -> Received {
+        let mut r = Received::default();
+        for e in entries {
+            r.absorb(e);
+        }
+        r
+    }
+}
+
+/// What a receiver stores for one applied batch, as one unit: its receipt
+/// and the record versions the batch wrote (the dry run's writes). One
+/// entry per file makes an import one write per file, whole or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedBatch {
+    pub receipt: Receipt,
+    pub records: Vec<Activity>,
+}
+
+impl AppliedBatch {
+    pub fn new(b: &Batch, c: &Changes, imported_at: DateTime<Utc>) -> AppliedBatch {
+        AppliedBatch {
+            receipt: receipt_of(b, imported_at),
+            records: c.writes.clone(),
+        }
     }
 }
 

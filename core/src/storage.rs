@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::activity::{Activity, ActivityFields, Status};
+use crate::merge::AppliedBatch;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 2;
@@ -170,6 +171,56 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
     Ok(a)
 }
 
+/// The schema of a receiver's entries (one per applied batch) this build
+/// writes: `{"schema":1,"entry":{"receipt":{..},"records":[..]}}`, keyed by
+/// the receipt's id.
+pub const RECEIVED_SCHEMA: u32 = 1;
+
+#[derive(Serialize)]
+struct ReceivedOut<'a> {
+    schema: u32,
+    entry: &'a AppliedBatch,
+}
+
+#[derive(Deserialize)]
+struct ReceivedIn {
+    entry: AppliedBatch,
+}
+
+pub fn encode_received(entry: &AppliedBatch) -> String {
+    serde_json::to_string(&ReceivedOut {
+        schema: RECEIVED_SCHEMA,
+        entry,
+    })
+    .expect("entries serialise")
+}
+
+/// Decode a receiver's entry and check it sits under its receipt's id.
+pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError> {
+    let probe: Probe = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            EntryError::BadJson(e.to_string())
+        } else {
+            shape(e)
+        }
+    })?;
+    let entry = match probe.schema {
+        Some(1) => serde_json::from_str::<ReceivedIn>(text)
+            .map(|e| e.entry)
+            .map_err(shape)?,
+        Some(n) if n > RECEIVED_SCHEMA as u64 => return Err(EntryError::FutureSchema(n)),
+        _ => return Err(EntryError::BadShape("không rõ lược đồ".into())),
+    };
+    let id = entry.receipt.id();
+    if id != key {
+        return Err(EntryError::KeyMismatch {
+            key: key.to_string(),
+            id,
+        });
+    }
+    Ok(entry)
+}
+
 /// A schema-1 store (one JSON array). Good records come back upgraded; a bad
 /// element is reported by its position and does not stop the rest.
 pub fn decode_v1_array(
@@ -273,6 +324,59 @@ mod tests {
             },
             &by,
         )
+    }
+
+    #[test]
+    fn received_entries_round_trip_and_bad_ones_are_named() {
+        use crate::merge::{AppliedBatch, Receipt};
+        let at = Utc.with_ymd_and_hms(2020, 12, 2, 9, 0, 0).unwrap();
+        let entry = AppliedBatch {
+            receipt: Receipt {
+                key: crate::batch::BatchKey {
+                    unit_code: "01834".into(),
+                    device_id: "d1".into(),
+                    seq: 3,
+                },
+                kind: crate::batch::BatchKind::Changes,
+                sha256: "ab".repeat(32),
+                created_at: at,
+                records: 1,
+                imported_at: at,
+            },
+            records: vec![rec()],
+        };
+        let key = entry.receipt.id();
+        let text = encode_received(&entry);
+        assert!(text.starts_with(r#"{"schema":1,"entry":{"#), "{text}");
+        assert_eq!(decode_received(&key, &text).unwrap(), entry);
+        // Under another key; not JSON; truncated; a newer schema; no schema.
+        assert!(matches!(
+            decode_received("01834/d1/4", &text),
+            Err(EntryError::KeyMismatch { .. })
+        ));
+        assert!(matches!(
+            decode_received(&key, "xin chào"),
+            Err(EntryError::BadJson(_))
+        ));
+        assert!(matches!(
+            decode_received(&key, &text[..text.len() - 3]),
+            Err(EntryError::BadJson(_))
+        ));
+        let newer = text.replacen(r#""schema":1"#, r#""schema":2"#, 1);
+        assert!(matches!(
+            decode_received(&key, &newer),
+            Err(EntryError::FutureSchema(2))
+        ));
+        let bare = serde_json::to_string(&entry).unwrap();
+        assert!(matches!(
+            decode_received(&key, &bare),
+            Err(EntryError::BadShape(_))
+        ));
+        let broken = text.replacen(r#""records":["#, r#""records":[1,"#, 1);
+        assert!(matches!(
+            decode_received(&key, &broken),
+            Err(EntryError::BadShape(_))
+        ));
     }
 
     #[test]

@@ -14,22 +14,26 @@ use wasm_bindgen::JsValue;
 use super::{Loaded, Saved, SetAside, StoreError};
 
 pub const DB_NAME: &str = "papi-tracker";
-/// 1: records, set_aside. 2: adds outbox, batches, imported, receipts.
-const DB_VERSION: u32 = 2;
+/// 1: records, set_aside. 2: adds outbox, batches (and two stores of a
+/// record-per-entry received layout that was never released). 3: adds
+/// received, one entry per applied batch, and drops those two.
+const DB_VERSION: u32 = 3;
 const RECORDS: &str = "records";
 const SET_ASIDE: &str = "set_aside";
 /// Per unit: the device's `Outbox` (next sequence number, what is sealed).
 pub(super) const OUTBOX: &str = "outbox";
 /// Sealed batches of this device, key `<unit>/<seq>`, the file's exact text.
 pub(super) const BATCHES: &str = "batches";
-/// Records received from batches (district, province), key: record id.
-pub(super) const IMPORTED: &str = "imported";
-/// One receipt per batch applied, key `merge::Receipt::id()`.
-pub(super) const RECEIPTS: &str = "receipts";
-const ALL_STORES: [&str; 6] = [RECORDS, SET_ASIDE, OUTBOX, BATCHES, IMPORTED, RECEIPTS];
+/// What a district or the province received: one `merge::AppliedBatch` per
+/// batch applied, key `merge::Receipt::id()`.
+pub(super) const RECEIVED: &str = "received";
+const ALL_STORES: [&str; 5] = [RECORDS, SET_ASIDE, OUTBOX, BATCHES, RECEIVED];
+/// Stores of unreleased development builds, removed on upgrade.
+const UNRELEASED: [&str; 2] = ["imported", "receipts"];
 
 pub struct IdbStore {
     pub(super) db: Database,
+    pub(super) received_seen: super::received::Seen,
 }
 
 pub(super) fn err(e: idb::Error) -> StoreError {
@@ -49,6 +53,11 @@ impl IdbStore {
             use idb::DatabaseEvent;
             let Ok(db) = event.database() else { return };
             let names = db.store_names();
+            for store in UNRELEASED {
+                if names.iter().any(|n| n == store) {
+                    let _ = db.delete_object_store(store);
+                }
+            }
             for store in ALL_STORES {
                 if !names.iter().any(|n| n == store) {
                     let _ = db.create_object_store(store, ObjectStoreParams::new());
@@ -67,7 +76,10 @@ impl IdbStore {
                 }
             }
         });
-        Ok(IdbStore { db })
+        Ok(IdbStore {
+            db,
+            received_seen: Default::default(),
+        })
     }
 
     #[cfg(test)]

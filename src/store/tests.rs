@@ -347,74 +347,89 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
 
 #[wasm_bindgen_test]
 async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
-    use papi_core::merge::receipt_of;
+    use papi_core::merge::{AppliedBatch, Changes};
     let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
     let b = fresh_idb("papi-test-apply").await;
     let idb = b.idb().unwrap();
     let one = rec(1, "Một");
     let newer = one.edit(rec(1, "Một (sửa)").fields, &later(5));
-    let batch = |recs: Vec<Activity>, seq| {
-        papi_core::batch::Batch::seal(
-            &header("01840", &plan),
+    let at = Utc.with_ymd_and_hms(2020, 6, 4, 9, 0, 0).unwrap();
+    let entry = |unit: &str, recs: Vec<Activity>, seq| {
+        let b = papi_core::batch::Batch::seal(
+            &header(unit, &plan),
             papi_core::batch::BatchKind::Changes,
             seq,
-            recs,
-        )
+            recs.clone(),
+        );
+        let c = Changes {
+            writes: recs,
+            ..Default::default()
+        };
+        AppliedBatch::new(&b, &c, at)
     };
-    let at = Utc.with_ymd_and_hms(2020, 6, 4, 9, 0, 0).unwrap();
+    let (empty, _) = idb.load_received().await.unwrap();
+    assert_eq!(empty, Default::default());
+    assert_eq!(idb.received_seen(), Some(0));
     // Batch 2 (the edit) arrives first, then batch 1 (the original).
-    let b2 = batch(vec![newer.clone()], 2);
-    let (applied, written) = idb
-        .apply_batch(&b2.records, &receipt_of(&b2, at))
-        .await
-        .unwrap();
-    assert_eq!((applied, written.len()), (Applied::Written(1), 1));
-    let b1 = batch(vec![one.clone(), rec(2, "Hai")], 1);
-    let (applied, _) = idb
-        .apply_batch(&b1.records, &receipt_of(&b1, at))
-        .await
-        .unwrap();
-    assert_eq!(
-        applied,
-        Applied::Written(1),
-        "only record 2: record 1 is older"
-    );
+    let e2 = entry("01840", vec![newer.clone()], 2);
+    assert_eq!(idb.apply_batch(&e2, 0).await.unwrap(), Applied::Written(1));
+    let e1 = entry("01840", vec![one.clone(), rec(2, "Hai")], 1);
+    assert_eq!(idb.apply_batch(&e1, 1).await.unwrap(), Applied::Written(2));
     let (held, bad) = idb.load_received().await.unwrap();
     assert!(bad.is_empty());
     assert_eq!(held.records.len(), 2);
-    assert_eq!(held.records[&one.id].fields.title, "Một (sửa)");
+    assert_eq!(
+        held.records[&one.id].fields.title, "Một (sửa)",
+        "the older version read back later does not win"
+    );
     assert_eq!(held.receipts.len(), 2);
     // The same batch again; the same number with other content.
+    assert_eq!(idb.apply_batch(&e1, 2).await.unwrap(), Applied::Duplicate);
+    let other = entry("01840", vec![rec(3, "Ba")], 1);
     assert_eq!(
-        idb.apply_batch(&b1.records, &receipt_of(&b1, at))
-            .await
-            .unwrap()
-            .0,
-        Applied::Duplicate
-    );
-    let other = batch(vec![rec(3, "Ba")], 1);
-    assert_eq!(
-        idb.apply_batch(&other.records, &receipt_of(&other, at))
-            .await
-            .unwrap()
-            .0,
+        idb.apply_batch(&other, 2).await.unwrap(),
         Applied::SeqConflict
     );
-    // A record id held for another unit refuses the whole batch.
-    let mut foreign = rec(1, "Chiếm");
-    foreign.unit_code = "01843".into();
-    foreign.revision = 9;
-    let intruder = papi_core::batch::Batch::seal(
-        &header("01843", &plan),
-        papi_core::batch::BatchKind::Changes,
-        1,
-        vec![rec(4, "Bốn"), foreign],
-    );
-    let (applied, _) = idb
-        .apply_batch(&intruder.records, &receipt_of(&intruder, at))
+
+    // Another tab applies a batch: this tab's dry run is stale and nothing
+    // of its batch is written.
+    let tab2 = IdbStore::open_named("papi-test-apply").await.unwrap();
+    tab2.load_received().await.unwrap();
+    let e3 = entry("01840", vec![rec(4, "Bốn")], 3);
+    assert_eq!(tab2.apply_batch(&e3, 2).await.unwrap(), Applied::Written(1));
+    let e4 = entry("01840", vec![rec(5, "Năm")], 4);
+    assert_eq!(idb.apply_batch(&e4, 2).await.unwrap(), Applied::Stale);
+    let (after, _) = idb.load_received().await.unwrap();
+    assert_eq!(after.records.len(), 3);
+    assert!(!after.receipts.contains_key(&e4.receipt.id()));
+    // Read again, the store's state is the basis: now it applies.
+    assert_eq!(idb.received_seen(), Some(3));
+    assert_eq!(idb.apply_batch(&e4, 3).await.unwrap(), Applied::Written(1));
+
+    // An unreadable entry is listed, left in place, and hides nothing else.
+    let tx = idb
+        .db_for_tests()
+        .transaction(&["received"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    tx.object_store("received")
+        .unwrap()
+        .put(
+            &JsValue::from_str("{hỏng"),
+            Some(&JsValue::from_str("01840/x/9")),
+        )
+        .unwrap()
         .await
         .unwrap();
-    assert!(matches!(applied, Applied::OtherUnit(id, ref u) if id == one.id && u == "01840"));
-    let (after, _) = idb.load_received().await.unwrap();
-    assert_eq!(after, held, "nothing of a refused batch is written");
+    tx.await.unwrap();
+    let (last, bad) = idb.load_received().await.unwrap();
+    assert_eq!(last.records.len(), 4);
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].key.ends_with("01840/x/9") && bad[0].reason.contains("JSON"));
+    assert_eq!(idb.received_seen(), Some(5), "the unreadable entry counts");
+    assert_eq!(
+        idb.apply_batch(&entry("01840", vec![rec(6, "Sáu")], 5), 5)
+            .await
+            .unwrap(),
+        Applied::Written(1)
+    );
 }

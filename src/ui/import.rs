@@ -16,6 +16,8 @@ use crate::platform::local_time_vn;
 pub fn Import() -> impl IntoView {
     let app = use_app();
     let checks: RwSignal<Vec<FileCheck>> = RwSignal::new(vec![]);
+    // The store's state the dry run was made against: applying checks it.
+    let basis = StoredValue::new(None::<u32>);
     let busy = RwSignal::new(false);
     let over = RwSignal::new(false);
     let scope = move || {
@@ -31,6 +33,7 @@ pub fn Import() -> impl IntoView {
         spawn_local(async move {
             let picked = read_files(files).await;
             crate::platform::mark("papi-dryrun-start");
+            basis.set_value(crate::inbox::basis());
             let result = app
                 .received
                 .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
@@ -59,7 +62,7 @@ pub fn Import() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             crate::platform::mark("papi-apply-start");
-            app.apply_checks(checks).await;
+            app.apply_checks(checks, basis.get_value()).await;
             crate::platform::measure("papi-apply", "papi-apply-start");
             if let Some(c) = pulled_to.get_untracked() {
                 crate::sync::save_pull_cursor(c);
@@ -78,6 +81,7 @@ pub fn Import() -> impl IntoView {
                     app.notify("Máy chủ không có lô mới.", false, None);
                 }
                 Ok((picked, cursor)) => {
+                    basis.set_value(crate::inbox::basis());
                     let result = app
                         .received
                         .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
