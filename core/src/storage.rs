@@ -128,6 +128,17 @@ fn shape(e: serde_json::Error) -> EntryError {
     EntryError::BadShape(e.to_string())
 }
 
+/// The schema number of an entry: bad JSON and a wrong shape told apart.
+fn probe(text: &str) -> Result<Probe, EntryError> {
+    serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            EntryError::BadJson(e.to_string())
+        } else {
+            shape(e)
+        }
+    })
+}
+
 /// Decode one stored entry of any known schema.
 pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
     let trimmed = text.trim_start();
@@ -138,13 +149,7 @@ pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
             Err(e) => EntryError::BadJson(e.to_string()),
         });
     }
-    let probe: Probe = serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            EntryError::BadJson(e.to_string())
-        } else {
-            shape(e)
-        }
-    })?;
+    let probe = probe(text)?;
     match probe.schema {
         Some(2) => serde_json::from_str::<EnvelopeIn>(text)
             .map(|e| e.record)
@@ -197,13 +202,7 @@ pub fn encode_received(entry: &AppliedBatch) -> String {
 
 /// Decode a receiver's entry and check it sits under its receipt's id.
 pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError> {
-    let probe: Probe = serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            EntryError::BadJson(e.to_string())
-        } else {
-            shape(e)
-        }
-    })?;
+    let probe = probe(text)?;
     let entry = match probe.schema {
         Some(1) => serde_json::from_str::<ReceivedIn>(text)
             .map(|e| e.entry)
