@@ -19,7 +19,8 @@ function walk(d) {
   return readdirSync(d).flatMap((name) => {
     const p = join(d, name);
     if (statSync(p).isDirectory()) return walk(p);
-    return SKIP.has(name) ? [] : [p];
+    // Compressed copies (precompress.mjs) are the same files, not others.
+    return SKIP.has(name) || /\.(br|gz)$/.test(name) ? [] : [p];
   });
 }
 const files = walk(dir).sort();

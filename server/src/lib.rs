@@ -169,7 +169,13 @@ pub fn app(cfg: &Config, db: db::Db) -> Router {
     Router::new()
         .merge(api::router(api::Api { db, plan, units }).layer(cors))
         .route("/healthz", get(|| async { "ok" }))
-        .fallback_service(ServeDir::new(&cfg.dist))
+        // The build writes .br and .gz copies (scripts/precompress.mjs):
+        // sent as they are; anything else is compressed on the fly.
+        .fallback_service(
+            ServeDir::new(&cfg.dist)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(middleware::from_fn(web::caching))
         .layer(middleware::from_fn(move |req, next| {
             web::security_headers(csp.clone(), req, next)

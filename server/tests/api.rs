@@ -216,6 +216,33 @@ async fn the_app_is_served_with_a_strict_policy_and_right_caching() {
         js.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // The build's compressed copies are sent as they are, to a browser that
+    // takes them; one that takes neither gets the file itself.
+    std::fs::write(dir.join("app-1a44c1c2343fa4f0.js.br"), b"(brotli copy)").unwrap();
+    std::fs::write(dir.join("app-1a44c1c2343fa4f0.js.gz"), b"(gzip copy)").unwrap();
+    let client = reqwest::Client::new();
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), "(brotli copy)"),
+        ("gzip", Some("gzip"), "(gzip copy)"),
+        ("identity", None, "console.log(1)"),
+    ] {
+        let res = client
+            .get(format!("{}/app-1a44c1c2343fa4f0.js", s.url))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        let h = res.headers().clone();
+        assert_eq!(
+            h.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(h["content-type"], "text/javascript", "{accept}");
+        assert_eq!(h["vary"], "accept-encoding", "{accept}");
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(res.text().await.unwrap(), body);
+    }
     assert_eq!(
         reqwest::get(format!("{}/nope.js", s.url))
             .await

@@ -215,7 +215,9 @@ export function makeBuildB(label) {
   cpSync(DIST, dir, { recursive: true });
   const index = join(dir, 'index.html');
   writeFileSync(index, readFileSync(index, 'utf8').replace('</head>', `<!-- ${label} -->\n</head>`));
+  // What the build's post-build hook does (Trunk.toml).
   execFileSync('node', [join(ROOT, 'scripts/gen-sw.mjs'), dir]);
+  execFileSync('node', [join(ROOT, 'scripts/precompress.mjs'), dir]);
   return dir;
 }
 
