@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::activity::Activity;
-use crate::dates::{format_vn, serde_instant};
+use crate::dates::{format_iso, format_vn, serde_instant, vn_date};
 use crate::plan::Plan;
 use crate::units::Units;
 use crate::validation::{validate, Context, FieldError};
@@ -140,7 +140,7 @@ impl Batch {
 
     /// papi-<unit>-<seq>-<yyyymmdd>.json (a backup: papi-<unit>-saoluu-...).
     pub fn file_name(&self) -> String {
-        let day = crate::dates::format_iso(self.created_at.date_naive()).replace('-', "");
+        let day = format_iso(vn_date(self.created_at)).replace('-', "");
         match self.kind {
             BatchKind::Changes => format!("papi-{}-{}-{day}.json", self.unit_code, self.seq),
             BatchKind::Backup => format!("papi-{}-saoluu-{day}.json", self.unit_code),
@@ -366,10 +366,10 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
         }
         _ => {}
     }
-    if b.created_at.date_naive() < plan.document.date {
+    if vn_date(b.created_at) < plan.document.date {
         return Err(BatchError::BadHeader(format!(
             "ngày tạo lô {} trước ngày ban hành Kế hoạch",
-            format_vn(b.created_at.date_naive())
+            format_vn(vn_date(b.created_at))
         )));
     }
     // A device clock may run a little ahead of the one that sealed.
@@ -425,17 +425,17 @@ fn check_record_times(
 ) -> Result<(), BatchError> {
     let problem = if r.revision == 0 {
         Some("số phiên bản phải từ 1 trở lên".to_string())
-    } else if r.created_at.date_naive() < plan_date {
+    } else if vn_date(r.created_at) < plan_date {
         Some(format!(
             "tạo lúc {} trước ngày ban hành Kế hoạch",
-            format_vn(r.created_at.date_naive())
+            format_vn(vn_date(r.created_at))
         ))
     } else if r.updated_at < r.created_at {
         Some("sửa trước khi tạo".into())
     } else if r.updated_at > latest {
         Some(format!(
             "sửa lúc {} sau ngày tạo lô",
-            format_vn(r.updated_at.date_naive())
+            format_vn(vn_date(r.updated_at))
         ))
     } else if r.device_id.trim().is_empty() {
         Some("thiếu mã thiết bị".into())
@@ -571,7 +571,7 @@ impl Bundle {
     }
 
     pub fn file_name(&self) -> String {
-        let day = crate::dates::format_iso(self.created_at.date_naive()).replace('-', "");
+        let day = format_iso(vn_date(self.created_at)).replace('-', "");
         format!("papi-{}-goi-{day}.json", self.from)
     }
 }

@@ -27,6 +27,12 @@ pub fn parse_iso(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+/// The calendar day in Vietnam (UTC+7 all year, no daylight saving) at an
+/// instant: what users call "today" when a batch is sealed or a report is due.
+pub fn vn_date(t: DateTime<Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(7)).date_naive()
+}
+
 /// An instant as RFC 3339 in UTC with milliseconds: 2020-06-01T08:00:00.000Z.
 pub fn format_instant(t: DateTime<Utc>) -> String {
     format!(
@@ -150,6 +156,20 @@ pub fn parse_vn(s: &str) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_day_in_vietnam_turns_at_17_00_utc() {
+        use chrono::TimeZone;
+        let at = |h, m| Utc.with_ymd_and_hms(2020, 12, 31, h, m, 0).unwrap();
+        assert_eq!(
+            vn_date(at(16, 59)),
+            NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()
+        );
+        assert_eq!(
+            vn_date(at(17, 0)),
+            NaiveDate::from_ymd_opt(2021, 1, 1).unwrap()
+        );
+    }
 
     #[test]
     fn parses_and_formats() {

@@ -9,7 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::activity::{Activity, Status};
 use crate::agency::Role;
-use crate::dates::format_vn;
+use crate::dates::{format_vn, vn_date};
 use crate::merge::{gaps, Receipt, Scope};
 use crate::plan::{Plan, Task};
 use crate::units::{Unit, Units};
@@ -293,11 +293,11 @@ pub fn unit_statuses<'a>(
                 .iter()
                 .filter(|r| r.key.unit_code == u.code)
                 .collect();
-            let last_batch = mine.iter().map(|r| r.created_at.date_naive()).max();
+            let last_batch = mine.iter().map(|r| vn_date(r.created_at)).max();
             let n = acts.get(u.code.as_str()).copied().unwrap_or(0);
             let first_after_start = mine
                 .iter()
-                .map(|r| r.created_at.date_naive())
+                .map(|r| vn_date(r.created_at))
                 .filter(|d| *d >= period.start())
                 .min();
             let completeness = match (n, first_after_start) {

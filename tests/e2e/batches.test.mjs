@@ -58,9 +58,10 @@ test('a commune seals numbered batches, keeps their history and downloads them a
   await page.click('nav.tabs button:has-text("Lô dữ liệu")');
   assert.equal(await page.innerText('[data-testid=pending]'), 'Có 2 thay đổi chưa xuất lô.');
   const first = await exportBatch(page);
-  const ymd = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  assert.equal(first.name, `papi-02194-1-${ymd}.json`);
   const b1 = JSON.parse(first.text);
+  // Named by the day in Vietnam (UTC+7) when it was sealed.
+  const ymd = new Date(Date.parse(b1.created_at) + 7 * 3600e3).toISOString().slice(0, 10).replaceAll('-', '');
+  assert.equal(first.name, `papi-02194-1-${ymd}.json`);
   assert.equal(b1.format, 'papi-tracker.batch');
   assert.deepEqual([b1.unit_code, b1.seq, b1.kind, b1.records.length], ['02194', 1, 'changes', 2]);
   assert.equal((await reseal(b1)).sha256, b1.sha256, 'the hash is SHA-256 of the documented canonical form');

@@ -57,12 +57,18 @@ fn sha256_matches_a_known_vector() {
 
 #[test]
 fn file_names() {
+    // Sealed at 18:00 UTC on 1 May: 01:00 on 2 May in Vietnam, the day the
+    // user sees.
     let b = sealed(two());
-    assert_eq!(b.file_name(), "papi-02194-1-20200501.json");
+    assert_eq!(b.file_name(), "papi-02194-1-20200502.json");
     let k = backup(&two(), &header(DONG_XA, "dev-a", 600));
-    assert_eq!(k.file_name(), "papi-02194-saoluu-20200501.json");
+    assert_eq!(k.file_name(), "papi-02194-saoluu-20200502.json");
     assert_eq!(k.seq, 0);
     assert_eq!(k.kind, BatchKind::Backup);
+    // 16:30 UTC is 23:30 the same day in Vietnam.
+    let mut late = sealed(two());
+    late.created_at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2020, 5, 1, 16, 30, 0).unwrap();
+    assert_eq!(late.file_name(), "papi-02194-1-20200501.json");
 }
 
 #[test]
@@ -285,7 +291,8 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
         record(3, DONG_XA, "dev-a", 2),
     ];
     let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
-    assert_eq!(b.file_name(), "papi-066-goi-20200501.json");
+    // 23:00 UTC: 06:00 on 2 May in Vietnam.
+    assert_eq!(b.file_name(), "papi-066-goi-20200502.json");
     assert_eq!(b.batches.len(), 2);
     assert!(b
         .batches
