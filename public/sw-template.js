@@ -12,9 +12,19 @@ self.addEventListener('install', (event) => {
   // no body, so the files the page has just loaded are not downloaded
   // again), whatever caching headers the host sends. No skipWaiting: a new
   // version waits until the user agrees.
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'no-cache' })))));
+  // Files kept on first use by an earlier version (a district that exported
+  // XLSX) are kept by this one too, so an update never takes away what
+  // worked offline.
+  event.waitUntil(usedBefore().then((used) => caches.open(CACHE).then((cache) =>
+    cache.addAll(PRECACHE.concat(used).map((url) => new Request(url, { cache: 'no-cache' }))))));
 });
+
+function usedBefore() {
+  return caches.keys().then((keys) => Promise.all(
+    keys.filter((k) => k.startsWith('papi-shell-') && k !== CACHE).map((k) => caches.open(k)
+      .then((c) => Promise.all(LAZY.map((url) => c.match(url).then((hit) => (hit ? url : null))))))))
+    .then((lists) => [...new Set(lists.flat().filter(Boolean))]);
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(

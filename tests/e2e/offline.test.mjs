@@ -129,6 +129,12 @@ test('a new version is offered, applied only on consent, and the open form survi
   await page.fill('#act-title', 'Đang nhập dở khi có bản mới');
   await page.fill('#act-evidence', 'CV 99');
   await page.evaluate(() => { window.__samePage = true; });
+  // The XLSX worker was used under build A (kept on first use).
+  await page.evaluate(async () => { await (await fetch('/papi-xlsx_bg.wasm')).arrayBuffer(); });
+  await page.waitForFunction(async () => {
+    const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
+    return (await c.match('/papi-xlsx_bg.wasm')) !== undefined;
+  });
 
   await server.stop();
   server = await startServer(port, makeBuildB('build B'));
@@ -147,6 +153,13 @@ test('a new version is offered, applied only on consent, and the open form survi
   const cacheB = await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('papi-shell-')));
   assert.equal(cacheB.length, 1, 'the old cache is removed on activate');
   assert.notDeepEqual(cacheB, cacheA);
+  // What build A had kept on first use, build B keeps from its install: no
+  // export stops working offline after an update.
+  const keptB = await page.evaluate(async (k) => {
+    const c = await caches.open(k);
+    return (await c.keys()).map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/papi-xlsx'));
+  }, cacheB[0]);
+  assert.deepEqual(keptB, ['/papi-xlsx_bg.wasm']);
   await page.click('form.activity-form button[type=submit]');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   assert.deepEqual(await timelineTitles(page), ['Đang nhập dở khi có bản mới']);
