@@ -23,6 +23,10 @@ pub const CHANGED: &str = "received";
 const STALE: &str = "Một thẻ khác vừa nhập dữ liệu nên kết quả kiểm tra đã cũ; \
                      tệp này chưa được ghi. Hãy chọn lại các tệp để kiểm tra lại.";
 
+/// Why the files after one that failed to be written were not applied.
+const AFTER_FAILURE: &str = "Chưa ghi vì một tệp trước đó không ghi được; \
+                             hãy chọn lại các tệp để kiểm tra lại.";
+
 /// One file of an import, from dry run to result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileCheck {
@@ -177,7 +181,9 @@ impl AppState {
         // Memory follows the store once at the end (the store is the truth;
         // a reload reads it back), so the views recompute once, not per file.
         let mut applied = Vec::new();
-        let mut stale = basis.is_none();
+        // After a stale basis or a failed write, the files after it were
+        // planned on a state that is not the store's: none is written.
+        let mut stop: Option<&str> = basis.is_none().then_some(STALE);
         let mut expected = basis.unwrap_or_default();
         for i in 0..n {
             let Some(FileState::Ready(b, c)) =
@@ -185,8 +191,8 @@ impl AppState {
             else {
                 continue;
             };
-            if stale {
-                checks.update(|cs| cs[i].state = FileState::Failed(STALE.into()));
+            if let Some(why) = stop {
+                checks.update(|cs| cs[i].state = FileState::Failed(why.into()));
                 continue;
             }
             let entry = merge::AppliedBatch::new(&b, &c, platform::now());
@@ -206,14 +212,17 @@ impl AppState {
                     .message_vi(&UNITS),
                 ),
                 Ok(Applied::Stale) => {
-                    stale = true;
+                    stop = Some(STALE);
                     FileState::Failed(STALE.into())
                 }
-                Err(e) => FileState::Failed(e.message_vi()),
+                Err(e) => {
+                    stop = Some(AFTER_FAILURE);
+                    FileState::Failed(e.message_vi())
+                }
             };
             checks.update(|cs| cs[i].state = state);
         }
-        if stale {
+        if stop.is_some() {
             // Read back what the other tab wrote, with what this one did.
             self.refresh_received().await;
         } else {

@@ -19,6 +19,9 @@ pub fn Import() -> impl IntoView {
     // The store's state the dry run was made against: applying checks it.
     let basis = StoredValue::new(None::<u32>);
     let busy = RwSignal::new(false);
+    // Batches pulled from the sync server go through the same dry run; the
+    // cursor advances once they are applied.
+    let pulled_to: RwSignal<Option<i64>> = RwSignal::new(None);
     let over = RwSignal::new(false);
     let scope = move || {
         app.settings
@@ -30,6 +33,8 @@ pub fn Import() -> impl IntoView {
             return;
         }
         busy.set(true);
+        // Files replace what was pulled: the cursor stays where it was.
+        pulled_to.set(None);
         spawn_local(async move {
             let picked = read_files(files).await;
             crate::platform::mark("papi-dryrun-start");
@@ -55,17 +60,22 @@ pub fn Import() -> impl IntoView {
                 .count()
         })
     };
-    // Batches pulled from the sync server go through the same dry run; the
-    // cursor advances once they are applied.
-    let pulled_to: RwSignal<Option<i64>> = RwSignal::new(None);
     let apply = move |_| {
         busy.set(true);
         spawn_local(async move {
             crate::platform::mark("papi-apply-start");
             app.apply_checks(checks, basis.get_value()).await;
             crate::platform::measure("papi-apply", "papi-apply-start");
+            // The cursor moves past the pulled batches only when none of
+            // them failed to be written; otherwise the next pull fetches
+            // them again (those applied show as already imported).
             if let Some(c) = pulled_to.get_untracked() {
-                crate::sync::save_pull_cursor(c);
+                let failed = checks.with_untracked(|cs| {
+                    cs.iter().any(|c| matches!(c.state, FileState::Failed(_)))
+                });
+                if !failed {
+                    crate::sync::save_pull_cursor(c);
+                }
                 pulled_to.set(None);
             }
             busy.set(false);
@@ -85,8 +95,17 @@ pub fn Import() -> impl IntoView {
                     let result = app
                         .received
                         .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
+                    // Nothing to apply (all held already, or refused with
+                    // their reasons shown): these are done with.
+                    if result
+                        .iter()
+                        .any(|c| matches!(c.state, FileState::Ready(..)))
+                    {
+                        pulled_to.set(Some(cursor));
+                    } else {
+                        crate::sync::save_pull_cursor(cursor);
+                    }
                     checks.set(result);
-                    pulled_to.set(Some(cursor));
                 }
                 Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
             }
