@@ -104,7 +104,7 @@ pub fn dry_run(
     for f in files {
         let parsed = match f.bytes {
             Err(e) => Err(e),
-            Ok(bytes) => batch::parse_file(&bytes, &PLAN, units).map_err(|e| e.message_vi()),
+            Ok(bytes) => batch::parse_file(&bytes, &PLAN, units, now).map_err(|e| e.message_vi()),
         };
         let batches = match parsed {
             Err(e) => {
@@ -117,26 +117,23 @@ pub fn dry_run(
             Ok(list) => list,
         };
         let several = batches.len() > 1;
-        for (i, b) in batches.into_iter().enumerate() {
-            let name = match (&b, several) {
-                (_, false) => f.name.clone(),
-                (Ok(b), true) => format!(
+        for b in batches {
+            let name = if several {
+                format!(
                     "{} · {}",
                     f.name,
                     units
                         .get(&b.unit_code)
                         .map(|u| u.name.as_str())
                         .unwrap_or(&b.unit_code)
-                ),
-                (Err(_), true) => format!("{} · lô thứ {}", f.name, i + 1),
+                )
+            } else {
+                f.name.clone()
             };
-            let state = match b {
-                Err(e) => FileState::Refused(e.message_vi()),
-                Ok(b) => match overlay.plan(&b, scope, units, now) {
-                    Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
-                    Verdict::AlreadyImported => FileState::AlreadyImported,
-                    Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
-                },
+            let state = match overlay.plan(&b, scope, units, now) {
+                Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
+                Verdict::AlreadyImported => FileState::AlreadyImported,
+                Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
             };
             out.push(FileCheck { name, state });
         }

@@ -15,6 +15,15 @@ use crate::store::{StoreError, StoredBatch};
 pub const CHANGED: &str = "outbox";
 
 impl AppState {
+    /// Changes of this unit not yet in a batch (reactive).
+    pub fn unsealed(&self) -> usize {
+        self.outbox.with(|o| {
+            o.as_ref()
+                .map(|o| self.records.with(|rs| o.pending(rs).len()))
+                .unwrap_or(0)
+        })
+    }
+
     /// Load this unit's outbox and batch history from the store.
     pub async fn refresh_outbox(&self) {
         let unit = self.unit_code();
@@ -107,7 +116,7 @@ impl AppState {
     /// record is written only if it is newer than the one held, so a restore
     /// never loses a later change. Returns how many were written.
     pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
-        let b: Batch = batch::parse(bytes, &PLAN, &UNITS)
+        let b: Batch = batch::parse(bytes, &PLAN, &UNITS, platform::now())
             .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
         let unit = self.unit_code();
         if b.unit_code != unit {
@@ -139,7 +148,7 @@ impl AppState {
         self.notify(
             format!(
                 "Đã khôi phục {written} hoạt động từ {kind} ngày {}.",
-                format_vn(b.created_at.date_naive())
+                format_vn(papi_core::dates::vn_date(b.created_at))
             ),
             false,
             None,

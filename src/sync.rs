@@ -95,9 +95,11 @@ pub fn enrol_from_link() -> Option<SyncSettings> {
 /// How a post ended.
 enum Sent {
     Confirmed,
-    /// The server refused this batch for good (400, 403, 409, 413).
+    /// The server refused this batch for good (400, 409, 413).
     Refused(String),
-    /// The token is wrong or revoked: stop, nothing will pass.
+    /// The token is wrong, revoked, or another unit's (401, 403): stop and
+    /// mark nothing, since no batch of this device will pass until it is
+    /// fixed in the settings.
     Unauthorized(String),
     /// Network down, server error, or a reply that does not echo the hash.
     Failed(String),
@@ -174,15 +176,19 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
             _ => Sent::Failed("máy chủ trả lời không kèm đúng mã SHA-256 của lô".into()),
         },
         401 => Sent::Unauthorized(format!("máy chủ từ chối mã truy cập: {message}")),
-        400 | 403 | 409 | 413 => Sent::Refused(format!("máy chủ từ chối lô ({status}): {message}")),
+        403 => Sent::Unauthorized(format!(
+            "mã truy cập không phải của đơn vị này; hãy kiểm tra Cài đặt → Đồng bộ ({message})"
+        )),
+        400 | 409 | 413 => Sent::Refused(format!("máy chủ từ chối lô ({status}): {message}")),
         _ => Sent::Failed(format!("máy chủ lỗi ({status}): {message}")),
     }
 }
 
 impl AppState {
-    /// Recount what waits to be sent.
+    /// Recount what waits to be sent. The last success survives a reload:
+    /// it is the newest confirmation stored with the batches.
     pub fn update_sync_counts(&self) {
-        let (pending, refused) = self.batches.with_untracked(|bs| {
+        let (pending, refused, newest) = self.batches.with_untracked(|bs| {
             (
                 bs.iter()
                     .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
@@ -190,12 +196,38 @@ impl AppState {
                 bs.iter()
                     .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
                     .count(),
+                bs.iter().filter_map(|b| b.sent_at.clone()).max(),
             )
         });
         self.sync.update(|s| {
             s.pending = pending;
             s.refused = refused;
+            if s.last_success < newest {
+                s.last_success = newest;
+            }
         });
+    }
+
+    /// Send the refused batches again (after the server or the settings
+    /// were fixed): their reasons are cleared and a cycle starts.
+    pub async fn retry_refused(&self) {
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        let unit = self.unit_code();
+        let refused: Vec<u64> = self.batches.with_untracked(|bs| {
+            bs.iter()
+                .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
+                .map(|b| b.seq)
+                .collect()
+        });
+        for seq in refused {
+            if let Err(e) = idb.update_batch(&unit, seq, |s| s.last_error = None).await {
+                self.notify(e.message_vi(), true, None);
+            }
+        }
+        self.refresh_outbox().await;
+        self.update_sync_counts();
+        kick(*self);
     }
 }
 

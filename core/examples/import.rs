@@ -32,8 +32,7 @@ fn main() {
         {
             let mut overlay = Overlay::new(&held);
             for f in &files {
-                for b in parse_file(f, &plan, &units).unwrap() {
-                    let b = b.unwrap();
+                for b in parse_file(f, &plan, &units, now).unwrap() {
                     let v = overlay.plan(&b, &scope, &units, now);
                     plans.push((b, v));
                 }

@@ -218,6 +218,19 @@ pub enum BatchError {
         id: Uuid,
         problem: String,
     },
+    /// Text fields with spaces the app would have trimmed: not what the app
+    /// writes.
+    RecordNotNormalized(Uuid),
+    /// One batch of a bundle is bad: the whole bundle is refused.
+    InBundle {
+        position: usize,
+        error: Box<BatchError>,
+    },
+    /// Sealed after the receiver's today (beyond a day of clock skew).
+    FromTheFuture {
+        created: NaiveDate,
+        today: NaiveDate,
+    },
 }
 
 impl BatchError {
@@ -259,8 +272,47 @@ impl BatchError {
             BatchError::RecordDates { id, problem } => {
                 format!("hoạt động {id} có ngày giờ không hợp lệ: {problem}.")
             }
+            BatchError::RecordNotNormalized(id) => format!(
+                "hoạt động {id} có nội dung chưa chuẩn hóa (khoảng trắng thừa ở đầu hoặc cuối): lô không do ứng dụng tạo ra."
+            ),
+            BatchError::InBundle { position, error } => format!(
+                "lô thứ {position} trong gói bị từ chối nên cả gói không được nhập: {}",
+                error.message_vi()
+            ),
+            BatchError::FromTheFuture { created, today } => format!(
+                "lô ghi ngày tạo {} sau hôm nay ({}): đồng hồ của máy đã xuất lô hoặc của máy này bị sai.",
+                format_vn(*created),
+                format_vn(*today)
+            ),
         }
     }
+}
+
+/// serde_json's description of a wrong shape, in Vietnamese, with where.
+fn shape_vi(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json appends " at line L column C"; say it in Vietnamese instead.
+    let what = text.split(" at line ").next().unwrap_or(&text);
+    let quoted = |s: &str| s.split('`').nth(1).unwrap_or("").to_string();
+    let vi = if what.starts_with("missing field") {
+        format!("thiếu trường {}", quoted(what))
+    } else if what.starts_with("unknown field") {
+        format!("có trường lạ {}", quoted(what))
+    } else if what.starts_with("duplicate field") {
+        format!("trường {} xuất hiện hai lần", quoted(what))
+    } else if what.starts_with("invalid type") || what.starts_with("invalid value") {
+        "một trường có giá trị sai kiểu".to_string()
+    } else if what.starts_with("invalid length") {
+        "một danh sách có số phần tử sai".to_string()
+    } else if what.starts_with("unknown variant") {
+        format!("giá trị lạ {}", quoted(what))
+    } else if what.is_ascii() {
+        "cấu trúc không đúng".to_string()
+    } else {
+        // Our own deserialisers already speak Vietnamese.
+        what.to_string()
+    };
+    format!("{vi}, ở dòng {}, cột {}", e.line(), e.column())
 }
 
 #[derive(Deserialize)]
@@ -272,7 +324,12 @@ struct Probe {
 /// Parse and check a batch file: size, JSON, format and version, plan, the
 /// hash, the unit, and every record (same rules as the app's form, plus the
 /// record's own bookkeeping). Used unchanged by the app and the server.
-pub fn parse(bytes: &[u8], plan: &Plan, units: &Units) -> Result<Batch, BatchError> {
+pub fn parse(
+    bytes: &[u8],
+    plan: &Plan,
+    units: &Units,
+    now: DateTime<Utc>,
+) -> Result<Batch, BatchError> {
     if bytes.len() > MAX_BATCH_BYTES {
         return Err(BatchError::TooLarge {
             len: bytes.len(),
@@ -293,7 +350,7 @@ pub fn parse(bytes: &[u8], plan: &Plan, units: &Units) -> Result<Batch, BatchErr
                 column: e.column(),
             }
         } else {
-            BatchError::NotABatch(e.to_string())
+            BatchError::NotABatch(shape_vi(&e))
         }
     };
     // Read the format fields first, so a newer version is named as such
@@ -325,12 +382,12 @@ pub fn parse(bytes: &[u8], plan: &Plan, units: &Units) -> Result<Batch, BatchErr
         _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
     }
     let batch: Batch = serde_json::from_str(text).map_err(json_err)?;
-    check(&batch, plan, units)?;
+    check(&batch, plan, units, now)?;
     Ok(batch)
 }
 
 /// The checks on an already-parsed batch.
-pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
+pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Result<(), BatchError> {
     if b.plan.id != plan.id {
         return Err(BatchError::OtherPlan {
             id: b.plan.id.chars().take(80).collect(),
@@ -372,6 +429,13 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
             format_vn(vn_date(b.created_at))
         )));
     }
+    // A clock may run a day ahead of the receiver's; more is not a real date.
+    if b.created_at > now + Duration::days(1) {
+        return Err(BatchError::FromTheFuture {
+            created: vn_date(b.created_at),
+            today: vn_date(now),
+        });
+    }
     // A device clock may run a little ahead of the one that sealed.
     let latest = b.created_at + Duration::days(1);
     let today = latest.date_naive();
@@ -391,12 +455,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units) -> Result<(), BatchError> {
         let draft = r.to_draft();
         match validate(&draft, &cx) {
             Ok(c) if c.fields == r.fields => {}
-            Ok(_) => {
-                return Err(BatchError::RecordDates {
-                    id: r.id,
-                    problem: "nội dung chưa được chuẩn hóa (khoảng trắng thừa)".into(),
-                })
-            }
+            Ok(_) => return Err(BatchError::RecordNotNormalized(r.id)),
             Err(errors) => return Err(BatchError::RecordInvalid { id: r.id, errors }),
         }
         if r.fields.date > max_activity_date(today) {
@@ -512,6 +571,27 @@ pub struct Reminder {
     pub since: DateTime<Utc>,
 }
 
+/// Sealed batches that have no copy off this device (never downloaded and
+/// never confirmed by a server), the oldest `REMIND_AFTER_DAYS` or more:
+/// automatic sync seals changes, so when the server cannot be reached they
+/// sit in batches that only this browser holds. Each item is a batch's
+/// sealing time and whether a copy of it exists elsewhere.
+pub fn uncopied_reminder(
+    batches: impl IntoIterator<Item = (DateTime<Utc>, bool)>,
+    now: DateTime<Utc>,
+) -> Option<Reminder> {
+    let waiting: Vec<DateTime<Utc>> = batches
+        .into_iter()
+        .filter(|(_, copied)| !copied)
+        .map(|(at, _)| at)
+        .collect();
+    let since = waiting.iter().min().copied()?;
+    (now - since >= Duration::days(REMIND_AFTER_DAYS)).then_some(Reminder {
+        count: waiting.len(),
+        since,
+    })
+}
+
 /// The `format` of a bundle: what a district forwards to the province.
 pub const BUNDLE_FORMAT: &str = "papi-tracker.bundle";
 
@@ -576,13 +656,15 @@ impl Bundle {
     }
 }
 
-/// A file that may hold one batch or a bundle of them: each batch of a
-/// bundle is checked on its own, so one bad batch does not hide the rest.
+/// A file that may hold one batch or a bundle of them. A file is taken
+/// whole or not at all: one bad batch refuses its bundle, and the message
+/// says which one and why.
 pub fn parse_file(
     bytes: &[u8],
     plan: &Plan,
     units: &Units,
-) -> Result<Vec<Result<Batch, BatchError>>, BatchError> {
+    now: DateTime<Utc>,
+) -> Result<Vec<Batch>, BatchError> {
     #[derive(Deserialize)]
     struct BundleProbe<'a> {
         format: Option<String>,
@@ -608,14 +690,22 @@ pub fn parse_file(
                 let list = p
                     .batches
                     .ok_or_else(|| BatchError::NotABatch("gói không có danh sách lô".into()))?;
-                return Ok(list
+                return list
                     .into_iter()
-                    .map(|raw| parse(raw.get().as_bytes(), plan, units))
-                    .collect());
+                    .enumerate()
+                    .map(|(i, raw)| {
+                        parse(raw.get().as_bytes(), plan, units, now).map_err(|e| {
+                            BatchError::InBundle {
+                                position: i + 1,
+                                error: Box::new(e),
+                            }
+                        })
+                    })
+                    .collect();
             }
         }
     }
-    parse(bytes, plan, units).map(|b| vec![Ok(b)])
+    parse(bytes, plan, units, now).map(|b| vec![b])
 }
 
 /// A full backup of the unit's records on this device.

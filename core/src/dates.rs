@@ -7,6 +7,18 @@ pub fn format_vn(d: NaiveDate) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 
+/// A document's date as Nghị định 30/2020/NĐ-CP writes it: "ngày 05 tháng 3
+/// năm 2021": a day below 10 and the months 1 and 2 take a leading zero,
+/// the other months do not.
+pub fn format_nd30(d: NaiveDate) -> String {
+    let month = if d.month() <= 2 {
+        format!("{:02}", d.month())
+    } else {
+        d.month().to_string()
+    };
+    format!("ngày {:02} tháng {month} năm {}", d.day(), d.year())
+}
+
 /// yyyy-mm-dd, as stored.
 pub fn format_iso(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
@@ -85,7 +97,8 @@ pub mod serde_date {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let s = <std::borrow::Cow<str>>::deserialize(d)?;
-        parse_iso(&s).ok_or_else(|| D::Error::custom(format!("not a date (yyyy-mm-dd): {s:?}")))
+        parse_iso(&s)
+            .ok_or_else(|| D::Error::custom(format!("ngày không đúng dạng yyyy-mm-dd: {s:?}")))
     }
 }
 
@@ -100,8 +113,9 @@ pub mod serde_instant {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = <std::borrow::Cow<str>>::deserialize(d)?;
-        parse_instant(&s)
-            .ok_or_else(|| D::Error::custom(format!("not an RFC 3339 UTC time: {s:?}")))
+        parse_instant(&s).ok_or_else(|| {
+            D::Error::custom(format!("thời điểm không đúng dạng RFC 3339 UTC: {s:?}"))
+        })
     }
 }
 
@@ -120,9 +134,9 @@ pub mod serde_opt_instant {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         match Option::<std::borrow::Cow<str>>::deserialize(d)? {
             None => Ok(None),
-            Some(s) => parse_instant(&s)
-                .map(Some)
-                .ok_or_else(|| D::Error::custom(format!("not an RFC 3339 UTC time: {s:?}"))),
+            Some(s) => parse_instant(&s).map(Some).ok_or_else(|| {
+                D::Error::custom(format!("thời điểm không đúng dạng RFC 3339 UTC: {s:?}"))
+            }),
         }
     }
 }
@@ -156,6 +170,15 @@ pub fn parse_vn(s: &str) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn document_dates_follow_decree_30() {
+        let d = |y, m, day| format_nd30(NaiveDate::from_ymd_opt(y, m, day).unwrap());
+        assert_eq!(d(2021, 1, 5), "ngày 05 tháng 01 năm 2021");
+        assert_eq!(d(2021, 2, 28), "ngày 28 tháng 02 năm 2021");
+        assert_eq!(d(2020, 3, 10), "ngày 10 tháng 3 năm 2020");
+        assert_eq!(d(2020, 12, 9), "ngày 09 tháng 12 năm 2020");
+    }
 
     #[test]
     fn the_day_in_vietnam_turns_at_17_00_utc() {

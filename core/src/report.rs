@@ -286,6 +286,12 @@ pub fn unit_statuses<'a>(
         }
     }
     let gap_list = gaps(receipts.iter().copied());
+    // The receiver's own activities are recorded where the report is made:
+    // nothing has to reach it, so they are never late.
+    let own = match scope {
+        Scope::District(d) => Some(d.as_str()),
+        Scope::Province => units.province().map(|u| u.code.as_str()),
+    };
     reporting
         .into_iter()
         .map(|u| {
@@ -303,6 +309,7 @@ pub fn unit_statuses<'a>(
             let completeness = match (n, first_after_start) {
                 (0, _) if today <= period.deadline() => Completeness::NotDue,
                 (0, _) => Completeness::Missing,
+                _ if own == Some(u.code.as_str()) => Completeness::OnTime,
                 (_, Some(d)) if d <= period.deadline() => Completeness::OnTime,
                 _ => Completeness::Late,
             };

@@ -127,7 +127,7 @@ async fn post(
             ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
         }
     })?;
-    let b = batch::parse(&body, &api.plan, &api.units)
+    let b = batch::parse(&body, &api.plan, &api.units, chrono::Utc::now())
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.message_vi()))?;
     if b.unit_code != unit {
         return Err(ApiError::new(

@@ -80,6 +80,17 @@ async fn post_answers_each_case_with_its_status() {
         body["message"].as_str().unwrap().contains("SHA-256"),
         "{body}"
     );
+    // Sealed by a device whose clock says 2099: refused by the same rule
+    // as in the app, against the server's own clock.
+    let mut future = batch(DONG_XA, "dev-a", 3, 1);
+    future.created_at = chrono::Utc::now() + chrono::Duration::days(30);
+    future.sha256 = future.content_hash();
+    let (st, body) = post(&s, Some(&dong_xa), future.to_json()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("sau hôm nay"),
+        "{body}"
+    );
 
     let (st, body) = post(&s, None, b1.to_json()).await;
     assert_eq!(

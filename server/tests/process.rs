@@ -222,7 +222,8 @@ async fn a_killed_server_keeps_every_batch_it_confirmed() {
         for item in page["batches"].as_array().unwrap() {
             // Every stored batch is whole: it parses and its hash holds.
             let text = serde_json::to_string(&item["batch"]).unwrap();
-            let b = papi_core::batch::parse(text.as_bytes(), &plan, &units).expect("a whole batch");
+            let b = papi_core::batch::parse(text.as_bytes(), &plan, &units, chrono::Utc::now())
+                .expect("a whole batch");
             assert!(stored.insert(b.sha256), "stored once");
         }
         after = page["next"].as_i64().unwrap();

@@ -13,13 +13,7 @@ pub fn Batches() -> impl IntoView {
     let app = use_app();
     spawn_local(async move { app.refresh_outbox().await });
     let busy = RwSignal::new(false);
-    let pending = move || {
-        app.outbox.with(|o| {
-            o.as_ref()
-                .map(|o| app.records.with(|rs| o.pending(rs).len()))
-                .unwrap_or(0)
-        })
-    };
+    let pending = move || app.unsealed();
     let export = move |_| {
         busy.set(true);
         spawn_local(async move {

@@ -273,8 +273,10 @@ pub fn Dashboard() -> impl IntoView {
                                                 <button class="link" on:click=move |_| { selected_row.set(Some(r)); selected_task.set(None); }>{name(code)}</button>
                                             </th>
                                             {cells.into_iter().map(|c| view! {
-                                                <td class:zero=c.count == 0 title=c.latest.map(|d| format!("gần nhất {}", format_vn(d))).unwrap_or_default()>
-                                                    {if c.count == 0 { "·".to_string() } else { c.count.to_string() }}
+                                                <td class:zero=c.count == 0>
+                                                    <span class="n">{if c.count == 0 { "·".to_string() } else { c.count.to_string() }}</span>
+                                                    // The latest date, visible on a tablet and in print.
+                                                    {c.latest.map(|d| view! { <span class="latest">{format_vn(d)}</span> })}
                                                 </td>
                                             }).collect_view()}
                                             <td class="total">{total.count}</td>

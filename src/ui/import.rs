@@ -207,6 +207,17 @@ fn FileRow(c: FileCheck) -> impl IntoView {
         )
     };
 
+    // A backup (a device's, or a district's bundle) has no number.
+    let which = |b: &papi_core::batch::Batch| match b.kind {
+        papi_core::batch::BatchKind::Backup => format!(
+            "{}, bản sao lưu ngày {}",
+            unit_name(&b.unit_code),
+            papi_core::dates::format_vn(papi_core::dates::vn_date(b.created_at))
+        ),
+        papi_core::batch::BatchKind::Changes => {
+            format!("{}, lô số {}", unit_name(&b.unit_code), b.seq)
+        }
+    };
     let (class, text, conflicts) = match &c.state {
         FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
         FileState::Failed(why) => (
@@ -221,22 +232,12 @@ fn FileRow(c: FileCheck) -> impl IntoView {
         ),
         FileState::Ready(b, ch) => (
             "ready",
-            format!(
-                "{}, lô số {}: sẽ {}.",
-                unit_name(&b.unit_code),
-                b.seq,
-                changes(ch)
-            ),
+            format!("{}: sẽ {}.", which(b), changes(ch)),
             ch.conflicts.clone(),
         ),
         FileState::Applied(b, ch, n) => (
             "applied",
-            format!(
-                "{}, lô số {}: đã nhập ({}); ghi {n} bản.",
-                unit_name(&b.unit_code),
-                b.seq,
-                changes(ch)
-            ),
+            format!("{}: đã nhập ({}); ghi {n} bản.", which(b), changes(ch)),
             vec![],
         ),
     };

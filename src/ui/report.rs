@@ -4,7 +4,6 @@
 //! body (summary table first, then per dimension → sub-indicator → task),
 //! recipients and signature. Printed on A4 by the browser (print CSS).
 
-use chrono::Datelike;
 use leptos::prelude::*;
 use papi_core::dates::format_vn;
 use papi_core::report;
@@ -41,14 +40,15 @@ fn place(u: &Unit) -> String {
     u.name.clone()
 }
 
-/// Issuing body (two lines), sender and signer, by level.
-fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
+/// Issuing body (two lines), the signature's lines (authority, then title)
+/// and the recipients, by level, as Nghị định 30/2020/NĐ-CP lays them out.
+fn letterhead(u: &Unit) -> (String, String, Vec<String>, Vec<String>) {
     let upper = |s: &str| s.to_uppercase();
     match u.level {
         Level::Commune => (
             format!("UBND {}", upper(&u.name)),
             String::new(),
-            "CHỦ TỊCH".into(),
+            vec!["TM. ỦY BAN NHÂN DÂN".into(), "CHỦ TỊCH".into()],
             {
                 let district = UNITS.parent(u).map(|d| d.name.clone()).unwrap_or_default();
                 vec![
@@ -60,26 +60,29 @@ fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
         Level::District => (
             format!("UBND {}", upper(&u.name)),
             "PHÒNG NỘI VỤ".into(),
-            "TRƯỞNG PHÒNG".into(),
+            vec!["TRƯỞNG PHÒNG".into()],
             vec![
                 "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
                 format!("Chủ tịch, các PCT UBND {};", u.name),
                 "Lưu: VT.".into(),
             ],
         ),
-        Level::Province if u.agency.is_some() => (
-            "UBND TỈNH BẮC KẠN".into(),
-            upper(&u.name),
-            "THỦ TRƯỞNG CƠ QUAN".into(),
-            vec![
-                "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
-                "Lưu: VT.".into(),
-            ],
-        ),
+        Level::Province if u.agency.is_some() => {
+            let (parent, signer) = body_heading(&u.name);
+            (
+                parent.into(),
+                upper(&u.name),
+                signer.iter().map(|s| s.to_string()).collect(),
+                vec![
+                    "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
+                    "Lưu: VT.".into(),
+                ],
+            )
+        }
         Level::Province => (
             "UBND TỈNH BẮC KẠN".into(),
             "SỞ NỘI VỤ".into(),
-            "GIÁM ĐỐC".into(),
+            vec!["GIÁM ĐỐC".into()],
             vec![
                 "UBND tỉnh Bắc Kạn;".into(),
                 "Các sở, ban, ngành; UBND các huyện, thành phố;".into(),
@@ -87,6 +90,36 @@ fn letterhead(u: &Unit) -> (String, String, String, Vec<String>) {
             ],
         ),
     }
+}
+
+/// A provincial body's governing body (the letterhead's first line) and
+/// who signs for it, from its name.
+fn body_heading(name: &str) -> (&'static str, &'static [&'static str]) {
+    const PREFIXES: [(&str, &str, &[&str]); 9] = [
+        ("Thanh tra", "UBND TỈNH BẮC KẠN", &["CHÁNH THANH TRA"]),
+        ("Văn phòng", "UBND TỈNH BẮC KẠN", &["CHÁNH VĂN PHÒNG"]),
+        ("Báo ", "UBND TỈNH BẮC KẠN", &["TỔNG BIÊN TẬP"]),
+        ("Bảo hiểm xã hội", "BẢO HIỂM XÃ HỘI VIỆT NAM", &["GIÁM ĐỐC"]),
+        ("Công an", "BỘ CÔNG AN", &["GIÁM ĐỐC"]),
+        (
+            "HĐND",
+            "HĐND TỈNH BẮC KẠN",
+            &["TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"],
+        ),
+        (
+            "Ủy ban MTTQ",
+            "ỦY BAN MTTQ VIỆT NAM",
+            &["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"],
+        ),
+        ("Trung tâm", "UBND TỈNH BẮC KẠN", &["GIÁM ĐỐC"]),
+        ("Ban ", "UBND TỈNH BẮC KẠN", &["TRƯỞNG BAN"]),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(p, _, _)| name.starts_with(p))
+        .map(|(_, parent, signer)| (*parent, *signer))
+        // Sở, Đài and the rest are headed by a director.
+        .unwrap_or(("UBND TỈNH BẮC KẠN", &["GIÁM ĐỐC"]))
 }
 
 #[component]
@@ -113,13 +146,7 @@ pub fn ReportPage() -> impl IntoView {
     });
     let (issuer, office, signer, recipients) = letterhead(&unit);
     let today = platform::today();
-    let dated = format!(
-        "{}, ngày {:02} tháng {:02} năm {}",
-        place(&unit),
-        today.day(),
-        today.month(),
-        today.year()
-    );
+    let dated = format!("{}, {}", place(&unit), papi_core::dates::format_nd30(today));
     let official = settings.official_name.clone();
     let unit_name = unit.name.clone();
     let who = if settings.level == Level::Commune {
@@ -232,7 +259,7 @@ pub fn ReportPage() -> impl IntoView {
                         {recipients.into_iter().map(|r| view! { <p>"- " {r}</p> }).collect_view()}
                     </div>
                     <div class="signature">
-                        <p class="strong">{signer}</p>
+                        {signer.into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
                         <p><em>"(Ký, ghi rõ họ tên, đóng dấu)"</em></p>
                         <p class="signer-name strong">{official}</p>
                     </div>

@@ -153,18 +153,50 @@ fn ExportReminder() -> impl IntoView {
                 .with_untracked(|rs| o.reminder(rs, crate::platform::now()))
         })
     });
-    move || {
-        reminder.get().map(|r| {
-            let since = crate::platform::local_time_vn(&papi_core::dates::format_instant(r.since));
-            view! {
-                <div class="reminder" role="status" data-testid="export-reminder">
-                    <span>{format!(
-                        "Có {} thay đổi chưa xuất lô, thay đổi đầu tiên từ {since}. Hãy xuất lô để gửi huyện và có bản sao an toàn.",
-                        r.count
-                    )}</span>
-                    <button class="btn small" on:click=move |_| app.screen.set(Screen::Batches)>"Xuất lô dữ liệu"</button>
-                </div>
-            }
+    // Batches sealed by the automatic sync while the server could not be
+    // reached, never downloaded either: only this browser holds them.
+    let uncopied = Memo::new(move |_| {
+        tick.track();
+        app.batches.with(|bs| {
+            papi_core::batch::uncopied_reminder(
+                bs.iter()
+                    .filter(|b| b.kind == papi_core::batch::BatchKind::Changes)
+                    .filter_map(|b| {
+                        let at = papi_core::dates::parse_instant(&b.created_at)?;
+                        Some((at, b.downloads > 0 || b.sent_at.is_some()))
+                    }),
+                crate::platform::now(),
+            )
         })
+    });
+    let since = |r: &papi_core::batch::Reminder| {
+        crate::platform::local_time_vn(&papi_core::dates::format_instant(r.since))
+    };
+    // One banner: its test id, its text, and a button to the batches screen.
+    let banner = move |testid: &'static str, text: String, button: &'static str| {
+        view! {
+            <div class="reminder" role="status" data-testid=testid>
+                <span>{text}</span>
+                <button class="btn small" on:click=move |_| app.screen.set(Screen::Batches)>{button}</button>
+            </div>
+        }
+    };
+    view! {
+        {move || reminder.get().map(|r| banner(
+            "export-reminder",
+            format!(
+                "Có {} thay đổi chưa xuất lô, thay đổi đầu tiên từ {}. Hãy xuất lô để gửi huyện và có bản sao an toàn.",
+                r.count, since(&r)
+            ),
+            "Xuất lô dữ liệu",
+        ))}
+        {move || uncopied.get().map(|r| banner(
+            "uncopied-reminder",
+            format!(
+                "Có {} lô dữ liệu chỉ có trên máy này (chưa tải tệp về, chưa gửi được lên máy chủ), lô đầu tiên từ {}. Hãy tải tệp lô để có bản sao an toàn.",
+                r.count, since(&r)
+            ),
+            "Xem lô dữ liệu",
+        ))}
     }
 }

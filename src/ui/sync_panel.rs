@@ -21,6 +21,7 @@ pub fn SyncPanel() -> impl IntoView {
     });
     let token = RwSignal::new(current.token.clone());
     let configured = RwSignal::new(current.is_set());
+    let unsealed = move || app.unsealed();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = SyncSettings {
@@ -45,6 +46,10 @@ pub fn SyncPanel() -> impl IntoView {
         match sync::save_settings(&s) {
             Ok(()) => {
                 configured.set(s.is_set());
+                // New settings may be what the refused batches were waiting for.
+                if s.is_set() && app.sync.with_untracked(|st| st.refused > 0) {
+                    leptos::task::spawn_local(async move { app.retry_refused().await });
+                }
                 app.notify(
                     if s.is_set() {
                         "Đã lưu cài đặt đồng bộ."
@@ -90,6 +95,8 @@ pub fn SyncPanel() -> impl IntoView {
                         "Chưa cài đặt máy chủ".to_string()
                     } else if s.running {
                         "Đang gửi…".to_string()
+                    } else if s.pending == 0 && unsealed() > 0 {
+                        format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
                     } else if s.pending == 0 {
                         "Đã gửi hết".to_string()
                     } else {
@@ -107,7 +114,14 @@ pub fn SyncPanel() -> impl IntoView {
                 </Show>
                 <Show when=move || { status().refused > 0 }>
                     <dt>"Lô bị từ chối"</dt>
-                    <dd>{move || format!("{} lô (xem lý do trong danh sách lô)", status().refused)}</dd>
+                    <dd>
+                        {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
+                        <button type="button" class="btn small" data-testid="sync-retry"
+                            disabled=move || status().running
+                            on:click=move |_| leptos::task::spawn_local(async move { app.retry_refused().await })>
+                            "Gửi lại"
+                        </button>
+                    </dd>
                 </Show>
             </dl>
         </div>

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import {
-  ROOT, applyImport, download, exportBatch, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
+  ROOT, applyImport, freePort, download, exportBatch, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
   seriousViolations, setupCommune, setupDistrict, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
@@ -160,6 +160,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     ['ngay-sai.json', await variant((b) => { b.records[0] = { ...rec, date: '2019-01-01' }; })],
     ['xa-huyen-khac.json', await variant((b) => { b.unit_code = '01834'; b.records[0] = { ...rec, unit_code: '01834' }; })],
     ['trung-so-lo.json', await variant((b) => { b.records[0] = { ...rec, title: 'Nội dung khác, cùng số lô' }; })],
+    ['tuong-lai.json', await variant((b) => { b.created_at = '2099-01-01T09:00:00.000Z'; })],
   ];
   const big = { name: 'qua-lon.json', buffer: Buffer.alloc(50 * 1000 * 1000, 0x20) };
   const script = await variant((b) => {
@@ -188,7 +189,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     'sua-mot-byte.json': 'SHA-256) không khớp', 'don-vi-khac.json': 'ghi đơn vị "02137", khác đơn vị của lô',
     'nhiem-vu-la.json': 'Nhiệm vụ không có trong Kế hoạch', 'ngay-sai.json': 'trước ngày ban hành Kế hoạch',
     'xa-huyen-khac.json': 'Phường Nguyễn Thị Minh Khai không thuộc phạm vi', 'trung-so-lo.json': 'đã có lô số 1 từ thiết bị này với nội dung khác',
-    'qua-lon.json': 'tệp quá lớn (50 MB, tối đa 20 MB)',
+    'qua-lon.json': 'tệp quá lớn (50 MB, tối đa 20 MB)', 'tuong-lai.json': 'lô ghi ngày tạo 01/01/2099 sau hôm nay',
   };
   for (const [name, text] of Object.entries(expect)) assert.ok(why[name].text.includes(text), `${name}: ${why[name].text}`);
   assert.equal(await page.isDisabled('[data-testid=apply-import]'), true);
@@ -258,6 +259,36 @@ test('files dropped on the import area are checked like picked ones', async () =
   await page.waitForSelector('[data-testid=file-checks] li[data-state=ready]');
   await applyImport(page);
   assert.deepEqual(await receivedCounts(page), { '02137': 1 });
+  await context.close();
+});
+
+test('batches sealed for a server that never answered, and never downloaded, bring a reminder', async () => {
+  const context = await env.browser.newContext({ timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  await page.clock.install({ time: new Date('2026-03-02T08:00:00+07:00') });
+  await page.goto(env.server.url);
+  await setupCommune(page, DONG_XA);
+  // A server address where nothing listens: the sync seals, then fails.
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.fill('#sync-server', `http://127.0.0.1:${await freePort()}`);
+  await page.fill('#sync-token', 'ma-thu');
+  await page.click('[data-testid=sync-panel] button[type=submit]');
+  await page.waitForSelector('.notice:has-text("Đã lưu cài đặt đồng bộ")');
+  await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await recordActivity(page, '2.3-1', { title: 'Chỉ có trên máy', date: '15/04/2020' });
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.click('[data-testid=sync-now]');
+  await page.waitForSelector('[data-testid=sync-last-error]');
+  assert.match(await page.innerText('[data-testid=sync-state]'), /Còn 1 lô chờ gửi/);
+  assert.equal(await page.locator('[data-testid=uncopied-reminder]').count(), 0);
+  await page.clock.setSystemTime(new Date('2026-03-05T09:00:00+07:00'));
+  await page.reload();
+  await page.waitForSelector('[data-testid=uncopied-reminder]');
+  assert.match(await page.innerText('[data-testid=uncopied-reminder]'),
+    /Có 1 lô dữ liệu chỉ có trên máy này \(chưa tải tệp về, chưa gửi được lên máy chủ\), lô đầu tiên từ 02\/03\/2026 08:0\d/);
+  await page.click('[data-testid=uncopied-reminder] button');
+  await download(page, () => page.click('[data-testid=batch-history] tbody tr >> nth=0 >> button'));
+  await page.waitForSelector('[data-testid=uncopied-reminder]', { state: 'detached' });
   await context.close();
 });
 

@@ -50,12 +50,17 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   await page.waitForSelector('[data-testid=matrix]');
   assert.equal(await page.inputValue('#period-year'), '2020', 'opens on the year that has data');
   assert.equal(await page.innerText('[data-testid=grand-total]'), '5');
-  const row = async (unit) => page.$$eval(`[data-testid=matrix] tr[data-unit="${unit}"] td`, (tds) => tds.map((t) => t.textContent));
+  const row = async (unit) => page.$$eval(`[data-testid=matrix] tr[data-unit="${unit}"] td`, (tds) => tds.map((t) => (t.querySelector('.n') ?? t).textContent));
+  // Each cell shows its latest activity date too, not only on hover.
+  const latest = async (unit) => page.$$eval(`[data-testid=matrix] tr[data-unit="${unit}"] td .latest`, (s) => s.map((x) => x.textContent));
   const headers = await page.$$eval('[data-testid=matrix] thead th', (ths) => ths.map((t) => t.textContent));
   const dx = await row('02194');
   assert.equal(dx[headers.indexOf('2.3') - 1], '2');
   assert.equal(dx[headers.indexOf('1.1') - 1], '1');
   assert.equal(dx.at(-1), '3');
+  const dxLatest = await latest('02194');
+  assert.equal(dxLatest.length, 2, 'one date per cell with activity');
+  assert.ok(dxLatest.every((d) => /^\d{2}\/\d{2}\/2020$/.test(d)), dxLatest.join(' '));
   // Drill down: the commune, then the task, then its activities.
   await page.click('[data-testid=matrix] tr[data-unit="02194"] th button');
   await page.click('[data-testid=drill] button:has-text("2.3-1")');
@@ -103,6 +108,12 @@ print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { enc
     'Nơi nhận:', 'UBND tỉnh Bắc Kạn (qua Sở Nội vụ);', 'TRƯỞNG PHÒNG', 'Lý Thị Lan']) {
     assert.ok(text.includes(want), `the report says "${want}"`);
   }
+  // Dated as Nghị định 30 writes it: today, a leading zero only for days
+  // below 10 and for January and February.
+  const now = new Date(Date.now() + 7 * 3600e3);
+  const [d, m] = [now.getUTCDate(), now.getUTCMonth() + 1];
+  const dated = `Na Rì, ngày ${String(d).padStart(2, '0')} tháng ${m <= 2 ? String(m).padStart(2, '0') : m} năm ${now.getUTCFullYear()}`;
+  assert.ok(text.includes(dated), `the report is dated "${dated}"`);
   assert.equal(await page.innerText('[data-testid=report-totals]'),
     'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động; tổng số 4 hoạt động đã thực hiện và 1 hoạt động đang kế hoạch.');
   const t231 = await page.innerText('[data-task="2.3-1"]');

@@ -176,5 +176,10 @@ test('a refused batch shows its reason and does not block the next one', async (
   await page.click('nav.tabs button:has-text("Lô dữ liệu")');
   await page.waitForSelector('[data-testid=sync-status]:has-text("1 lô (xem lý do trong danh sách lô)")');
   assert.match(await page.innerText('[data-testid=batch-history] tbody tr >> nth=1'), /máy chủ từ chối lô \(409\): đã có lô số 1/);
+  // Once the cause is fixed on the server, "Gửi lại" sends it again.
+  await page.click('[data-testid=sync-retry]');
+  await waitFor(async () => (await serverBatches(server.url, provinceToken)).length === 2, 'batch 1 sent again');
+  await page.waitForSelector('[data-testid=sync-retry]', { state: 'detached' });
+  assert.doesNotMatch(await page.innerText('[data-testid=batch-history] tbody tr >> nth=1'), /từ chối/);
   await context.close();
 });

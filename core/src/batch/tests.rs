@@ -19,7 +19,7 @@ fn two() -> Vec<Activity> {
 }
 
 fn parse_str(s: &str) -> Result<Batch, BatchError> {
-    parse(s.as_bytes(), &PLAN, &UNITS)
+    parse(s.as_bytes(), &PLAN, &UNITS, now())
 }
 
 #[test]
@@ -92,15 +92,38 @@ fn refuses_each_kind_of_bad_file_with_its_reason() {
         parse_str(r#"{"a":1}"#),
         Err(BatchError::NotABatch(_))
     ));
+    // A wrong shape is told in Vietnamese, with where it is.
+    let missing = good.replacen("\"records\":", "\"recs\":", 1);
+    assert_eq!(
+        parse_str(&missing).map_err(|e| e.message_vi()).unwrap_err(),
+        format!(
+            "tệp không phải lô dữ liệu của Theo dõi PAPI (có trường lạ recs, ở dòng {}, cột {}).",
+            missing
+                .lines()
+                .position(|l| l.contains("\"recs\""))
+                .unwrap()
+                + 1,
+            missing
+                .lines()
+                .find(|l| l.contains("\"recs\""))
+                .unwrap()
+                .find(':')
+                .unwrap()
+        )
+    );
+    let wrong_type = good.replacen("\"seq\": 1", "\"seq\": \"một\"", 1);
+    assert!(
+        matches!(parse_str(&wrong_type), Err(BatchError::NotABatch(w)) if w.starts_with("một trường có giá trị sai kiểu, ở dòng "))
+    );
     let newer = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
     assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(2)));
     assert_eq!(
-        parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS),
+        parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS, now()),
         Err(BatchError::NotUtf8)
     );
     let big = vec![b' '; MAX_BATCH_BYTES + 1];
     assert!(matches!(
-        parse(&big, &PLAN, &UNITS),
+        parse(&big, &PLAN, &UNITS, now()),
         Err(BatchError::TooLarge { .. })
     ));
     // A byte-order mark (Windows editors add one) is fine.
@@ -213,8 +236,20 @@ fn record_level_problems_are_named() {
     ));
     assert!(matches!(
         resealed(b.clone(), |b| b.records[0].fields.title = " x ".into()),
-        Err(BatchError::RecordDates { .. })
+        Err(BatchError::RecordNotNormalized(_))
     ));
+    // Sealed years after the receiver's today: a clock gone wrong, refused
+    // with both dates; a day ahead is a clock's ordinary drift.
+    let future = resealed(b.clone(), |b| {
+        b.created_at = now() + chrono::Duration::days(400);
+    });
+    assert_eq!(
+        future.as_ref().map_err(|e| e.message_vi()).unwrap_err(),
+        "lô ghi ngày tạo 06/07/2022 sau hôm nay (01/06/2021): đồng hồ của máy đã xuất lô hoặc của máy này bị sai."
+    );
+    assert!(resealed(b.clone(), |b| b.created_at =
+        now() + chrono::Duration::hours(20))
+    .is_ok());
 }
 
 #[test]
@@ -284,6 +319,23 @@ fn reminds_after_three_days_of_unexported_changes() {
 }
 
 #[test]
+fn reminds_of_batches_that_only_this_device_holds() {
+    let day = 60 * 24;
+    // Batch 1 downloaded or sent; 2 and 3 never left the device.
+    let batches = [(at(0), true), (at(10), false), (at(20), false)];
+    assert_eq!(uncopied_reminder(batches, at(10 + 3 * day - 1)), None);
+    assert_eq!(
+        uncopied_reminder(batches, at(10 + 3 * day)),
+        Some(Reminder {
+            count: 2,
+            since: at(10)
+        })
+    );
+    assert_eq!(uncopied_reminder([(at(0), true)], at(30 * day)), None);
+    assert_eq!(uncopied_reminder([], at(30 * day)), None);
+}
+
+#[test]
 fn a_bundle_carries_one_checked_batch_per_unit() {
     let recs = vec![
         record(1, DONG_XA, "dev-a", 0),
@@ -298,28 +350,38 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
         .batches
         .iter()
         .all(|x| x.kind == BatchKind::Backup && x.seq == 0));
-    let parsed = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS).unwrap();
+    let parsed = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap();
     assert_eq!(parsed.len(), 2);
-    assert_eq!(parsed[0].as_ref().unwrap(), &b.batches[0]);
+    assert_eq!(parsed[0], b.batches[0]);
     // A plain batch file is a list of one.
     let one = sealed(two());
     assert_eq!(
-        parse_file(one.to_json().as_bytes(), &PLAN, &UNITS).unwrap(),
-        vec![Ok(one)]
+        parse_file(one.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap(),
+        vec![one]
     );
-    // One tampered batch is named; the others still pass.
+    // One tampered batch refuses the whole file, and is named.
     let text = b.to_json().replacen("Hoạt động 2", "Hoạt động 9", 1);
-    let parsed = parse_file(text.as_bytes(), &PLAN, &UNITS).unwrap();
-    assert!(parsed.iter().filter(|r| r.is_ok()).count() == 1);
-    assert!(parsed
+    let pos = 1 + b
+        .batches
         .iter()
-        .any(|r| matches!(r, Err(BatchError::HashMismatch { .. }))));
+        .position(|x| x.records.iter().any(|r| r.fields.title == "Hoạt động 2"))
+        .unwrap();
+    let refused = parse_file(text.as_bytes(), &PLAN, &UNITS, now()).unwrap_err();
+    assert!(
+        matches!(&refused, BatchError::InBundle { position, error } if *position == pos && matches!(**error, BatchError::HashMismatch { .. }))
+    );
+    assert!(refused.message_vi().starts_with(&format!(
+        "lô thứ {pos} trong gói bị từ chối nên cả gói không được nhập: mã kiểm tra (SHA-256) không khớp"
+    )));
     let newer = b
         .to_json()
         .replacen("\"format_version\":1", "\"format_version\":3", 1);
     assert_eq!(
-        parse_file(newer.as_bytes(), &PLAN, &UNITS),
+        parse_file(newer.as_bytes(), &PLAN, &UNITS, now()),
         Err(BatchError::NewerVersion(3))
     );
-    assert_eq!(parse_file(b"", &PLAN, &UNITS), Err(BatchError::Empty));
+    assert_eq!(
+        parse_file(b"", &PLAN, &UNITS, now()),
+        Err(BatchError::Empty)
+    );
 }

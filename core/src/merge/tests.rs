@@ -326,7 +326,7 @@ proptest! {
         let batches = history(&steps);
         // Every batch survives its own file round trip through the parser.
         for b in &batches {
-            prop_assert_eq!(&parse(b.to_json().as_bytes(), &PLAN, &UNITS).unwrap(), b);
+            prop_assert_eq!(&parse(b.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap(), b);
         }
         let mut in_order = Received::default();
         for b in &batches {

@@ -172,6 +172,8 @@ fn completeness_on_time_late_missing_and_not_due() {
     let recs = vec![
         act(1, DONG_XA, "2.3-1", (2020, 5, 1), Status::Done),
         act(2, VAN_VU, "2.3-1", (2020, 6, 1), Status::Done),
+        // The district's own activity: recorded here, never sent.
+        act(3, NA_RI, "2.3-1", (2020, 6, 2), Status::Done),
     ];
     let rs = [
         receipt(DONG_XA, 1, (2020, 6, 20)),
@@ -201,6 +203,11 @@ fn completeness_on_time_late_missing_and_not_due() {
         (2, vec![2])
     );
     assert_eq!(get("02140").completeness, Completeness::Missing);
+    assert_eq!(
+        (get(NA_RI).completeness, get(NA_RI).batches),
+        (Completeness::OnTime, 0),
+        "the receiver's own activities need no batch"
+    );
     let early = unit_statuses(
         &recs,
         &refs,
@@ -316,9 +323,20 @@ fn provincial_bodies_record_for_themselves_and_roll_up_into_the_province() {
         created_at: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap(),
     };
     let b = crate::batch::Batch::seal(&h, BatchKind::Changes, 1, recs);
-    assert!(crate::batch::parse(b.to_json().as_bytes(), &PLAN, &units).is_ok());
+    assert!(crate::batch::parse(
+        b.to_json().as_bytes(),
+        &PLAN,
+        &units,
+        crate::fixtures::now()
+    )
+    .is_ok());
     assert!(matches!(
-        crate::batch::parse(b.to_json().as_bytes(), &PLAN, &UNITS),
+        crate::batch::parse(
+            b.to_json().as_bytes(),
+            &PLAN,
+            &UNITS,
+            crate::fixtures::now()
+        ),
         Err(crate::batch::BatchError::UnknownUnit(_))
     ));
 }
