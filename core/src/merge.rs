@@ -77,6 +77,9 @@ pub trait Holdings {
 pub struct Received {
     pub records: HashMap<Uuid, Activity>,
     pub receipts: BTreeMap<String, Receipt>,
+    /// When each record first reached this receiver: the earliest sealing
+    /// time of a batch that carried any version of it (for "on time").
+    pub delivered: HashMap<Uuid, DateTime<Utc>>,
 }
 
 impl Holdings for Received {
@@ -280,6 +283,13 @@ impl Received {
     /// is newer than the one held. Entries commute, so a receiver's state is
     /// the same whatever order its entries are read back in.
     pub fn absorb(&mut self, entry: AppliedBatch) {
+        let sealed = entry.receipt.created_at;
+        for id in entry.records.iter().map(|r| &r.id).chain(&entry.also) {
+            self.delivered
+                .entry(*id)
+                .and_modify(|t| *t = (*t).min(sealed))
+                .or_insert(sealed);
+        }
         for w in entry.records {
             match self.records.get_mut(&w.id) {
                 Some(cur) if w.version_cmp(cur).is_gt() => *cur = w,
@@ -309,13 +319,24 @@ impl Received {
 pub struct AppliedBatch {
     pub receipt: Receipt,
     pub records: Vec<Activity>,
+    /// The ids of the batch's other records (held already at this version
+    /// or a newer one): they arrived with it too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Uuid>,
 }
 
 impl AppliedBatch {
     pub fn new(b: &Batch, c: &Changes, imported_at: DateTime<Utc>) -> AppliedBatch {
+        let written: BTreeSet<Uuid> = c.writes.iter().map(|w| w.id).collect();
         AppliedBatch {
             receipt: receipt_of(b, imported_at),
             records: c.writes.clone(),
+            also: b
+                .records
+                .iter()
+                .map(|r| r.id)
+                .filter(|id| !written.contains(id))
+                .collect(),
         }
     }
 }

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use uuid::Uuid;
 
 use crate::activity::{Activity, Status};
 use crate::agency::Role;
@@ -265,6 +266,7 @@ pub struct UnitStatus {
 pub fn unit_statuses<'a>(
     records: impl IntoIterator<Item = &'a Activity> + Clone,
     receipts: &[&Receipt],
+    delivered: &HashMap<Uuid, DateTime<Utc>>,
     units: &Units,
     scope: &Scope,
     period: Period,
@@ -279,10 +281,14 @@ pub fn unit_statuses<'a>(
             .chain(units.bodies())
             .collect(),
     };
-    let mut acts: HashMap<&str, usize> = HashMap::new();
+    // Per unit: the period's live activities, and the day the last of them
+    // reached the receiver.
+    let mut acts: HashMap<&str, (usize, Option<NaiveDate>)> = HashMap::new();
     for a in records.clone() {
         if !a.deleted && period.contains(a.fields.date) {
-            *acts.entry(a.unit_code.as_str()).or_default() += 1;
+            let e = acts.entry(a.unit_code.as_str()).or_default();
+            e.0 += 1;
+            e.1 = e.1.max(delivered.get(&a.id).map(|t| vn_date(*t)));
         }
     }
     let gap_list = gaps(receipts.iter().copied());
@@ -300,18 +306,15 @@ pub fn unit_statuses<'a>(
                 .filter(|r| r.key.unit_code == u.code)
                 .collect();
             let last_batch = mine.iter().map(|r| vn_date(r.created_at)).max();
-            let n = acts.get(u.code.as_str()).copied().unwrap_or(0);
-            let first_after_start = mine
-                .iter()
-                .map(|r| vn_date(r.created_at))
-                .filter(|d| *d >= period.start())
-                .min();
-            let completeness = match (n, first_after_start) {
+            let (n, arrived) = acts.get(u.code.as_str()).copied().unwrap_or_default();
+            // On time when every activity of the period had arrived by the
+            // deadline; one that came after makes the unit late.
+            let completeness = match (n, arrived) {
                 (0, _) if today <= period.deadline() => Completeness::NotDue,
                 (0, _) => Completeness::Missing,
                 _ if own == Some(u.code.as_str()) => Completeness::OnTime,
-                (_, Some(d)) if d <= period.deadline() => Completeness::OnTime,
-                _ => Completeness::Late,
+                (_, Some(d)) if d > period.deadline() => Completeness::Late,
+                _ => Completeness::OnTime,
             };
             UnitStatus {
                 unit_code: u.code.clone(),

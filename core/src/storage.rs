@@ -339,10 +339,11 @@ mod tests {
                 kind: crate::batch::BatchKind::Changes,
                 sha256: "ab".repeat(32),
                 created_at: at,
-                records: 1,
+                records: 2,
                 imported_at: at,
             },
             records: vec![rec()],
+            also: vec![new_id([4; 16])],
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);

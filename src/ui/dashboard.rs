@@ -114,6 +114,7 @@ pub fn Dashboard() -> impl IntoView {
                     report::unit_statuses(
                         all.iter().copied(),
                         &receipts,
+                        &r.delivered,
                         &UNITS,
                         s,
                         p,

@@ -356,6 +356,8 @@ proptest! {
             }
         }
         prop_assert_eq!(&other.records, &in_order.records);
+        // When each record first arrived does not depend on the order either.
+        prop_assert_eq!(&other.delivered, &in_order.delivered);
         // Read back in another order (a store lists by key), the entries
         // make the same state.
         stored.sort();

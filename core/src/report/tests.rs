@@ -181,11 +181,18 @@ fn completeness_on_time_late_missing_and_not_due() {
         receipt(VAN_VU, 3, (2020, 8, 2)),
     ];
     let refs: Vec<&Receipt> = rs.iter().collect();
+    // Đổng Xá's activity came in its batch of 20/06, Vân Vũ's on 01/08.
+    let mut delivered: HashMap<Uuid, DateTime<Utc>> = [
+        (recs[0].id, rs[0].created_at),
+        (recs[1].id, rs[1].created_at),
+    ]
+    .into();
     let q2 = Period::Quarter(2020, 2);
     let after = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap();
     let st = unit_statuses(
         &recs,
         &refs,
+        &delivered,
         &UNITS,
         &Scope::District(NA_RI.into()),
         q2,
@@ -211,6 +218,7 @@ fn completeness_on_time_late_missing_and_not_due() {
     let early = unit_statuses(
         &recs,
         &refs,
+        &delivered,
         &UNITS,
         &Scope::District(NA_RI.into()),
         q2,
@@ -225,6 +233,25 @@ fn completeness_on_time_late_missing_and_not_due() {
         Completeness::NotDue
     );
     assert_eq!(st.len(), UNITS.children(NA_RI).count() + 1);
+
+    // A second Q2 activity of Đổng Xá that arrived after the deadline
+    // (10/07) makes its report late, although an earlier batch was on time.
+    let mut more = recs.clone();
+    more.push(act(4, DONG_XA, "2.3-1", (2020, 6, 25), Status::Done));
+    let late = receipt(DONG_XA, 2, (2020, 7, 20));
+    delivered.insert(more[3].id, late.created_at);
+    let refs2: Vec<&Receipt> = rs.iter().chain([&late]).collect();
+    let st2 = unit_statuses(
+        &more,
+        &refs2,
+        &delivered,
+        &UNITS,
+        &Scope::District(NA_RI.into()),
+        q2,
+        after,
+    );
+    let dx = st2.iter().find(|s| s.unit_code == DONG_XA).unwrap();
+    assert_eq!((dx.activities, dx.completeness), (2, Completeness::Late));
 }
 
 #[test]
@@ -303,6 +330,7 @@ fn provincial_bodies_record_for_themselves_and_roll_up_into_the_province() {
     let st = unit_statuses(
         &recs,
         &[],
+        &HashMap::new(),
         &units,
         &Scope::Province,
         Period::Year(2020),
