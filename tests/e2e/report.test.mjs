@@ -157,7 +157,7 @@ print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { enc
   assert.match(deptBatch.name, /^papi-06\.so-tai-chinh-1-\d{8}\.json$/);
   await tc.click('nav.tabs button:has-text("Báo cáo năm")');
   const dtext = await tc.innerText('[data-testid=report]');
-  for (const want of ['UBND TỈNH BẮC KẠN', 'SỞ TÀI CHÍNH', 'Bắc Kạn, ngày', 'THỦ TRƯỞNG CƠ QUAN', 'Hà Văn Tài']) {
+  for (const want of ['UBND TỈNH BẮC KẠN', 'SỞ TÀI CHÍNH', 'Bắc Kạn, ngày', 'GIÁM ĐỐC', 'Hà Văn Tài']) {
     assert.ok(dtext.includes(want), `the department's report says "${want}"`);
   }
   await tctx.close();
