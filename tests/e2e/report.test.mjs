@@ -37,6 +37,22 @@ async function makeNaRi() {
   ];
 }
 
+/** Download the dashboard's XLSX as `name`; its sheet names, and whether
+ * each of `strings` is in it (read with Python's zipfile). */
+async function xlsxOf(page, name, strings) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=xlsx]')]);
+  assert.equal(dl.suggestedFilename(), name);
+  const xlsx = join(tmpdir(), `papi-${Date.now()}.xlsx`);
+  await dl.saveAs(xlsx);
+  return execFileSync('python3', ['-c', `
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read('xl/workbook.xml').decode()
+ss = z.read('xl/sharedStrings.xml').decode()
+print('|'.join(re.findall(r'<sheet name="([^"]+)"', wb)))
+print(*[s in ss for s in sys.argv[2:]])`, xlsx, ...strings], { encoding: 'utf8' }).trim().split('\n');
+}
+
 test('a district imports, reads its dashboard, prints its year-end report and downloads CSV and XLSX', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
@@ -86,18 +102,8 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   assert.ok(csv.text.includes('Hội nghị phòng chống tham nhũng <b>xã</b>'));
   const summary = await download(page, () => page.click('[data-testid=csv-summary]'));
   assert.ok(summary.text.split('\r\n')[1].startsWith('02137,Xã Văn Vũ,') || summary.text.includes('02194,Xã Đổng Xá,'));
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=xlsx]')]);
-  assert.equal(dl.suggestedFilename(), 'papi-066-2020.xlsx');
-  const xlsx = join(tmpdir(), `papi-${Date.now()}.xlsx`);
-  await dl.saveAs(xlsx);
-  const sheets = execFileSync('python3', ['-c', `
-import sys, zipfile, re
-z = zipfile.ZipFile(sys.argv[1])
-wb = z.read('xl/workbook.xml').decode()
-ss = z.read('xl/sharedStrings.xml').decode()
-print('|'.join(re.findall(r'<sheet name="([^"]+)"', wb)))
-print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(sheets, ['Tổng hợp|Hoạt động', 'True True']);
+  assert.deepEqual(await xlsxOf(page, 'papi-066-2020.xlsx', ['Niêm yết quyết toán', 'Xã Đổng Xá']),
+    ['Tổng hợp|Hoạt động', 'True True']);
 
   // The year-end report, as printed.
   await page.click('button:has-text("Báo cáo năm (in)")');
@@ -192,5 +198,9 @@ print('Niêm yết quyết toán' in ss, 'Xã Đổng Xá' in ss)`, xlsx], { enc
   const ptext = await p.innerText('[data-testid=report]');
   assert.ok(ptext.includes('SỞ NỘI VỤ') && ptext.includes('GIÁM ĐỐC') && ptext.includes('Bắc Kạn, ngày'));
   assert.match(await p.innerText('[data-task="2.3-1"]'), /Chưa có hoạt động: Thành phố Bắc Kạn, Huyện Pác Nặm/);
+  // The province downloads the whole province's XLSX.
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  assert.deepEqual(await xlsxOf(p, 'papi-06-2020.xlsx', ['Công khai dự toán ngân sách tỉnh', 'Sở Tài chính', 'Niêm yết quyết toán']),
+    ['Tổng hợp|Hoạt động', 'True True True']);
   await pctx.close();
 });
