@@ -656,9 +656,10 @@ impl Bundle {
     }
 }
 
-/// A file that may hold one batch or a bundle of them. A file is taken
-/// whole or not at all: one bad batch refuses its bundle, and the message
-/// says which one and why.
+/// A file that may hold one batch or a bundle of them. One batch that does
+/// not parse or check refuses its whole bundle, and the message says which
+/// one and why. (Batches that parse are then planned one by one: one
+/// already imported, say, does not stop the others.)
 pub fn parse_file(
     bytes: &[u8],
     plan: &Plan,

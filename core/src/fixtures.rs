@@ -21,12 +21,12 @@ pub const NA_RI: &str = "066";
 /// Phường Nguyễn Thị Minh Khai, of Thành phố Bắc Kạn (058).
 pub const MINH_KHAI: &str = "01834";
 
-/// Minutes after 01/05/2020 08:00 UTC.
 /// The receiver's clock in tests: well after every fixture.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2021, 6, 1, 8, 0, 0).unwrap()
 }
 
+/// Minutes after 01/05/2020 08:00 UTC.
 pub fn at(min: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap() + Duration::minutes(min)
 }

@@ -77,8 +77,9 @@ pub trait Holdings {
 pub struct Received {
     pub records: HashMap<Uuid, Activity>,
     pub receipts: BTreeMap<String, Receipt>,
-    /// When each record first reached this receiver: the earliest sealing
-    /// time of a batch that carried any version of it (for "on time").
+    /// When each record was first reported: the earliest sealing time of a
+    /// batch that carried any version of it (for "on time"; a file handed
+    /// over late does not make its sender late).
     pub delivered: HashMap<Uuid, DateTime<Utc>>,
 }
 

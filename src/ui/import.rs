@@ -29,7 +29,9 @@ pub fn Import() -> impl IntoView {
     };
     let check_files = move |files: Vec<web_sys::File>| {
         let Some(scope) = scope() else { return };
-        if files.is_empty() {
+        // One import at a time: a dry run made while another applies would
+        // pair a new basis with the old state.
+        if files.is_empty() || busy.get_untracked() {
             return;
         }
         busy.set(true);
@@ -66,14 +68,12 @@ pub fn Import() -> impl IntoView {
             crate::platform::mark("papi-apply-start");
             app.apply_checks(checks, basis.get_value()).await;
             crate::platform::measure("papi-apply", "papi-apply-start");
-            // The cursor moves past the pulled batches only when none of
-            // them failed to be written; otherwise the next pull fetches
-            // them again (those applied show as already imported).
+            // The cursor moves past the pulled batches only when every one
+            // is now held; otherwise the next pull fetches them again (a
+            // refusal may pass later, e.g. once a clock is right; those
+            // applied show as already imported).
             if let Some(c) = pulled_to.get_untracked() {
-                let failed = checks.with_untracked(|cs| {
-                    cs.iter().any(|c| matches!(c.state, FileState::Failed(_)))
-                });
-                if !failed {
+                if checks.with_untracked(|cs| all_held(cs)) {
                     crate::sync::save_pull_cursor(c);
                 }
                 pulled_to.set(None);
@@ -95,15 +95,11 @@ pub fn Import() -> impl IntoView {
                     let result = app
                         .received
                         .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
-                    // Nothing to apply (all held already, or refused with
-                    // their reasons shown): these are done with.
-                    if result
-                        .iter()
-                        .any(|c| matches!(c.state, FileState::Ready(..)))
-                    {
-                        pulled_to.set(Some(cursor));
-                    } else {
+                    // All held already: these are done with.
+                    if all_held(&result) {
                         crate::sync::save_pull_cursor(cursor);
+                    } else {
+                        pulled_to.set(Some(cursor));
                     }
                     checks.set(result);
                 }
@@ -127,7 +123,7 @@ pub fn Import() -> impl IntoView {
                 <label class="btn primary file-btn">
                     "Chọn tệp lô…"
                     <input type="file" multiple accept=".json,application/json" class="visually-hidden"
-                        data-testid="import-files" on:change=on_pick/>
+                        data-testid="import-files" disabled=move || busy.get() on:change=on_pick/>
                 </label>
                 " "
                 {has_server.then(|| view! {
@@ -152,7 +148,8 @@ pub fn Import() -> impl IntoView {
                             on:click=apply>
                             {move || format!("Áp dụng {} tệp", ready())}
                         </button>
-                        <button class="btn" on:click=move |_| { checks.set(vec![]); pulled_to.set(None); }>"Đóng"</button>
+                        <button class="btn" disabled=move || busy.get()
+                            on:click=move |_| { checks.set(vec![]); pulled_to.set(None); }>"Đóng"</button>
                     </div>
                 </div>
             </Show>
@@ -193,6 +190,13 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
         })
     };
     view! { <p class="summary" data-testid="import-summary" role="status">{text}</p> }
+}
+
+/// Every line applied or already held: nothing of it is left to fetch.
+fn all_held(checks: &[FileCheck]) -> bool {
+    checks
+        .iter()
+        .all(|c| matches!(c.state, FileState::Applied(..) | FileState::AlreadyImported))
 }
 
 #[component]

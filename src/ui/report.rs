@@ -68,10 +68,10 @@ fn letterhead(u: &Unit) -> (String, String, Vec<String>, Vec<String>) {
             ],
         ),
         Level::Province if u.agency.is_some() => {
-            let (parent, signer) = body_heading(&u.name);
+            let (parent, own, signer) = body_heading(&u.name);
             (
                 parent.into(),
-                upper(&u.name),
+                own.map(str::to_string).unwrap_or_else(|| upper(&u.name)),
                 signer.iter().map(|s| s.to_string()).collect(),
                 vec![
                     "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);".into(),
@@ -92,34 +92,70 @@ fn letterhead(u: &Unit) -> (String, String, Vec<String>, Vec<String>) {
     }
 }
 
-/// A provincial body's governing body (the letterhead's first line) and
-/// who signs for it, from its name.
-fn body_heading(name: &str) -> (&'static str, &'static [&'static str]) {
-    const PREFIXES: [(&str, &str, &[&str]); 9] = [
-        ("Thanh tra", "UBND TỈNH BẮC KẠN", &["CHÁNH THANH TRA"]),
-        ("Văn phòng", "UBND TỈNH BẮC KẠN", &["CHÁNH VĂN PHÒNG"]),
-        ("Báo ", "UBND TỈNH BẮC KẠN", &["TỔNG BIÊN TẬP"]),
-        ("Bảo hiểm xã hội", "BẢO HIỂM XÃ HỘI VIỆT NAM", &["GIÁM ĐỐC"]),
-        ("Công an", "BỘ CÔNG AN", &["GIÁM ĐỐC"]),
+/// A provincial body's letterhead (the body above it, and its own line when
+/// its name alone does not say which province) and who signs for it.
+type Heading = (&'static str, Option<&'static str>, &'static [&'static str]);
+
+fn body_heading(name: &str) -> Heading {
+    const BY_PREFIX: [(&str, Heading); 10] = [
+        (
+            "Thanh tra",
+            (
+                "UBND TỈNH BẮC KẠN",
+                Some("THANH TRA TỈNH"),
+                &["CHÁNH THANH TRA"],
+            ),
+        ),
+        (
+            "Văn phòng",
+            ("UBND TỈNH BẮC KẠN", None, &["CHÁNH VĂN PHÒNG"]),
+        ),
+        ("Báo ", ("TỈNH ỦY BẮC KẠN", None, &["TỔNG BIÊN TẬP"])),
+        (
+            "Bảo hiểm xã hội",
+            (
+                "BẢO HIỂM XÃ HỘI VIỆT NAM",
+                Some("BẢO HIỂM XÃ HỘI TỈNH BẮC KẠN"),
+                &["GIÁM ĐỐC"],
+            ),
+        ),
+        (
+            "Công an",
+            ("BỘ CÔNG AN", Some("CÔNG AN TỈNH BẮC KẠN"), &["GIÁM ĐỐC"]),
+        ),
         (
             "HĐND",
-            "HĐND TỈNH BẮC KẠN",
-            &["TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"],
+            (
+                "HĐND TỈNH BẮC KẠN",
+                Some("THƯỜNG TRỰC HĐND"),
+                &["TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"],
+            ),
         ),
         (
             "Ủy ban MTTQ",
-            "ỦY BAN MTTQ VIỆT NAM",
-            &["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"],
+            (
+                "ỦY BAN MTTQ VIỆT NAM",
+                Some("TỈNH BẮC KẠN"),
+                &["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"],
+            ),
         ),
-        ("Trung tâm", "UBND TỈNH BẮC KẠN", &["GIÁM ĐỐC"]),
-        ("Ban ", "UBND TỈNH BẮC KẠN", &["TRƯỞNG BAN"]),
+        (
+            "Trung tâm trợ giúp pháp lý",
+            (
+                "SỞ TƯ PHÁP TỈNH BẮC KẠN",
+                Some("TRUNG TÂM TRỢ GIÚP PHÁP LÝ"),
+                &["GIÁM ĐỐC"],
+            ),
+        ),
+        ("Đài ", ("UBND TỈNH BẮC KẠN", None, &["GIÁM ĐỐC"])),
+        ("Ban ", ("UBND TỈNH BẮC KẠN", None, &["TRƯỞNG BAN"])),
     ];
-    PREFIXES
+    BY_PREFIX
         .iter()
-        .find(|(p, _, _)| name.starts_with(p))
-        .map(|(_, parent, signer)| (*parent, *signer))
-        // Sở, Đài and the rest are headed by a director.
-        .unwrap_or(("UBND TỈNH BẮC KẠN", &["GIÁM ĐỐC"]))
+        .find(|(p, _)| name.starts_with(p))
+        .map(|(_, h)| *h)
+        // A Sở: under the provincial People's Committee, headed by a director.
+        .unwrap_or(("UBND TỈNH BẮC KẠN", None, &["GIÁM ĐỐC"]))
 }
 
 #[component]

@@ -54,7 +54,8 @@ print(*[s in ss for s in sys.argv[2:]])`, xlsx, ...strings], { encoding: 'utf8' 
 }
 
 test('a district imports, reads its dashboard, prints its year-end report and downloads CSV and XLSX', async () => {
-  const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
+  // The device's day is the day in Vietnam, as the report's date is.
+  const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 }, timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(env.server.url);

@@ -182,9 +182,12 @@ fn completeness_on_time_late_missing_and_not_due() {
     ];
     let refs: Vec<&Receipt> = rs.iter().collect();
     // Đổng Xá's activity came in its batch of 20/06, Vân Vũ's on 01/08.
+    // The district's own activity also travelled in a batch of its own
+    // device, after the deadline: still on time, it was recorded here.
     let mut delivered: HashMap<Uuid, DateTime<Utc>> = [
         (recs[0].id, rs[0].created_at),
         (recs[1].id, rs[1].created_at),
+        (recs[2].id, rs[1].created_at),
     ]
     .into();
     let q2 = Period::Quarter(2020, 2);
