@@ -30,6 +30,8 @@ const AFTER_FAILURE: &str = "Chưa ghi vì một tệp trước đó không ghi 
 /// One file of an import, from dry run to result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileCheck {
+    /// Which picked file this line is of (a bundle gives several lines).
+    pub file: usize,
     pub name: String,
     pub state: FileState,
 }
@@ -101,7 +103,7 @@ pub fn dry_run(
     let mut overlay = Overlay::new(held);
     let now = platform::now();
     let mut out = Vec::new();
-    for f in files {
+    for (file, f) in files.into_iter().enumerate() {
         let parsed = match f.bytes {
             Err(e) => Err(e),
             Ok(bytes) => batch::parse_file(&bytes, &PLAN, units, now).map_err(|e| e.message_vi()),
@@ -109,6 +111,7 @@ pub fn dry_run(
         let batches = match parsed {
             Err(e) => {
                 out.push(FileCheck {
+                    file,
                     name: f.name,
                     state: FileState::Refused(e),
                 });
@@ -135,7 +138,7 @@ pub fn dry_run(
                 Verdict::AlreadyImported => FileState::AlreadyImported,
                 Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
             };
-            out.push(FileCheck { name, state });
+            out.push(FileCheck { file, name, state });
         }
     }
     out
@@ -182,42 +185,76 @@ impl AppState {
         // planned on a state that is not the store's: none is written.
         let mut stop: Option<&str> = basis.is_none().then_some(STALE);
         let mut expected = basis.unwrap_or_default();
-        for i in 0..n {
-            let Some(FileState::Ready(b, c)) =
-                checks.with_untracked(|cs| cs.get(i).map(|c| c.state.clone()))
-            else {
-                continue;
-            };
-            if let Some(why) = stop {
-                checks.update(|cs| cs[i].state = FileState::Failed(why.into()));
+        // One file (a bundle holds many batches) at a time, in one
+        // transaction: it is applied whole or not at all.
+        let mut i = 0;
+        while i < n {
+            let file = checks.with_untracked(|cs| cs[i].file);
+            let end = checks.with_untracked(|cs| (i..n).find(|&j| cs[j].file != file).unwrap_or(n));
+            let ready: Vec<(usize, Arc<Batch>, Arc<Changes>)> = checks.with_untracked(|cs| {
+                (i..end)
+                    .filter_map(|j| match &cs[j].state {
+                        FileState::Ready(b, c) => Some((j, b.clone(), c.clone())),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            i = end;
+            if ready.is_empty() {
                 continue;
             }
-            let entry = merge::AppliedBatch::new(&b, &c, platform::now());
-            let state = match idb.apply_batch(&entry, expected).await {
-                Ok(Applied::Written(n)) => {
-                    expected += 1;
-                    applied.push(entry);
-                    FileState::Applied(b, c, n)
-                }
-                Ok(Applied::Duplicate) => FileState::AlreadyImported,
-                Ok(Applied::SeqConflict) => FileState::Refused(
-                    Refusal::SeqConflict {
-                        key: b.key(),
-                        kept: String::new(),
-                        this: b.sha256.clone(),
+            if let Some(why) = stop {
+                checks.update(|cs| {
+                    for (j, ..) in &ready {
+                        cs[*j].state = FileState::Failed(why.into());
                     }
-                    .message_vi(&UNITS),
-                ),
-                Ok(Applied::Stale) => {
-                    stop = Some(STALE);
-                    FileState::Failed(STALE.into())
-                }
+                });
+                continue;
+            }
+            let now = platform::now();
+            let entries: Vec<_> = ready
+                .iter()
+                .map(|(_, b, c)| merge::AppliedBatch::new(b, c, now))
+                .collect();
+            let states: Vec<FileState> = match idb.apply_batches(&entries, expected).await {
+                Ok(results) => ready
+                    .iter()
+                    .zip(results)
+                    .zip(entries)
+                    .map(|(((_, b, c), result), entry)| match result {
+                        Applied::Written(n) => {
+                            expected += 1;
+                            applied.push(entry);
+                            FileState::Applied(b.clone(), c.clone(), n)
+                        }
+                        Applied::Duplicate => FileState::AlreadyImported,
+                        Applied::SeqConflict => FileState::Refused(
+                            Refusal::SeqConflict {
+                                key: b.key(),
+                                kept: String::new(),
+                                this: b.sha256.clone(),
+                            }
+                            .message_vi(&UNITS),
+                        ),
+                        Applied::Stale => {
+                            stop = Some(STALE);
+                            FileState::Failed(STALE.into())
+                        }
+                    })
+                    .collect(),
                 Err(e) => {
                     stop = Some(AFTER_FAILURE);
-                    FileState::Failed(e.message_vi())
+                    ready
+                        .iter()
+                        .map(|_| FileState::Failed(e.message_vi()))
+                        .collect()
                 }
             };
-            checks.update(|cs| cs[i].state = state);
+            checks.update(|cs| {
+                for ((j, ..), state) in ready.iter().zip(states) {
+                    cs[*j].state = state;
+                }
+            });
         }
         if stop.is_some() {
             // Read back what the other tab wrote, with what this one did.

@@ -77,44 +77,67 @@ impl IdbStore {
         self.received_seen.0.get()
     }
 
-    /// Store one applied batch, unless it is there already or the store no
-    /// longer holds `expected` entries (the state its dry run was made
-    /// against).
+    /// `apply_batches` for one batch.
+    #[cfg(test)]
     pub async fn apply_batch(
         &self,
         entry: &AppliedBatch,
         expected: u32,
     ) -> Result<Applied, StoreError> {
+        let mut results = self
+            .apply_batches(std::slice::from_ref(entry), expected)
+            .await?;
+        Ok(results.remove(0))
+    }
+
+    /// Store the applied batches of one file in one transaction. Each is
+    /// written unless it is there already (the same batch, or the same name
+    /// with other content); all are `Stale` and nothing is written if the
+    /// store no longer holds `expected` entries (the state the dry run was
+    /// made against); an error writes nothing of any of them.
+    pub async fn apply_batches(
+        &self,
+        entries: &[AppliedBatch],
+        expected: u32,
+    ) -> Result<Vec<Applied>, StoreError> {
         let tx = self
             .db
             .transaction(&[RECEIVED], TransactionMode::ReadWrite)
             .map_err(err)?;
         let store = tx.object_store(RECEIVED).map_err(err)?;
         let handle = store.transaction();
-        let rid = JsValue::from_str(&entry.receipt.id());
-        if let Some(held) = store.get(rid.clone()).map_err(err)?.await.map_err(err)? {
-            // An unreadable entry under this name is kept, like any first one.
-            let same = held
-                .as_string()
-                .and_then(|t| decode_received(&entry.receipt.id(), &t).ok())
-                .is_some_and(|h| h.receipt.sha256 == entry.receipt.sha256);
-            return Ok(if same {
-                Applied::Duplicate
-            } else {
-                Applied::SeqConflict
-            });
-        }
         let count = store.count(None).map_err(err)?.await.map_err(err)?;
         if count != expected {
-            return Ok(Applied::Stale);
+            return Ok(entries.iter().map(|_| Applied::Stale).collect());
         }
-        store
-            .put(&JsValue::from_str(&encode_received(entry)), Some(&rid))
-            .map_err(err)?
-            .await
-            .map_err(err)?;
+        let mut results = Vec::with_capacity(entries.len());
+        let mut written = 0;
+        for entry in entries {
+            let id = entry.receipt.id();
+            let rid = JsValue::from_str(&id);
+            if let Some(held) = store.get(rid.clone()).map_err(err)?.await.map_err(err)? {
+                // An unreadable entry under this name is kept, like any first one.
+                let same = held
+                    .as_string()
+                    .and_then(|t| decode_received(&id, &t).ok())
+                    .is_some_and(|h| h.receipt.sha256 == entry.receipt.sha256);
+                results.push(if same {
+                    Applied::Duplicate
+                } else {
+                    Applied::SeqConflict
+                });
+                continue;
+            }
+            store
+                .put(&JsValue::from_str(&encode_received(entry)), Some(&rid))
+                .map_err(err)?
+                .await
+                .map_err(err)?;
+            written += 1;
+            results.push(Applied::Written(entry.records.len()));
+        }
         finish(tx, handle).await?;
-        self.received_seen.0.set(Some(count + 1));
-        Ok(Applied::Written(entry.records.len()))
+        self.received_seen.0.set(Some(count + written));
+        Ok(results)
     }
 }

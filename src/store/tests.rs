@@ -432,4 +432,31 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
             .unwrap(),
         Applied::Written(1)
     );
+    // The batches of one file (a bundle) go in one transaction, each
+    // decided on its own.
+    let seven = entry("01840", vec![rec(7, "Bảy")], 7);
+    let results = idb
+        .apply_batches(
+            &[
+                seven.clone(),
+                e1.clone(),
+                entry("01843", vec![rec(8, "Tám")], 1),
+            ],
+            6,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        results,
+        vec![Applied::Written(1), Applied::Duplicate, Applied::Written(1)]
+    );
+    assert_eq!(idb.received_seen(), Some(8));
+    // Against a stale count, nothing of the file is written.
+    let results = idb
+        .apply_batches(&[entry("01840", vec![rec(9, "Chín")], 9), seven], 7)
+        .await
+        .unwrap();
+    assert_eq!(results, vec![Applied::Stale, Applied::Stale]);
+    let (last, _) = idb.load_received().await.unwrap();
+    assert_eq!(last.records.len(), 7);
 }
