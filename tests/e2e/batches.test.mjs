@@ -195,10 +195,16 @@ test('every kind of bad file is refused with its name and reason, and changes no
   assert.equal(await page.isDisabled('[data-testid=apply-import]'), true);
   assert.deepEqual(await receivedCounts(page), before, 'nothing stored changed');
 
-  // Markup in a record is text: shown, never run.
-  const [s] = await importFiles(page, [{ name: 'co-ma.json', text: script }]);
-  assert.equal(s.state, 'ready');
+  // Markup in a record is text: shown, never run. Among bad files, the
+  // good one alone is applied; the bad ones still change nothing.
+  const mixed = await importFiles(page, [...bad.slice(6, 9).map(([name, text]) => ({ name, text })), { name: 'co-ma.json', text: script }]);
+  assert.deepEqual(mixed.map((c) => c.state), ['refused', 'refused', 'refused', 'ready']);
   await applyImport(page);
+  assert.deepEqual(
+    (await page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => e.dataset.state))),
+    ['refused', 'refused', 'refused', 'applied'],
+  );
+  assert.deepEqual(await receivedCounts(page), { ...before, '02194': before['02194'] + 1 });
   await page.click('[data-testid=received-units] tr[data-unit="02194"] button');
   await page.waitForSelector('[data-testid=received-activities] .title:has-text("<script>")');
   assert.equal(await page.evaluate(() => window.pwned), undefined);
