@@ -192,15 +192,22 @@ fn completeness_on_time_late_missing_and_not_due() {
     .into();
     let q2 = Period::Quarter(2020, 2);
     let after = NaiveDate::from_ymd_opt(2020, 9, 1).unwrap();
-    let st = unit_statuses(
-        &recs,
-        &refs,
-        &delivered,
-        &UNITS,
-        &Scope::District(NA_RI.into()),
-        q2,
-        after,
-    );
+    // Na Rì's statuses for Q2, seen on `today`.
+    let na_ri_q2 = |recs: &[Activity],
+                    refs: &[&Receipt],
+                    delivered: &HashMap<Uuid, DateTime<Utc>>,
+                    today: NaiveDate| {
+        unit_statuses(
+            recs,
+            refs,
+            delivered,
+            &UNITS,
+            &Scope::District(NA_RI.into()),
+            q2,
+            today,
+        )
+    };
+    let st = na_ri_q2(&recs, &refs, &delivered, after);
     let get = |c: &str| st.iter().find(|s| s.unit_code == c).unwrap();
     assert_eq!(get(DONG_XA).completeness, Completeness::OnTime);
     assert_eq!(
@@ -218,13 +225,10 @@ fn completeness_on_time_late_missing_and_not_due() {
         (Completeness::OnTime, 0),
         "the receiver's own activities need no batch"
     );
-    let early = unit_statuses(
+    let early = na_ri_q2(
         &recs,
         &refs,
         &delivered,
-        &UNITS,
-        &Scope::District(NA_RI.into()),
-        q2,
         NaiveDate::from_ymd_opt(2020, 7, 5).unwrap(),
     );
     assert_eq!(
@@ -244,15 +248,7 @@ fn completeness_on_time_late_missing_and_not_due() {
     let late = receipt(DONG_XA, 2, (2020, 7, 20));
     delivered.insert(more[3].id, late.created_at);
     let refs2: Vec<&Receipt> = rs.iter().chain([&late]).collect();
-    let st2 = unit_statuses(
-        &more,
-        &refs2,
-        &delivered,
-        &UNITS,
-        &Scope::District(NA_RI.into()),
-        q2,
-        after,
-    );
+    let st2 = na_ri_q2(&more, &refs2, &delivered, after);
     let dx = st2.iter().find(|s| s.unit_code == DONG_XA).unwrap();
     assert_eq!((dx.activities, dx.completeness), (2, Completeness::Late));
 }
