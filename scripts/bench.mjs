@@ -121,6 +121,7 @@ const browser = await launch();
 // CPU throttled 4×: from navigation to the first-run form, ready to use.
 {
   const runs = [];
+  const boots = [];
   for (let i = 0; i < 3; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -133,13 +134,17 @@ const browser = await launch();
     await page.goto(server.url, { waitUntil: 'commit', timeout: 120000 });
     await page.waitForSelector('form.unit-form button[type=submit]', { state: 'visible', timeout: 120000 });
     runs.push(await page.evaluate(() => performance.now()));
+    // The boot screen (index.html) is the first thing painted.
+    boots.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
     await context.close();
   }
   say('## First visit on slow 3G, CPU throttled 4×');
   say('');
   say(`- 400 kbit/s down and up, 400 ms latency (CDP Network.emulateNetworkConditions), CPU 4× (Emulation.setCPUThrottlingRate): navigation to the first-run form, 3 fresh visits: ${runs.map((t) => t.toFixed(0)).join(', ')} ms; **median ${median(runs).toFixed(0)} ms** (budget 6,000 ms)`);
+  say(`- until then the boot screen shows the download's progress; it is painted (first contentful paint) at ${boots.map((t) => t.toFixed(0)).join(', ')} ms; **median ${median(boots).toFixed(0)} ms**`);
   say('');
   fig.slow3g = median(runs);
+  fig.slow3gBoot = median(boots);
 }
 
 // 3. Repeat visit with no network and the CPU throttled 4×: time from
@@ -398,7 +403,7 @@ const head = [
   '| budget (issue) | figure | status |',
   '|---|---|---|',
   `| first visit ≤ 150 KB gzip in total (#4, #8) | ${kb(fig.firstVisit)} KB gzip on the first visit (${kb(fig.firstVisitWire)} KB on the wire, brotli); the app alone ${kb(fig.appGz)} KB gzip, ${kb(fig.appBr)} KB brotli, of which the wasm ${kb(fig.wasmGz)} KB | ${ok(fig.firstVisit <= 150 * 1024)} |`,
-  `| first visit on slow 3G, CPU 4×, ≤ 6 s (#8) | ${(fig.slow3g / 1000).toFixed(1)} s | ${ok(fig.slow3g <= 6000)} |`,
+  `| first visit on slow 3G, CPU 4×, ≤ 6 s (#8) | ${(fig.slow3g / 1000).toFixed(1)} s (a progress screen from ${(fig.slow3gBoot / 1000).toFixed(1)} s) | ${ok(fig.slow3g <= 6000)} |`,
   `| repeat visit offline, CPU 4×, ≤ 1 s (#4, #8) | ${fig.repeat.toFixed(0)} ms | ${ok(fig.repeat <= 1000)} |`,
   `| save with 10 / 1,000 / 20,000 records, each < 16 ms, 20,000 ≤ 1.5 × 10 (#3, #8) | ${fig.save10.toFixed(1)} / ${fig.save1000.toFixed(1)} / ${fig.save20000.toFixed(1)} ms click to form closed (IndexedDB ${fig.store10.toFixed(1)} / ${fig.store1000.toFixed(1)} / ${fig.store20000.toFixed(1)} ms); 20,000 : 10 = ${(fig.save20000 / fig.save10).toFixed(2)} | ${ok(fig.save20000 < 16 && fig.save20000 <= 1.5 * fig.save10)} |`,
   `| district import, 100 files, 50,000 records, ≤ 2 s, ≤ 3× native (#8) | ${fig.importMs.toFixed(0)} ms (dry run ${fig.importDry.toFixed(0)}, apply ${fig.importApply.toFixed(0)}); native ${fig.nativeMs.toFixed(0)} ms; ${fig.importRatio.toFixed(1)}× | ${ok(fig.importMs <= 2000 && fig.importRatio <= 3)} |`,
