@@ -187,6 +187,9 @@ pub enum BatchError {
         max: usize,
     },
     Empty,
+    /// Another kind of file, known by its first bytes (say, a spreadsheet
+    /// picked by mistake): what it looks like.
+    Foreign(&'static str),
     NotUtf8,
     NotJson {
         line: usize,
@@ -242,9 +245,12 @@ impl BatchError {
                 max / 1_000_000
             ),
             BatchError::Empty => "tệp rỗng.".into(),
+            BatchError::Foreign(kind) => format!(
+                "đây là {kind}, không phải tệp lô dữ liệu. Tệp lô là tệp .json do ứng dụng xuất (papi-….json)."
+            ),
             BatchError::NotUtf8 => "tệp không phải văn bản UTF-8 (không phải tệp JSON).".into(),
             BatchError::NotJson { line, column } => {
-                format!("tệp không phải JSON hợp lệ (lỗi ở dòng {line}, cột {column}).")
+                format!("tệp không phải JSON hợp lệ (lỗi ở dòng {line}, cột {column}): không phải tệp lô dữ liệu do ứng dụng xuất.")
             }
             BatchError::Truncated => "tệp JSON bị cắt cụt (thiếu phần cuối): hãy lấy lại tệp gốc.".into(),
             BatchError::NotABatch(why) => {
@@ -289,6 +295,29 @@ impl BatchError {
 }
 
 /// serde_json's description of a wrong shape, in Vietnamese, with where.
+/// What a file that is not a batch most likely is, from its first bytes:
+/// the files an office picks by mistake.
+fn foreign_kind(bytes: &[u8]) -> Option<&'static str> {
+    const KINDS: [(&[u8], &str); 6] = [
+        (
+            b"PK\x03\x04",
+            "tệp Excel, Word hoặc tệp nén (.xlsx, .docx, .zip)",
+        ),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "tệp Excel hoặc Word đời cũ (.xls, .doc)",
+        ),
+        (b"%PDF", "tệp PDF"),
+        (b"\x89PNG", "ảnh PNG"),
+        (b"\xFF\xD8\xFF", "ảnh JPEG"),
+        (b"Rar!", "tệp nén RAR"),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
 fn shape_vi(e: &serde_json::Error) -> String {
     let text = e.to_string();
     // serde_json appends " at line L column C"; say it in Vietnamese instead.
@@ -335,6 +364,9 @@ pub fn parse(
             len: bytes.len(),
             max: MAX_BATCH_BYTES,
         });
+    }
+    if let Some(kind) = foreign_kind(bytes) {
+        return Err(BatchError::Foreign(kind));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| BatchError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -116,9 +116,9 @@ test('two communes, two batches each: the district imports them in reverse order
   checks = await importFiles(page, [...files].reverse());
   assert.deepEqual(checks.map((c) => c.state), ['ready', 'ready', 'same', 'ready']);
   assert.equal(await page.innerText('[data-testid=import-summary]'),
-    'Sẽ nhập 3 tệp: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 tệp. Bị từ chối: 0 tệp.');
+    'Sẽ nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 lô.');
   const summary = await applyImport(page);
-  assert.equal(summary, 'Đã nhập 3 tệp: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 tệp. Bị từ chối: 0 tệp.');
+  assert.equal(summary, 'Đã nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 lô.');
   assert.equal(await page.locator('[data-testid=gaps]').count(), 0, 'no gap once batch 1 arrived');
   assert.deepEqual(await receivedCounts(page), { '02137': 3, '02194': 3 });
 
@@ -163,6 +163,8 @@ test('every kind of bad file is refused with its name and reason, and changes no
     ['tuong-lai.json', await variant((b) => { b.created_at = '2099-01-01T09:00:00.000Z'; })],
   ];
   const big = { name: 'qua-lon.json', buffer: Buffer.alloc(50 * 1000 * 1000, 0x20) };
+  // A spreadsheet picked by mistake (an .xlsx is a zip).
+  const xlsx = { name: 'bang-tinh.xlsx', buffer: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]) };
   const script = await variant((b) => {
     b.seq = 2;
     b.records[0] = { ...rec, id: '6f1c1f60-8d2e-4a51-9f4e-2b7e3c9d0a11', title: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>' };
@@ -176,8 +178,8 @@ test('every kind of bad file is refused with its name and reason, and changes no
   await applyImport(page);
   const before = await receivedCounts(page);
 
-  const checks = await importFiles(page, [...bad.map(([name, text]) => ({ name, text })), big]);
-  const why = Object.fromEntries(checks.map((c, i) => [i < bad.length ? bad[i][0] : big.name, c]));
+  const checks = await importFiles(page, [...bad.map(([name, text]) => ({ name, text })), big, xlsx]);
+  const why = Object.fromEntries(checks.map((c, i) => [i < bad.length ? bad[i][0] : [big, xlsx][i - bad.length].name, c]));
   for (const [name, c] of Object.entries(why)) {
     assert.equal(c.state, 'refused', `${name}: ${c.text}`);
     assert.ok(c.text.startsWith(name), `${name} is named`);
@@ -189,7 +191,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     'sua-mot-byte.json': 'SHA-256) không khớp', 'don-vi-khac.json': 'ghi đơn vị "02137", khác đơn vị của lô',
     'nhiem-vu-la.json': 'Nhiệm vụ không có trong Kế hoạch', 'ngay-sai.json': 'trước ngày ban hành Kế hoạch',
     'xa-huyen-khac.json': 'Phường Nguyễn Thị Minh Khai không thuộc phạm vi', 'trung-so-lo.json': 'đã có lô số 1 từ thiết bị này với nội dung khác',
-    'qua-lon.json': 'tệp quá lớn (50 MB, tối đa 20 MB)', 'tuong-lai.json': 'lô ghi ngày tạo 01/01/2099 sau hôm nay',
+    'qua-lon.json': 'tệp quá lớn (50 MB, tối đa 20 MB)', 'bang-tinh.xlsx': 'đây là tệp Excel, Word hoặc tệp nén', 'tuong-lai.json': 'lô ghi ngày tạo 01/01/2099 sau hôm nay',
   };
   for (const [name, text] of Object.entries(expect)) assert.ok(why[name].text.includes(text), `${name}: ${why[name].text}`);
   assert.equal(await page.isDisabled('[data-testid=apply-import]'), true);

@@ -121,6 +121,24 @@ fn refuses_each_kind_of_bad_file_with_its_reason() {
         parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS, now()),
         Err(BatchError::NotUtf8)
     );
+    // Files picked by mistake are named for what they are.
+    let xlsx = b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml";
+    let e = parse(xlsx, &PLAN, &UNITS, now()).unwrap_err();
+    assert_eq!(
+        e,
+        BatchError::Foreign("tệp Excel, Word hoặc tệp nén (.xlsx, .docx, .zip)")
+    );
+    assert!(e.message_vi().starts_with("đây là tệp Excel"));
+    assert!(e.message_vi().contains("không phải tệp lô dữ liệu"));
+    assert_eq!(
+        parse(b"%PDF-1.7\n", &PLAN, &UNITS, now()),
+        Err(BatchError::Foreign("tệp PDF"))
+    );
+    // A text file that merely starts like one is still read as text.
+    assert!(matches!(
+        parse(b"PK is not a batch", &PLAN, &UNITS, now()),
+        Err(BatchError::NotJson { .. })
+    ));
     let big = vec![b' '; MAX_BATCH_BYTES + 1];
     assert!(matches!(
         parse(&big, &PLAN, &UNITS, now()),
