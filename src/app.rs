@@ -134,23 +134,63 @@ impl AppState {
         })
     }
 
+    /// When the chosen period holds no activity, move to the latest year
+    /// that does: the dashboard and the report should not open empty.
+    pub fn start_on_a_year_with_data(&self) {
+        let period = self.period.get_untracked();
+        let (latest, any_in_period) = self.with_all_records(|all| {
+            let live = || all.iter().filter(|a| !a.deleted);
+            (
+                live().map(|a| chrono::Datelike::year(&a.fields.date)).max(),
+                live().any(|a| period.contains(a.fields.date)),
+            )
+        });
+        if let Some(y) = latest.filter(|&y| y != period.year() && !any_in_period) {
+            self.period.set(papi_core::report::Period::Year(y));
+        }
+    }
+
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
+        let text = text.into();
         let id = self.next_notice.get_value();
-        self.next_notice.set_value(id + 1);
+        let mut added = false;
         self.notices.update(|n| {
+            // The same message again (a repeated failure) is already shown.
+            if undo.is_none() && n.iter().any(|x| x.text == text && x.error == error) {
+                return;
+            }
             n.retain(|x| x.undo.is_none() || undo.is_none());
+            // They cover the bottom of a small screen: past two, the oldest
+            // plain notice makes room, and never more than three.
+            if n.len() >= 2 {
+                if let Some(i) = n.iter().position(|x| !x.error) {
+                    n.remove(i);
+                }
+            }
+            if n.len() >= 3 {
+                n.remove(0);
+            }
             n.push(Notice {
                 id,
-                text: text.into(),
+                text,
                 error,
                 undo,
             });
+            added = true;
         });
-        let notices = self.notices;
-        set_timeout(
-            move || notices.update(|n| n.retain(|x| x.id != id)),
-            std::time::Duration::from_secs(10),
-        );
+        if !added {
+            return;
+        }
+        self.next_notice.set_value(id + 1);
+        // An error stays until it is closed: it may say that work is at risk.
+        if !error {
+            let this = *self;
+            set_timeout(move || this.dismiss(id), std::time::Duration::from_secs(10));
+        }
+    }
+
+    pub fn dismiss(&self, notice: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != notice));
     }
 
     /// Put a record into memory if it is newer than what memory holds.
@@ -192,6 +232,29 @@ impl AppState {
                 ..Default::default()
             }));
         }
+    }
+
+    /// Whether closing the open form would lose something typed: an edit
+    /// that differs from the record, or a new activity with any text.
+    pub fn form_changed(&self) -> bool {
+        self.form.with_untracked(|f| {
+            let Some(f) = f else { return false };
+            match f.editing {
+                Some((id, _)) => self.records.with_untracked(|rs| {
+                    rs.iter()
+                        .find(|r| r.id == id)
+                        .is_none_or(|r| r.to_draft() != f.draft)
+                }),
+                None => [
+                    &f.draft.title,
+                    &f.draft.description,
+                    &f.draft.participants,
+                    &f.draft.evidence,
+                ]
+                .iter()
+                .any(|s| !s.trim().is_empty()),
+            }
+        })
     }
 
     pub fn set_form(&self, f: Option<OpenForm>) {

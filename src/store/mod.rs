@@ -112,8 +112,10 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
 
     pub fn label_vi(&self) -> &'static str {
         match self {
-            Backend::Idb(_) => "IndexedDB",
-            Backend::Local(_) => "localStorage (dự phòng)",
+            Backend::Idb(_) => "Bộ nhớ của trình duyệt trên máy này",
+            Backend::Local(_) => {
+                "Bộ nhớ dự phòng của trình duyệt (nhỏ hơn; hãy xuất dữ liệu thường xuyên)"
+            }
         }
     }
 

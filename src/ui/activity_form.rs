@@ -106,23 +106,62 @@ pub fn ActivityForm() -> impl IntoView {
         ev.prevent_default();
         app.save_form();
     };
-    let cancel = move |_| app.set_form(None);
-    // Keyboard users land in the form.
-    request_animation_frame(|| {
-        use wasm_bindgen::JsCast;
-        let el = crate::platform::window()
-            .document()
-            .and_then(|d| d.get_element_by_id("act-title"));
-        if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = el.focus();
+    // Closing asks first when something typed would be lost.
+    let close = move || {
+        if !app.form_changed()
+            || crate::platform::window()
+                .confirm_with_message("Bỏ nội dung đang nhập? Hoạt động này chưa được lưu.")
+                .unwrap_or(false)
+        {
+            app.set_form(None);
         }
+    };
+    // Keyboard users land in the form, and go back to the button that
+    // opened it when it closes (marked, since the list may re-render).
+    const OPENER: &str = "data-form-opener";
+    if let Some(el) = crate::platform::window()
+        .document()
+        .and_then(|d| d.active_element())
+    {
+        let _ = el.set_attribute(OPENER, "");
+    }
+    request_animation_frame(|| focus_by_id("act-title"));
+    on_cleanup(|| {
+        let opener = crate::platform::window()
+            .document()
+            .and_then(|d| d.query_selector(&format!("[{OPENER}]")).ok().flatten());
+        if let Some(el) = opener {
+            let _ = el.remove_attribute(OPENER);
+            if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                let _ = el.focus();
+            }
+        }
+    });
+    // After a refused save, the first field to fix (in the form's order)
+    // takes the focus, so it is in view and announced.
+    Effect::new(move |_| {
+        app.form_errors.with(|es| {
+            let first = [
+                (Field::Date, "act-date"),
+                (Field::Title, "act-title"),
+                (Field::Description, "act-description"),
+                (Field::Participants, "act-participants"),
+                (Field::Evidence, "act-evidence"),
+                (Field::Status, "act-status-done"),
+            ]
+            .into_iter()
+            .find(|(f, _)| es.iter().any(|e| e.field == *f));
+            if let Some((_, id)) = first {
+                focus_by_id(id);
+            }
+        })
     });
 
     view! {
         <div class="overlay">
             <form class="card activity-form" role="dialog" aria-modal="true" aria-labelledby="form-title"
                 on:submit=on_submit novalidate
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { app.set_form(None) }>
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
                 <h2 id="form-title">{move || if editing() { "Sửa hoạt động" } else { "Ghi hoạt động mới" }}</h2>
                 {task_info}
                 <Show when=move || error_for(Field::Task)().is_some()>
@@ -155,7 +194,7 @@ pub fn ActivityForm() -> impl IntoView {
                 <fieldset class="field">
                     <legend>"Trạng thái"</legend>
                     <label class="choice">
-                        <input type="radio" name="status" prop:checked=move || status() == Some(Status::Done)
+                        <input type="radio" name="status" id="act-status-done" prop:checked=move || status() == Some(Status::Done)
                             on:change=move |_| app.edit_draft(|d| d.status = Some(Status::Done))/>
                         {Status::Done.label_vi()}
                     </label>
@@ -172,12 +211,22 @@ pub fn ActivityForm() -> impl IntoView {
                     <p class="error" role="alert" data-testid="save-error">{move || app.save_error.get()}</p>
                 </Show>
                 <div class="form-actions">
-                    <button type="button" class="btn" on:click=cancel>"Hủy"</button>
+                    <button type="button" class="btn" on:click=move |_| close()>"Hủy"</button>
                     <button type="submit" class="btn primary" disabled=move || app.saving.get() || !app.loaded.get()>
                         {move || if app.saving.get() { "Đang lưu…" } else { "Lưu" }}
                     </button>
                 </div>
             </form>
         </div>
+    }
+}
+
+fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    let el = crate::platform::window()
+        .document()
+        .and_then(|d| d.get_element_by_id(id));
+    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
     }
 }

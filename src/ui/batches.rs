@@ -14,6 +14,24 @@ pub fn Batches() -> impl IntoView {
     spawn_local(async move { app.refresh_outbox().await });
     let busy = RwSignal::new(false);
     let pending = move || app.unsealed();
+    // Who this unit's batches go to (plan Section III).
+    let recipient = move || {
+        app.settings.with(|s| match s.as_ref().map(|s| (s.level, s.unit_code.as_str())) {
+            Some((papi_core::Level::Commune, _)) | None => {
+                "Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
+            }
+            Some((papi_core::Level::District, _)) => {
+                "Các hoạt động của Phòng Nội vụ đi lên tỉnh cùng kết quả các xã, trong gói tạo ở màn hình \
+                 “Tổng hợp” (nút “Tạo gói gửi Sở Nội vụ”). "
+            }
+            Some((papi_core::Level::Province, code)) if code == crate::app::UNITS.province_code => {
+                "Đây là các hoạt động do Sở Nội vụ tự ghi; chúng đã có trong tổng hợp của tỉnh, tệp lô dùng để lưu trữ. "
+            }
+            Some((papi_core::Level::Province, _)) => {
+                "Gửi tệp lô cho Sở Nội vụ qua USB, thư điện tử hoặc tin nhắn. "
+            }
+        })
+    };
     let export = move |_| {
         busy.set(true);
         spawn_local(async move {
@@ -55,7 +73,8 @@ pub fn Batches() -> impl IntoView {
         <section class="batches">
             <h2>"Lô dữ liệu"</h2>
             <p class="lead">
-                "Lô dữ liệu mang các hoạt động ra khỏi máy này. Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
+                "Lô dữ liệu mang các hoạt động ra khỏi máy này. "
+                {recipient}
                 "Tệp lô cũng là bản sao an toàn: dữ liệu trong trình duyệt có thể bị xóa."
             </p>
             <div class="card">
@@ -83,7 +102,7 @@ pub fn Batches() -> impl IntoView {
                                     <th scope="col">"Thời điểm tạo"</th>
                                     <th scope="col">"Số hoạt động"</th>
                                     <th scope="col">"Trạng thái"</th>
-                                    <th scope="col"><span class="visually-hidden">"Tải lại"</span></th>
+                                    <th scope="col"><span class="visually-hidden">"Tải xuống lại"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().rev().map(|b| view! { <BatchRow b=b/> }).collect_view()}
@@ -131,7 +150,7 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
             <td>{created}</td>
             <td>{records}</td>
             <td>{status}{error.map(|e| view! { <br/><span class="error-text">{e}</span> })}</td>
-            <td><button class="btn small" on:click=again>"Tải lại"</button></td>
+            <td><button class="btn small" on:click=again>"Tải xuống lại"</button></td>
         </tr>
     }
 }

@@ -6,10 +6,12 @@ use leptos::prelude::*;
 /// Horizontal bars: label, value, of a maximum (e.g. tasks with activity of
 /// all tasks of a dimension).
 pub fn bars(title: &'static str, items: Vec<(String, usize, usize)>) -> impl IntoView {
-    let row_h = 26.0;
-    let label_w = 230.0;
-    let bar_w = 300.0;
-    let h = row_h * items.len() as f64 + 8.0;
+    // Each label on its own line above its bar, so a long dimension name is
+    // never drawn over a bar; the width is about the figure's width on
+    // screen, so the text is not scaled down.
+    let row_h = 42.0;
+    let bar_w = 360.0;
+    let h = row_h * items.len() as f64 + 4.0;
     let desc = items
         .iter()
         .map(|(l, v, m)| format!("{l}: {v}/{m}"))
@@ -18,16 +20,16 @@ pub fn bars(title: &'static str, items: Vec<(String, usize, usize)>) -> impl Int
     view! {
         <figure class="chart">
             <figcaption>{title}</figcaption>
-            <svg viewBox=format!("0 0 {} {h}", label_w + bar_w + 70.0) role="img" aria-label=format!("{title}: {desc}")>
+            <svg viewBox=format!("0 0 {} {h}", bar_w + 60.0) role="img" aria-label=format!("{title}: {desc}")>
                 {items.into_iter().enumerate().map(|(i, (label, v, max))| {
-                    let y = i as f64 * row_h + 4.0;
+                    let y = i as f64 * row_h + 2.0;
                     let w = if max == 0 { 0.0 } else { bar_w * v as f64 / max as f64 };
                     view! {
                         <g>
-                            <text x="0" y=y + 16.0 class="chart-label">{label}</text>
-                            <rect x=label_w y=y width=bar_w height="18" class="chart-track"/>
-                            <rect x=label_w y=y width=w height="18" class="chart-bar"/>
-                            <text x=label_w + bar_w + 6.0 y=y + 15.0 class="chart-value">{format!("{v}/{max}")}</text>
+                            <text x="0" y=y + 13.0 class="chart-label">{label}</text>
+                            <rect x="0" y=y + 19.0 width=bar_w height="16" class="chart-track"/>
+                            <rect x="0" y=y + 19.0 width=w height="16" class="chart-bar"/>
+                            <text x=bar_w + 6.0 y=y + 32.0 class="chart-value">{format!("{v}/{max}")}</text>
                         </g>
                     }
                 }).collect_view()}

@@ -82,23 +82,7 @@ pub fn Dashboard() -> impl IntoView {
     };
     let rows = StoredValue::new(rows);
     let scope = StoredValue::new(scope);
-    // Start on the latest year that has data.
-    let latest_year = app.with_all_records(|all| {
-        all.iter()
-            .filter(|a| !a.deleted)
-            .map(|a| chrono::Datelike::year(&a.fields.date))
-            .max()
-    });
-    if let Some(y) = latest_year {
-        if app.period.get_untracked().year() != y
-            && app.with_all_records(|all| {
-                !all.iter()
-                    .any(|a| app.period.get_untracked().contains(a.fields.date))
-            })
-        {
-            app.period.set(Period::Year(y));
-        }
-    }
+    app.start_on_a_year_with_data();
     let matrix = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
@@ -161,13 +145,20 @@ pub fn Dashboard() -> impl IntoView {
     let download_csv = move |which: &'static str| {
         let p = app.period.get_untracked();
         let unit = app.unit_code();
-        let text = rows.with_value(|rows| match which {
-            "activities" => app.with_all_records(|all| {
-                report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
-            }),
-            _ => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
+        // File names in Vietnamese without diacritics, like the batches'.
+        let (text, slug) = rows.with_value(|rows| match which {
+            "activities" => (
+                app.with_all_records(|all| {
+                    report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
+                }),
+                "hoat-dong",
+            ),
+            _ => (
+                report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
+                "tong-hop",
+            ),
         });
-        let file = format!("papi-{unit}-{which}-{}.csv", period_slug(p));
+        let file = format!("papi-{unit}-{slug}-{}.csv", period_slug(p));
         if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
             app.notify(format!("Không tải được {file}: {e}"), true, None);
         }
@@ -295,6 +286,13 @@ pub fn Dashboard() -> impl IntoView {
                         </tfoot>
                     </table>
                 </div>
+                // The column codes spelled out (a tooltip does not work on a tablet).
+                <details class="legend">
+                    <summary>"Chú giải mã chỉ tiêu"</summary>
+                    <dl class="kv">
+                        {PLAN.sub_indicators().map(|s| view! { <dt>{s.code.clone()}</dt><dd>{s.name.clone()}</dd> }).collect_view()}
+                    </dl>
+                </details>
                 {move || selected_row.get().map(|r| view! { <Drill row=r rows=rows selected_task=selected_task/> })}
             </div>
             <div class="card">
@@ -309,7 +307,11 @@ pub fn Dashboard() -> impl IntoView {
                         <tbody>
                             {move || statuses.get().into_iter().map(|s| view! {
                                 <tr data-unit=s.unit_code.clone()>
-                                    <th scope="row">{name(&s.unit_code)}</th>
+                                    <th scope="row">
+                                        {name(&s.unit_code)}
+                                        // The province's list is long: say which district a commune is in.
+                                        {(!is_district).then(|| district_of(&s.unit_code).map(|d| view! { <span class="parent">" · " {d}</span> }))}
+                                    </th>
                                     <td>{s.activities}</td>
                                     <td>{s.batches}</td>
                                     <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
@@ -359,8 +361,16 @@ fn Drill(
             app.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p))
         })
     };
+    // Shown below a long table: bring it into view, or the click seems to
+    // do nothing.
+    let here = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = here.get() {
+            el.scroll_into_view();
+        }
+    });
     view! {
-        <div class="drill" data-testid="drill">
+        <div class="drill" data-testid="drill" node_ref=here>
             <h4>{format!("{} theo nhiệm vụ", name(&code))}</h4>
             <table class="grid">
                 <thead><tr><th scope="col">"Nhiệm vụ"</th><th scope="col">"Số hoạt động"</th><th scope="col">"Gần nhất"</th></tr></thead>
@@ -399,6 +409,15 @@ fn Drill(
             })}
         </div>
     }
+}
+
+/// The name of the district a commune belongs to.
+fn district_of(code: &str) -> Option<String> {
+    let unit = UNITS.get(code)?;
+    if unit.level != Level::Commune {
+        return None;
+    }
+    Some(name(unit.parent_code.as_deref()?))
 }
 
 /// The first words of a long text.

@@ -109,10 +109,21 @@ pub fn Import() -> impl IntoView {
         });
     };
     let has_server = crate::sync::load_settings().is_set();
+    let province = app.settings.with_untracked(|s| {
+        s.as_ref()
+            .is_some_and(|s| s.level == papi_core::Level::Province)
+    });
     view! {
         <section class="import">
             <h2>"Nhập lô dữ liệu"</h2>
-            <p class="lead">"Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. Ứng dụng kiểm tra trước từng tệp; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."</p>
+            <p class="lead">
+                {if province {
+                    "Chọn hoặc kéo thả các gói của huyện (papi-…-goi-….json) và tệp lô của các sở, ban, ngành. "
+                } else {
+                    "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. "
+                }}
+                "Ứng dụng kiểm tra trước từng lô; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."
+            </p>
             <div class="dropzone" class:over=move || over.get()
                 on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); over.set(true); }
                 on:dragleave=move |_| over.set(false)
@@ -146,7 +157,10 @@ pub fn Import() -> impl IntoView {
                         <button class="btn primary" data-testid="apply-import"
                             disabled=move || busy.get() || ready() == 0
                             on:click=apply>
-                            {move || format!("Áp dụng {} tệp", ready())}
+                            {move || match ready() {
+                                0 => "Không còn lô nào để áp dụng".to_string(),
+                                n => format!("Áp dụng {n} lô"),
+                            }}
                         </button>
                         <button class="btn" disabled=move || busy.get()
                             on:click=move |_| { checks.set(vec![]); pulled_to.set(None); }>"Đóng"</button>
@@ -183,8 +197,9 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
                 }
             }
             let verb = if ready > 0 { "Sẽ nhập" } else { "Đã nhập" };
+            // One line per batch: a bundle file holds several.
             format!(
-                "{verb} {} tệp: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} tệp. Bị từ chối: {refused} tệp.",
+                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} lô.",
                 ready + applied
             )
         })
@@ -211,10 +226,11 @@ fn FileRow(c: FileCheck) -> impl IntoView {
         )
     };
 
-    // A backup (a device's, or a district's bundle) has no number.
+    // A backup (a device's, or a unit's part of a district's bundle) has no
+    // number: it is all of the unit's data as of a day.
     let which = |b: &papi_core::batch::Batch| match b.kind {
         papi_core::batch::BatchKind::Backup => format!(
-            "{}, bản sao lưu ngày {}",
+            "{}, toàn bộ dữ liệu đến ngày {}",
             unit_name(&b.unit_code),
             papi_core::dates::format_vn(papi_core::dates::vn_date(b.created_at))
         ),
@@ -241,7 +257,11 @@ fn FileRow(c: FileCheck) -> impl IntoView {
         ),
         FileState::Applied(b, ch, n) => (
             "applied",
-            format!("{}: đã nhập ({}); ghi {n} bản.", which(b), changes(ch)),
+            format!(
+                "{}: đã nhập ({}); đã lưu {n} phiên bản hoạt động.",
+                which(b),
+                changes(ch)
+            ),
             vec![],
         ),
     };

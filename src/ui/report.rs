@@ -169,6 +169,7 @@ pub fn ReportPage() -> impl IntoView {
     };
     let (_, rows) = scope_rows(settings.level, &settings.unit_code);
     let rows = StoredValue::new(rows);
+    app.start_on_a_year_with_data();
     let content = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
@@ -184,11 +185,20 @@ pub fn ReportPage() -> impl IntoView {
     let today = platform::today();
     let dated = format!("{}, {}", place(&unit), papi_core::dates::format_nd30(today));
     let official = settings.official_name.clone();
-    let unit_name = unit.name.clone();
+    // Inside a sentence: "xã Đổng Xá", "huyện Na Rì"; a provincial body
+    // reports on the province.
+    let unit_name = if unit.agency.is_some() {
+        UNITS
+            .province()
+            .map(|p| lower_first(&p.name))
+            .unwrap_or_default()
+    } else {
+        lower_first(&unit.name)
+    };
     let who = if settings.level == Level::Commune {
-        format!("UBND {}", unit.name)
+        format!("UBND {unit_name}")
     } else if settings.level == Level::District {
-        format!("Phòng Nội vụ {}", unit.name)
+        format!("Phòng Nội vụ {unit_name}")
     } else {
         unit.name.replace("Tỉnh Bắc Kạn", "Sở Nội vụ")
     };
@@ -222,11 +232,10 @@ pub fn ReportPage() -> impl IntoView {
                     </div>
                 </header>
                 <h1 class="doc-title">"BÁO CÁO"</h1>
-                <p class="doc-subtitle">
-                    {move || format!("Kết quả thực hiện {} — {}", plan_ref, app.period.get().label_vi().to_lowercase())}
-                </p>
+                <p class="doc-subtitle">{format!("Kết quả thực hiện {plan_ref}")}</p>
+                <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", app.period.get().label_vi().to_lowercase())}</p>
                 <p class="indent">{format!(
-                    "Thực hiện {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
+                    "Thực hiện Kế hoạch số {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
                     PLAN.document.number, who, unit_name
                 )}</p>
                 {move || {
@@ -236,7 +245,7 @@ pub fn ReportPage() -> impl IntoView {
                     view! {
                         <h2>"I. TỔNG HỢP CHUNG"</h2>
                         <p class="indent" data-testid="report-totals">{format!(
-                            "Trong kỳ, {tasks} nhiệm vụ của Kế hoạch có {with} nhiệm vụ đã có hoạt động; tổng số {done} hoạt động đã thực hiện và {planned} hoạt động đang kế hoạch."
+                            "Trong kỳ, {tasks} nhiệm vụ của Kế hoạch có {with} nhiệm vụ đã có hoạt động; tổng số {done} hoạt động đã thực hiện và {planned} hoạt động đã lên kế hoạch."
                         )}</p>
                         <table class="grid doc-table" data-testid="report-summary">
                             <thead><tr>

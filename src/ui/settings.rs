@@ -85,7 +85,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </dl>
                 <div class="form-actions">
                     <button class="btn" on:click=ask_persist>"Yêu cầu lưu trữ lâu dài"</button>
-                    <button class="btn primary" on:click=export>"Xuất dữ liệu (JSON)"</button>
+                    <button class="btn primary" on:click=export>"Xuất dữ liệu (tệp sao lưu)"</button>
                 </div>
             </div>
             <Show when=move || app.set_aside.with(|s| !s.is_empty())>

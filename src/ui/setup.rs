@@ -112,6 +112,9 @@ pub fn UnitForm() -> impl IntoView {
                 error.set(None);
                 let first = app.settings.get_untracked().is_none();
                 app.settings.set(Some(s));
+                // The form is taller than a small laptop's screen: start the
+                // app at its top, not where the button was.
+                crate::platform::window().scroll_to_with_x_and_y(0.0, 0.0);
                 if !first {
                     app.notify("Đã lưu thông tin đơn vị.", false, None);
                 }
@@ -177,7 +180,9 @@ pub fn UnitForm() -> impl IntoView {
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get()}</p>
             </Show>
-            <button type="submit" class="btn primary">"Lưu và bắt đầu"</button>
+            <button type="submit" class="btn primary">
+                {move || if app.settings.with(Option::is_none) { "Lưu và bắt đầu" } else { "Lưu thông tin đơn vị" }}
+            </button>
         </form>
     }
 }

@@ -44,6 +44,7 @@ pub fn Shell() -> impl IntoView {
             .with(|s| s.as_ref().is_some_and(|s| UNITS.is_receiver(&s.unit_code)))
     };
     view! {
+        // Above the form's overlay: the update can be taken with a form open.
         <Show when=move || app.update_ready.get()>
             <div class="update-banner" role="alert">
                 <span>"Đã có phiên bản mới — Tải lại để dùng. Nội dung đang nhập sẽ được giữ nguyên."</span>
@@ -57,6 +58,7 @@ pub fn Shell() -> impl IntoView {
             </div>
             <ConnectionBadge/>
         </header>
+        // Stays in view while a long list scrolls.
         <nav class="tabs" aria-label="Màn hình" inert=modal>
             {nav(Screen::Plan, "Nhiệm vụ")}
             {nav(Screen::Timeline, "Nhật ký hoạt động")}
@@ -118,13 +120,15 @@ fn Notices() -> impl IntoView {
                 each=move || app.notices.get()
                 key=|n| n.id
                 children=move |n| {
-                    let undo = n.undo;
+                    let (undo, id) = (n.undo, n.id);
                     view! {
                         <div class="notice" class:error=n.error role=if n.error { "alert" } else { "status" }>
                             <span>{n.text.clone()}</span>
                             {undo.map(|id| view! {
                                 <button class="btn small" on:click=move |_| app.undo_delete(id)>"Hoàn tác"</button>
                             })}
+                            <button class="notice-close" aria-label="Đóng thông báo" title="Đóng"
+                                on:click=move |_| app.dismiss(id)>"×"</button>
                         </div>
                     }
                 }

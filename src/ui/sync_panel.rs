@@ -21,6 +21,7 @@ pub fn SyncPanel() -> impl IntoView {
     });
     let token = RwSignal::new(current.token.clone());
     let configured = RwSignal::new(current.is_set());
+    let server_error = RwSignal::new(None::<&'static str>);
     let unsealed = move || app.unsealed();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -36,13 +37,12 @@ pub fn SyncPanel() -> impl IntoView {
             || s.server.starts_with("http://localhost")
             || s.server.starts_with("http://127.0.0.1");
         if !s.server.is_empty() && !valid_server {
-            app.notify(
+            server_error.set(Some(
                 "Địa chỉ máy chủ phải bắt đầu bằng https:// (hoặc http://localhost khi thử trên máy).",
-                true,
-                None,
-            );
+            ));
             return;
         }
+        server_error.set(None);
         match sync::save_settings(&s) {
             Ok(()) => {
                 configured.set(s.is_set());
@@ -73,7 +73,12 @@ pub fn SyncPanel() -> impl IntoView {
                 <div class="field">
                     <label for="sync-server">"Địa chỉ máy chủ"</label>
                     <input id="sync-server" type="text" inputmode="url" autocomplete="url"
+                        aria-invalid=move || server_error.with(Option::is_some).to_string()
+                        aria-describedby=move || server_error.with(Option::is_some).then_some("sync-server-error")
                         prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev))/>
+                    <Show when=move || server_error.with(Option::is_some)>
+                        <p class="field-error" id="sync-server-error" role="alert">{move || server_error.get()}</p>
+                    </Show>
                 </div>
                 <div class="field">
                     <label for="sync-token">"Mã truy cập của đơn vị"</label>
@@ -92,7 +97,7 @@ pub fn SyncPanel() -> impl IntoView {
                 <dd data-testid="sync-state">{move || {
                     let s = status();
                     if !configured.get() {
-                        "Chưa cài đặt máy chủ".to_string()
+                        "Chưa bật: nhập mã truy cập của đơn vị (huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
                     } else if s.running {
                         "Đang gửi…".to_string()
                     } else if s.pending == 0 && unsealed() > 0 {

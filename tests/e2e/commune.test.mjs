@@ -23,6 +23,11 @@ test('record three, reload, edit one, delete one and undo, reload: all as expect
   await recordActivity(page, '1.1-1', { title: 'Tuyên truyền Luật Tiếp cận thông tin', date: '02/05/2020' });
   await recordActivity(page, '2.2-1', { title: 'Bình xét hộ nghèo thôn Nà Cù', date: '20/05/2020' });
   await page.waitForFunction(() => document.querySelectorAll('.notice').length >= 1);
+  // Never more than two plain notices at the bottom of the screen, and each closes.
+  const shown = await page.locator('.notice').count();
+  assert.ok(shown <= 2, `${shown} notices`);
+  await page.click('.notice >> nth=0 >> button[aria-label="Đóng thông báo"]');
+  await page.waitForFunction((n) => document.querySelectorAll('.notice').length === n - 1, shown);
   assert.match(await page.innerText('article[data-task="2.3-1"] [data-testid=task-summary]'), /1 hoạt động · gần nhất 15\/04\/2020/);
 
   await page.reload();
@@ -85,7 +90,9 @@ test('validation messages come from the core and appear inline, in Vietnamese', 
   await page.fill('#act-date', '01/01/2099');
   await page.click('form.activity-form button[type=submit]');
   assert.match(await page.innerText('#act-date-error'), /sau hôm nay/);
-  // A task the commune has no part in: a warning, not an error.
+  // A task the commune has no part in: a warning, not an error. (Closing
+  // the form with text typed asks first.)
+  page.once('dialog', (d) => d.accept());
   await page.click('form.activity-form button:has-text("Hủy")');
   await page.click('button.chip:has-text("Tất cả")');
   await page.click('article[data-task="4.2-1"] button:has-text("Ghi hoạt động")');
@@ -94,6 +101,61 @@ test('validation messages come from the core and appear inline, in Vietnamese', 
   await page.fill('#act-date', today());
   await page.click('form.activity-form button[type=submit]');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await context.close();
+});
+
+test('closing a form with text typed asks first; focus goes back to the button that opened it', async () => {
+  const { context, page } = await freshPage({ width: 1024, height: 600 });
+  await setupCommune(page);
+  // Set-up ends at the top of the task list, not where its button was.
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  // The tabs stay at the top of a long list, and on a tablet every tab is in view.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  assert.equal(await page.evaluate(() => Math.round(document.querySelector('nav.tabs').getBoundingClientRect().top)), 0);
+  await page.setViewportSize({ width: 768, height: 1024 });
+  assert.deepEqual(await page.$$eval('nav.tabs button', (bs) => bs.filter((b) => {
+    const r = b.getBoundingClientRect();
+    return r.left < 0 || r.right > innerWidth || r.width === 0;
+  }).map((b) => b.textContent)), []);
+  await page.setViewportSize({ width: 1024, height: 600 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const opener = 'article[data-task="2.3-1"] button:has-text("Ghi hoạt động")';
+  const dialogs = [];
+  const answer = (accept) => page.once('dialog', (d) => { dialogs.push(d.message()); accept ? d.accept() : d.dismiss(); });
+
+  // Nothing typed: closes at once, no question, focus back on the opener.
+  await page.click(opener);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  assert.deepEqual(dialogs, []);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Ghi hoạt động');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('article')?.dataset.task), '2.3-1');
+
+  // Typed, then Escape, and the person says no: the form and its text stay.
+  await page.click(opener);
+  await page.fill('#act-title', 'Đang nhập dở');
+  answer(false);
+  await page.keyboard.press('Escape');
+  assert.deepEqual(dialogs, ['Bỏ nội dung đang nhập? Hoạt động này chưa được lưu.']);
+  assert.equal(await page.inputValue('#act-title'), 'Đang nhập dở');
+  // "Hủy", and yes: closed, nothing saved.
+  answer(true);
+  await page.click('form.activity-form button:has-text("Hủy")');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  assert.equal(dialogs.length, 2);
+  assert.deepEqual(await timelineTitles(page), []);
+
+  // A refused save puts the focus on the first field to fix.
+  await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await page.click(opener);
+  await page.fill('#act-date', '31/02/2020');
+  await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('#act-date-error');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'act-date');
+  await page.fill('#act-date', '15/04/2020');
+  await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('#act-title-error');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'act-title');
   await context.close();
 });
 
@@ -172,6 +234,7 @@ test('two tabs on the same unit do not lose each other\'s writes', async () => {
   await b.click('form.activity-form button[type=submit]');
   assert.match(await b.innerText('[data-testid=save-error]'), /vừa được sửa ở một cửa sổ khác/);
   assert.equal(await b.inputValue('#act-title'), 'Sửa ở tab B', 'B keeps its text');
+  b.once('dialog', (d) => d.accept());
   await b.click('form.activity-form button:has-text("Hủy")');
   await b.reload();
   assert.deepEqual((await timelineTitles(b)).sort(), ['Sửa ở tab A', 'Từ tab B']);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   applyImport, download, exportBatch, importFiles, makeBatch, recordActivity, serverAndBrowser, seriousViolations,
-  setupDistrict, watchErrors,
+  setupCommune, setupDistrict, watchErrors,
 } from './helpers.mjs';
 
 const env = serverAndBrowser();
@@ -79,7 +79,20 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   assert.equal(dxLatest.length, 2, 'one date per cell with activity');
   assert.ok(dxLatest.every((d) => /^\d{2}\/\d{2}\/2020$/.test(d)), dxLatest.join(' '));
   // Drill down: the commune, then the task, then its activities.
+  // The unit's name stays in view while the wide table scrolls sideways.
+  const stuck = await page.evaluate(() => {
+    const wrap = document.querySelector('[data-testid=matrix]').closest('.table-wrap');
+    const th = wrap.querySelector('tr[data-unit="02194"] th');
+    wrap.scrollLeft = wrap.scrollWidth;
+    return { scrolled: wrap.scrollLeft > 0, dx: Math.round(th.getBoundingClientRect().left - wrap.getBoundingClientRect().left) };
+  });
+  assert.deepEqual(stuck, { scrolled: true, dx: 0 });
   await page.click('[data-testid=matrix] tr[data-unit="02194"] th button');
+  // The breakdown, below the table, is brought into view.
+  await page.waitForFunction(() => {
+    const r = document.querySelector('[data-testid=drill]')?.getBoundingClientRect();
+    return r && r.top >= 0 && r.top < innerHeight;
+  });
   await page.click('[data-testid=drill] button:has-text("2.3-1")');
   assert.deepEqual(await page.$$eval('[data-testid=drill-activities] .title', (t) => t.map((x) => x.textContent)),
     ['Niêm yết dự toán', 'Niêm yết quyết toán']);
@@ -97,7 +110,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
 
   // CSV (UTF-8 with BOM) and XLSX.
   const csv = await download(page, () => page.click('[data-testid=csv-activities]'));
-  assert.equal(csv.name, 'papi-066-activities-2020.csv');
+  assert.equal(csv.name, 'papi-066-hoat-dong-2020.csv');
   assert.ok(csv.text.startsWith('\ufeffMã đơn vị,Đơn vị,Thuộc,'));
   assert.equal(csv.text.trim().split('\r\n').length, 1 + 5);
   assert.ok(csv.text.includes('Hội nghị phòng chống tham nhũng <b>xã</b>'));
@@ -122,7 +135,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const dated = `Na Rì, ngày ${String(d).padStart(2, '0')} tháng ${m <= 2 ? String(m).padStart(2, '0') : m} năm ${now.getUTCFullYear()}`;
   assert.ok(text.includes(dated), `the report is dated "${dated}"`);
   assert.equal(await page.innerText('[data-testid=report-totals]'),
-    'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động; tổng số 4 hoạt động đã thực hiện và 1 hoạt động đang kế hoạch.');
+    'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động; tổng số 4 hoạt động đã thực hiện và 1 hoạt động đã lên kế hoạch.');
   const t231 = await page.innerText('[data-task="2.3-1"]');
   assert.match(t231, /Kết quả: 3 hoạt động đã thực hiện, 0 hoạt động kế hoạch\./);
   assert.match(t231, /15\/04\/2020 – Xã Đổng Xá: Niêm yết dự toán \(TB 12\/TB-UBND\)/);
@@ -185,7 +198,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const again = await importFiles(p, [bundle, ...await naRiBatches()], 5);
   assert.deepEqual(again.map((c) => c.state), ['same', 'same', 'ready', 'ready', 'ready']);
   assert.equal(await p.innerText('[data-testid=import-summary]'),
-    'Sẽ nhập 3 tệp: thêm 0, cập nhật 0, giữ nguyên 5, xung đột 0. Đã nhập trước đó: 2 tệp. Bị từ chối: 0 tệp.');
+    'Sẽ nhập 3 lô: thêm 0, cập nhật 0, giữ nguyên 5, xung đột 0. Đã nhập trước đó: 2 lô. Bị từ chối: 0 lô.');
   await applyImport(p);
   await p.click('nav.tabs button:has-text("Tổng hợp")');
   await p.waitForSelector('[data-testid=matrix]');
@@ -204,4 +217,22 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   assert.deepEqual(await xlsxOf(p, 'papi-06-2020.xlsx', ['Công khai dự toán ngân sách tỉnh', 'Sở Tài chính', 'Niêm yết quyết toán']),
     ['Tổng hợp|Hoạt động', 'True True True']);
   await pctx.close();
+});
+
+test('a commune\'s report opens on the year that has its activities, worded as a sentence', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await setupCommune(page, { district: '066', commune: '02194', name: 'Hoàng Văn Tư' });
+  await recordActivity(page, '2.3-1', { title: 'Niêm yết dự toán', date: '15/04/2020' });
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await page.click('nav.tabs button:has-text("Báo cáo năm")');
+  await page.waitForSelector('[data-testid=report]');
+  // Today is years after 2020: the report starts on 2020, which has the activity.
+  assert.equal(await page.inputValue('#period-year'), '2020');
+  const doc = await page.innerText('[data-testid=report]');
+  assert.match(doc, /\(Kỳ báo cáo: năm 2020\)/);
+  assert.match(doc, /Thực hiện Kế hoạch số 124\/KH-UBND, UBND xã Đổng Xá báo cáo kết quả thực hiện trên địa bàn xã Đổng Xá như sau:/);
+  assert.match(await page.innerText('[data-testid=report-totals]'), /tổng số 1 hoạt động đã thực hiện và 0 hoạt động đã lên kế hoạch/);
+  await context.close();
 });
