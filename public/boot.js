@@ -6,8 +6,11 @@ const STALL_MS = 20000;
 
 export default function () {
   const $ = (id) => document.getElementById(id);
-  // index.html's inline script has already said this browser cannot run it.
-  if (window.papiBootUnsupported) return {};
+  // Tells index.html's fallback timer that the loader runs.
+  window.papiBootStarted = true;
+  // index.html's inline script has already said this browser cannot run
+  // it; should the app start anyway, it replaces the message.
+  if (window.papiBootUnsupported) return { onSuccess() { $('boot')?.remove(); } };
   let stall = null;
   const retry = () => {
     const b = $('boot-retry');

@@ -153,17 +153,15 @@ impl AppState {
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
         let text = text.into();
         let id = self.next_notice.get_value();
-        let mut added = false;
         self.notices.update(|n| {
-            // The same message again (a repeated failure) is already shown.
-            if undo.is_none() && n.iter().any(|x| x.text == text && x.error == error) {
-                return;
-            }
+            // The same message again (a repeated failure, a second click)
+            // replaces the one shown, with a fresh timer.
+            n.retain(|x| undo.is_some() || x.text != text || x.error != error);
             n.retain(|x| x.undo.is_none() || undo.is_none());
             // They cover the bottom of a small screen: past two, the oldest
             // plain notice makes room, and never more than three.
             if n.len() >= 2 {
-                if let Some(i) = n.iter().position(|x| !x.error) {
+                if let Some(i) = n.iter().position(|x| !x.error && x.undo.is_none()) {
                     n.remove(i);
                 }
             }
@@ -176,11 +174,7 @@ impl AppState {
                 error,
                 undo,
             });
-            added = true;
         });
-        if !added {
-            return;
-        }
         self.next_notice.set_value(id + 1);
         // An error stays until it is closed: it may say that work is at risk.
         if !error {
@@ -524,8 +518,8 @@ pub fn App() -> impl IntoView {
         app.storage_label.set(backend.label_vi());
         if let Backend::Local(_) = *backend {
             app.notify(
-                "Trình duyệt không cho dùng IndexedDB nên dữ liệu đang lưu tạm trong localStorage (dung lượng nhỏ). \
-Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang IndexedDB khi dùng được.",
+                "Trình duyệt không cho dùng bộ nhớ chính nên dữ liệu đang lưu tạm trong bộ nhớ dự phòng (dung lượng nhỏ). \
+Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang bộ nhớ chính khi dùng được.",
                 true,
                 None,
             );

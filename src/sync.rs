@@ -138,8 +138,7 @@ async fn fetch(
         let resp = JsFuture::from(platform::window().fetch_with_str_and_init(url, &init))
             .await
             .map_err(|_| {
-                "không kết nối được máy chủ (máy mất mạng, hoặc máy chủ không trả lời); ứng dụng sẽ tự thử lại"
-                    .to_string()
+                "không kết nối được máy chủ (máy mất mạng, hoặc máy chủ không trả lời)".to_string()
             })?;
         let resp: web_sys::Response = resp.dyn_into().map_err(|e| format!("{e:?}"))?;
         let text = JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?)

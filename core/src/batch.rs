@@ -250,7 +250,7 @@ impl BatchError {
             ),
             BatchError::NotUtf8 => "tệp không phải văn bản UTF-8 (không phải tệp JSON).".into(),
             BatchError::NotJson { line, column } => {
-                format!("tệp không phải JSON hợp lệ (lỗi ở dòng {line}, cột {column}): không phải tệp lô dữ liệu do ứng dụng xuất.")
+                format!("tệp không phải JSON hợp lệ (lỗi ở dòng {line}, cột {column}): tệp bị hỏng, hoặc không phải tệp lô do ứng dụng xuất.")
             }
             BatchError::Truncated => "tệp JSON bị cắt cụt (thiếu phần cuối): hãy lấy lại tệp gốc.".into(),
             BatchError::NotABatch(why) => {
@@ -294,7 +294,6 @@ impl BatchError {
     }
 }
 
-/// serde_json's description of a wrong shape, in Vietnamese, with where.
 /// What a file that is not a batch most likely is, from its first bytes:
 /// the files an office picks by mistake.
 fn foreign_kind(bytes: &[u8]) -> Option<&'static str> {
@@ -318,6 +317,7 @@ fn foreign_kind(bytes: &[u8]) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
+/// serde_json's description of a wrong shape, in Vietnamese, with where.
 fn shape_vi(e: &serde_json::Error) -> String {
     let text = e.to_string();
     // serde_json appends " at line L column C"; say it in Vietnamese instead.

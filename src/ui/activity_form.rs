@@ -110,14 +110,16 @@ pub fn ActivityForm() -> impl IntoView {
     let close = move || {
         if !app.form_changed()
             || crate::platform::window()
-                .confirm_with_message("Bỏ nội dung đang nhập? Hoạt động này chưa được lưu.")
+                .confirm_with_message("Bỏ nội dung đang nhập? Các thay đổi chưa lưu sẽ mất.")
                 .unwrap_or(false)
         {
             app.set_form(None);
         }
     };
     // Keyboard users land in the form, and go back to the button that
-    // opened it when it closes (marked, since the list may re-render).
+    // opened it when it closes (marked with an attribute, since a Send
+    // cleanup cannot hold the element; if that button was re-rendered
+    // meanwhile, the focus stays where the browser puts it).
     const OPENER: &str = "data-form-opener";
     if let Some(el) = crate::platform::window()
         .document()

@@ -21,7 +21,7 @@ pub fn Batches() -> impl IntoView {
                 "Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
             }
             Some((papi_core::Level::District, _)) => {
-                "Các hoạt động của Phòng Nội vụ đi lên tỉnh cùng kết quả các xã, trong gói tạo ở màn hình \
+                "Các hoạt động của Phòng Nội vụ được gửi lên tỉnh cùng kết quả các xã, trong gói được tạo ở màn hình \
                  “Tổng hợp” (nút “Tạo gói gửi Sở Nội vụ”). "
             }
             Some((papi_core::Level::Province, code)) if code == crate::app::UNITS.province_code => {

@@ -366,7 +366,10 @@ fn Drill(
     let here = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = here.get() {
-            el.scroll_into_view();
+            // Only as far as needed: the clicked row stays in view if it can.
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&opts);
         }
     });
     view! {

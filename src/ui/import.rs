@@ -158,7 +158,7 @@ pub fn Import() -> impl IntoView {
                             disabled=move || busy.get() || ready() == 0
                             on:click=apply>
                             {move || match ready() {
-                                0 => "Không còn lô nào để áp dụng".to_string(),
+                                0 => "Không có lô nào để áp dụng".to_string(),
                                 n => format!("Áp dụng {n} lô"),
                             }}
                         </button>
@@ -197,9 +197,10 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
                 }
             }
             let verb = if ready > 0 { "Sẽ nhập" } else { "Đã nhập" };
-            // One line per batch: a bundle file holds several.
+            // One line per batch (a bundle file holds several); a refused
+            // file is one line, whatever it held.
             format!(
-                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} lô.",
+                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} tệp.",
                 ready + applied
             )
         })

@@ -233,7 +233,7 @@ pub fn ReportPage() -> impl IntoView {
                 </header>
                 <h1 class="doc-title">"BÁO CÁO"</h1>
                 <p class="doc-subtitle">{format!("Kết quả thực hiện {plan_ref}")}</p>
-                <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", app.period.get().label_vi().to_lowercase())}</p>
+                <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", lower_first(&app.period.get().label_vi()))}</p>
                 <p class="indent">{format!(
                     "Thực hiện Kế hoạch số {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
                     PLAN.document.number, who, unit_name

@@ -44,7 +44,7 @@ pub fn Shell() -> impl IntoView {
             .with(|s| s.as_ref().is_some_and(|s| UNITS.is_receiver(&s.unit_code)))
     };
     view! {
-        // Above the form's overlay: the update can be taken with a form open.
+        // Fixed at the bottom, above the form's overlay (style/main.css).
         <Show when=move || app.update_ready.get()>
             <div class="update-banner" role="alert">
                 <span>"Đã có phiên bản mới — Tải lại để dùng. Nội dung đang nhập sẽ được giữ nguyên."</span>

@@ -97,7 +97,7 @@ pub fn SyncPanel() -> impl IntoView {
                 <dd data-testid="sync-state">{move || {
                     let s = status();
                     if !configured.get() {
-                        "Chưa bật: nhập mã truy cập của đơn vị (huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
+                        "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
                     } else if s.running {
                         "Đang gửi…".to_string()
                     } else if s.pending == 0 && unsealed() > 0 {

@@ -116,9 +116,9 @@ test('two communes, two batches each: the district imports them in reverse order
   checks = await importFiles(page, [...files].reverse());
   assert.deepEqual(checks.map((c) => c.state), ['ready', 'ready', 'same', 'ready']);
   assert.equal(await page.innerText('[data-testid=import-summary]'),
-    'Sẽ nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 lô.');
+    'Sẽ nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 tệp.');
   const summary = await applyImport(page);
-  assert.equal(summary, 'Đã nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 lô.');
+  assert.equal(summary, 'Đã nhập 3 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 1 lô. Bị từ chối: 0 tệp.');
   assert.equal(await page.locator('[data-testid=gaps]').count(), 0, 'no gap once batch 1 arrived');
   assert.deepEqual(await receivedCounts(page), { '02137': 3, '02194': 3 });
 

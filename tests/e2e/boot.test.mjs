@@ -69,7 +69,7 @@ test('a browser without WebAssembly is told so instead of a blank page', async (
   const page = await context.newPage();
   await page.goto(server.url);
   await page.waitForSelector('#boot.boot-failed');
-  assert.equal(await page.innerText('#boot-msg'), 'Trình duyệt này quá cũ để chạy ứng dụng.');
+  assert.equal(await page.innerText('#boot-msg'), 'Trình duyệt này không chạy được ứng dụng (quá cũ, hoặc đã tắt WebAssembly).');
   assert.match(await page.innerText('#boot-note'), /Chrome, Edge hoặc Firefox/);
   await context.close();
 });

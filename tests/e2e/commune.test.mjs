@@ -26,8 +26,9 @@ test('record three, reload, edit one, delete one and undo, reload: all as expect
   // Never more than two plain notices at the bottom of the screen, and each closes.
   const shown = await page.locator('.notice').count();
   assert.ok(shown <= 2, `${shown} notices`);
-  await page.click('.notice >> nth=0 >> button[aria-label="Đóng thông báo"]');
-  await page.waitForFunction((n) => document.querySelectorAll('.notice').length === n - 1, shown);
+  const last = page.locator('.notice', { hasText: 'Bình xét hộ nghèo thôn Nà Cù' });
+  await last.locator('button[aria-label="Đóng thông báo"]').click();
+  await last.waitFor({ state: 'detached' });
   assert.match(await page.innerText('article[data-task="2.3-1"] [data-testid=task-summary]'), /1 hoạt động · gần nhất 15\/04\/2020/);
 
   await page.reload();
@@ -136,7 +137,7 @@ test('closing a form with text typed asks first; focus goes back to the button t
   await page.fill('#act-title', 'Đang nhập dở');
   answer(false);
   await page.keyboard.press('Escape');
-  assert.deepEqual(dialogs, ['Bỏ nội dung đang nhập? Hoạt động này chưa được lưu.']);
+  assert.deepEqual(dialogs, ['Bỏ nội dung đang nhập? Các thay đổi chưa lưu sẽ mất.']);
   assert.equal(await page.inputValue('#act-title'), 'Đang nhập dở');
   // "Hủy", and yes: closed, nothing saved.
   answer(true);
@@ -154,6 +155,7 @@ test('closing a form with text typed asks first; focus goes back to the button t
   assert.equal(await page.evaluate(() => document.activeElement.id), 'act-date');
   await page.fill('#act-date', '15/04/2020');
   await page.click('form.activity-form button[type=submit]');
+  await page.waitForSelector('#act-date-error', { state: 'detached' });
   await page.waitForSelector('#act-title-error');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'act-title');
   await context.close();

@@ -198,7 +198,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const again = await importFiles(p, [bundle, ...await naRiBatches()], 5);
   assert.deepEqual(again.map((c) => c.state), ['same', 'same', 'ready', 'ready', 'ready']);
   assert.equal(await p.innerText('[data-testid=import-summary]'),
-    'Sẽ nhập 3 lô: thêm 0, cập nhật 0, giữ nguyên 5, xung đột 0. Đã nhập trước đó: 2 lô. Bị từ chối: 0 lô.');
+    'Sẽ nhập 3 lô: thêm 0, cập nhật 0, giữ nguyên 5, xung đột 0. Đã nhập trước đó: 2 lô. Bị từ chối: 0 tệp.');
   await applyImport(p);
   await p.click('nav.tabs button:has-text("Tổng hợp")');
   await p.waitForSelector('[data-testid=matrix]');
@@ -234,5 +234,7 @@ test('a commune\'s report opens on the year that has its activities, worded as a
   assert.match(doc, /\(Kỳ báo cáo: năm 2020\)/);
   assert.match(doc, /Thực hiện Kế hoạch số 124\/KH-UBND, UBND xã Đổng Xá báo cáo kết quả thực hiện trên địa bàn xã Đổng Xá như sau:/);
   assert.match(await page.innerText('[data-testid=report-totals]'), /tổng số 1 hoạt động đã thực hiện và 0 hoạt động đã lên kế hoạch/);
+  await page.selectOption('#period-quarter', '2');
+  assert.match(await page.innerText('[data-testid=report]'), /\(Kỳ báo cáo: quý II\/2020\)/);
   await context.close();
 });

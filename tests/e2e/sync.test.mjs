@@ -135,7 +135,7 @@ test('offline records reach the server by themselves; a server killed mid-sync l
   await d.click('[data-testid=pull]');
   await d.waitForFunction(() => document.querySelectorAll('[data-testid=file-checks] > li[data-state=ready]').length === 4);
   assert.equal(await applyImport(d),
-    'Đã nhập 4 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 0 lô. Bị từ chối: 0 lô.');
+    'Đã nhập 4 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 0 lô. Bị từ chối: 0 tệp.');
   const checks = await importFiles(d, files);
   assert.deepEqual(checks.map((c) => c.state), ['same', 'same', 'same', 'same']);
   assert.deepEqual(await receivedCounts(d), { '02194': 5 });
