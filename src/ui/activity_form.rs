@@ -127,17 +127,31 @@ pub fn ActivityForm() -> impl IntoView {
     {
         let _ = el.set_attribute(OPENER, "");
     }
-    request_animation_frame(|| focus_by_id("act-title"));
+    // Once mounted (an effect runs right after, before any input can
+    // arrive; a later frame could take the focus from a field being typed in).
+    Effect::new(|_| focus_by_id("act-title"));
+    // In the next frame (focusing forces a layout, which the save that
+    // closed the form need not wait for), and only if the focus went with
+    // the form, not if something else has taken it meanwhile.
     on_cleanup(|| {
-        let opener = crate::platform::window()
-            .document()
-            .and_then(|d| d.query_selector(&format!("[{OPENER}]")).ok().flatten());
-        if let Some(el) = opener {
-            let _ = el.remove_attribute(OPENER);
-            if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                let _ = el.focus();
+        request_animation_frame(|| {
+            let Some(doc) = crate::platform::window().document() else {
+                return;
+            };
+            let opener = doc.query_selector(&format!("[{OPENER}]")).ok().flatten();
+            if let Some(el) = opener {
+                let _ = el.remove_attribute(OPENER);
+                let lost = doc
+                    .active_element()
+                    .is_none_or(|a| doc.body().is_some_and(|b| *b == a));
+                if let (true, Ok(el)) = (
+                    lost,
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el),
+                ) {
+                    let _ = el.focus();
+                }
             }
-        }
+        })
     });
     // After a refused save, the first field to fix (in the form's order)
     // takes the focus, so it is in view and announced.

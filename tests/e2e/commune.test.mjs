@@ -129,8 +129,8 @@ test('closing a form with text typed asks first; focus goes back to the button t
   await page.keyboard.press('Escape');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   assert.deepEqual(dialogs, []);
-  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Ghi hoạt động');
-  assert.equal(await page.evaluate(() => document.activeElement.closest('article')?.dataset.task), '2.3-1');
+  await page.waitForFunction(() => document.activeElement.textContent.trim() === 'Ghi hoạt động'
+    && document.activeElement.closest('article')?.dataset.task === '2.3-1');
 
   // Typed, then Escape, and the person says no: the form and its text stay.
   await page.click(opener);
