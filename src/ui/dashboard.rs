@@ -119,6 +119,7 @@ pub fn Dashboard() -> impl IntoView {
             })
         })
     });
+    let status_filter = RwSignal::new(String::new());
     let selected_row: RwSignal<Option<usize>> = RwSignal::new(None);
     let selected_task: RwSignal<Option<String>> = RwSignal::new(None);
     let dims = move || {
@@ -297,6 +298,18 @@ pub fn Dashboard() -> impl IntoView {
             </div>
             <div class="card">
                 <h3>"Tình hình gửi báo cáo"</h3>
+                // The province's list holds every unit: narrow it to one
+                // district (the district and its communes) or the bodies.
+                {(!is_district).then(|| view! {
+                    <div class="field inline">
+                        <label for="status-filter">"Xem"</label>
+                        <select id="status-filter" on:change=move |ev| status_filter.set(event_target_value(&ev))>
+                            <option value="">"Tất cả đơn vị"</option>
+                            {UNITS.districts().map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> }).collect_view()}
+                            <option value="bodies">"Các sở, ban, ngành"</option>
+                        </select>
+                    </div>
+                })}
                 <div class="table-wrap">
                     <table class="grid" data-testid="unit-status">
                         <thead><tr>
@@ -305,7 +318,7 @@ pub fn Dashboard() -> impl IntoView {
                             <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
                         </tr></thead>
                         <tbody>
-                            {move || statuses.get().into_iter().map(|s| view! {
+                            {move || statuses.get().into_iter().filter(|s| shows(&status_filter.read(), &s.unit_code)).map(|s| view! {
                                 <tr data-unit=s.unit_code.clone()>
                                     <th scope="row">
                                         {name(&s.unit_code)}
@@ -411,6 +424,19 @@ fn Drill(
                 }
             })}
         </div>
+    }
+}
+
+/// Whether the province's status filter ("" all, a district's code, or
+/// "bodies") lets a unit through.
+fn shows(filter: &str, code: &str) -> bool {
+    let Some(u) = UNITS.get(code) else {
+        return filter.is_empty();
+    };
+    match filter {
+        "" => true,
+        "bodies" => u.agency.is_some() || u.code == UNITS.province_code,
+        d => u.code == d || u.parent_code.as_deref() == Some(d),
     }
 }
 

@@ -208,6 +208,19 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const own = await p.$$eval('[data-testid=matrix] tr[data-unit="06"] td', (tds) => tds.at(-1).textContent);
   assert.equal(own, '1', "the provincial bodies' own activities count in the province's row");
   assert.match(await p.innerText('[data-testid=unit-status] tr[data-unit="06.so-tai-chinh"]'), /Sở Tài chính\t1\t1\t/);
+  // The province's long list: a commune says its district, and a filter narrows it.
+  const listed = () => p.$$eval('[data-testid=unit-status] tbody tr', (trs) => trs.map((t) => t.dataset.unit));
+  assert.match(await p.innerText('[data-testid=unit-status] tr[data-unit="02194"] th'), /^Xã Đổng Xá · Huyện Na Rì$/);
+  const everyone = await listed();
+  await p.selectOption('#status-filter', '066');
+  const naRiRows = await listed();
+  assert.ok(naRiRows.includes('066') && naRiRows.includes('02194') && !naRiRows.includes('06.so-tai-chinh'), naRiRows.join());
+  assert.ok(naRiRows.length < everyone.length);
+  await p.selectOption('#status-filter', 'bodies');
+  const bodies = await listed();
+  assert.ok(bodies.includes('06.so-tai-chinh') && bodies.includes('06') && !bodies.includes('02194') && !bodies.includes('066'), bodies.join());
+  await p.selectOption('#status-filter', '');
+  assert.deepEqual(await listed(), everyone);
   await p.click('button:has-text("Báo cáo năm (in)")');
   const ptext = await p.innerText('[data-testid=report]');
   assert.ok(ptext.includes('SỞ NỘI VỤ') && ptext.includes('GIÁM ĐỐC') && ptext.includes('Bắc Kạn, ngày'));
