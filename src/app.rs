@@ -121,16 +121,12 @@ impl AppState {
             .with(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default())
     }
 
-    /// What a receiver reports on: the records it received and its own
-    /// (its own version wins where both hold one).
+    /// What a receiver reports on: the records it received and its own,
+    /// one version of each (`merge::combine`, the merge rule).
     pub fn with_all_records<R>(&self, f: impl FnOnce(&[&Activity]) -> R) -> R {
         self.received.with(|r| {
-            self.records.with(|own| {
-                let own_ids: std::collections::HashSet<Uuid> = own.iter().map(|a| a.id).collect();
-                let mut all: Vec<&Activity> = own.iter().collect();
-                all.extend(r.records.values().filter(|a| !own_ids.contains(&a.id)));
-                f(&all)
-            })
+            self.records
+                .with(|own| f(&papi_core::merge::combine(own.iter(), r)))
         })
     }
 
@@ -288,13 +284,15 @@ impl AppState {
             today: platform::today(),
         };
         let mut draft = form.draft.clone();
-        for s in [
-            &mut draft.title,
-            &mut draft.description,
-            &mut draft.participants,
-            &mut draft.evidence,
+        // What was typed or pasted, made fit to store (NFC, no hidden
+        // characters): what a batch may carry.
+        for (s, multiline) in [
+            (&mut draft.title, false),
+            (&mut draft.description, true),
+            (&mut draft.participants, false),
+            (&mut draft.evidence, false),
         ] {
-            *s = platform::nfc(s);
+            *s = papi_core::text::clean(s, multiline);
         }
         let checked = match validate(&draft, &cx) {
             Ok(c) => c,

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use leptos::prelude::*;
 use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
 use papi_core::merge::{self, Changes, Overlay, Refusal, Scope, Verdict};
@@ -34,6 +36,9 @@ pub struct FileCheck {
     pub file: usize,
     pub name: String,
     pub state: FileState,
+    /// When the sync server received it (pulled batches only): the time
+    /// "on time" is judged by.
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +58,8 @@ pub struct Picked {
     pub name: String,
     /// `Err` when the file was refused before reading (too large).
     pub bytes: Result<Vec<u8>, String>,
+    /// When the sync server received it; `None` for a file.
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 /// Read the files of a picker or a drop, refusing oversize ones unread.
@@ -73,7 +80,11 @@ pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
                 Err(e) => Err(format!("không đọc được tệp ({e:?}).")),
             }
         };
-        out.push(Picked { name, bytes });
+        out.push(Picked {
+            name,
+            bytes,
+            received_at: None,
+        });
     }
     out
 }
@@ -114,6 +125,7 @@ pub fn dry_run(
                     file,
                     name: f.name,
                     state: FileState::Refused(e),
+                    received_at: f.received_at,
                 });
                 continue;
             }
@@ -138,7 +150,12 @@ pub fn dry_run(
                 Verdict::AlreadyImported => FileState::AlreadyImported,
                 Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
             };
-            out.push(FileCheck { file, name, state });
+            out.push(FileCheck {
+                file,
+                name,
+                state,
+                received_at: f.received_at,
+            });
         }
     }
     out
@@ -214,7 +231,10 @@ impl AppState {
             let now = platform::now();
             let entries: Vec<_> = ready
                 .iter()
-                .map(|(_, b, c)| merge::AppliedBatch::new(b, c, now))
+                .map(|(j, b, c)| {
+                    let received_at = checks.with_untracked(|cs| cs[*j].received_at);
+                    merge::AppliedBatch::new(b, c, now, received_at)
+                })
                 .collect();
             let states: Vec<FileState> = match idb.apply_batches(&entries, expected).await {
                 Ok(results) => ready

@@ -30,11 +30,6 @@ pub fn random16() -> [u8; 16] {
     buf
 }
 
-/// NFC-normalise typed text, so what is stored compares byte-for-byte.
-pub fn nfc(s: &str) -> String {
-    js_sys::JsString::from(s).normalize("NFC").into()
-}
-
 pub fn online() -> bool {
     window().navigator().on_line()
 }

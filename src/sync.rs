@@ -389,6 +389,7 @@ pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
     #[derive(Deserialize)]
     struct Item {
         cursor: i64,
+        received_at: String,
         batch: Box<serde_json::value::RawValue>,
     }
     #[derive(Deserialize)]
@@ -417,6 +418,7 @@ pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
             out.push(crate::inbox::Picked {
                 name: format!("máy chủ #{}", it.cursor),
                 bytes: Ok(it.batch.get().as_bytes().to_vec()),
+                received_at: papi_core::dates::parse_instant(&it.received_at),
             });
         }
         after = page.next;

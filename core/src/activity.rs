@@ -78,6 +78,11 @@ pub struct Activity {
     pub deleted: bool,
 }
 
+/// The highest revision a record may have: far above real use (a record
+/// edited every minute for a year is at about 500,000), low enough that
+/// counting on from it never wraps.
+pub const MAX_REVISION: u32 = 1_000_000;
+
 /// Who is making a change, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author<'a> {
@@ -112,7 +117,13 @@ impl Activity {
             device_id: by.device_id.to_string(),
             // Never move time backwards, even if a device clock is wrong.
             updated_at: by.now.max(self.updated_at),
-            revision: self.revision + 1,
+            // Checked: at the ceiling the revision stays, and the later
+            // update time still makes this version the newer one.
+            revision: self
+                .revision
+                .checked_add(1)
+                .filter(|r| *r <= MAX_REVISION)
+                .unwrap_or(self.revision),
             ..self.clone()
         }
     }

@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::activity::Activity;
-use crate::dates::{format_iso, format_vn, serde_instant, vn_date};
+use crate::activity::{Activity, MAX_REVISION};
+use crate::dates::{format_iso, format_vn, serde_canonical_instant, vn_date};
 use crate::plan::Plan;
+use crate::text::{self, TextProblem};
 use crate::units::Units;
-use crate::validation::{validate, Context, FieldError};
+use crate::validation::{
+    validate, Context, FieldError, MAX_DESCRIPTION, MAX_EVIDENCE, MAX_PARTICIPANTS, MAX_TITLE,
+};
 
 /// The `format` field of every batch file.
 pub const BATCH_FORMAT: &str = "papi-tracker.batch";
@@ -25,6 +28,10 @@ pub const BATCH_VERSION: u32 = 1;
 /// year is a few hundred records (well under 1 MB); a district bundle of a
 /// whole year stays under this too.
 pub const MAX_BATCH_BYTES: usize = 20 * 1000 * 1000;
+/// The highest sequence number a batch may have: a device sealing a batch
+/// every minute for nineteen years stays below it. Gap lists, counters and
+/// `next_seq + 1` stay far from overflow.
+pub const MAX_SEQ: u64 = 10_000_000;
 /// Remind the official when changes have waited this long unexported.
 pub const REMIND_AFTER_DAYS: i64 = 3;
 
@@ -56,12 +63,68 @@ pub struct Batch {
     pub device_id: String,
     /// Per device and unit: 1, 2, 3, ... (0 for a backup).
     pub seq: u64,
-    #[serde(with = "serde_instant")]
+    #[serde(with = "serde_canonical_instant")]
     pub created_at: DateTime<Utc>,
     /// Full current state of each record, sorted by id; tombstones included.
+    #[serde(deserialize_with = "strict_records")]
     pub records: Vec<Activity>,
     /// Lowercase hex SHA-256 of `canonical()`.
     pub sha256: String,
+}
+
+/// A record as a batch carries it: exactly these fields, no other (the
+/// stored `Activity` flattens its fields, which serde cannot combine with
+/// refusing unknown ones).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordWire {
+    id: Uuid,
+    unit_code: String,
+    task_id: String,
+    #[serde(with = "crate::dates::serde_date")]
+    date: NaiveDate,
+    title: String,
+    description: String,
+    participants: String,
+    evidence: String,
+    status: crate::activity::Status,
+    author: String,
+    device_id: String,
+    #[serde(with = "serde_canonical_instant")]
+    created_at: DateTime<Utc>,
+    #[serde(with = "serde_canonical_instant")]
+    updated_at: DateTime<Utc>,
+    revision: u32,
+    deleted: bool,
+}
+
+impl From<RecordWire> for Activity {
+    fn from(w: RecordWire) -> Activity {
+        Activity {
+            id: w.id,
+            unit_code: w.unit_code,
+            fields: crate::activity::ActivityFields {
+                task_id: w.task_id,
+                date: w.date,
+                title: w.title,
+                description: w.description,
+                participants: w.participants,
+                evidence: w.evidence,
+                status: w.status,
+            },
+            author: w.author,
+            device_id: w.device_id,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            revision: w.revision,
+            deleted: w.deleted,
+        }
+    }
+}
+
+fn strict_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Activity>, D::Error> {
+    let wire = Vec::<RecordWire>::deserialize(d)?;
+    Ok(wire.into_iter().map(Activity::from).collect())
 }
 
 /// The hashed content: every field of the batch except the hash itself, in
@@ -75,7 +138,7 @@ struct Content<'a> {
     unit_code: &'a str,
     device_id: &'a str,
     seq: u64,
-    #[serde(with = "serde_instant")]
+    #[serde(with = "serde_canonical_instant")]
     created_at: DateTime<Utc>,
     records: &'a [Activity],
 }
@@ -234,6 +297,30 @@ pub enum BatchError {
         created: NaiveDate,
         today: NaiveDate,
     },
+    /// A text of the batch's header (`field` is its Vietnamese name).
+    HeaderText {
+        field: &'static str,
+        problem: TextProblem,
+    },
+    /// A text of one record.
+    RecordText {
+        id: Uuid,
+        field: &'static str,
+        problem: TextProblem,
+    },
+    SeqTooLarge(u64),
+    RevisionTooLarge {
+        id: Uuid,
+        revision: u32,
+    },
+    /// A bundle's sender is not a unit that forwards batches.
+    BundleSender(String),
+    /// A bundle carries a batch of a unit its sender does not collect.
+    BundleForeignUnit {
+        position: usize,
+        unit_code: String,
+        from: String,
+    },
 }
 
 impl BatchError {
@@ -284,6 +371,28 @@ impl BatchError {
             BatchError::InBundle { position, error } => format!(
                 "lô thứ {position} trong gói bị từ chối nên cả gói không được nhập: {}",
                 error.message_vi()
+            ),
+            BatchError::HeaderText { field, problem } => {
+                format!("phần đầu lô không hợp lệ: {}.", problem.message_vi(field))
+            }
+            BatchError::RecordText { id, field, problem } => {
+                format!("hoạt động {id} không hợp lệ: {}.", problem.message_vi(field))
+            }
+            BatchError::SeqTooLarge(seq) => format!(
+                "số thứ tự lô {seq} vượt quá giới hạn {MAX_SEQ}: lô không do ứng dụng tạo ra."
+            ),
+            BatchError::RevisionTooLarge { id, revision } => format!(
+                "hoạt động {id} có số phiên bản {revision}, vượt quá giới hạn {MAX_REVISION}: lô không do ứng dụng tạo ra."
+            ),
+            BatchError::BundleSender(from) => format!(
+                "gói ghi đơn vị gửi \"{from}\", không phải huyện hay tỉnh trong danh mục: chỉ huyện và Sở Nội vụ gửi gói."
+            ),
+            BatchError::BundleForeignUnit {
+                position,
+                unit_code,
+                from,
+            } => format!(
+                "lô thứ {position} trong gói là của đơn vị \"{unit_code}\", không thuộc đơn vị gửi gói \"{from}\": cả gói không được nhập."
             ),
             BatchError::FromTheFuture { created, today } => format!(
                 "lô ghi ngày tạo {} sau hôm nay ({}): đồng hồ của máy đã xuất lô hoặc của máy này bị sai.",
@@ -425,6 +534,10 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             id: b.plan.id.chars().take(80).collect(),
         });
     }
+    check_header_texts(b)?;
+    if b.seq > MAX_SEQ {
+        return Err(BatchError::SeqTooLarge(b.seq));
+    }
     let actual = b.content_hash();
     if actual != b.sha256 {
         return Err(BatchError::HashMismatch {
@@ -437,7 +550,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             b.unit_code.chars().take(20).collect(),
         ));
     };
-    if b.device_id.trim().is_empty() || b.device_id.chars().count() > 64 {
+    if b.device_id.trim().is_empty() {
         return Err(BatchError::BadHeader(
             "mã thiết bị trống hoặc quá dài".into(),
         ));
@@ -482,6 +595,13 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
                 unit_code: r.unit_code.chars().take(20).collect(),
             });
         }
+        check_record_texts(r)?;
+        if r.revision > MAX_REVISION {
+            return Err(BatchError::RevisionTooLarge {
+                id: r.id,
+                revision: r.revision,
+            });
+        }
         check_record_times(r, plan.document.date, latest)?;
         let cx = Context { plan, unit, today };
         let draft = r.to_draft();
@@ -499,6 +619,43 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// The header's texts: bounded, NFC, no control or bidi characters.
+fn check_header_texts(b: &Batch) -> Result<(), BatchError> {
+    let fields = [
+        ("Phiên bản kế hoạch", &b.plan.version, text::MAX_PLAN_VERSION),
+        ("Mã đơn vị", &b.unit_code, text::MAX_UNIT_CODE),
+        ("Mã thiết bị", &b.device_id, text::MAX_DEVICE_ID),
+    ];
+    for (field, value, max) in fields {
+        text::check(value, max, false)
+            .map_err(|problem| BatchError::HeaderText { field, problem })?;
+    }
+    Ok(())
+}
+
+/// A record's texts: the same bounds as the form, and NFC, no control
+/// character (a line break only in the description), no bidi character.
+fn check_record_texts(r: &Activity) -> Result<(), BatchError> {
+    let f = &r.fields;
+    let fields = [
+        ("Tác giả", &r.author, text::MAX_AUTHOR, false),
+        ("Mã thiết bị", &r.device_id, text::MAX_DEVICE_ID, false),
+        ("Mã nhiệm vụ", &f.task_id, text::MAX_PLAN_ID, false),
+        ("Tiêu đề", &f.title, MAX_TITLE, false),
+        ("Mô tả", &f.description, MAX_DESCRIPTION, true),
+        ("Thành phần tham gia", &f.participants, MAX_PARTICIPANTS, false),
+        ("Kết quả / văn bản minh chứng", &f.evidence, MAX_EVIDENCE, false),
+    ];
+    for (field, value, max, multiline) in fields {
+        text::check(value, max, multiline).map_err(|problem| BatchError::RecordText {
+            id: r.id,
+            field,
+            problem,
+        })?;
     }
     Ok(())
 }
@@ -572,7 +729,10 @@ impl Outbox {
     /// pending. Returns the batch and the outbox after it.
     pub fn seal_next(&self, records: &[Activity], h: &Header) -> Option<(Batch, Outbox)> {
         let pending: Vec<Activity> = self.pending(records).into_iter().cloned().collect();
-        if pending.is_empty() {
+        // Checked: past the ceiling nothing more is numbered (a receiver
+        // would refuse it); a backup still carries every record.
+        let after = self.next_seq.checked_add(1).filter(|_| self.next_seq <= MAX_SEQ);
+        if pending.is_empty() || after.is_none() {
             return None;
         }
         let mut next = self.clone();
@@ -580,7 +740,7 @@ impl Outbox {
             next.sealed.insert(r.id, r.revision);
         }
         let batch = Batch::seal(h, BatchKind::Changes, self.next_seq, pending);
-        next.next_seq += 1;
+        next.next_seq = after?;
         next.last_sealed_at = Some(h.created_at);
         Some((batch, next))
     }
@@ -636,7 +796,7 @@ pub struct Bundle {
     pub format_version: u32,
     /// The unit that made the bundle (a district).
     pub from: String,
-    #[serde(with = "serde_instant")]
+    #[serde(with = "serde_canonical_instant")]
     pub created_at: DateTime<Utc>,
     pub batches: Vec<Batch>,
 }
@@ -702,6 +862,7 @@ pub fn parse_file(
     struct BundleProbe<'a> {
         format: Option<String>,
         format_version: Option<u64>,
+        from: Option<String>,
         #[serde(borrow)]
         batches: Option<Vec<&'a serde_json::value::RawValue>>,
     }
@@ -723,16 +884,27 @@ pub fn parse_file(
                 let list = p
                     .batches
                     .ok_or_else(|| BatchError::NotABatch("gói không có danh sách lô".into()))?;
+                let from = p.from.unwrap_or_default();
+                if !units.is_receiver(&from) {
+                    return Err(BatchError::BundleSender(from.chars().take(40).collect()));
+                }
                 return list
                     .into_iter()
                     .enumerate()
                     .map(|(i, raw)| {
-                        parse(raw.get().as_bytes(), plan, units, now).map_err(|e| {
-                            BatchError::InBundle {
+                        let in_bundle = |e| BatchError::InBundle {
+                            position: i + 1,
+                            error: Box::new(e),
+                        };
+                        let b = parse(raw.get().as_bytes(), plan, units, now).map_err(in_bundle)?;
+                        if !units.collects(&from, &b.unit_code) {
+                            return Err(BatchError::BundleForeignUnit {
                                 position: i + 1,
-                                error: Box::new(e),
-                            }
-                        })
+                                unit_code: b.unit_code,
+                                from: from.clone(),
+                            });
+                        }
+                        Ok(b)
                     })
                     .collect();
             }

@@ -111,11 +111,37 @@ pub mod serde_instant {
         s.serialize_str(&format_instant(*t))
     }
 
+    /// Any RFC 3339 UTC form (what older releases stored is read back).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = <std::borrow::Cow<str>>::deserialize(d)?;
         parse_instant(&s).ok_or_else(|| {
             D::Error::custom(format!("thời điểm không đúng dạng RFC 3339 UTC: {s:?}"))
         })
+    }
+}
+
+/// serde for an instant on the wire (batches, bundles): only the one form
+/// `format_instant` writes. The same instant written another way (another
+/// precision, an offset) would compare or hash differently from what was
+/// sealed.
+pub mod serde_canonical_instant {
+    use super::*;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_instant(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = <std::borrow::Cow<str>>::deserialize(d)?;
+        parse_instant(&s)
+            .filter(|t| format_instant(*t) == s)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "thời điểm {:?} không đúng dạng chuẩn yyyy-mm-ddThh:mm:ss.sssZ",
+                    s.chars().take(40).collect::<String>()
+                ))
+            })
     }
 }
 

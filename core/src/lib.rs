@@ -16,6 +16,7 @@ pub mod plan;
 pub mod report;
 pub mod search;
 pub mod storage;
+pub mod text;
 pub mod units;
 pub mod validation;
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::activity::Activity;
 use crate::batch::{Batch, BatchError, BatchKey, BatchKind};
 use crate::dates::serde_instant;
-use crate::units::{Level, Units};
+use crate::units::Units;
 
 /// Which units' batches a receiver takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +31,7 @@ impl Scope {
     pub fn admits(&self, units: &Units, unit_code: &str) -> bool {
         match self {
             Scope::Province => units.get(unit_code).is_some(),
-            Scope::District(d) => units.get(unit_code).is_some_and(|u| {
-                u.code == *d || (u.level == Level::Commune && u.parent_code.as_deref() == Some(d))
-            }),
+            Scope::District(d) => units.collects(d, unit_code),
         }
     }
 }
@@ -66,26 +64,71 @@ pub fn receipt_id(key: &BatchKey, kind: BatchKind, sha256: &str) -> String {
     }
 }
 
-/// What the receiver holds, as the merge needs to see it.
+/// What a receiver holds, as the merge needs to see it.
 pub trait Holdings {
-    fn record(&self, id: &Uuid) -> Option<&Activity>;
+    fn record(&self, key: &RecordKey) -> Option<&Activity>;
     fn receipt(&self, id: &str) -> Option<&Receipt>;
 }
 
-/// Everything a receiver has merged: records by id, receipts by id.
+/// A record is named by its unit and its id: two units' records that share
+/// an id (a copied device, a forged file) are two records, and neither can
+/// shadow or refuse the other.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordKey {
+    pub unit_code: String,
+    pub id: Uuid,
+}
+
+impl RecordKey {
+    pub fn of(a: &Activity) -> RecordKey {
+        RecordKey {
+            unit_code: a.unit_code.clone(),
+            id: a.id,
+        }
+    }
+}
+
+/// How a receiver knows when a record reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ArrivalBasis {
+    /// The sync server's time of receipt: a fact, not the sender's word.
+    Server,
+    /// The sealing time written in a file (the sender's clock): what a
+    /// file handed over by hand has.
+    File,
+}
+
+impl ArrivalBasis {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            ArrivalBasis::Server => "theo giờ máy chủ nhận",
+            ArrivalBasis::File => "theo ngày lập ghi trong tệp",
+        }
+    }
+}
+
+/// When a record was first reported, and how that is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Arrival {
+    pub at: DateTime<Utc>,
+    pub basis: ArrivalBasis,
+}
+
+/// Everything a receiver has merged: records by unit and id, receipts by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Received {
-    pub records: HashMap<Uuid, Activity>,
+    pub records: HashMap<RecordKey, Activity>,
     pub receipts: BTreeMap<String, Receipt>,
-    /// When each record was first reported: the earliest sealing time of a
+    /// When each record was first reported: the earliest arrival of a
     /// batch that carried any version of it (for "on time"; a file handed
-    /// over late does not make its sender late).
-    pub delivered: HashMap<Uuid, DateTime<Utc>>,
+    /// over late does not make its sender late). Through the server that is
+    /// when the server received it; for a file, when it was sealed.
+    pub delivered: HashMap<RecordKey, Arrival>,
 }
 
 impl Holdings for Received {
-    fn record(&self, id: &Uuid) -> Option<&Activity> {
-        self.records.get(id)
+    fn record(&self, key: &RecordKey) -> Option<&Activity> {
+        self.records.get(key)
     }
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id)
@@ -129,11 +172,6 @@ pub enum Refusal {
         kept: String,
         this: String,
     },
-    /// A record id already held for another unit.
-    RecordOfOtherUnit {
-        id: Uuid,
-        held_unit: String,
-    },
 }
 
 impl Refusal {
@@ -154,10 +192,6 @@ impl Refusal {
                 "{} đã có lô số {} từ thiết bị này với nội dung khác: giữ lô đã nhập trước, bỏ qua lô này. Hãy hỏi xã gửi lại đúng tệp.",
                 name(&key.unit_code),
                 key.seq
-            ),
-            Refusal::RecordOfOtherUnit { id, held_unit } => format!(
-                "hoạt động {id} đã có trong dữ liệu của {}, không thể thuộc đơn vị khác.",
-                name(held_unit)
             ),
         }
     }
@@ -210,15 +244,7 @@ pub fn plan(held: &impl Holdings, b: &Batch, scope: &Scope, units: &Units) -> Ve
     }
     let mut c = Changes::default();
     for inc in &b.records {
-        let cur = held.record(&inc.id);
-        if let Some(cur) = cur {
-            if cur.unit_code != inc.unit_code {
-                return Verdict::Refused(Refusal::RecordOfOtherUnit {
-                    id: inc.id,
-                    held_unit: cur.unit_code.clone(),
-                });
-            }
-        }
+        let cur = held.record(&RecordKey::of(inc));
         match outcome(cur, inc) {
             Outcome::Add => {
                 c.added += 1;
@@ -277,26 +303,32 @@ impl Received {
     /// Apply a planned batch. Each write is decided again against what is
     /// held now, so applying a stale plan can never replace a newer version.
     pub fn apply(&mut self, b: &Batch, c: &Changes, imported_at: DateTime<Utc>) {
-        self.absorb(AppliedBatch::new(b, c, imported_at));
+        self.absorb(AppliedBatch::new(b, c, imported_at, None));
     }
 
     /// Take in one stored entry: its receipt, and each record version that
     /// is newer than the one held. Entries commute, so a receiver's state is
     /// the same whatever order its entries are read back in.
     pub fn absorb(&mut self, entry: AppliedBatch) {
-        let sealed = entry.receipt.created_at;
+        let arrival = entry.arrival();
+        let unit = &entry.receipt.key.unit_code;
         for id in entry.records.iter().map(|r| &r.id).chain(&entry.also) {
+            let key = RecordKey {
+                unit_code: unit.clone(),
+                id: *id,
+            };
             self.delivered
-                .entry(*id)
-                .and_modify(|t| *t = (*t).min(sealed))
-                .or_insert(sealed);
+                .entry(key)
+                .and_modify(|t| *t = (*t).min(arrival))
+                .or_insert(arrival);
         }
         for w in entry.records {
-            match self.records.get_mut(&w.id) {
+            let key = RecordKey::of(&w);
+            match self.records.get_mut(&key) {
                 Some(cur) if w.version_cmp(cur).is_gt() => *cur = w,
                 Some(_) => {}
                 None => {
-                    self.records.insert(w.id, w);
+                    self.records.insert(key, w);
                 }
             }
         }
@@ -313,6 +345,27 @@ impl Received {
     }
 }
 
+/// What a receiver reports on: its own records and the ones it received,
+/// one version per record (unit and id) chosen by the merge rule, so a
+/// record the receiver holds both ways counts once and as its newest version.
+pub fn combine<'a>(
+    own: impl IntoIterator<Item = &'a Activity>,
+    received: &'a Received,
+) -> Vec<&'a Activity> {
+    let mut all: HashMap<RecordKey, &'a Activity> = received
+        .records
+        .iter()
+        .map(|(k, a)| (k.clone(), a))
+        .collect();
+    for a in own {
+        let e = all.entry(RecordKey::of(a)).or_insert(a);
+        if a.version_cmp(e).is_gt() {
+            *e = a;
+        }
+    }
+    all.into_values().collect()
+}
+
 /// What a receiver stores for one applied batch, as one unit: its receipt
 /// and the record versions the batch wrote (the dry run's writes). One
 /// entry per file makes an import one write per file, whole or not at all.
@@ -324,10 +377,25 @@ pub struct AppliedBatch {
     /// or a newer one): they arrived with it too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<Uuid>,
+    /// When the sync server received the batch, for one pulled from it;
+    /// `None` for a file.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::serde_opt_instant"
+    )]
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 impl AppliedBatch {
-    pub fn new(b: &Batch, c: &Changes, imported_at: DateTime<Utc>) -> AppliedBatch {
+    /// The entry for a planned batch; `received_at` is the server's time of
+    /// receipt when the batch came through the server.
+    pub fn new(
+        b: &Batch,
+        c: &Changes,
+        imported_at: DateTime<Utc>,
+        received_at: Option<DateTime<Utc>>,
+    ) -> AppliedBatch {
         let written: BTreeSet<Uuid> = c.writes.iter().map(|w| w.id).collect();
         AppliedBatch {
             receipt: receipt_of(b, imported_at),
@@ -338,6 +406,21 @@ impl AppliedBatch {
                 .map(|r| r.id)
                 .filter(|id| !written.contains(id))
                 .collect(),
+            received_at,
+        }
+    }
+
+    /// When its records reached the receiver, as far as it can know.
+    pub fn arrival(&self) -> Arrival {
+        match self.received_at {
+            Some(at) => Arrival {
+                at,
+                basis: ArrivalBasis::Server,
+            },
+            None => Arrival {
+                at: self.receipt.created_at,
+                basis: ArrivalBasis::File,
+            },
         }
     }
 }
@@ -346,7 +429,7 @@ impl AppliedBatch {
 /// files shows what each would do after the ones before it.
 pub struct Overlay<'a, H: Holdings> {
     base: &'a H,
-    records: HashMap<Uuid, Activity>,
+    records: HashMap<RecordKey, Activity>,
     receipts: BTreeMap<String, Receipt>,
 }
 
@@ -364,11 +447,12 @@ impl<'a, H: Holdings> Overlay<'a, H> {
         let v = plan(self, b, scope, units);
         if let Verdict::Accepted(c) = &v {
             for w in &c.writes {
+                let key = RecordKey::of(w);
                 let wins = self
-                    .record(&w.id)
+                    .record(&key)
                     .is_none_or(|cur| w.version_cmp(cur).is_gt());
                 if wins {
-                    self.records.insert(w.id, w.clone());
+                    self.records.insert(key, w.clone());
                 }
             }
             let r = receipt_of(b, at);
@@ -379,11 +463,103 @@ impl<'a, H: Holdings> Overlay<'a, H> {
 }
 
 impl<H: Holdings> Holdings for Overlay<'_, H> {
-    fn record(&self, id: &Uuid) -> Option<&Activity> {
-        self.records.get(id).or_else(|| self.base.record(id))
+    fn record(&self, key: &RecordKey) -> Option<&Activity> {
+        self.records.get(key).or_else(|| self.base.record(key))
     }
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id).or_else(|| self.base.receipt(id))
+    }
+}
+
+/// A run of consecutive missing batch numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SeqRange {
+    pub fn len(self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    /// "4" or "4–9".
+    pub fn label(self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{}–{}", self.first, self.last)
+        }
+    }
+}
+
+/// At most this many ranges are listed; the rest are counted.
+pub const MAX_LISTED_RANGES: usize = 20;
+
+/// Missing numbers as ranges: the first `MAX_LISTED_RANGES` of them, and
+/// how many numbers and ranges there are in all. Its size does not depend on
+/// how large the numbers are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Missing {
+    pub ranges: Vec<SeqRange>,
+    pub total_ranges: usize,
+    pub count: u64,
+}
+
+impl Missing {
+    /// The numbers below the highest of `have` (ascending, distinct, from 1
+    /// up) that are not in it.
+    pub fn below_highest(have: impl IntoIterator<Item = u64>) -> Missing {
+        let mut m = Missing::default();
+        let mut prev = 0u64;
+        for n in have {
+            if n > prev.saturating_add(1) {
+                m.add(SeqRange {
+                    first: prev + 1,
+                    last: n - 1,
+                });
+            }
+            prev = prev.max(n);
+        }
+        m
+    }
+
+    fn add(&mut self, r: SeqRange) {
+        self.count = self.count.saturating_add(r.len());
+        self.total_ranges += 1;
+        if self.ranges.len() < MAX_LISTED_RANGES {
+            self.ranges.push(r);
+        }
+    }
+
+    /// Merge another device's list into one per unit.
+    pub fn extend(&mut self, other: &Missing) {
+        self.count = self.count.saturating_add(other.count);
+        self.total_ranges += other.total_ranges;
+        let room = MAX_LISTED_RANGES.saturating_sub(self.ranges.len());
+        self.ranges.extend(other.ranges.iter().take(room));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// "4, 7–9" or "4, 7–9, … (25 khoảng, 1204 lô)".
+    pub fn label_vi(&self) -> String {
+        let listed = self
+            .ranges
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.total_ranges > self.ranges.len() {
+            format!(
+                "{listed}, … ({} khoảng, {} lô)",
+                self.total_ranges, self.count
+            )
+        } else {
+            listed
+        }
     }
 }
 
@@ -392,24 +568,18 @@ impl<H: Holdings> Holdings for Overlay<'_, H> {
 pub struct Gap {
     pub unit_code: String,
     pub device_id: String,
-    pub missing: Vec<u64>,
+    pub missing: Missing,
     /// The unit sends from more than one device (name the device then).
     pub several_devices: bool,
 }
 
 impl Gap {
-    /// "Xã Đổng Xá: thiếu lô số 4" (with the device when there are several).
+    /// "Xã Đổng Xá: thiếu lô số 4, 7–9" (with the device when there are several).
     pub fn message_vi(&self, units: &Units) -> String {
         let name = units
             .get(&self.unit_code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| self.unit_code.clone());
-        let nums = self
-            .missing
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
         let device = if self.several_devices {
             format!(
                 " (thiết bị {})",
@@ -418,12 +588,13 @@ impl Gap {
         } else {
             String::new()
         };
-        format!("{name}{device}: thiếu lô số {nums}")
+        format!("{name}{device}: thiếu lô số {}", self.missing.label_vi())
     }
 }
 
 /// Per unit and device: the sequence numbers below the highest received
-/// that have not arrived.
+/// that have not arrived, as ranges (linear in the receipts, whatever the
+/// numbers).
 pub fn gaps<'a>(receipts: impl IntoIterator<Item = &'a Receipt>) -> Vec<Gap> {
     let mut seqs: BTreeMap<(&str, &str), BTreeSet<u64>> = BTreeMap::new();
     for r in receipts {
@@ -439,8 +610,7 @@ pub fn gaps<'a>(receipts: impl IntoIterator<Item = &'a Receipt>) -> Vec<Gap> {
     }
     seqs.iter()
         .filter_map(|((unit, device), have)| {
-            let max = *have.iter().next_back()?;
-            let missing: Vec<u64> = (1..max).filter(|n| !have.contains(n)).collect();
+            let missing = Missing::below_highest(have.iter().copied());
             (!missing.is_empty()).then(|| Gap {
                 unit_code: unit.to_string(),
                 device_id: device.to_string(),

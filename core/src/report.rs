@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use uuid::Uuid;
+use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::activity::{Activity, Status};
 use crate::agency::Role;
 use crate::dates::{format_vn, vn_date};
-use crate::merge::{gaps, Receipt, Scope};
+use crate::merge::{gaps, Arrival, ArrivalBasis, Missing, Receipt, RecordKey, Scope};
 use crate::plan::{Plan, Task};
 use crate::units::{Unit, Units};
 
@@ -256,8 +255,12 @@ pub struct UnitStatus {
     pub activities: usize,
     pub batches: usize,
     pub last_batch: Option<NaiveDate>,
-    pub missing_batches: Vec<u64>,
+    pub missing_batches: Missing,
     pub completeness: Completeness,
+    /// How "on time" was judged: by the server's time of receipt, or (when
+    /// any activity of the period came only in a file) by the sealing time
+    /// written in the file. `None` when nothing had to arrive.
+    pub basis: Option<ArrivalBasis>,
 }
 
 /// The status of each unit that reports into `scope` directly: a district's
@@ -266,7 +269,7 @@ pub struct UnitStatus {
 pub fn unit_statuses<'a>(
     records: impl IntoIterator<Item = &'a Activity> + Clone,
     receipts: &[&Receipt],
-    delivered: &HashMap<Uuid, DateTime<Utc>>,
+    delivered: &HashMap<RecordKey, Arrival>,
     units: &Units,
     scope: &Scope,
     period: Period,
@@ -281,14 +284,18 @@ pub fn unit_statuses<'a>(
             .chain(units.bodies())
             .collect(),
     };
-    // Per unit: the period's live activities, and the day the last of them
-    // reached the receiver.
-    let mut acts: HashMap<&str, (usize, Option<NaiveDate>)> = HashMap::new();
+    // Per unit: the period's live activities, the day the last of them
+    // reached the receiver, and how that is known (a file's word is the
+    // weaker, so it names the basis when any activity has only that).
+    let mut acts: HashMap<&str, (usize, Option<NaiveDate>, Option<ArrivalBasis>)> = HashMap::new();
     for a in records.clone() {
         if !a.deleted && period.contains(a.fields.date) {
             let e = acts.entry(a.unit_code.as_str()).or_default();
             e.0 += 1;
-            e.1 = e.1.max(delivered.get(&a.id).map(|t| vn_date(*t)));
+            if let Some(t) = delivered.get(&RecordKey::of(a)) {
+                e.1 = e.1.max(Some(vn_date(t.at)));
+                e.2 = e.2.max(Some(t.basis));
+            }
         }
     }
     let gap_list = gaps(receipts.iter().copied());
@@ -306,13 +313,14 @@ pub fn unit_statuses<'a>(
                 .filter(|r| r.key.unit_code == u.code)
                 .collect();
             let last_batch = mine.iter().map(|r| vn_date(r.created_at)).max();
-            let (n, arrived) = acts.get(u.code.as_str()).copied().unwrap_or_default();
+            let (n, arrived, basis) = acts.get(u.code.as_str()).copied().unwrap_or_default();
+            let own_unit = own == Some(u.code.as_str());
             // On time when every activity of the period had arrived by the
             // deadline; one that came after makes the unit late.
             let completeness = match (n, arrived) {
                 (0, _) if today <= period.deadline() => Completeness::NotDue,
                 (0, _) => Completeness::Missing,
-                _ if own == Some(u.code.as_str()) => Completeness::OnTime,
+                _ if own_unit => Completeness::OnTime,
                 (_, Some(d)) if d > period.deadline() => Completeness::Late,
                 _ => Completeness::OnTime,
             };
@@ -324,9 +332,12 @@ pub fn unit_statuses<'a>(
                 missing_batches: gap_list
                     .iter()
                     .filter(|g| g.unit_code == u.code)
-                    .flat_map(|g| g.missing.iter().copied())
-                    .collect(),
+                    .fold(Missing::default(), |mut m, g| {
+                        m.extend(&g.missing);
+                        m
+                    }),
                 completeness,
+                basis: basis.filter(|_| !own_unit),
             }
         })
         .collect()

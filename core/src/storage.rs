@@ -177,9 +177,11 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
 }
 
 /// The schema of a receiver's entries (one per applied batch) this build
-/// writes: `{"schema":1,"entry":{"receipt":{..},"records":[..]}}`, keyed by
-/// the receipt's id.
-pub const RECEIVED_SCHEMA: u32 = 1;
+/// writes: `{"schema":2,"entry":{"receipt":{..},"records":[..]}}`, keyed by
+/// the receipt's id. Schema 2 added `received_at` (the server's time of
+/// receipt): a release that knows only 1 sets such entries aside instead of
+/// judging "on time" by the sender's clock.
+pub const RECEIVED_SCHEMA: u32 = 2;
 
 #[derive(Serialize)]
 struct ReceivedOut<'a> {
@@ -204,7 +206,7 @@ pub fn encode_received(entry: &AppliedBatch) -> String {
 pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError> {
     let probe = probe(text)?;
     let entry = match probe.schema {
-        Some(1) => serde_json::from_str::<ReceivedIn>(text)
+        Some(1 | 2) => serde_json::from_str::<ReceivedIn>(text)
             .map(|e| e.entry)
             .map_err(shape)?,
         Some(n) if n > RECEIVED_SCHEMA as u64 => return Err(EntryError::FutureSchema(n)),
@@ -330,6 +332,7 @@ mod tests {
         use crate::merge::{AppliedBatch, Receipt};
         let at = Utc.with_ymd_and_hms(2020, 12, 2, 9, 0, 0).unwrap();
         let entry = AppliedBatch {
+            received_at: Some(Utc.with_ymd_and_hms(2020, 6, 2, 3, 4, 5).unwrap()),
             receipt: Receipt {
                 key: crate::batch::BatchKey {
                     unit_code: "01834".into(),

@@ -193,6 +193,20 @@ impl Units {
         code == self.province_code || self.get(code).is_some_and(|u| u.level == Level::District)
     }
 
+    /// Whether `receiver` collects `unit`'s batches: the province every
+    /// unit of the dataset, a district itself and its communes.
+    pub fn collects(&self, receiver: &str, unit: &str) -> bool {
+        let Some(u) = self.get(unit) else {
+            return false;
+        };
+        if receiver == self.province_code {
+            return true;
+        }
+        self.get(receiver).is_some_and(|r| r.level == Level::District)
+            && (u.code == receiver
+                || (u.level == Level::Commune && u.parent_code.as_deref() == Some(receiver)))
+    }
+
     pub fn get(&self, code: &str) -> Option<&Unit> {
         self.units.iter().find(|u| u.code == code)
     }

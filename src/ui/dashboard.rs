@@ -328,8 +328,12 @@ pub fn Dashboard() -> impl IntoView {
                                     <td>{s.activities}</td>
                                     <td>{s.batches}</td>
                                     <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
-                                    <td>{s.missing_batches.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")}</td>
-                                    <td class=format!("status-{:?}", s.completeness).to_lowercase()>{s.completeness.label_vi()}</td>
+                                    <td>{s.missing_batches.label_vi()}</td>
+                                    <td class=format!("status-{:?}", s.completeness).to_lowercase()>
+                                        {s.completeness.label_vi()}
+                                        // Whether "on time" is the server's word or the file's.
+                                        {s.basis.map(|b| view! { <span class="basis">" (" {b.label_vi()} ")"</span> })}
+                                    </td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

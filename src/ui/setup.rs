@@ -86,7 +86,7 @@ pub fn UnitForm() -> impl IntoView {
             Level::District => district.get_untracked(),
             Level::Commune => commune.get_untracked(),
         };
-        let official = crate::platform::nfc(name.get_untracked().trim());
+        let official = papi_core::text::clean(name.get_untracked().trim(), false);
         let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl)
         {
             Some(match lvl {
@@ -95,6 +95,8 @@ pub fn UnitForm() -> impl IntoView {
             })
         } else if official.is_empty() {
             Some("Hãy nhập họ và tên của bạn.")
+        } else if official.chars().count() > papi_core::text::MAX_AUTHOR {
+            Some("Họ và tên dài quá 100 ký tự.")
         } else {
             None
         };

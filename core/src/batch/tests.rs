@@ -1,5 +1,6 @@
 use super::*;
 use crate::activity::Status;
+use crate::text::{self, TextProblem};
 use crate::fixtures::*;
 
 fn sealed(records: Vec<Activity>) -> Batch {
@@ -402,4 +403,141 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
         parse_file(b"", &PLAN, &UNITS, now()),
         Err(BatchError::Empty)
     );
+}
+
+#[test]
+fn bundles_carry_only_their_senders_units() {
+    let recs = vec![
+        record(1, DONG_XA, "dev-a", 0),
+        record(2, MINH_KHAI, "dev-m", 1),
+    ];
+    // Na Rì forwards a batch of Minh Khai (Thành phố Bắc Kạn's): refused whole.
+    let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
+    let pos = 1 + b.batches.iter().position(|x| x.unit_code == MINH_KHAI).unwrap();
+    let err = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap_err();
+    assert_eq!(
+        err,
+        BatchError::BundleForeignUnit {
+            position: pos,
+            unit_code: MINH_KHAI.into(),
+            from: NA_RI.into()
+        }
+    );
+    assert!(err.message_vi().contains(&format!("lô thứ {pos} trong gói là của đơn vị \"{MINH_KHAI}\"")));
+    // The province may forward any unit's batches.
+    let p = Bundle::seal(&PLAN, "06", "province", at(900), &recs);
+    assert_eq!(parse_file(p.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap().len(), 2);
+    // A commune, or no known unit, sends no bundles.
+    for from in [DONG_XA, "999", ""] {
+        let c = Bundle::seal(&PLAN, from, "x", at(900), &recs[..1]);
+        assert!(matches!(
+            parse_file(c.to_json().as_bytes(), &PLAN, &UNITS, now()),
+            Err(BatchError::BundleSender(_))
+        ));
+    }
+}
+
+#[test]
+fn numbers_are_bounded() {
+    let b = sealed(two());
+    let id = b.records[0].id;
+    assert_eq!(
+        resealed(b.clone(), |b| b.seq = 1_000_000_000),
+        Err(BatchError::SeqTooLarge(1_000_000_000))
+    );
+    assert!(resealed(b.clone(), |b| b.seq = MAX_SEQ).is_ok());
+    assert_eq!(
+        resealed(b.clone(), |b| b.records[0].revision = u32::MAX),
+        Err(BatchError::RevisionTooLarge {
+            id,
+            revision: u32::MAX
+        })
+    );
+    assert!(resealed(b.clone(), |b| b.records[0].revision = MAX_REVISION).is_ok());
+    // At the ceiling a record can still be edited: the revision stays and
+    // the later edit wins by its time.
+    let mut top = b.records[0].clone();
+    top.revision = MAX_REVISION;
+    let next = top.edit(fields("Sửa sau cùng"), &by("dev-a", 20));
+    assert_eq!(next.revision, MAX_REVISION);
+    assert!(next.version_cmp(&top).is_gt());
+    // An outbox at the last number seals nothing more.
+    let mut o = Outbox::new(DONG_XA);
+    o.next_seq = MAX_SEQ + 1;
+    assert!(o.seal_next(&two(), &header(DONG_XA, "dev-a", 600)).is_none());
+    o.next_seq = MAX_SEQ;
+    let (last, after) = o.seal_next(&two(), &header(DONG_XA, "dev-a", 600)).unwrap();
+    assert_eq!((last.seq, after.next_seq), (MAX_SEQ, MAX_SEQ + 1));
+}
+
+#[test]
+fn texts_are_bounded_nfc_and_without_hidden_characters() {
+    let b = sealed(two());
+    let id = b.records[0].id;
+    let record_text = |change: fn(&mut Activity)| {
+        resealed(b.clone(), |b| change(&mut b.records[0])).unwrap_err()
+    };
+    assert_eq!(
+        record_text(|r| r.author = "A".repeat(40_000)),
+        BatchError::RecordText {
+            id,
+            field: "Tác giả",
+            problem: TextProblem::TooLong { max: text::MAX_AUTHOR, len: 40_000 }
+        }
+    );
+    assert!(matches!(
+        record_text(|r| r.device_id = "d".repeat(100_000)),
+        BatchError::RecordText { field: "Mã thiết bị", problem: TextProblem::TooLong { .. }, .. }
+    ));
+    assert!(matches!(
+        record_text(|r| r.fields.title = "Họp\0dân".into()),
+        BatchError::RecordText { field: "Tiêu đề", problem: TextProblem::Control { ch: '\0', position: 4 }, .. }
+    ));
+    assert!(matches!(
+        record_text(|r| r.fields.evidence = "TB \u{202E}21".into()),
+        BatchError::RecordText { problem: TextProblem::Bidi { ch: '\u{202E}', .. }, .. }
+    ));
+    assert!(matches!(
+        record_text(|r| r.fields.title = "Nguye\u{302}\u{303}n".into()),
+        BatchError::RecordText { field: "Tiêu đề", problem: TextProblem::NotNfc, .. }
+    ));
+    assert!(matches!(
+        record_text(|r| r.fields.title = "một\ndòng".into()),
+        BatchError::RecordText { problem: TextProblem::Control { ch: '\n', .. }, .. }
+    ));
+    // A line break is fine in the description.
+    assert!(resealed(b.clone(), |b| b.records[0].fields.description = "dòng một\ndòng hai".into()).is_ok());
+    assert!(matches!(
+        resealed(b.clone(), |b| b.plan.version = "v".repeat(100_000)),
+        Err(BatchError::HeaderText { field: "Phiên bản kế hoạch", problem: TextProblem::TooLong { .. } })
+    ));
+    assert!(matches!(
+        resealed(b.clone(), |b| b.device_id = "dev\u{200F}a".into()),
+        Err(BatchError::HeaderText { field: "Mã thiết bị", problem: TextProblem::Bidi { .. } })
+    ));
+    let msg = record_text(|r| r.author = "A".repeat(101)).message_vi();
+    assert!(msg.ends_with("Tác giả dài 101 ký tự, tối đa 100 ký tự."), "{msg}");
+}
+
+#[test]
+fn only_the_canonical_time_form_and_known_record_fields() {
+    let b = sealed(two());
+    let text = b.to_json();
+    let canonical = crate::dates::format_instant(b.created_at);
+    for other in [
+        canonical.replace(".000Z", "Z"),
+        canonical.replace(".000Z", ".000000Z"),
+        canonical.replace(".000Z", ".000+00:00"),
+        canonical.replace('T', " "),
+    ] {
+        let t = text.replacen(&canonical, &other, 1);
+        let err = parse_str(&t).unwrap_err();
+        assert!(
+            matches!(&err, BatchError::NotABatch(m) if m.contains("không đúng dạng chuẩn")),
+            "{other}: {err:?}"
+        );
+    }
+    // An unknown field in a record is not silently dropped.
+    let t = text.replacen("\"revision\":", "\"extra\": 1, \"revision\":", 1);
+    assert!(matches!(parse_str(&t), Err(BatchError::NotABatch(m)) if m.contains("có trường lạ extra")));
 }

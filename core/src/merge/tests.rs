@@ -72,7 +72,7 @@ fn add_update_unchanged_and_conflict() {
     let v = held.import(&b3, &na_ri(), &UNITS, at(704));
     assert_eq!(counts(&v), (0, 0, 1, 1));
     // Tie on revision: the later update wins (dev-a at minute 12).
-    assert_eq!(held.records[&r2.id], r2a);
+    assert_eq!(held.records[&RecordKey::of(&r2)], r2a);
     let Verdict::Accepted(c) = v else {
         unreachable!()
     };
@@ -91,7 +91,7 @@ fn a_tombstone_wins_over_older_revisions_in_any_order() {
         for b in order {
             held.import(b, &na_ri(), &UNITS, at(700));
         }
-        assert!(held.records[&r.id].deleted);
+        assert!(held.records[&RecordKey::of(&r)].deleted);
     }
 }
 
@@ -126,7 +126,8 @@ fn out_of_scope_and_foreign_records_are_refused_whole() {
     assert!(matches!(&v, Verdict::Refused(Refusal::OutOfScope { .. })));
     assert!(held.records.is_empty() && held.receipts.is_empty());
 
-    // Văn Vũ claims a record id Đổng Xá already holds.
+    // Văn Vũ uses a record id Đổng Xá already holds: two records, neither
+    // refused, neither changed.
     let mine = record(1, DONG_XA, "dev-a", 0);
     held.import(
         &batch_of(DONG_XA, "dev-a", 1, vec![mine.clone()]),
@@ -137,18 +138,16 @@ fn out_of_scope_and_foreign_records_are_refused_whole() {
     let mut theirs = mine.edit(fields("Chiếm"), &by("dev-v", 9));
     theirs.unit_code = VAN_VU.into();
     let fresh = record(5, VAN_VU, "dev-v", 0);
-    let before = held.clone();
     let v = held.import(
-        &batch_of(VAN_VU, "dev-v", 1, vec![fresh, theirs]),
+        &batch_of(VAN_VU, "dev-v", 1, vec![fresh, theirs.clone()]),
         &na_ri(),
         &UNITS,
         at(701),
     );
-    assert!(matches!(
-        v,
-        Verdict::Refused(Refusal::RecordOfOtherUnit { .. })
-    ));
-    assert_eq!(held, before, "nothing of a refused batch is applied");
+    assert_eq!(counts(&v), (2, 0, 0, 0));
+    assert_eq!(held.records[&RecordKey::of(&mine)], mine);
+    assert_eq!(held.records[&RecordKey::of(&theirs)], theirs);
+    assert_eq!(held.records.len(), 3);
 }
 
 #[test]
@@ -206,7 +205,10 @@ fn gaps_are_reported_per_device() {
     }
     let g = gaps(held.receipts.values());
     assert_eq!(g.len(), 1);
-    assert_eq!(g[0].missing, vec![4, 6]);
+    assert_eq!(
+        g[0].missing.ranges,
+        vec![SeqRange { first: 4, last: 4 }, SeqRange { first: 6, last: 6 }]
+    );
     assert_eq!(g[0].message_vi(&UNITS), "Xã Đổng Xá: thiếu lô số 4, 6");
     held.import(
         &batch_of(DONG_XA, "dev-b", 3, vec![record(40, DONG_XA, "dev-b", 0)]),
@@ -218,7 +220,36 @@ fn gaps_are_reported_per_device() {
     assert_eq!(g.len(), 2);
     assert!(g[1]
         .message_vi(&UNITS)
-        .starts_with("Xã Đổng Xá (thiết bị dev-b): thiếu lô số 1, 2"));
+        .starts_with("Xã Đổng Xá (thiết bị dev-b): thiếu lô số 1–2"));
+}
+
+#[test]
+fn gaps_are_ranges_whatever_the_numbers() {
+    // The largest number allowed, alone: one range, computed at once.
+    let m = Missing::below_highest([crate::batch::MAX_SEQ]);
+    assert_eq!(m.count, crate::batch::MAX_SEQ - 1);
+    assert_eq!(m.label_vi(), format!("1–{}", crate::batch::MAX_SEQ - 1));
+    // Every other number up to 1,000: 500 ranges, 20 listed, all counted.
+    let m = Missing::below_highest((2..=1000).step_by(2));
+    assert_eq!((m.total_ranges, m.ranges.len(), m.count), (500, MAX_LISTED_RANGES, 500));
+    assert!(m.label_vi().ends_with(", … (500 khoảng, 500 lô)"), "{}", m.label_vi());
+    let mut both = m.clone();
+    both.extend(&Missing::below_highest([5]));
+    assert_eq!((both.ranges.len(), both.total_ranges, both.count), (MAX_LISTED_RANGES, 501, 504));
+    assert!(Missing::below_highest([1, 2, 3]).is_empty());
+}
+
+proptest! {
+    #[test]
+    fn gap_ranges_are_exactly_the_missing_numbers(have in prop::collection::btree_set(1u64..300, 0..60)) {
+        let m = Missing::below_highest(have.iter().copied());
+        let max = have.iter().next_back().copied().unwrap_or(0);
+        let expected: Vec<u64> = (1..max).filter(|n| !have.contains(n)).collect();
+        prop_assert_eq!(m.count as usize, expected.len());
+        let listed: Vec<u64> = m.ranges.iter().flat_map(|r| r.first..=r.last).collect();
+        prop_assert!(expected.starts_with(&listed));
+        prop_assert!(m.ranges.len() <= MAX_LISTED_RANGES);
+    }
 }
 
 /// One step of a random history: a device creates, edits or deletes one of
@@ -270,7 +301,8 @@ fn history(steps: &[Step]) -> Vec<Batch> {
     for (t, s) in steps.iter().enumerate() {
         let t = t as i64 + 1;
         let d = s.device;
-        let n = s.record + if d < 2 { 0 } else { 100 };
+        // Both units use the same few ids: records are named by unit and id.
+        let n = s.record;
         let who = by(DEVICES[d], t);
         let store = &mut stores[d];
         match store
@@ -301,17 +333,52 @@ fn history(steps: &[Step]) -> Vec<Batch> {
 }
 
 /// The expected end state: per record, the greatest version in any batch.
-fn expected(batches: &[Batch]) -> HashMap<Uuid, Activity> {
-    let mut m: HashMap<Uuid, Activity> = HashMap::new();
+fn expected(batches: &[Batch]) -> HashMap<RecordKey, Activity> {
+    let mut m: HashMap<RecordKey, Activity> = HashMap::new();
     for r in batches.iter().flat_map(|b| &b.records) {
-        match m.get(&r.id) {
+        match m.get(&RecordKey::of(r)) {
             Some(cur) if cur.version_cmp(r).is_ge() => {}
             _ => {
-                m.insert(r.id, r.clone());
+                m.insert(RecordKey::of(r), r.clone());
             }
         }
     }
     m
+}
+
+/// The files a receiver may be handed for a history: each batch, a genuine
+/// bundle of Na Rì carrying backups of everything, and a forged bundle that
+/// claims to come from another district (refused whole wherever it comes).
+fn files(batches: &[Batch]) -> Vec<String> {
+    let mut out: Vec<String> = batches.iter().map(|b| b.to_json()).collect();
+    let all: Vec<&Activity> = batches.iter().flat_map(|b| &b.records).collect();
+    let latest: HashMap<RecordKey, &Activity> = all.iter().fold(HashMap::new(), |mut m, r| {
+        let e = m.entry(RecordKey::of(r)).or_insert(*r);
+        if r.version_cmp(e).is_gt() {
+            *e = *r;
+        }
+        m
+    });
+    let genuine = crate::batch::Bundle::seal(&PLAN, NA_RI, "dev-h", at(900), latest.values().copied());
+    let mut forged = genuine.clone();
+    forged.from = "058".into();
+    out.push(genuine.to_json());
+    out.push(forged.to_json());
+    out
+}
+
+/// Import one file whole: every batch it holds, or none when it is refused.
+fn import_file(held: &mut Received, text: &str) -> Vec<(Batch, Verdict)> {
+    match crate::batch::parse_file(text.as_bytes(), &PLAN, &UNITS, now()) {
+        Ok(list) => list
+            .into_iter()
+            .map(|b| {
+                let v = held.import(&b, &na_ri(), &UNITS, at(0));
+                (b, v)
+            })
+            .collect(),
+        Err(_) => vec![],
+    }
 }
 
 proptest! {
@@ -334,30 +401,38 @@ proptest! {
         }
         prop_assert_eq!(&in_order.records, &expected(&batches));
 
-        let mut shuffled: Vec<&Batch> = batches.iter().collect();
-        for i in &dups {
-            if !batches.is_empty() {
-                shuffled.push(&batches[i.index(batches.len())]);
-            }
+        // The same files, bundles (genuine and forged) included, in
+        // order and then shuffled with duplicates: the same state.
+        let files = files(&batches);
+        let mut reference = Received::default();
+        for f in &files {
+            import_file(&mut reference, f);
         }
-        let mut keyed: Vec<(u32, usize, &Batch)> = shuffled
+        prop_assert_eq!(&reference.records, &in_order.records, "a genuine bundle adds nothing new");
+        let mut shuffled: Vec<&String> = files.iter().collect();
+        for i in &dups {
+            shuffled.push(&files[i.index(files.len())]);
+        }
+        let mut keyed: Vec<(u32, usize, &String)> = shuffled
             .into_iter()
             .enumerate()
-            .map(|(i, b)| (order[i % order.len()], i, b))
+            .map(|(i, f)| (order[i % order.len()], i, f))
             .collect();
         keyed.sort_by_key(|(k, i, _)| (*k, *i));
         let mut other = Received::default();
         // What a receiver stores: one entry per applied batch.
         let mut stored = Vec::new();
-        for (_, _, b) in &keyed {
-            if let Verdict::Accepted(c) = other.import(b, &na_ri(), &UNITS, at(0)) {
-                let entry = AppliedBatch::new(b, &c, at(0));
-                stored.push((entry.receipt.id(), crate::storage::encode_received(&entry)));
+        for (_, _, f) in &keyed {
+            for (b, v) in import_file(&mut other, f) {
+                if let Verdict::Accepted(c) = v {
+                    let entry = AppliedBatch::new(&b, &c, at(0), None);
+                    stored.push((entry.receipt.id(), crate::storage::encode_received(&entry)));
+                }
             }
         }
-        prop_assert_eq!(&other.records, &in_order.records);
+        prop_assert_eq!(&other.records, &reference.records);
         // When each record first arrived does not depend on the order either.
-        prop_assert_eq!(&other.delivered, &in_order.delivered);
+        prop_assert_eq!(&other.delivered, &reference.delivered);
         // Read back in another order (a store lists by key), the entries
         // make the same state.
         stored.sort();
@@ -365,13 +440,34 @@ proptest! {
             stored.iter().map(|(k, t)| crate::storage::decode_received(k, t).unwrap()),
         );
         prop_assert_eq!(&reread, &other);
-        prop_assert_eq!(other.receipts.keys().collect::<Vec<_>>(), in_order.receipts.keys().collect::<Vec<_>>());
+        prop_assert_eq!(other.receipts.keys().collect::<Vec<_>>(), reference.receipts.keys().collect::<Vec<_>>());
 
         // Importing everything again changes nothing.
         let before = other.clone();
-        for b in &batches {
-            prop_assert_eq!(other.import(b, &na_ri(), &UNITS, at(5)), Verdict::AlreadyImported);
+        for f in &files {
+            for (_, v) in import_file(&mut other, f) {
+                prop_assert_eq!(v, Verdict::AlreadyImported);
+            }
         }
         prop_assert_eq!(other, before);
     }
+}
+
+#[test]
+fn combine_keeps_one_newest_version_per_unit_and_id() {
+    let mut held = Received::default();
+    let r = record(1, DONG_XA, "dev-a", 0);
+    let newer = r.edit(fields("Mới hơn"), &by("dev-a", 5));
+    held.import(&batch_of(DONG_XA, "dev-a", 1, vec![newer.clone()]), &na_ri(), &UNITS, at(700));
+    // The same id in another unit is another record.
+    let other = record(1, NA_RI, "dev-h", 0);
+    let own = [r.clone(), other.clone()];
+    let mut all = combine(&own, &held);
+    all.sort_by_key(|a| RecordKey::of(a));
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&&newer), "the received version is newer than the own copy");
+    assert!(all.contains(&&other));
+    // The own version wins when it is the newer one.
+    let newest = newer.edit(fields("Mới nhất"), &by("dev-a", 9));
+    assert!(combine([&newest], &held).contains(&&newest));
 }

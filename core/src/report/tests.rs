@@ -1,6 +1,7 @@
 use super::*;
 use crate::activity::{new_id, ActivityFields, Author};
 use crate::batch::{BatchKey, BatchKind};
+use crate::merge::AppliedBatch;
 use crate::fixtures::*;
 use crate::units::Level;
 use chrono::{TimeZone, Utc};
@@ -184,10 +185,14 @@ fn completeness_on_time_late_missing_and_not_due() {
     // Đổng Xá's activity came in its batch of 20/06, Vân Vũ's on 01/08.
     // The district's own activity also travelled in a batch of its own
     // device, after the deadline: still on time, it was recorded here.
-    let mut delivered: HashMap<Uuid, DateTime<Utc>> = [
-        (recs[0].id, rs[0].created_at),
-        (recs[1].id, rs[1].created_at),
-        (recs[2].id, rs[1].created_at),
+    let file = |at| Arrival {
+        at,
+        basis: ArrivalBasis::File,
+    };
+    let mut delivered: HashMap<RecordKey, Arrival> = [
+        (RecordKey::of(&recs[0]), file(rs[0].created_at)),
+        (RecordKey::of(&recs[1]), file(rs[1].created_at)),
+        (RecordKey::of(&recs[2]), file(rs[1].created_at)),
     ]
     .into();
     let q2 = Period::Quarter(2020, 2);
@@ -195,7 +200,7 @@ fn completeness_on_time_late_missing_and_not_due() {
     // Na Rì's statuses for Q2, seen on `today`.
     let na_ri_q2 = |recs: &[Activity],
                     refs: &[&Receipt],
-                    delivered: &HashMap<Uuid, DateTime<Utc>>,
+                    delivered: &HashMap<RecordKey, Arrival>,
                     today: NaiveDate| {
         unit_statuses(
             recs,
@@ -216,9 +221,11 @@ fn completeness_on_time_late_missing_and_not_due() {
     );
     assert_eq!(get(VAN_VU).completeness, Completeness::Late);
     assert_eq!(
-        (get(VAN_VU).batches, get(VAN_VU).missing_batches.clone()),
-        (2, vec![2])
+        (get(VAN_VU).batches, get(VAN_VU).missing_batches.label_vi()),
+        (2, "2".to_string())
     );
+    assert_eq!(get(VAN_VU).basis, Some(ArrivalBasis::File));
+    assert_eq!(get(NA_RI).basis, None, "nothing had to reach the receiver");
     assert_eq!(get("02140").completeness, Completeness::Missing);
     assert_eq!(
         (get(NA_RI).completeness, get(NA_RI).batches),
@@ -246,11 +253,56 @@ fn completeness_on_time_late_missing_and_not_due() {
     let mut more = recs.clone();
     more.push(act(4, DONG_XA, "2.3-1", (2020, 6, 25), Status::Done));
     let late = receipt(DONG_XA, 2, (2020, 7, 20));
-    delivered.insert(more[3].id, late.created_at);
+    delivered.insert(RecordKey::of(&more[3]), file(late.created_at));
     let refs2: Vec<&Receipt> = rs.iter().chain([&late]).collect();
     let st2 = na_ri_q2(&more, &refs2, &delivered, after);
     let dx = st2.iter().find(|s| s.unit_code == DONG_XA).unwrap();
     assert_eq!((dx.activities, dx.completeness), (2, Completeness::Late));
+}
+
+#[test]
+fn on_time_through_the_server_uses_its_time_of_receipt() {
+    // Đổng Xá's Q2 activity was sealed on 20/06 (before the deadline of
+    // 10/07), but the server received the batch only on 15/07.
+    let recs = vec![act(1, DONG_XA, "2.3-1", (2020, 5, 1), Status::Done)];
+    let sealed = receipt(DONG_XA, 1, (2020, 6, 20));
+    let server = Utc.with_ymd_and_hms(2020, 7, 15, 2, 0, 0).unwrap();
+    let entry = AppliedBatch {
+        receipt: sealed.clone(),
+        records: recs.clone(),
+        also: vec![],
+        received_at: Some(server),
+    };
+    let status = |entry: AppliedBatch| {
+        let held = crate::merge::Received::from_entries([entry]);
+        let refs: Vec<&Receipt> = held.receipts.values().collect();
+        unit_statuses(
+            held.records.values(),
+            &refs,
+            &held.delivered,
+            &UNITS,
+            &Scope::District(NA_RI.into()),
+            Period::Quarter(2020, 2),
+            NaiveDate::from_ymd_opt(2020, 9, 1).unwrap(),
+        )
+        .into_iter()
+        .find(|s| s.unit_code == DONG_XA)
+        .map(|s| (s.completeness, s.basis))
+        .unwrap()
+    };
+    assert_eq!(
+        status(entry.clone()),
+        (Completeness::Late, Some(ArrivalBasis::Server)),
+        "the sender's clock is not taken when the server saw it arrive"
+    );
+    // The same batch handed over as a file: only its own date is known.
+    assert_eq!(
+        status(AppliedBatch {
+            received_at: None,
+            ..entry
+        }),
+        (Completeness::OnTime, Some(ArrivalBasis::File))
+    );
 }
 
 #[test]

@@ -1,0 +1,153 @@
+//! What a text field of a batch may hold: bounded, NFC, and free of
+//! characters that hide or reorder what a reader sees. The app normalises
+//! what people type before it validates (so its own batches always pass);
+//! `batch::parse` refuses anything else, on the device and on the server.
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// Longest author name (the official who made a change).
+pub const MAX_AUTHOR: usize = 100;
+/// Longest device id (the app makes UUIDs: 36 characters).
+pub const MAX_DEVICE_ID: usize = 64;
+/// Longest unit code (`06` … `02194`, or `06.<agency id>` for a provincial body).
+pub const MAX_UNIT_CODE: usize = 40;
+/// Longest plan id and plan version.
+pub const MAX_PLAN_ID: usize = 64;
+pub const MAX_PLAN_VERSION: usize = 32;
+
+/// Why a text is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextProblem {
+    TooLong { max: usize, len: usize },
+    /// Not in Unicode normalisation form C (the same letter written with
+    /// other code points compares, sorts and searches differently).
+    NotNfc,
+    /// A control character (a line break is allowed only where the field
+    /// takes several lines). `position` counts characters from 1.
+    Control { ch: char, position: usize },
+    /// A bidirectional embedding, override, isolate or mark: it can make
+    /// text display in another order than it is stored.
+    Bidi { ch: char, position: usize },
+}
+
+impl TextProblem {
+    /// The problem, after a field's name: "Tác giả dài 120 ký tự, …".
+    pub fn message_vi(&self, field: &str) -> String {
+        match self {
+            TextProblem::TooLong { max, len } => {
+                format!("{field} dài {len} ký tự, tối đa {max} ký tự")
+            }
+            TextProblem::NotNfc => format!(
+                "{field} chưa chuẩn hóa Unicode dạng NFC (chữ có dấu được ghép bằng ký tự rời)"
+            ),
+            TextProblem::Control { ch, position } => format!(
+                "{field} chứa ký tự điều khiển U+{:04X} ở vị trí {position}",
+                *ch as u32
+            ),
+            TextProblem::Bidi { ch, position } => format!(
+                "{field} chứa ký tự đảo chiều hiển thị U+{:04X} ở vị trí {position}",
+                *ch as u32
+            ),
+        }
+    }
+}
+
+/// Characters that change the display order of text (Unicode's bidi
+/// controls): LRM, RLM, ALM, the embeddings and overrides, the isolates.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a text is in NFC.
+pub fn is_nfc(s: &str) -> bool {
+    match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => true,
+        IsNormalized::No => false,
+        IsNormalized::Maybe => s.chars().eq(s.nfc()),
+    }
+}
+
+/// Check one field: at most `max` characters, NFC, no control character
+/// (but `\n` when `multiline`), no bidi control.
+pub fn check(s: &str, max: usize, multiline: bool) -> Result<(), TextProblem> {
+    let mut len = 0;
+    for (i, c) in s.chars().enumerate() {
+        len += 1;
+        if c.is_control() && !(multiline && c == '\n') {
+            return Err(TextProblem::Control {
+                ch: c,
+                position: i + 1,
+            });
+        }
+        if is_bidi_control(c) {
+            return Err(TextProblem::Bidi {
+                ch: c,
+                position: i + 1,
+            });
+        }
+    }
+    if len > max {
+        return Err(TextProblem::TooLong { max, len });
+    }
+    if !is_nfc(s) {
+        return Err(TextProblem::NotNfc);
+    }
+    Ok(())
+}
+
+/// What a person typed or pasted, made fit to store: NFC, Windows and old
+/// Mac line breaks as `\n`, tabs as spaces, other control and bidi
+/// characters removed (line breaks too when the field has one line).
+pub fn clean(s: &str, multiline: bool) -> String {
+    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    let kept: String = unified
+        .chars()
+        .filter_map(|c| match c {
+            '\n' if multiline => Some('\n'),
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    kept.nfc().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn refuses_each_kind_of_bad_text() {
+        assert_eq!(check("Xã Đổng Xá", 100, false), Ok(()));
+        assert_eq!(check("a\nb", 100, true), Ok(()));
+        assert_eq!(
+            check("a\nb", 100, false),
+            Err(TextProblem::Control { ch: '\n', position: 2 })
+        );
+        assert_eq!(
+            check("ab\0", 100, true),
+            Err(TextProblem::Control { ch: '\0', position: 3 })
+        );
+        assert_eq!(
+            check("a\u{202E}b", 100, true),
+            Err(TextProblem::Bidi { ch: '\u{202E}', position: 2 })
+        );
+        // "ễ" as e + circumflex + tilde: NFD.
+        assert_eq!(check("Nguye\u{302}\u{303}n", 100, false), Err(TextProblem::NotNfc));
+        assert_eq!(
+            check(&"ạ".repeat(101), 100, false),
+            Err(TextProblem::TooLong { max: 100, len: 101 })
+        );
+        assert!(TextProblem::NotNfc.message_vi("Tác giả").starts_with("Tác giả chưa"));
+    }
+
+    proptest! {
+        #[test]
+        fn what_clean_makes_always_passes(s in "\\PC{0,40}|[\\u{0}-\\u{40}\\u{300}-\\u{320}\\u{202a}-\\u{202e}a-eạễ]{0,40}", multiline: bool) {
+            let c = clean(&s, multiline);
+            prop_assert_eq!(check(&c, 1000, multiline), Ok(()));
+            prop_assert_eq!(clean(&c, multiline), c.clone(), "clean is idempotent");
+        }
+    }
+}
