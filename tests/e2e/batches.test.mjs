@@ -15,6 +15,8 @@ import {
 const env = serverAndBrowser();
 const ajv = new Ajv2020({ allErrors: true });
 addFormats(ajv);
+// The schema's own format: text in Unicode normalisation form C.
+ajv.addFormat('nfc', (s) => s === s.normalize('NFC'));
 const validBatch = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'docs/batch.schema.json'), 'utf8')));
 function assertSchema(batch) {
   assert.ok(validBatch(batch), JSON.stringify(validBatch.errors));

@@ -1,0 +1,144 @@
+//! The JSON Schema (docs/batch.schema.json) and the core's `batch::parse`
+//! judge the same example files (docs/examples/) the same way: a file named
+//! `valid-*` passes both, `invalid-*` fails both. The examples are made here
+//! from the shipped plan and units; `PAPI_WRITE_EXAMPLES=1 cargo test -p
+//! papi-core --test schema_agrees` writes them anew after a format change.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
+use papi_core::batch::{self, Batch, BatchKind, Header, MAX_SEQ};
+use papi_core::{Plan, Units};
+
+fn plan() -> Plan {
+    Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap()
+}
+
+fn units() -> Units {
+    Units::from_json(papi_core::BAC_KAN_UNITS_2020).unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2021, 6, 1, 8, 0, 0).unwrap()
+}
+
+fn record(n: u8) -> Activity {
+    let by = Author {
+        name: "Hà Thị Bình",
+        device_id: "0b5c8f9e-7a53-4d2b-9b1e-3f6a2c1d4e5f",
+        now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap(),
+    };
+    let fields = ActivityFields {
+        task_id: "2.3-1".into(),
+        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        title: format!("Niêm yết công khai ngân sách xã, đợt {n}"),
+        description: "Tại trụ sở UBND xã và nhà văn hóa các thôn".into(),
+        participants: "Cán bộ văn phòng, trưởng thôn".into(),
+        evidence: "TB 12/TB-UBND".into(),
+        status: Status::Done,
+    };
+    Activity::create(new_id([n; 16]), "02194", fields, &by)
+}
+
+fn sealed(change: impl FnOnce(&mut Batch)) -> String {
+    let plan = plan();
+    let h = Header {
+        plan: &plan,
+        unit_code: "02194",
+        device_id: "0b5c8f9e-7a53-4d2b-9b1e-3f6a2c1d4e5f",
+        created_at: Utc.with_ymd_and_hms(2020, 5, 2, 3, 0, 0).unwrap(),
+    };
+    let mut b = Batch::seal(&h, BatchKind::Changes, 1, vec![record(1), record(2)]);
+    change(&mut b);
+    b.sha256 = b.content_hash();
+    b.to_json()
+}
+
+/// Each example: its file name and its text.
+fn examples() -> Vec<(&'static str, String)> {
+    let canonical = "2020-05-02T03:00:00.000Z";
+    vec![
+        ("valid-changes.json", sealed(|_| {})),
+        ("valid-backup.json", sealed(|b| {
+            b.kind = BatchKind::Backup;
+            b.seq = 0;
+        })),
+        ("valid-largest-numbers.json", sealed(|b| {
+            b.seq = MAX_SEQ;
+            b.records[0].revision = MAX_REVISION;
+        })),
+        ("valid-longest-texts.json", sealed(|b| {
+            let r = &mut b.records[0];
+            r.author = "Ạ".repeat(100);
+            r.fields.title = "Ễ".repeat(200);
+            r.fields.description = format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000));
+            r.fields.participants = "ư".repeat(1000);
+            r.fields.evidence = "đ".repeat(500);
+        })),
+        ("invalid-seq-too-large.json", sealed(|b| b.seq = 1_000_000_000)),
+        ("invalid-revision-too-large.json", sealed(|b| b.records[0].revision = u32::MAX)),
+        ("invalid-author-too-long.json", sealed(|b| b.records[0].author = "A".repeat(40_000))),
+        ("invalid-record-device-id-too-long.json", sealed(|b| b.records[0].device_id = "d".repeat(1_000))),
+        ("invalid-device-id-too-long.json", sealed(|b| b.device_id = "d".repeat(65))),
+        ("invalid-plan-version-too-long.json", sealed(|b| b.plan.version = "v".repeat(1_000))),
+        ("invalid-nul-in-title.json", sealed(|b| b.records[0].fields.title = "Họp\0dân".into())),
+        ("invalid-line-break-in-title.json", sealed(|b| b.records[0].fields.title = "Họp\ndân".into())),
+        ("invalid-tab-in-description.json", sealed(|b| b.records[0].fields.description = "Họp\tdân".into())),
+        ("invalid-bidi-override-in-evidence.json", sealed(|b| b.records[0].fields.evidence = "TB \u{202E}21".into())),
+        ("invalid-bidi-mark-in-author.json", sealed(|b| b.records[0].author = "Hà\u{200F}Bình".into())),
+        ("invalid-not-nfc-title.json", sealed(|b| b.records[0].fields.title = "Nguye\u{302}\u{303}n".into())),
+        ("invalid-time-without-milliseconds.json", sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00Z", 1)),
+        ("invalid-time-with-offset.json", sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00.000+00:00", 1)),
+        ("invalid-unknown-record-field.json", sealed(|_| {}).replacen("\"revision\":", "\"extra\": 1,\n      \"revision\":", 1)),
+        ("invalid-unknown-field.json", sealed(|_| {}).replacen("\"records\":", "\"extra\": 1,\n  \"records\":", 1)),
+        ("invalid-negative-seq.json", sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": -1,", 1)),
+        ("invalid-fractional-seq.json", sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": 1.5,", 1)),
+    ]
+}
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples")
+}
+
+#[test]
+fn the_example_files_are_current() {
+    let write = std::env::var_os("PAPI_WRITE_EXAMPLES").is_some();
+    for (name, text) in examples() {
+        let path = dir().join(name);
+        if write {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (PAPI_WRITE_EXAMPLES=1 writes it)", path.display()));
+        assert_eq!(on_disk, text, "{name} is stale: PAPI_WRITE_EXAMPLES=1 writes it anew");
+    }
+}
+
+#[test]
+fn schema_and_core_agree_on_every_example() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/batch.schema.json")).unwrap();
+    let validator = jsonschema::options()
+        .with_format("nfc", papi_core::text::is_nfc)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let (plan, units) = (plan(), units());
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = name.starts_with("valid-");
+        let by_schema = serde_json::from_str(&text).is_ok_and(|v| validator.is_valid(&v));
+        let by_core = batch::parse(text.as_bytes(), &plan, &units, now());
+        assert_eq!(by_schema, expected, "{name}: the schema says {by_schema}");
+        assert_eq!(by_core.is_ok(), expected, "{name}: the core says {by_core:?}");
+        if let Err(e) = by_core {
+            assert!(!e.message_vi().is_empty());
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, examples().len(), "every example file is one this test makes");
+}
