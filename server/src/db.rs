@@ -386,6 +386,54 @@ mod tests {
     }
 }
 
+/// A token to store: its unit, label and hash (never the token).
+pub struct NewToken {
+    pub unit_code: String,
+    pub label: String,
+    pub hash: String,
+}
+
+/// Enrolment of many units (`unit add-all`, `unit add --from`).
+impl Admin {
+    /// Store tokens for many units in one transaction (all or none); with
+    /// `rotate`, each unit's live tokens are revoked first. Their ids.
+    pub fn add_tokens(
+        &self,
+        new: &[NewToken],
+        rotate: bool,
+        now: &str,
+    ) -> Result<Vec<i64>, String> {
+        let err = |e: rusqlite::Error| e.to_string();
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let mut ids = Vec::with_capacity(new.len());
+        for t in new {
+            if rotate {
+                revoke_unit(&tx, &t.unit_code, now).map_err(err)?;
+            }
+            tx.execute(
+                "INSERT INTO tokens (unit_code, label, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![t.unit_code, t.label, t.hash, now],
+            )
+            .map_err(err)?;
+            ids.push(tx.last_insert_rowid());
+        }
+        tx.commit().map_err(err)?;
+        Ok(ids)
+    }
+
+    /// Revoke every live token of a unit; how many there were.
+    pub fn revoke_unit(&self, unit: &str, now: &str) -> Result<usize, String> {
+        revoke_unit(&self.conn, unit, now).map_err(|e| e.to_string())
+    }
+}
+
+fn revoke_unit(c: &Connection, unit: &str, now: &str) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE unit_code = ?1 AND revoked_at IS NULL",
+        params![unit, now],
+    )
+}
+
 /// Upgrades: a database of every earlier schema, with data in it as that
 /// schema's release wrote it, migrates to the current schema intact.
 #[cfg(test)]

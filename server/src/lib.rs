@@ -5,6 +5,7 @@
 pub mod api;
 pub mod backup;
 pub mod db;
+pub mod enrol;
 pub mod ops;
 pub mod tokens;
 pub mod web;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::enrol::{self, Part};
 use crate::{backup, db, plan_and_units, tokens};
 
 pub const USAGE: &str = "\
@@ -16,9 +17,17 @@ papi-server restore --from BACKUP [--db FILE]
     FILE.before-restore-<time>.
 papi-server unit add CODE [--label TEXT] [--db FILE] [--url URL]
     Make a token for a unit (GSO code); it is printed once, only its hash is kept.
+papi-server unit add-all --url URL [--level commune,district,province,body]
+                         [--out SHEET.html] [--rotate] [--db FILE]
+papi-server unit add --from LIST.csv --url URL [--out SHEET.html] [--rotate] [--db FILE]
+    Tokens for every unit of the levels (default: the communes), or of a CSV
+    list (a code or name per line, then an optional label), skipping units
+    that have a live token unless --rotate (which replaces it). Writes an A4
+    sheet to print: per unit its name, enrolment link and QR code.
 papi-server unit list [UNIT] [--db FILE]
 papi-server unit revoke ID|UNIT [--db FILE]
-    UNIT is a code or a name (\"bang thanh\", \"Xã Bằng Thành\").
+    UNIT is a code or a name (\"bang thanh\", \"Xã Bằng Thành\"); revoking a
+    unit revokes all its live tokens.
 The database FILE defaults to $PAPI_DB, else papi-server.sqlite3.";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +47,15 @@ pub enum Command {
         code: String,
         label: String,
         url: Option<String>,
+    },
+    /// `unit add-all` (`from: None`) or `unit add --from LIST.csv`.
+    UnitEnrol {
+        db: PathBuf,
+        from: Option<PathBuf>,
+        parts: Vec<Part>,
+        url: String,
+        out: Option<PathBuf>,
+        rotate: bool,
     },
     UnitList {
         db: PathBuf,
@@ -129,6 +147,11 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 from: a.required("--from", "restore")?.into(),
             })
         }
+        (Some("unit"), Some(w @ ("add" | "add-all")))
+            if w == "add-all" || args.iter().any(|a| a == "--from") =>
+        {
+            parse_enrol(&args[2..], w == "add-all")
+        }
         (Some("unit"), Some("add")) => {
             let a = Args::parse(&args[2..], &["--db", "--label", "--url"], &[])?;
             Ok(Command::UnitAdd {
@@ -155,11 +178,35 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             })
         }
         (Some("unit"), Some(other)) => Err(format!(
-            "unknown unit command {other:?} (add, list, revoke)"
+            "unknown unit command {other:?} (add, add-all, list, revoke)"
         )),
         (Some("unit"), None) => Err("unit needs a command: add, list or revoke".into()),
         _ => Err("unknown command (try --help)".into()),
     }
+}
+
+fn parse_enrol(rest: &[String], all: bool) -> Result<Command, String> {
+    let valued: &[&str] = if all {
+        &["--db", "--url", "--out", "--level"]
+    } else {
+        &["--db", "--url", "--out", "--from"]
+    };
+    let a = Args::parse(rest, valued, &["--rotate"])?;
+    a.none()?;
+    let url = a.required("--url", "the enrolment sheet")?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!(
+            "--url {url:?}: the server's address as the units reach it, e.g. https://papi.backan.gov.vn"
+        ));
+    }
+    Ok(Command::UnitEnrol {
+        db: a.db(),
+        from: a.value("--from").map(PathBuf::from),
+        parts: enrol::parse_parts(&a.value("--level").unwrap_or("commune".into()))?,
+        url,
+        out: a.value("--out").map(PathBuf::from),
+        rotate: a.switch("--rotate"),
+    })
 }
 
 fn parse_backup(rest: &[String]) -> Result<Command, String> {
@@ -223,6 +270,14 @@ pub fn run(cmd: Command) -> Result<(), String> {
             label,
             url,
         } => unit_add(&db, &code, &label, url.as_deref()),
+        Command::UnitEnrol {
+            db,
+            from,
+            parts,
+            url,
+            out,
+            rotate,
+        } => unit_enrol(&db, from.as_deref(), &parts, &url, out, rotate),
         Command::UnitList { db, unit } => unit_list(&db, unit.as_deref()),
         Command::UnitRevoke { db, target } => unit_revoke(&db, &target),
     }
@@ -276,14 +331,70 @@ fn unit_add(path: &Path, code: &str, label: &str, url: Option<&str>) -> Result<(
     Ok(())
 }
 
-fn unit_list(path: &Path, _unit: Option<&str>) -> Result<(), String> {
+fn unit_enrol(
+    path: &Path,
+    from: Option<&Path>,
+    parts: &[Part],
+    url: &str,
+    out: Option<PathBuf>,
+    rotate: bool,
+) -> Result<(), String> {
     let (_, units) = plan_and_units();
+    let wanted = match from {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            enrol::read_list(&units, &f.display().to_string(), &text)?
+        }
+        None => enrol::select(&units, parts)
+            .into_iter()
+            .map(|u| (u, String::new()))
+            .collect(),
+    };
+    let out = out.unwrap_or_else(|| format!("enrolment-{}.html", stamp()).into());
+    let admin = db::Admin::open(path)?;
+    let today = chrono::Local::now().date_naive();
+    let done = enrol::enrol(&admin, &units, &wanted, url, rotate, &out, (&now(), today))?;
+    if !done.kept.is_empty() {
+        println!(
+            "{} units already have a live token and keep it (--rotate replaces them): {}",
+            done.kept.len(),
+            done.kept.join(" ")
+        );
+    }
+    if done.made == 0 {
+        println!("No token made; no sheet written.");
+        return Ok(());
+    }
+    println!(
+        "{} tokens made{}. The sheet {} (readable by you only) holds their links:",
+        done.made,
+        if rotate {
+            ", older tokens of these units revoked"
+        } else {
+            ""
+        },
+        out.display()
+    );
+    println!("print it, hand each unit its page, then delete the file (shred -u).");
+    Ok(())
+}
+
+fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
+    let (_, units) = plan_and_units();
+    let only = match unit {
+        Some(q) => Some(enrol::find(&units, q)?.code.clone()),
+        None => None,
+    };
     let admin = db::Admin::open(path)?;
     println!(
         "{:>4}  {:<6} {:<32} {:<25} state",
         "id", "unit", "name", "created"
     );
-    for t in admin.list()? {
+    let rows = admin.list()?;
+    for t in rows
+        .iter()
+        .filter(|t| only.as_ref().is_none_or(|c| *c == t.unit_code))
+    {
         let name = units
             .get(&t.unit_code)
             .map(|u| u.name.as_str())
@@ -300,10 +411,25 @@ fn unit_list(path: &Path, _unit: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
+/// Revoke by unit (code or name: all its live tokens) or by token id.
 fn unit_revoke(path: &Path, target: &str) -> Result<(), String> {
+    let (_, units) = plan_and_units();
+    let is_id = !target.is_empty() && target.bytes().all(|b| b.is_ascii_digit());
+    if units.get(target).is_some() || !is_id {
+        let unit = enrol::find(&units, target)?;
+        let n = db::Admin::open(path)?.revoke_unit(&unit.code, &now())?;
+        if n == 0 {
+            return Err(format!("{} ({}) has no live token", unit.name, unit.code));
+        }
+        println!(
+            "{n} token(s) of {} ({}) revoked: refused from now on.",
+            unit.name, unit.code
+        );
+        return Ok(());
+    }
     let id: i64 = target
         .parse()
-        .map_err(|_| format!("unit revoke needs a token id (a number), not {target:?}"))?;
+        .map_err(|_| format!("no token with id {target}"))?;
     let done = db::Admin::open(path)?.revoke(id, &now())?;
     if done {
         println!("Token {id} revoked: it is refused from now on.");
