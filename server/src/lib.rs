@@ -7,6 +7,7 @@ pub mod backup;
 pub mod db;
 pub mod enrol;
 pub mod ops;
+pub mod tls;
 pub mod tokens;
 pub mod web;
 

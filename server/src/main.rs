@@ -49,12 +49,14 @@ fn serve(cfg: Config) -> Result<(), String> {
             h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         });
         let service = router.into_make_service();
-        match &cfg.tls {
-            Some((cert, key)) => {
-                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                    .await
-                    .map_err(|e| format!("TLS certificate or key: {e}"))?;
-                axum_server::from_tcp_rustls(listener, tls)
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(papi_server::tls::Tls::load(cert, key).await?),
+            None => None,
+        };
+        papi_server::tls::reload_on_sighup(tls.clone())?;
+        match tls {
+            Some(tls) => {
+                axum_server::from_tcp_rustls(listener, tls.config)
                     .map_err(|e| e.to_string())?
                     .handle(handle)
                     .serve(service)
