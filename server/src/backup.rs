@@ -228,6 +228,36 @@ fn set_aside(db: &Path, stamp: &str) -> Result<PathBuf, String> {
     Ok(aside)
 }
 
+/// The highest batch cursor a database has given out (AUTOINCREMENT keeps it).
+fn last_cursor(c: &Connection) -> rusqlite::Result<i64> {
+    c.query_row(
+        "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'batches'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Districts read on from the last cursor they saw: the restored file's
+/// new batches get cursors after every one the replaced file gave out, so
+/// none is skipped.
+fn keep_cursors_growing(restored: &Path, old: &Path) -> Result<(), String> {
+    let seen = last_cursor(&open_existing(old)?).map_err(sql_err(old))?;
+    let c = open_existing(restored)?;
+    c.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'batches', 0
+         WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'batches')",
+        [],
+    )
+    .and_then(|_| {
+        c.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'batches'",
+            [seen],
+        )
+    })
+    .map(|_| ())
+    .map_err(sql_err(restored))
+}
+
 /// Replace the database at `db` by the backup `from` (checked first); the
 /// old file, if any, is kept aside and its path returned.
 pub fn restore(from: &Path, db: &Path, stamp: &str) -> Result<(Summary, Option<PathBuf>), String> {
@@ -241,6 +271,9 @@ pub fn restore(from: &Path, db: &Path, stamp: &str) -> Result<(Summary, Option<P
     let io = |e: std::io::Error| format!("{}: {e}", incoming.display());
     fs::copy(from, &incoming).map_err(io)?;
     fs::set_permissions(&incoming, fs::Permissions::from_mode(0o600)).map_err(io)?;
+    if let Some(old) = &aside {
+        keep_cursors_growing(&incoming, old)?;
+    }
     sync(&incoming)?;
     fs::rename(&incoming, db).map_err(io)?;
     sync(db)?;
@@ -287,12 +320,25 @@ mod tests {
             .contains("stop the server first"));
         admin.add_token("01834", "", "h3", "t2").unwrap();
         drop(admin);
+        let c = Connection::open(&db).unwrap();
+        c.execute(
+            "INSERT INTO batches (name, unit_code, district_code, device_id, seq, kind, sha256, body, received_at)
+             VALUES ('n', '02194', '066', 'd', 1, 'changes', 's', '{}', 't')",
+            [],
+        )
+        .unwrap();
+        drop(c);
         let (s, aside) = restore(&out, &db, "20260101-000000").unwrap();
         assert_eq!(s.tokens, 2);
         let aside = aside.unwrap();
         assert!(aside.ends_with("papi.sqlite3.before-restore-20260101-000000"));
         assert_eq!(inspect(&aside).unwrap().tokens, 3, "the old file is kept");
         assert_eq!(inspect(&db).unwrap().tokens, 2);
+        // The batch after the backup is not restored, but its cursor is
+        // never given out again.
+        let c = Connection::open(&db).unwrap();
+        assert_eq!(inspect(&db).unwrap().batches, 0);
+        assert_eq!(last_cursor(&c).unwrap(), 1);
     }
 
     #[test]

@@ -59,12 +59,16 @@ const HARDENING: &[(&str, &str)] = &[
     ("UMask", "0077"),
 ];
 
+fn assert_hardened(u: &BTreeMap<String, Vec<String>>) {
+    for (k, v) in HARDENING {
+        assert!(has(u, k, v), "{k}={v}");
+    }
+}
+
 #[test]
 fn the_service_is_hardened_and_reads_the_servers_variables() {
     let u = unit("papi-server.service");
-    for (k, v) in HARDENING {
-        assert!(has(&u, k, v), "{k}={v}");
-    }
+    assert_hardened(&u);
     assert!(has(&u, "CapabilityBoundingSet", "CAP_NET_BIND_SERVICE"));
     assert!(has(
         &u,
@@ -99,9 +103,7 @@ fn the_service_is_hardened_and_reads_the_servers_variables() {
 #[test]
 fn the_nightly_backup_keeps_copies_and_its_command_parses() {
     let u = unit("papi-server-backup.service");
-    for (k, v) in HARDENING {
-        assert!(has(&u, k, v), "{k}={v}");
-    }
+    assert_hardened(&u);
     assert!(has(&u, "Type", "oneshot"));
     assert!(has(&u, "ReadWritePaths", "/var/backups/papi-server"));
     let vars = env(&u);
