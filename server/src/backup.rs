@@ -258,6 +258,19 @@ fn keep_cursors_growing(restored: &Path, old: &Path) -> Result<(), String> {
     .map_err(sql_err(restored))
 }
 
+/// A journal left without its database would be replayed into the copy.
+fn no_orphan_journal(db: &Path) -> Result<(), String> {
+    for stale in [with_suffix(db, "-wal"), with_suffix(db, "-shm")] {
+        if stale.exists() {
+            return Err(format!(
+                "{} is left from an earlier database: move it away first",
+                stale.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Replace the database at `db` by the backup `from` (checked first); the
 /// old file, if any, is kept aside and its path returned.
 pub fn restore(from: &Path, db: &Path, stamp: &str) -> Result<(Summary, Option<PathBuf>), String> {
@@ -265,6 +278,7 @@ pub fn restore(from: &Path, db: &Path, stamp: &str) -> Result<(Summary, Option<P
     let aside = if db.exists() {
         Some(set_aside(db, stamp)?)
     } else {
+        no_orphan_journal(db)?;
         None
     };
     let incoming = with_suffix(db, ".restoring");
@@ -352,6 +366,12 @@ mod tests {
         let junk = d.join("junk.sqlite3");
         fs::write(&junk, "not a database").unwrap();
         assert!(restore(&junk, &db, "x").is_err());
+        let orphan = d.join("orphan.sqlite3");
+        fs::write(with_suffix(&orphan, "-wal"), "old journal").unwrap();
+        assert!(restore(&db, &orphan, "x")
+            .unwrap_err()
+            .contains("left from an earlier database"));
+        assert!(!orphan.exists());
         let empty = d.join("empty.sqlite3");
         Connection::open(&empty).unwrap();
         assert!(inspect(&empty)
