@@ -358,7 +358,7 @@ fn unit_enrol(
         println!(
             "{} units already have a live token and keep it (--rotate replaces them): {}",
             done.kept.len(),
-            done.kept.join(" ")
+            short_list(&done.kept)
         );
     }
     if done.made == 0 {
@@ -377,6 +377,15 @@ fn unit_enrol(
     );
     println!("print it, hand each unit its page, then delete the file (shred -u).");
     Ok(())
+}
+
+/// Up to 12 codes, then how many more.
+fn short_list(codes: &[String]) -> String {
+    let mut out = codes.iter().take(12).cloned().collect::<Vec<_>>().join(" ");
+    if codes.len() > 12 {
+        out.push_str(&format!(" and {} more", codes.len() - 12));
+    }
+    out
 }
 
 fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
