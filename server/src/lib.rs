@@ -87,7 +87,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let tls = match (cert, key) {
         (Some(c), Some(k)) => Some((c, k)),
         (None, None) => None,
-        _ => return Err("--tls-cert and --tls-key go together".into()),
+        _ => {
+            return Err(
+                "--tls-cert and --tls-key (or PAPI_TLS_CERT and PAPI_TLS_KEY) go together".into(),
+            )
+        }
     };
     if !dist.join("index.html").is_file() {
         return Err(format!(
