@@ -385,3 +385,159 @@ mod tests {
         assert_eq!(l[0].revoked_at.as_deref(), Some("t1"));
     }
 }
+
+/// A token to store: its unit, label and hash (never the token).
+pub struct NewToken {
+    pub unit_code: String,
+    pub label: String,
+    pub hash: String,
+}
+
+/// Enrolment of many units (`unit add-all`, `unit add --from`).
+impl Admin {
+    /// Store tokens for many units in one transaction (all or none); with
+    /// `rotate`, each unit's live tokens are revoked first. Their ids.
+    pub fn add_tokens(
+        &self,
+        new: &[NewToken],
+        rotate: bool,
+        now: &str,
+    ) -> Result<Vec<i64>, String> {
+        let err = |e: rusqlite::Error| e.to_string();
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let mut ids = Vec::with_capacity(new.len());
+        for t in new {
+            if rotate {
+                revoke_unit(&tx, &t.unit_code, now).map_err(err)?;
+            }
+            tx.execute(
+                "INSERT INTO tokens (unit_code, label, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![t.unit_code, t.label, t.hash, now],
+            )
+            .map_err(err)?;
+            ids.push(tx.last_insert_rowid());
+        }
+        tx.commit().map_err(err)?;
+        Ok(ids)
+    }
+
+    /// Revoke every live token of a unit; how many there were.
+    pub fn revoke_unit(&self, unit: &str, now: &str) -> Result<usize, String> {
+        revoke_unit(&self.conn, unit, now).map_err(|e| e.to_string())
+    }
+}
+
+fn revoke_unit(c: &Connection, unit: &str, now: &str) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE unit_code = ?1 AND revoked_at IS NULL",
+        params![unit, now],
+    )
+}
+
+/// Upgrades: a database of every earlier schema, with data in it as that
+/// schema's release wrote it, migrates to the current schema intact.
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    const BODY: &str =
+        r#"{"format":1,"unit":"02194","records":[{"title":"Họp dân thôn Nà Đăng"}]}"#;
+
+    /// Sample data for a database at schema `v`. A new migration adds the
+    /// data its schema can hold here, so the next one is tested with it.
+    fn fill(c: &Connection, v: usize) {
+        match v {
+            0 => {} // a new, empty file
+            1 => c
+                .execute_batch(&format!(
+                    "INSERT INTO tokens (unit_code, label, token_hash, created_at, revoked_at)
+                     VALUES ('02194', 'Xã Đổng Xá', 'h1', 't0', NULL),
+                            ('02137', 'Xã Văn Vũ', 'h2', 't0', 't1');
+                     INSERT INTO batches (name, unit_code, district_code, device_id, seq, kind, sha256, body, received_at)
+                     VALUES ('02194/dev-a/1', '02194', '066', 'dev-a', 1, 'changes', 's1', '{BODY}', 't2');"
+                ))
+                .unwrap(),
+            _ => panic!("no sample data for schema {v}: add it to fill() with the migration"),
+        }
+    }
+
+    /// A database at schema `v`: the first `v` migrations, then its data.
+    fn at_schema(v: usize, tag: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "papi-db-{tag}-schema{v}-{}.sqlite3",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&p);
+        let c = open(&p).unwrap();
+        for (i, sql) in MIGRATIONS[..v].iter().enumerate() {
+            c.execute_batch(sql).unwrap();
+            c.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        fill(&c, v);
+        p
+    }
+
+    #[tokio::test]
+    async fn every_earlier_schema_with_data_migrates_intact() {
+        for v in 0..=SCHEMA_VERSION {
+            let p = at_schema(v, "upgrade");
+            let db = Db::open(&p).unwrap();
+            let c = open(&p).unwrap();
+            let version: i64 = c
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(version as usize, SCHEMA_VERSION, "from schema {v}");
+            let had_data = v >= 1;
+            let tokens = Admin::open(&p).unwrap().list().unwrap();
+            assert_eq!(tokens.len(), if had_data { 2 } else { 0 }, "from {v}");
+            if had_data {
+                assert_eq!(tokens[0].label, "Xã Đổng Xá");
+                assert_eq!(tokens[1].revoked_at.as_deref(), Some("t1"));
+                assert_eq!(
+                    db.token_unit("h1".into()).await.unwrap().as_deref(),
+                    Some("02194")
+                );
+                let rows = db.batches_after(0, Some("066".into()), 10).await.unwrap();
+                assert_eq!(rows[0].body, BODY, "from {v}: the batch is intact");
+            }
+            // The migrated database takes new batches.
+            let stored = db
+                .store(NewBatch {
+                    name: format!("02137/dev-b/{v}"),
+                    unit_code: "02137".into(),
+                    district_code: "066".into(),
+                    device_id: "dev-b".into(),
+                    seq: 1,
+                    kind: "changes",
+                    sha256: "s2".into(),
+                    body: "{}".into(),
+                    received_at: "t3".into(),
+                })
+                .await
+                .unwrap();
+            assert!(matches!(stored, Stored::Accepted { .. }), "from {v}");
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_as_it_is() {
+        let p = at_schema(SCHEMA_VERSION, "newer");
+        open(&p)
+            .unwrap()
+            .pragma_update(None, "user_version", (SCHEMA_VERSION + 1) as i64)
+            .unwrap();
+        let e = Db::open(&p).err().unwrap();
+        assert!(e.contains("use a newer papi-server"), "{e}");
+        assert!(Admin::open(&p).is_err());
+        let c = open(&p).unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, SCHEMA_VERSION + 1);
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM batches", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "nothing dropped");
+    }
+}

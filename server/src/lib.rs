@@ -3,7 +3,11 @@
 //! the command line and runs; everything here is testable in-process.
 
 pub mod api;
+pub mod backup;
 pub mod db;
+pub mod enrol;
+pub mod ops;
+pub mod tls;
 pub mod tokens;
 pub mod web;
 
@@ -20,11 +24,9 @@ use tower_http::services::ServeDir;
 pub const USAGE: &str = "\
 papi-server [serve] [--dist DIR] [--addr HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]
     Serve the app from DIR (default dist) and the sync API, storing batches in
-    FILE (default papi-server.sqlite3). With a certificate and key, serve HTTPS.
-papi-server unit add CODE [--label TEXT] [--db FILE] [--url URL]
-    Make a token for a unit (GSO code); it is printed once, only its hash is kept.
-papi-server unit list [--db FILE]
-papi-server unit revoke ID [--db FILE]";
+    FILE (default papi-server.sqlite3). With a certificate and key, serve HTTPS
+    (SIGHUP reloads them). Defaults from $PAPI_DIST, $PAPI_ADDR, $PAPI_DB,
+    $PAPI_TLS_CERT and $PAPI_TLS_KEY when set.";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -37,42 +39,26 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Serve(Config),
-    UnitAdd {
-        db: PathBuf,
-        code: String,
-        label: String,
-        url: Option<String>,
-    },
-    UnitList {
-        db: PathBuf,
-    },
-    UnitRevoke {
-        db: PathBuf,
-        id: i64,
-    },
+    /// backup, restore, unit …: see `ops`.
+    Ops(ops::Command),
 }
 
 /// Parse the command line (without the program name). `Err("help")` asks
 /// for the usage text; any other error says what is wrong.
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let args: Vec<String> = args.into_iter().collect();
-    let (sub, rest): (Vec<&str>, &[String]) = match args.first().map(String::as_str) {
-        Some("unit") => match args.get(1).map(String::as_str) {
-            Some(s @ ("add" | "list" | "revoke")) => (vec!["unit", s], &args[2..]),
-            Some(other) => {
-                return Err(format!(
-                    "unknown unit command {other:?} (add, list, revoke)"
-                ))
-            }
-            None => return Err("unit needs a command: add, list or revoke".into()),
-        },
-        Some("serve") => (vec!["serve"], &args[1..]),
-        _ => (vec!["serve"], &args[..]),
+    let rest: &[String] = match args.first().map(String::as_str) {
+        Some("unit" | "backup" | "restore") => return ops::parse(&args).map(Command::Ops),
+        Some("serve") => &args[1..],
+        _ => &args[..],
     };
-    let mut dist = PathBuf::from("dist");
-    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8080));
-    let mut db = PathBuf::from("papi-server.sqlite3");
-    let (mut cert, mut key, mut label, mut url) = (None, None, String::new(), None);
+    let mut dist = PathBuf::from(env_or("PAPI_DIST", "dist"));
+    let v = env_or("PAPI_ADDR", "127.0.0.1:8080");
+    let mut addr: SocketAddr = v.parse().map_err(|e| format!("PAPI_ADDR {v}: {e}"))?;
+    let mut db = PathBuf::from(env_or("PAPI_DB", "papi-server.sqlite3"));
+    let env_path =
+        |name| Some(PathBuf::from(env_or(name, ""))).filter(|p| !p.as_os_str().is_empty());
+    let (mut cert, mut key) = (env_path("PAPI_TLS_CERT"), env_path("PAPI_TLS_KEY"));
     let mut positional = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -90,57 +76,43 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--db" => db = PathBuf::from(value("--db")?),
             "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
             "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
-            "--label" => label = value("--label")?,
-            "--url" => url = Some(value("--url")?),
             "-h" | "--help" => return Err("help".into()),
             s if s.starts_with("--") => return Err(format!("unknown argument {s:?} (try --help)")),
             s => positional.push(s.to_string()),
         }
     }
-    match sub.as_slice() {
-        ["serve"] => {
-            if let Some(p) = positional.first() {
-                return Err(format!("unknown argument {p:?} (try --help)"));
-            }
-            let tls = match (cert, key) {
-                (Some(c), Some(k)) => Some((c, k)),
-                (None, None) => None,
-                _ => return Err("--tls-cert and --tls-key go together".into()),
-            };
-            if !dist.join("index.html").is_file() {
-                return Err(format!(
-                    "{}: no index.html here; build the app first (scripts/build.sh)",
-                    dist.display()
-                ));
-            }
-            Ok(Command::Serve(Config {
-                dist,
-                addr,
-                db,
-                tls,
-            }))
-        }
-        ["unit", "add"] => match positional.as_slice() {
-            [code] => Ok(Command::UnitAdd {
-                db,
-                code: code.clone(),
-                label,
-                url,
-            }),
-            _ => Err("unit add needs one unit code, e.g. papi-server unit add 02194".into()),
-        },
-        ["unit", "list"] => Ok(Command::UnitList { db }),
-        ["unit", "revoke"] => match positional.as_slice() {
-            [id] => Ok(Command::UnitRevoke {
-                db,
-                id: id
-                    .parse()
-                    .map_err(|_| format!("unit revoke needs a token id (a number), not {id:?}"))?,
-            }),
-            _ => Err("unit revoke needs one token id (see unit list)".into()),
-        },
-        _ => unreachable!(),
+    if let Some(p) = positional.first() {
+        return Err(format!("unknown argument {p:?} (try --help)"));
     }
+    let tls = match (cert, key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => {
+            return Err(
+                "--tls-cert and --tls-key (or PAPI_TLS_CERT and PAPI_TLS_KEY) go together".into(),
+            )
+        }
+    };
+    if !dist.join("index.html").is_file() {
+        return Err(format!(
+            "{}: no index.html here; build the app first (scripts/build.sh)",
+            dist.display()
+        ));
+    }
+    Ok(Command::Serve(Config {
+        dist,
+        addr,
+        db,
+        tls,
+    }))
+}
+
+/// An environment variable's value, or `default` when it is unset or empty.
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// The shipped plan and units (the same files the app carries).
@@ -206,15 +178,6 @@ mod tests {
             .contains("no index.html here"));
         assert_eq!(args(&["--help"]).unwrap_err(), "help");
         assert!(args(&["unit"]).unwrap_err().contains("add, list or revoke"));
-        assert!(args(&["unit", "add"])
-            .unwrap_err()
-            .contains("one unit code"));
-        assert!(args(&["unit", "revoke", "abc"])
-            .unwrap_err()
-            .contains("a number"));
-        assert!(args(&["unit", "drop"])
-            .unwrap_err()
-            .contains("unknown unit command"));
         let d = std::env::temp_dir().join(format!("papi-args-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("index.html"), "x").unwrap();
@@ -240,15 +203,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            args(&["unit", "add", "02194", "--label", "Đổng Xá"]).unwrap(),
-            Command::UnitAdd {
-                db: "papi-server.sqlite3".into(),
-                code: "02194".into(),
-                label: "Đổng Xá".into(),
-                url: None
-            }
-        );
+        assert!(matches!(
+            args(&["unit", "list", "--db", "x.db"]).unwrap(),
+            Command::Ops(ops::Command::UnitList { .. })
+        ));
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

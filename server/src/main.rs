@@ -1,12 +1,12 @@
 //! `papi-server`: the sync server and the app's web server; `--help` for use.
 
-use papi_server::{app, db, parse_args, plan_and_units, tokens, Command, Config, USAGE};
+use papi_server::{app, db, ops, parse_args, Command, Config, USAGE};
 
 fn main() {
     let cmd = match parse_args(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) if e == "help" => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", ops::USAGE);
             return;
         }
         Err(e) => {
@@ -16,93 +16,12 @@ fn main() {
     };
     let result = match cmd {
         Command::Serve(cfg) => serve(cfg),
-        Command::UnitAdd {
-            db,
-            code,
-            label,
-            url,
-        } => unit_add(&db, &code, &label, url.as_deref()),
-        Command::UnitList { db } => unit_list(&db),
-        Command::UnitRevoke { db, id } => db::Admin::open(&db)
-            .and_then(|a| a.revoke(id, &now()))
-            .and_then(|done| {
-                if done {
-                    println!("Token {id} revoked: it is refused from now on.");
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "no live token with id {id} (see: papi-server unit list)"
-                    ))
-                }
-            }),
+        Command::Ops(c) => ops::run(c),
     };
     if let Err(e) = result {
         eprintln!("papi-server: {e}");
         std::process::exit(1);
     }
-}
-
-fn now() -> String {
-    papi_core::dates::format_instant(chrono::Utc::now())
-}
-
-fn unit_add(
-    path: &std::path::Path,
-    code: &str,
-    label: &str,
-    url: Option<&str>,
-) -> Result<(), String> {
-    let (_, units) = plan_and_units();
-    let unit = units.get(code).ok_or_else(|| {
-        format!(
-            "{code} is not a unit code of the unit dataset ({})",
-            units.id
-        )
-    })?;
-    let admin = db::Admin::open(path)?;
-    let token = tokens::generate()?;
-    let label = if label.is_empty() {
-        unit.name.as_str()
-    } else {
-        label
-    };
-    let id = admin.add_token(code, label, &tokens::hash(&token), &now())?;
-    println!(
-        "Token {id} for {} ({code}). It is shown only this once:",
-        unit.name
-    );
-    println!("{token}");
-    if let Some(url) = url {
-        println!(
-            "Enrolment link: {}/#enrol={token}",
-            url.trim_end_matches('/')
-        );
-    }
-    Ok(())
-}
-
-fn unit_list(path: &std::path::Path) -> Result<(), String> {
-    let (_, units) = plan_and_units();
-    let admin = db::Admin::open(path)?;
-    println!(
-        "{:>4}  {:<6} {:<32} {:<25} state",
-        "id", "unit", "name", "created"
-    );
-    for t in admin.list()? {
-        let name = units
-            .get(&t.unit_code)
-            .map(|u| u.name.as_str())
-            .unwrap_or("?");
-        let state = match &t.revoked_at {
-            Some(at) => format!("revoked {at}"),
-            None => "live".into(),
-        };
-        println!(
-            "{:>4}  {:<6} {:<32} {:<25} {state}",
-            t.id, t.unit_code, name, t.created_at
-        );
-    }
-    Ok(())
 }
 
 fn serve(cfg: Config) -> Result<(), String> {
@@ -130,12 +49,14 @@ fn serve(cfg: Config) -> Result<(), String> {
             h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         });
         let service = router.into_make_service();
-        match &cfg.tls {
-            Some((cert, key)) => {
-                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                    .await
-                    .map_err(|e| format!("TLS certificate or key: {e}"))?;
-                axum_server::from_tcp_rustls(listener, tls)
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(papi_server::tls::Tls::load(cert, key).await?),
+            None => None,
+        };
+        papi_server::tls::reload_on_sighup(tls.clone())?;
+        match tls {
+            Some(tls) => {
+                axum_server::from_tcp_rustls(listener, tls.config)
                     .map_err(|e| e.to_string())?
                     .handle(handle)
                     .serve(service)
