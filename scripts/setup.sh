@@ -62,14 +62,20 @@ _papi_setup() {
   fi
 
   if [ "$want" = test ]; then
-    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-      say "installing Debian's chromium and chromium-driver"
+    # Chromium and its driver for the browser tests; systemd-analyze to
+    # verify the service units in deploy/.
+    local debs=()
+    command -v chromium >/dev/null || debs+=(chromium)
+    command -v chromedriver >/dev/null || debs+=(chromium-driver)
+    command -v systemd-analyze >/dev/null || debs+=(systemd)
+    if [ "${#debs[@]}" -gt 0 ]; then
+      say "installing Debian's ${debs[*]}"
       if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
       elif command -v sudo >/dev/null; then
-        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
       else
-        say "chromium and chromium-driver are missing: install them as root (apt-get install chromium chromium-driver)"
+        say "${debs[*]} missing: install them as root (apt-get install ${debs[*]})"
         return 1
       fi
     fi

@@ -125,6 +125,15 @@ export async function setupCommune(page, { district = '058', commune = '01840', 
   await page.waitForSelector('nav.tabs');
 }
 
+/** Complete first run as the province's Sở Nội vụ. */
+export async function setupProvince(page, { name = 'Hoàng Văn Tỉnh' } = {}) {
+  await appReady(page);
+  await page.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
+  await page.fill('#official', name);
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('nav.tabs');
+}
+
 /** Complete first run as district staff (Phòng Nội vụ) of Huyện Na Rì. */
 export async function setupDistrict(page, { district = '066', name = 'Lý Thị Lan' } = {}) {
   await appReady(page);
@@ -270,14 +279,14 @@ export async function makeBatch(unit, device, seq, records, createdAt = '2020-12
     date: r.date,
     title: r.title,
     description: r.description ?? '',
-    participants: '',
+    participants: r.participants ?? '',
     evidence: r.evidence ?? '',
     status: r.status ?? 'done',
-    author: 'Người ghi thử',
+    author: r.author ?? 'Người ghi thử',
     device_id: device,
     created_at: recordedAt,
     updated_at: recordedAt,
-    revision: 1,
+    revision: r.revision ?? 1,
     deleted: false,
   })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const batch = {
