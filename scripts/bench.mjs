@@ -12,7 +12,8 @@ import { join, relative } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  DIST, ROOT, appReady, freePort, launch, launchProfile, makeBatch, setupCommune, setupDistrict, startServer, stopAllServers,
+  DIST, ROOT, appReady, freePort, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
+  stopAllServers,
 } from '../tests/e2e/helpers.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
