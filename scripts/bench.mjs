@@ -411,7 +411,7 @@ async function importAll(page, fs) {
   for (const [k, unit] of allCommunes.entries()) {
     for (const seq of [1, 10_000_000]) {
       const recs = Array.from({ length: per }, (_, j) => ({
-        task: tasks[(k + j) % tasks.length], date: `2020-${String(1 + ((k + j) % 12)).padStart(2, '0')}-15`,
+        task: tasks[(k + j) % tasks.length], date: `2020-${String(3 + ((k + j) % 10)).padStart(2, '0')}-15`,
         title: `${j} `.padEnd(200, 'Ễ'), description: `${'ạ'.repeat(1999)}\n${'ố'.repeat(2000)}`,
         participants: 'ư'.repeat(1000), evidence: 'đ'.repeat(500), author: 'Ạ'.repeat(100), revision: 1_000_000,
       }));

@@ -292,7 +292,7 @@ impl AppState {
             (&mut draft.participants, false),
             (&mut draft.evidence, false),
         ] {
-            *s = papi_core::text::clean(s, multiline);
+            *s = papi_core::text::clean(s, multiline, platform::nfc);
         }
         let checked = match validate(&draft, &cx) {
             Ok(c) => c,

@@ -30,6 +30,12 @@ pub fn random16() -> [u8; 16] {
     buf
 }
 
+/// NFC-normalise typed text with the browser's own tables (the core has only
+/// the quick check: `papi_core::text`).
+pub fn nfc(s: &str) -> String {
+    js_sys::JsString::from(s).normalize("NFC").into()
+}
+
 pub fn online() -> bool {
     window().navigator().on_line()
 }

@@ -350,8 +350,19 @@ mod tests {
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);
-        assert!(text.starts_with(r#"{"schema":1,"entry":{"#), "{text}");
+        assert!(text.starts_with(r#"{"schema":2,"entry":{"#), "{text}");
         assert_eq!(decode_received(&key, &text).unwrap(), entry);
+        // A schema-1 entry (no server time) still reads.
+        let old = text
+            .replacen(r#""schema":2"#, r#""schema":1"#, 1)
+            .replacen(r#","received_at":"2020-06-02T03:04:05.000Z""#, "", 1);
+        assert_eq!(
+            decode_received(&key, &old).unwrap(),
+            AppliedBatch {
+                received_at: None,
+                ..entry.clone()
+            }
+        );
         // Under another key; not JSON; truncated; a newer schema; no schema.
         assert!(matches!(
             decode_received("01834/d1/4", &text),
@@ -365,10 +376,10 @@ mod tests {
             decode_received(&key, &text[..text.len() - 3]),
             Err(EntryError::BadJson(_))
         ));
-        let newer = text.replacen(r#""schema":1"#, r#""schema":2"#, 1);
+        let newer = text.replacen(r#""schema":2"#, r#""schema":3"#, 1);
         assert!(matches!(
             decode_received(&key, &newer),
-            Err(EntryError::FutureSchema(2))
+            Err(EntryError::FutureSchema(3))
         ));
         let bare = serde_json::to_string(&entry).unwrap();
         assert!(matches!(

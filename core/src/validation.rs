@@ -60,6 +60,8 @@ pub enum Problem {
         max: usize,
         len: usize,
     },
+    /// A hidden or loose character (`text::check`).
+    Text(crate::text::TextProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ impl FieldError {
             ),
             Problem::UnknownTask => "Nhiệm vụ không có trong Kế hoạch.".into(),
             Problem::TooLong { max, len } => format!("{label} dài {len} ký tự, tối đa {max} ký tự."),
+            Problem::Text(p) => format!("{}.", p.message_vi(label)),
         }
     }
 }
@@ -179,6 +182,8 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
         let len = chars(value);
         if len > max {
             err(field, Problem::TooLong { max, len });
+        } else if let Err(p) = crate::text::check(value, max, field == Field::Description) {
+            err(field, Problem::Text(p));
         }
     }
     if status.is_none() {
@@ -359,6 +364,20 @@ mod tests {
         assert_eq!(
             e[0].message_vi(),
             "Tiêu đề dài 201 ký tự, tối đa 200 ký tự."
+        );
+        // A hidden character, or a mark left loose, is named in the form.
+        let e = check(&Draft {
+            title: "Họp\u{202E}dân".into(),
+            description: "x\u{300}\ndòng hai".into(),
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.iter().map(|e| e.message_vi()).collect::<Vec<_>>(),
+            vec![
+                "Tiêu đề chứa ký tự đảo chiều hiển thị U+202E ở vị trí 4.".to_string(),
+                "Mô tả chưa chuẩn hóa Unicode dạng NFC (chữ có dấu được ghép bằng ký tự rời).".to_string(),
+            ]
         );
         // Exactly at the limit (in characters, not bytes) is accepted.
         assert!(check(&Draft {

@@ -33,7 +33,7 @@ async function extremeYear(communes, per) {
   for (const [k, c] of communes.entries()) {
     for (const seq of [1, MAX_SEQ]) {
       const recs = Array.from({ length: per }, (_, j) => ({
-        task: '2.3-1', date: `2020-${String(1 + ((k + j) % 12)).padStart(2, '0')}-15`, ...longest(j),
+        task: '2.3-1', date: `2020-${String(3 + ((k + j) % 10)).padStart(2, '0')}-15`, ...longest(j),
       }));
       files.push(await makeBatch(c.code, `dev-${c.code}`, seq, recs, '2020-12-20T09:00:00.000Z'));
     }
