@@ -74,7 +74,9 @@ test('a province-year of extreme but valid data opens on every receiving screen'
 
   // A district takes its own communes' part of the same files.
   const naRi = new Set(communes.filter((c) => c.parent_code === '066').map((c) => c.code));
-  const district = await context.newPage();
+  // Another browser profile: the district's own settings and store.
+  const dContext = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const district = await dContext.newPage();
   const dErrors = watchErrors(district);
   await district.goto(env.server.url);
   await setupDistrict(district);
@@ -84,4 +86,5 @@ test('a province-year of extreme but valid data opens on every receiving screen'
   await openEveryReceivingScreen(district);
   assert.deepEqual(dErrors, []);
   await context.close();
+  await dContext.close();
 });
