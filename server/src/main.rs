@@ -1,6 +1,6 @@
 //! `papi-server`: the sync server and the app's web server; `--help` for use.
 
-use papi_server::{app, db, parse_args, plan_and_units, tokens, Command, Config, USAGE};
+use papi_server::{db, parse_args, plan_and_units, tokens, Command, Config, USAGE};
 
 fn main() {
     let cmd = match parse_args(std::env::args().skip(1)) {
@@ -106,17 +106,27 @@ fn unit_list(path: &std::path::Path) -> Result<(), String> {
 }
 
 fn serve(cfg: Config) -> Result<(), String> {
+    papi_server::telemetry::init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let db = db::Db::open(&cfg.db)?;
-        let router = app(&cfg, db);
+        let limits = papi_server::limits::Limits::default();
+        let router = papi_server::app_with(&cfg, db, limits.clone());
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
         let listener = std::net::TcpListener::bind(cfg.addr)
             .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .map_err(|e| format!("TLS certificate or key: {e}"))?,
+            ),
+            None => None,
+        };
         println!(
             "PAPI Tracker: {scheme}://{} (app from {}, batches in {})",
             cfg.addr,
@@ -129,27 +139,9 @@ fn serve(cfg: Config) -> Result<(), String> {
             shutdown_signal().await;
             h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         });
-        let service = router.into_make_service();
-        match &cfg.tls {
-            Some((cert, key)) => {
-                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                    .await
-                    .map_err(|e| format!("TLS certificate or key: {e}"))?;
-                axum_server::from_tcp_rustls(listener, tls)
-                    .map_err(|e| e.to_string())?
-                    .handle(handle)
-                    .serve(service)
-                    .await
-            }
-            None => {
-                axum_server::from_tcp(listener)
-                    .map_err(|e| e.to_string())?
-                    .handle(handle)
-                    .serve(service)
-                    .await
-            }
-        }
-        .map_err(|e| e.to_string())
+        papi_server::serve::run(listener, router, &limits, tls, handle)
+            .await
+            .map_err(|e| e.to_string())
     })
 }
 

@@ -10,7 +10,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use papi_core::activity::new_id;
 use papi_core::batch::{Batch, BatchKind, Header};
 use papi_core::{Activity, ActivityFields, Author, Status};
-use papi_server::{app, db, plan_and_units, tokens, Config};
+use papi_server::limits::Limits;
+use papi_server::{app_with, db, plan_and_units, tokens, Config};
 use sha2::Digest;
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -37,6 +38,11 @@ pub struct TestServer {
 
 /// Start the server in-process on a free port, with its database in `dir`.
 pub async fn start(dir: &Path) -> TestServer {
+    start_with(dir, Limits::default(), db::DbOptions::default()).await
+}
+
+/// `start` with other limits and database options, served as `serve` does.
+pub async fn start_with(dir: &Path, limits: Limits, opts: db::DbOptions) -> TestServer {
     let db_path = dir.join("papi.sqlite3");
     let cfg = Config {
         dist: dir.to_path_buf(),
@@ -44,11 +50,16 @@ pub async fn start(dir: &Path) -> TestServer {
         db: db_path.clone(),
         tls: None,
     };
-    let database = db::Db::open(&db_path).unwrap();
-    let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
+    let database = db::Db::open_with(&db_path, opts).unwrap();
+    let listener = std::net::TcpListener::bind(cfg.addr).unwrap();
+    listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(&cfg, database);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let router = app_with(&cfg, database, limits.clone());
+    tokio::spawn(async move {
+        papi_server::serve::run(listener, router, &limits, None, axum_server::Handle::new())
+            .await
+            .unwrap()
+    });
     TestServer {
         url: format!("http://{addr}"),
         addr,
