@@ -67,7 +67,11 @@ async fn not_found() -> ServerError {
 }
 
 async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, ServerError> {
-    let n = api.db.count_batches().await.map_err(ServerError::Internal)?;
+    let n = api
+        .db
+        .count_batches()
+        .await
+        .map_err(ServerError::Internal)?;
     let mut body = json!({
         "status": "ok",
         "schema": crate::db::SCHEMA_VERSION,
@@ -186,8 +190,8 @@ pub fn served_text(text: &str) -> &str {
 /// serves, and it is checked to be servable before anything is stored.
 fn check(bytes: &[u8], plan: &Plan, units: &Units) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
-    let b = batch::parse(bytes, plan, units, now)
-        .map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+    let b =
+        batch::parse(bytes, plan, units, now).map_err(|e| ServerError::BadBatch(e.message_vi()))?;
     let text = std::str::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
     let body = served_text(text);
     serde_json::from_str::<&RawValue>(body)

@@ -266,7 +266,11 @@ impl Db {
             let tx = c.unchecked_transaction()?;
             let d = district.as_deref();
             // Two texts, so that a district's page uses its index.
-            let only = if d.is_some() { "district_code = ?1" } else { "?1 IS NULL" };
+            let only = if d.is_some() {
+                "district_code = ?1"
+            } else {
+                "?1 IS NULL"
+            };
             let sizes: Vec<(i64, usize)> = tx
                 .prepare_cached(&format!(
                     "SELECT cursor, octet_length(body) FROM batches
@@ -282,7 +286,10 @@ impl Db {
                 n += 1;
             }
             let Some(&(last, _)) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
-                return Ok(Page { rows: vec![], more: false });
+                return Ok(Page {
+                    rows: vec![],
+                    more: false,
+                });
             };
             let rows = tx
                 .prepare_cached(&format!(
@@ -328,7 +335,9 @@ fn writer(
         let now_faulty = results.as_ref().err().cloned();
         let mut f = fault.lock().unwrap_or_else(|p| p.into_inner());
         match (&*f, &now_faulty) {
-            (None, Some(e)) => tracing::error!(error = %e, "commit failed: the database cannot write"),
+            (None, Some(e)) => {
+                tracing::error!(error = %e, "commit failed: the database cannot write")
+            }
             (Some(_), None) => tracing::info!("commit succeeded: the database writes again"),
             _ => {}
         }
@@ -472,6 +481,25 @@ mod tests {
         assert!(migrate(&mut c)
             .unwrap_err()
             .contains("newer than this server"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn token_checks_and_health_never_wait_behind_a_long_read() {
+        let db = Db::open(&temp("pool")).unwrap();
+        let slow = db.clone();
+        let page = tokio::spawn(async move {
+            slow.read(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(800));
+                Ok(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let t0 = std::time::Instant::now();
+        assert_eq!(db.token_unit("h".into()).await.unwrap(), None);
+        assert_eq!(db.count_batches().await.unwrap(), 0);
+        assert!(t0.elapsed().as_millis() < 300, "{:?}", t0.elapsed());
+        page.await.unwrap().unwrap();
     }
 
     #[test]

@@ -22,18 +22,28 @@ pub enum ServerError {
     BadBody(String),
     /// The core refused the batch; its reason, in Vietnamese.
     BadBatch(String),
-    WrongUnit { token: String, batch: String },
+    WrongUnit {
+        token: String,
+        batch: String,
+    },
     NotAReceiver,
     NotFound,
     MethodNotAllowed,
     /// The body did not arrive within the body deadline.
     Timeout,
-    Conflict { seq: u64, sha256: String },
+    Conflict {
+        seq: u64,
+        sha256: String,
+    },
     TooLarge,
     /// The token's rate limit; seconds until the next request may pass.
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     /// Too many uploads at once, or too many of their bytes held.
-    Busy { retry_after: u64 },
+    Busy {
+        retry_after: u64,
+    },
     /// The database cannot write (disk full, failed commit); logged.
     Unavailable(String),
     /// A fault of the server itself; logged, never shown.

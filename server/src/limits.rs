@@ -65,7 +65,9 @@ pub struct UploadPermit {
 impl Uploads {
     pub fn new(limits: &Limits) -> Uploads {
         // The budget always fits the largest batch, and a semaphore's count.
-        let budget = limits.upload_bytes.clamp(MAX_BATCH_BYTES, u32::MAX as usize);
+        let budget = limits
+            .upload_bytes
+            .clamp(MAX_BATCH_BYTES, u32::MAX as usize);
         Uploads {
             slots: Arc::new(Semaphore::new(limits.max_uploads.max(1))),
             bytes: Arc::new(Semaphore::new(budget)),
@@ -76,9 +78,17 @@ impl Uploads {
     /// A slot and `announced` bytes now, or 503 (never a queue in memory).
     pub fn admit(&self, announced: usize) -> Result<UploadPermit, ServerError> {
         let busy = ServerError::Busy { retry_after: 2 };
-        let slot = self.slots.clone().try_acquire_owned().map_err(|_| busy.clone())?;
+        let slot = self
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| busy.clone())?;
         let n = announced.clamp(1, self.budget) as u32;
-        let bytes = self.bytes.clone().try_acquire_many_owned(n).map_err(|_| busy)?;
+        let bytes = self
+            .bytes
+            .clone()
+            .try_acquire_many_owned(n)
+            .map_err(|_| busy)?;
         Ok(UploadPermit {
             _slot: slot,
             _bytes: bytes,
@@ -108,9 +118,7 @@ impl RateLimit {
     /// seconds one will be there.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (level, at) = buckets
-            .entry(key.to_string())
-            .or_insert((self.burst, now));
+        let (level, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
         let elapsed = now.saturating_duration_since(*at).as_secs_f64();
         *level = (*level + elapsed * self.per_second).min(self.burst);
         *at = now;

@@ -4,11 +4,12 @@
 
 use std::time::Instant;
 
+use axum::body::HttpBody;
 use axum::extract::{MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::body::HttpBody;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The unit whose token a request carried, put in the request's and the
 /// reply's extensions by the API's authentication. Never the token.
@@ -17,11 +18,20 @@ pub struct Caller(pub String);
 
 /// Text lines on stderr, filtered by `RUST_LOG` (default: `info`).
 pub fn init() {
+    init_with(std::io::stderr);
+}
+
+/// `init`, writing elsewhere (tests read the lines back). Only the first
+/// call in a process takes effect.
+pub fn init_with<W>(writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(false)
         .try_init();
 }
@@ -48,7 +58,7 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         method = %method,
         route = ?route,
         status = res.status().as_u16(),
-        unit = unit.unwrap_or("-"),
+        unit = %unit.unwrap_or("-"),
         bytes_in,
         bytes_out = res.body().size_hint().exact().map_or(-1, |n| n as i64),
         ms = (ms * 10.0).round() / 10.0,

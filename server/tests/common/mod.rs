@@ -68,6 +68,21 @@ pub async fn start_with(dir: &Path, limits: Limits, opts: db::DbOptions) -> Test
     }
 }
 
+/// GET `path`, with a token or none: the status and the JSON body.
+pub async fn get_json(
+    s: &TestServer,
+    token: Option<&str>,
+    path: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", s.url));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let st = res.status();
+    (st, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// A token for a unit, stored (hashed) in the database at `db_path`.
 pub fn token(db_path: &Path, unit: &str) -> (i64, String) {
     let admin = db::Admin::open(db_path).unwrap();
