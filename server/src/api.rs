@@ -250,14 +250,20 @@ async fn list(
         .await
         .map_err(ServerError::Internal)?;
     let next = got.rows.last().map(|r| r.cursor).unwrap_or(after);
-    let (batches, unreadable) = servable(got.rows);
-    Ok(Json(PageOut {
-        batches,
-        unreadable,
-        next,
-        more: got.more,
+    // Up to 8 MB of JSON to check and write: off the async workers.
+    let json = tokio::task::spawn_blocking(move || {
+        let (batches, unreadable) = servable(got.rows);
+        serde_json::to_vec(&PageOut {
+            batches,
+            unreadable,
+            next,
+            more: got.more,
+        })
     })
-    .into_response())
+    .await
+    .map_err(|e| ServerError::Internal(e.to_string()))?
+    .map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// Each batch goes out as the text it was stored as. A row that cannot be

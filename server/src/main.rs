@@ -116,9 +116,8 @@ fn serve(cfg: Config) -> Result<(), String> {
         let limits = papi_server::limits::Limits::default();
         let router = papi_server::app_with(&cfg, db, limits.clone());
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
-        let listener = std::net::TcpListener::bind(cfg.addr)
+        let listener = papi_server::serve::listen(cfg.addr)
             .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let tls = match &cfg.tls {
             Some((cert, key)) => Some(
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)

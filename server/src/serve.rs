@@ -24,6 +24,21 @@ retry-after: 5\r\nconnection: close\r\ncontent-length: 96\r\n\r\n\
 {\"error\":\"busy\",\"message\":\"máy chủ đang có quá nhiều kết nối; hãy thử lại sau\"}"
     .as_bytes();
 
+/// Connections the kernel may hold for the server to accept: a burst of
+/// clients connecting at once is queued, not dropped (std's default is 128).
+const BACKLOG: u32 = 1024;
+
+/// A non-blocking listener on `addr` with a deep accept queue.
+pub fn listen(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)?.into_std()
+}
+
 /// Serve `router` on `listener` (HTTPS with `tls`) until `handle` shuts it
 /// down.
 pub async fn run(

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use papi_core::activity::new_id;
@@ -51,8 +52,7 @@ pub async fn start_with(dir: &Path, limits: Limits, opts: db::DbOptions) -> Test
         tls: None,
     };
     let database = db::Db::open_with(&db_path, opts).unwrap();
-    let listener = std::net::TcpListener::bind(cfg.addr).unwrap();
-    listener.set_nonblocking(true).unwrap();
+    let listener = papi_server::serve::listen(cfg.addr).unwrap();
     let addr = listener.local_addr().unwrap();
     let router = app_with(&cfg, database, limits.clone());
     tokio::spawn(async move {
@@ -135,4 +135,86 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
         seq,
         records,
     )
+}
+
+/// The first `n` commune codes of the unit dataset.
+pub fn communes(n: usize) -> Vec<String> {
+    let (_, units) = plan_and_units();
+    units.communes().take(n).map(|u| u.code.clone()).collect()
+}
+
+/// `papi-server unit add CODE` with the binary `bin`: the printed token.
+pub fn unit_add_with(bin: &str, db: &Path, code: &str) -> String {
+    let out = Command::new(bin)
+        .args(["unit", "add", code, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .find(|l| l.starts_with("papi_"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no token for {code}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .to_string()
+}
+
+/// `bin serve` on a free loopback port, with `dir` as dist and the
+/// database `db`, its log discarded; the child and its base URL, once its
+/// health probe answers.
+pub async fn spawn_server(bin: &str, dir: &Path, db: &Path) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .arg("serve")
+        .arg("--dist")
+        .arg(dir)
+        .arg("--db")
+        .arg(db)
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client
+            .get(format!("{url}/api/v1/health"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    (child, url)
+}
+
+/// Post one batch and expect 201 (the benchmarks): how long it took.
+pub async fn post_created(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: String,
+) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{text}");
+    t.elapsed()
 }
