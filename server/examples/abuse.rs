@@ -4,7 +4,8 @@
 //! per phase, with the server's peak resident memory and the slowest
 //! /api/v1/health answer (a fresh connection every 100 ms) during it:
 //!
-//! - unloaded: 16 clients post batches of 100 records (the POST baseline);
+//! - unloaded: 16 clients post 100 batches of 100 records each (the POST
+//!   baseline);
 //! - (a) 200 concurrent uploads announcing 19 MB each, without a token;
 //! - (b) 1,000 idle connections, held until the server closes them;
 //! - (c) the province pages through 500 large batches while 16 clients post.
@@ -23,7 +24,7 @@ use tokio::net::TcpStream;
 mod common;
 
 const CLIENTS: usize = 16;
-const POSTS_PER_CLIENT: u64 = 40;
+const POSTS_PER_CLIENT: u64 = 100;
 
 /// What the probe saw during one phase.
 #[derive(Default, Clone)]
@@ -32,12 +33,19 @@ struct Seen {
     health_max_ms: f64,
     health_n: u32,
     health_failed: u32,
+    /// The server's peak resident memory since it started (VmHWM).
+    hwm_kb: u64,
 }
 
-/// Samples the server's memory and health latency until stopped.
+/// Samples the server's memory and health latency every 100 ms until
+/// stopped, and once more at the end of each phase.
+#[derive(Clone)]
 struct Probe {
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
+    client: reqwest::Client,
+    url: String,
+    pid: u32,
 }
 
 fn status_kb(pid: u32, field: &str) -> u64 {
@@ -50,39 +58,47 @@ fn status_kb(pid: u32, field: &str) -> u64 {
 
 impl Probe {
     fn start(pid: u32, base: &str) -> Probe {
-        let (seen, stop) = (
-            Arc::new(Mutex::new(Seen::default())),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let (s, st, url) = (seen.clone(), stop.clone(), format!("{base}/api/v1/health"));
-        tokio::spawn(async move {
+        let probe = Probe {
+            seen: Arc::new(Mutex::new(Seen::default())),
+            stop: Arc::new(AtomicBool::new(false)),
             // A new connection each time, as a monitor would make.
-            let client = reqwest::Client::builder()
+            client: reqwest::Client::builder()
                 .pool_max_idle_per_host(0)
                 .timeout(Duration::from_secs(5))
                 .build()
-                .unwrap();
-            while !st.load(Ordering::Relaxed) {
-                let t = Instant::now();
-                let ok = matches!(client.get(&url).send().await, Ok(r) if r.status() == 200);
-                let ms = t.elapsed().as_secs_f64() * 1000.0;
-                let rss = status_kb(pid, "VmRSS:");
-                {
-                    let mut s = s.lock().unwrap();
-                    s.rss_peak_kb = s.rss_peak_kb.max(rss);
-                    s.health_max_ms = s.health_max_ms.max(ms);
-                    s.health_n += 1;
-                    s.health_failed += u32::from(!ok);
-                }
+                .unwrap(),
+            url: format!("{base}/api/v1/health"),
+            pid,
+        };
+        let p = probe.clone();
+        tokio::spawn(async move {
+            while !p.stop.load(Ordering::Relaxed) {
+                p.sample().await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });
-        Probe { seen, stop }
+        probe
     }
 
-    /// What was seen since the last call, and start afresh.
-    fn take(&self) -> Seen {
-        std::mem::take(&mut *self.seen.lock().unwrap())
+    async fn sample(&self) {
+        let t = Instant::now();
+        let ok = matches!(self.client.get(&self.url).send().await, Ok(r) if r.status() == 200);
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let rss = status_kb(self.pid, "VmRSS:");
+        let mut s = self.seen.lock().unwrap();
+        s.rss_peak_kb = s.rss_peak_kb.max(rss);
+        s.health_max_ms = s.health_max_ms.max(ms);
+        s.health_n += 1;
+        s.health_failed += u32::from(!ok);
+    }
+
+    /// What was seen since the last call (with one last sample, and the
+    /// server's peak so far), and start afresh.
+    async fn take(&self) -> Seen {
+        self.sample().await;
+        let mut seen = std::mem::take(&mut *self.seen.lock().unwrap());
+        seen.hwm_kb = status_kb(self.pid, "VmHWM:");
+        seen
     }
 }
 
@@ -90,6 +106,7 @@ fn report(phase: &str, seen: &Seen, extra: Value) {
     let mut line = json!({
         "phase": phase,
         "server_rss_peak_mb": seen.rss_peak_kb / 1024,
+        "server_hwm_mb": seen.hwm_kb / 1024,
         "health_max_ms": (seen.health_max_ms * 10.0).round() / 10.0,
         "health_probes": seen.health_n,
         "health_failed": seen.health_failed,
@@ -316,19 +333,23 @@ async fn main() {
     let (p50, p99) = p99_ms(post_round(&base, units, toks, 1).await);
     report(
         "unloaded: 16 clients post",
-        &probe.take(),
+        &probe.take().await,
         json!({ "post_p50_ms": p50, "post_p99_ms": p99 }),
     );
     let a = tokenless_uploads(&addr, 200).await;
-    report("(a) 200 uploads of 19 MB without a token", &probe.take(), a);
+    report(
+        "(a) 200 uploads of 19 MB without a token",
+        &probe.take().await,
+        a,
+    );
     let b = idle_connections(&addr, 1000).await;
-    report("(b) 1,000 idle connections", &probe.take(), b);
+    report("(b) 1,000 idle connections", &probe.take().await, b);
 
     let t = Instant::now();
     seed(&base, seeders, seed_toks, large, records).await;
     let seeded =
         json!({ "batches": large, "records_each": records, "seconds": t.elapsed().as_secs() });
-    report("seeding the large batches", &probe.take(), seeded);
+    report("seeding the large batches", &probe.take().await, seeded);
     let done = Arc::new(AtomicBool::new(false));
     let reads = tokio::spawn(province_reads(base.clone(), province, done.clone()));
     let (lp50, lp99) = p99_ms(post_round(&base, units, toks, POSTS_PER_CLIENT + 1).await);
@@ -339,7 +360,7 @@ async fn main() {
     c["post_p99_vs_unloaded"] = json!((lp99 / p99 * 100.0).round() / 100.0);
     report(
         "(c) province GET of the large batches while 16 clients post",
-        &probe.take(),
+        &probe.take().await,
         c,
     );
 

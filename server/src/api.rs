@@ -252,13 +252,16 @@ async fn list(
     let next = got.rows.last().map(|r| r.cursor).unwrap_or(after);
     // Up to 8 MB of JSON to check and write: off the async workers.
     let json = tokio::task::spawn_blocking(move || {
+        let size: usize = got.rows.iter().map(|r| r.body.len() + 100).sum();
         let (batches, unreadable) = servable(got.rows);
-        serde_json::to_vec(&PageOut {
+        let mut out = Vec::with_capacity(size + 100);
+        let page = PageOut {
             batches,
             unreadable,
             next,
             more: got.more,
-        })
+        };
+        serde_json::to_writer(&mut out, &page).map(|()| out)
     })
     .await
     .map_err(|e| ServerError::Internal(e.to_string()))?
@@ -272,11 +275,10 @@ async fn list(
 fn servable(rows: Vec<BatchRow>) -> (Vec<Item>, Vec<Unreadable>) {
     let (mut ok, mut bad) = (Vec::with_capacity(rows.len()), vec![]);
     for r in rows {
-        let served = served_text(&r.body);
-        let text = if served.len() == r.body.len() {
-            r.body.clone()
+        let text = if served_text(&r.body).len() == r.body.len() {
+            r.body
         } else {
-            served.to_string()
+            served_text(&r.body).to_string()
         };
         match RawValue::from_string(text) {
             Ok(batch) => ok.push(Item {
