@@ -29,7 +29,7 @@ function parseRun(out) {
 }
 
 export function runAbuse(root, runs = 3) {
-  execFileSync('cargo', ['build', '--release', '-p', 'papi-server', '--example', 'abuse'], { cwd: root, stdio: 'ignore' });
+  execFileSync('cargo', ['build', '--release', '-p', 'papi-server', '--bin', 'papi-server', '--example', 'abuse'], { cwd: root, stdio: 'ignore' });
   const all = [];
   for (let i = 0; i < runs; i++) {
     all.push(parseRun(execFileSync(join(root, 'target/release/examples/abuse'), [], { cwd: root, encoding: 'utf8' })));
@@ -61,7 +61,7 @@ export function abuseSection({ all, median: m }) {
   return [
     '## Sync server under abuse',
     '',
-    '`cargo run --release -p papi-server --example abuse` (loopback only; a real server process with its default limits, docs/sync-api.md "Limits"; a real SQLite file; the server\'s resident memory read from `/proc/<pid>/status` and `/api/v1/health` asked on a fresh connection every 100 ms throughout). 3 runs; the median run by POST p99 ratio:',
+    '`cargo run --release -p papi-server --example abuse` (loopback only; a real server process with its default limits, docs/sync-api.md "Limits"; a real SQLite file; the server\'s resident memory read from `/proc/<pid>/status` and `/api/v1/health` asked on a fresh connection every 100 ms throughout). 3 runs (`node scripts/bench-abuse.mjs` alone, or within `scripts/bench.mjs`); the median run by POST p99 ratio:',
     '',
     '| phase | what happened | server memory, MB: sampled peak / VmHWM so far | slowest health, ms |',
     '|---|---|---:|---:|',

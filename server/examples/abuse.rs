@@ -162,7 +162,7 @@ async fn post_round(
 /// as fast as it can: how each ended, and the slowest answer.
 async fn tokenless_uploads(addr: &str, n: usize) -> Value {
     let head =
-        format!("POST /api/v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 19000000\r\n\r\n");
+        "POST /api/v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 19000000\r\n\r\n".to_string();
     let mut tasks = vec![];
     for _ in 0..n {
         let (addr, head) = (addr.to_string(), head.clone());

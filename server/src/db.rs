@@ -243,8 +243,7 @@ impl Db {
             let mut st = c.prepare_cached(
                 "SELECT unit_code FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
             )?;
-            let unit = st.query_row([token_hash], |r| r.get(0)).optional();
-            unit
+            st.query_row([token_hash], |r| r.get(0)).optional()
         })
         .await
         .map_err(|e| e.to_string())?
