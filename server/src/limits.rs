@@ -13,8 +13,8 @@ use crate::error::ServerError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// From the connection's opening to the end of a request's headers;
-    /// then the connection is closed.
+    /// From the connection's opening, or the end of the previous request on
+    /// it, to the end of a request's headers; then the connection is closed.
     pub header_timeout: Duration,
     /// From the end of the headers to the end of a posted batch: 408.
     pub body_timeout: Duration,

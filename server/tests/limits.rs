@@ -165,6 +165,16 @@ async fn slow_clients_are_cut_off() {
             t0.elapsed()
         );
     }
+    // A kept-alive connection left idle after its request is closed too.
+    let mut c = raw(&s, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n", b"").await;
+    assert_eq!(reply(&mut c, Duration::from_secs(1)).await.unwrap().0, 200);
+    let t0 = Instant::now();
+    assert!(reply(&mut c, Duration::from_secs(3)).await.is_none());
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "idle for {:?}",
+        t0.elapsed()
+    );
     // A body trickled a byte at a time: 408 at the body deadline.
     let t0 = Instant::now();
     let c = raw(&s, &post_head(Some(&dong_xa), 1000), b"{\"format\"").await;
@@ -515,4 +525,33 @@ async fn batches_are_checked_off_the_async_workers() {
     eprintln!("post {took:?}, slowest health {slowest:?}");
     assert!(took > Duration::from_millis(300), "a long check: {took:?}");
     assert!(slowest < took / 3, "health waited {slowest:?} of {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_batch_that_cannot_be_served_is_reported_not_dropped() {
+    let s = start(&temp_dir("unreadable")).await;
+    let (_, dong_xa) = token(&s.db_path, DONG_XA);
+    let (_, na_ri) = token(&s.db_path, "066");
+    let b = batch(DONG_XA, "dev", 1, 1).to_json();
+    assert_eq!(post(&s, &dong_xa, b).await.status(), StatusCode::CREATED);
+    // Damaged on disk (or written by a release with other rules).
+    let c = rusqlite::Connection::open(&s.db_path).unwrap();
+    c.execute(
+        "UPDATE batches SET body = '{\"format\": ' WHERE cursor = 1",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let b = batch(DONG_XA, "dev", 2, 1).to_json();
+    assert_eq!(post(&s, &dong_xa, b).await.status(), StatusCode::CREATED);
+    let (st, page) = get_json(&s, Some(&na_ri), "/api/v1/batches").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(page["batches"].as_array().unwrap().len(), 1);
+    assert_eq!(page["batches"][0]["cursor"], 2);
+    assert_eq!(page["unreadable"][0]["cursor"], 1, "{page}");
+    assert!(page["unreadable"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("bị hỏng"));
+    assert_eq!(page["next"], 2, "the pull moves on");
 }
