@@ -20,6 +20,7 @@ use papi_core::{Level, Plan, Units};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
+use tokio::sync::Semaphore;
 
 use crate::db::{BatchRow, Db, NewBatch, Stored};
 use crate::error::{json_errors, ServerError};
@@ -34,6 +35,7 @@ pub struct Api {
     pub units: Arc<Units>,
     pub limits: Arc<Limits>,
     uploads: Uploads,
+    checks: Arc<Semaphore>,
     rate: Arc<RateLimit>,
 }
 
@@ -44,6 +46,7 @@ impl Api {
             plan,
             units,
             uploads: Uploads::new(&limits),
+            checks: Arc::new(Semaphore::new(limits.max_checks.max(1))),
             rate: Arc::new(RateLimit::new(&limits)),
             limits: Arc::new(limits),
         }
@@ -121,9 +124,13 @@ async fn post(
     let _permit = api.uploads.admit(announced.unwrap_or(MAX_BATCH_BYTES))?;
     let bytes = read_body(body, announced, api.limits.body_timeout).await?;
     let (plan, units) = (api.plan.clone(), api.units.clone());
-    let new = tokio::task::spawn_blocking(move || check(&bytes, &plan, &units))
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))??;
+    let turn = api.checks.clone().acquire_owned().await;
+    let new = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        check(&bytes, &plan, &units)
+    })
+    .await
+    .map_err(|e| ServerError::Internal(e.to_string()))??;
     if new.unit_code != unit {
         return Err(ServerError::WrongUnit {
             token: unit,

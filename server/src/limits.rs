@@ -25,6 +25,9 @@ pub struct Limits {
     /// Bytes those uploads may hold together (announced by Content-Length,
     /// or the largest batch when none is announced); beyond it, 503.
     pub upload_bytes: usize,
+    /// Batches checked by the core at once (each may take a few times its
+    /// size in memory while it is parsed); the others wait their turn.
+    pub max_checks: usize,
     /// Batch text per GET page (at least one batch is always sent).
     pub page_bytes: usize,
     /// Requests one token may make at once (the bucket's size) …
@@ -41,6 +44,7 @@ impl Default for Limits {
             max_connections: 2048,
             max_uploads: 32,
             upload_bytes: 128 * 1000 * 1000,
+            max_checks: 2,
             page_bytes: 8 * 1000 * 1000,
             rate_burst: 600,
             rate_per_second: 10.0,
