@@ -3,6 +3,7 @@
 // section and a budget row. Used by scripts/bench.mjs; on its own,
 // `node scripts/bench-abuse.mjs` prints the section.
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 const AIM = { memoryMb: 300, healthMs: 1000, p99Ratio: 2 };
@@ -32,7 +33,9 @@ export function runAbuse(root, runs = 3) {
   execFileSync('cargo', ['build', '--release', '-p', 'papi-server', '--bin', 'papi-server', '--example', 'abuse'], { cwd: root, stdio: 'ignore' });
   const all = [];
   for (let i = 0; i < runs; i++) {
-    all.push(parseRun(execFileSync(join(root, 'target/release/examples/abuse'), [], { cwd: root, encoding: 'utf8' })));
+    const load = loadavg()[0];
+    const run = parseRun(execFileSync(join(root, 'target/release/examples/abuse'), [], { cwd: root, encoding: 'utf8' }));
+    all.push({ ...run, load: (load + loadavg()[0]) / 2 });
   }
   const median = [...all].sort((x, y) => x.ratio - y.ratio)[Math.floor(all.length / 2)];
   return { all, median };
@@ -68,7 +71,7 @@ export function abuseSection({ all, median: m }) {
     ...phaseRows(m),
     '',
     `- **peak resident memory ${m.peakMb} MB** (VmHWM; aim < ${AIM.memoryMb} MB), **slowest health answer ${m.healthMax} ms** (aim < 1 s; ${m.healthFailed} failed), **POST p99 under load ${m.ratio}× unloaded** (aim ≤ ${AIM.p99Ratio}×); the run took ${m.seconds} s`,
-    `- all runs: ${all.map((r) => `peak ${r.peakMb} MB, health ≤ ${r.healthMax} ms, p99 ${r.c.post_p99_ms} vs ${r.unloaded.post_p99_ms} ms (${r.ratio}×)`).join('; ')}`,
+    `- all runs: ${all.map((r) => `peak ${r.peakMb} MB, health ≤ ${r.healthMax} ms, p99 ${r.c.post_p99_ms} vs ${r.unloaded.post_p99_ms} ms (${r.ratio}×), machine load ${r.load.toFixed(1)}`).join('; ')} (load: the 1-minute load average of the 2 cores, before and after the run; above 2, other work shared them and the latencies move with it)`,
     '',
   ];
 }
