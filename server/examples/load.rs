@@ -5,7 +5,6 @@
 //!
 //!     cargo run --release -p papi-server --example load -- [BATCHES_PER_CLIENT] [CLIENTS]
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "../tests/common/mod.rs"]
@@ -21,81 +20,31 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
     let db = dir.join("papi.sqlite3");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let units = ["02194", "02137", "02140", "02143"];
-    let mut tokens = vec![];
-    for u in units {
-        let out = Command::new(&bin)
-            .args(["unit", "add", u, "--db"])
-            .arg(&db)
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        tokens.push(
-            text.lines()
-                .find(|l| l.starts_with("papi_"))
-                .unwrap()
-                .to_string(),
-        );
-    }
-    let mut server = Command::new(&bin)
-        .arg("serve")
-        .arg("--dist")
-        .arg(&dir)
-        .arg("--db")
-        .arg(&db)
-        .args(["--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}/api/v1/batches");
+    // One unit (and token) per client: each token has its own rate limit.
+    let units = common::communes(clients);
+    let tokens: Vec<String> = units
+        .iter()
+        .map(|u| common::unit_add_with(&bin, &db, u))
+        .collect();
+    let (mut server, base) = common::spawn_server(&bin, &dir, &db).await;
+    let url = format!("{base}/api/v1/batches");
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/api/v1/health"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
     // Batches are made before the clock starts: the server is measured.
     let bodies: Vec<Vec<String>> = (0..clients)
         .map(|c| {
             (1..=per_client as u64)
-                .map(|s| common::batch(units[c % 4], &format!("dev-{c:03}"), s, 100).to_json())
+                .map(|s| common::batch(&units[c], &format!("dev-{c:03}"), s, 100).to_json())
                 .collect()
         })
         .collect();
     let start = Instant::now();
     let mut tasks = vec![];
     for (c, bodies) in bodies.into_iter().enumerate() {
-        let (client, url, token) = (client.clone(), url.clone(), tokens[c % 4].clone());
+        let (client, url, token) = (client.clone(), url.clone(), tokens[c].clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = vec![];
             for body in bodies {
-                let t = Instant::now();
-                let res = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    res.status(),
-                    201,
-                    "{}",
-                    res.text().await.unwrap_or_default()
-                );
-                let _ = res.bytes().await;
-                lat.push(t.elapsed());
+                lat.push(common::post_created(&client, &url, &token, body).await);
             }
             lat
         }));

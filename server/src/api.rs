@@ -3,22 +3,29 @@
 //! the same code the app runs on an imported file.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{any, get};
+use axum::{Extension, Json, Router};
+use http_body_util::BodyExt;
 use papi_core::batch::{self, BatchKind, MAX_BATCH_BYTES};
 use papi_core::merge::receipt_id;
 use papi_core::{Level, Plan, Units};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
+use tokio::sync::Semaphore;
 
-use crate::db::{Db, NewBatch, Stored};
+use crate::db::{BatchRow, Db, NewBatch, Stored};
+use crate::error::{json_errors, ServerError};
+use crate::limits::{Limits, RateLimit, Uploads};
+use crate::telemetry::Caller;
 use crate::tokens;
 
 #[derive(Clone)]
@@ -26,163 +33,194 @@ pub struct Api {
     pub db: Db,
     pub plan: Arc<Plan>,
     pub units: Arc<Units>,
+    pub limits: Arc<Limits>,
+    uploads: Uploads,
+    checks: Arc<Semaphore>,
+    rate: Arc<RateLimit>,
 }
 
-/// A refusal: HTTP status, a stable code, and a message for people.
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
+impl Api {
+    pub fn new(db: Db, plan: Arc<Plan>, units: Arc<Units>, limits: Limits) -> Api {
+        Api {
+            db,
+            plan,
+            units,
+            uploads: Uploads::new(&limits),
+            checks: Arc::new(Semaphore::new(limits.max_checks.max(1))),
+            rate: Arc::new(RateLimit::new(&limits)),
+            limits: Arc::new(limits),
         }
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.code, "message": self.message })),
-        )
-            .into_response()
-    }
-}
-
-fn internal(e: String) -> ApiError {
-    eprintln!("papi-server: {e}");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "lỗi máy chủ, hãy thử lại sau",
-    )
-}
-
 pub fn router(api: Api) -> Router {
+    // The token is checked before anything of the request is read.
+    let auth = middleware::from_fn_with_state(api.clone(), authorize);
     Router::new()
         .route("/api/v1/health", get(health))
-        .route("/api/v1/batches", get(list).post(post))
-        // Our own limit, checked in `post`, answers 413 in JSON.
-        .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
+        .route("/api/v1/batches", get(list).post(post).route_layer(auth))
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .layer(middleware::from_fn(json_errors))
         .with_state(api)
 }
 
-async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, ApiError> {
-    let n = api.db.count_batches().await.map_err(internal)?;
-    Ok(Json(json!({
+async fn not_found() -> ServerError {
+    ServerError::NotFound
+}
+
+async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, ServerError> {
+    let n = api
+        .db
+        .count_batches()
+        .await
+        .map_err(ServerError::Internal)?;
+    let mut body = json!({
         "status": "ok",
         "schema": crate::db::SCHEMA_VERSION,
         "plan": { "id": api.plan.id, "version": api.plan.version },
         "batches": n,
-    })))
+    });
+    if let Some(reason) = api.db.fault() {
+        body["status"] = json!("degraded");
+        body["reason"] = json!(reason);
+        body["message"] = json!("máy chủ không ghi được lô mới (ổ đĩa đầy hoặc lỗi ghi)");
+    }
+    Ok(Json(body))
 }
 
-/// The unit behind the request's bearer token, or 401.
-async fn authenticate(api: &Api, headers: &HeaderMap) -> Result<String, ApiError> {
-    let token = tokens::bearer(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "thiếu mã truy cập (Authorization: Bearer …)",
-        )
-    })?;
-    api.db
-        .token_unit(tokens::hash(token))
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "mã truy cập không đúng hoặc đã bị thu hồi",
-            )
-        })
+/// The unit behind the request's bearer token, or 401; then the token's
+/// rate limit, or 429. The unit goes into the request (for the handler) and
+/// the reply (for the log).
+async fn authorize(State(api): State<Api>, mut req: Request, next: Next) -> Response {
+    let header = req.headers().get(header::AUTHORIZATION);
+    let Some(hash) = tokens::bearer(header.and_then(|v| v.to_str().ok())).map(tokens::hash) else {
+        return ServerError::NoToken.into_response();
+    };
+    let unit = match api.db.token_unit(hash.clone()).await {
+        Ok(Some(unit)) => unit,
+        Ok(None) => return ServerError::BadToken.into_response(),
+        Err(e) => return ServerError::Internal(e).into_response(),
+    };
+    let caller = Caller(unit);
+    let mut res = match api.rate.check(&hash, Instant::now()) {
+        Ok(()) => {
+            req.extensions_mut().insert(caller.clone());
+            next.run(req).await
+        }
+        Err(retry_after) => ServerError::RateLimited { retry_after }.into_response(),
+    };
+    res.extensions_mut().insert(caller);
+    res
 }
 
 async fn post(
     State(api): State<Api>,
+    Extension(Caller(unit)): Extension<Caller>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let unit = authenticate(&api, &headers).await?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("lô lớn hơn {} MB", MAX_BATCH_BYTES / 1_000_000),
-            )
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
-        }
-    })?;
-    let b = batch::parse(&body, &api.plan, &api.units, chrono::Utc::now())
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.message_vi()))?;
-    if b.unit_code != unit {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "wrong_unit",
-            format!(
-                "mã truy cập của đơn vị {unit} không được gửi lô của đơn vị {}",
-                b.unit_code
-            ),
-        ));
+    body: Body,
+) -> Result<Response, ServerError> {
+    let announced = announced_length(&headers)?;
+    let _permit = api.uploads.admit(announced.unwrap_or(MAX_BATCH_BYTES))?;
+    let bytes = read_body(body, announced, api.limits.body_timeout).await?;
+    let (plan, units) = (api.plan.clone(), api.units.clone());
+    let turn = api.checks.clone().acquire_owned().await;
+    let new = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        check(&bytes, &plan, &units)
+    })
+    .await
+    .map_err(|e| ServerError::Internal(e.to_string()))??;
+    if new.unit_code != unit {
+        return Err(ServerError::WrongUnit {
+            token: unit,
+            batch: new.unit_code,
+        });
     }
-    let district_code = match api.units.get(&b.unit_code) {
+    let (seq, sha256) = (new.seq, new.sha256.clone());
+    let stored = api.db.store(new).await.map_err(ServerError::Unavailable)?;
+    let reply = |status, word, cursor| {
+        let body = json!({ "status": word, "sha256": sha256, "cursor": cursor });
+        (status, Json(body)).into_response()
+    };
+    match stored {
+        Stored::Accepted { cursor } => Ok(reply(StatusCode::CREATED, "accepted", cursor)),
+        Stored::Duplicate { cursor } => Ok(reply(StatusCode::OK, "duplicate", cursor)),
+        Stored::Conflict { sha256 } => Err(ServerError::Conflict { seq, sha256 }),
+    }
+}
+
+/// The body's announced length; over the largest batch is 413 at once.
+fn announced_length(headers: &HeaderMap) -> Result<Option<usize>, ServerError> {
+    let Some(v) = headers.get(header::CONTENT_LENGTH) else {
+        return Ok(None);
+    };
+    match v.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
+        Some(n) if n > MAX_BATCH_BYTES as u64 => Err(ServerError::TooLarge),
+        Some(n) => Ok(Some(n as usize)),
+        None => Err(ServerError::BadBody("Content-Length".into())),
+    }
+}
+
+/// The whole body, within the deadline and the size limit.
+async fn read_body(
+    mut body: Body,
+    announced: Option<usize>,
+    deadline: Duration,
+) -> Result<Bytes, ServerError> {
+    let until = tokio::time::Instant::now() + deadline;
+    let mut buf = Vec::with_capacity(announced.unwrap_or(0));
+    while let Some(frame) = tokio::time::timeout_at(until, body.frame())
+        .await
+        .map_err(|_| ServerError::Timeout)?
+    {
+        let frame = frame.map_err(|e| ServerError::BadBody(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > MAX_BATCH_BYTES {
+                return Err(ServerError::TooLarge);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// The text a stored batch is served as: without a byte-order mark or the
+/// whitespace around the JSON (both of which `batch::parse` accepts).
+pub fn served_text(text: &str) -> &str {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// Check a posted batch with the core (a blocking call: run it off the
+/// async workers) and make the row to store. What is stored is what GET
+/// serves, and it is checked to be servable before anything is stored.
+fn check(bytes: &[u8], plan: &Plan, units: &Units) -> Result<NewBatch, ServerError> {
+    let now = chrono::Utc::now();
+    let b =
+        batch::parse(bytes, plan, units, now).map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let body = served_text(text);
+    serde_json::from_str::<&RawValue>(body)
+        .map_err(|e| ServerError::Internal(format!("an accepted batch is not servable: {e}")))?;
+    let district_code = match units.get(&b.unit_code) {
         Some(u) if u.level == Level::Commune => u.parent_code.clone().unwrap_or_default(),
         Some(u) => u.code.clone(),
         None => String::new(),
     };
-    let stored = api
-        .db
-        .store(NewBatch {
-            name: receipt_id(&b.key(), b.kind, &b.sha256),
-            unit_code: b.unit_code.clone(),
-            district_code,
-            device_id: b.device_id.clone(),
-            seq: b.seq,
-            kind: match b.kind {
-                BatchKind::Changes => "changes",
-                BatchKind::Backup => "backup",
-            },
-            sha256: b.sha256.clone(),
-            body: String::from_utf8(body.to_vec()).map_err(|e| internal(e.to_string()))?,
-            received_at: papi_core::dates::format_instant(chrono::Utc::now()),
-        })
-        .await
-        .map_err(internal)?;
-    Ok(match stored {
-        Stored::Accepted { cursor } => (
-            StatusCode::CREATED,
-            Json(json!({ "status": "accepted", "sha256": b.sha256, "cursor": cursor })),
-        )
-            .into_response(),
-        Stored::Duplicate { cursor } => (
-            StatusCode::OK,
-            Json(json!({ "status": "duplicate", "sha256": b.sha256, "cursor": cursor })),
-        )
-            .into_response(),
-        Stored::Conflict { sha256 } => ApiError {
-            status: StatusCode::CONFLICT,
-            code: "conflict",
-            message: format!(
-                "máy chủ đã có lô số {} của thiết bị này với nội dung khác (SHA-256 {}…); giữ lô nhận trước",
-                b.seq,
-                &sha256[..12.min(sha256.len())]
-            ),
-        }
-        .into_response(),
+    Ok(NewBatch {
+        name: receipt_id(&b.key(), b.kind, &b.sha256),
+        district_code,
+        kind: match b.kind {
+            BatchKind::Changes => "changes",
+            BatchKind::Backup => "backup",
+        },
+        body: body.to_string(),
+        received_at: papi_core::dates::format_instant(now),
+        unit_code: b.unit_code,
+        device_id: b.device_id,
+        seq: b.seq,
+        sha256: b.sha256,
     })
 }
 
@@ -195,50 +233,84 @@ struct Page {
 pub const PAGE_DEFAULT: usize = 100;
 pub const PAGE_MAX: usize = 500;
 
+/// What a token may read: its district's batches, or (the province) all.
+fn receiver_scope(api: &Api, unit: &str) -> Result<Option<String>, ServerError> {
+    match api.units.get(unit).map(|u| u.level) {
+        Some(Level::Province) if unit == api.units.province_code => Ok(None),
+        Some(Level::District) => Ok(Some(unit.to_string())),
+        _ => Err(ServerError::NotAReceiver),
+    }
+}
+
 async fn list(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(page): Query<Page>,
-) -> Result<Response, ApiError> {
-    let unit = authenticate(&api, &headers).await?;
-    let scope = match api.units.get(&unit).map(|u| u.level) {
-        Some(Level::Province) if unit == api.units.province_code => None,
-        Some(Level::District) => Some(unit.clone()),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "not_a_receiver",
-                "chỉ mã truy cập của huyện hoặc của Sở Nội vụ được tải lô về",
-            ))
-        }
-    };
+    Extension(Caller(unit)): Extension<Caller>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ServerError> {
+    let Query(page) = page.map_err(|_| ServerError::BadQuery)?;
+    let scope = receiver_scope(&api, &unit)?;
     let limit = page.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
     let after = page.after.unwrap_or(0);
-    let mut rows = api
+    let got = api
         .db
-        .batches_after(after, scope, limit + 1)
+        .batches_after(after, scope, limit, api.limits.page_bytes)
         .await
-        .map_err(internal)?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = rows.last().map(|r| r.cursor).unwrap_or(after);
-    // Each batch goes out as the exact text it came in as.
-    let batches = rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(Item {
+        .map_err(ServerError::Internal)?;
+    let next = got.rows.last().map(|r| r.cursor).unwrap_or(after);
+    // Up to 8 MB of JSON to check and write: off the async workers.
+    let json = tokio::task::spawn_blocking(move || {
+        let size: usize = got.rows.iter().map(|r| r.body.len() + 100).sum();
+        let (batches, unreadable) = servable(got.rows);
+        let mut out = Vec::with_capacity(size + 100);
+        let page = PageOut {
+            batches,
+            unreadable,
+            next,
+            more: got.more,
+        };
+        serde_json::to_writer(&mut out, &page).map(|()| out)
+    })
+    .await
+    .map_err(|e| ServerError::Internal(e.to_string()))?
+    .map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// Each batch goes out as the text it was stored as. A row that cannot be
+/// (stored by an older release, damaged on disk) is logged and listed in
+/// `unreadable`, never silently left out.
+fn servable(rows: Vec<BatchRow>) -> (Vec<Item>, Vec<Unreadable>) {
+    let (mut ok, mut bad) = (Vec::with_capacity(rows.len()), vec![]);
+    for r in rows {
+        let text = if served_text(&r.body).len() == r.body.len() {
+            r.body
+        } else {
+            served_text(&r.body).to_string()
+        };
+        match RawValue::from_string(text) {
+            Ok(batch) => ok.push(Item {
                 cursor: r.cursor,
                 received_at: r.received_at,
-                batch: RawValue::from_string(r.body).ok()?,
-            })
-        })
-        .collect();
-    Ok(Json(PageOut {
-        batches,
-        next,
-        more,
-    })
-    .into_response())
+                batch,
+            }),
+            Err(e) => {
+                tracing::error!(cursor = r.cursor, error = %e, "a stored batch cannot be served");
+                bad.push(Unreadable {
+                    cursor: r.cursor,
+                    received_at: r.received_at,
+                    message: format!("lô lưu trên máy chủ bị hỏng, không gửi được: {e}"),
+                });
+            }
+        }
+    }
+    (ok, bad)
+}
+
+#[derive(Serialize)]
+struct Unreadable {
+    cursor: i64,
+    received_at: String,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -251,6 +323,8 @@ struct Item {
 #[derive(Serialize)]
 struct PageOut {
     batches: Vec<Item>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unreadable: Vec<Unreadable>,
     next: i64,
     more: bool,
 }

@@ -4,14 +4,17 @@
 //! Writes go through one writer thread that commits whatever has queued up
 //! in one transaction (group commit): every batch is durable before its
 //! reply, and 16 clients share one fsync instead of paying one each. Reads
-//! use their own connection (WAL lets them run beside the writer).
+//! use a few connections of their own (WAL lets them run beside the writer),
+//! and token checks one more, so that they never wait behind a page read.
+//! A failed commit (a full disk) marks the database as faulty until the next
+//! commit succeeds; health reports it.
 
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 
 /// Each entry brings the schema from its index to the next version.
 const MIGRATIONS: &[&str] = &[
@@ -116,10 +119,39 @@ pub struct BatchRow {
     pub body: String,
 }
 
+/// One page of batches, and whether more wait after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub rows: Vec<BatchRow>,
+    pub more: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Read connections for pages and health (token checks have their own).
+    pub readers: usize,
+    /// `PRAGMA max_page_count` of the writer: a "disk" of that many pages,
+    /// for tests of a full disk.
+    pub max_page_count: Option<u64>,
+}
+
+impl Default for DbOptions {
+    fn default() -> DbOptions {
+        DbOptions {
+            readers: 4,
+            max_page_count: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Db {
     writes: mpsc::Sender<(NewBatch, Reply)>,
-    read: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    free_readers: Arc<Semaphore>,
+    tokens: Arc<Mutex<Connection>>,
+    /// Why the last commit failed, until one succeeds.
+    fault: Arc<Mutex<Option<String>>>,
 }
 
 /// The most batches committed together.
@@ -128,18 +160,41 @@ const GROUP: usize = 512;
 impl Db {
     /// Open (creating and migrating) the database and start its writer.
     pub fn open(path: &Path) -> Result<Db, String> {
+        Db::open_with(path, DbOptions::default())
+    }
+
+    pub fn open_with(path: &Path, opts: DbOptions) -> Result<Db, String> {
         let mut conn = open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         migrate(&mut conn)?;
-        let read = open(path).map_err(|e| e.to_string())?;
+        if let Some(n) = opts.max_page_count {
+            conn.pragma_update(None, "max_page_count", n as i64)
+                .map_err(|e| e.to_string())?;
+        }
+        let n = opts.readers.max(1);
+        let readers = (0..n)
+            .map(|_| open(path).map(Mutex::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| e.to_string())?;
+        let tokens = open(path).map_err(|e| e.to_string())?;
+        let fault = Arc::new(Mutex::new(None));
         let (tx, rx) = mpsc::channel::<(NewBatch, Reply)>();
+        let f = fault.clone();
         std::thread::Builder::new()
             .name("papi-db-writer".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || writer(conn, rx, f))
             .map_err(|e| e.to_string())?;
         Ok(Db {
             writes: tx,
-            read: Arc::new(Mutex::new(read)),
+            readers: Arc::new(readers),
+            free_readers: Arc::new(Semaphore::new(n)),
+            tokens: Arc::new(Mutex::new(tokens)),
+            fault,
         })
+    }
+
+    /// Why the database cannot write (the last commit failed), if it cannot.
+    pub fn fault(&self) -> Option<String> {
+        self.fault.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Store a batch; resolves once it is committed (or found already there).
@@ -152,64 +207,106 @@ impl Db {
             .map_err(|_| "the database writer has stopped".to_string())?
     }
 
+    /// Run `f` on a free read connection, off the async workers.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, String> {
-        let conn = self.read.clone();
+        let permit = self
+            .free_readers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
-            let c = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&c).map_err(|e| e.to_string())
+            // Holding a permit, at least one connection is free.
+            let c = readers
+                .iter()
+                .find_map(|m| m.try_lock().ok())
+                .unwrap_or_else(|| readers[0].lock().unwrap_or_else(|p| p.into_inner()));
+            let out = f(&c).map_err(|e| e.to_string());
+            drop(c);
+            drop(permit);
+            out
         })
         .await
         .map_err(|e| e.to_string())?
     }
 
-    /// The unit of a live (not revoked) token, by the token's hash.
+    /// The unit of a live (not revoked) token, by the token's hash, on the
+    /// token connection.
     pub async fn token_unit(&self, token_hash: String) -> Result<Option<String>, String> {
-        self.read(move |c| {
-            c.query_row(
+        let conn = self.tokens.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            let mut st = c.prepare_cached(
                 "SELECT unit_code FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
-                [token_hash],
-                |r| r.get(0),
-            )
-            .optional()
+            )?;
+            st.query_row([token_hash], |r| r.get(0)).optional()
         })
         .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
     }
 
-    /// Batches after a cursor: all of them (`district: None`) or one
-    /// district's.
+    /// Batches after a cursor, all of them (`district: None`) or one
+    /// district's: at most `limit`, and no more than `max_bytes` of batch
+    /// text unless that is the first batch. Sizes are read first, so a body
+    /// beyond the page is never loaded.
     pub async fn batches_after(
         &self,
         after: i64,
         district: Option<String>,
         limit: usize,
-    ) -> Result<Vec<BatchRow>, String> {
+        max_bytes: usize,
+    ) -> Result<Page, String> {
         self.read(move |c| {
-            let row = |r: &rusqlite::Row| {
-                Ok(BatchRow {
-                    cursor: r.get(0)?,
-                    received_at: r.get(1)?,
-                    body: r.get(2)?,
-                })
+            let tx = c.unchecked_transaction()?;
+            let d = district.as_deref();
+            // Two texts, so that a district's page uses its index.
+            let only = if d.is_some() {
+                "district_code = ?1"
+            } else {
+                "?1 IS NULL"
             };
-            match district {
-                Some(d) => c
-                    .prepare_cached(
-                        "SELECT cursor, received_at, body FROM batches
-                         WHERE district_code = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
-                    )?
-                    .query_map(params![d, after, limit as i64], row)?
-                    .collect(),
-                None => c
-                    .prepare_cached(
-                        "SELECT cursor, received_at, body FROM batches
-                         WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
-                    )?
-                    .query_map(params![after, limit as i64], row)?
-                    .collect(),
+            let sizes: Vec<(i64, usize)> = tx
+                .prepare_cached(&format!(
+                    "SELECT cursor, octet_length(body) FROM batches
+                     WHERE {only} AND cursor > ?2 ORDER BY cursor LIMIT ?3"
+                ))?
+                .query_map(params![d, after, limit as i64 + 1], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let (mut n, mut total) = (0, 0usize);
+            while n < sizes.len().min(limit) && (n == 0 || total + sizes[n].1 <= max_bytes) {
+                total += sizes[n].1;
+                n += 1;
             }
+            let Some(&(last, _)) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
+                return Ok(Page {
+                    rows: vec![],
+                    more: false,
+                });
+            };
+            let rows = tx
+                .prepare_cached(&format!(
+                    "SELECT cursor, received_at, body FROM batches
+                     WHERE {only} AND cursor > ?2 AND cursor <= ?3 ORDER BY cursor"
+                ))?
+                .query_map(params![d, after, last], |r| {
+                    Ok(BatchRow {
+                        cursor: r.get(0)?,
+                        received_at: r.get(1)?,
+                        body: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Page {
+                rows,
+                more: sizes.len() > n,
+            })
         })
         .await
     }
@@ -220,7 +317,11 @@ impl Db {
     }
 }
 
-fn writer(mut conn: Connection, rx: mpsc::Receiver<(NewBatch, Reply)>) {
+fn writer(
+    mut conn: Connection,
+    rx: mpsc::Receiver<(NewBatch, Reply)>,
+    fault: Arc<Mutex<Option<String>>>,
+) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -230,6 +331,17 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(NewBatch, Reply)>) {
             }
         }
         let results = commit_group(&mut conn, &group);
+        let now_faulty = results.as_ref().err().cloned();
+        let mut f = fault.lock().unwrap_or_else(|p| p.into_inner());
+        match (&*f, &now_faulty) {
+            (None, Some(e)) => {
+                tracing::error!(error = %e, "commit failed: the database cannot write")
+            }
+            (Some(_), None) => tracing::info!("commit succeeded: the database writes again"),
+            _ => {}
+        }
+        *f = now_faulty;
+        drop(f);
         match results {
             Ok(results) => {
                 for ((_, reply), r) in group.into_iter().zip(results) {
@@ -370,6 +482,25 @@ mod tests {
             .contains("newer than this server"));
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn token_checks_and_health_never_wait_behind_a_long_read() {
+        let db = Db::open(&temp("pool")).unwrap();
+        let slow = db.clone();
+        let page = tokio::spawn(async move {
+            slow.read(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(800));
+                Ok(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let t0 = std::time::Instant::now();
+        assert_eq!(db.token_unit("h".into()).await.unwrap(), None);
+        assert_eq!(db.count_batches().await.unwrap(), 0);
+        assert!(t0.elapsed().as_millis() < 300, "{:?}", t0.elapsed());
+        page.await.unwrap().unwrap();
+    }
+
     #[test]
     fn tokens_are_listed_and_revoked_once() {
         let a = Admin::open(&temp("tokens")).unwrap();
@@ -498,8 +629,11 @@ mod migration_tests {
                     db.token_unit("h1".into()).await.unwrap().as_deref(),
                     Some("02194")
                 );
-                let rows = db.batches_after(0, Some("066".into()), 10).await.unwrap();
-                assert_eq!(rows[0].body, BODY, "from {v}: the batch is intact");
+                let page = db
+                    .batches_after(0, Some("066".into()), 10, 1 << 20)
+                    .await
+                    .unwrap();
+                assert_eq!(page.rows[0].body, BODY, "from {v}: the batch is intact");
             }
             // The migrated database takes new batches.
             let stored = db

@@ -6,7 +6,11 @@ pub mod api;
 pub mod backup;
 pub mod db;
 pub mod enrol;
+pub mod error;
+pub mod limits;
 pub mod ops;
+pub mod serve;
+pub mod telemetry;
 pub mod tls;
 pub mod tokens;
 pub mod web;
@@ -127,6 +131,11 @@ pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
 
 /// The whole HTTP surface: the API, the health probe, and the app's files.
 pub fn app(cfg: &Config, db: db::Db) -> Router {
+    app_with(cfg, db, limits::Limits::default())
+}
+
+/// `app` with other limits (tests make them small to run fast).
+pub fn app_with(cfg: &Config, db: db::Db, limits: limits::Limits) -> Router {
     let (plan, units) = plan_and_units();
     // Tokens are bearer headers, never cookies: any origin may call the API
     // (an app served elsewhere syncing here).
@@ -139,7 +148,7 @@ pub fn app(cfg: &Config, db: db::Db) -> Router {
         ]);
     let csp = web::Csp::new(&cfg.dist);
     Router::new()
-        .merge(api::router(api::Api { db, plan, units }).layer(cors))
+        .merge(api::router(api::Api::new(db, plan, units, limits)).layer(cors))
         .route("/healthz", get(|| async { "ok" }))
         // The build writes .br and .gz copies (scripts/precompress.mjs):
         // sent as they are; anything else is compressed on the fly.
@@ -153,6 +162,7 @@ pub fn app(cfg: &Config, db: db::Db) -> Router {
             web::security_headers(csp.clone(), req, next)
         }))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(telemetry::log_request))
 }
 
 #[cfg(test)]

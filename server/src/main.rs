@@ -1,6 +1,6 @@
 //! `papi-server`: the sync server and the app's web server; `--help` for use.
 
-use papi_server::{app, db, ops, parse_args, Command, Config, USAGE};
+use papi_server::{db, ops, parse_args, Command, Config, USAGE};
 
 fn main() {
     let cmd = match parse_args(std::env::args().skip(1)) {
@@ -25,17 +25,25 @@ fn main() {
 }
 
 fn serve(cfg: Config) -> Result<(), String> {
+    papi_server::telemetry::init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let db = db::Db::open(&cfg.db)?;
-        let router = app(&cfg, db);
+        let limits = papi_server::limits::Limits::default();
+        let router = papi_server::app_with(&cfg, db, limits.clone());
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
-        let listener = std::net::TcpListener::bind(cfg.addr)
+        let listener = papi_server::serve::listen(cfg.addr)
             .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(papi_server::tls::Tls::load(cert, key).await?),
+            None => None,
+        };
+        // SIGHUP re-reads the certificate (and no longer stops a server
+        // without TLS).
+        papi_server::tls::reload_on_sighup(tls.clone())?;
         println!(
             "PAPI Tracker: {scheme}://{} (app from {}, batches in {})",
             cfg.addr,
@@ -48,29 +56,9 @@ fn serve(cfg: Config) -> Result<(), String> {
             shutdown_signal().await;
             h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         });
-        let service = router.into_make_service();
-        let tls = match &cfg.tls {
-            Some((cert, key)) => Some(papi_server::tls::Tls::load(cert, key).await?),
-            None => None,
-        };
-        papi_server::tls::reload_on_sighup(tls.clone())?;
-        match tls {
-            Some(tls) => {
-                axum_server::from_tcp_rustls(listener, tls.config)
-                    .map_err(|e| e.to_string())?
-                    .handle(handle)
-                    .serve(service)
-                    .await
-            }
-            None => {
-                axum_server::from_tcp(listener)
-                    .map_err(|e| e.to_string())?
-                    .handle(handle)
-                    .serve(service)
-                    .await
-            }
-        }
-        .map_err(|e| e.to_string())
+        papi_server::serve::run(listener, router, &limits, tls.map(|t| t.config), handle)
+            .await
+            .map_err(|e| e.to_string())
     })
 }
 

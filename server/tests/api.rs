@@ -28,14 +28,7 @@ async fn post(
 }
 
 async fn list(s: &TestServer, token: &str, query: &str) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .get(format!("{}/api/v1/batches{query}", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    get_json(s, Some(token), &format!("/api/v1/batches{query}")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,10 +99,19 @@ async fn post_answers_each_case_with_its_status() {
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "wrong_unit");
 
-    // Over the limit: 413, before anything is parsed.
+    // Over the limit: 413 from the announced length, before the body is
+    // read; the server may close before this client has written it all
+    // (tests/limits.rs reads the 413 on a raw connection).
     let big = vec![b' '; papi_core::batch::MAX_BATCH_BYTES + 1];
-    let (st, body) = post(&s, Some(&dong_xa), big).await;
-    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/batches", s.url))
+        .bearer_auth(&dong_xa)
+        .body(big)
+        .send()
+        .await;
+    if let Ok(res) = res {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
 
     // Revocation takes effect at once.
     let (st, _) = post(&s, Some(&revoked), batch(DONG_XA, "dev-r", 1, 1).to_json()).await;

@@ -5,12 +5,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use papi_core::activity::new_id;
 use papi_core::batch::{Batch, BatchKind, Header};
 use papi_core::{Activity, ActivityFields, Author, Status};
-use papi_server::{app, db, plan_and_units, tokens, Config};
+use papi_server::limits::Limits;
+use papi_server::{app_with, db, plan_and_units, tokens, Config};
 use sha2::Digest;
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -37,6 +39,11 @@ pub struct TestServer {
 
 /// Start the server in-process on a free port, with its database in `dir`.
 pub async fn start(dir: &Path) -> TestServer {
+    start_with(dir, Limits::default(), db::DbOptions::default()).await
+}
+
+/// `start` with other limits and database options, served as `serve` does.
+pub async fn start_with(dir: &Path, limits: Limits, opts: db::DbOptions) -> TestServer {
     let db_path = dir.join("papi.sqlite3");
     let cfg = Config {
         dist: dir.to_path_buf(),
@@ -44,17 +51,36 @@ pub async fn start(dir: &Path) -> TestServer {
         db: db_path.clone(),
         tls: None,
     };
-    let database = db::Db::open(&db_path).unwrap();
-    let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
+    let database = db::Db::open_with(&db_path, opts).unwrap();
+    let listener = papi_server::serve::listen(cfg.addr).unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(&cfg, database);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let router = app_with(&cfg, database, limits.clone());
+    tokio::spawn(async move {
+        papi_server::serve::run(listener, router, &limits, None, axum_server::Handle::new())
+            .await
+            .unwrap()
+    });
     TestServer {
         url: format!("http://{addr}"),
         addr,
         dir: dir.to_path_buf(),
         db_path,
     }
+}
+
+/// GET `path`, with a token or none: the status and the JSON body.
+pub async fn get_json(
+    s: &TestServer,
+    token: Option<&str>,
+    path: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", s.url));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let st = res.status();
+    (st, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
 /// A token for a unit, stored (hashed) in the database at `db_path`.
@@ -109,4 +135,86 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
         seq,
         records,
     )
+}
+
+/// The first `n` commune codes of the unit dataset.
+pub fn communes(n: usize) -> Vec<String> {
+    let (_, units) = plan_and_units();
+    units.communes().take(n).map(|u| u.code.clone()).collect()
+}
+
+/// `papi-server unit add CODE` with the binary `bin`: the printed token.
+pub fn unit_add_with(bin: &str, db: &Path, code: &str) -> String {
+    let out = Command::new(bin)
+        .args(["unit", "add", code, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .find(|l| l.starts_with("papi_"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no token for {code}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .to_string()
+}
+
+/// `bin serve` on a free loopback port, with `dir` as dist and the
+/// database `db`, its log discarded; the child and its base URL, once its
+/// health probe answers.
+pub async fn spawn_server(bin: &str, dir: &Path, db: &Path) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .arg("serve")
+        .arg("--dist")
+        .arg(dir)
+        .arg("--db")
+        .arg(db)
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client
+            .get(format!("{url}/api/v1/health"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    (child, url)
+}
+
+/// Post one batch and expect 201 (the benchmarks): how long it took.
+pub async fn post_created(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: String,
+) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{text}");
+    t.elapsed()
 }
