@@ -751,5 +751,6 @@ pub fn backup(records: &[Activity], h: &Header) -> Batch {
     Batch::seal(h, BatchKind::Backup, 0, mine)
 }
 
+mod recover;
 #[cfg(test)]
 mod tests;
