@@ -3,7 +3,7 @@
 //! or a 503), which then sets the floor. Pure: the caller passes the header
 //! and the time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 /// The first wait after a failure, in seconds.
 pub const BACKOFF_START: u32 = 2;
@@ -21,14 +21,37 @@ pub fn retry_after_secs(value: &str, now: DateTime<Utc>) -> Option<u32> {
         // Any number of digits: a huge one is just "the cap".
         value.parse::<u64>().unwrap_or(u64::MAX)
     } else {
-        let at = DateTime::parse_from_rfc2822(value)
-            .ok()?
-            .with_timezone(&Utc);
+        let at = http_date(value)?;
         // Round up: waiting a fraction of a second too long is harmless.
         let ms = (at - now).num_milliseconds().max(0) as u64;
         ms.div_ceil(1000)
     };
     Some(secs.min(RETRY_AFTER_MAX as u64) as u32)
+}
+
+/// An HTTP-date in its one current form, IMF-fixdate (RFC 9110, 5.6.7):
+/// `Sun, 06 Nov 1994 08:49:37 GMT`. Read by hand: chrono's general parser
+/// would add its whole machinery to the app's wasm for this one header.
+fn http_date(s: &str) -> Option<DateTime<Utc>> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_weekday, rest) = s.split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts[..] else {
+        return None;
+    };
+    let number = |t: &str, len: usize| {
+        (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<u32>().ok())
+            .flatten()
+    };
+    let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
+    let hms: Vec<&str> = time.split(':').collect();
+    let [h, m, sec] = hms[..] else { return None };
+    let date = NaiveDate::from_ymd_opt(number(year, 4)? as i32, month, number(day, 2)?)?;
+    let at = date.and_hms_opt(number(h, 2)?, number(m, 2)?, number(sec, 2)?)?;
+    Some(Utc.from_utc_datetime(&at))
 }
 
 /// What a server's reply asks of the client's timing: the statuses that
@@ -67,7 +90,6 @@ pub fn next_wait(previous: u32, server: Option<u32>) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 5, 0, 0).unwrap()
@@ -99,7 +121,17 @@ mod tests {
             retry_after_secs("Fri, 01 Jan 2100 00:00:00 GMT", now()),
             Some(RETRY_AFTER_MAX)
         );
-        for bad in ["", "-5", "1.5", "soon", "120s"] {
+        for bad in [
+            "",
+            "-5",
+            "1.5",
+            "soon",
+            "120s",
+            "Mon, 30 Nov 2026 05:02:30 +0700",
+            "Mon, 31 Nov 2026 05:02:30 GMT",
+            "Mon, 30 Nov 2026 25:02:30 GMT",
+            "30 Nov 2026 05:02:30 GMT",
+        ] {
             assert_eq!(retry_after_secs(bad, now()), None, "{bad:?}");
         }
     }
