@@ -496,13 +496,6 @@ pub fn App() -> impl IntoView {
     provide_context(app);
 
     crate::pwa::watch(app.net, app.update_ready);
-    if crate::sync::enrol_from_link().is_some() {
-        app.notify(
-            "Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.",
-            false,
-            None,
-        );
-    }
 
     // A change of unit (Settings) brings that unit's outbox and history.
     Effect::watch(
@@ -527,16 +520,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         listen_to_other_tabs(app, backend.clone());
         match backend.load_all().await {
             Ok(loaded) => {
-                if !loaded.set_aside.is_empty() {
-                    app.notify(
-                        format!(
-                            "{} mục dữ liệu bị hỏng đã được cất riêng (xem Cài đặt); các hoạt động khác vẫn nguyên vẹn.",
-                            loaded.set_aside.len()
-                        ),
-                        true,
-                        None,
-                    );
-                }
+                app.report_faults(loaded.set_aside);
                 if loaded.migrated > 0 {
                     app.notify(
                         format!(
@@ -547,7 +531,6 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
                         None,
                     );
                 }
-                app.set_aside.set(loaded.set_aside);
                 // Keep anything saved or received while loading, if newer.
                 let during = app.records.get_untracked();
                 app.records.set(loaded.records);
@@ -558,6 +541,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
             Err(e) => app.notify(e.message_vi(), true, None),
         }
         app.loaded.set(true);
+        app.load_known_faults().await;
         app.refresh_outbox().await;
         app.refresh_received().await;
         crate::sync::start(app);
@@ -565,6 +549,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
     });
 
     view! {
+        <ui::enrol::EnrolLink/>
         {move || if app.settings.with(Option::is_none) {
             view! { <ui::setup::FirstRun/> }.into_any()
         } else {

@@ -174,9 +174,7 @@ impl AppState {
         match idb.load_received().await {
             Ok((r, bad)) => {
                 self.received.set(r);
-                if !bad.is_empty() {
-                    self.set_aside.update(|s| s.extend(bad));
-                }
+                self.report_faults(bad);
             }
             Err(e) => self.notify(e.message_vi(), true, None),
         }

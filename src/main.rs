@@ -3,9 +3,11 @@
 //! (src/ui) are here; every rule lives in the core.
 
 mod app;
+mod faults;
 mod inbox;
 mod outbox;
 mod platform;
+mod pull;
 mod pwa;
 mod session;
 mod store;

@@ -30,10 +30,11 @@ impl AppState {
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
         match (idb.outbox(&unit).await, idb.batches(&unit).await) {
-            (Ok(o), Ok(b)) => {
+            (Ok((o, rebuilt)), Ok((b, unreadable))) => {
                 self.outbox.set(Some(o));
                 self.batches.set(b);
                 self.update_sync_counts();
+                self.report_faults(rebuilt.into_iter().chain(unreadable).collect());
             }
             (Err(e), _) | (_, Err(e)) => self.notify(e.message_vi(), true, None),
         }
@@ -66,7 +67,8 @@ impl AppState {
         let idb = store.idb()?;
         let unit = self.unit_code();
         let device = crate::app::device_id();
-        let outbox = idb.outbox(&unit).await?;
+        let (outbox, rebuilt) = idb.outbox(&unit).await?;
+        self.report_faults(rebuilt.into_iter().collect());
         let records = self.records.get_untracked();
         let Some((batch, next)) = outbox.seal_next(&records, &self.header_now(&unit, device))
         else {

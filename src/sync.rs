@@ -3,8 +3,10 @@
 //! and every unconfirmed batch is posted, oldest first. A batch counts as
 //! sent only when the reply echoes its hash. A refused batch is marked with
 //! its reason and never blocks the others; a failure of the network or the
-//! server is retried with exponential backoff. Nothing is ever removed from
-//! the device. Districts also pull batches from here into the import path.
+//! server is retried with exponential backoff, and never sooner than a busy
+//! server asked (`Retry-After`, `papi_core::retry`). Nothing is ever removed
+//! from the device. Districts also pull batches from here into the import
+//! path.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -21,9 +23,6 @@ use crate::platform;
 
 const SETTINGS_KEY: &str = "papi-tracker.sync";
 const CURSOR_PREFIX: &str = "papi-tracker.pull-cursor.";
-/// Backoff: 2 s, 4 s, 8 s, … up to 5 minutes.
-const BACKOFF_START: u32 = 2;
-const BACKOFF_MAX: u32 = 300;
 const TIMEOUT_MS: i32 = 30_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,8 +37,13 @@ impl SyncSettings {
         !self.server.trim().is_empty() && !self.token.trim().is_empty()
     }
 
+    /// The server's address as written in keys and URLs.
+    pub fn base(&self) -> &str {
+        self.server.trim().trim_end_matches('/')
+    }
+
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.trim().trim_end_matches('/'))
+        format!("{}{path}", self.base())
     }
 }
 
@@ -62,6 +66,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Seconds until the next automatic try after a failure.
     pub retry_in: Option<u32>,
+    /// The server said it is busy (429, 503): no request before this
+    /// instant (RFC 3339).
+    pub busy_until: Option<String>,
 }
 
 thread_local! {
@@ -69,27 +76,59 @@ thread_local! {
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static BACKOFF: Cell<u32> = const { Cell::new(0) };
     static TIMER: Cell<u64> = const { Cell::new(0) };
+    /// No request to the server before this time (ms since the epoch): what
+    /// a busy server asked with `Retry-After`.
+    static NOT_BEFORE: Cell<i64> = const { Cell::new(0) };
 }
 
-/// An enrolment link (`…/#enrol=<token>`) sets the server to this origin
-/// and the token, then leaves the address bar clean.
-pub fn enrol_from_link() -> Option<SyncSettings> {
+/// Seconds left before the server may be asked again (0: now).
+fn busy_wait() -> u32 {
+    let left = NOT_BEFORE.with(Cell::get) - platform::now().timestamp_millis();
+    (left.max(0) as u64).div_ceil(1000) as u32
+}
+
+/// Remember that a busy server asked for `secs` seconds of quiet; returns
+/// until when.
+fn hold_off(secs: u32) -> chrono::DateTime<chrono::Utc> {
+    let until = platform::now() + chrono::Duration::seconds(secs as i64);
+    NOT_BEFORE.with(|n| n.set(n.get().max(until.timestamp_millis())));
+    until
+}
+
+/// Why the server cannot be asked yet, for a person who asked.
+pub fn busy_message() -> Option<String> {
+    match busy_wait() {
+        0 => None,
+        n => Some(format!("máy chủ đang bận; hãy thử lại sau {n} giây")),
+    }
+}
+
+/// An enrolment link (`…/#enrol=<token>`): the settings it offers (this
+/// origin and the token). The address bar is cleaned at once, whatever is
+/// decided, so the token does not stay in it or in the history.
+pub fn take_enrol_link() -> Option<SyncSettings> {
     let loc = platform::window().location();
     let hash = loc.hash().ok()?;
     let token = hash.strip_prefix("#enrol=")?.trim().to_string();
-    if token.is_empty() {
-        return None;
-    }
-    let s = SyncSettings {
-        server: loc.origin().ok()?,
-        token,
-    };
-    save_settings(&s).ok()?;
     if let Ok(h) = platform::window().history() {
         let path = loc.pathname().unwrap_or_else(|_| "/".into());
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     }
-    Some(s)
+    if token.is_empty() {
+        return None;
+    }
+    Some(SyncSettings {
+        server: loc.origin().ok()?,
+        token,
+    })
+}
+
+/// Whether an enrolment link must ask before it applies: settings are in
+/// use and the link would change them (a link opened by mistake, or sent by
+/// someone else, must not silently redirect a unit's batches).
+pub fn asks_before_replacing(current: &SyncSettings, offered: &SyncSettings) -> bool {
+    current.is_set()
+        && (current.base() != offered.base() || current.token.trim() != offered.token.trim())
 }
 
 /// How a post ended.
@@ -103,14 +142,27 @@ enum Sent {
     Unauthorized(String),
     /// Network down, server error, or a reply that does not echo the hash.
     Failed(String),
+    /// The server is up but busy (429, 503); it may have said for how many
+    /// seconds (`Retry-After`).
+    Busy(String, Option<u32>),
 }
 
-async fn fetch(
-    method: &str,
-    url: &str,
-    token: &str,
-    body: Option<&str>,
-) -> Result<(u16, String), String> {
+/// A server's reply.
+struct Answer {
+    status: u16,
+    /// The `Retry-After` header, if any.
+    retry_after: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    /// Seconds a busy server asked to be left alone (429, 503).
+    fn server_wait(&self) -> Option<u32> {
+        papi_core::retry::server_wait(self.status, self.retry_after.as_deref(), platform::now())
+    }
+}
+
+async fn fetch(method: &str, url: &str, token: &str, body: Option<&str>) -> Result<Answer, String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|e| format!("{e:?}"))?;
@@ -141,12 +193,17 @@ async fn fetch(
                 "không kết nối được máy chủ (máy mất mạng, hoặc máy chủ không trả lời)".to_string()
             })?;
         let resp: web_sys::Response = resp.dyn_into().map_err(|e| format!("{e:?}"))?;
+        let retry_after = resp.headers().get("Retry-After").ok().flatten();
         let text = JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?)
             .await
             .map_err(|_| "mất kết nối khi đang nhận trả lời".to_string())?
             .as_string()
             .unwrap_or_default();
-        Ok((resp.status(), text))
+        Ok(Answer {
+            status: resp.status(),
+            retry_after,
+            body: text,
+        })
     }
     .await;
     if let Some(t) = timer {
@@ -162,12 +219,12 @@ struct Reply {
 }
 
 async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
-    let (status, body) = match fetch("POST", &s.url("/api/v1/batches"), &s.token, Some(text)).await
-    {
+    let answer = match fetch("POST", &s.url("/api/v1/batches"), &s.token, Some(text)).await {
         Ok(r) => r,
         Err(e) => return Sent::Failed(e),
     };
-    let reply: Option<Reply> = serde_json::from_str(&body).ok();
+    let status = answer.status;
+    let reply: Option<Reply> = serde_json::from_str(&answer.body).ok();
     let message = reply
         .as_ref()
         .and_then(|r| r.message.clone())
@@ -182,6 +239,10 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
             "mã truy cập không phải của đơn vị này; hãy kiểm tra Cài đặt → Đồng bộ ({message})"
         )),
         400 | 409 | 413 => Sent::Refused(format!("máy chủ từ chối lô ({status}): {message}")),
+        s if papi_core::retry::is_busy(s) => Sent::Busy(
+            format!("máy chủ đang bận ({status}): {message}"),
+            answer.server_wait(),
+        ),
         _ => Sent::Failed(format!("máy chủ lỗi ({status}): {message}")),
     }
 }
@@ -278,9 +339,16 @@ async fn cycle(app: AppState) {
     if store.idb().is_err() {
         return;
     }
+    // A busy server asked for quiet: come back when it said.
+    let wait = busy_wait();
+    if wait > 0 {
+        schedule(app, wait);
+        return;
+    }
     app.sync.update(|s| {
         s.running = true;
         s.retry_in = None;
+        s.busy_until = None;
     });
     // Changes not yet in a batch travel too.
     if let Err(e) = app.seal_pending().await {
@@ -319,11 +387,15 @@ async fn cycle(app: AppState) {
                     .update(|s| s.last_error = Some(format!("Lô số {}: {why}", b.seq)));
             }
             Sent::Unauthorized(why) => {
-                failure = Some((why, false));
+                failure = Some(Failure::Stop(why));
                 break;
             }
             Sent::Failed(why) => {
-                failure = Some((why, true));
+                failure = Some(Failure::Network(why));
+                break;
+            }
+            Sent::Busy(why, wait) => {
+                failure = Some(Failure::Busy(why, wait));
                 break;
             }
         }
@@ -332,27 +404,49 @@ async fn cycle(app: AppState) {
     crate::app::broadcast(crate::outbox::CHANGED);
     match failure {
         None => BACKOFF.with(|b| b.set(0)),
-        Some((why, retry)) => {
-            app.sync.update(|s| s.last_error = Some(why));
-            if retry {
-                // A request failed for real: the badge says so until a probe
-                // finds the server again.
-                app.net.set(crate::pwa::Net::Offline);
-                let secs = BACKOFF.with(|b| {
-                    let next = if b.get() == 0 {
-                        BACKOFF_START
-                    } else {
-                        (b.get() * 2).min(BACKOFF_MAX)
-                    };
-                    b.set(next);
-                    next
-                });
-                schedule(app, secs);
-            }
-        }
+        Some(f) => after_failure(app, f),
     }
     app.update_sync_counts();
     app.sync.update(|s| s.running = false);
+}
+
+/// Why a cycle stopped before every batch was sent.
+enum Failure {
+    /// Not worth retrying until the settings change (401, 403).
+    Stop(String),
+    /// The network or the server failed: back off and retry.
+    Network(String),
+    /// The server is busy: retry no sooner than it asked, if it did.
+    Busy(String, Option<u32>),
+}
+
+/// Say why the cycle stopped and, unless retrying is pointless, when the
+/// next one comes (`papi_core::retry::next_wait`).
+fn after_failure(app: AppState, f: Failure) {
+    let (why, server) = match f {
+        Failure::Stop(why) => {
+            app.sync.update(|s| s.last_error = Some(why));
+            return;
+        }
+        Failure::Network(why) => {
+            // A request failed for real: the badge says so until a probe
+            // finds the server again.
+            app.net.set(crate::pwa::Net::Offline);
+            (why, None)
+        }
+        // The server answered: the network is fine.
+        Failure::Busy(why, server) => (why, server),
+    };
+    app.sync.update(|s| s.last_error = Some(why));
+    let previous = BACKOFF.with(Cell::get);
+    let (backoff, wait) = papi_core::retry::next_wait(previous, server);
+    BACKOFF.with(|b| b.set(backoff));
+    if server.is_some() {
+        let until = hold_off(wait);
+        app.sync
+            .update(|s| s.busy_until = Some(papi_core::dates::format_instant(until)));
+    }
+    schedule(app, wait);
 }
 
 /// Wire the automatic triggers: start, coming online, changes, a timer.
@@ -379,12 +473,21 @@ pub fn start(app: AppState) {
     kick(app);
 }
 
-/// A district or the province: fetch the batches after the last cursor,
-/// as files for the import path. Returns them and the new cursor.
-pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
-    let s = load_settings();
+/// A batch pulled from the server: its place in the server's order and
+/// the file, for the import path.
+pub struct Pulled {
+    pub cursor: i64,
+    pub file: crate::inbox::Picked,
+}
+
+/// A district or the province: fetch the batches after `after`, for the
+/// import path. Returns them and the server's cursor after them.
+pub async fn pull(s: &SyncSettings, after: i64) -> Result<(Vec<Pulled>, i64), String> {
     if !s.is_set() {
         return Err("chưa cài đặt máy chủ đồng bộ (Cài đặt → Đồng bộ)".into());
+    }
+    if let Some(busy) = busy_message() {
+        return Err(busy);
     }
     #[derive(Deserialize)]
     struct Item {
@@ -398,27 +501,25 @@ pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
         next: i64,
         more: bool,
     }
-    let mut after = pull_cursor(&s);
+    let mut after = after;
     let mut out = Vec::new();
     loop {
         let url = s.url(&format!("/api/v1/batches?after={after}&limit=200"));
-        let (status, body) = fetch("GET", &url, &s.token, None).await?;
-        if status != 200 {
-            let msg = serde_json::from_str::<Reply>(&body)
-                .ok()
-                .and_then(|r| r.message);
-            return Err(format!(
-                "máy chủ trả lời {status}: {}",
-                msg.unwrap_or_default()
-            ));
+        let answer = fetch("GET", &url, &s.token, None).await?;
+        if answer.status != 200 {
+            return Err(pull_error(&answer));
         }
-        let page: Page =
-            serde_json::from_str(&body).map_err(|e| format!("trả lời không đọc được: {e}"))?;
+        let page: Page = serde_json::from_str(&answer.body)
+            .map_err(|e| format!("trả lời không đọc được: {e}"))?;
         for it in page.batches {
-            out.push(crate::inbox::Picked {
-                name: format!("máy chủ #{}", it.cursor),
-                bytes: Ok(it.batch.get().as_bytes().to_vec()),
-                received_at: papi_core::dates::parse_instant(&it.received_at),
+            out.push(Pulled {
+                cursor: it.cursor,
+                file: crate::inbox::Picked {
+                    name: format!("máy chủ #{}", it.cursor),
+                    bytes: Ok(it.batch.get().as_bytes().to_vec()),
+                    // "On time" is judged by when the server received it.
+                    received_at: papi_core::dates::parse_instant(&it.received_at),
+                },
             });
         }
         after = page.next;
@@ -429,12 +530,35 @@ pub async fn pull() -> Result<(Vec<crate::inbox::Picked>, i64), String> {
     Ok((out, after))
 }
 
-fn pull_cursor(s: &SyncSettings) -> i64 {
-    LocalStorage::get(format!("{CURSOR_PREFIX}{}", s.server)).unwrap_or(0)
+/// Why a pull's request failed; a busy server's wait is remembered.
+fn pull_error(answer: &Answer) -> String {
+    if let Some(secs) = answer.server_wait() {
+        hold_off(secs);
+        return busy_message().unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
+    }
+    let msg = serde_json::from_str::<Reply>(&answer.body)
+        .ok()
+        .and_then(|r| r.message);
+    format!(
+        "máy chủ trả lời {}: {}",
+        answer.status,
+        msg.unwrap_or_default()
+    )
 }
 
-/// Remember how far the pulled batches have been applied.
-pub fn save_pull_cursor(cursor: i64) {
-    let s = load_settings();
-    let _ = LocalStorage::set(format!("{CURSOR_PREFIX}{}", s.server), cursor);
+/// Where the pulled batches of a server and a receiving unit are kept
+/// apart: the cursor belongs to both (another unit's token sees other
+/// batches).
+fn cursor_key(s: &SyncSettings, unit: &str) -> String {
+    format!("{CURSOR_PREFIX}{}|{unit}", s.base())
+}
+
+/// How far the batches of this server for `unit` have been dealt with.
+pub fn pull_cursor(s: &SyncSettings, unit: &str) -> i64 {
+    LocalStorage::get(cursor_key(s, unit)).unwrap_or(0)
+}
+
+/// Remember how far the pulled batches have been dealt with.
+pub fn save_pull_cursor(s: &SyncSettings, unit: &str, cursor: i64) -> Result<(), String> {
+    LocalStorage::set(cursor_key(s, unit), cursor).map_err(|e| e.to_string())
 }

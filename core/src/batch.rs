@@ -923,5 +923,6 @@ pub fn backup(records: &[Activity], h: &Header) -> Batch {
     Batch::seal(h, BatchKind::Backup, 0, mine)
 }
 
+mod recover;
 #[cfg(test)]
 mod tests;

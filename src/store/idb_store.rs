@@ -11,15 +11,16 @@ use papi_core::storage::{
 use papi_core::Activity;
 use wasm_bindgen::JsValue;
 
-use super::{Loaded, Saved, SetAside, StoreError};
+use super::{EntryKind, Loaded, Saved, SetAside, StoreError};
 
 pub const DB_NAME: &str = "papi-tracker";
 /// 1: records, set_aside. 2: adds outbox, batches (and two stores of a
 /// record-per-entry received layout that was never released). 3: adds
-/// received, one entry per applied batch, and drops those two.
-const DB_VERSION: u32 = 3;
+/// received, one entry per applied batch, and drops those two. 4: adds
+/// pull_refused.
+const DB_VERSION: u32 = 4;
 const RECORDS: &str = "records";
-const SET_ASIDE: &str = "set_aside";
+pub(super) const SET_ASIDE: &str = "set_aside";
 /// Per unit: the device's `Outbox` (next sequence number, what is sealed).
 pub(super) const OUTBOX: &str = "outbox";
 /// Sealed batches of this device, key `<unit>/<seq>`, the file's exact text.
@@ -27,7 +28,10 @@ pub(super) const BATCHES: &str = "batches";
 /// What a district or the province received: one `merge::AppliedBatch` per
 /// batch applied, key `merge::Receipt::id()`.
 pub(super) const RECEIVED: &str = "received";
-const ALL_STORES: [&str; 5] = [RECORDS, SET_ASIDE, OUTBOX, BATCHES, RECEIVED];
+/// Batches pulled from the sync server and refused for good, with why
+/// (`pulled::RefusedPull`).
+pub(super) const PULL_REFUSED: &str = "pull_refused";
+const ALL_STORES: [&str; 6] = [RECORDS, SET_ASIDE, OUTBOX, BATCHES, RECEIVED, PULL_REFUSED];
 /// Stores of unreleased development builds, removed on upgrade.
 const UNRELEASED: [&str; 2] = ["imported", "receipts"];
 
@@ -87,19 +91,34 @@ impl IdbStore {
         &self.db
     }
 
-    pub async fn load_all(&self) -> Result<Loaded, StoreError> {
+    /// The keys and values of a store (of `query`'s keys, if given), in key
+    /// order, read in one transaction.
+    pub(super) async fn read_all(
+        &self,
+        name: &str,
+        query: Option<idb::Query>,
+    ) -> Result<(Vec<JsValue>, Vec<JsValue>), StoreError> {
         let tx = self
             .db
-            .transaction(&[RECORDS], TransactionMode::ReadOnly)
+            .transaction(&[name], TransactionMode::ReadOnly)
             .map_err(err)?;
-        let store = tx.object_store(RECORDS).map_err(err)?;
+        let store = tx.object_store(name).map_err(err)?;
         let keys = store
-            .get_all_keys(None, None)
+            .get_all_keys(query.clone(), None)
             .map_err(err)?
             .await
             .map_err(err)?;
-        let values = store.get_all(None, None).map_err(err)?.await.map_err(err)?;
+        let values = store
+            .get_all(query, None)
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         tx.await.map_err(err)?;
+        Ok((keys, values))
+    }
+
+    pub async fn load_all(&self) -> Result<Loaded, StoreError> {
+        let (keys, values) = self.read_all(RECORDS, None).await?;
         let mut out = Loaded::default();
         let mut bad = Vec::new();
         for (k, v) in keys.iter().zip(values.iter()) {
@@ -108,10 +127,12 @@ impl IdbStore {
                 Some(Ok(a)) => out.records.push(a),
                 // Written by a newer release: leave it where it is (that
                 // release reads it) and say so.
-                Some(Err(e @ EntryError::FutureSchema(_))) => out.set_aside.push(SetAside {
+                Some(Err(e @ EntryError::FutureSchema(_))) => out.set_aside.push(SetAside::new(
+                    EntryKind::Record,
                     key,
-                    reason: e.to_string(),
-                }),
+                    e.to_string(),
+                    v.as_string().unwrap_or_default(),
+                )),
                 Some(Err(e)) => bad.push((key, e.to_string())),
                 None => bad.push((key, "mục lưu không phải chuỗi JSON".to_string())),
             }
@@ -145,7 +166,7 @@ impl IdbStore {
                     .map_err(err)?
                     .await
                     .map_err(err)?;
-                moved.push(SetAside { key, reason });
+                moved.push(SetAside::new(EntryKind::Record, key, reason, raw));
             }
             let done = tx.await.map_err(err)?;
             if !done.is_committed() {
@@ -239,6 +260,26 @@ impl IdbStore {
         Ok(saved)
     }
 
+    /// Everything ever set aside in this store (kept for good), so the
+    /// report survives a reload.
+    pub async fn set_aside_entries(&self) -> Result<Vec<SetAside>, StoreError> {
+        let (keys, values) = self.read_all(SET_ASIDE, None).await?;
+        Ok(keys
+            .iter()
+            .zip(values.iter())
+            .map(|(k, v)| {
+                let key = k.as_string().unwrap_or_else(|| format!("{k:?}"));
+                let text = v.as_string().unwrap_or_else(|| format!("{v:?}"));
+                let kind = EntryKind::of_aside_key(&key);
+                match serde_json::from_str::<SetAsideEntry>(&text) {
+                    Ok(e) => SetAside::new(kind, key, e.reason, e.raw),
+                    // Even the copy is damaged: show it as it is.
+                    Err(_) => SetAside::new(kind, key, "bản cất riêng không đọc được", text),
+                }
+            })
+            .collect())
+    }
+
     pub async fn set_aside(&self, key: &str, raw: &str, reason: &str) -> Result<(), StoreError> {
         let tx = self
             .db
@@ -252,7 +293,7 @@ impl IdbStore {
 }
 
 /// Keep an unreadable entry in the `set_aside` store, under its own key.
-async fn put_aside(
+pub(super) async fn put_aside(
     aside: &idb::ObjectStore,
     key: &str,
     raw: &str,

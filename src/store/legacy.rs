@@ -6,7 +6,7 @@
 use gloo_storage::{LocalStorage, Storage};
 use papi_core::storage::decode_v1_array;
 
-use super::{Backend, SetAside, StoreError};
+use super::{Backend, EntryKind, SetAside, StoreError};
 
 pub const V1_KEY: &str = "papi-tracker.activities";
 pub const V1_BACKUP_KEY: &str = "papi-tracker.activities.schema1-backup";
@@ -27,16 +27,18 @@ pub async fn migrate(store: &Backend) -> Result<(usize, Vec<SetAside>), StoreErr
                 let key = format!("{V1_KEY}[{i}]");
                 let reason = err.to_string();
                 store.set_aside(&key, &raw, &reason).await?;
-                set_aside.push(SetAside { key, reason });
+                set_aside.push(SetAside::new(EntryKind::Legacy, key, reason, raw.clone()));
             }
         }
         Err(err) => {
             let reason = err.to_string();
             store.set_aside(V1_KEY, &raw, &reason).await?;
-            set_aside.push(SetAside {
-                key: V1_KEY.into(),
+            set_aside.push(SetAside::new(
+                EntryKind::Legacy,
+                V1_KEY,
                 reason,
-            });
+                raw.clone(),
+            ));
         }
     }
     // Only now that every record is safely in the new store.

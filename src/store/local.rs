@@ -7,7 +7,7 @@ use papi_core::storage::{
 };
 use papi_core::Activity;
 
-use super::{Loaded, Saved, SetAside, StoreError};
+use super::{EntryKind, Loaded, Saved, SetAside, StoreError};
 
 const PREFIX: &str = "papi-tracker.r.";
 const ASIDE_PREFIX: &str = "papi-tracker.set-aside.";
@@ -37,20 +37,18 @@ impl LocalStore {
             match decode_keyed(id, &text) {
                 Ok(a) => out.records.push(a),
                 // A newer release's entry stays where that release reads it.
-                Err(e @ EntryError::FutureSchema(_)) => out.set_aside.push(SetAside {
-                    key: id.to_string(),
-                    reason: e.to_string(),
-                }),
+                Err(e @ EntryError::FutureSchema(_)) => {
+                    out.set_aside
+                        .push(SetAside::new(EntryKind::Record, id, e.to_string(), text))
+                }
                 Err(e) => {
                     let reason = e.to_string();
                     // Only drop the original once its copy is safely aside.
                     if self.set_aside(id, &text, &reason).is_ok() {
                         let _ = s.remove_item(&key);
                     }
-                    out.set_aside.push(SetAside {
-                        key: id.to_string(),
-                        reason,
-                    });
+                    out.set_aside
+                        .push(SetAside::new(EntryKind::Record, id, reason, text));
                 }
             }
         }

@@ -13,6 +13,7 @@ mod idb_store;
 mod legacy;
 mod local;
 mod outbox;
+mod pulled;
 mod received;
 #[cfg(test)]
 mod tests;
@@ -22,13 +23,75 @@ use papi_core::Activity;
 pub use idb_store::IdbStore;
 pub use local::LocalStore;
 pub use outbox::StoredBatch;
+pub use pulled::RefusedPull;
 pub use received::Applied;
 
-/// A stored entry that could not be read: kept aside, never deleted.
+/// A stored entry that could not be read: kept aside (or left in place),
+/// never deleted, and reported with its raw text so it can be downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetAside {
+    pub kind: EntryKind,
     pub key: String,
     pub reason: String,
+    /// The entry as stored, byte for byte where it was text.
+    pub raw: String,
+}
+
+impl SetAside {
+    pub fn new(
+        kind: EntryKind,
+        key: impl Into<String>,
+        reason: impl Into<String>,
+        raw: impl Into<String>,
+    ) -> SetAside {
+        SetAside {
+            kind,
+            key: key.into(),
+            reason: reason.into(),
+            raw: raw.into(),
+        }
+    }
+}
+
+/// What an unreadable entry was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// An activity record of this device.
+    Record,
+    /// The schema-1 prototype's array (or one element of it).
+    Legacy,
+    /// The device's outbox of a unit (next batch number, what is sealed).
+    Outbox,
+    /// A batch this device sealed.
+    Batch,
+    /// A batch a district or the province received.
+    Received,
+    /// A batch pulled from the server and refused, kept with its reason.
+    Refused,
+}
+
+impl EntryKind {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            EntryKind::Record => "Hoạt động",
+            EntryKind::Legacy => "Dữ liệu của phiên bản đầu",
+            EntryKind::Outbox => "Trạng thái xuất lô",
+            EntryKind::Batch => "Lô đã xuất",
+            EntryKind::Received => "Lô đã nhập",
+            EntryKind::Refused => "Lô bị từ chối khi tải từ máy chủ",
+        }
+    }
+
+    /// The kind of an entry in the `set_aside` store, from its key.
+    fn of_aside_key(key: &str) -> EntryKind {
+        if key.starts_with(outbox::ASIDE_PREFIX) {
+            EntryKind::Outbox
+        } else if key.starts_with(legacy::V1_KEY) {
+            EntryKind::Legacy
+        } else {
+            EntryKind::Record
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -127,10 +190,12 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
             Ok(m) => m,
             Err(e) => (
                 0,
-                vec![SetAside {
-                    key: legacy::V1_KEY.into(),
-                    reason: e.message_vi(),
-                }],
+                vec![SetAside::new(
+                    EntryKind::Legacy,
+                    legacy::V1_KEY,
+                    e.message_vi(),
+                    String::new(),
+                )],
             ),
         };
         // Records saved in the localStorage fallback (a session where

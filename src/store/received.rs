@@ -17,7 +17,7 @@ use papi_core::storage::{decode_received, encode_received};
 use wasm_bindgen::JsValue;
 
 use super::idb_store::{err, finish, IdbStore, RECEIVED};
-use super::{SetAside, StoreError};
+use super::{EntryKind, SetAside, StoreError};
 
 /// What applying a batch did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,18 +39,7 @@ pub struct Seen(Cell<Option<u32>>);
 
 impl IdbStore {
     pub async fn load_received(&self) -> Result<(Received, Vec<SetAside>), StoreError> {
-        let tx = self
-            .db
-            .transaction(&[RECEIVED], TransactionMode::ReadOnly)
-            .map_err(err)?;
-        let store = tx.object_store(RECEIVED).map_err(err)?;
-        let keys = store
-            .get_all_keys(None, None)
-            .map_err(err)?
-            .await
-            .map_err(err)?;
-        let values = store.get_all(None, None).map_err(err)?.await.map_err(err)?;
-        tx.await.map_err(err)?;
+        let (keys, values) = self.read_all(RECEIVED, None).await?;
         let mut bad = Vec::new();
         let mut entries = Vec::with_capacity(values.len());
         for (k, v) in keys.iter().zip(values.iter()) {
@@ -58,14 +47,18 @@ impl IdbStore {
             match v.as_string().map(|t| decode_received(&key, &t)) {
                 Some(Ok(e)) => entries.push(e),
                 // Left where it is (a newer release may read it), and shown.
-                Some(Err(e)) => bad.push(SetAside {
-                    key: format!("{RECEIVED}/{key}"),
-                    reason: e.to_string(),
-                }),
-                None => bad.push(SetAside {
-                    key: format!("{RECEIVED}/{key}"),
-                    reason: "mục lưu không phải chuỗi JSON".into(),
-                }),
+                Some(Err(e)) => bad.push(SetAside::new(
+                    EntryKind::Received,
+                    format!("{RECEIVED}/{key}"),
+                    e.to_string(),
+                    v.as_string().unwrap_or_default(),
+                )),
+                None => bad.push(SetAside::new(
+                    EntryKind::Received,
+                    format!("{RECEIVED}/{key}"),
+                    "mục lưu không phải chuỗi JSON",
+                    format!("{v:?}"),
+                )),
             }
         }
         self.received_seen.0.set(Some(keys.len() as u32));

@@ -214,17 +214,7 @@ async fn aside_text(b: &Backend, key: &str) -> String {
 /// Put raw text under a key of the IndexedDB records store.
 async fn put_raw(b: &Backend, key: &str, text: &str) {
     let Backend::Idb(s) = b else { unreachable!() };
-    let tx = s
-        .db_for_tests()
-        .transaction(&["records"], idb::TransactionMode::ReadWrite)
-        .unwrap();
-    let store = tx.object_store("records").unwrap();
-    store
-        .put(&JsValue::from_str(text), Some(&JsValue::from_str(key)))
-        .unwrap()
-        .await
-        .unwrap();
-    tx.await.unwrap();
+    put_raw_in(s, "records", key, text).await;
 }
 
 #[wasm_bindgen_test]
@@ -314,7 +304,8 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
     let b = fresh_idb("papi-test-seal").await;
     let idb = b.idb().unwrap();
     let recs = vec![rec(1, "Một"), rec(2, "Hai")];
-    let start = idb.outbox("01840").await.unwrap();
+    let (start, rebuilt) = idb.outbox("01840").await.unwrap();
+    assert_eq!(rebuilt, None);
     assert_eq!(start, Outbox::new("01840"));
     let (b1, next) = start.seal_next(&recs, &header("01840", &plan)).unwrap();
     let stored = idb.seal(&start, &b1, &next).await.unwrap();
@@ -322,8 +313,9 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
     // A second tab that read the outbox before the seal cannot reuse number 1.
     let again = idb.seal(&start, &b1, &next).await;
     assert!(matches!(again, Err(StoreError::Failed(_))), "{again:?}");
-    assert_eq!(idb.outbox("01840").await.unwrap(), next);
-    let list = idb.batches("01840").await.unwrap();
+    assert_eq!(idb.outbox("01840").await.unwrap().0, next);
+    let (list, unreadable) = idb.batches("01840").await.unwrap();
+    assert!(unreadable.is_empty());
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].text, b1.to_json(), "the file is kept byte for byte");
     // Bookkeeping changes; the text never does.
@@ -340,7 +332,7 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
         (1, b1.to_json().as_str())
     );
     // Other units' batches are not listed.
-    assert!(idb.batches("0184").await.unwrap().is_empty());
+    assert!(idb.batches("0184").await.unwrap().0.is_empty());
     // The fallback store says what it cannot do.
     assert!(Backend::Local(LocalStore).idb().is_err());
 }
@@ -459,4 +451,82 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     assert_eq!(results, vec![Applied::Stale, Applied::Stale]);
     let (last, _) = idb.load_received().await.unwrap();
     assert_eq!(last.records.len(), 7);
+}
+
+/// Put raw text under a key of any IndexedDB store.
+async fn put_raw_in(idb: &IdbStore, store: &str, key: &str, text: &str) {
+    let tx = idb
+        .db_for_tests()
+        .transaction(&[store], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    tx.object_store(store)
+        .unwrap()
+        .put(&JsValue::from_str(text), Some(&JsValue::from_str(key)))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupted_outbox_or_batch_never_blocks_sealing_nor_vanishes() {
+    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
+    let b = fresh_idb("papi-test-faults").await;
+    let idb = b.idb().unwrap();
+    let recs = vec![rec(1, "Một"), rec(2, "Hai")];
+    // Two batches sealed, then the second one's entry and the outbox are
+    // damaged, and a garbage entry sits among the received ones.
+    let (o0, _) = idb.outbox("01840").await.unwrap();
+    let (b1, o1) = o0.seal_next(&recs[..1], &header("01840", &plan)).unwrap();
+    idb.seal(&o0, &b1, &o1).await.unwrap();
+    let (b2, o2) = o1.seal_next(&recs, &header("01840", &plan)).unwrap();
+    idb.seal(&o1, &b2, &o2).await.unwrap();
+    put_raw_in(idb, "batches", "01840/0000000002", "{\"unit_code\":").await;
+    put_raw_in(idb, "outbox", "01840", "{\"unit_code\":\"01840\",\"next_s").await;
+    put_raw_in(idb, "received", "01843/x/1", "rác").await;
+
+    // The unreadable batch is listed, not dropped.
+    let (list, unreadable) = idb.batches("01840").await.unwrap();
+    assert_eq!(list.iter().map(|b| b.seq).collect::<Vec<_>>(), vec![1]);
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(unreadable[0].kind, EntryKind::Batch);
+    assert_eq!(unreadable[0].key, "batches/01840/0000000002");
+    assert_eq!(unreadable[0].raw, "{\"unit_code\":");
+
+    // The outbox is rebuilt past every number held (2, though its entry is
+    // unreadable), and the damaged one is kept aside and reported.
+    let (rebuilt, fault) = idb.outbox("01840").await.unwrap();
+    assert_eq!(rebuilt.next_seq, 3);
+    assert!(rebuilt.sealed.is_empty());
+    let fault = fault.expect("reported");
+    assert_eq!(
+        (fault.kind, fault.key.as_str()),
+        (EntryKind::Outbox, "outbox/01840")
+    );
+    assert!(fault.raw.contains("next_s"));
+    assert!(fault.reason.contains("số 3"), "{}", fault.reason);
+    // Read again: the rebuilt one is stored, nothing more to report.
+    assert_eq!(idb.outbox("01840").await.unwrap(), (rebuilt.clone(), None));
+
+    // Sealing goes on with number 3, and re-seals every record.
+    let (b3, o3) = rebuilt.seal_next(&recs, &header("01840", &plan)).unwrap();
+    assert_eq!((b3.seq, b3.records.len()), (3, 2));
+    idb.seal(&rebuilt, &b3, &o3).await.unwrap();
+    assert_eq!(idb.outbox("01840").await.unwrap().0.next_seq, 4);
+
+    // The report survives a reload: the outbox copy in the set-aside store;
+    // the received entry, left in place, found by every read.
+    let known = idb.set_aside_entries().await.unwrap();
+    let outbox = known
+        .iter()
+        .find(|f| f.key == "outbox/01840")
+        .expect("kept");
+    assert_eq!(outbox.kind, EntryKind::Outbox);
+    assert!(outbox.raw.contains("next_s"));
+    let (_, bad) = idb.load_received().await.unwrap();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(
+        (bad[0].kind, bad[0].key.as_str(), bad[0].raw.as_str()),
+        (EntryKind::Received, "received/01843/x/1", "rác")
+    );
 }

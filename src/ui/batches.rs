@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::app::use_app;
 use crate::platform::local_time_vn;
-use crate::store::StoredBatch;
+use crate::store::{EntryKind, StoredBatch};
 
 #[component]
 pub fn Batches() -> impl IntoView {
@@ -113,6 +113,7 @@ pub fn Batches() -> impl IntoView {
                     }
                 }}
             </div>
+            <crate::ui::faults::FaultList kinds=&[EntryKind::Batch, EntryKind::Outbox]/>
             <div class="card">
                 <h3>"Sao lưu và khôi phục"</h3>
                 <p>"Bản sao lưu chứa mọi hoạt động của đơn vị trên máy này. Khôi phục từ bản sao lưu vào trình duyệt mới (hoặc sau khi dữ liệu bị xóa); hoạt động nào đã có bản mới hơn sẽ được giữ nguyên."</p>

@@ -11,6 +11,9 @@ use papi_core::merge::gaps;
 use crate::app::{unit_name, use_app, UNITS};
 use crate::inbox::{dropped_files, picked_files, read_files, scope_of, FileCheck, FileState};
 use crate::platform::local_time_vn;
+use crate::pull::PullRun;
+use crate::store::{EntryKind, RefusedPull};
+use crate::ui::pull_refused::RefusedPulls;
 
 #[component]
 pub fn Import() -> impl IntoView {
@@ -20,8 +23,14 @@ pub fn Import() -> impl IntoView {
     let basis = StoredValue::new(None::<u32>);
     let busy = RwSignal::new(false);
     // Batches pulled from the sync server go through the same dry run; the
-    // cursor advances once they are applied.
-    let pulled_to: RwSignal<Option<i64>> = RwSignal::new(None);
+    // cursor moves past each once it is dealt with (`crate::pull`).
+    let pulled: StoredValue<Option<PullRun>> = StoredValue::new(None);
+    // The batches pulled and refused for good, as kept in the store.
+    let refused: RwSignal<Vec<RefusedPull>> = RwSignal::new(vec![]);
+    let reload_refused = move || {
+        spawn_local(async move { refused.set(app.refused_pulls().await) });
+    };
+    reload_refused();
     let over = RwSignal::new(false);
     let scope = move || {
         app.settings
@@ -36,7 +45,7 @@ pub fn Import() -> impl IntoView {
         }
         busy.set(true);
         // Files replace what was pulled: the cursor stays where it was.
-        pulled_to.set(None);
+        pulled.set_value(None);
         spawn_local(async move {
             let picked = read_files(files).await;
             crate::platform::mark("papi-dryrun-start");
@@ -68,15 +77,12 @@ pub fn Import() -> impl IntoView {
             crate::platform::mark("papi-apply-start");
             app.apply_checks(checks, basis.get_value()).await;
             crate::platform::measure("papi-apply", "papi-apply-start");
-            // The cursor moves past the pulled batches only when every one
-            // is now held; otherwise the next pull fetches them again (a
-            // refusal may pass later, e.g. once a clock is right; those
-            // applied show as already imported).
-            if let Some(c) = pulled_to.get_untracked() {
-                if checks.with_untracked(|cs| all_held(cs)) {
-                    crate::sync::save_pull_cursor(c);
-                }
-                pulled_to.set(None);
+            // The cursor moves past what is now dealt with; what failed to
+            // be written is fetched again by the next pull.
+            if let Some(run) = pulled.get_value() {
+                app.settle_pull(&run, &checks.get_untracked()).await;
+                pulled.set_value(None);
+                reload_refused();
             }
             busy.set(false);
         });
@@ -85,23 +91,22 @@ pub fn Import() -> impl IntoView {
         let Some(scope) = scope() else { return };
         busy.set(true);
         spawn_local(async move {
-            match crate::sync::pull().await {
-                Ok((picked, cursor)) if picked.is_empty() => {
-                    crate::sync::save_pull_cursor(cursor);
+            match app.pull_new().await {
+                Ok((run, _)) if run.is_empty() => {
+                    app.settle_pull(&run, &[]).await;
                     app.notify("Máy chủ không có lô mới.", false, None);
                 }
-                Ok((picked, cursor)) => {
+                Ok((run, picked)) => {
                     basis.set_value(crate::inbox::basis());
                     let result = app
                         .received
                         .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
-                    // All held already: these are done with.
-                    if all_held(&result) {
-                        crate::sync::save_pull_cursor(cursor);
-                    } else {
-                        pulled_to.set(Some(cursor));
-                    }
+                    // Refusals are recorded now; what waits to be applied
+                    // keeps the cursor until "Áp dụng".
+                    let settled = app.settle_pull(&run, &result).await;
+                    pulled.set_value((!settled).then_some(run));
                     checks.set(result);
+                    reload_refused();
                 }
                 Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
             }
@@ -163,10 +168,12 @@ pub fn Import() -> impl IntoView {
                             }}
                         </button>
                         <button class="btn" disabled=move || busy.get()
-                            on:click=move |_| { checks.set(vec![]); pulled_to.set(None); }>"Đóng"</button>
+                            on:click=move |_| { checks.set(vec![]); pulled.set_value(None); }>"Đóng"</button>
                     </div>
                 </div>
             </Show>
+            <RefusedPulls list=refused/>
+            <crate::ui::faults::FaultList kinds=&[EntryKind::Received, EntryKind::Refused]/>
             <Gaps/>
             <ReceivedUnits/>
         </section>
@@ -206,13 +213,6 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
         })
     };
     view! { <p class="summary" data-testid="import-summary" role="status">{text}</p> }
-}
-
-/// Every line applied or already held: nothing of it is left to fetch.
-fn all_held(checks: &[FileCheck]) -> bool {
-    checks
-        .iter()
-        .all(|c| matches!(c.state, FileState::Applied(..) | FileState::AlreadyImported))
 }
 
 #[component]

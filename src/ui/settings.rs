@@ -88,17 +88,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <button class="btn primary" on:click=export>"Xuất dữ liệu (tệp sao lưu)"</button>
                 </div>
             </div>
-            <Show when=move || app.set_aside.with(|s| !s.is_empty())>
-                <div class="card" role="region" aria-label="Dữ liệu bị hỏng">
-                    <h3>"Mục dữ liệu bị hỏng đã được cất riêng"</h3>
-                    <p>"Các mục sau không đọc được nên đã được cất riêng, không bị xóa. Các hoạt động khác không bị ảnh hưởng."</p>
-                    <ul data-testid="set-aside">
-                        {move || app.set_aside.get().into_iter().map(|s| view! {
-                            <li><code>{s.key}</code> ": " {s.reason}</li>
-                        }).collect_view()}
-                    </ul>
-                </div>
-            </Show>
+            <crate::ui::faults::FaultList/>
         </section>
     }
 }

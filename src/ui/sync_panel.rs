@@ -104,6 +104,13 @@ pub fn SyncPanel() -> impl IntoView {
                         format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
                     } else if s.pending == 0 {
                         "Đã gửi hết".to_string()
+                    } else if let Some(until) = &s.busy_until {
+                        format!(
+                            "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
+                            s.pending,
+                            local_time_vn(until),
+                            s.retry_in.unwrap_or(0)
+                        )
                     } else {
                         match s.retry_in {
                             Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),

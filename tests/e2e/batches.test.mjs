@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import {
-  ROOT, applyImport, freePort, download, exportBatch, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
+  ROOT, applyImport, freePort, download, exportBatch, idbPut, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
   seriousViolations, setupCommune, setupDistrict, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
@@ -317,5 +317,42 @@ test('changes left unexported for three days bring a reminder that leads to the 
   await page.click('[data-testid=export-reminder] button');
   await download(page, () => page.click('[data-testid=export-batch]'));
   await page.waitForSelector('[data-testid=export-reminder]', { state: 'detached' });
+  await context.close();
+});
+
+test('a damaged outbox or sealed batch is listed with a download and never blocks the next batch', async () => {
+  const { context, page } = await freshPage();
+  await setupCommune(page, DONG_XA);
+  await recordActivity(page, '2.3-1', { title: 'Trước khi hỏng', date: '15/04/2020' });
+  const first = await exportBatch(page);
+  assert.match(first.name, /^papi-02194-1-/);
+  await idbPut(page, [
+    ['outbox', '02194', '{"unit_code":"02194","next_se'],
+    ['batches', '02194/0000000001', '{"hỏng'],
+  ]);
+  await page.reload();
+  await page.waitForSelector('.notice.error:has-text("2 mục dữ liệu bị hỏng đã được cất riêng")');
+  await page.click('.notice.error .notice-close');
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  const faults = page.locator('[data-testid=set-aside] li');
+  await faults.first().waitFor();
+  assert.equal(await faults.count(), 2);
+  assert.match(await page.innerText('[data-testid=set-aside] li[data-kind=Outbox]'), /Trạng thái xuất lô.*lô tiếp theo là số 2/);
+  assert.match(await page.innerText('[data-testid=set-aside] li[data-kind=Batch]'), /Lô đã xuất/);
+  const raw = await download(page, () => page.click('[data-testid=set-aside] li[data-kind=Batch] button'));
+  assert.equal(raw.text, '{"hỏng', 'the entry exactly as stored');
+  const outbox = await download(page, () => page.click('[data-testid=set-aside] li[data-kind=Outbox] button'));
+  assert.equal(outbox.text, '{"unit_code":"02194","next_se');
+  // Sealing goes on with a number never used, and carries every record again.
+  await page.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await recordActivity(page, '1.1-1', { title: 'Sau khi hỏng', date: '16/04/2020' });
+  const second = await exportBatch(page);
+  assert.match(second.name, /^papi-02194-2-/);
+  assert.deepEqual(JSON.parse(second.text).records.map((r) => r.title).sort(), ['Sau khi hỏng', 'Trước khi hỏng']);
+  // Still listed after another reload, never silently dropped.
+  await page.reload();
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.waitForSelector('[data-testid=set-aside] li[data-kind=Batch]');
+  assert.equal(await page.locator('[data-testid=set-aside] li').count(), 2);
   await context.close();
 });

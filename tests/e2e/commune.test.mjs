@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  recordActivity, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles, watchErrors,
+  idbPut, recordActivity, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
 const env = serverAndBrowser();
@@ -167,16 +167,10 @@ test('a corrupted stored entry is reported and set aside; the rest is intact', a
   await recordActivity(page, '2.3-1', { title: 'Bản ghi tốt 1', date: '15/04/2020' });
   await recordActivity(page, '1.1-1', { title: 'Bản ghi tốt 2', date: '16/04/2020' });
   await page.waitForSelector('form.activity-form', { state: 'detached' });
-  await page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('papi-tracker');
-    open.onsuccess = () => {
-      const tx = open.result.transaction('records', 'readwrite');
-      tx.objectStore('records').put('{"schema":2,"record":{"title":', 'corrupt-entry');
-      tx.objectStore('records').put('{"schema":2,"record":{"id":"x"}}', 'wrong-shape');
-      tx.oncomplete = () => { open.result.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  }));
+  await idbPut(page, [
+    ['records', 'corrupt-entry', '{"schema":2,"record":{"title":'],
+    ['records', 'wrong-shape', '{"schema":2,"record":{"id":"x"}}'],
+  ]);
   await page.reload();
   await page.waitForSelector('.notice.error');
   assert.match(await page.innerText('.notices'), /2 mục dữ liệu bị hỏng đã được cất riêng/);

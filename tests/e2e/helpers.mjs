@@ -144,6 +144,20 @@ export async function setupDistrict(page, { district = '066', name = 'Lý Thị 
   await page.waitForSelector('nav.tabs');
 }
 
+/** Write raw values into the app's IndexedDB, as damage would: `entries`
+ * are `[store, key, value]`, all in one transaction. */
+export async function idbPut(page, entries) {
+  await page.evaluate((list) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('papi-tracker');
+    open.onsuccess = () => {
+      const tx = open.result.transaction([...new Set(list.map(([store]) => store))], 'readwrite');
+      for (const [store, key, value] of list) tx.objectStore(store).put(value, key);
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), entries);
+}
+
 /** Click something that downloads a file; resolve to its name and text. */
 export async function download(page, click) {
   const [dl] = await Promise.all([page.waitForEvent('download'), click()]);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
-  DIST, applyImport, dbFile, download, freePort, importFiles, launch, receivedCounts, recordActivity,
+  DIST, applyImport, dbFile, download, freePort, importFiles, launch, makeBatch, receivedCounts, recordActivity,
   setupCommune, setupDistrict, startServer, stopAllServers, unitToken,
 } from './helpers.mjs';
 
@@ -181,5 +181,170 @@ test('a refused batch shows its reason and does not block the next one', async (
   await waitFor(async () => (await serverBatches(server.url, provinceToken)).length === 2, 'batch 1 sent again');
   await page.waitForSelector('[data-testid=sync-retry]', { state: 'detached' });
   assert.doesNotMatch(await page.innerText('[data-testid=batch-history] tbody tr >> nth=1'), /từ chối/);
+  await context.close();
+});
+
+/** Post a batch file straight to the server with a unit's token. */
+async function post(url, token, text) {
+  const r = await fetch(`${url}/api/v1/batches`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: text });
+  assert.equal(r.status, 201, await r.text());
+}
+
+/** The district of Na Rì with its token saved, on "Nhập lô". */
+async function districtWithToken(context, url, token) {
+  const d = await context.newPage();
+  await d.goto(url);
+  await setupDistrict(d);
+  await d.click('nav.tabs button:has-text("Cài đặt")');
+  await d.fill('#sync-token', token);
+  await d.click('[data-testid=sync-panel] button[type=submit]');
+  await d.waitForSelector('.notice:has-text("Đã lưu cài đặt đồng bộ")');
+  await d.click('nav.tabs button:has-text("Nhập lô")');
+  return d;
+}
+
+/** Click "Tải lô mới từ máy chủ" and wait for `n` lines of dry run. */
+async function pullLines(d, n) {
+  if (await d.locator('[data-testid=file-checks]').count()) {
+    await d.click('.import .form-actions button:has-text("Đóng")');
+    await d.waitForSelector('[data-testid=file-checks]', { state: 'detached' });
+  }
+  await d.click('[data-testid=pull]');
+  await d.waitForFunction((k) => document.querySelectorAll('[data-testid=file-checks] > li').length === k, n);
+  return d.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => e.dataset.state));
+}
+
+test('a pulled batch refused for good is recorded and passed; a failed write keeps the cursor; the next pull fetches nothing again', async () => {
+  const port = await freePort();
+  const db = dbFile();
+  const server = await startServer(port, DIST, db);
+  const communeToken = unitToken(db, '02194');
+  const districtToken = unitToken(db, '066');
+  for (const seq of [1, 2, 3]) {
+    const b = await makeBatch('02194', 'dev-a', seq, [{ task: '2.3-1', date: '2020-04-1' + seq, title: `Lô máy chủ ${seq}` }]);
+    await post(server.url, communeToken, b.text);
+  }
+  browser ??= await launch();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  // What the district receives: batch 2 altered on the way (its hash no
+  // longer matches), so the app refuses it for good.
+  const afters = [];
+  await context.route(`${server.url}/api/v1/batches?*`, async (route) => {
+    afters.push(Number(new URL(route.request().url()).searchParams.get('after')));
+    const response = await route.fetch();
+    const page = await response.json();
+    for (const item of page.batches) {
+      if (item.batch.seq === 2) item.batch.records[0].title = 'Đã bị sửa trên đường';
+    }
+    return route.fulfill({ response, json: page });
+  });
+  const d = await districtWithToken(context, server.url, districtToken);
+
+  // A write that fails (a full disk) while applying: nothing is passed.
+  assert.deepEqual(await pullLines(d, 3), ['ready', 'refused', 'ready']);
+  await d.evaluate(() => {
+    globalThis.__put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };
+  });
+  await d.click('[data-testid=apply-import]');
+  await d.waitForSelector('[data-testid=file-checks] > li >> nth=0 >> text=/Không nhập được/');
+  await d.evaluate(() => { IDBObjectStore.prototype.put = globalThis.__put; });
+  assert.deepEqual(afters, [0]);
+
+  // The next pull fetches them again from the start; now they apply.
+  assert.deepEqual(await pullLines(d, 3), ['ready', 'refused', 'ready']);
+  assert.deepEqual(afters, [0, 0], 'the cursor stayed');
+  assert.match(await applyImport(d), /^Đã nhập 2 lô: thêm 2,/);
+  assert.deepEqual(await receivedCounts(d), { '02194': 2 });
+  const refused = await d.innerText('[data-testid=pull-refused] tbody');
+  assert.match(refused, /Xã Đổng Xá\s+2\s+mã kiểm tra \(SHA-256\) không khớp/);
+
+  // Past all three: nothing is downloaded again, also after a reload.
+  await d.click('[data-testid=pull]');
+  await d.waitForSelector('.notice:has-text("Máy chủ không có lô mới")');
+  assert.deepEqual(afters, [0, 0, 3]);
+  await d.reload();
+  await d.click('nav.tabs button:has-text("Nhập lô")');
+  await d.waitForSelector('[data-testid=pull-refused] tbody tr');
+  assert.equal(await d.locator('[data-testid=pull-refused] tbody tr').count(), 1);
+  const saved = await download(d, () => d.click('[data-testid=pull-refused] tbody tr button'));
+  assert.equal(JSON.parse(saved.text).records[0].title, 'Đã bị sửa trên đường', 'the batch as the server sent it');
+  // The cursor belongs to this server and this unit.
+  const keys = await d.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('papi-tracker.pull-cursor.')));
+  assert.deepEqual(keys, [`papi-tracker.pull-cursor.${server.url}|066`]);
+  await context.close();
+});
+
+test('a busy server (429 with Retry-After) is left alone as long as it asked', async () => {
+  const port = await freePort();
+  const db = dbFile();
+  const server = await startServer(port, DIST, db);
+  const token = unitToken(db, '02194');
+  browser ??= await launch();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  let posts = 0;
+  await page.route(`${server.url}/api/v1/batches`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    return route.fulfill({
+      status: 429, headers: { 'Retry-After': '120' }, contentType: 'application/json',
+      body: JSON.stringify({ error: 'rate_limited', message: 'quá nhiều yêu cầu' }),
+    });
+  });
+  await page.goto(`${server.url}/#enrol=${token}`);
+  await setupCommune(page, DONG_XA);
+  await recordActivity(page, '2.3-1', { title: 'Chờ máy chủ', date: '15/04/2020' });
+  await page.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await page.waitForSelector('[data-testid=sync-state]:has-text("Máy chủ đang bận")');
+  assert.match(await page.innerText('[data-testid=sync-state]'), /còn 1 lô chờ gửi, tự thử lại lúc \d\d\/\d\d\/\d{4} \d\d:\d\d \(sau 120 giây\)/);
+  assert.equal(posts, 1);
+  // The usual backoff would have tried again after 2 s; "Gửi ngay" waits too.
+  await page.waitForTimeout(5000);
+  await page.click('[data-testid=sync-now]');
+  await page.waitForTimeout(1500);
+  assert.equal(posts, 1, 'no request before the server said');
+  assert.match(await page.innerText('[data-testid=sync-state]'), /Máy chủ đang bận/);
+  await context.close();
+});
+
+test('an enrolment link asks before replacing a server and token already set', async () => {
+  const port = await freePort();
+  const db = dbFile();
+  const server = await startServer(port, DIST, db);
+  const first = unitToken(db, '02194');
+  const second = unitToken(db, '02194');
+  browser ??= await launch();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const settings = () => page.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.sync')));
+  // Nothing set: the link applies at once.
+  await page.goto(`${server.url}/#enrol=${first}`);
+  await setupCommune(page, DONG_XA);
+  assert.equal(await page.locator('[data-testid=enrol-confirm][open]').count(), 0);
+  assert.deepEqual(await settings(), { server: server.url, token: first });
+  // Set to another server: a second link asks, showing the current one.
+  await page.evaluate(() => localStorage.setItem('papi-tracker.sync', JSON.stringify({ server: 'https://noivu.backan.gov.vn', token: 'papi_cu' })));
+  await page.goto('about:blank');
+  await page.goto(`${server.url}/#enrol=${second}`);
+  await page.waitForSelector('[data-testid=enrol-confirm][open]');
+  assert.equal(await page.innerText('[data-testid=enrol-current]'), 'https://noivu.backan.gov.vn');
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar at once');
+  await page.click('[data-testid=enrol-keep]');
+  await page.waitForSelector('.notice:has-text("Đã giữ nguyên cài đặt đồng bộ")');
+  assert.deepEqual(await settings(), { server: 'https://noivu.backan.gov.vn', token: 'papi_cu' });
+  // Again, and replace.
+  await page.goto('about:blank');
+  await page.goto(`${server.url}/#enrol=${second}`);
+  await page.waitForSelector('[data-testid=enrol-confirm][open]');
+  await page.click('[data-testid=enrol-replace]');
+  await page.waitForSelector('.notice:has-text("Đã kết nối với máy chủ đồng bộ")');
+  assert.deepEqual(await settings(), { server: server.url, token: second });
+  assert.equal(await page.locator('[data-testid=enrol-confirm][open]').count(), 0);
+  // The same link once more changes nothing and asks nothing.
+  await page.goto('about:blank');
+  await page.goto(`${server.url}/#enrol=${second}`);
+  await page.waitForSelector('nav.tabs');
+  assert.equal(await page.locator('[data-testid=enrol-confirm][open]').count(), 0);
   await context.close();
 });

@@ -1,0 +1,86 @@
+//! An enrolment link (`#enrol=TOKEN`, made by `papi-server unit add`): with
+//! no sync settings it applies at once; when a server and token are already
+//! set and the link would change them, a dialog shows the current server
+//! and asks before replacing them ("Thay thế" / "Giữ nguyên").
+
+use leptos::html::Dialog;
+use leptos::prelude::*;
+
+use crate::app::{use_app, AppState};
+use crate::sync::{self, SyncSettings};
+
+#[component]
+pub fn EnrolLink() -> impl IntoView {
+    let app = use_app();
+    let Some(offered) = sync::take_enrol_link() else {
+        return ().into_any();
+    };
+    let current = sync::load_settings();
+    if !sync::asks_before_replacing(&current, &offered) {
+        apply(app, &offered);
+        return ().into_any();
+    }
+    view! { <EnrolConfirm current=current offered=offered/> }.into_any()
+}
+
+/// Save the link's settings and start sending.
+fn apply(app: AppState, offered: &SyncSettings) {
+    match sync::save_settings(offered) {
+        Ok(()) => {
+            app.notify(
+                "Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.",
+                false,
+                None,
+            );
+            sync::kick(app);
+        }
+        Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
+    }
+}
+
+#[component]
+fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
+    let app = use_app();
+    let dialog = NodeRef::<Dialog>::new();
+    Effect::new(move || {
+        if let Some(d) = dialog.get() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        }
+    });
+    let close = move || {
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
+    };
+    let keep = move || {
+        close();
+        app.notify("Đã giữ nguyên cài đặt đồng bộ.", false, None);
+    };
+    let link_server = offered.server.clone();
+    let replace = move |_| {
+        close();
+        apply(app, &offered);
+    };
+    view! {
+        <dialog node_ref=dialog class="card enrol-dialog" aria-labelledby="enrol-title"
+            data-testid="enrol-confirm"
+            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); keep(); }>
+            <h2 id="enrol-title">"Thay máy chủ đồng bộ?"</h2>
+            <p>"Liên kết vừa mở sẽ thay cài đặt đồng bộ đang dùng trên máy này. \
+    Chỉ chọn “Thay thế” khi huyện hoặc tỉnh vừa cấp mã truy cập mới cho đơn vị; nếu không rõ liên kết từ đâu, hãy chọn “Giữ nguyên”."</p>
+            <dl class="kv">
+                <dt>"Máy chủ đang dùng"</dt>
+                <dd data-testid="enrol-current">{current.base().to_string()}</dd>
+                <dt>"Máy chủ trong liên kết"</dt>
+                <dd>{link_server}</dd>
+            </dl>
+            <div class="form-actions">
+                <button type="button" class="btn" data-testid="enrol-replace" on:click=replace>"Thay thế"</button>
+                <button type="button" class="btn primary" data-testid="enrol-keep" autofocus
+                    on:click=move |_| keep()>"Giữ nguyên"</button>
+            </div>
+        </dialog>
+    }
+}

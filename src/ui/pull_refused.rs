@@ -1,0 +1,71 @@
+//! On "Nhập lô": the batches pulled from the sync server and refused for
+//! good, each with its unit, number and reason, and the batch as the server
+//! sent it, to download (e.g. to send back to the commune).
+
+use leptos::prelude::*;
+
+use crate::app::{unit_name, use_app};
+use crate::platform::local_time_vn;
+use crate::store::RefusedPull;
+
+#[component]
+pub fn RefusedPulls(list: RwSignal<Vec<RefusedPull>>) -> impl IntoView {
+    view! {
+        <Show when=move || list.with(|l| !l.is_empty())>
+            <div class="card warn" role="region" aria-label="Lô bị từ chối khi tải từ máy chủ">
+                <h3>"Lô bị từ chối khi tải từ máy chủ"</h3>
+                <p>"Các lô sau không được nhập và sẽ không được tải lại; các lô khác vẫn được nhập bình thường. \
+    Hãy báo cho đơn vị gửi lô để sửa và gửi lại."</p>
+                <div class="table-wrap">
+                <table class="grid" data-testid="pull-refused">
+                    <thead><tr>
+                        <th scope="col">"Đơn vị"</th>
+                        <th scope="col">"Lô số"</th>
+                        <th scope="col">"Lý do"</th>
+                        <th scope="col">"Thời điểm"</th>
+                        <th scope="col"><span class="visually-hidden">"Tải lô xuống"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {move || list.get().into_iter().map(|r| view! { <RefusedRow r=r/> }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn RefusedRow(r: RefusedPull) -> impl IntoView {
+    let app = use_app();
+    let unit = r
+        .unit_code
+        .as_deref()
+        .map(unit_name)
+        .unwrap_or_else(|| "Không rõ".into());
+    let seq = r
+        .seq
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "không rõ".into());
+    let (reason, at) = (r.reason.clone(), local_time_vn(&r.refused_at));
+    let name = format!(
+        "papi-{}-{}-bi-tu-choi-{}.json",
+        r.unit_code.as_deref().unwrap_or("khong-ro"),
+        r.seq.unwrap_or(0),
+        r.cursor
+    );
+    let save = move |_| {
+        if let Err(e) = crate::platform::download(&name, "application/json", &r.text) {
+            app.notify(format!("Không tải xuống được lô: {e}"), true, None);
+        }
+    };
+    view! {
+        <tr>
+            <th scope="row">{unit}</th>
+            <td>{seq}</td>
+            <td>{reason}</td>
+            <td>{at}</td>
+            <td><button type="button" class="btn small" on:click=save>"Tải lô xuống"</button></td>
+        </tr>
+    }
+}
