@@ -311,6 +311,25 @@ impl Db {
         .await
     }
 
+    /// The database's size in bytes and the number of live tokens (for
+    /// the metrics).
+    pub async fn sizes(&self) -> Result<(i64, i64), String> {
+        self.read(|c| {
+            let bytes = c.query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get(0),
+            )?;
+            let tokens = c.query_row(
+                "SELECT count(*) FROM tokens WHERE revoked_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((bytes, tokens))
+        })
+        .await
+    }
+
     pub async fn count_batches(&self) -> Result<i64, String> {
         self.read(|c| c.query_row("SELECT count(*) FROM batches", [], |r| r.get(0)))
             .await

@@ -164,6 +164,8 @@ impl IntoResponse for ServerError {
         }
         let body = json!({ "error": self.code(), "message": self.message() });
         let mut res = (self.status(), Json(body)).into_response();
+        res.extensions_mut()
+            .insert(crate::metrics::Refused(self.code()));
         if let Some(s) = self.retry_after() {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));

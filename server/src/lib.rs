@@ -8,6 +8,7 @@ pub mod db;
 pub mod enrol;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod ops;
 pub mod serve;
 pub mod telemetry;
@@ -27,10 +28,13 @@ use tower_http::services::ServeDir;
 
 pub const USAGE: &str = "\
 papi-server [serve] [--dist DIR] [--addr HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]
+                   [--metrics-allow NETS]
     Serve the app from DIR (default dist) and the sync API, storing batches in
     FILE (default papi-server.sqlite3). With a certificate and key, serve HTTPS
-    (SIGHUP reloads them). Defaults from $PAPI_DIST, $PAPI_ADDR, $PAPI_DB,
-    $PAPI_TLS_CERT and $PAPI_TLS_KEY when set.";
+    (SIGHUP reloads them). /metrics (Prometheus) answers only the addresses in
+    NETS (default 127.0.0.1/32,::1/128). Defaults from $PAPI_DIST, $PAPI_ADDR,
+    $PAPI_DB, $PAPI_TLS_CERT, $PAPI_TLS_KEY and $PAPI_METRICS_ALLOW when set;
+    $PAPI_LOG_FORMAT=json writes JSON log lines.";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -38,6 +42,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub db: PathBuf,
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Who may read /metrics (`PAPI_METRICS_ALLOW`, `--metrics-allow`).
+    pub metrics_allow: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +69,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let env_path =
         |name| Some(PathBuf::from(env_or(name, ""))).filter(|p| !p.as_os_str().is_empty());
     let (mut cert, mut key) = (env_path("PAPI_TLS_CERT"), env_path("PAPI_TLS_KEY"));
+    let mut metrics_allow = env_or("PAPI_METRICS_ALLOW", metrics::DEFAULT_ALLOW);
     let mut positional = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -80,6 +87,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--db" => db = PathBuf::from(value("--db")?),
             "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
             "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
+            "--metrics-allow" => metrics_allow = value("--metrics-allow")?,
             "-h" | "--help" => return Err("help".into()),
             s if s.starts_with("--") => return Err(format!("unknown argument {s:?} (try --help)")),
             s => positional.push(s.to_string()),
@@ -108,6 +116,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         addr,
         db,
         tls,
+        metrics_allow: metrics::parse_allow(&metrics_allow)?,
     }))
 }
 
@@ -147,9 +156,14 @@ pub fn app_with(cfg: &Config, db: db::Db, limits: limits::Limits) -> Router {
             axum::http::header::CONTENT_TYPE,
         ]);
     let csp = web::Csp::new(&cfg.dist);
+    let metrics = Arc::new(metrics::Metrics::new(cfg.metrics_allow.clone()));
     Router::new()
-        .merge(api::router(api::Api::new(db, plan, units, limits)).layer(cors))
+        .merge(api::router(api::Api::new(db.clone(), plan, units, limits)).layer(cors))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(metrics::serve).with_state((metrics.clone(), db)),
+        )
         // The build writes .br and .gz copies (scripts/precompress.mjs):
         // sent as they are; anything else is compressed on the fly.
         .fallback_service(
@@ -162,7 +176,10 @@ pub fn app_with(cfg: &Config, db: db::Db, limits: limits::Limits) -> Router {
             web::security_headers(csp.clone(), req, next)
         }))
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(telemetry::log_request))
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            telemetry::log_request,
+        ))
 }
 
 #[cfg(test)]

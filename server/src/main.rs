@@ -25,7 +25,7 @@ fn main() {
 }
 
 fn serve(cfg: Config) -> Result<(), String> {
-    papi_server::telemetry::init();
+    papi_server::telemetry::init(papi_server::telemetry::LogFormat::from_env()?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -49,7 +49,8 @@ pub async fn run(
     handle: Handle<SocketAddr>,
 ) -> io::Result<()> {
     let cap = ConnectionCap(Arc::new(Semaphore::new(limits.max_connections.max(1))));
-    let service = router.into_make_service();
+    // The peer's address reaches handlers (/metrics answers only some).
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut server = axum_server::from_tcp(listener)?.handle(handle);
     let http = server.http_builder();
     http.http1().header_read_timeout(limits.header_timeout);

@@ -154,3 +154,21 @@ fn systemd_analyze_verify_finds_nothing_to_say() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && said.trim().is_empty(), "{said}");
 }
+
+#[test]
+fn the_settings_file_documents_every_variable_the_server_reads() {
+    let env = std::fs::read_to_string(deploy("papi-server.env")).unwrap();
+    for name in [
+        "PAPI_ADDR",
+        "PAPI_DB",
+        "PAPI_DIST",
+        "PAPI_TLS_CERT",
+        "PAPI_TLS_KEY",
+        "PAPI_LOG_FORMAT",
+        "RUST_LOG",
+        "PAPI_METRICS_ALLOW",
+        "PAPI_BACKUP_KEEP",
+    ] {
+        assert!(env.contains(&format!("#{name}=")), "{name} in papi-server.env");
+    }
+}

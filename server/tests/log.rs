@@ -25,7 +25,7 @@ impl Write for Lines {
 async fn each_request_is_logged_with_its_unit_and_never_its_token() {
     let lines = Lines(Arc::new(Mutex::new(vec![])));
     let sink = lines.clone();
-    papi_server::telemetry::init_with(move || sink.clone());
+    papi_server::telemetry::init_with(papi_server::telemetry::LogFormat::Text, move || sink.clone());
     let s = start(&temp_dir("log")).await;
     let (_, token) = token(&s.db_path, "02194");
     let b = batch("02194", "dev", 1, 2).to_json();

@@ -44,12 +44,23 @@ pub async fn start(dir: &Path) -> TestServer {
 
 /// `start` with other limits and database options, served as `serve` does.
 pub async fn start_with(dir: &Path, limits: Limits, opts: db::DbOptions) -> TestServer {
+    start_allowing(dir, limits, opts, papi_server::metrics::DEFAULT_ALLOW).await
+}
+
+/// `start_with`, and /metrics readable from `metrics_allow` only.
+pub async fn start_allowing(
+    dir: &Path,
+    limits: Limits,
+    opts: db::DbOptions,
+    metrics_allow: &str,
+) -> TestServer {
     let db_path = dir.join("papi.sqlite3");
     let cfg = Config {
         dist: dir.to_path_buf(),
         addr: "127.0.0.1:0".parse().unwrap(),
         db: db_path.clone(),
         tls: None,
+        metrics_allow: papi_server::metrics::parse_allow(metrics_allow).unwrap(),
     };
     let database = db::Db::open_with(&db_path, opts).unwrap();
     let listener = papi_server::serve::listen(cfg.addr).unwrap();
