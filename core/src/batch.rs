@@ -626,7 +626,11 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
 /// The header's texts: bounded, NFC, no control or bidi characters.
 fn check_header_texts(b: &Batch) -> Result<(), BatchError> {
     let fields = [
-        ("Phiên bản kế hoạch", &b.plan.version, text::MAX_PLAN_VERSION),
+        (
+            "Phiên bản kế hoạch",
+            &b.plan.version,
+            text::MAX_PLAN_VERSION,
+        ),
         ("Mã đơn vị", &b.unit_code, text::MAX_UNIT_CODE),
         ("Mã thiết bị", &b.device_id, text::MAX_DEVICE_ID),
     ];
@@ -647,8 +651,18 @@ fn check_record_texts(r: &Activity) -> Result<(), BatchError> {
         ("Mã nhiệm vụ", &f.task_id, text::MAX_PLAN_ID, false),
         ("Tiêu đề", &f.title, MAX_TITLE, false),
         ("Mô tả", &f.description, MAX_DESCRIPTION, true),
-        ("Thành phần tham gia", &f.participants, MAX_PARTICIPANTS, false),
-        ("Kết quả / văn bản minh chứng", &f.evidence, MAX_EVIDENCE, false),
+        (
+            "Thành phần tham gia",
+            &f.participants,
+            MAX_PARTICIPANTS,
+            false,
+        ),
+        (
+            "Kết quả / văn bản minh chứng",
+            &f.evidence,
+            MAX_EVIDENCE,
+            false,
+        ),
     ];
     for (field, value, max, multiline) in fields {
         text::check(value, max, multiline).map_err(|problem| BatchError::RecordText {
@@ -731,7 +745,10 @@ impl Outbox {
         let pending: Vec<Activity> = self.pending(records).into_iter().cloned().collect();
         // Checked: past the ceiling nothing more is numbered (a receiver
         // would refuse it); a backup still carries every record.
-        let after = self.next_seq.checked_add(1).filter(|_| self.next_seq <= MAX_SEQ);
+        let after = self
+            .next_seq
+            .checked_add(1)
+            .filter(|_| self.next_seq <= MAX_SEQ);
         if pending.is_empty() || after.is_none() {
             return None;
         }

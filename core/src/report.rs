@@ -329,13 +329,13 @@ pub fn unit_statuses<'a>(
                 activities: n,
                 batches: mine.len(),
                 last_batch,
-                missing_batches: gap_list
-                    .iter()
-                    .filter(|g| g.unit_code == u.code)
-                    .fold(Missing::default(), |mut m, g| {
+                missing_batches: gap_list.iter().filter(|g| g.unit_code == u.code).fold(
+                    Missing::default(),
+                    |mut m, g| {
                         m.extend(&g.missing);
                         m
-                    }),
+                    },
+                ),
                 completeness,
                 basis: basis.filter(|_| !own_unit),
             }

@@ -353,9 +353,11 @@ mod tests {
         assert!(text.starts_with(r#"{"schema":2,"entry":{"#), "{text}");
         assert_eq!(decode_received(&key, &text).unwrap(), entry);
         // A schema-1 entry (no server time) still reads.
-        let old = text
-            .replacen(r#""schema":2"#, r#""schema":1"#, 1)
-            .replacen(r#","received_at":"2020-06-02T03:04:05.000Z""#, "", 1);
+        let old = text.replacen(r#""schema":2"#, r#""schema":1"#, 1).replacen(
+            r#","received_at":"2020-06-02T03:04:05.000Z""#,
+            "",
+            1,
+        );
         assert_eq!(
             decode_received(&key, &old).unwrap(),
             AppliedBatch {

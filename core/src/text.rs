@@ -25,17 +25,26 @@ pub const MAX_PLAN_VERSION: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "text", rename_all = "snake_case")]
 pub enum TextProblem {
-    TooLong { max: usize, len: usize },
+    TooLong {
+        max: usize,
+        len: usize,
+    },
     /// Not in Unicode normalisation form C (the same letter written with
     /// other code points compares, sorts and searches differently), or a
     /// combining mark left loose after a letter it cannot join.
     NotNfc,
     /// A control character (a line break is allowed only where the field
     /// takes several lines). `position` counts characters from 1.
-    Control { ch: char, position: usize },
+    Control {
+        ch: char,
+        position: usize,
+    },
     /// A bidirectional embedding, override, isolate or mark: it can make
     /// text display in another order than it is stored.
-    Bidi { ch: char, position: usize },
+    Bidi {
+        ch: char,
+        position: usize,
+    },
 }
 
 impl TextProblem {
@@ -134,18 +143,30 @@ mod tests {
         assert_eq!(check("a\nb", 100, true), Ok(()));
         assert_eq!(
             check("a\nb", 100, false),
-            Err(TextProblem::Control { ch: '\n', position: 2 })
+            Err(TextProblem::Control {
+                ch: '\n',
+                position: 2
+            })
         );
         assert_eq!(
             check("ab\0", 100, true),
-            Err(TextProblem::Control { ch: '\0', position: 3 })
+            Err(TextProblem::Control {
+                ch: '\0',
+                position: 3
+            })
         );
         assert_eq!(
             check("a\u{202E}b", 100, true),
-            Err(TextProblem::Bidi { ch: '\u{202E}', position: 2 })
+            Err(TextProblem::Bidi {
+                ch: '\u{202E}',
+                position: 2
+            })
         );
         // "ễ" as e + circumflex + tilde: NFD.
-        assert_eq!(check("Nguye\u{302}\u{303}n", 100, false), Err(TextProblem::NotNfc));
+        assert_eq!(
+            check("Nguye\u{302}\u{303}n", 100, false),
+            Err(TextProblem::NotNfc)
+        );
         assert_eq!(check("Nguyễn", 100, false), Ok(()));
         // A mark no letter takes stays loose, even in NFC: refused.
         assert_eq!(check("x\u{300}", 100, false), Err(TextProblem::NotNfc));
@@ -153,7 +174,9 @@ mod tests {
             check(&"ạ".repeat(101), 100, false),
             Err(TextProblem::TooLong { max: 100, len: 101 })
         );
-        assert!(TextProblem::NotNfc.message_vi("Tác giả").starts_with("Tác giả chưa"));
+        assert!(TextProblem::NotNfc
+            .message_vi("Tác giả")
+            .starts_with("Tác giả chưa"));
     }
 
     proptest! {

@@ -202,7 +202,8 @@ impl Units {
         if receiver == self.province_code {
             return true;
         }
-        self.get(receiver).is_some_and(|r| r.level == Level::District)
+        self.get(receiver)
+            .is_some_and(|r| r.level == Level::District)
             && (u.code == receiver
                 || (u.level == Level::Commune && u.parent_code.as_deref() == Some(receiver)))
     }

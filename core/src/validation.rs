@@ -376,7 +376,8 @@ mod tests {
             e.iter().map(|e| e.message_vi()).collect::<Vec<_>>(),
             vec![
                 "Tiêu đề chứa ký tự đảo chiều hiển thị U+202E ở vị trí 4.".to_string(),
-                "Mô tả chưa chuẩn hóa Unicode dạng NFC (chữ có dấu được ghép bằng ký tự rời).".to_string(),
+                "Mô tả chưa chuẩn hóa Unicode dạng NFC (chữ có dấu được ghép bằng ký tự rời)."
+                    .to_string(),
             ]
         );
         // Exactly at the limit (in characters, not bytes) is accepted.

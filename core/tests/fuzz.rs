@@ -291,11 +291,15 @@ fn drive(bytes: &[u8]) -> bool {
 
 /// Run `cases` cases, or for `PAPI_FUZZ_SECONDS` when set.
 fn fuzz(cases: u32) {
-    let seconds: Option<u64> = std::env::var("PAPI_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok());
+    let seconds: Option<u64> = std::env::var("PAPI_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     let config = Config {
         cases: if seconds.is_some() { u32::MAX } else { cases },
         failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct("tests/fuzz.proptest-regressions"),
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "tests/fuzz.proptest-regressions",
+            ),
         )),
         ..Config::default()
     };
@@ -331,7 +335,10 @@ fn fuzz(cases: u32) {
     eprintln!("fuzz: {ran} cases, {accepted} accepted and merged");
     // Mutations that always break the file would test only the parser's
     // front door: enough cases must reach the merge and the figures.
-    assert!(accepted * 10 >= ran, "only {accepted} of {ran} cases got past parsing");
+    assert!(
+        accepted * 10 >= ran,
+        "only {accepted} of {ran} cases got past parsing"
+    );
 }
 
 #[test]

@@ -60,40 +60,103 @@ fn examples() -> Vec<(&'static str, String)> {
     let canonical = "2020-05-02T03:00:00.000Z";
     vec![
         ("valid-changes.json", sealed(|_| {})),
-        ("valid-backup.json", sealed(|b| {
-            b.kind = BatchKind::Backup;
-            b.seq = 0;
-        })),
-        ("valid-largest-numbers.json", sealed(|b| {
-            b.seq = MAX_SEQ;
-            b.records[0].revision = MAX_REVISION;
-        })),
-        ("valid-longest-texts.json", sealed(|b| {
-            let r = &mut b.records[0];
-            r.author = "Ạ".repeat(100);
-            r.fields.title = "Ễ".repeat(200);
-            r.fields.description = format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000));
-            r.fields.participants = "ư".repeat(1000);
-            r.fields.evidence = "đ".repeat(500);
-        })),
-        ("invalid-seq-too-large.json", sealed(|b| b.seq = 1_000_000_000)),
-        ("invalid-revision-too-large.json", sealed(|b| b.records[0].revision = u32::MAX)),
-        ("invalid-author-too-long.json", sealed(|b| b.records[0].author = "A".repeat(40_000))),
-        ("invalid-record-device-id-too-long.json", sealed(|b| b.records[0].device_id = "d".repeat(1_000))),
-        ("invalid-device-id-too-long.json", sealed(|b| b.device_id = "d".repeat(65))),
-        ("invalid-plan-version-too-long.json", sealed(|b| b.plan.version = "v".repeat(1_000))),
-        ("invalid-nul-in-title.json", sealed(|b| b.records[0].fields.title = "Họp\0dân".into())),
-        ("invalid-line-break-in-title.json", sealed(|b| b.records[0].fields.title = "Họp\ndân".into())),
-        ("invalid-tab-in-description.json", sealed(|b| b.records[0].fields.description = "Họp\tdân".into())),
-        ("invalid-bidi-override-in-evidence.json", sealed(|b| b.records[0].fields.evidence = "TB \u{202E}21".into())),
-        ("invalid-bidi-mark-in-author.json", sealed(|b| b.records[0].author = "Hà\u{200F}Bình".into())),
-        ("invalid-not-nfc-title.json", sealed(|b| b.records[0].fields.title = "Nguye\u{302}\u{303}n".into())),
-        ("invalid-time-without-milliseconds.json", sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00Z", 1)),
-        ("invalid-time-with-offset.json", sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00.000+00:00", 1)),
-        ("invalid-unknown-record-field.json", sealed(|_| {}).replacen("\"revision\":", "\"extra\": 1,\n      \"revision\":", 1)),
-        ("invalid-unknown-field.json", sealed(|_| {}).replacen("\"records\":", "\"extra\": 1,\n  \"records\":", 1)),
-        ("invalid-negative-seq.json", sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": -1,", 1)),
-        ("invalid-fractional-seq.json", sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": 1.5,", 1)),
+        (
+            "valid-backup.json",
+            sealed(|b| {
+                b.kind = BatchKind::Backup;
+                b.seq = 0;
+            }),
+        ),
+        (
+            "valid-largest-numbers.json",
+            sealed(|b| {
+                b.seq = MAX_SEQ;
+                b.records[0].revision = MAX_REVISION;
+            }),
+        ),
+        (
+            "valid-longest-texts.json",
+            sealed(|b| {
+                let r = &mut b.records[0];
+                r.author = "Ạ".repeat(100);
+                r.fields.title = "Ễ".repeat(200);
+                r.fields.description = format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000));
+                r.fields.participants = "ư".repeat(1000);
+                r.fields.evidence = "đ".repeat(500);
+            }),
+        ),
+        (
+            "invalid-seq-too-large.json",
+            sealed(|b| b.seq = 1_000_000_000),
+        ),
+        (
+            "invalid-revision-too-large.json",
+            sealed(|b| b.records[0].revision = u32::MAX),
+        ),
+        (
+            "invalid-author-too-long.json",
+            sealed(|b| b.records[0].author = "A".repeat(40_000)),
+        ),
+        (
+            "invalid-record-device-id-too-long.json",
+            sealed(|b| b.records[0].device_id = "d".repeat(1_000)),
+        ),
+        (
+            "invalid-device-id-too-long.json",
+            sealed(|b| b.device_id = "d".repeat(65)),
+        ),
+        (
+            "invalid-plan-version-too-long.json",
+            sealed(|b| b.plan.version = "v".repeat(1_000)),
+        ),
+        (
+            "invalid-nul-in-title.json",
+            sealed(|b| b.records[0].fields.title = "Họp\0dân".into()),
+        ),
+        (
+            "invalid-line-break-in-title.json",
+            sealed(|b| b.records[0].fields.title = "Họp\ndân".into()),
+        ),
+        (
+            "invalid-tab-in-description.json",
+            sealed(|b| b.records[0].fields.description = "Họp\tdân".into()),
+        ),
+        (
+            "invalid-bidi-override-in-evidence.json",
+            sealed(|b| b.records[0].fields.evidence = "TB \u{202E}21".into()),
+        ),
+        (
+            "invalid-bidi-mark-in-author.json",
+            sealed(|b| b.records[0].author = "Hà\u{200F}Bình".into()),
+        ),
+        (
+            "invalid-not-nfc-title.json",
+            sealed(|b| b.records[0].fields.title = "Nguye\u{302}\u{303}n".into()),
+        ),
+        (
+            "invalid-time-without-milliseconds.json",
+            sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00Z", 1),
+        ),
+        (
+            "invalid-time-with-offset.json",
+            sealed(|_| {}).replacen(canonical, "2020-05-02T03:00:00.000+00:00", 1),
+        ),
+        (
+            "invalid-unknown-record-field.json",
+            sealed(|_| {}).replacen("\"revision\":", "\"extra\": 1,\n      \"revision\":", 1),
+        ),
+        (
+            "invalid-unknown-field.json",
+            sealed(|_| {}).replacen("\"records\":", "\"extra\": 1,\n  \"records\":", 1),
+        ),
+        (
+            "invalid-negative-seq.json",
+            sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": -1,", 1),
+        ),
+        (
+            "invalid-fractional-seq.json",
+            sealed(|_| {}).replacen("\"seq\": 1,", "\"seq\": 1.5,", 1),
+        ),
     ]
 }
 
@@ -109,9 +172,13 @@ fn the_example_files_are_current() {
         if write {
             std::fs::write(&path, &text).unwrap();
         }
-        let on_disk = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (PAPI_WRITE_EXAMPLES=1 writes it)", path.display()));
-        assert_eq!(on_disk, text, "{name} is stale: PAPI_WRITE_EXAMPLES=1 writes it anew");
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{}: {e} (PAPI_WRITE_EXAMPLES=1 writes it)", path.display())
+        });
+        assert_eq!(
+            on_disk, text,
+            "{name} is stale: PAPI_WRITE_EXAMPLES=1 writes it anew"
+        );
     }
 }
 
@@ -134,11 +201,19 @@ fn schema_and_core_agree_on_every_example() {
         let by_schema = serde_json::from_str(&text).is_ok_and(|v| validator.is_valid(&v));
         let by_core = batch::parse(text.as_bytes(), &plan, &units, now());
         assert_eq!(by_schema, expected, "{name}: the schema says {by_schema}");
-        assert_eq!(by_core.is_ok(), expected, "{name}: the core says {by_core:?}");
+        assert_eq!(
+            by_core.is_ok(),
+            expected,
+            "{name}: the core says {by_core:?}"
+        );
         if let Err(e) = by_core {
             assert!(!e.message_vi().is_empty());
         }
         seen += 1;
     }
-    assert_eq!(seen, examples().len(), "every example file is one this test makes");
+    assert_eq!(
+        seen,
+        examples().len(),
+        "every example file is one this test makes"
+    );
 }

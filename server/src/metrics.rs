@@ -95,8 +95,16 @@ impl Metrics {
             "Batches posted and refused, by the reply's error code",
             refused.clone(),
         );
-        registry.register("database_bytes", "Size of the SQLite database", db_bytes.clone());
-        registry.register("tokens_live", "Tokens that are not revoked", tokens_live.clone());
+        registry.register(
+            "database_bytes",
+            "Size of the SQLite database",
+            db_bytes.clone(),
+        );
+        registry.register(
+            "tokens_live",
+            "Tokens that are not revoked",
+            tokens_live.clone(),
+        );
         Metrics {
             registry,
             latency,
@@ -186,7 +194,10 @@ mod tests {
         let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
         assert!(m.allows(ip("127.0.0.1")));
         assert!(m.allows(ip("10.1.200.3")));
-        assert!(m.allows(ip("::ffff:10.1.0.9")), "IPv4 through an IPv6 socket");
+        assert!(
+            m.allows(ip("::ffff:10.1.0.9")),
+            "IPv4 through an IPv6 socket"
+        );
         assert!(!m.allows(ip("10.2.0.1")));
         assert!(!m.allows(None), "no peer address: refused");
         assert!(parse_allow("10.0.0.0/33")

@@ -130,7 +130,9 @@ fn systemd_analyze_verify_finds_nothing_to_say() {
     let probe = Command::new("systemd-analyze")
         .arg("--version")
         .output()
-        .expect("systemd-analyze is not installed: scripts/setup.sh test installs Debian's systemd");
+        .expect(
+            "systemd-analyze is not installed: scripts/setup.sh test installs Debian's systemd",
+        );
     assert!(probe.status.success());
     let dir = std::env::temp_dir().join(format!("papi-units-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -169,6 +171,9 @@ fn the_settings_file_documents_every_variable_the_server_reads() {
         "PAPI_METRICS_ALLOW",
         "PAPI_BACKUP_KEEP",
     ] {
-        assert!(env.contains(&format!("#{name}=")), "{name} in papi-server.env");
+        assert!(
+            env.contains(&format!("#{name}=")),
+            "{name} in papi-server.env"
+        );
     }
 }

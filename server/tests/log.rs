@@ -3,29 +3,15 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
-
-#[derive(Clone)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_request_is_logged_with_its_unit_and_never_its_token() {
-    let lines = Lines(Arc::new(Mutex::new(vec![])));
+    let lines = Lines::default();
     let sink = lines.clone();
-    papi_server::telemetry::init_with(papi_server::telemetry::LogFormat::Text, move || sink.clone());
+    papi_server::telemetry::init_with(papi_server::telemetry::LogFormat::Text, move || {
+        sink.clone()
+    });
     let s = start(&temp_dir("log")).await;
     let (_, token) = token(&s.db_path, "02194");
     let b = batch("02194", "dev", 1, 2).to_json();

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use papi_server::db::DbOptions;
 use papi_server::limits::Limits;
@@ -18,22 +15,9 @@ fn sample(text: &str, line_start: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
 }
 
-#[derive(Clone)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_what_happened_and_logs_can_be_json() {
-    let lines = Lines(Arc::new(Mutex::new(vec![])));
+    let lines = Lines::default();
     let sink = lines.clone();
     papi_server::telemetry::init_with(papi_server::telemetry::LogFormat::Json, move || {
         sink.clone()
@@ -56,15 +40,29 @@ async fn metrics_count_what_happened_and_logs_can_be_json() {
     assert_eq!(post(other).await.unwrap().status(), 409);
     assert_eq!(post("{}".into()).await.unwrap().status(), 400);
 
-    let res = client.get(format!("{}/metrics", s.url)).send().await.unwrap();
+    let res = client
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
         .starts_with("application/openmetrics-text"));
     let text = res.text().await.unwrap();
-    let stored = |o: &str| sample(&text, &format!("papi_batches_stored_total{{outcome=\"{o}\"}}"));
-    let refused = |r: &str| sample(&text, &format!("papi_batches_refused_total{{reason=\"{r}\"}}"));
+    let stored = |o: &str| {
+        sample(
+            &text,
+            &format!("papi_batches_stored_total{{outcome=\"{o}\"}}"),
+        )
+    };
+    let refused = |r: &str| {
+        sample(
+            &text,
+            &format!("papi_batches_refused_total{{reason=\"{r}\"}}"),
+        )
+    };
     assert_eq!(stored("accepted"), Some(1.0), "{text}");
     assert_eq!(stored("duplicate"), Some(1.0));
     assert_eq!(refused("conflict"), Some(1.0));
@@ -81,7 +79,10 @@ async fn metrics_count_what_happened_and_logs_can_be_json() {
 
     // Revoking a token shows at the next scrape.
     // Token 1 is the district's.
-    papi_server::db::Admin::open(&s.db_path).unwrap().revoke(1, "now").unwrap();
+    papi_server::db::Admin::open(&s.db_path)
+        .unwrap()
+        .revoke(1, "now")
+        .unwrap();
     let text = client
         .get(format!("{}/metrics", s.url))
         .send()

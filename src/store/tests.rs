@@ -371,7 +371,10 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     assert!(bad.is_empty());
     assert_eq!(held.records.len(), 2);
     assert_eq!(
-        held.records[&papi_core::merge::RecordKey::of(&one)].fields.title, "Một (sửa)",
+        held.records[&papi_core::merge::RecordKey::of(&one)]
+            .fields
+            .title,
+        "Một (sửa)",
         "the older version read back later does not win"
     );
     assert_eq!(held.receipts.len(), 2);

@@ -86,7 +86,8 @@ pub fn UnitForm() -> impl IntoView {
             Level::District => district.get_untracked(),
             Level::Commune => commune.get_untracked(),
         };
-        let official = papi_core::text::clean(name.get_untracked().trim(), false, crate::platform::nfc);
+        let official =
+            papi_core::text::clean(name.get_untracked().trim(), false, crate::platform::nfc);
         let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl)
         {
             Some(match lvl {

@@ -1,7 +1,7 @@
 use super::*;
 use crate::activity::Status;
-use crate::text::{self, TextProblem};
 use crate::fixtures::*;
+use crate::text::{self, TextProblem};
 
 fn sealed(records: Vec<Activity>) -> Batch {
     Batch::seal(
@@ -413,7 +413,11 @@ fn bundles_carry_only_their_senders_units() {
     ];
     // Na Rì forwards a batch of Minh Khai (Thành phố Bắc Kạn's): refused whole.
     let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
-    let pos = 1 + b.batches.iter().position(|x| x.unit_code == MINH_KHAI).unwrap();
+    let pos = 1 + b
+        .batches
+        .iter()
+        .position(|x| x.unit_code == MINH_KHAI)
+        .unwrap();
     let err = parse_file(b.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap_err();
     assert_eq!(
         err,
@@ -423,10 +427,17 @@ fn bundles_carry_only_their_senders_units() {
             from: NA_RI.into()
         }
     );
-    assert!(err.message_vi().contains(&format!("lô thứ {pos} trong gói là của đơn vị \"{MINH_KHAI}\"")));
+    assert!(err.message_vi().contains(&format!(
+        "lô thứ {pos} trong gói là của đơn vị \"{MINH_KHAI}\""
+    )));
     // The province may forward any unit's batches.
     let p = Bundle::seal(&PLAN, "06", "province", at(900), &recs);
-    assert_eq!(parse_file(p.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap().len(), 2);
+    assert_eq!(
+        parse_file(p.to_json().as_bytes(), &PLAN, &UNITS, now())
+            .unwrap()
+            .len(),
+        2
+    );
     // A commune, or no known unit, sends no bundles.
     for from in [DONG_XA, "999", ""] {
         let c = Bundle::seal(&PLAN, from, "x", at(900), &recs[..1]);
@@ -464,7 +475,9 @@ fn numbers_are_bounded() {
     // An outbox at the last number seals nothing more.
     let mut o = Outbox::new(DONG_XA);
     o.next_seq = MAX_SEQ + 1;
-    assert!(o.seal_next(&two(), &header(DONG_XA, "dev-a", 600)).is_none());
+    assert!(o
+        .seal_next(&two(), &header(DONG_XA, "dev-a", 600))
+        .is_none());
     o.next_seq = MAX_SEQ;
     let (last, after) = o.seal_next(&two(), &header(DONG_XA, "dev-a", 600)).unwrap();
     assert_eq!((last.seq, after.next_seq), (MAX_SEQ, MAX_SEQ + 1));
@@ -474,49 +487,83 @@ fn numbers_are_bounded() {
 fn texts_are_bounded_nfc_and_without_hidden_characters() {
     let b = sealed(two());
     let id = b.records[0].id;
-    let record_text = |change: fn(&mut Activity)| {
-        resealed(b.clone(), |b| change(&mut b.records[0])).unwrap_err()
-    };
+    let record_text =
+        |change: fn(&mut Activity)| resealed(b.clone(), |b| change(&mut b.records[0])).unwrap_err();
     assert_eq!(
         record_text(|r| r.author = "A".repeat(40_000)),
         BatchError::RecordText {
             id,
             field: "Tác giả",
-            problem: TextProblem::TooLong { max: text::MAX_AUTHOR, len: 40_000 }
+            problem: TextProblem::TooLong {
+                max: text::MAX_AUTHOR,
+                len: 40_000
+            }
         }
     );
     assert!(matches!(
         record_text(|r| r.device_id = "d".repeat(100_000)),
-        BatchError::RecordText { field: "Mã thiết bị", problem: TextProblem::TooLong { .. }, .. }
+        BatchError::RecordText {
+            field: "Mã thiết bị",
+            problem: TextProblem::TooLong { .. },
+            ..
+        }
     ));
     assert!(matches!(
         record_text(|r| r.fields.title = "Họp\0dân".into()),
-        BatchError::RecordText { field: "Tiêu đề", problem: TextProblem::Control { ch: '\0', position: 4 }, .. }
+        BatchError::RecordText {
+            field: "Tiêu đề",
+            problem: TextProblem::Control {
+                ch: '\0',
+                position: 4
+            },
+            ..
+        }
     ));
     assert!(matches!(
         record_text(|r| r.fields.evidence = "TB \u{202E}21".into()),
-        BatchError::RecordText { problem: TextProblem::Bidi { ch: '\u{202E}', .. }, .. }
+        BatchError::RecordText {
+            problem: TextProblem::Bidi { ch: '\u{202E}', .. },
+            ..
+        }
     ));
     assert!(matches!(
         record_text(|r| r.fields.title = "Nguye\u{302}\u{303}n".into()),
-        BatchError::RecordText { field: "Tiêu đề", problem: TextProblem::NotNfc, .. }
+        BatchError::RecordText {
+            field: "Tiêu đề",
+            problem: TextProblem::NotNfc,
+            ..
+        }
     ));
     assert!(matches!(
         record_text(|r| r.fields.title = "một\ndòng".into()),
-        BatchError::RecordText { problem: TextProblem::Control { ch: '\n', .. }, .. }
+        BatchError::RecordText {
+            problem: TextProblem::Control { ch: '\n', .. },
+            ..
+        }
     ));
     // A line break is fine in the description.
-    assert!(resealed(b.clone(), |b| b.records[0].fields.description = "dòng một\ndòng hai".into()).is_ok());
+    assert!(resealed(b.clone(), |b| b.records[0].fields.description =
+        "dòng một\ndòng hai".into())
+    .is_ok());
     assert!(matches!(
         resealed(b.clone(), |b| b.plan.version = "v".repeat(100_000)),
-        Err(BatchError::HeaderText { field: "Phiên bản kế hoạch", problem: TextProblem::TooLong { .. } })
+        Err(BatchError::HeaderText {
+            field: "Phiên bản kế hoạch",
+            problem: TextProblem::TooLong { .. }
+        })
     ));
     assert!(matches!(
         resealed(b.clone(), |b| b.device_id = "dev\u{200F}a".into()),
-        Err(BatchError::HeaderText { field: "Mã thiết bị", problem: TextProblem::Bidi { .. } })
+        Err(BatchError::HeaderText {
+            field: "Mã thiết bị",
+            problem: TextProblem::Bidi { .. }
+        })
     ));
     let msg = record_text(|r| r.author = "A".repeat(101)).message_vi();
-    assert!(msg.ends_with("Tác giả dài 101 ký tự, tối đa 100 ký tự."), "{msg}");
+    assert!(
+        msg.ends_with("Tác giả dài 101 ký tự, tối đa 100 ký tự."),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -539,5 +586,7 @@ fn only_the_canonical_time_form_and_known_record_fields() {
     }
     // An unknown field in a record is not silently dropped.
     let t = text.replacen("\"revision\":", "\"extra\": 1, \"revision\":", 1);
-    assert!(matches!(parse_str(&t), Err(BatchError::NotABatch(m)) if m.contains("có trường lạ extra")));
+    assert!(
+        matches!(parse_str(&t), Err(BatchError::NotABatch(m)) if m.contains("có trường lạ extra"))
+    );
 }

@@ -207,7 +207,10 @@ fn gaps_are_reported_per_device() {
     assert_eq!(g.len(), 1);
     assert_eq!(
         g[0].missing.ranges,
-        vec![SeqRange { first: 4, last: 4 }, SeqRange { first: 6, last: 6 }]
+        vec![
+            SeqRange { first: 4, last: 4 },
+            SeqRange { first: 6, last: 6 }
+        ]
     );
     assert_eq!(g[0].message_vi(&UNITS), "Xã Đổng Xá: thiếu lô số 4, 6");
     held.import(
@@ -231,11 +234,21 @@ fn gaps_are_ranges_whatever_the_numbers() {
     assert_eq!(m.label_vi(), format!("1–{}", crate::batch::MAX_SEQ - 1));
     // Every other number up to 1,000: 500 ranges, 20 listed, all counted.
     let m = Missing::below_highest((2..=1000).step_by(2));
-    assert_eq!((m.total_ranges, m.ranges.len(), m.count), (500, MAX_LISTED_RANGES, 500));
-    assert!(m.label_vi().ends_with(", … (500 khoảng, 500 lô)"), "{}", m.label_vi());
+    assert_eq!(
+        (m.total_ranges, m.ranges.len(), m.count),
+        (500, MAX_LISTED_RANGES, 500)
+    );
+    assert!(
+        m.label_vi().ends_with(", … (500 khoảng, 500 lô)"),
+        "{}",
+        m.label_vi()
+    );
     let mut both = m.clone();
     both.extend(&Missing::below_highest([5]));
-    assert_eq!((both.ranges.len(), both.total_ranges, both.count), (MAX_LISTED_RANGES, 501, 504));
+    assert_eq!(
+        (both.ranges.len(), both.total_ranges, both.count),
+        (MAX_LISTED_RANGES, 501, 504)
+    );
     assert!(Missing::below_highest([1, 2, 3]).is_empty());
 }
 
@@ -359,7 +372,8 @@ fn files(batches: &[Batch]) -> Vec<String> {
         }
         m
     });
-    let genuine = crate::batch::Bundle::seal(&PLAN, NA_RI, "dev-h", at(900), latest.values().copied());
+    let genuine =
+        crate::batch::Bundle::seal(&PLAN, NA_RI, "dev-h", at(900), latest.values().copied());
     let mut forged = genuine.clone();
     forged.from = "058".into();
     out.push(genuine.to_json());
@@ -458,14 +472,22 @@ fn combine_keeps_one_newest_version_per_unit_and_id() {
     let mut held = Received::default();
     let r = record(1, DONG_XA, "dev-a", 0);
     let newer = r.edit(fields("Mới hơn"), &by("dev-a", 5));
-    held.import(&batch_of(DONG_XA, "dev-a", 1, vec![newer.clone()]), &na_ri(), &UNITS, at(700));
+    held.import(
+        &batch_of(DONG_XA, "dev-a", 1, vec![newer.clone()]),
+        &na_ri(),
+        &UNITS,
+        at(700),
+    );
     // The same id in another unit is another record.
     let other = record(1, NA_RI, "dev-h", 0);
     let own = [r.clone(), other.clone()];
     let mut all = combine(&own, &held);
     all.sort_by_key(|a| RecordKey::of(a));
     assert_eq!(all.len(), 2);
-    assert!(all.contains(&&newer), "the received version is newer than the own copy");
+    assert!(
+        all.contains(&&newer),
+        "the received version is newer than the own copy"
+    );
     assert!(all.contains(&&other));
     // The own version wins when it is the newer one.
     let newest = newer.edit(fields("Mới nhất"), &by("dev-a", 9));

@@ -1,8 +1,8 @@
 use super::*;
 use crate::activity::{new_id, ActivityFields, Author};
 use crate::batch::{BatchKey, BatchKind};
-use crate::merge::AppliedBatch;
 use crate::fixtures::*;
+use crate::merge::AppliedBatch;
 use crate::units::Level;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
