@@ -31,7 +31,6 @@ pub fn Import() -> impl IntoView {
         spawn_local(async move { refused.set(app.refused_pulls().await) });
     };
     reload_refused();
-    let over = RwSignal::new(false);
     let scope = move || {
         app.settings
             .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level, &s.unit_code)))
@@ -58,12 +57,6 @@ pub fn Import() -> impl IntoView {
             busy.set(false);
         });
     };
-    let on_pick = move |ev: web_sys::Event| check_files(picked_files(&ev));
-    let on_drop = move |ev: web_sys::DragEvent| {
-        ev.prevent_default();
-        over.set(false);
-        check_files(dropped_files(&ev));
-    };
     let ready = move || {
         checks.with(|cs| {
             cs.iter()
@@ -71,7 +64,7 @@ pub fn Import() -> impl IntoView {
                 .count()
         })
     };
-    let apply = move |_| {
+    let apply = move |()| {
         busy.set(true);
         spawn_local(async move {
             crate::platform::mark("papi-apply-start");
@@ -87,7 +80,7 @@ pub fn Import() -> impl IntoView {
             busy.set(false);
         });
     };
-    let pull = move |_| {
+    let pull = move |()| {
         let Some(scope) = scope() else { return };
         busy.set(true);
         spawn_local(async move {
@@ -118,65 +111,114 @@ pub fn Import() -> impl IntoView {
         s.as_ref()
             .is_some_and(|s| s.level == papi_core::Level::Province)
     });
+    let close = move || {
+        checks.set(vec![]);
+        pulled.set_value(None);
+    };
     view! {
         <section class="import">
             <h2>"Nhập lô dữ liệu"</h2>
-            <p class="lead">
-                {if province {
-                    "Chọn hoặc kéo thả các gói của huyện (papi-…-goi-….json) và tệp lô của các sở, ban, ngành. "
-                } else {
-                    "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. "
-                }}
-                "Ứng dụng kiểm tra trước từng lô; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."
-            </p>
-            <div class="dropzone" class:over=move || over.get()
-                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); over.set(true); }
-                on:dragleave=move |_| over.set(false)
-                on:drop=on_drop
-                data-testid="dropzone"
-            >
-                <p>"Kéo thả các tệp lô vào đây, hoặc"</p>
-                <label class="btn primary file-btn">
-                    "Chọn tệp lô…"
-                    <input type="file" multiple accept=".json,application/json" class="visually-hidden"
-                        data-testid="import-files" disabled=move || busy.get() on:change=on_pick/>
-                </label>
-                " "
-                {has_server.then(|| view! {
-                    <button class="btn" data-testid="pull" disabled=move || busy.get() on:click=pull>
-                        "Tải lô mới từ máy chủ"
-                    </button>
-                })}
-            </div>
+            <ImportLead province=province/>
+            <DropZone busy=busy on_files=Callback::new(check_files)
+                on_pull=has_server.then(|| Callback::new(pull))/>
             <Show when=move || busy.get()>
                 <p role="status">"Đang xử lý…"</p>
             </Show>
             <Show when=move || checks.with(|c| !c.is_empty())>
-                <div class="card">
-                    <h3>"Kết quả kiểm tra"</h3>
-                    <Summary checks=checks/>
-                    <ul class="file-checks" data-testid="file-checks">
-                        {move || checks.get().into_iter().map(|c| view! { <FileRow c=c/> }).collect_view()}
-                    </ul>
-                    <div class="form-actions">
-                        <button class="btn primary" data-testid="apply-import"
-                            disabled=move || busy.get() || ready() == 0
-                            on:click=apply>
-                            {move || match ready() {
-                                0 => "Không có lô nào để áp dụng".to_string(),
-                                n => format!("Áp dụng {n} lô"),
-                            }}
-                        </button>
-                        <button class="btn" disabled=move || busy.get()
-                            on:click=move |_| { checks.set(vec![]); pulled.set_value(None); }>"Đóng"</button>
-                    </div>
-                </div>
+                <CheckResults checks=checks busy=busy ready=Signal::derive(ready)
+                    on_apply=Callback::new(apply) on_close=Callback::new(move |()| close())/>
             </Show>
             <RefusedPulls list=refused/>
             <crate::ui::faults::FaultList kinds=&[EntryKind::Received, EntryKind::Refused]/>
             <Gaps/>
             <ReceivedUnits/>
         </section>
+    }
+}
+
+/// What to give the import: a district's communes' files, or at the
+/// province the districts' bundles and the bodies' files.
+#[component]
+fn ImportLead(province: bool) -> impl IntoView {
+    view! {
+        <p class="lead">
+            {if province {
+                "Chọn hoặc kéo thả các gói của huyện (papi-…-goi-….json) và tệp lô của các sở, ban, ngành. "
+            } else {
+                "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. "
+            }}
+            "Ứng dụng kiểm tra trước từng lô; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."
+        </p>
+    }
+}
+
+/// Where files are picked or dropped; and, with a sync server, the pull.
+#[component]
+fn DropZone(
+    busy: RwSignal<bool>,
+    on_files: Callback<Vec<web_sys::File>>,
+    on_pull: Option<Callback<()>>,
+) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let on_pick = move |ev: web_sys::Event| on_files.run(picked_files(&ev));
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        over.set(false);
+        on_files.run(dropped_files(&ev));
+    };
+    view! {
+        <div class="dropzone" class:over=move || over.get()
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); over.set(true); }
+            on:dragleave=move |_| over.set(false)
+            on:drop=on_drop
+            data-testid="dropzone"
+        >
+            <p>"Kéo thả các tệp lô vào đây, hoặc"</p>
+            <label class="btn primary file-btn">
+                "Chọn tệp lô…"
+                <input type="file" multiple accept=".json,application/json" class="visually-hidden"
+                    data-testid="import-files" disabled=move || busy.get() on:change=on_pick/>
+            </label>
+            " "
+            {on_pull.map(|pull| view! {
+                <button class="btn" data-testid="pull" disabled=move || busy.get()
+                    on:click=move |_| pull.run(())>
+                    "Tải lô mới từ máy chủ"
+                </button>
+            })}
+        </div>
+    }
+}
+
+/// The dry run's lines, and the buttons that apply them or close them.
+#[component]
+fn CheckResults(
+    checks: RwSignal<Vec<FileCheck>>,
+    busy: RwSignal<bool>,
+    ready: Signal<usize>,
+    on_apply: Callback<()>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="card">
+            <h3>"Kết quả kiểm tra"</h3>
+            <Summary checks=checks/>
+            <ul class="file-checks" data-testid="file-checks">
+                {move || checks.get().into_iter().map(|c| view! { <FileRow c=c/> }).collect_view()}
+            </ul>
+            <div class="form-actions">
+                <button class="btn primary" data-testid="apply-import"
+                    disabled=move || busy.get() || ready.get() == 0
+                    on:click=move |_| on_apply.run(())>
+                    {move || match ready.get() {
+                        0 => "Không có lô nào để áp dụng".to_string(),
+                        n => format!("Áp dụng {n} lô"),
+                    }}
+                </button>
+                <button class="btn" disabled=move || busy.get()
+                    on:click=move |_| on_close.run(())>"Đóng"</button>
+            </div>
+        </div>
     }
 }
 
