@@ -14,6 +14,7 @@ use std::time::Duration;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use papi_core::wire::{self, ErrorReply, PostReply, BATCHES_PATH};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -212,26 +213,18 @@ async fn fetch(method: &str, url: &str, token: &str, body: Option<&str>) -> Resu
     result
 }
 
-#[derive(Deserialize)]
-struct Reply {
-    sha256: Option<String>,
-    message: Option<String>,
-}
-
 async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
-    let answer = match fetch("POST", &s.url("/api/v1/batches"), &s.token, Some(text)).await {
+    let answer = match fetch("POST", &s.url(BATCHES_PATH), &s.token, Some(text)).await {
         Ok(r) => r,
         Err(e) => return Sent::Failed(e),
     };
     let status = answer.status;
-    let reply: Option<Reply> = serde_json::from_str(&answer.body).ok();
-    let message = reply
-        .as_ref()
-        .and_then(|r| r.message.clone())
-        .unwrap_or_else(|| format!("mã trả lời {status}"));
+    let message = serde_json::from_str::<ErrorReply>(&answer.body)
+        .map(|r| r.message)
+        .unwrap_or_else(|_| format!("mã trả lời {status}"));
     match status {
-        200 | 201 => match reply.and_then(|r| r.sha256) {
-            Some(h) if h == sha256 => Sent::Confirmed,
+        200 | 201 => match serde_json::from_str::<PostReply>(&answer.body) {
+            Ok(r) if r.sha256 == sha256 => Sent::Confirmed,
             _ => Sent::Failed("máy chủ trả lời không kèm đúng mã SHA-256 của lô".into()),
         },
         401 => Sent::Unauthorized(format!("máy chủ từ chối mã truy cập: {message}")),
@@ -489,27 +482,15 @@ pub async fn pull(s: &SyncSettings, after: i64) -> Result<(Vec<Pulled>, i64), St
     if let Some(busy) = busy_message() {
         return Err(busy);
     }
-    #[derive(Deserialize)]
-    struct Item {
-        cursor: i64,
-        received_at: String,
-        batch: Box<serde_json::value::RawValue>,
-    }
-    #[derive(Deserialize)]
-    struct Page {
-        batches: Vec<Item>,
-        next: i64,
-        more: bool,
-    }
     let mut after = after;
     let mut out = Vec::new();
     loop {
-        let url = s.url(&format!("/api/v1/batches?after={after}&limit=200"));
+        let url = s.url(&format!("{BATCHES_PATH}?after={after}&limit=200"));
         let answer = fetch("GET", &url, &s.token, None).await?;
         if answer.status != 200 {
             return Err(pull_error(&answer));
         }
-        let page: Page = serde_json::from_str(&answer.body)
+        let page: wire::Page = serde_json::from_str(&answer.body)
             .map_err(|e| format!("trả lời không đọc được: {e}"))?;
         for it in page.batches {
             out.push(Pulled {
@@ -536,14 +517,10 @@ fn pull_error(answer: &Answer) -> String {
         hold_off(secs);
         return busy_message().unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
     }
-    let msg = serde_json::from_str::<Reply>(&answer.body)
-        .ok()
-        .and_then(|r| r.message);
-    format!(
-        "máy chủ trả lời {}: {}",
-        answer.status,
-        msg.unwrap_or_default()
-    )
+    let msg = serde_json::from_str::<ErrorReply>(&answer.body)
+        .map(|r| r.message)
+        .unwrap_or_default();
+    format!("máy chủ trả lời {}: {msg}", answer.status)
 }
 
 /// Where the pulled batches of a server and a receiving unit are kept

@@ -21,6 +21,7 @@ pub mod storage;
 pub mod text;
 pub mod units;
 pub mod validation;
+pub mod wire;
 
 pub use activity::{Activity, ActivityFields, Author, Draft, Status};
 pub use agency::Role;

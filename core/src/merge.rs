@@ -64,6 +64,27 @@ pub fn receipt_id(key: &BatchKey, kind: BatchKind, sha256: &str) -> String {
     }
 }
 
+/// A batch's name checked against what is held under it: the one rule of
+/// the merge, the browser's store and the server's database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameCheck {
+    /// Nothing under this name yet.
+    New,
+    /// The same batch again (same hash): nothing to do.
+    Duplicate,
+    /// The same name with other content: the first one is kept.
+    Conflict,
+}
+
+/// `held` is the hash held under the batch's name, if any.
+pub fn name_check(held: Option<&str>, incoming: &str) -> NameCheck {
+    match held {
+        None => NameCheck::New,
+        Some(h) if h == incoming => NameCheck::Duplicate,
+        Some(_) => NameCheck::Conflict,
+    }
+}
+
 /// What a receiver holds, as the merge needs to see it.
 pub trait Holdings {
     fn record(&self, key: &RecordKey) -> Option<&Activity>;
@@ -231,16 +252,17 @@ pub fn plan(held: &impl Holdings, b: &Batch, scope: &Scope, units: &Units) -> Ve
         });
     }
     let key = b.key();
-    if let Some(r) = held.receipt(&receipt_id(&key, b.kind, &b.sha256)) {
-        return if r.sha256 == b.sha256 {
-            Verdict::AlreadyImported
-        } else {
-            Verdict::Refused(Refusal::SeqConflict {
+    let held_receipt = held.receipt(&receipt_id(&key, b.kind, &b.sha256));
+    match name_check(held_receipt.map(|r| r.sha256.as_str()), &b.sha256) {
+        NameCheck::New => {}
+        NameCheck::Duplicate => return Verdict::AlreadyImported,
+        NameCheck::Conflict => {
+            return Verdict::Refused(Refusal::SeqConflict {
                 key,
-                kept: r.sha256.clone(),
+                kept: held_receipt.map(|r| r.sha256.clone()).unwrap_or_default(),
                 this: b.sha256.clone(),
             })
-        };
+        }
     }
     let mut c = Changes::default();
     for inc in &b.records {

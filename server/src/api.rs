@@ -17,10 +17,11 @@ use http_body_util::BodyExt;
 use papi_core::batch::{self, BatchKind, MAX_BATCH_BYTES};
 use papi_core::merge::receipt_id;
 use papi_core::{Level, Plan, Units};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
+
+use papi_core::wire::{self, PageItem, PageQuery, PostReply, PostStatus, Unreadable};
 
 use crate::db::{BatchRow, Db, NewBatch, Stored};
 use crate::error::{json_errors, ServerError};
@@ -58,7 +59,7 @@ pub fn router(api: Api) -> Router {
     let auth = middleware::from_fn_with_state(api.clone(), authorize);
     Router::new()
         .route("/api/v1/health", get(health))
-        .route("/api/v1/batches", get(list).post(post).route_layer(auth))
+        .route(wire::BATCHES_PATH, get(list).post(post).route_layer(auth))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .layer(middleware::from_fn(json_errors))
@@ -139,13 +140,17 @@ async fn post(
     }
     let (seq, sha256) = (new.seq, new.sha256.clone());
     let stored = api.db.store(new).await.map_err(ServerError::Unavailable)?;
-    let reply = |status, word, cursor| {
-        let body = json!({ "status": word, "sha256": sha256, "cursor": cursor });
-        (status, Json(body)).into_response()
+    let reply = |code, status, cursor| {
+        let body = PostReply {
+            status,
+            sha256: sha256.clone(),
+            cursor,
+        };
+        (code, Json(body)).into_response()
     };
     match stored {
-        Stored::Accepted { cursor } => Ok(reply(StatusCode::CREATED, "accepted", cursor)),
-        Stored::Duplicate { cursor } => Ok(reply(StatusCode::OK, "duplicate", cursor)),
+        Stored::Accepted { cursor } => Ok(reply(StatusCode::CREATED, PostStatus::Accepted, cursor)),
+        Stored::Duplicate { cursor } => Ok(reply(StatusCode::OK, PostStatus::Duplicate, cursor)),
         Stored::Conflict { sha256 } => Err(ServerError::Conflict { seq, sha256 }),
     }
 }
@@ -224,12 +229,6 @@ fn check(bytes: &[u8], plan: &Plan, units: &Units) -> Result<NewBatch, ServerErr
     })
 }
 
-#[derive(Deserialize)]
-struct Page {
-    after: Option<i64>,
-    limit: Option<usize>,
-}
-
 pub const PAGE_DEFAULT: usize = 100;
 pub const PAGE_MAX: usize = 500;
 
@@ -245,7 +244,7 @@ fn receiver_scope(api: &Api, unit: &str) -> Result<Option<String>, ServerError> 
 async fn list(
     State(api): State<Api>,
     Extension(Caller(unit)): Extension<Caller>,
-    page: Result<Query<Page>, QueryRejection>,
+    page: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ServerError> {
     let Query(page) = page.map_err(|_| ServerError::BadQuery)?;
     let scope = receiver_scope(&api, &unit)?;
@@ -262,7 +261,7 @@ async fn list(
         let size: usize = got.rows.iter().map(|r| r.body.len() + 100).sum();
         let (batches, unreadable) = servable(got.rows);
         let mut out = Vec::with_capacity(size + 100);
-        let page = PageOut {
+        let page = wire::Page {
             batches,
             unreadable,
             next,
@@ -279,7 +278,7 @@ async fn list(
 /// Each batch goes out as the text it was stored as. A row that cannot be
 /// (stored by an older release, damaged on disk) is logged and listed in
 /// `unreadable`, never silently left out.
-fn servable(rows: Vec<BatchRow>) -> (Vec<Item>, Vec<Unreadable>) {
+fn servable(rows: Vec<BatchRow>) -> (Vec<PageItem>, Vec<Unreadable>) {
     let (mut ok, mut bad) = (Vec::with_capacity(rows.len()), vec![]);
     for r in rows {
         let text = if served_text(&r.body).len() == r.body.len() {
@@ -288,7 +287,7 @@ fn servable(rows: Vec<BatchRow>) -> (Vec<Item>, Vec<Unreadable>) {
             served_text(&r.body).to_string()
         };
         match RawValue::from_string(text) {
-            Ok(batch) => ok.push(Item {
+            Ok(batch) => ok.push(PageItem {
                 cursor: r.cursor,
                 received_at: r.received_at,
                 batch,
@@ -304,27 +303,4 @@ fn servable(rows: Vec<BatchRow>) -> (Vec<Item>, Vec<Unreadable>) {
         }
     }
     (ok, bad)
-}
-
-#[derive(Serialize)]
-struct Unreadable {
-    cursor: i64,
-    received_at: String,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct Item {
-    cursor: i64,
-    received_at: String,
-    batch: Box<RawValue>,
-}
-
-#[derive(Serialize)]
-struct PageOut {
-    batches: Vec<Item>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    unreadable: Vec<Unreadable>,
-    next: i64,
-    more: bool,
 }

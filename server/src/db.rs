@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
+use papi_core::merge::{name_check, NameCheck};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{oneshot, Semaphore};
 
@@ -394,10 +395,11 @@ fn commit_group(conn: &mut Connection, group: &[(NewBatch, Reply)]) -> Result<Ve
                 .query_row([&b.name], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
                 .map_err(|e| e.to_string())?;
-            out.push(match existing {
-                Some((cursor, sha)) if sha == b.sha256 => Stored::Duplicate { cursor },
-                Some((_, sha)) => Stored::Conflict { sha256: sha },
-                None => {
+            let held = existing.as_ref().map(|(_, sha)| sha.as_str());
+            out.push(match (name_check(held, &b.sha256), existing) {
+                (NameCheck::Duplicate, Some((cursor, _))) => Stored::Duplicate { cursor },
+                (NameCheck::Conflict, Some((_, sha))) => Stored::Conflict { sha256: sha },
+                _ => {
                     insert
                         .execute(params![
                             b.name,

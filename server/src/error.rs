@@ -8,7 +8,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use papi_core::batch::MAX_BATCH_BYTES;
-use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerError {
@@ -162,7 +161,10 @@ impl IntoResponse for ServerError {
             ServerError::Internal(e) => tracing::error!(error = %e, "internal error"),
             _ => {}
         }
-        let body = json!({ "error": self.code(), "message": self.message() });
+        let body = papi_core::wire::ErrorReply {
+            error: self.code().into(),
+            message: self.message(),
+        };
         let mut res = (self.status(), Json(body)).into_response();
         res.extensions_mut()
             .insert(crate::metrics::Refused(self.code()));

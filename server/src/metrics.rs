@@ -123,7 +123,7 @@ impl Metrics {
             route: route.to_string(),
         };
         self.latency.get_or_create(&labels).observe(seconds);
-        if method != "POST" || route != "/api/v1/batches" {
+        if method != "POST" || route != papi_core::wire::BATCHES_PATH {
             return;
         }
         match res.status() {

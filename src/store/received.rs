@@ -12,7 +12,7 @@
 use std::cell::Cell;
 
 use idb::TransactionMode;
-use papi_core::merge::{AppliedBatch, Received};
+use papi_core::merge::{name_check, AppliedBatch, NameCheck, Received};
 use papi_core::storage::{decode_received, encode_received};
 use wasm_bindgen::JsValue;
 
@@ -109,15 +109,16 @@ impl IdbStore {
             let id = entry.receipt.id();
             let rid = JsValue::from_str(&id);
             if let Some(held) = store.get(rid.clone()).map_err(err)?.await.map_err(err)? {
-                // An unreadable entry under this name is kept, like any first one.
-                let same = held
+                // An unreadable entry under this name is kept, like any first
+                // one (its hash is unknown: a conflict).
+                let held_sha = held
                     .as_string()
                     .and_then(|t| decode_received(&id, &t).ok())
-                    .is_some_and(|h| h.receipt.sha256 == entry.receipt.sha256);
-                results.push(if same {
-                    Applied::Duplicate
-                } else {
-                    Applied::SeqConflict
+                    .map(|h| h.receipt.sha256)
+                    .unwrap_or_default();
+                results.push(match name_check(Some(&held_sha), &entry.receipt.sha256) {
+                    NameCheck::Duplicate => Applied::Duplicate,
+                    NameCheck::New | NameCheck::Conflict => Applied::SeqConflict,
                 });
                 continue;
             }

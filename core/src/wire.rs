@@ -1,0 +1,125 @@
+//! The sync API's messages (docs/sync-api.md): one definition, used by the
+//! server to write them and by the app to read them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Where batches are posted and read.
+pub const BATCHES_PATH: &str = "/api/v1/batches";
+
+/// The reply to a batch that was kept (201 new, 200 held already). The
+/// device counts the batch as sent only when `sha256` is its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostReply {
+    pub status: PostStatus,
+    pub sha256: String,
+    pub cursor: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    Accepted,
+    Duplicate,
+}
+
+/// Every refusal: a stable code and a message for people, in Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub error: String,
+    pub message: String,
+}
+
+/// GET /api/v1/batches?after=&limit=
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageQuery {
+    pub after: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+/// One page of batches, in the server's order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page {
+    pub batches: Vec<PageItem>,
+    /// Stored rows the server could not send (reported, never skipped
+    /// silently); `next` moves past them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+    pub next: i64,
+    pub more: bool,
+}
+
+/// A batch as the server received it: its text, untouched.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PageItem {
+    pub cursor: i64,
+    /// When the server received it (RFC 3339, UTC): what "on time" is
+    /// judged by for batches that came this way.
+    pub received_at: String,
+    pub batch: Box<RawValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub cursor: i64,
+    pub received_at: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_and_pages_round_trip() {
+        let r = PostReply {
+            status: PostStatus::Duplicate,
+            sha256: "ab".repeat(32),
+            cursor: 7,
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains(r#""status":"duplicate""#), "{text}");
+        assert_eq!(serde_json::from_str::<PostReply>(&text).unwrap(), r);
+
+        let e = ErrorReply {
+            error: "conflict".into(),
+            message: "máy chủ đã có lô số 3".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<ErrorReply>(&serde_json::to_string(&e).unwrap()).unwrap(),
+            e
+        );
+
+        let batch = r#"{"format":"papi-tracker.batch","seq":1}"#;
+        let page = Page {
+            batches: vec![PageItem {
+                cursor: 3,
+                received_at: "2020-06-01T08:00:00.000Z".into(),
+                batch: RawValue::from_string(batch.into()).unwrap(),
+            }],
+            unreadable: vec![],
+            next: 3,
+            more: false,
+        };
+        let text = serde_json::to_string(&page).unwrap();
+        assert!(!text.contains("unreadable"), "an empty list is left out");
+        let back: Page = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back.batches[0].batch.get(),
+            batch,
+            "the batch's text as sent"
+        );
+        assert_eq!(
+            (back.next, back.more, back.batches[0].cursor),
+            (3, false, 3)
+        );
+        let q: PageQuery = serde_json::from_str(r#"{"after":5}"#).unwrap();
+        assert_eq!(
+            q,
+            PageQuery {
+                after: Some(5),
+                limit: None
+            }
+        );
+    }
+}
