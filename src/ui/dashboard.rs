@@ -366,7 +366,10 @@ fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
         .map(|d| view! { <span class="parent">" · " {d.name.clone()}</span> });
     view! {
         <tr data-unit=s.unit_code.clone()>
-            <th scope="row">{UNITS.name_or_code(&s.unit_code)} {district}</th>
+            <th scope="row">
+                {UNITS.name_or_code(&s.unit_code)}
+                {district}
+            </th>
             <td>{s.activities}</td>
             <td>{s.batches}</td>
             <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
