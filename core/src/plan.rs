@@ -286,17 +286,18 @@ impl Plan {
             .enumerate()
             .map(|(i, t)| (t.id.as_str(), i))
             .collect();
-        let mut summaries = vec![TaskSummary::default(); position.len()];
+        let mut by_task: Vec<(&str, TaskSummary)> = self
+            .tasks()
+            .map(|t| (t.id.as_str(), TaskSummary::default()))
+            .collect();
         for a in records.into_iter().filter(|a| !a.deleted) {
             if let Some(&i) = position.get(a.fields.task_id.as_str()) {
-                summaries[i].count += 1;
-                summaries[i].latest = summaries[i].latest.max(Some(a.fields.date));
+                let s = &mut by_task[i].1;
+                s.count += 1;
+                s.latest = s.latest.max(Some(a.fields.date));
             }
         }
-        TaskSummaries {
-            position,
-            summaries,
-        }
+        TaskSummaries { by_task }
     }
 }
 
@@ -307,20 +308,19 @@ pub struct TaskSummary {
     pub latest: Option<NaiveDate>,
 }
 
-/// Every task's summary (`Plan::task_summaries`).
+/// Every task's summary (`Plan::task_summaries`), in plan order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSummaries<'p> {
-    /// Each task id's position in plan order.
-    position: HashMap<&'p str, usize>,
-    summaries: Vec<TaskSummary>,
+    by_task: Vec<(&'p str, TaskSummary)>,
 }
 
 impl TaskSummaries<'_> {
     /// A task's summary; empty for a task the plan does not have.
     pub fn get(&self, task_id: &str) -> TaskSummary {
-        self.position
-            .get(task_id)
-            .map(|&i| self.summaries[i])
+        self.by_task
+            .iter()
+            .find(|(id, _)| *id == task_id)
+            .map(|(_, s)| *s)
             .unwrap_or_default()
     }
 }

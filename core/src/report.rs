@@ -268,7 +268,7 @@ pub struct UnitStatus {
 /// districts (the province sees every recording unit).
 pub fn unit_statuses<'a>(
     records: impl IntoIterator<Item = &'a Activity> + Clone,
-    receipts: &[&Receipt],
+    receipts: &[&'a Receipt],
     delivered: &HashMap<RecordKey, Arrival>,
     units: &Units,
     scope: &Scope,
@@ -284,20 +284,11 @@ pub fn unit_statuses<'a>(
             .chain(units.bodies())
             .collect(),
     };
-    // Per unit: the period's live activities, the day the last of them
-    // reached the receiver, and how that is known (a file's word is the
-    // weaker, so it names the basis when any activity has only that).
-    let mut acts: HashMap<&str, (usize, Option<NaiveDate>, Option<ArrivalBasis>)> = HashMap::new();
-    for a in records.clone() {
-        if !a.deleted && period.contains(a.fields.date) {
-            let e = acts.entry(a.unit_code.as_str()).or_default();
-            e.0 += 1;
-            if let Some(t) = delivered.get(&RecordKey::of(a)) {
-                e.1 = e.1.max(Some(vn_date(t.at)));
-                e.2 = e.2.max(Some(t.basis));
-            }
-        }
-    }
+    let live_in_period = records
+        .clone()
+        .into_iter()
+        .filter(|a| !a.deleted && period.contains(a.fields.date));
+    let arrived = arrivals(live_in_period, receipts.iter().copied(), delivered);
     let gap_list = gaps(receipts.iter().copied());
     // The receiver's own activities are recorded where the report is made:
     // nothing has to reach it, so they are never late.
@@ -305,16 +296,14 @@ pub fn unit_statuses<'a>(
         Scope::District(d) => Some(d.as_str()),
         Scope::Province => units.province().map(|u| u.code.as_str()),
     };
-    let batches = batches_by_unit(receipts.iter().copied());
     reporting
         .into_iter()
         .map(|u| {
-            let from = batches.get(u.code.as_str()).copied().unwrap_or_default();
-            let (n, arrived, basis) = acts.get(u.code.as_str()).copied().unwrap_or_default();
+            let from = arrived.get(u.code.as_str()).copied().unwrap_or_default();
             let own_unit = own == Some(u.code.as_str());
             // On time when every activity of the period had arrived by the
             // deadline; one that came after makes the unit late.
-            let completeness = match (n, arrived) {
+            let completeness = match (from.activities, from.reached) {
                 (0, _) if today <= period.deadline() => Completeness::NotDue,
                 (0, _) => Completeness::Missing,
                 _ if own_unit => Completeness::OnTime,
@@ -323,9 +312,9 @@ pub fn unit_statuses<'a>(
             };
             UnitStatus {
                 unit_code: u.code.clone(),
-                activities: n,
-                batches: from.count,
-                last_batch: from.last.map(vn_date),
+                activities: from.activities,
+                batches: from.batches,
+                last_batch: from.last_batch.map(vn_date),
                 missing_batches: gap_list.iter().filter(|g| g.unit_code == u.code).fold(
                     Missing::default(),
                     |mut m, g| {
@@ -334,28 +323,46 @@ pub fn unit_statuses<'a>(
                     },
                 ),
                 completeness,
-                basis: basis.filter(|_| !own_unit),
+                basis: from.basis.filter(|_| !own_unit),
             }
         })
         .collect()
 }
 
-/// The batches received from one unit.
+/// What arrived from one unit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct BatchesFrom {
-    count: usize,
-    /// When the latest of them was sealed.
-    last: Option<DateTime<Utc>>,
+struct Arrived {
+    /// Live activities (of the records given).
+    activities: usize,
+    /// The day the last of them reached the receiver, and how that is known
+    /// (a file's word is the weaker, so it names the basis when any
+    /// activity has only that).
+    reached: Option<NaiveDate>,
+    basis: Option<ArrivalBasis>,
+    batches: usize,
+    /// When the latest batch was sealed.
+    last_batch: Option<DateTime<Utc>>,
 }
 
-fn batches_by_unit<'a>(
+/// Per unit: the given live records and the batches that came from it.
+fn arrivals<'a>(
+    live: impl IntoIterator<Item = &'a Activity>,
     receipts: impl IntoIterator<Item = &'a Receipt>,
-) -> HashMap<&'a str, BatchesFrom> {
-    let mut out: HashMap<&str, BatchesFrom> = HashMap::new();
+    delivered: &HashMap<RecordKey, Arrival>,
+) -> HashMap<&'a str, Arrived> {
+    let mut out: HashMap<&str, Arrived> = HashMap::new();
+    for a in live {
+        let e = out.entry(a.unit_code.as_str()).or_default();
+        e.activities += 1;
+        if let Some(t) = delivered.get(&RecordKey::of(a)) {
+            e.reached = e.reached.max(Some(vn_date(t.at)));
+            e.basis = e.basis.max(Some(t.basis));
+        }
+    }
     for r in receipts {
         let e = out.entry(r.key.unit_code.as_str()).or_default();
-        e.count += 1;
-        e.last = e.last.max(Some(r.created_at));
+        e.batches += 1;
+        e.last_batch = e.last_batch.max(Some(r.created_at));
     }
     out
 }
@@ -377,24 +384,18 @@ pub fn received_units<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     receipts: impl IntoIterator<Item = &'a Receipt>,
 ) -> Vec<ReceivedUnit> {
-    let mut activities: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in records.into_iter().filter(|a| !a.deleted) {
-        *activities.entry(a.unit_code.as_str()).or_default() += 1;
-    }
-    let batches = batches_by_unit(receipts);
-    let codes: BTreeSet<&str> = activities.keys().chain(batches.keys()).copied().collect();
-    codes
+    let live = records.into_iter().filter(|a| !a.deleted);
+    let mut out: Vec<ReceivedUnit> = arrivals(live, receipts, &HashMap::new())
         .into_iter()
-        .map(|code| {
-            let from = batches.get(code).copied().unwrap_or_default();
-            ReceivedUnit {
-                unit_code: code.to_string(),
-                activities: activities.get(code).copied().unwrap_or_default(),
-                batches: from.count,
-                last_batch: from.last,
-            }
+        .map(|(code, from)| ReceivedUnit {
+            unit_code: code.to_string(),
+            activities: from.activities,
+            batches: from.batches,
+            last_batch: from.last_batch,
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+    out
 }
 
 /// Tasks a commune leads with no live activity anywhere in scope.

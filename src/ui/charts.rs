@@ -4,18 +4,23 @@
 use leptos::prelude::*;
 use papi_core::report::Report;
 
-/// The two charts of a report or dashboard: tasks with activity per
-/// dimension, and activities per month.
-#[component]
-pub fn DimensionCharts(report: Report, months: [usize; 12]) -> impl IntoView {
-    let per_dimension = report
+/// Per dimension: its label, its tasks with activity and its tasks (the
+/// bars of `DimensionCharts`).
+pub fn per_dimension(report: &Report) -> Vec<(String, usize, usize)> {
+    report
         .dimensions
         .iter()
         .map(|d| {
             let label = format!("{}. {}", d.code, short(&d.name));
             (label, d.tasks_with_activity, d.tasks)
         })
-        .collect();
+        .collect()
+}
+
+/// The two charts of a report or dashboard: tasks with activity per
+/// dimension (`per_dimension`), and activities per month.
+#[component]
+pub fn DimensionCharts(per_dimension: Vec<(String, usize, usize)>, months: [usize; 12]) -> impl IntoView {
     view! {
         <div class="charts">
             {bars("Nhiệm vụ đã có hoạt động, theo lĩnh vực", per_dimension)}

@@ -11,7 +11,7 @@ use papi_core::{Activity, Level};
 
 use crate::app::{use_app, AppState, Screen, PLAN, UNITS};
 use crate::platform;
-use crate::ui::charts::{short, DimensionCharts};
+use crate::ui::charts::{per_dimension, short, DimensionCharts};
 
 /// The scope and rows of the signed-in unit.
 pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {
@@ -133,19 +133,7 @@ fn Exports(
     is_district: bool,
 ) -> impl IntoView {
     let app = use_app();
-    let download_csv = move |which: CsvExport| {
-        let p = app.period.get_untracked();
-        let text = rows.with_value(|rows| match which {
-            CsvExport::Activities => app.with_all_records(|all| {
-                report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
-            }),
-            CsvExport::Summary => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
-        });
-        let file = format!("papi-{}-{}-{}.csv", app.unit_code(), which.slug(), period_slug(p));
-        if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
-            app.notify(format!("Không tải được {file}: {e}"), true, None);
-        }
-    };
+    let download_csv = move |which| download_csv(app, rows, matrix, which);
     view! {
         <div class="form-actions no-print">
             <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
@@ -156,6 +144,21 @@ fn Exports(
                 <button class="btn" data-testid="forward" on:click=move |_| forward_bundle(app, scope)>"Tạo gói gửi Sở Nội vụ"</button>
             })}
         </div>
+    }
+}
+
+/// One of the CSV files, for the period shown.
+fn download_csv(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>, which: CsvExport) {
+    let p = app.period.get_untracked();
+    let text = rows.with_value(|rows| match which {
+        CsvExport::Activities => app.with_all_records(|all| {
+            report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
+        }),
+        CsvExport::Summary => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
+    });
+    let file = format!("papi-{}-{}-{}.csv", app.unit_code(), which.slug(), period_slug(p));
+    if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
+        app.notify(format!("Không tải được {file}: {e}"), true, None);
     }
 }
 
@@ -225,7 +228,7 @@ fn Charts(rows: StoredValue<Rows>) -> impl IntoView {
                 )
             })
         });
-        view! { <DimensionCharts report=report months=months/> }
+        view! { <DimensionCharts per_dimension=per_dimension(&report) months=months/> }
     }
 }
 
@@ -249,9 +252,10 @@ fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
                         {move || {
                             let m = matrix.get();
                             rows.with_value(|rows| rows.codes.iter().enumerate().map(|(r, code)| {
-                                let on_pick = move || { selected_row.set(Some(r)); selected_task.set(None); };
-                                let selected = Signal::derive(move || selected_row.get() == Some(r));
-                                view! { <MatrixRow code=code.clone() cells=m.cells[r].clone() total=m.row_totals[r] selected=selected on_pick=on_pick/> }
+                                view! {
+                                    <MatrixRow row=r code=code.clone() cells=m.cells[r].clone() total=m.row_totals[r]
+                                        selected_row=selected_row selected_task=selected_task/>
+                                }
                             }).collect_view())
                         }}
                     </tbody>
@@ -276,20 +280,25 @@ fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
     }
 }
 
-/// One unit's row of the matrix.
+/// One unit's row of the matrix; its name picks it for the drill-down.
 #[component]
 fn MatrixRow(
+    row: usize,
     code: String,
     cells: Vec<Cell>,
     total: Cell,
-    selected: Signal<bool>,
-    on_pick: impl Fn() + 'static,
+    selected_row: RwSignal<Option<usize>>,
+    selected_task: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let name = UNITS.name_or_code(&code);
+    let pick = move |_| {
+        selected_row.set(Some(row));
+        selected_task.set(None);
+    };
     view! {
-        <tr data-unit=code class:selected=selected>
+        <tr data-unit=code class:selected=move || selected_row.get() == Some(row)>
             <th scope="row">
-                <button class="link" on:click=move |_| on_pick()>{name}</button>
+                <button class="link" on:click=pick>{name}</button>
             </th>
             {cells.into_iter().map(|c| view! {
                 <td class:zero=c.count == 0>

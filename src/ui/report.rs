@@ -11,7 +11,7 @@ use papi_core::report::{self, DimSection, Report, TaskSection, Totals};
 
 use crate::app::{use_app, PLAN, UNITS};
 use crate::platform;
-use crate::ui::charts::{short, DimensionCharts};
+use crate::ui::charts::{per_dimension, short, DimensionCharts};
 use crate::ui::dashboard::{scope_rows, PeriodPicker};
 
 /// Activities listed per task in the document; the rest are counted (a
@@ -41,7 +41,16 @@ pub fn ReportPage() -> impl IntoView {
             })
         })
     });
-    let head = letterhead(unit, &UNITS);
+    let Letterhead {
+        parent_line_vi,
+        unit_line_vi,
+        number_sign,
+        place_vi,
+        signer_vi,
+        recipients_vi,
+        sender_vi,
+        area_vi,
+    } = letterhead(unit, &UNITS);
     let plan_ref = format!(
         "Kế hoạch số {} ngày {} của {} về {}",
         PLAN.document.number,
@@ -51,7 +60,7 @@ pub fn ReportPage() -> impl IntoView {
     );
     let opening = format!(
         "Thực hiện Kế hoạch số {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
-        PLAN.document.number, head.sender_vi, head.area_vi
+        PLAN.document.number, sender_vi, area_vi
     );
     view! {
         <section class="report-screen">
@@ -61,7 +70,7 @@ pub fn ReportPage() -> impl IntoView {
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
             </div>
             <article class="doc" data-testid="report">
-                <DocHead head=head.clone()/>
+                <DocHead parent_line_vi unit_line_vi number_sign place_vi/>
                 <h1 class="doc-title">"BÁO CÁO"</h1>
                 <p class="doc-subtitle">{format!("Kết quả thực hiện {plan_ref}")}</p>
                 <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", lower_first(&app.period.get().label_vi()))}</p>
@@ -69,12 +78,10 @@ pub fn ReportPage() -> impl IntoView {
                 {move || {
                     let (r, months) = content.get();
                     view! {
-                        <SummarySection report=r.clone() months=months/>
-                        <h2>"II. KẾT QUẢ THEO TỪNG NỘI DUNG"</h2>
-                        {r.dimensions.into_iter().map(|d| view! { <DimensionSection dimension=d/> }).collect_view()}
+                        <SummarySection report=r months=months/>
                     }
                 }}
-                <DocFoot head=head official_name=settings.official_name/>
+                <DocFoot recipients_vi signer_vi official_name=settings.official_name/>
             </article>
         </section>
     }
@@ -83,19 +90,23 @@ pub fn ReportPage() -> impl IntoView {
 
 /// Issuing body and number; national title, motto, place and date.
 #[component]
-fn DocHead(head: Letterhead) -> impl IntoView {
+fn DocHead(
+    parent_line_vi: String,
+    unit_line_vi: String,
+    number_sign: String,
+    place_vi: String,
+) -> impl IntoView {
     let dated = format!(
-        "{}, {}",
-        head.place_vi,
+        "{place_vi}, {}",
         papi_core::dates::format_nd30(platform::today())
     );
     view! {
         <header class="doc-head">
             <div class="issuer">
-                <p>{head.parent_line_vi}</p>
-                {(!head.unit_line_vi.is_empty()).then(|| view! { <p class="strong">{head.unit_line_vi}</p> })}
+                <p>{parent_line_vi}</p>
+                {(!unit_line_vi.is_empty()).then(|| view! { <p class="strong">{unit_line_vi}</p> })}
                 <p class="rule"></p>
-                <p>"Số: ……/" {head.number_sign}</p>
+                <p>"Số: ……/" {number_sign}</p>
             </div>
             <div class="motto">
                 <p class="strong">"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</p>
@@ -107,7 +118,8 @@ fn DocHead(head: Letterhead) -> impl IntoView {
     }
 }
 
-/// Part I: the totals, the table per dimension and the charts.
+/// Part I: the totals, the table per dimension and the charts; then part
+/// II, per dimension.
 #[component]
 fn SummarySection(report: Report, months: [usize; 12]) -> impl IntoView {
     let Totals {
@@ -133,7 +145,9 @@ fn SummarySection(report: Report, months: [usize; 12]) -> impl IntoView {
                 <tr class="total"><td></td><td>"Cộng"</td><td>{tasks}</td><td>{with}</td><td>{done}</td><td>{planned}</td></tr>
             </tbody>
         </table>
-        <DimensionCharts report=report months=months/>
+        <DimensionCharts per_dimension=per_dimension(&report) months=months/>
+        <h2>"II. KẾT QUẢ THEO TỪNG NỘI DUNG"</h2>
+        {report.dimensions.into_iter().map(|d| view! { <DimensionSection dimension=d/> }).collect_view()}
     }
 }
 
@@ -181,15 +195,19 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
 
 /// Recipients and signature.
 #[component]
-fn DocFoot(head: Letterhead, official_name: String) -> impl IntoView {
+fn DocFoot(
+    recipients_vi: Vec<String>,
+    signer_vi: Vec<String>,
+    official_name: String,
+) -> impl IntoView {
     view! {
         <footer class="doc-foot">
             <div class="recipients">
                 <p class="strong"><em>"Nơi nhận:"</em></p>
-                {head.recipients_vi.into_iter().map(|r| view! { <p>"- " {r}</p> }).collect_view()}
+                {recipients_vi.into_iter().map(|r| view! { <p>"- " {r}</p> }).collect_view()}
             </div>
             <div class="signature">
-                {head.signer_vi.into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
+                {signer_vi.into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
                 <p><em>"(Ký, ghi rõ họ tên, đóng dấu)"</em></p>
                 <p class="signer-name strong">{official_name}</p>
             </div>
