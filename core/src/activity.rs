@@ -200,19 +200,6 @@ pub fn timeline<'a>(records: impl IntoIterator<Item = &'a Activity>) -> Vec<&'a 
     v
 }
 
-/// Per task: how many live records and the latest activity date.
-pub fn task_summary<'a>(
-    records: impl IntoIterator<Item = &'a Activity>,
-    task_id: &str,
-) -> (usize, Option<NaiveDate>) {
-    records
-        .into_iter()
-        .filter(|a| !a.deleted && a.fields.task_id == task_id)
-        .fold((0, None), |(n, latest), a| {
-            (n + 1, latest.max(Some(a.fields.date)))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,11 +269,6 @@ mod tests {
             .map(|x| x.fields.title.as_str())
             .collect();
         assert_eq!(t, vec!["b", "a"]);
-        assert_eq!(
-            task_summary(&all, "1.1-1"),
-            (2, Some(NaiveDate::from_ymd_opt(2020, 5, 9).unwrap()))
-        );
-        assert_eq!(task_summary(&all, "2.1-1"), (0, None));
     }
 
     proptest! {

@@ -115,7 +115,10 @@ pub enum Role {
     Lead,
     /// Phối hợp.
     Coordinating,
-    None,
+    /// Neither: the plan does not assign the task to the unit (serialised
+    /// as `none`, its earlier name).
+    #[serde(rename = "none")]
+    Unassigned,
 }
 
 impl Role {
@@ -123,7 +126,7 @@ impl Role {
         match self {
             Role::Lead => "Chủ trì",
             Role::Coordinating => "Phối hợp",
-            Role::None => "Không được giao",
+            Role::Unassigned => "Không được giao",
         }
     }
 }
@@ -176,7 +179,7 @@ impl Plan {
         } else if hit(&task.coordinating.agencies) {
             Role::Coordinating
         } else {
-            Role::None
+            Role::Unassigned
         }
     }
 
@@ -188,7 +191,7 @@ impl Plan {
             match self.role_of(unit, t) {
                 Role::Lead => lead.push(t),
                 Role::Coordinating => coord.push(t),
-                Role::None => {}
+                Role::Unassigned => {}
             }
         }
         (lead, coord)

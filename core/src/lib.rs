@@ -11,6 +11,7 @@ pub mod batch;
 pub mod dates;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod letterhead;
 pub mod merge;
 pub mod plan;
 pub mod pull;

@@ -1,12 +1,13 @@
 //! The action plan as data: a versioned JSON file (data/plans/*.json) parsed
 //! into these types and checked for internal consistency on load.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::activity::Activity;
 use crate::agency::{resolve_agencies, Agency, AgencyGroup, AgencyId};
 
 /// The plan-file format this build understands.
@@ -273,6 +274,55 @@ impl Plan {
     pub fn agency(&self, id: &str) -> Option<&Agency> {
         self.agencies.iter().find(|a| a.id == id)
     }
+
+    /// Per task: how many live records and the latest activity date, in one
+    /// pass over the records (it runs after every save).
+    pub fn task_summaries<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Activity>,
+    ) -> TaskSummaries<'_> {
+        let position: HashMap<&str, usize> = self
+            .tasks()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        let mut by_task: Vec<(&str, TaskSummary)> = self
+            .tasks()
+            .map(|t| (t.id.as_str(), TaskSummary::default()))
+            .collect();
+        for a in records.into_iter().filter(|a| !a.deleted) {
+            if let Some(&i) = position.get(a.fields.task_id.as_str()) {
+                let s = &mut by_task[i].1;
+                s.count += 1;
+                s.latest = s.latest.max(Some(a.fields.date));
+            }
+        }
+        TaskSummaries { by_task }
+    }
+}
+
+/// How many live records a task has, and the latest activity date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskSummary {
+    pub count: usize,
+    pub latest: Option<NaiveDate>,
+}
+
+/// Every task's summary (`Plan::task_summaries`), in plan order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummaries<'p> {
+    by_task: Vec<(&'p str, TaskSummary)>,
+}
+
+impl TaskSummaries<'_> {
+    /// A task's summary; empty for a task the plan does not have.
+    pub fn get(&self, task_id: &str) -> TaskSummary {
+        self.by_task
+            .iter()
+            .find(|(id, _)| *id == task_id)
+            .map(|(_, s)| *s)
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -361,6 +411,41 @@ mod tests {
             }
             e => panic!("unexpected {e}"),
         }
+    }
+
+    #[test]
+    fn task_summaries_count_live_records_and_the_latest_date() {
+        use crate::activity::{new_id, Author};
+        let p = Plan::from_json(&plan_json()).unwrap();
+        let by = Author {
+            name: "A",
+            device_id: "d",
+            now: chrono::DateTime::UNIX_EPOCH,
+        };
+        let rec = |n: u8, task: &str, day: u32| {
+            let mut f = crate::fixtures::fields("x");
+            f.task_id = task.into();
+            f.date = NaiveDate::from_ymd_opt(2020, 5, day).unwrap();
+            Activity::create(new_id([n; 16]), "01834", f, &by)
+        };
+        let all = [
+            rec(1, "1.1-1", 3),
+            rec(2, "1.1-1", 9),
+            rec(3, "1.1-1", 20).delete(&by),
+            rec(4, "8.2-1", 1),
+            rec(5, "no-such-task", 1),
+        ];
+        let s = p.task_summaries(&all);
+        assert_eq!(
+            s.get("1.1-1"),
+            TaskSummary {
+                count: 2,
+                latest: NaiveDate::from_ymd_opt(2020, 5, 9)
+            }
+        );
+        assert_eq!(s.get("8.2-1").count, 1);
+        assert_eq!(s.get("2.1-1"), TaskSummary::default());
+        assert_eq!(s.get("no-such-task"), TaskSummary::default());
     }
 
     #[test]

@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::activity::{Activity, Status};
 use crate::agency::Role;
 use crate::dates::{format_vn, vn_date};
 use crate::merge::{gaps, Arrival, ArrivalBasis, Missing, Receipt, RecordKey, Scope};
-use crate::plan::{Plan, Task};
+use crate::plan::{Dimension, Plan, Task};
 use crate::units::{Unit, Units};
 
 /// Days after a period's end by which its report is due.
@@ -268,7 +268,7 @@ pub struct UnitStatus {
 /// districts (the province sees every recording unit).
 pub fn unit_statuses<'a>(
     records: impl IntoIterator<Item = &'a Activity> + Clone,
-    receipts: &[&Receipt],
+    receipts: &[&'a Receipt],
     delivered: &HashMap<RecordKey, Arrival>,
     units: &Units,
     scope: &Scope,
@@ -284,20 +284,11 @@ pub fn unit_statuses<'a>(
             .chain(units.bodies())
             .collect(),
     };
-    // Per unit: the period's live activities, the day the last of them
-    // reached the receiver, and how that is known (a file's word is the
-    // weaker, so it names the basis when any activity has only that).
-    let mut acts: HashMap<&str, (usize, Option<NaiveDate>, Option<ArrivalBasis>)> = HashMap::new();
-    for a in records.clone() {
-        if !a.deleted && period.contains(a.fields.date) {
-            let e = acts.entry(a.unit_code.as_str()).or_default();
-            e.0 += 1;
-            if let Some(t) = delivered.get(&RecordKey::of(a)) {
-                e.1 = e.1.max(Some(vn_date(t.at)));
-                e.2 = e.2.max(Some(t.basis));
-            }
-        }
-    }
+    let live_in_period = records
+        .clone()
+        .into_iter()
+        .filter(|a| !a.deleted && period.contains(a.fields.date));
+    let arrived = arrivals(live_in_period, receipts.iter().copied(), delivered);
     let gap_list = gaps(receipts.iter().copied());
     // The receiver's own activities are recorded where the report is made:
     // nothing has to reach it, so they are never late.
@@ -308,16 +299,11 @@ pub fn unit_statuses<'a>(
     reporting
         .into_iter()
         .map(|u| {
-            let mine: Vec<&&Receipt> = receipts
-                .iter()
-                .filter(|r| r.key.unit_code == u.code)
-                .collect();
-            let last_batch = mine.iter().map(|r| vn_date(r.created_at)).max();
-            let (n, arrived, basis) = acts.get(u.code.as_str()).copied().unwrap_or_default();
+            let from = arrived.get(u.code.as_str()).copied().unwrap_or_default();
             let own_unit = own == Some(u.code.as_str());
             // On time when every activity of the period had arrived by the
             // deadline; one that came after makes the unit late.
-            let completeness = match (n, arrived) {
+            let completeness = match (from.activities, from.reached) {
                 (0, _) if today <= period.deadline() => Completeness::NotDue,
                 (0, _) => Completeness::Missing,
                 _ if own_unit => Completeness::OnTime,
@@ -326,9 +312,9 @@ pub fn unit_statuses<'a>(
             };
             UnitStatus {
                 unit_code: u.code.clone(),
-                activities: n,
-                batches: mine.len(),
-                last_batch,
+                activities: from.activities,
+                batches: from.batches,
+                last_batch: from.last_batch.map(vn_date),
                 missing_batches: gap_list.iter().filter(|g| g.unit_code == u.code).fold(
                     Missing::default(),
                     |mut m, g| {
@@ -337,10 +323,79 @@ pub fn unit_statuses<'a>(
                     },
                 ),
                 completeness,
-                basis: basis.filter(|_| !own_unit),
+                basis: from.basis.filter(|_| !own_unit),
             }
         })
         .collect()
+}
+
+/// What arrived from one unit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Arrived {
+    /// Live activities (of the records given).
+    activities: usize,
+    /// The day the last of them reached the receiver, and how that is known
+    /// (a file's word is the weaker, so it names the basis when any
+    /// activity has only that).
+    reached: Option<NaiveDate>,
+    basis: Option<ArrivalBasis>,
+    batches: usize,
+    /// When the latest batch was sealed.
+    last_batch: Option<DateTime<Utc>>,
+}
+
+/// Per unit: the given live records and the batches that came from it.
+fn arrivals<'a>(
+    live: impl IntoIterator<Item = &'a Activity>,
+    receipts: impl IntoIterator<Item = &'a Receipt>,
+    delivered: &HashMap<RecordKey, Arrival>,
+) -> HashMap<&'a str, Arrived> {
+    let mut out: HashMap<&str, Arrived> = HashMap::new();
+    for a in live {
+        let e = out.entry(a.unit_code.as_str()).or_default();
+        e.activities += 1;
+        if let Some(t) = delivered.get(&RecordKey::of(a)) {
+            e.reached = e.reached.max(Some(vn_date(t.at)));
+            e.basis = e.basis.max(Some(t.basis));
+        }
+    }
+    for r in receipts {
+        let e = out.entry(r.key.unit_code.as_str()).or_default();
+        e.batches += 1;
+        e.last_batch = e.last_batch.max(Some(r.created_at));
+    }
+    out
+}
+
+/// What a receiver holds from one unit, whatever the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedUnit {
+    pub unit_code: String,
+    /// Live records.
+    pub activities: usize,
+    pub batches: usize,
+    /// When the latest batch was sealed.
+    pub last_batch: Option<DateTime<Utc>>,
+}
+
+/// Per unit that anything came from (a record or a batch), by unit code:
+/// the received data's summary.
+pub fn received_units<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    receipts: impl IntoIterator<Item = &'a Receipt>,
+) -> Vec<ReceivedUnit> {
+    let live = records.into_iter().filter(|a| !a.deleted);
+    let mut out: Vec<ReceivedUnit> = arrivals(live, receipts, &HashMap::new())
+        .into_iter()
+        .map(|(code, from)| ReceivedUnit {
+            unit_code: code.to_string(),
+            activities: from.activities,
+            batches: from.batches,
+            last_batch: from.last_batch,
+        })
+        .collect();
+    out.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+    out
 }
 
 /// Tasks a commune leads with no live activity anywhere in scope.
@@ -409,16 +464,25 @@ pub struct Report {
     pub dimensions: Vec<DimSection>,
 }
 
+/// The report's figures over every dimension.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub tasks: usize,
+    pub tasks_with_activity: usize,
+    pub done: usize,
+    pub planned: usize,
+}
+
 impl Report {
-    pub fn totals(&self) -> (usize, usize, usize, usize) {
-        self.dimensions.iter().fold((0, 0, 0, 0), |t, d| {
-            (
-                t.0 + d.tasks,
-                t.1 + d.tasks_with_activity,
-                t.2 + d.done,
-                t.3 + d.planned,
-            )
-        })
+    pub fn totals(&self) -> Totals {
+        self.dimensions
+            .iter()
+            .fold(Totals::default(), |t, d| Totals {
+                tasks: t.tasks + d.tasks,
+                tasks_with_activity: t.tasks_with_activity + d.tasks_with_activity,
+                done: t.done + d.done,
+                planned: t.planned + d.planned,
+            })
     }
 }
 
@@ -426,9 +490,10 @@ impl Report {
 fn row_has_role(plan: &Plan, units: &Units, rows: &Rows, row: usize, task: &Task) -> bool {
     rows.members(row)
         .filter_map(|c| units.get(c))
-        .any(|u| plan.role_of(u, task) != Role::None)
+        .any(|u| plan.role_of(u, task) != Role::Unassigned)
 }
 
+/// The year-end report's content for the rows and period.
 pub fn report<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     plan: &Plan,
@@ -443,74 +508,86 @@ pub fn report<'a>(
             .or_default()
             .push((r, a));
     }
+    let task_section = |t: &Task| {
+        let acts = by_task
+            .get(t.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        task_section(plan, units, rows, t, acts)
+    };
     let dimensions = plan
         .dimensions
         .iter()
         .map(|d| {
-            let subs: Vec<SubSection> = d
+            let subs = d
                 .sub_indicators
                 .iter()
                 .map(|s| SubSection {
                     code: s.code.clone(),
                     name: s.name.clone(),
-                    tasks: s
-                        .tasks
-                        .iter()
-                        .map(|t| {
-                            let acts = by_task.get(t.id.as_str()).cloned().unwrap_or_default();
-                            let mut lines: Vec<Line> = acts
-                                .iter()
-                                .map(|(_, a)| Line {
-                                    date: a.fields.date,
-                                    unit_code: a.unit_code.clone(),
-                                    title: a.fields.title.clone(),
-                                    evidence: a.fields.evidence.clone(),
-                                    status: a.fields.status,
-                                })
-                                .collect();
-                            lines.sort_by(|a, b| {
-                                a.date
-                                    .cmp(&b.date)
-                                    .then(a.unit_code.cmp(&b.unit_code))
-                                    .then(a.title.cmp(&b.title))
-                            });
-                            let active: BTreeSet<usize> = acts.iter().map(|(r, _)| *r).collect();
-                            TaskSection {
-                                task_id: t.id.clone(),
-                                done: lines.iter().filter(|l| l.status == Status::Done).count(),
-                                planned: lines
-                                    .iter()
-                                    .filter(|l| l.status == Status::Planned)
-                                    .count(),
-                                without: (0..rows.codes.len())
-                                    .filter(|r| {
-                                        !active.contains(r)
-                                            && row_has_role(plan, units, rows, *r, t)
-                                    })
-                                    .map(|r| rows.codes[r].clone())
-                                    .collect(),
-                                lines,
-                            }
-                        })
-                        .collect(),
+                    tasks: s.tasks.iter().map(task_section).collect(),
                 })
                 .collect();
-            let all: Vec<&TaskSection> = subs.iter().flat_map(|s| &s.tasks).collect();
-            DimSection {
-                code: d.code.clone(),
-                name: d.name.clone(),
-                tasks: all.len(),
-                tasks_with_activity: all.iter().filter(|t| !t.lines.is_empty()).count(),
-                done: all.iter().map(|t| t.done).sum(),
-                planned: all.iter().map(|t| t.planned).sum(),
-                subs,
-            }
+            dim_section(d, subs)
         })
         .collect();
     Report {
         period,
         rows: rows.clone(),
         dimensions,
+    }
+}
+
+/// One task of the report: its activities (each with its row), by date,
+/// and the rows with a role in it and no activity.
+fn task_section(
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    task: &Task,
+    acts: &[(usize, &Activity)],
+) -> TaskSection {
+    let mut lines: Vec<Line> = acts
+        .iter()
+        .map(|(_, a)| Line {
+            date: a.fields.date,
+            unit_code: a.unit_code.clone(),
+            title: a.fields.title.clone(),
+            evidence: a.fields.evidence.clone(),
+            status: a.fields.status,
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then(a.unit_code.cmp(&b.unit_code))
+            .then(a.title.cmp(&b.title))
+    });
+    let active: BTreeSet<usize> = acts.iter().map(|(r, _)| *r).collect();
+    let count = |status| lines.iter().filter(|l| l.status == status).count();
+    TaskSection {
+        task_id: task.id.clone(),
+        done: count(Status::Done),
+        planned: count(Status::Planned),
+        without: (0..rows.codes.len())
+            .filter(|r| !active.contains(r) && row_has_role(plan, units, rows, *r, task))
+            .map(|r| rows.codes[r].clone())
+            .collect(),
+        lines,
+    }
+}
+
+/// A dimension of the report, its figures summed over its tasks.
+fn dim_section(d: &Dimension, subs: Vec<SubSection>) -> DimSection {
+    let all: Vec<&TaskSection> = subs.iter().flat_map(|s| &s.tasks).collect();
+    DimSection {
+        code: d.code.clone(),
+        name: d.name.clone(),
+        tasks: all.len(),
+        tasks_with_activity: all.iter().filter(|t| !t.lines.is_empty()).count(),
+        done: all.iter().map(|t| t.done).sum(),
+        planned: all.iter().map(|t| t.planned).sum(),
+        subs,
     }
 }
 
@@ -579,12 +656,7 @@ pub fn activity_table<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Vec<String>> {
-    let name = |c: &str| {
-        units
-            .get(c)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| c.to_string())
-    };
+    let name = |c: &str| units.name_or_code(c);
     let mut list = live(records, rows, period);
     list.sort_by(|a, b| {
         a.0.cmp(&b.0)
@@ -639,10 +711,7 @@ pub fn summary_csv(m: &Matrix, rows: &Rows, units: &Units) -> String {
     csv(
         &header,
         rows.codes.iter().enumerate().map(|(r, code)| {
-            let mut v = vec![
-                code.clone(),
-                units.get(code).map(|u| u.name.clone()).unwrap_or_default(),
-            ];
+            let mut v = vec![code.clone(), units.name_or_code(code)];
             v.extend(m.cells[r].iter().map(|c| c.count.to_string()));
             v.push(m.row_totals[r].count.to_string());
             v
@@ -678,12 +747,7 @@ pub fn workbook<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Sheet> {
-    let name = |c: &str| {
-        units
-            .get(c)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| c.to_string())
-    };
+    let name = |c: &str| units.name_or_code(c);
     let text = |s: String| SheetCell::Text(s);
     let mut header = vec!["Mã đơn vị".to_string(), "Đơn vị".to_string()];
     header.extend(m.sub_indicators.iter().cloned());

@@ -234,6 +234,69 @@ impl Units {
         unit.parent_code.as_deref().and_then(|p| self.get(p))
     }
 
+    /// A unit's display name, or its code when the dataset does not know it
+    /// (a batch may name a unit of another dataset).
+    pub fn name_or_code(&self, code: &str) -> String {
+        self.get(code)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// The district a unit is in: a commune's district, or a district
+    /// itself. `None` for the province, its bodies and unknown codes.
+    pub fn district_of(&self, code: &str) -> Option<&Unit> {
+        let unit = self.get(code)?;
+        match unit.level {
+            Level::District => Some(unit),
+            Level::Commune => self.parent(unit).filter(|d| d.level == Level::District),
+            Level::Province => None,
+        }
+    }
+
+    /// The unit that collects `code`'s batches (see `collects`): a
+    /// commune's district, or the province for a district and a provincial
+    /// body. `None` for the province itself and unknown codes.
+    pub fn receiver_of(&self, code: &str) -> Option<&Unit> {
+        let unit = self.get(code)?;
+        match unit.level {
+            Level::Commune => self.district_of(code),
+            _ if unit.code == self.province_code => None,
+            _ => self.province(),
+        }
+    }
+
+    /// The province office or one of the provincial bodies (the province's
+    /// own row of a roll-up).
+    pub fn is_provincial(&self, code: &str) -> bool {
+        code == self.province_code || self.get(code).is_some_and(|u| u.agency.is_some())
+    }
+
+    /// A place name without its kind: "Huyện Na Rì" → "Na Rì",
+    /// "Tỉnh Bắc Kạn" → "Bắc Kạn". A provincial body is placed at the
+    /// province's seat.
+    pub fn place_name(&self, unit: &Unit) -> String {
+        if unit.agency.is_some() {
+            return self
+                .province()
+                .map(|p| self.place_name(p))
+                .unwrap_or_default();
+        }
+        const KINDS: [&str; 7] = [
+            "Thành phố ",
+            "Huyện ",
+            "Thị xã ",
+            "Phường ",
+            "Thị trấn ",
+            "Xã ",
+            "Tỉnh ",
+        ];
+        KINDS
+            .iter()
+            .find_map(|k| unit.name.strip_prefix(k))
+            .unwrap_or(&unit.name)
+            .to_string()
+    }
+
     /// Units of one level whose name matches an accent-insensitive query.
     pub fn search<'a>(&'a self, level: Level, query: &str) -> Vec<&'a Unit> {
         let q = crate::search::Query::new(query);
@@ -294,6 +357,46 @@ mod tests {
             hits.iter().map(|h| h.code.as_str()).collect::<Vec<_>>(),
             vec!["01840"]
         );
+    }
+
+    #[test]
+    fn lookups_name_district_receiver_and_place() {
+        let u = units();
+        assert_eq!(u.name_or_code("066"), "Huyện Na Rì");
+        assert_eq!(u.name_or_code("99999"), "99999");
+        // Xã Đổng Xá is in Huyện Na Rì; a district is in itself.
+        assert_eq!(u.district_of("02194").map(|d| d.code.as_str()), Some("066"));
+        assert_eq!(u.district_of("066").map(|d| d.code.as_str()), Some("066"));
+        assert_eq!(u.district_of("06"), None);
+        assert_eq!(u.district_of("nope"), None);
+        // Who collects whose batches.
+        assert_eq!(u.receiver_of("02194").map(|d| d.code.as_str()), Some("066"));
+        assert_eq!(u.receiver_of("066").map(|d| d.code.as_str()), Some("06"));
+        assert_eq!(u.receiver_of("06"), None);
+        for c in u.communes() {
+            let r = u.receiver_of(&c.code).unwrap();
+            assert!(u.collects(&r.code, &c.code) && u.is_receiver(&r.code));
+        }
+        assert_eq!(u.place_name(u.get("066").unwrap()), "Na Rì");
+        assert_eq!(u.place_name(u.get("058").unwrap()), "Bắc Kạn");
+        assert_eq!(u.place_name(u.province().unwrap()), "Bắc Kạn");
+        let t = u.communes().find(|c| c.kind == "Thị trấn").unwrap();
+        assert!(!u.place_name(t).starts_with("Thị trấn"));
+    }
+
+    #[test]
+    fn provincial_bodies_are_received_by_the_province() {
+        let plan = crate::plan::Plan::from_json(crate::BAC_KAN_124_2020).unwrap();
+        let u = units().with_bodies(&plan);
+        let body = u.get("06.so-tai-chinh").unwrap();
+        assert_eq!(
+            u.receiver_of(&body.code).map(|p| p.code.as_str()),
+            Some("06")
+        );
+        assert_eq!(u.district_of(&body.code), None);
+        assert!(u.is_provincial("06") && u.is_provincial(&body.code));
+        assert!(!u.is_provincial("066") && !u.is_provincial("02194"));
+        assert_eq!(u.place_name(body), "Bắc Kạn");
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
 
     match (task, date, status) {
         (Some(task), Some(date), Some(status)) if errors.is_empty() => {
-            let warnings = if cx.plan.role_of(cx.unit, task) == Role::None {
+            let warnings = if cx.plan.role_of(cx.unit, task) == Role::Unassigned {
                 vec![Warning::NoRole]
             } else {
                 vec![]

@@ -2,6 +2,45 @@
 //! print, with the figures also written as text for screen readers.
 
 use leptos::prelude::*;
+use papi_core::report::Report;
+
+/// Per dimension: its label, its tasks with activity and its tasks (the
+/// bars of `DimensionCharts`).
+pub fn per_dimension(report: &Report) -> Vec<(String, usize, usize)> {
+    report
+        .dimensions
+        .iter()
+        .map(|d| {
+            let label = format!("{}. {}", d.code, short(&d.name));
+            (label, d.tasks_with_activity, d.tasks)
+        })
+        .collect()
+}
+
+/// The two charts of a report or dashboard: tasks with activity per
+/// dimension (`per_dimension`), and activities per month.
+#[component]
+pub fn DimensionCharts(
+    per_dimension: Vec<(String, usize, usize)>,
+    months: [usize; 12],
+) -> impl IntoView {
+    view! {
+        <div class="charts">
+            {bars("Nhiệm vụ đã có hoạt động, theo lĩnh vực", per_dimension)}
+            {self::months("Số hoạt động theo tháng", months)}
+        </div>
+    }
+}
+
+/// The first words of a long text (a chart's label, a task in a list).
+pub fn short(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() <= 14 {
+        words.join(" ")
+    } else {
+        format!("{}…", words[..14].join(" "))
+    }
+}
 
 /// Horizontal bars: label, value, of a maximum (e.g. tasks with activity of
 /// all tasks of a dimension).

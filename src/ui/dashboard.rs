@@ -6,12 +6,12 @@ use leptos::prelude::*;
 use papi_core::batch::Bundle;
 use papi_core::dates::format_vn;
 use papi_core::merge::Scope;
-use papi_core::report::{self, Period, Rows};
+use papi_core::report::{self, Cell, Matrix, Period, Rows, UnitStatus};
 use papi_core::{Activity, Level};
 
-use crate::app::{unit_name as name, use_app, Screen, PLAN, UNITS};
+use crate::app::{use_app, AppState, Screen, PLAN, UNITS};
 use crate::platform;
-use crate::ui::charts;
+use crate::ui::charts::{per_dimension, short, DimensionCharts};
 
 /// The scope and rows of the signed-in unit.
 pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {
@@ -89,12 +89,245 @@ pub fn Dashboard() -> impl IntoView {
             app.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p))
         })
     });
+    let is_district = settings.level == Level::District;
+    view! {
+        <section class="dashboard">
+            <h2>"Tổng hợp kết quả thực hiện"</h2>
+            <PeriodPicker/>
+            <Exports rows=rows scope=scope matrix=matrix is_district=is_district/>
+            <Charts rows=rows/>
+            <MatrixCard rows=rows matrix=matrix/>
+            <StatusCard scope=scope is_district=is_district/>
+            <UntouchedCard rows=rows/>
+        </section>
+    }
+    .into_any()
+}
+
+/// Which CSV file to download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CsvExport {
+    /// Every activity of the roll-up.
+    Activities,
+    /// The units × sub-indicators matrix.
+    Summary,
+}
+
+impl CsvExport {
+    /// The file name's part in Vietnamese without diacritics, like the
+    /// batches'.
+    fn slug(self) -> &'static str {
+        match self {
+            CsvExport::Activities => "hoat-dong",
+            CsvExport::Summary => "tong-hop",
+        }
+    }
+}
+
+/// The report, CSV, Excel and (for a district) the bundle for the province.
+#[component]
+fn Exports(
+    rows: StoredValue<Rows>,
+    scope: StoredValue<Scope>,
+    matrix: Memo<Matrix>,
+    is_district: bool,
+) -> impl IntoView {
+    let app = use_app();
+    let download_csv = move |which| download_csv(app, rows, matrix, which);
+    view! {
+        <div class="form-actions no-print">
+            <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
+            <button class="btn" data-testid="csv-activities" on:click=move |_| download_csv(CsvExport::Activities)>"Tải CSV hoạt động"</button>
+            <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv(CsvExport::Summary)>"Tải CSV tổng hợp"</button>
+            <button class="btn" data-testid="xlsx" on:click=move |_| download_xlsx(app, rows, matrix)>"Tải Excel (XLSX)"</button>
+            {is_district.then(|| view! {
+                <button class="btn" data-testid="forward" on:click=move |_| forward_bundle(app, scope)>"Tạo gói gửi Sở Nội vụ"</button>
+            })}
+        </div>
+    }
+}
+
+/// One of the CSV files, for the period shown.
+fn download_csv(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>, which: CsvExport) {
+    let p = app.period.get_untracked();
+    let text = rows.with_value(|rows| match which {
+        CsvExport::Activities => app.with_all_records(|all| {
+            report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
+        }),
+        CsvExport::Summary => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
+    });
+    let file = format!(
+        "papi-{}-{}-{}.csv",
+        app.unit_code(),
+        which.slug(),
+        period_slug(p)
+    );
+    if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
+        app.notify(format!("Không tải được {file}: {e}"), true, None);
+    }
+}
+
+/// The workbook, written by the XLSX worker, then downloaded.
+fn download_xlsx(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
+    let p = app.period.get_untracked();
+    let sheets = rows.with_value(|rows| {
+        app.with_all_records(|all| {
+            let m = matrix.get_untracked();
+            report::workbook(all.iter().copied(), &m, &PLAN, &UNITS, rows, p)
+        })
+    });
+    let file = format!("papi-{}-{}.xlsx", app.unit_code(), period_slug(p));
+    leptos::task::spawn_local(async move {
+        match crate::xlsx::workbook(&sheets).await {
+            Ok(b) => {
+                let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                if let Err(e) = platform::download_bytes(&file, mime, &b) {
+                    app.notify(format!("Không tải được {file}: {e}"), true, None);
+                }
+            }
+            Err(e) => app.notify(format!("Không tạo được tệp Excel: {e}"), true, None),
+        }
+    });
+}
+
+/// A district's bundle for the province: every record it holds of its
+/// scope, one sealed batch per unit.
+fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
+    let unit = app.unit_code();
+    let bundle = scope.with_value(|s| {
+        app.with_all_records(|all| {
+            let mine: Vec<&Activity> = all
+                .iter()
+                .copied()
+                .filter(|a| s.admits(&UNITS, &a.unit_code))
+                .collect();
+            Bundle::seal(&PLAN, &unit, crate::app::device_id(), platform::now(), mine)
+        })
+    });
+    let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
+    match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
+        Ok(()) => app.notify(
+            format!(
+                "Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.",
+                bundle.file_name(),
+                bundle.batches.len()
+            ),
+            false,
+            None,
+        ),
+        Err(e) => app.notify(format!("Không tạo được gói: {e}"), true, None),
+    }
+}
+
+/// Tasks with activity per dimension, and activities per month.
+#[component]
+fn Charts(rows: StoredValue<Rows>) -> impl IntoView {
+    let app = use_app();
+    move || {
+        let p = app.period.get();
+        let (report, months) = rows.with_value(|rows| {
+            app.with_all_records(|all| {
+                (
+                    report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
+                    report::per_month(all.iter().copied(), rows, p.year()),
+                )
+            })
+        });
+        view! { <DimensionCharts per_dimension=per_dimension(&report) months=months/> }
+    }
+}
+
+/// Units × sub-indicators, with the drill-down of a unit.
+#[component]
+fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
+    let selected_row: RwSignal<Option<usize>> = RwSignal::new(None);
+    let selected_task: RwSignal<Option<String>> = RwSignal::new(None);
+    view! {
+        <div class="card">
+            <h3>"Hoạt động theo đơn vị và chỉ tiêu"</h3>
+            <p class="hint">"Bấm tên đơn vị để xem theo nhiệm vụ."</p>
+            <div class="table-wrap">
+                <table class="grid matrix" data-testid="matrix">
+                    <thead><tr>
+                        <th scope="col">"Đơn vị"</th>
+                        {PLAN.sub_indicators().map(|s| view! { <th scope="col" title=s.name.clone()>{s.code.clone()}</th> }).collect_view()}
+                        <th scope="col">"Tổng"</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || {
+                            let m = matrix.get();
+                            rows.with_value(|rows| rows.codes.iter().enumerate().map(|(r, code)| {
+                                view! {
+                                    <MatrixRow row=r code=code.clone() cells=m.cells[r].clone() total=m.row_totals[r]
+                                        selected_row=selected_row selected_task=selected_task/>
+                                }
+                            }).collect_view())
+                        }}
+                    </tbody>
+                    <tfoot>
+                        <tr>
+                            <th scope="row">"Tổng"</th>
+                            {move || matrix.get().column_totals.into_iter().map(|c| view! { <td>{c.count}</td> }).collect_view()}
+                            <td class="total" data-testid="grand-total">{move || matrix.get().row_totals.iter().map(|c| c.count).sum::<usize>()}</td>
+                        </tr>
+                    </tfoot>
+                </table>
+            </div>
+            // The column codes spelled out (a tooltip does not work on a tablet).
+            <details class="legend">
+                <summary>"Chú giải mã chỉ tiêu"</summary>
+                <dl class="kv">
+                    {PLAN.sub_indicators().map(|s| view! { <dt>{s.code.clone()}</dt><dd>{s.name.clone()}</dd> }).collect_view()}
+                </dl>
+            </details>
+            {move || selected_row.get().map(|r| view! { <Drill row=r rows=rows selected_task=selected_task/> })}
+        </div>
+    }
+}
+
+/// One unit's row of the matrix; its name picks it for the drill-down.
+#[component]
+fn MatrixRow(
+    row: usize,
+    code: String,
+    cells: Vec<Cell>,
+    total: Cell,
+    selected_row: RwSignal<Option<usize>>,
+    selected_task: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let name = UNITS.name_or_code(&code);
+    let pick = move |_| {
+        selected_row.set(Some(row));
+        selected_task.set(None);
+    };
+    view! {
+        <tr data-unit=code class:selected=move || selected_row.get() == Some(row)>
+            <th scope="row">
+                <button class="link" on:click=pick>{name}</button>
+            </th>
+            {cells.into_iter().map(|c| view! {
+                <td class:zero=c.count == 0>
+                    <span class="n">{if c.count == 0 { "·".to_string() } else { c.count.to_string() }}</span>
+                    // The latest date, visible on a tablet and in print.
+                    {c.latest.map(|d| view! { <span class="latest">{format_vn(d)}</span> })}
+                </td>
+            }).collect_view()}
+            <td class="total">{total.count}</td>
+        </tr>
+    }
+}
+
+/// What each unit sent and whether it reported on time.
+#[component]
+fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
+    let app = use_app();
     let statuses = Memo::new(move |_| {
         let p = app.period.get();
         app.received.with(|r| {
             let receipts: Vec<_> = r.receipts.values().collect();
             scope.with_value(|s| {
                 app.with_all_records(|all| {
+                    let today = platform::today();
                     report::unit_statuses(
                         all.iter().copied(),
                         &receipts,
@@ -102,12 +335,114 @@ pub fn Dashboard() -> impl IntoView {
                         &UNITS,
                         s,
                         p,
-                        platform::today(),
+                        today,
                     )
                 })
             })
         })
     });
+    let status_filter = RwSignal::new(StatusFilter::All);
+    view! {
+        <div class="card">
+            <h3>"Tình hình gửi báo cáo"</h3>
+            // The province's list holds every unit: narrow it to one
+            // district (the district and its communes) or the bodies.
+            {(!is_district).then(|| view! {
+                <div class="field inline">
+                    <label for="status-filter">"Xem"</label>
+                    <select id="status-filter" on:change=move |ev| status_filter.set(StatusFilter::parse(&event_target_value(&ev)))>
+                        <option value="">"Tất cả đơn vị"</option>
+                        {UNITS.districts().map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> }).collect_view()}
+                        <option value=StatusFilter::BODIES>"Các sở, ban, ngành"</option>
+                    </select>
+                </div>
+            })}
+            <div class="table-wrap">
+                <table class="grid" data-testid="unit-status">
+                    <thead><tr>
+                        <th scope="col">"Đơn vị"</th><th scope="col">"Hoạt động trong kỳ"</th>
+                        <th scope="col">"Số lô đã nhận"</th><th scope="col">"Lô gần nhất"</th>
+                        <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || statuses.get().into_iter()
+                            .filter(|s| status_filter.read().shows(&s.unit_code))
+                            .map(|s| view! { <StatusRow status=s with_district=!is_district/> })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
+/// One unit's line of the status table.
+#[component]
+fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
+    let s = status;
+    // The province's list is long: say which district a commune is in.
+    let district = UNITS
+        .get(&s.unit_code)
+        .filter(|u| with_district && u.level == Level::Commune)
+        .and_then(|u| UNITS.district_of(&u.code))
+        .map(|d| view! { <span class="parent">" · " {d.name.clone()}</span> });
+    view! {
+        <tr data-unit=s.unit_code.clone()>
+            <th scope="row">
+                {UNITS.name_or_code(&s.unit_code)}
+                {district}
+            </th>
+            <td>{s.activities}</td>
+            <td>{s.batches}</td>
+            <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
+            <td>{s.missing_batches.label_vi()}</td>
+            <td class=format!("status-{:?}", s.completeness).to_lowercase()>
+                {s.completeness.label_vi()}
+                // Whether "on time" is the server's word or the file's.
+                {s.basis.map(|b| view! { <span class="basis">" (" {b.label_vi()} ")"</span> })}
+            </td>
+        </tr>
+    }
+}
+
+/// The province's status filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StatusFilter {
+    All,
+    /// A district (by code) and its communes.
+    District(String),
+    /// The province office and the provincial bodies.
+    Bodies,
+}
+
+impl StatusFilter {
+    /// The `<option>` value of `Bodies` ("" is all, anything else a
+    /// district's code).
+    const BODIES: &'static str = "bodies";
+
+    fn parse(value: &str) -> StatusFilter {
+        match value {
+            "" => StatusFilter::All,
+            StatusFilter::BODIES => StatusFilter::Bodies,
+            d => StatusFilter::District(d.to_string()),
+        }
+    }
+
+    /// Whether the filter lets a unit through.
+    fn shows(&self, code: &str) -> bool {
+        match self {
+            StatusFilter::All => true,
+            _ if UNITS.get(code).is_none() => false,
+            StatusFilter::Bodies => UNITS.is_provincial(code),
+            StatusFilter::District(d) => UNITS.district_of(code).is_some_and(|u| u.code == *d),
+        }
+    }
+}
+
+/// The commune-led tasks nobody in scope has acted on.
+#[component]
+fn UntouchedCard(rows: StoredValue<Rows>) -> impl IntoView {
+    let app = use_app();
     let untouched = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
@@ -119,248 +454,26 @@ pub fn Dashboard() -> impl IntoView {
             })
         })
     });
-    let status_filter = RwSignal::new(String::new());
-    let selected_row: RwSignal<Option<usize>> = RwSignal::new(None);
-    let selected_task: RwSignal<Option<String>> = RwSignal::new(None);
-    let dims = move || {
-        let p = app.period.get();
-        rows.with_value(|rows| {
-            app.with_all_records(|all| {
-                let r = report::report(all.iter().copied(), &PLAN, &UNITS, rows, p);
-                let months = report::per_month(all.iter().copied(), rows, p.year());
-                let bars: Vec<(String, usize, usize)> = r
-                    .dimensions
-                    .iter()
-                    .map(|d| {
-                        (
-                            format!("{}. {}", d.code, short(&d.name)),
-                            d.tasks_with_activity,
-                            d.tasks,
-                        )
-                    })
-                    .collect();
-                (bars, months)
-            })
-        })
-    };
-    let download_csv = move |which: &'static str| {
-        let p = app.period.get_untracked();
-        let unit = app.unit_code();
-        // File names in Vietnamese without diacritics, like the batches'.
-        let (text, slug) = rows.with_value(|rows| match which {
-            "activities" => (
-                app.with_all_records(|all| {
-                    report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
-                }),
-                "hoat-dong",
-            ),
-            _ => (
-                report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
-                "tong-hop",
-            ),
-        });
-        let file = format!("papi-{unit}-{slug}-{}.csv", period_slug(p));
-        if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
-            app.notify(format!("Không tải được {file}: {e}"), true, None);
-        }
-    };
-    let download_xlsx = move |_| {
-        let p = app.period.get_untracked();
-        let unit = app.unit_code();
-        let sheets = rows.with_value(|rows| {
-            app.with_all_records(|all| {
-                report::workbook(
-                    all.iter().copied(),
-                    &matrix.get_untracked(),
-                    &PLAN,
-                    &UNITS,
-                    rows,
-                    p,
-                )
-            })
-        });
-        let file = format!("papi-{unit}-{}.xlsx", period_slug(p));
-        leptos::task::spawn_local(async move {
-            match crate::xlsx::workbook(&sheets).await {
-                Ok(b) => {
-                    if let Err(e) = platform::download_bytes(
-                        &file,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        &b,
-                    ) {
-                        app.notify(format!("Không tải được {file}: {e}"), true, None);
-                    }
-                }
-                Err(e) => app.notify(format!("Không tạo được tệp Excel: {e}"), true, None),
-            }
-        });
-    };
-    let forward = move |_| {
-        let unit = app.unit_code();
-        let bundle = scope.with_value(|s| {
-            app.with_all_records(|all| {
-                let mine: Vec<&Activity> = all
-                    .iter()
-                    .copied()
-                    .filter(|a| s.admits(&UNITS, &a.unit_code))
-                    .collect();
-                Bundle::seal(&PLAN, &unit, crate::app::device_id(), platform::now(), mine)
-            })
-        });
-        let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
-        match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
-            Ok(()) => app.notify(
-                format!(
-                    "Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.",
-                    bundle.file_name(),
-                    bundle.batches.len()
-                ),
-                false,
-                None,
-            ),
-            Err(e) => app.notify(format!("Không tạo được gói: {e}"), true, None),
-        }
-    };
-    let is_district = settings.level == Level::District;
     view! {
-        <section class="dashboard">
-            <h2>"Tổng hợp kết quả thực hiện"</h2>
-            <PeriodPicker/>
-            <div class="form-actions no-print">
-                <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
-                <button class="btn" data-testid="csv-activities" on:click=move |_| download_csv("activities")>"Tải CSV hoạt động"</button>
-                <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv("summary")>"Tải CSV tổng hợp"</button>
-                <button class="btn" data-testid="xlsx" on:click=download_xlsx>"Tải Excel (XLSX)"</button>
-                {is_district.then(|| view! {
-                    <button class="btn" data-testid="forward" on:click=forward>"Tạo gói gửi Sở Nội vụ"</button>
-                })}
-            </div>
-            <div class="charts">
-                {move || {
-                    let (bars, months) = dims();
+        <div class="card">
+            <h3>"Nhiệm vụ cấp xã chủ trì chưa có hoạt động nào"</h3>
+            {move || {
+                let list = untouched.get();
+                if list.is_empty() {
+                    view! { <p>"Mọi nhiệm vụ cấp xã chủ trì đều đã có hoạt động."</p> }.into_any()
+                } else {
                     view! {
-                        {charts::bars("Nhiệm vụ đã có hoạt động, theo lĩnh vực", bars)}
-                        {charts::months("Số hoạt động theo tháng", months)}
-                    }
-                }}
-            </div>
-            <div class="card">
-                <h3>"Hoạt động theo đơn vị và chỉ tiêu"</h3>
-                <p class="hint">"Bấm tên đơn vị để xem theo nhiệm vụ."</p>
-                <div class="table-wrap">
-                    <table class="grid matrix" data-testid="matrix">
-                        <thead><tr>
-                            <th scope="col">"Đơn vị"</th>
-                            {PLAN.sub_indicators().map(|s| view! { <th scope="col" title=s.name.clone()>{s.code.clone()}</th> }).collect_view()}
-                            <th scope="col">"Tổng"</th>
-                        </tr></thead>
-                        <tbody>
-                            {move || {
-                                let m = matrix.get();
-                                rows.with_value(|rows| rows.codes.iter().enumerate().map(|(r, code)| {
-                                    let cells = m.cells[r].clone();
-                                    let total = m.row_totals[r];
-                                    view! {
-                                        <tr data-unit=code.clone() class:selected=move || selected_row.get() == Some(r)>
-                                            <th scope="row">
-                                                <button class="link" on:click=move |_| { selected_row.set(Some(r)); selected_task.set(None); }>{name(code)}</button>
-                                            </th>
-                                            {cells.into_iter().map(|c| view! {
-                                                <td class:zero=c.count == 0>
-                                                    <span class="n">{if c.count == 0 { "·".to_string() } else { c.count.to_string() }}</span>
-                                                    // The latest date, visible on a tablet and in print.
-                                                    {c.latest.map(|d| view! { <span class="latest">{format_vn(d)}</span> })}
-                                                </td>
-                                            }).collect_view()}
-                                            <td class="total">{total.count}</td>
-                                        </tr>
-                                    }
-                                }).collect_view())
-                            }}
-                        </tbody>
-                        <tfoot>
-                            <tr>
-                                <th scope="row">"Tổng"</th>
-                                {move || matrix.get().column_totals.into_iter().map(|c| view! { <td>{c.count}</td> }).collect_view()}
-                                <td class="total" data-testid="grand-total">{move || matrix.get().row_totals.iter().map(|c| c.count).sum::<usize>()}</td>
-                            </tr>
-                        </tfoot>
-                    </table>
-                </div>
-                // The column codes spelled out (a tooltip does not work on a tablet).
-                <details class="legend">
-                    <summary>"Chú giải mã chỉ tiêu"</summary>
-                    <dl class="kv">
-                        {PLAN.sub_indicators().map(|s| view! { <dt>{s.code.clone()}</dt><dd>{s.name.clone()}</dd> }).collect_view()}
-                    </dl>
-                </details>
-                {move || selected_row.get().map(|r| view! { <Drill row=r rows=rows selected_task=selected_task/> })}
-            </div>
-            <div class="card">
-                <h3>"Tình hình gửi báo cáo"</h3>
-                // The province's list holds every unit: narrow it to one
-                // district (the district and its communes) or the bodies.
-                {(!is_district).then(|| view! {
-                    <div class="field inline">
-                        <label for="status-filter">"Xem"</label>
-                        <select id="status-filter" on:change=move |ev| status_filter.set(event_target_value(&ev))>
-                            <option value="">"Tất cả đơn vị"</option>
-                            {UNITS.districts().map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> }).collect_view()}
-                            <option value="bodies">"Các sở, ban, ngành"</option>
-                        </select>
-                    </div>
-                })}
-                <div class="table-wrap">
-                    <table class="grid" data-testid="unit-status">
-                        <thead><tr>
-                            <th scope="col">"Đơn vị"</th><th scope="col">"Hoạt động trong kỳ"</th>
-                            <th scope="col">"Số lô đã nhận"</th><th scope="col">"Lô gần nhất"</th>
-                            <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
-                        </tr></thead>
-                        <tbody>
-                            {move || statuses.get().into_iter().filter(|s| shows(&status_filter.read(), &s.unit_code)).map(|s| view! {
-                                <tr data-unit=s.unit_code.clone()>
-                                    <th scope="row">
-                                        {name(&s.unit_code)}
-                                        // The province's list is long: say which district a commune is in.
-                                        {(!is_district).then(|| district_of(&s.unit_code).map(|d| view! { <span class="parent">" · " {d}</span> }))}
-                                    </th>
-                                    <td>{s.activities}</td>
-                                    <td>{s.batches}</td>
-                                    <td>{s.last_batch.map(format_vn).unwrap_or_default()}</td>
-                                    <td>{s.missing_batches.label_vi()}</td>
-                                    <td class=format!("status-{:?}", s.completeness).to_lowercase()>
-                                        {s.completeness.label_vi()}
-                                        // Whether "on time" is the server's word or the file's.
-                                        {s.basis.map(|b| view! { <span class="basis">" (" {b.label_vi()} ")"</span> })}
-                                    </td>
-                                </tr>
+                        <ul class="untouched" data-testid="untouched">
+                            {list.into_iter().map(|id| {
+                                let text = PLAN.task(&id).map(|t| t.items.join(" ")).unwrap_or_default();
+                                view! { <li><strong>{id}</strong> " " {short(&text)}</li> }
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            </div>
-            <div class="card">
-                <h3>"Nhiệm vụ cấp xã chủ trì chưa có hoạt động nào"</h3>
-                {move || {
-                    let list = untouched.get();
-                    if list.is_empty() {
-                        view! { <p>"Mọi nhiệm vụ cấp xã chủ trì đều đã có hoạt động."</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="untouched" data-testid="untouched">
-                                {list.into_iter().map(|id| {
-                                    let text = PLAN.task(&id).map(|t| t.items.join(" ")).unwrap_or_default();
-                                    view! { <li><strong>{id}</strong> " " {short(&text)}</li> }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }
-                }}
-            </div>
-        </section>
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </div>
     }
-    .into_any()
 }
 
 /// Tasks of one row, then the activities of one task.
@@ -391,7 +504,7 @@ fn Drill(
     });
     view! {
         <div class="drill" data-testid="drill" node_ref=here>
-            <h4>{format!("{} theo nhiệm vụ", name(&code))}</h4>
+            <h4>{format!("{} theo nhiệm vụ", UNITS.name_or_code(&code))}</h4>
             <table class="grid">
                 <thead><tr><th scope="col">"Nhiệm vụ"</th><th scope="col">"Số hoạt động"</th><th scope="col">"Gần nhất"</th></tr></thead>
                 <tbody>
@@ -418,7 +531,7 @@ fn Drill(
                         .filter(|a| !a.deleted && a.fields.task_id == task && p.contains(a.fields.date) && rows.row_of(&a.unit_code) == Some(row))
                         .collect();
                     v.sort_by_key(|a| (a.fields.date, a.id));
-                    v.into_iter().map(|a| (format_vn(a.fields.date), name(&a.unit_code), a.fields.title.clone(), a.fields.status.label_vi().to_string())).collect()
+                    v.into_iter().map(|a| (format_vn(a.fields.date), UNITS.name_or_code(&a.unit_code), a.fields.title.clone(), a.fields.status.label_vi().to_string())).collect()
                 }));
                 view! {
                     <h4>{format!("Hoạt động của nhiệm vụ {task}")}</h4>
@@ -431,38 +544,7 @@ fn Drill(
     }
 }
 
-/// Whether the province's status filter ("" all, a district's code, or
-/// "bodies") lets a unit through.
-fn shows(filter: &str, code: &str) -> bool {
-    let Some(u) = UNITS.get(code) else {
-        return filter.is_empty();
-    };
-    match filter {
-        "" => true,
-        "bodies" => u.agency.is_some() || u.code == UNITS.province_code,
-        d => u.code == d || u.parent_code.as_deref() == Some(d),
-    }
-}
-
-/// The name of the district a commune belongs to.
-fn district_of(code: &str) -> Option<String> {
-    let unit = UNITS.get(code)?;
-    if unit.level != Level::Commune {
-        return None;
-    }
-    Some(name(unit.parent_code.as_deref()?))
-}
-
-/// The first words of a long text.
-pub fn short(s: &str) -> String {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    if words.len() <= 14 {
-        words.join(" ")
-    } else {
-        format!("{}…", words[..14].join(" "))
-    }
-}
-
+/// The period in a file name: "2020", "2020-q2".
 pub fn period_slug(p: Period) -> String {
     match p {
         Period::Year(y) => y.to_string(),

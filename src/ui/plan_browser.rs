@@ -1,12 +1,12 @@
 //! The plan, dimension → sub-indicator → task, with this unit's role in each
 //! task, a role filter, accent-insensitive search and per-task activity counts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
 use leptos::prelude::*;
 use papi_core::dates::format_vn;
+use papi_core::plan::TaskSummary;
 use papi_core::search::{fold, Query};
 use papi_core::{Role, Task};
 
@@ -21,14 +21,6 @@ enum Filter {
 }
 
 /// Each task's searchable text, folded once.
-/// Each task's position in plan order.
-static TASK_INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
-    PLAN.tasks()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect()
-});
-
 static FOLDED: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
     let mut m = BTreeMap::new();
     for d in &PLAN.dimensions {
@@ -55,7 +47,7 @@ pub fn role_badge(role: Role) -> impl IntoView {
     let class = match role {
         Role::Lead => "badge lead",
         Role::Coordinating => "badge coord",
-        Role::None => "badge none",
+        Role::Unassigned => "badge none",
     };
     view! { <span class=class>{role.label_vi()}</span> }
 }
@@ -66,24 +58,20 @@ pub fn PlanBrowser() -> impl IntoView {
     let filter = RwSignal::new(Filter::Lead);
     let query = RwSignal::new(String::new());
     let unit = Memo::new(move |_| app.unit());
-    // Count and latest date per task (in plan order), computed once per
-    // change of records: one pass, indexed without string keys, since it
-    // runs after every save.
+    // Count and latest date per task, computed once per change of records
+    // (it runs after every save).
     let summaries = Memo::new(move |_| {
         let unit = app.unit_code();
-        app.records.with(|rs| {
-            let mut v: Vec<(usize, Option<NaiveDate>)> = vec![(0, None); TASK_INDEX.len()];
-            for r in rs.iter().filter(|r| !r.deleted && r.unit_code == unit) {
-                if let Some(&i) = TASK_INDEX.get(r.fields.task_id.as_str()) {
-                    v[i].0 += 1;
-                    v[i].1 = v[i].1.max(Some(r.fields.date));
-                }
-            }
-            v
-        })
+        app.records
+            .with(|rs| PLAN.task_summaries(rs.iter().filter(|r| r.unit_code == unit)))
     });
-    let role_of =
-        move |t: &Task| unit.with(|u| u.as_ref().map(|u| PLAN.role_of(u, t)).unwrap_or(Role::None));
+    let role_of = move |t: &Task| {
+        unit.with(|u| {
+            u.as_ref()
+                .map(|u| PLAN.role_of(u, t))
+                .unwrap_or(Role::Unassigned)
+        })
+    };
     let visible = move |t: &Task| {
         let q = Query::new(&query.get());
         let by_role = match filter.get() {
@@ -99,7 +87,7 @@ pub fn PlanBrowser() -> impl IntoView {
             match role_of(t) {
                 Role::Lead => lead += 1,
                 Role::Coordinating => coord += 1,
-                Role::None => {}
+                Role::Unassigned => {}
             }
         }
         (lead, coord, PLAN.tasks().count())
@@ -143,7 +131,8 @@ pub fn PlanBrowser() -> impl IntoView {
                                 {tasks.into_iter().map(|t| {
                                     let role = role_of(t);
                                     let id = t.id.clone();
-                                    view! { <TaskCard task=t.clone() role=role summary=Signal::derive(move || summaries.with(|v| TASK_INDEX.get(id.as_str()).map(|&i| v[i]).unwrap_or_default()))/> }
+                                    let summary = Signal::derive(move || summaries.with(|s| s.get(&id)));
+                                    view! { <TaskCard task=t.clone() role=role summary=summary/> }
                                 }).collect_view()}
                             </section>
                         })
@@ -166,7 +155,7 @@ pub fn PlanBrowser() -> impl IntoView {
 }
 
 #[component]
-fn TaskCard(task: Task, role: Role, summary: Signal<(usize, Option<NaiveDate>)>) -> impl IntoView {
+fn TaskCard(task: Task, role: Role, summary: Signal<TaskSummary>) -> impl IntoView {
     let app = use_app();
     let open = RwSignal::new(false);
     let id = task.id.clone();
@@ -193,9 +182,9 @@ fn TaskCard(task: Task, role: Role, summary: Signal<(usize, Option<NaiveDate>)>)
             <div class="task-foot">
                 <span class="summary" data-testid="task-summary">
                     {move || match summary.get() {
-                        (0, _) => "Chưa có hoạt động".to_string(),
-                        (n, Some(d)) => format!("{n} hoạt động · gần nhất {}", format_vn(d)),
-                        (n, None) => format!("{n} hoạt động"),
+                        TaskSummary { count: 0, .. } => "Chưa có hoạt động".to_string(),
+                        TaskSummary { count, latest: Some(d) } => format!("{count} hoạt động · gần nhất {}", format_vn(d)),
+                        TaskSummary { count, latest: None } => format!("{count} hoạt động"),
                     }}
                 </span>
                 <button class="btn" aria-expanded=move || open.get().to_string()

@@ -11,7 +11,7 @@ use crate::ui::setup::UnitForm;
 
 /// Everything on this device, as a file: the way out when storage is full.
 #[derive(serde::Serialize)]
-struct Export<'a> {
+struct DeviceExport<'a> {
     unit_code: &'a str,
     exported_at: String,
     device_id: String,
@@ -44,18 +44,18 @@ pub fn SettingsPage() -> impl IntoView {
         let unit = app
             .settings
             .with_untracked(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default());
-        let export = Export {
+        let export = DeviceExport {
             unit_code: &unit,
             exported_at: papi_core::dates::format_instant(platform::now()),
             device_id: session::device_id(),
             records: &records,
         };
         let text = serde_json::to_string_pretty(&export).unwrap_or_default();
-        let name = format!(
+        let file_name = format!(
             "papi-{unit}-{}.json",
             papi_core::dates::format_iso(platform::today())
         );
-        if let Err(e) = platform::download(&name, "application/json", &text) {
+        if let Err(e) = platform::download(&file_name, "application/json", &text) {
             app.notify(format!("Không xuất được dữ liệu: {e}"), true, None);
         }
     };

@@ -2,9 +2,9 @@
 //! and name. Shown on first run and inside Settings.
 
 use leptos::prelude::*;
-use papi_core::Level;
+use papi_core::{Level, Unit};
 
-use crate::app::{use_app, UNITS};
+use crate::app::{use_app, AppState, UNITS};
 use crate::session::{save_settings, Settings};
 
 #[component]
@@ -21,38 +21,76 @@ pub fn FirstRun() -> impl IntoView {
     }
 }
 
+/// Where the form starts: the codes of the saved unit's district, commune
+/// and provincial body (the province office when none).
+struct Start {
+    district: String,
+    commune: String,
+    body: String,
+}
+
+impl Start {
+    fn of(unit: Option<&Unit>) -> Start {
+        let code_if = |level: Level| unit.filter(|u| u.level == level).map(|u| u.code.clone());
+        Start {
+            district: unit
+                .and_then(|u| UNITS.district_of(&u.code))
+                .map(|d| d.code.clone())
+                .unwrap_or_default(),
+            commune: code_if(Level::Commune).unwrap_or_default(),
+            body: code_if(Level::Province).unwrap_or_else(|| UNITS.province_code.clone()),
+        }
+    }
+}
+
+/// What is missing or wrong in the choice, in Vietnamese.
+fn problem_vi(level: Level, unit_code: &str, official_name: &str) -> Option<&'static str> {
+    if unit_code.is_empty() || UNITS.get(unit_code).map(|u| u.level) != Some(level) {
+        Some(match level {
+            Level::District => "Hãy chọn huyện, thành phố của bạn.",
+            _ => "Hãy chọn huyện rồi chọn xã, phường, thị trấn của bạn.",
+        })
+    } else if official_name.is_empty() {
+        Some("Hãy nhập họ và tên của bạn.")
+    } else if official_name.chars().count() > papi_core::text::MAX_AUTHOR {
+        Some("Họ và tên dài quá 100 ký tự.")
+    } else {
+        None
+    }
+}
+
+/// Keep the settings, and say so (or why not).
+fn save(app: AppState, settings: Settings, error: RwSignal<Option<String>>) {
+    match save_settings(&settings) {
+        Ok(()) => {
+            error.set(None);
+            let first = app.settings.get_untracked().is_none();
+            app.settings.set(Some(settings));
+            // The form is taller than a small laptop's screen: start the
+            // app at its top, not where the button was.
+            crate::platform::window().scroll_to_with_x_and_y(0.0, 0.0);
+            if !first {
+                app.notify("Đã lưu thông tin đơn vị.", false, None);
+            }
+        }
+        Err(e) => error.set(Some(format!("Không lưu được: {e}"))),
+    }
+}
+
 /// The role/unit/name form; saves into settings.
 #[component]
 pub fn UnitForm() -> impl IntoView {
     let app = use_app();
     let current = app.settings.get_untracked();
     let level = RwSignal::new(current.as_ref().map(|s| s.level).unwrap_or(Level::Commune));
-    let initial_unit = current
-        .as_ref()
-        .and_then(|s| UNITS.get(&s.unit_code).cloned());
-    let district = RwSignal::new(match &initial_unit {
-        Some(u) if u.level == Level::Commune => u.parent_code.clone().unwrap_or_default(),
-        Some(u) if u.level == Level::District => u.code.clone(),
-        _ => String::new(),
-    });
-    let commune = RwSignal::new(
-        initial_unit
-            .as_ref()
-            .filter(|u| u.level == Level::Commune)
-            .map(|u| u.code.clone())
-            .unwrap_or_default(),
-    );
+    let start = Start::of(current.as_ref().and_then(|s| UNITS.get(&s.unit_code)));
+    let district = RwSignal::new(start.district);
+    let commune = RwSignal::new(start.commune);
     // The province office (Sở Nội vụ, unit 06) or a provincial body.
-    let body = RwSignal::new(
-        initial_unit
-            .as_ref()
-            .filter(|u| u.level == Level::Province)
-            .map(|u| u.code.clone())
-            .unwrap_or_else(|| UNITS.province_code.clone()),
-    );
+    let body = RwSignal::new(start.body);
     let district_q = RwSignal::new(String::new());
     let commune_q = RwSignal::new(String::new());
-    let name = RwSignal::new(
+    let official_name = RwSignal::new(
         current
             .as_ref()
             .map(|s| s.official_name.clone())
@@ -86,43 +124,22 @@ pub fn UnitForm() -> impl IntoView {
             Level::District => district.get_untracked(),
             Level::Commune => commune.get_untracked(),
         };
-        let official =
-            papi_core::text::clean(name.get_untracked().trim(), false, crate::platform::nfc);
-        let problem = if unit_code.is_empty() || UNITS.get(&unit_code).map(|u| u.level) != Some(lvl)
-        {
-            Some(match lvl {
-                Level::District => "Hãy chọn huyện, thành phố của bạn.",
-                _ => "Hãy chọn huyện rồi chọn xã, phường, thị trấn của bạn.",
-            })
-        } else if official.is_empty() {
-            Some("Hãy nhập họ và tên của bạn.")
-        } else if official.chars().count() > papi_core::text::MAX_AUTHOR {
-            Some("Họ và tên dài quá 100 ký tự.")
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            error.set(Some(p.into()));
-            return;
-        }
-        let s = Settings {
-            level: lvl,
-            unit_code,
-            official_name: official,
-        };
-        match save_settings(&s) {
-            Ok(()) => {
-                error.set(None);
-                let first = app.settings.get_untracked().is_none();
-                app.settings.set(Some(s));
-                // The form is taller than a small laptop's screen: start the
-                // app at its top, not where the button was.
-                crate::platform::window().scroll_to_with_x_and_y(0.0, 0.0);
-                if !first {
-                    app.notify("Đã lưu thông tin đơn vị.", false, None);
-                }
-            }
-            Err(e) => error.set(Some(format!("Không lưu được: {e}"))),
+        let official = papi_core::text::clean(
+            official_name.get_untracked().trim(),
+            false,
+            crate::platform::nfc,
+        );
+        match problem_vi(lvl, &unit_code, &official) {
+            Some(p) => error.set(Some(p.into())),
+            None => save(
+                app,
+                Settings {
+                    level: lvl,
+                    unit_code,
+                    official_name: official,
+                },
+                error,
+            ),
         }
     };
 
@@ -149,20 +166,7 @@ pub fn UnitForm() -> impl IntoView {
                 {role_option(Level::Province, "Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)")}
             </fieldset>
             <Show when=move || level.get() == Level::Province>
-                <div class="field">
-                    <label for="body">"Cơ quan"</label>
-                    <select id="body" on:change=move |ev| body.set(event_target_value(&ev))>
-                        <option value=UNITS.province_code.clone()
-                            selected=move || body.get() == UNITS.province_code>
-                            "Sở Nội vụ (nhận lô, tổng hợp toàn tỉnh)"
-                        </option>
-                        {UNITS.bodies().map(|b| {
-                            let code = b.code.clone();
-                            let c2 = code.clone();
-                            view! { <option value=code selected=move || body.get() == c2>{b.name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <BodyPicker body=body/>
             </Show>
             <Show when=move || level.get() != Level::Province>
                 <UnitPicker id="district" search_label="Tìm huyện, thành phố" placeholder="vd: cho don"
@@ -177,8 +181,8 @@ pub fn UnitForm() -> impl IntoView {
             <div class="field">
                 <label for="official">"Họ và tên người ghi"</label>
                 <input id="official" type="text" autocomplete="name"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))/>
+                    prop:value=move || official_name.get()
+                    on:input=move |ev| official_name.set(event_target_value(&ev))/>
             </div>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get()}</p>
@@ -187,6 +191,27 @@ pub fn UnitForm() -> impl IntoView {
                 {move || if app.settings.with(Option::is_none) { "Lưu và bắt đầu" } else { "Lưu thông tin đơn vị" }}
             </button>
         </form>
+    }
+}
+
+/// The province office or one of the provincial bodies.
+#[component]
+fn BodyPicker(body: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="body">"Cơ quan"</label>
+            <select id="body" on:change=move |ev| body.set(event_target_value(&ev))>
+                <option value=UNITS.province_code.clone()
+                    selected=move || body.get() == UNITS.province_code>
+                    "Sở Nội vụ (nhận lô, tổng hợp toàn tỉnh)"
+                </option>
+                {UNITS.bodies().map(|b| {
+                    let code = b.code.clone();
+                    let c2 = code.clone();
+                    view! { <option value=code selected=move || body.get() == c2>{b.name.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 

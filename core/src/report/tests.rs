@@ -134,8 +134,15 @@ fn a_small_district_year_by_hand() {
     assert_eq!(tasks["2.3-1"].count, 2);
 
     let rep = report(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
-    let (tasks_n, with, done, planned) = rep.totals();
-    assert_eq!((tasks_n, with, done, planned), (42, 2, 4, 1));
+    assert_eq!(
+        rep.totals(),
+        Totals {
+            tasks: 42,
+            tasks_with_activity: 2,
+            done: 4,
+            planned: 1
+        }
+    );
     let t231 = rep
         .dimensions
         .iter()
@@ -485,8 +492,55 @@ proptest! {
                 }
             }
             let rep = report(&recs, &PLAN, &UNITS, &rows, period);
-            let (_, _, done, planned) = rep.totals();
-            prop_assert_eq!(done + planned, m.column_totals.iter().map(|c| c.count).sum::<usize>());
+            let totals = rep.totals();
+            prop_assert_eq!(totals.done + totals.planned, m.column_totals.iter().map(|c| c.count).sum::<usize>());
         }
     }
+}
+
+#[test]
+fn received_units_count_live_records_and_batches_per_unit() {
+    let recs = vec![
+        act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),
+        act(2, DONG_XA, "2.3-1", (2020, 5, 2), Status::Done),
+        act(3, VAN_VU, "1.1-1", (2021, 5, 3), Status::Planned).delete(&Author {
+            name: "A",
+            device_id: "d",
+            now: Utc.with_ymd_and_hms(2021, 6, 2, 0, 0, 0).unwrap(),
+        }),
+    ];
+    let receipts = [
+        receipt(DONG_XA, 1, (2020, 4, 20)),
+        receipt(DONG_XA, 2, (2020, 6, 1)),
+        receipt(VAN_VU, 1, (2021, 6, 3)),
+        receipt(NA_RI, 1, (2020, 1, 2)),
+    ];
+    let got = received_units(&recs, &receipts);
+    let at = |y, m, d| Some(Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap());
+    assert_eq!(
+        got,
+        vec![
+            ReceivedUnit {
+                unit_code: VAN_VU.into(),
+                activities: 0,
+                batches: 1,
+                last_batch: at(2021, 6, 3)
+            },
+            ReceivedUnit {
+                unit_code: DONG_XA.into(),
+                activities: 2,
+                batches: 2,
+                last_batch: at(2020, 6, 1)
+            },
+            ReceivedUnit {
+                unit_code: NA_RI.into(),
+                activities: 0,
+                batches: 1,
+                last_batch: at(2020, 1, 2)
+            },
+        ]
+    );
+    // Records with no receipt (the receiver's own) still count.
+    let own = received_units(&recs[..1], []);
+    assert_eq!((own.len(), own[0].activities, own[0].batches), (1, 1, 0));
 }

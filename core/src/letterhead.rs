@@ -1,0 +1,310 @@
+//! The report document's sender, from the unit data: the issuing body's
+//! lines, the document number's sign, the place, who signs, the recipients,
+//! and how the sender and its area read inside a sentence, as Nghị định
+//! 30/2020/NĐ-CP lays out an administrative document. Every name comes from
+//! the units dataset (the province's name included); only the national
+//! forms (UBND, Phòng Nội vụ, Sở Nội vụ, titles) are written here.
+
+use crate::units::{Level, Unit, Units};
+
+/// The parts of a report document that depend on who sends it. Text in
+/// Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letterhead {
+    /// The issuing body's first line, upper case: the body above the sender
+    /// ("UBND TỈNH BẮC KẠN"), or the sender itself ("UBND XÃ ĐỔNG XÁ").
+    pub parent_line_vi: String,
+    /// The sender's own line, upper case ("PHÒNG NỘI VỤ"); empty when the
+    /// first line already names it.
+    pub unit_line_vi: String,
+    /// What follows "Số: ……/" in the document number: "BC-UBND",
+    /// "BC-PNV", "BC-SNV".
+    pub number_sign: String,
+    /// The place the document is dated at ("Na Rì").
+    pub place_vi: String,
+    /// Who signs, one line each (authority, then title), upper case.
+    pub signer_vi: Vec<String>,
+    /// "Nơi nhận", one line each.
+    pub recipients_vi: Vec<String>,
+    /// Who reports, inside a sentence: "UBND xã Đổng Xá", "Phòng Nội vụ
+    /// huyện Na Rì", "Sở Nội vụ", "Sở Tài chính".
+    pub sender_vi: String,
+    /// The area reported on, inside a sentence: "xã Đổng Xá", "huyện Na
+    /// Rì", "tỉnh Bắc Kạn" (a provincial body reports on the province).
+    pub area_vi: String,
+}
+
+/// The letterhead of `unit`'s report.
+pub fn letterhead(unit: &Unit, units: &Units) -> Letterhead {
+    let province = units.province();
+    let province_name = province.map(|p| p.name.as_str()).unwrap_or_default();
+    let province_place = province.map(|p| units.place_name(p)).unwrap_or_default();
+    let to_province = format!("UBND {} (qua Sở Nội vụ);", lower_first(province_name));
+    let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let area_vi = if unit.agency.is_some() {
+        lower_first(province_name)
+    } else {
+        lower_first(&unit.name)
+    };
+    let place_vi = units.place_name(unit);
+    match unit.level {
+        Level::Commune => {
+            let district = units
+                .receiver_of(&unit.code)
+                .map(|d| d.name.as_str())
+                .unwrap_or_default();
+            Letterhead {
+                parent_line_vi: format!("UBND {}", unit.name.to_uppercase()),
+                unit_line_vi: String::new(),
+                number_sign: "BC-UBND".into(),
+                place_vi,
+                signer_vi: lines(&["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
+                recipients_vi: vec![
+                    format!("UBND {district} (qua Phòng Nội vụ);"),
+                    "Lưu: VT.".into(),
+                ],
+                sender_vi: format!("UBND {area_vi}"),
+                area_vi,
+            }
+        }
+        Level::District => Letterhead {
+            parent_line_vi: format!("UBND {}", unit.name.to_uppercase()),
+            unit_line_vi: "PHÒNG NỘI VỤ".into(),
+            number_sign: "BC-PNV".into(),
+            place_vi,
+            signer_vi: lines(&["TRƯỞNG PHÒNG"]),
+            recipients_vi: vec![
+                to_province,
+                format!("Chủ tịch, các PCT UBND {};", unit.name),
+                "Lưu: VT.".into(),
+            ],
+            sender_vi: format!("Phòng Nội vụ {area_vi}"),
+            area_vi,
+        },
+        Level::Province if unit.agency.is_some() => {
+            let heading = body_heading(&unit.name);
+            let fill = |s: &str| s.replace("{}", &province_place.to_uppercase());
+            Letterhead {
+                parent_line_vi: fill(heading.parent),
+                unit_line_vi: heading
+                    .own
+                    .map(fill)
+                    .unwrap_or_else(|| unit.name.to_uppercase()),
+                // As the provincial office's, for every provincial sender.
+                number_sign: "BC-SNV".into(),
+                place_vi,
+                signer_vi: lines(heading.signer),
+                recipients_vi: vec![to_province, "Lưu: VT.".into()],
+                sender_vi: unit.name.clone(),
+                area_vi,
+            }
+        }
+        Level::Province => Letterhead {
+            parent_line_vi: format!("UBND {}", province_name.to_uppercase()),
+            unit_line_vi: "SỞ NỘI VỤ".into(),
+            number_sign: "BC-SNV".into(),
+            place_vi,
+            signer_vi: lines(&["GIÁM ĐỐC"]),
+            recipients_vi: vec![
+                format!("UBND {};", lower_first(province_name)),
+                "Các sở, ban, ngành; UBND các huyện, thành phố;".into(),
+                "Lưu: VT.".into(),
+            ],
+            sender_vi: "Sở Nội vụ".into(),
+            area_vi,
+        },
+    }
+}
+
+/// A provincial body's heading; `{}` stands for the province's place name
+/// in upper case ("BẮC KẠN").
+#[derive(Debug, Clone, Copy)]
+struct BodyHeading {
+    /// The body above it.
+    parent: &'static str,
+    /// Its own line, when its name alone does not say which province.
+    own: Option<&'static str>,
+    signer: &'static [&'static str],
+}
+
+const fn heading(
+    parent: &'static str,
+    own: Option<&'static str>,
+    signer: &'static [&'static str],
+) -> BodyHeading {
+    BodyHeading {
+        parent,
+        own,
+        signer,
+    }
+}
+
+/// By the start of the body's name; a Sở (the rest) is under the provincial
+/// People's Committee, headed by a director.
+fn body_heading(name: &str) -> BodyHeading {
+    const BY_PREFIX: [(&str, BodyHeading); 10] = [
+        (
+            "Thanh tra",
+            heading("UBND TỈNH {}", Some("THANH TRA TỈNH"), &["CHÁNH THANH TRA"]),
+        ),
+        (
+            "Văn phòng",
+            heading("UBND TỈNH {}", None, &["CHÁNH VĂN PHÒNG"]),
+        ),
+        ("Báo ", heading("TỈNH ỦY {}", None, &["TỔNG BIÊN TẬP"])),
+        (
+            "Bảo hiểm xã hội",
+            heading(
+                "BẢO HIỂM XÃ HỘI VIỆT NAM",
+                Some("BẢO HIỂM XÃ HỘI TỈNH {}"),
+                &["GIÁM ĐỐC"],
+            ),
+        ),
+        (
+            "Công an",
+            heading("BỘ CÔNG AN", Some("CÔNG AN TỈNH {}"), &["GIÁM ĐỐC"]),
+        ),
+        (
+            "HĐND",
+            heading(
+                "HĐND TỈNH {}",
+                Some("THƯỜNG TRỰC HĐND"),
+                &["TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"],
+            ),
+        ),
+        (
+            "Ủy ban MTTQ",
+            heading(
+                "ỦY BAN MTTQ VIỆT NAM",
+                Some("TỈNH {}"),
+                &["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"],
+            ),
+        ),
+        (
+            "Trung tâm trợ giúp pháp lý",
+            heading(
+                "SỞ TƯ PHÁP TỈNH {}",
+                Some("TRUNG TÂM TRỢ GIÚP PHÁP LÝ"),
+                &["GIÁM ĐỐC"],
+            ),
+        ),
+        ("Đài ", heading("UBND TỈNH {}", None, &["GIÁM ĐỐC"])),
+        ("Ban ", heading("UBND TỈNH {}", None, &["TRƯỞNG BAN"])),
+    ];
+    BY_PREFIX
+        .iter()
+        .find(|(prefix, _)| name.starts_with(prefix))
+        .map(|(_, h)| *h)
+        .unwrap_or(heading("UBND TỈNH {}", None, &["GIÁM ĐỐC"]))
+}
+
+/// "Huyện Na Rì" → "huyện Na Rì": a name inside a sentence.
+pub fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{DONG_XA, NA_RI, PLAN, UNITS};
+
+    fn of(code: &str) -> Letterhead {
+        let units = UNITS.clone().with_bodies(&PLAN);
+        letterhead(units.get(code).unwrap(), &units)
+    }
+
+    #[test]
+    fn a_commune_writes_to_its_district() {
+        let l = of(DONG_XA);
+        assert_eq!(l.parent_line_vi, "UBND XÃ ĐỔNG XÁ");
+        assert_eq!(l.unit_line_vi, "");
+        assert_eq!(l.number_sign, "BC-UBND");
+        assert_eq!(l.place_vi, "Đổng Xá");
+        assert_eq!(l.signer_vi, ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]);
+        assert_eq!(
+            l.recipients_vi,
+            ["UBND Huyện Na Rì (qua Phòng Nội vụ);", "Lưu: VT."]
+        );
+        assert_eq!(l.sender_vi, "UBND xã Đổng Xá");
+        assert_eq!(l.area_vi, "xã Đổng Xá");
+    }
+
+    #[test]
+    fn a_district_writes_to_the_province_named_by_the_data() {
+        let l = of(NA_RI);
+        assert_eq!(
+            (l.parent_line_vi.as_str(), l.unit_line_vi.as_str()),
+            ("UBND HUYỆN NA RÌ", "PHÒNG NỘI VỤ")
+        );
+        assert_eq!(l.number_sign, "BC-PNV");
+        assert_eq!(l.place_vi, "Na Rì");
+        assert_eq!(l.signer_vi, ["TRƯỞNG PHÒNG"]);
+        assert_eq!(
+            l.recipients_vi,
+            [
+                "UBND tỉnh Bắc Kạn (qua Sở Nội vụ);",
+                "Chủ tịch, các PCT UBND Huyện Na Rì;",
+                "Lưu: VT."
+            ]
+        );
+        assert_eq!(l.sender_vi, "Phòng Nội vụ huyện Na Rì");
+        assert_eq!(l.area_vi, "huyện Na Rì");
+    }
+
+    #[test]
+    fn the_province_office_and_its_bodies() {
+        let l = of("06");
+        assert_eq!(
+            (l.parent_line_vi.as_str(), l.unit_line_vi.as_str()),
+            ("UBND TỈNH BẮC KẠN", "SỞ NỘI VỤ")
+        );
+        assert_eq!(
+            (l.place_vi.as_str(), l.sender_vi.as_str()),
+            ("Bắc Kạn", "Sở Nội vụ")
+        );
+        assert_eq!(l.recipients_vi[0], "UBND tỉnh Bắc Kạn;");
+        let l = of("06.so-tai-chinh");
+        assert_eq!(
+            (l.parent_line_vi.as_str(), l.unit_line_vi.as_str()),
+            ("UBND TỈNH BẮC KẠN", "SỞ TÀI CHÍNH")
+        );
+        assert_eq!(
+            (l.place_vi.as_str(), l.area_vi.as_str()),
+            ("Bắc Kạn", "tỉnh Bắc Kạn")
+        );
+        assert_eq!(
+            (l.sender_vi.as_str(), l.signer_vi.as_slice()),
+            ("Sở Tài chính", &["GIÁM ĐỐC".to_string()][..])
+        );
+        let l = of("06.cong-an-tinh");
+        assert_eq!(
+            (l.parent_line_vi.as_str(), l.unit_line_vi.as_str()),
+            ("BỘ CÔNG AN", "CÔNG AN TỈNH BẮC KẠN")
+        );
+        let l = of("06.hdnd-tinh");
+        assert_eq!(l.signer_vi, ["TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"]);
+        assert_eq!(of("06.bao-bac-kan").parent_line_vi, "TỈNH ỦY BẮC KẠN");
+    }
+
+    #[test]
+    fn the_province_name_comes_from_the_dataset() {
+        let mut units = UNITS.clone().with_bodies(&PLAN);
+        for u in &mut units.units {
+            u.name = u.name.replace("Bắc Kạn", "Thái Nguyên");
+        }
+        for code in ["06", "06.so-y-te", "06.mttq-tinh", NA_RI] {
+            let l = letterhead(units.get(code).unwrap(), &units);
+            let all = format!("{l:?}");
+            assert!(
+                !all.contains("Bắc Kạn") && !all.contains("BẮC KẠN"),
+                "{code}: {all}"
+            );
+        }
+        let l = letterhead(units.get("06.mttq-tinh").unwrap(), &units);
+        assert_eq!(l.unit_line_vi, "TỈNH THÁI NGUYÊN");
+    }
+}
