@@ -27,14 +27,6 @@ pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
         .with_bodies(&PLAN)
 });
 
-/// A unit's display name, or its code when the dataset does not know it.
-pub fn unit_name(code: &str) -> String {
-    UNITS
-        .get(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| code.to_string())
-}
-
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
     static CHANNEL: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };

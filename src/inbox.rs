@@ -89,18 +89,9 @@ pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
     out
 }
 
-/// The receiver's scope for a settings level and unit.
-/// Only districts and the province office receive; communes and provincial
-/// bodies send.
+/// The receiver's scope for a settings level and unit (`Scope::of_receiver`).
 pub fn scope_of(level: Level, unit_code: &str) -> Option<Scope> {
-    if !UNITS.is_receiver(unit_code) {
-        return None;
-    }
-    match level {
-        Level::Province => Some(Scope::Province),
-        Level::District => Some(Scope::District(unit_code.to_string())),
-        Level::Commune => None,
-    }
+    Scope::of_receiver(&UNITS, level, unit_code)
 }
 
 /// Dry run: what each file would do, each after the ones before it. A

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::activity::Activity;
 use crate::batch::{Batch, BatchError, BatchKey, BatchKind};
 use crate::dates::serde_instant;
-use crate::units::Units;
+use crate::units::{Level, Units};
 
 /// Which units' batches a receiver takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,20 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope of a receiver set up at `level` as `unit_code`: a district,
+    /// or the province's own office. Communes and provincial bodies send
+    /// and receive nothing (`None`).
+    pub fn of_receiver(units: &Units, level: Level, unit_code: &str) -> Option<Scope> {
+        if !units.is_receiver(unit_code) {
+            return None;
+        }
+        match level {
+            Level::Province => Some(Scope::Province),
+            Level::District => Some(Scope::District(unit_code.to_string())),
+            Level::Commune => None,
+        }
+    }
+
     pub fn admits(&self, units: &Units, unit_code: &str) -> bool {
         match self {
             Scope::Province => units.get(unit_code).is_some(),

@@ -8,7 +8,7 @@ use papi_core::activity::timeline;
 use papi_core::dates::format_vn;
 use papi_core::merge::gaps;
 
-use crate::app::{unit_name, use_app, UNITS};
+use crate::app::{use_app, UNITS};
 use crate::inbox::{dropped_files, picked_files, read_files, scope_of, FileCheck, FileState};
 use crate::platform::local_time_vn;
 use crate::pull::PullRun;
@@ -274,11 +274,11 @@ fn FileRow(c: FileCheck) -> impl IntoView {
     let which = |b: &papi_core::batch::Batch| match b.kind {
         papi_core::batch::BatchKind::Backup => format!(
             "{}, toàn bộ dữ liệu đến ngày {}",
-            unit_name(&b.unit_code),
+            UNITS.name_or_code(&b.unit_code),
             papi_core::dates::format_vn(papi_core::dates::vn_date(b.created_at))
         ),
         papi_core::batch::BatchKind::Changes => {
-            format!("{}, lô số {}", unit_name(&b.unit_code), b.seq)
+            format!("{}, lô số {}", UNITS.name_or_code(&b.unit_code), b.seq)
         }
     };
     let (class, text, conflicts) = match &c.state {
@@ -346,47 +346,14 @@ fn Gaps() -> impl IntoView {
     }
 }
 
-#[derive(Clone, PartialEq)]
-struct UnitRow {
-    code: String,
-    name: String,
-    activities: usize,
-    batches: usize,
-    last: Option<String>,
-}
-
 #[component]
 fn ReceivedUnits() -> impl IntoView {
     let app = use_app();
     let selected: RwSignal<Option<String>> = RwSignal::new(None);
+    // Per unit: the core's summary of what arrived (`report::received_units`).
     let rows = move || {
-        app.received.with(|r| {
-            let mut by_unit: std::collections::BTreeMap<&str, UnitRow> = Default::default();
-            let row = |code: &str| UnitRow {
-                code: code.to_string(),
-                name: unit_name(code),
-                activities: 0,
-                batches: 0,
-                last: None,
-            };
-            for a in r.records.values().filter(|a| !a.deleted) {
-                by_unit
-                    .entry(&a.unit_code)
-                    .or_insert_with(|| row(&a.unit_code))
-                    .activities += 1;
-            }
-            for rc in r.receipts.values() {
-                let e = by_unit
-                    .entry(&rc.key.unit_code)
-                    .or_insert_with(|| row(&rc.key.unit_code));
-                e.batches += 1;
-                let t = papi_core::dates::format_instant(rc.created_at);
-                if e.last.as_ref().is_none_or(|l| *l < t) {
-                    e.last = Some(t);
-                }
-            }
-            by_unit.into_values().collect::<Vec<_>>()
-        })
+        app.received
+            .with(|r| papi_core::report::received_units(r.records.values(), r.receipts.values()))
     };
     view! {
         <div class="card">
@@ -408,13 +375,14 @@ fn ReceivedUnits() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| {
-                                let code = r.code.clone();
+                                let code = r.unit_code.clone();
+                                let last = r.last_batch.map(papi_core::dates::format_instant);
                                 view! {
-                                    <tr data-unit=r.code.clone()>
-                                        <th scope="row">{r.name}</th>
+                                    <tr data-unit=r.unit_code.clone()>
+                                        <th scope="row">{UNITS.name_or_code(&r.unit_code)}</th>
                                         <td>{r.activities}</td>
                                         <td>{r.batches}</td>
-                                        <td>{r.last.map(|t| local_time_vn(&t)).unwrap_or_default()}</td>
+                                        <td>{last.map(|t| local_time_vn(&t)).unwrap_or_default()}</td>
                                         <td><button class="btn small" on:click=move |_| selected.set(Some(code.clone()))>"Xem"</button></td>
                                     </tr>
                                 }
@@ -425,7 +393,7 @@ fn ReceivedUnits() -> impl IntoView {
                 }.into_any()
             }}
             {move || selected.get().map(|code| {
-                let name = unit_name(&code);
+                let name = UNITS.name_or_code(&code);
                 let list = app.received.with(|r| {
                     timeline(r.records.values().filter(|a| a.unit_code == code))
                         .into_iter()

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::{unit_name, use_app};
+use crate::app::{use_app, UNITS};
 use crate::platform::local_time_vn;
 use crate::store::RefusedPull;
 
@@ -41,7 +41,7 @@ fn RefusedRow(r: RefusedPull) -> impl IntoView {
     let unit = r
         .unit_code
         .as_deref()
-        .map(unit_name)
+        .map(|c| UNITS.name_or_code(c))
         .unwrap_or_else(|| "Không rõ".into());
     let seq = r
         .seq

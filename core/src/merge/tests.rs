@@ -36,6 +36,24 @@ fn scope_of_a_district_is_itself_and_its_communes() {
 }
 
 #[test]
+fn who_receives() {
+    let of = |l, c| Scope::of_receiver(&UNITS, l, c);
+    assert_eq!(of(Level::District, NA_RI), Some(na_ri()));
+    assert_eq!(of(Level::Province, "06"), Some(Scope::Province));
+    assert_eq!(of(Level::Commune, DONG_XA), None);
+    assert_eq!(
+        of(Level::District, DONG_XA),
+        None,
+        "a commune is no receiver"
+    );
+    assert_eq!(
+        of(Level::Province, "06.so-tai-chinh"),
+        None,
+        "nor is a body"
+    );
+}
+
+#[test]
 fn add_update_unchanged_and_conflict() {
     let mut held = Received::default();
     let r1 = record(1, DONG_XA, "dev-a", 0);
