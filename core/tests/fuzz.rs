@@ -289,13 +289,47 @@ fn drive(bytes: &[u8]) -> bool {
     true
 }
 
-/// Run `cases` cases, or for `PAPI_FUZZ_SECONDS` when set.
+/// Run `cases` cases, or rounds of them for `PAPI_FUZZ_SECONDS` when set
+/// (each round with a fresh random seed).
 fn fuzz(cases: u32) {
     let seconds: Option<u64> = std::env::var("PAPI_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok());
+    let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut tally = Tally::default();
+    loop {
+        round(cases, &mut tally);
+        if deadline.is_none_or(|d| Instant::now() > d) {
+            break;
+        }
+    }
+    eprintln!(
+        "fuzz: {} cases, {} accepted and merged; slowest {:.1} ms of CPU",
+        tally.ran,
+        tally.accepted,
+        tally.slowest.as_secs_f64() * 1000.0
+    );
+    // Mutations that always break the file would test only the parser's
+    // front door: enough cases must reach the merge and the figures.
+    assert!(
+        tally.accepted * 10 >= tally.ran,
+        "only {} of {} cases got past parsing",
+        tally.accepted,
+        tally.ran
+    );
+}
+
+#[derive(Default)]
+struct Tally {
+    ran: u64,
+    accepted: u64,
+    slowest: Duration,
+}
+
+/// One proptest run of `cases` cases; a failure is saved and panics.
+fn round(cases: u32, tally: &mut Tally) {
     let config = Config {
-        cases: if seconds.is_some() { u32::MAX } else { cases },
+        cases,
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::Direct(
                 "tests/fuzz.proptest-regressions",
@@ -303,21 +337,20 @@ fn fuzz(cases: u32) {
         )),
         ..Config::default()
     };
-    let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
-    let mut runner = TestRunner::new(config);
-    let ran = std::sync::atomic::AtomicU64::new(0);
-    let accepted = std::sync::atomic::AtomicU64::new(0);
-    let result = runner.run(&case(), |c| {
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            return Ok(());
-        }
-        ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tally = std::cell::RefCell::new(tally);
+    let result = TestRunner::new(config).run(&case(), |c| {
         let bytes = bytes_of(&c);
-        let started = Instant::now();
-        if drive(&bytes) {
-            accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        // CPU time of this thread: what the input costs, whatever else the
+        // machine is doing.
+        let started = cpu_time::ThreadTime::now();
+        let accepted = drive(&bytes);
         let took = started.elapsed();
+        {
+            let mut t = tally.borrow_mut();
+            t.ran += 1;
+            t.accepted += accepted as u64;
+            t.slowest = t.slowest.max(took);
+        }
         // Unoptimised test builds are slower than what ships: the budget
         // holds for release builds (scripts/fuzz.sh), 5× for debug ones.
         let budget = if cfg!(debug_assertions) { 500 } else { 100 };
@@ -331,14 +364,6 @@ fn fuzz(cases: u32) {
     if let Err(e) = result {
         panic!("{e}");
     }
-    let (ran, accepted) = (ran.into_inner(), accepted.into_inner());
-    eprintln!("fuzz: {ran} cases, {accepted} accepted and merged");
-    // Mutations that always break the file would test only the parser's
-    // front door: enough cases must reach the merge and the figures.
-    assert!(
-        accepted * 10 >= ran,
-        "only {accepted} of {ran} cases got past parsing"
-    );
 }
 
 #[test]
