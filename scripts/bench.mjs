@@ -290,7 +290,14 @@ const toInput = (fs) => fs.map((f) => ({ name: f.name, mimeType: 'application/js
 async function importAll(page, fs) {
   await page.click('nav.tabs button:has-text("Nhập lô")');
   await page.evaluate(() => performance.clearMeasures());
-  await page.setInputFiles('[data-testid=import-files]', toInput(fs));
+  // Playwright takes at most 50 MB of buffers at once: larger sets go as files.
+  const total = fs.reduce((a, f) => a + Buffer.byteLength(f.text), 0);
+  let input = toInput(fs);
+  if (total > 40e6) {
+    const dir = mkdtempSync(join(tmpdir(), 'papi-bench-'));
+    input = fs.map((f) => { const p = join(dir, f.name); writeFileSync(p, f.text); return p; });
+  }
+  await page.setInputFiles('[data-testid=import-files]', input);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, fs.length, { timeout: 300000 });
   await page.click('[data-testid=apply-import]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=file-checks] > li[data-state=ready]'), null, { timeout: 300000 });
