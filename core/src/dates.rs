@@ -120,6 +120,17 @@ pub mod serde_instant {
     }
 }
 
+/// `yyyy-mm-ddThh:mm:ss.sssZ` to the byte: the shape `format_instant`
+/// writes (whether the numbers make a real instant is `parse_instant`'s).
+fn has_canonical_shape(s: &str) -> bool {
+    const SHAPE: &[u8; 24] = b"0000-00-00T00:00:00.000Z";
+    s.len() == SHAPE.len()
+        && s.bytes().zip(SHAPE).all(|(b, &want)| match want {
+            b'0' => b.is_ascii_digit(),
+            other => b == other,
+        })
+}
+
 /// serde for an instant on the wire (batches, bundles): only the one form
 /// `format_instant` writes. The same instant written another way (another
 /// precision, an offset) would compare or hash differently from what was
@@ -134,8 +145,9 @@ pub mod serde_canonical_instant {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = <std::borrow::Cow<str>>::deserialize(d)?;
-        parse_instant(&s)
-            .filter(|t| format_instant(*t) == s)
+        Some(&s)
+            .filter(|s| has_canonical_shape(s))
+            .and_then(|s| parse_instant(s))
             .ok_or_else(|| {
                 D::Error::custom(format!(
                     "thời điểm {:?} không đúng dạng chuẩn yyyy-mm-ddThh:mm:ss.sssZ",
@@ -247,6 +259,26 @@ mod tests {
         ] {
             assert_eq!(parse_vn(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn only_the_canonical_shape_is_canonical() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2020, 6, 1, 8, 0, 0).unwrap();
+        assert!(has_canonical_shape(&format_instant(t)));
+        for other in [
+            "2020-06-01T08:00:00Z",
+            "2020-06-01T08:00:00.000000Z",
+            "2020-06-01T08:00:00.000+00:00",
+            "2020-06-01 08:00:00.000Z",
+            "2020-06-01t08:00:00.000z",
+            "२०२०-06-01T08:00:00.000Z",
+        ] {
+            assert!(!has_canonical_shape(other), "{other}");
+        }
+        // The shape alone is not an instant: parse_instant still decides.
+        assert!(has_canonical_shape("2020-13-01T08:00:00.000Z"));
+        assert_eq!(parse_instant("2020-13-01T08:00:00.000Z"), None);
     }
 
     #[test]
