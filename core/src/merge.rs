@@ -515,7 +515,8 @@ pub struct SeqRange {
 }
 
 impl SeqRange {
-    pub fn len(self) -> u64 {
+    /// How many numbers the range holds.
+    pub fn count(self) -> u64 {
         self.last - self.first + 1
     }
 
@@ -561,7 +562,7 @@ impl Missing {
     }
 
     fn add(&mut self, r: SeqRange) {
-        self.count = self.count.saturating_add(r.len());
+        self.count = self.count.saturating_add(r.count());
         self.total_ranges += 1;
         if self.ranges.len() < MAX_LISTED_RANGES {
             self.ranges.push(r);
