@@ -40,12 +40,14 @@ impl AppState {
         }
     }
 
-    fn header_now<'a>(&self, unit: &'a str, device: &'a str) -> Header<'a> {
+    fn header_now<'a>(&self, unit: &'a str, device: &'a str, signer: &'a str) -> Header<'a> {
         Header {
             plan: &PLAN,
+            units: &UNITS.id,
             unit_code: unit,
             device_id: device,
             created_at: platform::now(),
+            signer,
         }
     }
 
@@ -70,10 +72,14 @@ impl AppState {
         let (outbox, rebuilt) = idb.outbox(&unit).await?;
         self.report_faults(rebuilt.into_iter().collect());
         let records = self.records.get_untracked();
-        let Some((batch, next)) = outbox.seal_next(&records, &self.header_now(&unit, device))
+        let key = crate::session::device_key();
+        let signer = key.public_hex();
+        let Some((batch, next)) =
+            outbox.seal_next(&records, &self.header_now(&unit, device, &signer))
         else {
             return Ok(None);
         };
+        let batch = batch.sign_with(&key);
         let stored = match idb.seal(&outbox, &batch, &next).await {
             Ok(s) => s,
             Err(e) => {
@@ -108,7 +114,10 @@ impl AppState {
     pub fn download_backup(&self) {
         let unit = self.unit_code();
         let records = self.records.get_untracked();
-        let b = batch::backup(&records, &self.header_now(&unit, crate::app::device_id()));
+        let key = crate::session::device_key();
+        let signer = key.public_hex();
+        let h = self.header_now(&unit, crate::app::device_id(), &signer);
+        let b = batch::backup(&records, &h).sign_with(&key);
         if let Err(e) = platform::download(&b.file_name(), "application/json", &b.to_json()) {
             self.notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
         }

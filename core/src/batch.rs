@@ -22,8 +22,12 @@ use crate::validation::{
 
 /// The `format` field of every batch file.
 pub const BATCH_FORMAT: &str = "papi-tracker.batch";
-/// The newest batch format version this build reads and writes.
-pub const BATCH_VERSION: u32 = 1;
+/// The newest batch format version this build reads and writes. Version 2
+/// adds the unit dataset (`units`), the signer's public key (`signer`) and
+/// the signature; version 1 files are still read, as unsigned.
+pub const BATCH_VERSION: u32 = 2;
+/// The unit dataset a version 1 batch's codes belong to: there was one.
+pub const V1_UNITS: &str = "bac-kan-2020";
 /// Files larger than this are refused before they are parsed. A commune's
 /// year is a few hundred records (well under 1 MB); a district bundle of a
 /// whole year stays under this too.
@@ -59,17 +63,29 @@ pub struct Batch {
     pub format_version: u32,
     pub kind: BatchKind,
     pub plan: PlanRef,
+    /// The unit dataset `unit_code` belongs to (version 2): GSO reuses codes,
+    /// so a code names a unit only with its dataset. `None` in version 1,
+    /// whose codes are `V1_UNITS`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
     pub unit_code: String,
     pub device_id: String,
     /// Per device and unit: 1, 2, 3, ... (0 for a backup).
     pub seq: u64,
     #[serde(with = "serde_canonical_instant")]
     pub created_at: DateTime<Utc>,
+    /// The sealing device's Ed25519 public key, lowercase hex (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
     /// Full current state of each record, sorted by id; tombstones included.
     #[serde(deserialize_with = "strict_records")]
     pub records: Vec<Activity>,
     /// Lowercase hex SHA-256 of `canonical()`.
     pub sha256: String,
+    /// Ed25519 signature by `signer` over `canonical()`, lowercase hex
+    /// (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A record as a batch carries it: exactly these fields, no other (the
@@ -127,33 +143,44 @@ fn strict_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Activity
     Ok(wire.into_iter().map(Activity::from).collect())
 }
 
-/// The hashed content: every field of the batch except the hash itself, in
-/// the same order.
+/// The hashed and signed content: every field of the batch except the hash
+/// and the signature, in the same order (version 1 has no `units` and no
+/// `signer`, so its bytes are what they always were).
 #[derive(Serialize)]
 struct Content<'a> {
     format: &'a str,
     format_version: u32,
     kind: BatchKind,
     plan: &'a PlanRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<&'a str>,
     unit_code: &'a str,
     device_id: &'a str,
     seq: u64,
     #[serde(with = "serde_canonical_instant")]
     created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signer: Option<&'a str>,
     records: &'a [Activity],
 }
 
 /// What a device knows when it seals a batch.
 pub struct Header<'a> {
     pub plan: &'a Plan,
+    /// The id of the unit dataset `unit_code` belongs to (`Units::id`).
+    pub units: &'a str,
     pub unit_code: &'a str,
     pub device_id: &'a str,
     pub created_at: DateTime<Utc>,
+    /// The device's public key (`signature::DeviceKey::public_hex`, or the
+    /// browser's WebCrypto key). The batch is sealed unsigned; the device
+    /// signs `canonical()` and calls `attach_signature`.
+    pub signer: &'a str,
 }
 
 impl Batch {
-    /// Seal records into a batch. Records are sorted by id so the same
-    /// content always makes the same bytes and the same hash.
+    /// Seal records into a batch, not yet signed. Records are sorted by id
+    /// so the same content always makes the same bytes and the same hash.
     pub fn seal(h: &Header, kind: BatchKind, seq: u64, mut records: Vec<Activity>) -> Batch {
         records.sort_by_key(|a| a.id);
         let mut b = Batch {
@@ -164,32 +191,56 @@ impl Batch {
                 id: h.plan.id.clone(),
                 version: h.plan.version.clone(),
             },
+            units: Some(h.units.into()),
             unit_code: h.unit_code.into(),
             device_id: h.device_id.into(),
             seq,
             created_at: h.created_at,
+            signer: Some(h.signer.into()),
             records,
             sha256: String::new(),
+            signature: None,
         };
         b.sha256 = b.content_hash();
         b
     }
 
     /// The canonical serialisation: compact JSON of the content (all fields
-    /// but `sha256`) with keys in declaration order, UTF-8, no whitespace.
+    /// but `sha256` and `signature`) with keys in declaration order, UTF-8,
+    /// no whitespace. The hash and the signature cover these bytes.
     pub fn canonical(&self) -> Vec<u8> {
         serde_json::to_vec(&Content {
             format: &self.format,
             format_version: self.format_version,
             kind: self.kind,
             plan: &self.plan,
+            units: self.units.as_deref(),
             unit_code: &self.unit_code,
             device_id: &self.device_id,
             seq: self.seq,
             created_at: self.created_at,
+            signer: self.signer.as_deref(),
             records: &self.records,
         })
         .expect("batches serialise")
+    }
+
+    /// The signature the device made over `canonical()`.
+    pub fn attach_signature(&mut self, signature: String) {
+        self.signature = Some(signature);
+    }
+
+    /// Seal and sign with a key held in memory (tests, and browsers without
+    /// Ed25519 in WebCrypto).
+    pub fn sign_with(mut self, key: &crate::signature::DeviceKey) -> Batch {
+        let sig = key.sign(&self.canonical());
+        self.attach_signature(sig);
+        self
+    }
+
+    /// The unit dataset this batch's codes belong to.
+    pub fn units_id(&self) -> &str {
+        self.units.as_deref().unwrap_or(V1_UNITS)
     }
 
     pub fn content_hash(&self) -> String {
@@ -233,13 +284,7 @@ impl fmt::Display for BatchKey {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
+use crate::signature::hex;
 
 /// Why a batch file is refused. Each message names the problem; the caller
 /// adds the file name.
@@ -315,6 +360,21 @@ pub enum BatchError {
     },
     /// A bundle's sender is not a unit that forwards batches.
     BundleSender(String),
+    /// The batch's codes belong to another unit dataset than the
+    /// receiver's (another province, or the other side of a reform).
+    OtherUnits {
+        id: String,
+        ours: String,
+    },
+    /// A version 2 batch without its signer or signature, or a version 1
+    /// batch with version 2's fields.
+    SignatureMissing,
+    /// The signature does not hold: refused.
+    BadSignature(crate::signature::SignatureError),
+    /// A batch inside a bundle is signed by another key than the bundle.
+    BundleSigner {
+        position: usize,
+    },
     /// A bundle carries a batch of a unit its sender does not collect.
     BundleForeignUnit {
         position: usize,
@@ -393,6 +453,17 @@ impl BatchError {
                 from,
             } => format!(
                 "lô thứ {position} trong gói là của đơn vị \"{unit_code}\", không thuộc đơn vị gửi gói \"{from}\": cả gói không được nhập."
+            ),
+            BatchError::OtherUnits { id, ours } => format!(
+                "lô ghi mã đơn vị theo danh mục \"{id}\", khác danh mục đơn vị đang dùng (\"{ours}\"): mã đơn vị chỉ có nghĩa trong danh mục của nó."
+            ),
+            BatchError::SignatureMissing => "lô định dạng phiên bản 2 phải có khóa công khai và chữ ký của thiết bị (phiên bản 1 thì không có): lô không do ứng dụng tạo ra.".into(),
+            BatchError::BadSignature(e) => format!(
+                "chữ ký số không hợp lệ ({}): không nhập.",
+                e.message_vi()
+            ),
+            BatchError::BundleSigner { position } => format!(
+                "lô thứ {position} trong gói không do thiết bị đã ký gói ký: cả gói không được nhập."
             ),
             BatchError::FromTheFuture { created, today } => format!(
                 "lô ghi ngày tạo {} sau hôm nay ({}): đồng hồ của máy đã xuất lô hoặc của máy này bị sai.",
@@ -538,6 +609,12 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
     if b.seq > MAX_SEQ {
         return Err(BatchError::SeqTooLarge(b.seq));
     }
+    if b.units_id() != units.id {
+        return Err(BatchError::OtherUnits {
+            id: b.units_id().chars().take(40).collect(),
+            ours: units.id.clone(),
+        });
+    }
     let actual = b.content_hash();
     if actual != b.sha256 {
         return Err(BatchError::HashMismatch {
@@ -545,6 +622,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             actual,
         });
     }
+    check_signature(b)?;
     let Some(unit) = units.get(&b.unit_code) else {
         return Err(BatchError::UnknownUnit(
             b.unit_code.chars().take(20).collect(),
@@ -621,6 +699,20 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
         }
     }
     Ok(())
+}
+
+/// Version 2: signed by the key it names, over the bytes the hash covers.
+/// Version 1: none of version 2's fields (it is then "unsigned").
+fn check_signature(b: &Batch) -> Result<(), BatchError> {
+    match (b.format_version, &b.units, &b.signer, &b.signature) {
+        (1, None, None, None) => Ok(()),
+        (1, ..) => Err(BatchError::SignatureMissing),
+        (_, Some(_), Some(signer), Some(signature)) => {
+            crate::signature::verify(signer, &b.canonical(), signature)
+                .map_err(BatchError::BadSignature)
+        }
+        _ => Err(BatchError::SignatureMissing),
+    }
 }
 
 /// The header's texts: bounded, NFC, no control or bidi characters.
@@ -805,7 +897,8 @@ pub fn uncopied_reminder(
 pub const BUNDLE_FORMAT: &str = "papi-tracker.bundle";
 
 /// Many sealed batches in one file: a district forwards everything it holds
-/// (one backup batch per unit, each sealed and checked on its own).
+/// (one backup batch per unit, each sealed, signed and checked on its own;
+/// version 2 signs the bundle too, by the same key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
@@ -813,20 +906,42 @@ pub struct Bundle {
     pub format_version: u32,
     /// The unit that made the bundle (a district).
     pub from: String,
+    /// The unit dataset of `from` and of every batch (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
     #[serde(with = "serde_canonical_instant")]
     pub created_at: DateTime<Utc>,
+    /// The sending device's public key (version 2); every batch inside is
+    /// signed by it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
     pub batches: Vec<Batch>,
+    /// Signature over `canonical()` (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// What a bundle's signature covers: its header and the hash of each batch,
+/// in order (each batch's own signature covers its content).
+#[derive(Serialize)]
+struct BundleContent<'a> {
+    format: &'a str,
+    format_version: u32,
+    from: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<&'a str>,
+    #[serde(with = "serde_canonical_instant")]
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signer: Option<&'a str>,
+    batches: Vec<&'a str>,
 }
 
 impl Bundle {
-    /// Seal the records held by a district into one backup batch per unit.
-    pub fn seal<'a>(
-        plan: &Plan,
-        from: &str,
-        device_id: &str,
-        created_at: DateTime<Utc>,
-        records: impl IntoIterator<Item = &'a Activity>,
-    ) -> Bundle {
+    /// Seal the records held by a district into one backup batch per unit
+    /// (`h.unit_code` is the sender). Not yet signed: see `sign_with`, or
+    /// sign each batch's and then the bundle's `canonical()`.
+    pub fn seal<'a>(h: &Header, records: impl IntoIterator<Item = &'a Activity>) -> Bundle {
         let mut by_unit: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
         for r in records {
             by_unit
@@ -837,22 +952,44 @@ impl Bundle {
         let batches = by_unit
             .into_iter()
             .map(|(unit, recs)| {
-                let h = Header {
-                    plan,
-                    unit_code: unit,
-                    device_id,
-                    created_at,
-                };
-                Batch::seal(&h, BatchKind::Backup, 0, recs)
+                let inner = Header { unit_code: unit, ..*h };
+                Batch::seal(&inner, BatchKind::Backup, 0, recs)
             })
             .collect();
         Bundle {
             format: BUNDLE_FORMAT.into(),
             format_version: BATCH_VERSION,
-            from: from.into(),
-            created_at,
+            from: h.unit_code.into(),
+            units: Some(h.units.into()),
+            created_at: h.created_at,
+            signer: Some(h.signer.into()),
             batches,
+            signature: None,
         }
+    }
+
+    /// The bytes the bundle's signature covers.
+    pub fn canonical(&self) -> Vec<u8> {
+        serde_json::to_vec(&BundleContent {
+            format: &self.format,
+            format_version: self.format_version,
+            from: &self.from,
+            units: self.units.as_deref(),
+            created_at: self.created_at,
+            signer: self.signer.as_deref(),
+            batches: self.batches.iter().map(|b| b.sha256.as_str()).collect(),
+        })
+        .expect("bundles serialise")
+    }
+
+    /// Sign every batch, then the bundle, with a key held in memory.
+    pub fn sign_with(mut self, key: &crate::signature::DeviceKey) -> Bundle {
+        self.batches = std::mem::take(&mut self.batches)
+            .into_iter()
+            .map(|b| b.sign_with(key))
+            .collect();
+        self.signature = Some(key.sign(&self.canonical()));
+        self
     }
 
     pub fn to_json(&self) -> String {
@@ -865,6 +1002,24 @@ impl Bundle {
     }
 }
 
+/// Who signed a file, as `parse_file` found it: the key and the unit and
+/// device it speaks for (a bundle's sender, or a batch's unit). The
+/// receiver's keyring (`trust`) decides what it is worth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub unit_code: String,
+    pub device_id: String,
+    /// `None`: a version 1 file, unsigned.
+    pub signer: Option<String>,
+}
+
+/// A file's batches and who signed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    pub batches: Vec<Batch>,
+    pub origin: Origin,
+}
+
 /// A file that may hold one batch or a bundle of them. One batch that does
 /// not parse or check refuses its whole bundle, and the message says which
 /// one and why. (Batches that parse are then planned one by one: one
@@ -875,6 +1030,45 @@ pub fn parse_file(
     units: &Units,
     now: DateTime<Utc>,
 ) -> Result<Vec<Batch>, BatchError> {
+    parse_signed_file(bytes, plan, units, now).map(|f| f.batches)
+}
+
+/// `parse_file`, with who signed the file.
+pub fn parse_signed_file(
+    bytes: &[u8],
+    plan: &Plan,
+    units: &Units,
+    now: DateTime<Utc>,
+) -> Result<ParsedFile, BatchError> {
+    let looks_like_bundle = bytes.len() <= MAX_BATCH_BYTES
+        && std::str::from_utf8(bytes).is_ok_and(|t| t.contains(BUNDLE_FORMAT));
+    if looks_like_bundle {
+        let text = std::str::from_utf8(bytes)
+            .expect("checked")
+            .trim_start_matches('\u{feff}');
+        if let Some(parsed) = parse_bundle(text, plan, units, now)? {
+            return Ok(parsed);
+        }
+    }
+    let b = parse(bytes, plan, units, now)?;
+    let origin = Origin {
+        unit_code: b.unit_code.clone(),
+        device_id: b.device_id.clone(),
+        signer: b.signer.clone(),
+    };
+    Ok(ParsedFile {
+        batches: vec![b],
+        origin,
+    })
+}
+
+/// A bundle's text: `None` when it is not a bundle after all.
+fn parse_bundle(
+    text: &str,
+    plan: &Plan,
+    units: &Units,
+    now: DateTime<Utc>,
+) -> Result<Option<ParsedFile>, BatchError> {
     #[derive(Deserialize)]
     struct BundleProbe<'a> {
         format: Option<String>,
@@ -883,51 +1077,129 @@ pub fn parse_file(
         #[serde(borrow)]
         batches: Option<Vec<&'a serde_json::value::RawValue>>,
     }
-    let looks_like_bundle = bytes.len() <= MAX_BATCH_BYTES
-        && std::str::from_utf8(bytes).is_ok_and(|t| t.contains(BUNDLE_FORMAT));
-    if looks_like_bundle {
-        let text = std::str::from_utf8(bytes)
-            .expect("checked")
-            .trim_start_matches('\u{feff}');
-        if let Ok(p) = serde_json::from_str::<BundleProbe>(text) {
-            if p.format.as_deref() == Some(BUNDLE_FORMAT) {
-                match p.format_version {
-                    Some(v) if v > BATCH_VERSION as u64 => {
-                        return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
-                    }
-                    Some(v) if v >= 1 => {}
-                    _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
-                }
-                let list = p
-                    .batches
-                    .ok_or_else(|| BatchError::NotABatch("gói không có danh sách lô".into()))?;
-                let from = p.from.unwrap_or_default();
-                if !units.is_receiver(&from) {
-                    return Err(BatchError::BundleSender(from.chars().take(40).collect()));
-                }
-                return list
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, raw)| {
-                        let in_bundle = |e| BatchError::InBundle {
-                            position: i + 1,
-                            error: Box::new(e),
-                        };
-                        let b = parse(raw.get().as_bytes(), plan, units, now).map_err(in_bundle)?;
-                        if !units.collects(&from, &b.unit_code) {
-                            return Err(BatchError::BundleForeignUnit {
-                                position: i + 1,
-                                unit_code: b.unit_code,
-                                from: from.clone(),
-                            });
-                        }
-                        Ok(b)
-                    })
-                    .collect();
+    let Ok(p) = serde_json::from_str::<BundleProbe>(text) else {
+        return Ok(None);
+    };
+    if p.format.as_deref() != Some(BUNDLE_FORMAT) {
+        return Ok(None);
+    }
+    match p.format_version {
+        Some(v) if v > BATCH_VERSION as u64 => {
+            return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
+        }
+        Some(v) if v >= 1 => {}
+        _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
+    }
+    let list = p
+        .batches
+        .ok_or_else(|| BatchError::NotABatch("gói không có danh sách lô".into()))?;
+    let from = p.from.unwrap_or_default();
+    if !units.is_receiver(&from) {
+        return Err(BatchError::BundleSender(from.chars().take(40).collect()));
+    }
+    let batches = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let in_bundle = |e| BatchError::InBundle {
+                position: i + 1,
+                error: Box::new(e),
+            };
+            let b = parse(raw.get().as_bytes(), plan, units, now).map_err(in_bundle)?;
+            if !units.collects(&from, &b.unit_code) {
+                return Err(BatchError::BundleForeignUnit {
+                    position: i + 1,
+                    unit_code: b.unit_code,
+                    from: from.clone(),
+                });
             }
+            Ok(b)
+        })
+        .collect::<Result<Vec<Batch>, BatchError>>()?;
+    // The header as a whole, now that every batch is known good.
+    let mut bundle: Bundle = serde_json::from_str::<BundleHead>(text)
+        .map_err(|e| BatchError::NotABatch(shape_vi(&e)))?
+        .into_bundle();
+    bundle.batches = batches;
+    check_bundle_signature(&bundle)?;
+    let device_id = bundle
+        .batches
+        .first()
+        .map(|b| b.device_id.clone())
+        .unwrap_or_default();
+    Ok(Some(ParsedFile {
+        origin: Origin {
+            unit_code: bundle.from,
+            device_id,
+            signer: bundle.signer,
+        },
+        batches: bundle.batches,
+    }))
+}
+
+/// A bundle's fields but its batches (parsed one by one before).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BundleHead {
+    format: String,
+    format_version: u32,
+    from: String,
+    #[serde(default)]
+    units: Option<String>,
+    #[serde(with = "serde_canonical_instant")]
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    signer: Option<String>,
+    #[allow(dead_code)]
+    batches: serde::de::IgnoredAny,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+impl BundleHead {
+    fn into_bundle(self) -> Bundle {
+        Bundle {
+            format: self.format,
+            format_version: self.format_version,
+            from: self.from,
+            units: self.units,
+            created_at: self.created_at,
+            signer: self.signer,
+            batches: Vec::new(),
+            signature: self.signature,
         }
     }
-    parse(bytes, plan, units, now).map(|b| vec![b])
+}
+
+/// Version 2: the bundle and every batch in it signed by one key, in the
+/// bundle's unit dataset. Version 1: no signature anywhere.
+fn check_bundle_signature(bundle: &Bundle) -> Result<(), BatchError> {
+    let (signer, signature) = match (
+        bundle.format_version,
+        &bundle.units,
+        &bundle.signer,
+        &bundle.signature,
+    ) {
+        (1, None, None, None) => {
+            // A version 1 bundle of signed batches would hide who signed.
+            return match bundle.batches.iter().position(|b| b.signer.is_some()) {
+                Some(i) => Err(BatchError::BundleSigner { position: i + 1 }),
+                None => Ok(()),
+            };
+        }
+        (1, ..) => return Err(BatchError::SignatureMissing),
+        (_, Some(_), Some(signer), Some(signature)) => (signer, signature),
+        _ => return Err(BatchError::SignatureMissing),
+    };
+    if let Some(i) = bundle
+        .batches
+        .iter()
+        .position(|b| b.signer.as_deref() != Some(signer.as_str()) || b.units != bundle.units)
+    {
+        return Err(BatchError::BundleSigner { position: i + 1 });
+    }
+    crate::signature::verify(signer, &bundle.canonical(), signature)
+        .map_err(BatchError::BadSignature)
 }
 
 /// A full backup of the unit's records on this device.

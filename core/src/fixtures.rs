@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::activity::{new_id, Activity, ActivityFields, Author, Status};
-use crate::batch::Header;
+use crate::batch::{Batch, Header};
+use crate::signature::DeviceKey;
 use crate::plan::Plan;
 use crate::units::Units;
 
@@ -63,8 +64,37 @@ pub fn record(n: u8, unit: &str, device: &str, min: i64) -> Activity {
 pub fn header<'a>(unit: &'a str, device: &'a str, min: i64) -> Header<'a> {
     Header {
         plan: &PLAN,
+        units: &UNITS.id,
         unit_code: unit,
         device_id: device,
         created_at: at(min),
+        signer: signer_of(device),
     }
+}
+
+/// Each test device's key, from its id.
+pub fn device_key(device: &str) -> DeviceKey {
+    use sha2::{Digest, Sha256};
+    DeviceKey::from_secret(Sha256::digest(device.as_bytes()).into())
+}
+
+/// The public key of `device_key(device)`, for a `Header`.
+pub fn signer_of(device: &str) -> &'static str {
+    Box::leak(device_key(device).public_hex().into_boxed_str())
+}
+
+/// A batch signed by its device's test key.
+pub fn signed(b: Batch) -> Batch {
+    let key = device_key(&b.device_id);
+    b.sign_with(&key)
+}
+
+/// A bundle from `from`, sealed on `device` at `at(min)` and signed by it.
+pub fn bundle<'a>(
+    from: &str,
+    device: &str,
+    min: i64,
+    records: impl IntoIterator<Item = &'a Activity>,
+) -> crate::batch::Bundle {
+    crate::batch::Bundle::seal(&header(from, device, min), records).sign_with(&device_key(device))
 }

@@ -6,6 +6,16 @@ use serde_json::value::RawValue;
 
 /// Where batches are posted and read.
 pub const BATCHES_PATH: &str = "/api/v1/batches";
+/// Where a receiver reads the device keys of the units it collects.
+pub const KEYS_PATH: &str = "/api/v1/keys";
+
+/// GET /api/v1/keys: each key as the server knows it (`source` is
+/// `server`: introduced by the first batch a unit's token posted with it),
+/// revoked ones included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub keys: Vec<crate::trust::KnownKey>,
+}
 
 /// The reply to a batch that was kept (201 new, 200 held already). The
 /// device counts the batch as sent only when `sha256` is its own.

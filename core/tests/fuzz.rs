@@ -16,6 +16,7 @@ use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status};
 use papi_core::batch::{self, Batch, BatchKind, Bundle, Header};
 use papi_core::merge::{gaps, Received, Scope, Verdict};
 use papi_core::report::{self, Period, Rows};
+use papi_core::signature::DeviceKey;
 use papi_core::{Plan, Units};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -62,16 +63,20 @@ fn record(n: u8, unit: &str) -> Activity {
 /// The seeds: a numbered batch, a backup, and a district's bundle.
 fn seeds() -> Vec<Value> {
     let w = world();
+    let signer = key().public_hex();
     let h = |unit| Header {
         plan: &w.plan,
+        units: &w.units.id,
         unit_code: unit,
         device_id: "dev-a",
         created_at: Utc.with_ymd_and_hms(2020, 5, 2, 3, 0, 0).unwrap(),
+        signer: &signer,
     };
     let recs = vec![record(1, "02194"), record(2, "02194"), record(3, "02137")];
-    let changes = Batch::seal(&h("02194"), BatchKind::Changes, 3, recs[..2].to_vec());
-    let backup = batch::backup(&recs, &h("02137"));
-    let bundle = Bundle::seal(&w.plan, "066", "dev-h", h("066").created_at, &recs);
+    let changes = Batch::seal(&h("02194"), BatchKind::Changes, 3, recs[..2].to_vec())
+        .sign_with(&key());
+    let backup = batch::backup(&recs, &h("02137")).sign_with(&key());
+    let bundle = Bundle::seal(&h("066"), &recs).sign_with(&key());
     [changes.to_json(), backup.to_json(), bundle.to_json()]
         .iter()
         .map(|t| serde_json::from_str(t).unwrap())
@@ -183,10 +188,17 @@ fn apply(v: &mut Value, m: &Mutation) {
 
 /// Seal again what still reads as a batch, so the mutated content gets
 /// past the hash and reaches the deeper checks.
+/// The seeds' device key: resealing signs again, so that mutations reach
+/// the checks behind the signature.
+fn key() -> DeviceKey {
+    DeviceKey::from_secret([0x42; 32])
+}
+
 fn reseal(v: &mut Value) {
     let fix = |b: &mut Value| {
         if let Ok(mut parsed) = serde_json::from_value::<Batch>(b.clone()) {
             parsed.sha256 = parsed.content_hash();
+            let parsed = parsed.sign_with(&key());
             if let Ok(again) = serde_json::to_value(&parsed) {
                 *b = again;
             }
@@ -194,6 +206,12 @@ fn reseal(v: &mut Value) {
     };
     if let Some(Value::Array(batches)) = v.get_mut("batches") {
         batches.iter_mut().for_each(fix);
+        if let Ok(mut bundle) = serde_json::from_value::<Bundle>(v.clone()) {
+            bundle.signature = Some(key().sign(&bundle.canonical()));
+            if let Ok(again) = serde_json::to_value(&bundle) {
+                *v = again;
+            }
+        }
     } else {
         fix(v);
     }

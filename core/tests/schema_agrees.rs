@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
 use papi_core::batch::{self, Batch, BatchKind, Header, MAX_SEQ};
+use papi_core::signature::DeviceKey;
 use papi_core::{Plan, Units};
 
 fn plan() -> Plan {
@@ -41,18 +42,33 @@ fn record(n: u8) -> Activity {
     Activity::create(new_id([n; 16]), "02194", fields, &by)
 }
 
-fn sealed(change: impl FnOnce(&mut Batch)) -> String {
-    let plan = plan();
+/// The examples' device key (secret bytes 0x42 × 32: published, so never
+/// a real device's).
+fn example_key() -> DeviceKey {
+    DeviceKey::from_secret([0x42; 32])
+}
+
+fn unsigned(change: impl FnOnce(&mut Batch)) -> Batch {
+    let (plan, units) = (plan(), units());
+    let signer = example_key().public_hex();
     let h = Header {
         plan: &plan,
+        units: &units.id,
         unit_code: "02194",
         device_id: "0b5c8f9e-7a53-4d2b-9b1e-3f6a2c1d4e5f",
         created_at: Utc.with_ymd_and_hms(2020, 5, 2, 3, 0, 0).unwrap(),
+        signer: &signer,
     };
     let mut b = Batch::seal(&h, BatchKind::Changes, 1, vec![record(1), record(2)]);
     change(&mut b);
     b.sha256 = b.content_hash();
-    b.to_json()
+    b
+}
+
+/// Sealed and signed after `change`, so the check under test is the one
+/// that fires.
+fn sealed(change: impl FnOnce(&mut Batch)) -> String {
+    unsigned(change).sign_with(&example_key()).to_json()
 }
 
 /// Each example: its file name and its text.
@@ -60,6 +76,35 @@ fn examples() -> Vec<(&'static str, String)> {
     let canonical = "2020-05-02T03:00:00.000Z";
     vec![
         ("valid-changes.json", sealed(|_| {})),
+        (
+            "valid-version-1.json",
+            unsigned(|b| {
+                b.format_version = 1;
+                b.units = None;
+                b.signer = None;
+            })
+            .to_json(),
+        ),
+        ("invalid-missing-signature.json", unsigned(|_| {}).to_json()),
+        (
+            "invalid-version-1-with-signer.json",
+            unsigned(|b| b.format_version = 1)
+                .sign_with(&example_key())
+                .to_json(),
+        ),
+        (
+            "invalid-signature-not-hex.json",
+            unsigned(|_| {})
+                .sign_with(&example_key())
+                .to_json()
+                .replacen("\"signature\": \"", "\"signature\": \"ZZ", 1),
+        ),
+        (
+            "invalid-signer-upper-case.json",
+            unsigned(|b| b.signer = b.signer.as_ref().map(|k| k.to_uppercase()))
+                .sign_with(&example_key())
+                .to_json(),
+        ),
         (
             "valid-backup.json",
             sealed(|b| {

@@ -59,7 +59,11 @@ pub fn router(api: Api) -> Router {
     let auth = middleware::from_fn_with_state(api.clone(), authorize);
     Router::new()
         .route("/api/v1/health", get(health))
-        .route(wire::BATCHES_PATH, get(list).post(post).route_layer(auth))
+        .route(
+            wire::BATCHES_PATH,
+            get(list).post(post).route_layer(auth.clone()),
+        )
+        .route(wire::KEYS_PATH, get(keys).route_layer(auth))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .layer(middleware::from_fn(json_errors))
@@ -98,8 +102,8 @@ async fn authorize(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     let Some(hash) = tokens::bearer(header.and_then(|v| v.to_str().ok())).map(tokens::hash) else {
         return ServerError::NoToken.into_response();
     };
-    let unit = match api.db.token_unit(hash.clone()).await {
-        Ok(Some(unit)) => unit,
+    let (unit, token_id) = match api.db.token_unit(hash.clone()).await {
+        Ok(Some(found)) => found,
         Ok(None) => return ServerError::BadToken.into_response(),
         Err(e) => return ServerError::Internal(e).into_response(),
     };
@@ -107,6 +111,7 @@ async fn authorize(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     let mut res = match api.rate.check(&hash, Instant::now()) {
         Ok(()) => {
             req.extensions_mut().insert(caller.clone());
+            req.extensions_mut().insert(TokenId(token_id));
             next.run(req).await
         }
         Err(retry_after) => ServerError::RateLimited { retry_after }.into_response(),
@@ -115,9 +120,14 @@ async fn authorize(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     res
 }
 
+/// The id of the request's token (it introduces device keys).
+#[derive(Clone, Copy)]
+struct TokenId(i64);
+
 async fn post(
     State(api): State<Api>,
     Extension(Caller(unit)): Extension<Caller>,
+    Extension(TokenId(token_id)): Extension<TokenId>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ServerError> {
@@ -128,7 +138,7 @@ async fn post(
     let turn = api.checks.clone().acquire_owned().await;
     let new = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        check(&bytes, &plan, &units)
+        check(&bytes, &plan, &units, token_id)
     })
     .await
     .map_err(|e| ServerError::Internal(e.to_string()))??;
@@ -152,6 +162,9 @@ async fn post(
         Stored::Accepted { cursor } => Ok(reply(StatusCode::CREATED, PostStatus::Accepted, cursor)),
         Stored::Duplicate { cursor } => Ok(reply(StatusCode::OK, PostStatus::Duplicate, cursor)),
         Stored::Conflict { sha256 } => Err(ServerError::Conflict { seq, sha256 }),
+        Stored::KeyRefused(verdict) => Err(ServerError::KeyRefused(
+            verdict.message_vi(|c| api.units.name_or_code(c)),
+        )),
     }
 }
 
@@ -200,7 +213,7 @@ pub fn served_text(text: &str) -> &str {
 /// Check a posted batch with the core (a blocking call: run it off the
 /// async workers) and make the row to store. What is stored is what GET
 /// serves (the text `parse` accepted, less a BOM and surrounding whitespace).
-fn check(bytes: &[u8], plan: &Plan, units: &Units) -> Result<NewBatch, ServerError> {
+fn check(bytes: &[u8], plan: &Plan, units: &Units, token_id: i64) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
     let b =
         batch::parse(bytes, plan, units, now).map_err(|e| ServerError::BadBatch(e.message_vi()))?;
@@ -226,6 +239,8 @@ fn check(bytes: &[u8], plan: &Plan, units: &Units) -> Result<NewBatch, ServerErr
         device_id: b.device_id,
         seq: b.seq,
         sha256: b.sha256,
+        signer: b.signer,
+        token_id,
     })
 }
 
@@ -273,6 +288,21 @@ async fn list(
     .map_err(|e| ServerError::Internal(e.to_string()))?
     .map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// The device keys of the units a receiver collects, revoked ones too (so
+/// that the receiver refuses what they sign).
+async fn keys(
+    State(api): State<Api>,
+    Extension(Caller(unit)): Extension<Caller>,
+) -> Result<Json<wire::KeyList>, ServerError> {
+    receiver_scope(&api, &unit)?;
+    let all = api.db.device_keys().await.map_err(ServerError::Internal)?;
+    let keys = all
+        .into_iter()
+        .filter(|k| api.units.collects(&unit, &k.unit_code))
+        .collect();
+    Ok(Json(wire::KeyList { keys }))
 }
 
 /// Each batch goes out as the text it was stored as. A row that cannot be

@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
+use papi_core::batch::Origin;
 use papi_core::merge::{name_check, NameCheck};
+use papi_core::trust::{KeySource, Keyring, KnownKey, Verdict};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{oneshot, Semaphore};
 
@@ -41,6 +43,17 @@ const MIGRATIONS: &[&str] = &[
         received_at TEXT NOT NULL
      );
      CREATE INDEX batches_district ON batches (district_code, cursor);",
+    // 1 → 2: device keys (format version 2). The first batch a token posts
+    // with a key introduces it for that unit and device.
+    "CREATE TABLE device_keys (
+        key TEXT PRIMARY KEY,
+        unit_code TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        token_id INTEGER NOT NULL,
+        introduced_at TEXT NOT NULL,
+        revoked_at TEXT
+     );
+     CREATE INDEX device_keys_unit ON device_keys (unit_code, device_id);",
 ];
 
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -86,6 +99,9 @@ pub struct NewBatch {
     pub sha256: String,
     pub body: String,
     pub received_at: String,
+    /// The signer's public key (version 2), and the token that posted it.
+    pub signer: Option<String>,
+    pub token_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +116,9 @@ pub enum Stored {
     Conflict {
         sha256: String,
     },
+    /// Signed by a revoked key, or by a key that speaks for another unit or
+    /// device, or this unit's device is known with another key.
+    KeyRefused(Verdict),
 }
 
 type Reply = oneshot::Sender<Result<Stored, String>>;
@@ -235,16 +254,30 @@ impl Db {
         .map_err(|e| e.to_string())?
     }
 
-    /// The unit of a live (not revoked) token, by the token's hash, on the
-    /// token connection.
-    pub async fn token_unit(&self, token_hash: String) -> Result<Option<String>, String> {
+    /// Every device key the server knows (a receiver's view is cut to its
+    /// scope by the caller).
+    pub async fn device_keys(&self) -> Result<Vec<KnownKey>, String> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
+                 ORDER BY introduced_at, key",
+            )?
+            .query_map([], key_row)?
+            .collect()
+        })
+        .await
+    }
+
+    /// The unit and id of a live (not revoked) token, by the token's hash,
+    /// on the token connection.
+    pub async fn token_unit(&self, token_hash: String) -> Result<Option<(String, i64)>, String> {
         let conn = self.tokens.clone();
         tokio::task::spawn_blocking(move || {
             let c = conn.lock().unwrap_or_else(|p| p.into_inner());
             let mut st = c.prepare_cached(
-                "SELECT unit_code FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+                "SELECT unit_code, id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
             )?;
-            st.query_row([token_hash], |r| r.get(0)).optional()
+            st.query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?))).optional()
         })
         .await
         .map_err(|e| e.to_string())?
@@ -396,9 +429,17 @@ fn commit_group(conn: &mut Connection, group: &[(NewBatch, Reply)]) -> Result<Ve
                 .optional()
                 .map_err(|e| e.to_string())?;
             let held = existing.as_ref().map(|(_, sha)| sha.as_str());
-            out.push(match (name_check(held, &b.sha256), existing) {
-                (NameCheck::Duplicate, Some((cursor, _))) => Stored::Duplicate { cursor },
-                (NameCheck::Conflict, Some((_, sha))) => Stored::Conflict { sha256: sha },
+            let check = name_check(held, &b.sha256);
+            // A new batch's key is judged (and a new key introduced) in the
+            // same transaction that stores it.
+            let refused = match check {
+                NameCheck::New => admit_key(&tx, b).map_err(|e| e.to_string())?,
+                _ => None,
+            };
+            out.push(match (check, existing, refused) {
+                (NameCheck::Duplicate, Some((cursor, _)), _) => Stored::Duplicate { cursor },
+                (NameCheck::Conflict, Some((_, sha)), _) => Stored::Conflict { sha256: sha },
+                (_, _, Some(verdict)) => Stored::KeyRefused(verdict),
                 _ => {
                     insert
                         .execute(params![
@@ -422,6 +463,79 @@ fn commit_group(conn: &mut Connection, group: &[(NewBatch, Reply)]) -> Result<Ve
     }
     tx.commit().map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// The keys known for a unit's devices, as the core's keyring.
+fn unit_keyring(c: &Connection, unit: &str) -> rusqlite::Result<Keyring> {
+    let mut ring = Keyring::new();
+    let keys = c
+        .prepare_cached(
+            "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
+             WHERE unit_code = ?1",
+        )?
+        .query_map([unit], key_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ring.absorb(keys);
+    Ok(ring)
+}
+
+fn key_row(r: &rusqlite::Row) -> rusqlite::Result<KnownKey> {
+    let time = |s: String| papi_core::dates::parse_instant(&s).unwrap_or_default();
+    Ok(KnownKey {
+        key: r.get(0)?,
+        unit_code: r.get(1)?,
+        device_id: r.get(2)?,
+        known_since: time(r.get(3)?),
+        source: KeySource::Server,
+        revoked_at: r.get::<_, Option<String>>(4)?.map(time),
+    })
+}
+
+/// Judge a new batch's signer by what is known of its unit's devices (and
+/// of the key anywhere): a key seen for the first time is introduced by the
+/// posting token. `Some(verdict)` refuses the batch.
+fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> {
+    let Some(signer) = &b.signer else {
+        return Ok(None);
+    };
+    let mut ring = unit_keyring(c, &b.unit_code)?;
+    // The key may be known for another unit: then it speaks for that one.
+    let elsewhere = c
+        .prepare_cached(
+            "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
+             WHERE key = ?1",
+        )?
+        .query_row([signer], key_row)
+        .optional()?;
+    ring.absorb(elsewhere);
+    let origin = Origin {
+        unit_code: b.unit_code.clone(),
+        device_id: b.device_id.clone(),
+        signer: Some(signer.clone()),
+    };
+    match ring.judge(&origin) {
+        Verdict::Verified(_) => Ok(None),
+        Verdict::UnknownDevice { key } => {
+            c.prepare_cached(
+                "INSERT INTO device_keys (key, unit_code, device_id, token_id, introduced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![key, b.unit_code, b.device_id, b.token_id, b.received_at])?;
+            Ok(None)
+        }
+        refused => Ok(Some(refused)),
+    }
+}
+
+/// A device key as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub key: String,
+    pub unit_code: String,
+    pub device_id: String,
+    pub token_label: String,
+    pub introduced_at: String,
+    pub revoked_at: Option<String>,
 }
 
 /// Token administration (the `unit` subcommand): plain synchronous calls.
@@ -462,6 +576,44 @@ impl Admin {
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| e.to_string())
+    }
+
+    /// Every device key, or one unit's, oldest first.
+    pub fn keys(&self, unit: Option<&str>) -> Result<Vec<KeyRow>, String> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT k.key, k.unit_code, k.device_id, coalesce(t.label, ''), k.introduced_at,
+                        k.revoked_at
+                 FROM device_keys k LEFT JOIN tokens t ON t.id = k.token_id
+                 WHERE ?1 IS NULL OR k.unit_code = ?1 ORDER BY k.introduced_at, k.key",
+            )
+            .map_err(|e| e.to_string())?;
+        st.query_map([unit], |r| {
+            Ok(KeyRow {
+                key: r.get(0)?,
+                unit_code: r.get(1)?,
+                device_id: r.get(2)?,
+                token_label: r.get(3)?,
+                introduced_at: r.get(4)?,
+                revoked_at: r.get(5)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| e.to_string())
+    }
+
+    /// Revoke a device key: batches it signs are refused from now on (those
+    /// stored stay). `false` when no live key is so named.
+    pub fn revoke_key(&self, key: &str, now: &str) -> Result<bool, String> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE device_keys SET revoked_at = ?2 WHERE key = ?1 AND revoked_at IS NULL",
+                params![key, now],
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(n == 1)
     }
 
     /// Revoke a token by id; `false` when there is no such live token.
@@ -647,7 +799,11 @@ mod migration_tests {
                 assert_eq!(tokens[0].label, "Xã Đổng Xá");
                 assert_eq!(tokens[1].revoked_at.as_deref(), Some("t1"));
                 assert_eq!(
-                    db.token_unit("h1".into()).await.unwrap().as_deref(),
+                    db.token_unit("h1".into())
+                        .await
+                        .unwrap()
+                        .map(|(unit, _)| unit)
+                        .as_deref(),
                     Some("02194")
                 );
                 let page = db
@@ -668,6 +824,8 @@ mod migration_tests {
                     sha256: "s2".into(),
                     body: "{}".into(),
                     received_at: "t3".into(),
+                    signer: Some("k".into()),
+                    token_id: 1,
                 })
                 .await
                 .unwrap();

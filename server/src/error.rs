@@ -34,6 +34,9 @@ pub enum ServerError {
         seq: u64,
         sha256: String,
     },
+    /// The batch's device key is revoked, or speaks for another unit or
+    /// device (`trust::Verdict`'s message).
+    KeyRefused(String),
     TooLarge,
     /// The token's rate limit; seconds until the next request may pass.
     RateLimited {
@@ -60,7 +63,7 @@ impl ServerError {
         match self {
             NoToken | BadToken => StatusCode::UNAUTHORIZED,
             BadQuery | BadBody(_) | BadBatch(_) => StatusCode::BAD_REQUEST,
-            WrongUnit { .. } | NotAReceiver => StatusCode::FORBIDDEN,
+            WrongUnit { .. } | NotAReceiver | KeyRefused(_) => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -87,6 +90,7 @@ impl ServerError {
             MethodNotAllowed => "method_not_allowed",
             Timeout => "timeout",
             Conflict { .. } => "conflict",
+            KeyRefused(_) => "key_refused",
             TooLarge => "too_large",
             RateLimited { .. } => "rate_limited",
             Busy { .. } => "busy",
@@ -103,7 +107,7 @@ impl ServerError {
             BadToken => "mã truy cập không đúng hoặc đã bị thu hồi".into(),
             BadQuery => "tham số không hợp lệ: after và limit phải là số nguyên không âm".into(),
             BadBody(_) => "không đọc được nội dung yêu cầu; hãy gửi lại".into(),
-            BadBatch(reason) => reason.clone(),
+            BadBatch(reason) | KeyRefused(reason) => reason.clone(),
             WrongUnit { token, batch } => format!(
                 "mã truy cập của đơn vị {token} không được gửi lô của đơn vị {batch}"
             ),

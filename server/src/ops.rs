@@ -28,6 +28,14 @@ papi-server unit list [UNIT] [--db FILE]
 papi-server unit revoke ID|UNIT [--db FILE]
     UNIT is a code or a name (\"bang thanh\", \"Xã Bằng Thành\"); revoking a
     unit revokes all its live tokens.
+papi-server unit keys [UNIT] [--db FILE]
+    The device keys each unit's token introduced (the first batch a device
+    posted): unit, device, fingerprint (read it to the commune to compare
+    with its Settings screen), when, by which token, revoked or live.
+papi-server unit revoke-key KEY|FINGERPRINT [--db FILE]
+    Revoke a lost or replaced device's key: batches it signs are refused
+    from now on; those already stored stay. KEY is the hex key; a
+    fingerprint may be given in full, with or without spaces.
 The database FILE defaults to $PAPI_DB, else papi-server.sqlite3.";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +72,14 @@ pub enum Command {
     UnitRevoke {
         db: PathBuf,
         target: String,
+    },
+    UnitKeys {
+        db: PathBuf,
+        unit: Option<String>,
+    },
+    UnitRevokeKey {
+        db: PathBuf,
+        key: String,
     },
 }
 
@@ -177,8 +193,28 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 )?,
             })
         }
+        (Some("unit"), Some("keys")) => {
+            let a = Args::parse(&args[2..], &["--db"], &[])?;
+            Ok(Command::UnitKeys {
+                db: a.db(),
+                unit: a.positional.first().cloned(),
+            })
+        }
+        (Some("unit"), Some("revoke-key")) => {
+            let a = Args::parse(&args[2..], &["--db"], &[])?;
+            Ok(Command::UnitRevokeKey {
+                db: a.db(),
+                key: a.positional.join(" "),
+            })
+            .and_then(|c| match &c {
+                Command::UnitRevokeKey { key, .. } if key.trim().is_empty() => Err(
+                    "unit revoke-key needs a key or its fingerprint (see unit keys)".to_string(),
+                ),
+                _ => Ok(c),
+            })
+        }
         (Some("unit"), Some(other)) => Err(format!(
-            "unknown unit command {other:?} (add, add-all, list, revoke)"
+            "unknown unit command {other:?} (add, add-all, list, revoke, keys, revoke-key)"
         )),
         (Some("unit"), None) => Err("unit needs a command: add, list or revoke".into()),
         _ => Err("unknown command (try --help)".into()),
@@ -280,7 +316,69 @@ pub fn run(cmd: Command) -> Result<(), String> {
         } => unit_enrol(&db, from.as_deref(), &parts, &url, out, rotate),
         Command::UnitList { db, unit } => unit_list(&db, unit.as_deref()),
         Command::UnitRevoke { db, target } => unit_revoke(&db, &target),
+        Command::UnitKeys { db, unit } => unit_keys(&db, unit.as_deref()),
+        Command::UnitRevokeKey { db, key } => unit_revoke_key(&db, &key),
     }
+}
+
+fn unit_keys(path: &Path, unit: Option<&str>) -> Result<(), String> {
+    let (_, units) = plan_and_units();
+    let only = match unit {
+        Some(q) => Some(enrol::find(&units, q)?.code.clone()),
+        None => None,
+    };
+    let rows = db::Admin::open(path)?.keys(only.as_deref())?;
+    println!(
+        "{:<6} {:<28} {:<12} {:<35} {:<25} {:<16} state",
+        "unit", "name", "device", "fingerprint", "introduced", "token"
+    );
+    for k in &rows {
+        let state = match &k.revoked_at {
+            Some(at) => format!("revoked {at}"),
+            None => "live".into(),
+        };
+        println!(
+            "{:<6} {:<28} {:<12} {:<35} {:<25} {:<16} {state}",
+            k.unit_code,
+            units.name_or_code(&k.unit_code),
+            k.device_id.chars().take(12).collect::<String>(),
+            papi_core::signature::fingerprint(&k.key).unwrap_or_default(),
+            k.introduced_at,
+            k.token_label,
+        );
+    }
+    if rows.is_empty() {
+        println!("(no device key yet: a device's first signed batch introduces its key)");
+    }
+    Ok(())
+}
+
+/// Revoke a device key named by its hex or its fingerprint.
+fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
+    let admin = db::Admin::open(path)?;
+    let digits: String = given.chars().filter(|c| !c.is_whitespace()).collect();
+    let matches: Vec<db::KeyRow> = admin
+        .keys(None)?
+        .into_iter()
+        .filter(|k| {
+            k.key == digits
+                || papi_core::signature::fingerprint(&k.key)
+                    .is_some_and(|f| f.replace(' ', "") == digits)
+        })
+        .collect();
+    let [k] = matches.as_slice() else {
+        return Err(format!(
+            "no device key is {given:?} (see: papi-server unit keys); give the whole key or fingerprint"
+        ));
+    };
+    if !admin.revoke_key(&k.key, &now())? {
+        return Err(format!("the key of device {} is revoked already", k.device_id));
+    }
+    println!(
+        "Key of device {} of unit {} revoked: batches it signs are refused from now on.",
+        k.device_id, k.unit_code
+    );
+    Ok(())
 }
 
 fn run_backup(db: &Path, out: &Path, force: bool, keep: Option<usize>) -> Result<(), String> {

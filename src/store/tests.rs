@@ -291,9 +291,11 @@ async fn records_saved_in_the_fallback_move_into_indexeddb() {
 fn header<'a>(unit: &'a str, plan: &'a papi_core::Plan) -> papi_core::batch::Header<'a> {
     papi_core::batch::Header {
         plan,
+        units: "bac-kan-2020",
         unit_code: unit,
         device_id: "test",
         created_at: Utc.with_ymd_and_hms(2020, 6, 3, 9, 0, 0).unwrap(),
+        signer: "test",
     }
 }
 

@@ -201,7 +201,16 @@ fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
                 .copied()
                 .filter(|a| s.admits(&UNITS, &a.unit_code))
                 .collect();
-            Bundle::seal(&PLAN, &unit, crate::app::device_id(), platform::now(), mine)
+            let key = crate::session::device_key();
+            let h = papi_core::batch::Header {
+                plan: &PLAN,
+                units: &UNITS.id,
+                unit_code: &unit,
+                device_id: crate::app::device_id(),
+                created_at: platform::now(),
+                signer: &key.public_hex(),
+            };
+            Bundle::seal(&h, mine).sign_with(&key)
         })
     });
     let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();

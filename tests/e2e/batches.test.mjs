@@ -154,7 +154,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     ['khong-phai-json.json', 'Kính gửi Phòng Nội vụ'],
     ['cat-cut.json', good.text.slice(0, good.text.length / 2)],
     ['dinh-dang-khac.json', JSON.stringify({ format: 'excel-export', rows: [] })],
-    ['phien-ban-moi.json', await variant((b) => { b.format_version = 2; })],
+    ['phien-ban-moi.json', await variant((b) => { b.format_version = 3; })],
     ['ke-hoach-khac.json', await variant((b) => { b.plan.id = 'ha-giang-2021'; })],
     ['sua-mot-byte.json', good.text.replace('Hoạt động gốc', 'Hoạt động gộc')],
     ['don-vi-khac.json', await variant((b) => { b.records[0] = { ...rec, unit_code: '02137' }; })],

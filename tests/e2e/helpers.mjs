@@ -172,12 +172,34 @@ export async function exportBatch(page) {
   return download(page, () => page.click('[data-testid=export-batch]'));
 }
 
+/** The tests' own Ed25519 device key (secret bytes 0x42 × 32, as the
+ * format document's examples): what a forger with a key of their own does. */
+export async function testKey() {
+  const { createPrivateKey, createPublicKey } = await import('node:crypto');
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 0x42)]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  return { privateKey, publicHex: Buffer.from(x, 'base64url').toString('hex') };
+}
+
 /** Re-seal a batch object after changing it, the way the core hashes: compact
- * JSON of every field but sha256, in the file's key order. */
+ * JSON of every field but sha256 and signature, in the file's key order.
+ * A version 2 batch is signed again, by `testKey` (its `signer` becomes that
+ * key: a valid file from a device nobody knows). */
 export async function reseal(batch) {
-  const { createHash } = await import('node:crypto');
-  const { sha256, ...content } = batch;
-  return { ...content, sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
+  const { createHash, sign } = await import('node:crypto');
+  const { sha256, signature, ...content } = batch;
+  if (batch.format_version !== 2) {
+    return { ...content, sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
+  }
+  const key = await testKey();
+  content.signer = key.publicHex;
+  const canonical = Buffer.from(JSON.stringify(content));
+  return {
+    ...content,
+    sha256: createHash('sha256').update(canonical).digest('hex'),
+    signature: sign(null, canonical, key.privateKey).toString('hex'),
+  };
 }
 
 /** On "Nhập lô": give files to the picker and wait for the dry run: one

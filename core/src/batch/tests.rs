@@ -4,12 +4,12 @@ use crate::fixtures::*;
 use crate::text::{self, TextProblem};
 
 fn sealed(records: Vec<Activity>) -> Batch {
-    Batch::seal(
+    signed(Batch::seal(
         &header(DONG_XA, "dev-a", 600),
         BatchKind::Changes,
         1,
         records,
-    )
+    ))
 }
 
 fn two() -> Vec<Activity> {
@@ -43,9 +43,9 @@ fn hash_is_independent_of_record_order_and_matches_known_bytes() {
     assert_eq!(a.sha256, hex(&Sha256::digest(a.canonical())));
     let text = String::from_utf8(a.canonical()).unwrap();
     assert!(text.starts_with(
-        r#"{"format":"papi-tracker.batch","format_version":1,"kind":"changes","plan":{"id":"bac-kan-124-2020","version":"2020.2"},"unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","records":[{"id":"#
+        &format!(r#"{{"format":"papi-tracker.batch","format_version":2,"kind":"changes","plan":{{"id":"bac-kan-124-2020","version":"2020.2"}},"units":"bac-kan-2020","unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","signer":"{}","records":[{{"id":"#, signer_of("dev-a"))
     ));
-    assert!(!text.contains('\n') && !text.contains("sha256"));
+    assert!(!text.contains('\n') && !text.contains("sha256") && !text.contains("signature"));
 }
 
 #[test]
@@ -116,8 +116,8 @@ fn refuses_each_kind_of_bad_file_with_its_reason() {
     assert!(
         matches!(parse_str(&wrong_type), Err(BatchError::NotABatch(w)) if w.starts_with("một trường có giá trị sai kiểu, ở dòng "))
     );
-    let newer = good.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
-    assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(2)));
+    let newer = good.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
+    assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(3)));
     assert_eq!(
         parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS, now()),
         Err(BatchError::NotUtf8)
@@ -170,6 +170,7 @@ fn another_plan_is_refused() {
     let mut b = sealed(two());
     b.plan.id = "ha-giang-2021".into();
     b.sha256 = b.content_hash();
+    let b = signed(b);
     assert_eq!(
         parse_str(&b.to_json()),
         Err(BatchError::OtherPlan {
@@ -180,9 +181,10 @@ fn another_plan_is_refused() {
 
 /// Re-seal after tampering, so the check under test is the one that fires.
 fn resealed(mut b: Batch, change: impl FnOnce(&mut Batch)) -> Result<Batch, BatchError> {
+    let key = device_key(&b.device_id);
     change(&mut b);
     b.sha256 = b.content_hash();
-    parse_str(&b.to_json())
+    parse_str(&b.sign_with(&key).to_json())
 }
 
 #[test]
@@ -315,7 +317,8 @@ fn outbox_seals_only_what_changed_and_numbers_batches() {
     assert_eq!(b2.records.len(), 2);
     assert!(b2.records.iter().any(|r| r.deleted));
     assert_eq!(ob.last_sealed_at, Some(at(300)));
-    assert!(parse_str(&b2.to_json()).is_ok());
+    assert_eq!(b2.signature, None, "sealed unsigned: the device signs");
+    assert!(parse_str(&signed(b2).to_json()).is_ok());
     // The outbox survives a round trip through storage.
     let back: Outbox = serde_json::from_str(&serde_json::to_string(&ob).unwrap()).unwrap();
     assert_eq!(back, ob);
@@ -361,7 +364,7 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
         record(2, VAN_VU, "dev-v", 1),
         record(3, DONG_XA, "dev-a", 2),
     ];
-    let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
+    let b = crate::fixtures::bundle(NA_RI, "district-066", 900, &recs);
     // 23:00 UTC: 06:00 on 2 May in Vietnam.
     assert_eq!(b.file_name(), "papi-066-goi-20200502.json");
     assert_eq!(b.batches.len(), 2);
@@ -394,7 +397,7 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
     )));
     let newer = b
         .to_json()
-        .replacen("\"format_version\":1", "\"format_version\":3", 1);
+        .replacen("\"format_version\":2", "\"format_version\":3", 1);
     assert_eq!(
         parse_file(newer.as_bytes(), &PLAN, &UNITS, now()),
         Err(BatchError::NewerVersion(3))
@@ -412,7 +415,7 @@ fn bundles_carry_only_their_senders_units() {
         record(2, MINH_KHAI, "dev-m", 1),
     ];
     // Na Rì forwards a batch of Minh Khai (Thành phố Bắc Kạn's): refused whole.
-    let b = Bundle::seal(&PLAN, NA_RI, "district-066", at(900), &recs);
+    let b = crate::fixtures::bundle(NA_RI, "district-066", 900, &recs);
     let pos = 1 + b
         .batches
         .iter()
@@ -431,7 +434,7 @@ fn bundles_carry_only_their_senders_units() {
         "lô thứ {pos} trong gói là của đơn vị \"{MINH_KHAI}\""
     )));
     // The province may forward any unit's batches.
-    let p = Bundle::seal(&PLAN, "06", "province", at(900), &recs);
+    let p = crate::fixtures::bundle("06", "province", 900, &recs);
     assert_eq!(
         parse_file(p.to_json().as_bytes(), &PLAN, &UNITS, now())
             .unwrap()
@@ -440,7 +443,7 @@ fn bundles_carry_only_their_senders_units() {
     );
     // A commune, or no known unit, sends no bundles.
     for from in [DONG_XA, "999", ""] {
-        let c = Bundle::seal(&PLAN, from, "x", at(900), &recs[..1]);
+        let c = crate::fixtures::bundle(from, "x", 900, &recs[..1]);
         assert!(matches!(
             parse_file(c.to_json().as_bytes(), &PLAN, &UNITS, now()),
             Err(BatchError::BundleSender(_))
@@ -588,5 +591,174 @@ fn only_the_canonical_time_form_and_known_record_fields() {
     let t = text.replacen("\"revision\":", "\"extra\": 1, \"revision\":", 1);
     assert!(
         matches!(parse_str(&t), Err(BatchError::NotABatch(m)) if m.contains("có trường lạ extra"))
+    );
+}
+
+/// A version 1 file as the earlier app wrote it: no dataset, no key, no
+/// signature, and the hash over those bytes.
+fn version_1(records: Vec<Activity>) -> Batch {
+    let mut b = Batch::seal(
+        &header(DONG_XA, "dev-a", 600),
+        BatchKind::Changes,
+        1,
+        records,
+    );
+    b.format_version = 1;
+    b.units = None;
+    b.signer = None;
+    b.sha256 = b.content_hash();
+    b
+}
+
+#[test]
+fn version_1_files_still_read_as_unsigned() {
+    let v1 = version_1(two());
+    let text = v1.to_json();
+    assert!(!text.contains("signer") && !text.contains("units"));
+    let back = parse_file(text.as_bytes(), &PLAN, &UNITS, now()).unwrap();
+    assert_eq!(back, vec![v1.clone()]);
+    let f = parse_signed_file(text.as_bytes(), &PLAN, &UNITS, now()).unwrap();
+    assert_eq!(f.origin.signer, None);
+    assert_eq!(f.origin.unit_code, DONG_XA);
+    // Version 2's fields in a version 1 file are not a version 1 file.
+    let mut mixed = v1.clone();
+    mixed.signer = Some(signer_of("dev-a").into());
+    mixed.sha256 = mixed.content_hash();
+    assert_eq!(
+        parse_str(&mixed.to_json()),
+        Err(BatchError::SignatureMissing)
+    );
+}
+
+#[test]
+fn signatures_are_checked_and_each_forgery_named() {
+    let good = sealed(two());
+    let f = parse_signed_file(good.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap();
+    assert_eq!(f.origin.signer.as_deref(), Some(signer_of("dev-a")));
+    // The right hash without a signature: refused.
+    let mut unsigned = good.clone();
+    unsigned.signature = None;
+    assert_eq!(
+        parse_str(&unsigned.to_json()),
+        Err(BatchError::SignatureMissing)
+    );
+    // Signed by another key than the one it names.
+    let by_other = good.clone().sign_with(&device_key("mallory"));
+    assert_eq!(
+        parse_str(&by_other.to_json()),
+        Err(BatchError::BadSignature(
+            crate::signature::SignatureError::Mismatch
+        ))
+    );
+    // Content changed, hash recomputed (as the format document shows how),
+    // signature kept: the signature no longer holds.
+    let mut edited = good.clone();
+    edited.seq = 2;
+    edited.sha256 = edited.content_hash();
+    let e = parse_str(&edited.to_json()).unwrap_err();
+    assert!(matches!(e, BatchError::BadSignature(_)));
+    assert!(e.message_vi().starts_with("chữ ký số không hợp lệ"), "{}", e.message_vi());
+    // A forger's own key over the forger's content verifies: who it is
+    // worth anything to is the keyring's question (trust.rs).
+    let mut forged = edited.clone();
+    forged.signer = Some(signer_of("mallory").into());
+    forged.sha256 = forged.content_hash();
+    let forged = forged.sign_with(&device_key("mallory"));
+    let f = parse_signed_file(forged.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap();
+    assert_eq!(f.origin.signer.as_deref(), Some(signer_of("mallory")));
+    // A malformed key or signature is named as such.
+    let mut bad_key = good.clone();
+    bad_key.signer = Some("00".repeat(31));
+    bad_key.sha256 = bad_key.content_hash();
+    assert_eq!(
+        parse_str(&bad_key.to_json()),
+        Err(BatchError::BadSignature(
+            crate::signature::SignatureError::BadKey
+        ))
+    );
+}
+
+#[test]
+fn a_code_is_read_only_in_its_own_dataset() {
+    let mut b = Batch::seal(
+        &header(DONG_XA, "dev-a", 600),
+        BatchKind::Changes,
+        1,
+        two(),
+    );
+    b.units = Some("thai-nguyen-2025".into());
+    b.sha256 = b.content_hash();
+    let b = signed(b);
+    let e = parse_str(&b.to_json()).unwrap_err();
+    assert_eq!(
+        e,
+        BatchError::OtherUnits {
+            id: "thai-nguyen-2025".into(),
+            ours: "bac-kan-2020".into()
+        }
+    );
+    assert!(e.message_vi().contains("thai-nguyen-2025"));
+}
+
+#[test]
+fn a_bundle_is_signed_by_its_senders_device_and_so_is_each_batch() {
+    let recs = vec![
+        record(1, DONG_XA, "dev-a", 0),
+        record(2, VAN_VU, "dev-v", 1),
+    ];
+    let b = crate::fixtures::bundle(NA_RI, "district-066", 900, &recs);
+    let f = parse_signed_file(b.to_json().as_bytes(), &PLAN, &UNITS, now()).unwrap();
+    assert_eq!(
+        f.origin,
+        Origin {
+            unit_code: NA_RI.into(),
+            device_id: "district-066".into(),
+            signer: Some(signer_of("district-066").into()),
+        }
+    );
+    // The header changed after signing (here, its date).
+    let mut moved = b.clone();
+    moved.created_at = at(950);
+    assert!(matches!(
+        parse_file(moved.to_json().as_bytes(), &PLAN, &UNITS, now()),
+        Err(BatchError::BadSignature(_))
+    ));
+    // A batch swapped for one signed by another device (itself valid).
+    let mut swapped = b.clone();
+    let other = signed(Batch::seal(
+        &header(VAN_VU, "dev-v", 600),
+        BatchKind::Backup,
+        0,
+        vec![recs[1].clone()],
+    ));
+    let pos = swapped
+        .batches
+        .iter()
+        .position(|x| x.unit_code == VAN_VU)
+        .unwrap();
+    swapped.batches[pos] = other;
+    let swapped = swapped.sign_with(&device_key("district-066"));
+    let signed_again = parse_file(swapped.to_json().as_bytes(), &PLAN, &UNITS, now());
+    // sign_with re-signs every batch with the bundle's key, which names
+    // another signer than the batch: the batch's signature fails first.
+    assert!(signed_again.is_err());
+    let mut mixed = b.clone();
+    mixed.batches[pos] = signed(Batch::seal(
+        &header(VAN_VU, "dev-v", 600),
+        BatchKind::Backup,
+        0,
+        vec![recs[1].clone()],
+    ));
+    mixed.signature = Some(device_key("district-066").sign(&mixed.canonical()));
+    assert_eq!(
+        parse_file(mixed.to_json().as_bytes(), &PLAN, &UNITS, now()),
+        Err(BatchError::BundleSigner { position: pos + 1 })
+    );
+    // Unsigned bundle of version 2: refused.
+    let mut unsigned = b.clone();
+    unsigned.signature = None;
+    assert_eq!(
+        parse_file(unsigned.to_json().as_bytes(), &PLAN, &UNITS, now()),
+        Err(BatchError::SignatureMissing)
     );
 }

@@ -8,12 +8,12 @@ fn na_ri() -> Scope {
 }
 
 fn batch_of(unit: &str, device: &str, seq: u64, records: Vec<Activity>) -> Batch {
-    Batch::seal(
+    signed(Batch::seal(
         &header(unit, device, 600 + seq as i64),
         BatchKind::Changes,
         seq,
         records,
-    )
+    ))
 }
 
 fn counts(v: &Verdict) -> (usize, usize, usize, usize) {
@@ -174,8 +174,8 @@ fn backups_are_imported_idempotently_beside_numbered_batches() {
         record(1, DONG_XA, "dev-a", 0),
         record(2, DONG_XA, "dev-a", 1),
     ];
-    let b = backup(&recs, &header(DONG_XA, "dev-a", 50));
-    let later = backup(&recs, &header(DONG_XA, "dev-a", 90));
+    let b = signed(backup(&recs, &header(DONG_XA, "dev-a", 50)));
+    let later = signed(backup(&recs, &header(DONG_XA, "dev-a", 90)));
     let mut held = Received::default();
     assert_eq!(
         counts(&held.import(&b, &na_ri(), &UNITS, at(700))),
@@ -326,7 +326,7 @@ fn history(steps: &[Step]) -> Vec<Batch> {
             outboxes[d].seal_next(&stores[d], &header(unit_of(d), DEVICES[d], t))
         {
             outboxes[d] = next;
-            batches.push(b);
+            batches.push(signed(b));
         }
     };
     for (t, s) in steps.iter().enumerate() {
@@ -391,7 +391,7 @@ fn files(batches: &[Batch]) -> Vec<String> {
         m
     });
     let genuine =
-        crate::batch::Bundle::seal(&PLAN, NA_RI, "dev-h", at(900), latest.values().copied());
+        crate::fixtures::bundle(NA_RI, "dev-h", 900, latest.values().copied());
     let mut forged = genuine.clone();
     forged.from = "058".into();
     out.push(genuine.to_json());

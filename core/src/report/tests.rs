@@ -404,11 +404,13 @@ fn provincial_bodies_record_for_themselves_and_roll_up_into_the_province() {
     // A batch of its own parses with the same checks as a commune's.
     let h = crate::batch::Header {
         plan: &PLAN,
+        units: &units.id,
         unit_code: "06.so-tai-chinh",
         device_id: "d",
         created_at: Utc.with_ymd_and_hms(2020, 12, 2, 0, 0, 0).unwrap(),
+        signer: crate::fixtures::signer_of("d"),
     };
-    let b = crate::batch::Batch::seal(&h, BatchKind::Changes, 1, recs);
+    let b = crate::fixtures::signed(crate::batch::Batch::seal(&h, BatchKind::Changes, 1, recs));
     assert!(crate::batch::parse(
         b.to_json().as_bytes(),
         &PLAN,

@@ -135,17 +135,27 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
             )
         })
         .collect();
+    let (_, units) = plan_and_units();
+    let key = device_key(device);
     Batch::seal(
         &Header {
             plan: &plan,
+            units: &units.id,
             unit_code: unit,
             device_id: device,
             created_at: t0 + Duration::minutes(1),
+            signer: &key.public_hex(),
         },
         BatchKind::Changes,
         seq,
         records,
     )
+    .sign_with(&key)
+}
+
+/// Each test device's key, from its id.
+pub fn device_key(device: &str) -> papi_core::signature::DeviceKey {
+    papi_core::signature::DeviceKey::from_secret(sha2::Sha256::digest(device.as_bytes()).into())
 }
 
 /// The first `n` commune codes of the unit dataset.

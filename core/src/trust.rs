@@ -1,0 +1,376 @@
+//! Which device keys a receiver knows, and what a signed file is worth to
+//! it. A signature proves that a file was made by the holder of a key; the
+//! keyring says whose key that is: introduced by the server (the first
+//! batch a unit's token posted with it), or trusted on first use by an
+//! officer who compared the fingerprint with the commune over the phone.
+//! A key speaks for one unit and one device; a revoked key speaks for
+//! nobody from then on (what it signed before stays applied).
+//!
+//! The same judgement runs in the app (import) and on the server (posts).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::batch::Origin;
+use crate::dates::{format_vn, vn_date};
+use crate::signature::{fingerprint, short_fingerprint};
+
+/// How a key became known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// The sync server: the first batch a unit's token posted with it.
+    Server,
+    /// An officer compared its fingerprint with the unit's and trusted it.
+    Officer,
+}
+
+/// A device key the receiver knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownKey {
+    /// Lowercase hex Ed25519 public key.
+    pub key: String,
+    pub unit_code: String,
+    pub device_id: String,
+    #[serde(with = "crate::dates::serde_instant")]
+    pub known_since: DateTime<Utc>,
+    pub source: KeySource,
+    #[serde(default, with = "crate::dates::serde_opt_instant")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What a file's signature is worth to this receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Signed by a key known for this unit and device.
+    Verified(KnownKey),
+    /// Signed by a key nobody has vouched for yet: the officer compares its
+    /// fingerprint with the unit's before anything is applied.
+    UnknownDevice { key: String },
+    /// Version 1: no signature. Applied only where signatures are not
+    /// required.
+    Unsigned,
+    /// Signed by a key revoked on `revoked_at`: refused.
+    Revoked(KnownKey),
+    /// The key is known for another unit or device, or this unit's device
+    /// is known with another key: a forgery, refused.
+    Impostor { known: KnownKey },
+}
+
+impl Verdict {
+    /// Whether the file's batches may be applied without asking anyone.
+    pub fn may_apply(&self, signatures_required: bool) -> bool {
+        match self {
+            Verdict::Verified(_) => true,
+            Verdict::Unsigned => !signatures_required,
+            _ => false,
+        }
+    }
+
+    /// Whether no officer can make it acceptable (refused for good).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Verdict::Revoked(_) | Verdict::Impostor { .. })
+    }
+
+    /// One line for the import screen. `name` gives a unit's name.
+    pub fn message_vi(&self, name: impl Fn(&str) -> String) -> String {
+        match self {
+            Verdict::Verified(k) => format!(
+                "Đã xác minh: thiết bị {} của {}, {} từ {}.",
+                short_fingerprint(&k.key),
+                name(&k.unit_code),
+                match k.source {
+                    KeySource::Server => "máy chủ giới thiệu",
+                    KeySource::Officer => "cán bộ đã đối chiếu",
+                },
+                format_vn(vn_date(k.known_since))
+            ),
+            Verdict::UnknownDevice { key } => format!(
+                "Thiết bị chưa biết: hãy gọi cho đơn vị gửi và đối chiếu dấu vân tay khóa {} trước khi tin cậy.",
+                fingerprint(key).unwrap_or_default()
+            ),
+            Verdict::Unsigned => {
+                "Không có chữ ký (lô định dạng phiên bản 1, từ ứng dụng cũ).".into()
+            }
+            Verdict::Revoked(k) => format!(
+                "Bị từ chối: khóa của thiết bị {} ({}) đã bị thu hồi ngày {}.",
+                short_fingerprint(&k.key),
+                name(&k.unit_code),
+                k.revoked_at
+                    .map(|t| format_vn(vn_date(t)))
+                    .unwrap_or_default()
+            ),
+            Verdict::Impostor { known } => format!(
+                "Bị từ chối: chữ ký không khớp thiết bị đã biết ({} của {}): tệp có thể bị giả mạo.",
+                short_fingerprint(&known.key),
+                name(&known.unit_code)
+            ),
+        }
+    }
+}
+
+/// Why a key cannot be trusted as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustError {
+    /// The file is unsigned: there is no key to trust.
+    Unsigned,
+    /// The verdict is a refusal: trusting would override a revocation or
+    /// let one device speak for another.
+    Refused(Verdict),
+}
+
+/// The keys a receiver knows, by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keyring {
+    keys: BTreeMap<String, KnownKey>,
+}
+
+impl Keyring {
+    pub fn new() -> Keyring {
+        Keyring::default()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &KnownKey> {
+        self.keys.values()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&KnownKey> {
+        self.keys.get(key)
+    }
+
+    /// What a file signed as `origin` says is worth.
+    pub fn judge(&self, origin: &Origin) -> Verdict {
+        let Some(signer) = &origin.signer else {
+            return Verdict::Unsigned;
+        };
+        if let Some(k) = self.keys.get(signer) {
+            if k.revoked_at.is_some() {
+                return Verdict::Revoked(k.clone());
+            }
+            if k.unit_code != origin.unit_code || k.device_id != origin.device_id {
+                return Verdict::Impostor { known: k.clone() };
+            }
+            return Verdict::Verified(k.clone());
+        }
+        // A device keeps its key: the same unit and device with another
+        // key is someone else writing in its name.
+        match self.keys.values().find(|k| {
+            k.unit_code == origin.unit_code
+                && k.device_id == origin.device_id
+                && k.revoked_at.is_none()
+        }) {
+            Some(k) => Verdict::Impostor { known: k.clone() },
+            None => Verdict::UnknownDevice {
+                key: signer.clone(),
+            },
+        }
+    }
+
+    /// Trust the key that signed `origin` from `at` on (trust on first
+    /// use, or the server's introduction). A known key stays as it was.
+    pub fn trust(
+        &mut self,
+        origin: &Origin,
+        at: DateTime<Utc>,
+        source: KeySource,
+    ) -> Result<&KnownKey, TrustError> {
+        let key = origin.signer.clone().ok_or(TrustError::Unsigned)?;
+        match self.judge(origin) {
+            Verdict::Verified(_) | Verdict::UnknownDevice { .. } => {}
+            refused => return Err(TrustError::Refused(refused)),
+        }
+        Ok(self.keys.entry(key.clone()).or_insert(KnownKey {
+            key,
+            unit_code: origin.unit_code.clone(),
+            device_id: origin.device_id.clone(),
+            known_since: at,
+            source,
+            revoked_at: None,
+        }))
+    }
+
+    /// Revoke a key from `at` on: files it signs are refused from now on.
+    /// A key nobody knew is recorded as revoked, so it cannot be trusted
+    /// later by mistake. Returns false when it was revoked already.
+    pub fn revoke(&mut self, key: &str, unit_code: &str, device_id: &str, at: DateTime<Utc>) -> bool {
+        let entry = self.keys.entry(key.to_string()).or_insert(KnownKey {
+            key: key.to_string(),
+            unit_code: unit_code.to_string(),
+            device_id: device_id.to_string(),
+            known_since: at,
+            source: KeySource::Officer,
+            revoked_at: None,
+        });
+        if entry.revoked_at.is_some() {
+            return false;
+        }
+        entry.revoked_at = Some(at);
+        true
+    }
+
+    /// Take in what another keyring knows (the server's list): keys this
+    /// one lacks are added; a revocation is kept from whichever side has
+    /// it, the earliest. Returns how many entries changed.
+    pub fn absorb(&mut self, others: impl IntoIterator<Item = KnownKey>) -> usize {
+        let mut changed = 0;
+        for k in others {
+            match self.keys.get_mut(&k.key) {
+                None => {
+                    self.keys.insert(k.key.clone(), k);
+                    changed += 1;
+                }
+                Some(mine) => {
+                    let revoked = match (mine.revoked_at, k.revoked_at) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if revoked != mine.revoked_at {
+                        mine.revoked_at = revoked;
+                        changed += 1;
+                    }
+                }
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, 8, 0, 0).unwrap()
+    }
+
+    fn origin(unit: &str, device: &str, key: Option<&str>) -> Origin {
+        Origin {
+            unit_code: unit.into(),
+            device_id: device.into(),
+            signer: key.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn first_use_then_verified() {
+        let mut ring = Keyring::new();
+        let o = origin("01864", "dev-a", Some("k1"));
+        assert_eq!(ring.judge(&o), Verdict::UnknownDevice { key: "k1".into() });
+        assert!(!ring.judge(&o).may_apply(false));
+        ring.trust(&o, at(1), KeySource::Officer).unwrap();
+        let v = ring.judge(&o);
+        assert!(matches!(v, Verdict::Verified(ref k) if k.known_since == at(1)));
+        assert!(v.may_apply(true));
+    }
+
+    #[test]
+    fn unsigned_files_pass_only_where_signatures_are_not_required() {
+        let ring = Keyring::new();
+        let v = ring.judge(&origin("01864", "dev-a", None));
+        assert_eq!(v, Verdict::Unsigned);
+        assert!(v.may_apply(false));
+        assert!(!v.may_apply(true));
+        let mut ring = ring;
+        assert_eq!(
+            ring.trust(&origin("01864", "dev-a", None), at(1), KeySource::Officer)
+                .unwrap_err(),
+            TrustError::Unsigned
+        );
+    }
+
+    #[test]
+    fn a_known_device_with_another_key_is_an_impostor() {
+        let mut ring = Keyring::new();
+        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Server)
+            .unwrap();
+        let forged = origin("01864", "dev-a", Some("k2"));
+        let v = ring.judge(&forged);
+        assert!(matches!(v, Verdict::Impostor { ref known } if known.key == "k1"));
+        assert!(v.is_refusal());
+        assert!(matches!(
+            ring.trust(&forged, at(2), KeySource::Officer),
+            Err(TrustError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn a_key_speaks_for_one_unit_and_device() {
+        let mut ring = Keyring::new();
+        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Server)
+            .unwrap();
+        for other in [
+            origin("01867", "dev-a", Some("k1")),
+            origin("01864", "dev-b", Some("k1")),
+        ] {
+            assert!(matches!(ring.judge(&other), Verdict::Impostor { .. }));
+        }
+    }
+
+    #[test]
+    fn revoked_keys_are_refused_and_cannot_be_trusted_again() {
+        let mut ring = Keyring::new();
+        let o = origin("01864", "dev-a", Some("k1"));
+        ring.trust(&o, at(1), KeySource::Officer).unwrap();
+        assert!(ring.revoke("k1", "01864", "dev-a", at(5)));
+        assert!(!ring.revoke("k1", "01864", "dev-a", at(6)));
+        assert!(matches!(ring.judge(&o), Verdict::Revoked(ref k) if k.revoked_at == Some(at(5))));
+        assert!(ring.trust(&o, at(7), KeySource::Officer).is_err());
+        // A replacement device, new key and id, is a new device.
+        let new = origin("01864", "dev-c", Some("k3"));
+        assert_eq!(ring.judge(&new), Verdict::UnknownDevice { key: "k3".into() });
+        // The revoked device's id is free again only for its own key.
+        assert!(matches!(
+            ring.judge(&origin("01864", "dev-a", Some("k9"))),
+            Verdict::UnknownDevice { .. }
+        ));
+    }
+
+    #[test]
+    fn absorbing_the_servers_list_keeps_every_revocation() {
+        let mut ring = Keyring::new();
+        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Officer)
+            .unwrap();
+        ring.revoke("k1", "01864", "dev-a", at(9));
+        let server = vec![
+            KnownKey {
+                key: "k1".into(),
+                unit_code: "01864".into(),
+                device_id: "dev-a".into(),
+                known_since: at(1),
+                source: KeySource::Server,
+                revoked_at: Some(at(4)),
+            },
+            KnownKey {
+                key: "k2".into(),
+                unit_code: "01867".into(),
+                device_id: "dev-b".into(),
+                known_since: at(2),
+                source: KeySource::Server,
+                revoked_at: None,
+            },
+        ];
+        assert_eq!(ring.absorb(server.clone()), 2);
+        assert_eq!(ring.get("k1").unwrap().revoked_at, Some(at(4)));
+        assert!(matches!(
+            ring.judge(&origin("01867", "dev-b", Some("k2"))),
+            Verdict::Verified(_)
+        ));
+        assert_eq!(ring.absorb(server), 0);
+    }
+
+    #[test]
+    fn messages_name_the_unit_and_the_fingerprint() {
+        let key = crate::signature::DeviceKey::from_secret([3; 32]).public_hex();
+        let mut ring = Keyring::new();
+        let o = origin("01864", "dev-a", Some(&key));
+        let name = |c: &str| format!("Xã {c}");
+        let unknown = ring.judge(&o).message_vi(name);
+        assert!(unknown.contains(&fingerprint(&key).unwrap()), "{unknown}");
+        ring.trust(&o, at(1), KeySource::Officer).unwrap();
+        let ok = ring.judge(&o).message_vi(name);
+        assert!(ok.contains("Xã 01864") && ok.contains("01/03/2026"), "{ok}");
+    }
+}

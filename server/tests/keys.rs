@@ -1,0 +1,140 @@
+//! Device keys on the server: the first batch a token posts with a key
+//! introduces it; later batches must be signed by the key their device is
+//! known by; a revoked key signs nothing more; receivers read the keys of
+//! the units they collect; version 1 batches still pass, unsigned.
+
+mod common;
+
+use common::*;
+use papi_core::batch::Batch;
+use papi_core::signature::DeviceKey;
+use papi_server::db::Admin;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const DONG_XA: &str = "02194"; // Huyện Na Rì (066)
+const VAN_VU: &str = "02137"; // Huyện Na Rì (066)
+const MINH_KHAI: &str = "01834"; // Thành phố Bắc Kạn (058)
+
+async fn post(s: &TestServer, token: &str, b: &Batch) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/batches", s.url))
+        .bearer_auth(token)
+        .body(b.to_json())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// `b` as someone else signs it: the key it names and the signature are the
+/// forger's, the hash recomputed (a valid file, by the wrong key).
+fn forged(mut b: Batch, forger: &DeviceKey) -> Batch {
+    b.signer = Some(forger.public_hex());
+    b.sha256 = b.content_hash();
+    b.sign_with(forger)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
+    let s = start(&temp_dir("keys")).await;
+    let (_, dong_xa) = token(&s.db_path, DONG_XA);
+    let (_, van_vu) = token(&s.db_path, VAN_VU);
+    let (_, na_ri) = token(&s.db_path, "066");
+    let (_, minh_khai) = token(&s.db_path, MINH_KHAI);
+    let (_, city) = token(&s.db_path, "058");
+
+    // The first signed batch introduces dev-a's key.
+    let (st, body) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 1, 2)).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    // A file forged for dev-a (right hash, another key) takes no number.
+    let mallory = DeviceKey::from_secret([9; 32]);
+    let (st, body) = post(&s, &dong_xa, &forged(batch(DONG_XA, "dev-a", 2, 1), &mallory)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "key_refused");
+    assert!(
+        body["message"].as_str().unwrap().contains("giả mạo"),
+        "{body}"
+    );
+    // The real number 2 still goes through afterwards.
+    let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 2, 1)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    // dev-a's key cannot speak for another unit, even with that unit's token.
+    let mut stolen = batch(VAN_VU, "dev-v", 1, 1);
+    let dev_a = device_key("dev-a");
+    stolen.signer = Some(dev_a.public_hex());
+    stolen.sha256 = stolen.content_hash();
+    let stolen = stolen.sign_with(&dev_a);
+    let (st, body) = post(&s, &van_vu, &stolen).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    // A second device of the unit introduces its own key.
+    let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-b", 1, 1)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, _) = post(&s, &minh_khai, &batch(MINH_KHAI, "dev-m", 1, 1)).await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    // Receivers read the keys of the units they collect, and no others.
+    let (st, body) = get_json(&s, Some(&na_ri), "/api/v1/keys").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let keys = body["keys"].as_array().unwrap();
+    let mut devices: Vec<&str> = keys
+        .iter()
+        .map(|k| k["device_id"].as_str().unwrap())
+        .collect();
+    devices.sort();
+    assert_eq!(devices, ["dev-a", "dev-b"]);
+    assert!(keys.iter().all(|k| k["source"] == "server"));
+    let (_, body) = get_json(&s, Some(&city), "/api/v1/keys").await;
+    assert_eq!(body["keys"].as_array().unwrap().len(), 1);
+    let (st, body) = get_json(&s, Some(&dong_xa), "/api/v1/keys").await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    let (st, _) = get_json(&s, None, "/api/v1/keys").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // The operator revokes dev-a's key (a lost tablet): what it signed
+    // stays; what it signs from now on is refused.
+    let admin = Admin::open(&s.db_path).unwrap();
+    let rows = admin.keys(Some(DONG_XA)).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(admin.revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z").unwrap());
+    assert!(!admin.revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z").unwrap());
+    let (st, body) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 3, 1)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("thu hồi"), "{body}");
+    let (_, page) = get_json(&s, Some(&na_ri), "/api/v1/batches").await;
+    assert_eq!(page["batches"].as_array().unwrap().len(), 3);
+    let (_, body) = get_json(&s, Some(&na_ri), "/api/v1/keys").await;
+    let revoked = body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["device_id"] == "dev-a")
+        .unwrap()
+        .clone();
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    // Re-posting a batch stored before the revocation is still a duplicate.
+    let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 1, 2)).await;
+    assert_eq!(st, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_1_batches_still_pass_unsigned() {
+    let s = start(&temp_dir("keys-v1")).await;
+    let (_, dong_xa) = token(&s.db_path, DONG_XA);
+    let mut v1 = batch(DONG_XA, "dev-old", 1, 2);
+    v1.format_version = 1;
+    v1.units = None;
+    v1.signer = None;
+    v1.signature = None;
+    v1.sha256 = v1.content_hash();
+    let (st, body) = post(&s, &dong_xa, &v1).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert!(Admin::open(&s.db_path).unwrap().keys(None).unwrap().is_empty());
+    // A version 2 batch without its signature is refused by the core.
+    let mut unsigned = batch(DONG_XA, "dev-a", 1, 1);
+    unsigned.signature = None;
+    let (st, body) = post(&s, &dong_xa, &unsigned).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("chữ ký"), "{body}");
+}
