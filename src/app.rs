@@ -22,9 +22,13 @@ pub static PLAN: LazyLock<Plan> = LazyLock::new(|| {
     Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid")
 });
 pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
+    let next = Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
+    let reform = papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
+        .expect("the shipped reform is valid");
     Units::from_json(papi_core::BAC_KAN_UNITS_2020)
         .expect("the shipped units are valid")
         .with_bodies(&PLAN)
+        .with_successors(&reform, &next)
 });
 
 thread_local! {
@@ -274,6 +278,7 @@ impl AppState {
             plan: &PLAN,
             unit: &unit,
             today: platform::today(),
+            successor: UNITS.successor(&unit.code),
         };
         let mut draft = form.draft.clone();
         // What was typed or pasted, made fit to store (NFC, no hidden

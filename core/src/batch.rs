@@ -681,7 +681,12 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             });
         }
         check_record_times(r, plan.document.date, latest)?;
-        let cx = Context { plan, unit, today };
+        let cx = Context {
+            plan,
+            unit,
+            today,
+            successor: units.successor(&unit.code),
+        };
         let draft = r.to_draft();
         match validate(&draft, &cx) {
             Ok(c) if c.fields == r.fields => {}

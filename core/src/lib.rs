@@ -33,5 +33,11 @@ pub use units::{Level, Unit, Units};
 
 /// The shipped plan file (Kế hoạch 124/KH-UBND, Bắc Kạn, 10/03/2020).
 pub const BAC_KAN_124_2020: &str = include_str!("../../data/plans/bac-kan-124-2020.json");
-/// The shipped unit dataset (Bắc Kạn, from 01/02/2020).
+/// The shipped unit dataset (Bắc Kạn, from 01/02/2020 to 30/06/2025: three
+/// tiers).
 pub const BAC_KAN_UNITS_2020: &str = include_str!("../../data/units/bac-kan-2020.json");
+/// Thái Nguyên from 01/07/2025 (two tiers; it took in Bắc Kạn).
+pub const THAI_NGUYEN_UNITS_2025: &str = include_str!("../../data/units/thai-nguyen-2025.json");
+/// Who took over each unit of `BAC_KAN_UNITS_2020` on 01/07/2025.
+pub const BAC_KAN_2020_TO_THAI_NGUYEN_2025: &str =
+    include_str!("../../data/units/bac-kan-2020-to-thai-nguyen-2025.json");

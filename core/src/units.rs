@@ -1,7 +1,7 @@
 //! Administrative units as a dated dataset (data/units/*.json): province,
 //! districts and communes with their official GSO codes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -59,6 +59,57 @@ pub struct Units {
     pub source: String,
     pub notes: String,
     pub units: Vec<Unit>,
+    /// Who took over each unit when the dataset ended (`with_successors`):
+    /// not in the dataset's file, joined from a `Succession`.
+    #[serde(skip)]
+    pub successors: BTreeMap<String, Successor>,
+}
+
+/// The unit that took over from another at a reform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Successor {
+    /// The successor's dataset id and code (a code names a unit only with
+    /// its dataset).
+    pub dataset: String,
+    pub code: String,
+    pub name: String,
+    /// The first day of the successor (the old unit's last is the day before).
+    pub from: NaiveDate,
+    /// The resolution that made it so.
+    pub resolution: String,
+}
+
+/// A reform: each unit of one dataset and the unit of the next that took
+/// over from it (data/units/<from>-to-<to>.json).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Succession {
+    pub format: u32,
+    pub from: String,
+    pub to: String,
+    #[serde(with = "crate::dates::serde_date")]
+    pub effective: NaiveDate,
+    pub source: String,
+    pub successors: Vec<SuccessionRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuccessionRow {
+    pub old_code: String,
+    pub old_name: String,
+    pub new_code: String,
+    pub new_name: String,
+    pub resolution: String,
+}
+
+impl Succession {
+    pub fn from_json(json: &str) -> Result<Succession, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    /// The old units that `new_code` took over from, in the file's order.
+    pub fn predecessors<'a>(&'a self, new_code: &'a str) -> impl Iterator<Item = &'a SuccessionRow> {
+        self.successors.iter().filter(move |r| r.new_code == new_code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,11 +185,18 @@ impl Units {
                 });
             }
         }
+        // Two tiers (from 01/07/2025): no districts, communes under the
+        // province.
+        let commune_parent = if self.two_tier() {
+            Level::Province
+        } else {
+            Level::District
+        };
         for u in &self.units {
             let want = match u.level {
                 Level::Province => None,
                 Level::District => Some(Level::Province),
-                Level::Commune => Some(Level::District),
+                Level::Commune => Some(commune_parent),
             };
             let got = u
                 .parent_code
@@ -157,6 +215,45 @@ impl Units {
             }
         }
         Ok(())
+    }
+
+    /// Whether the dataset has two tiers of local government (province and
+    /// communes, since 01/07/2025) rather than three.
+    pub fn two_tier(&self) -> bool {
+        self.districts().next().is_none()
+    }
+
+    /// The dataset's last day, when it has ended.
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.valid_until
+            .as_deref()
+            .and_then(crate::dates::parse_iso)
+    }
+
+    /// Join a reform's successors (the next dataset names them).
+    pub fn with_successors(mut self, s: &Succession, next: &Units) -> Units {
+        if s.from != self.id || s.to != next.id {
+            return self;
+        }
+        for row in &s.successors {
+            let name = next.name_or_code(&row.new_code);
+            self.successors.insert(
+                row.old_code.clone(),
+                Successor {
+                    dataset: next.id.clone(),
+                    code: row.new_code.clone(),
+                    name,
+                    from: s.effective,
+                    resolution: row.resolution.clone(),
+                },
+            );
+        }
+        self
+    }
+
+    /// Who took over `code` at the reform that ended this dataset.
+    pub fn successor(&self, code: &str) -> Option<&Successor> {
+        self.successors.get(code)
     }
 
     /// Add the plan's recording bodies (`role_agencies.bodies`: departments
@@ -193,7 +290,8 @@ impl Units {
         code == self.province_code || self.get(code).is_some_and(|u| u.level == Level::District)
     }
 
-    /// Whether `receiver` collects `unit`'s batches: the province every
+    /// Whether `receiver` collects `unit`'s batches (two tiers: only the
+    /// province collects): the province every
     /// unit of the dataset, a district itself and its communes.
     pub fn collects(&self, receiver: &str, unit: &str) -> bool {
         let Some(u) = self.get(unit) else {
@@ -259,7 +357,8 @@ impl Units {
     pub fn receiver_of(&self, code: &str) -> Option<&Unit> {
         let unit = self.get(code)?;
         match unit.level {
-            Level::Commune => self.district_of(code),
+            // Two tiers: a commune reports to the province.
+            Level::Commune => self.district_of(code).or_else(|| self.province()),
             _ if unit.code == self.province_code => None,
             _ => self.province(),
         }
@@ -417,5 +516,68 @@ mod tests {
             Units::from_json(&short),
             Err(UnitsError::BadCode { .. })
         ));
+    }
+
+    fn thai_nguyen() -> Units {
+        Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap()
+    }
+
+    fn reform() -> Succession {
+        Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).unwrap()
+    }
+
+    #[test]
+    fn thai_nguyen_2025_has_two_tiers() {
+        let u = thai_nguyen();
+        assert!(u.two_tier() && !units().two_tier());
+        assert_eq!(u.province().unwrap().name, "Tỉnh Thái Nguyên");
+        assert_eq!(u.communes().count(), 92);
+        let kinds = |k: &str| u.communes().filter(|c| c.kind == k).count();
+        assert_eq!((kinds("Xã"), kinds("Phường")), (77, 15));
+        assert_eq!(u.last_day(), None);
+        assert_eq!(units().last_day(), NaiveDate::from_ymd_opt(2025, 6, 30));
+        // Every commune reports to the province; nobody else receives.
+        for c in u.communes() {
+            assert_eq!(u.receiver_of(&c.code).unwrap().code, "19");
+            assert!(u.collects("19", &c.code));
+            assert!(!u.is_receiver(&c.code));
+            assert_eq!(u.district_of(&c.code), None);
+        }
+        // A three-tier dataset keeps its districts as receivers.
+        assert_eq!(units().receiver_of("02194").unwrap().code, "066");
+    }
+
+    #[test]
+    fn a_code_names_a_unit_only_with_its_dataset() {
+        // GSO reused 01864: Xã Bộc Bố in 2020, Xã Bằng Thành since 2025.
+        assert_eq!(units().get("01864").unwrap().name, "Xã Bộc Bố");
+        assert_eq!(thai_nguyen().get("01864").unwrap().name, "Xã Bằng Thành");
+    }
+
+    #[test]
+    fn every_unit_of_2020_has_a_successor_in_2025() {
+        let (old, new, r) = (units(), thai_nguyen(), reform());
+        let joined = old.clone().with_successors(&r, &new);
+        for u in &old.units {
+            let s = joined.successor(&u.code).unwrap_or_else(|| panic!("{}", u.code));
+            assert_eq!(s.dataset, "thai-nguyen-2025");
+            assert!(new.get(&s.code).is_some(), "{} → {}", u.code, s.code);
+            assert_eq!(s.from, NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+        }
+        let bb = joined.successor("01864").unwrap();
+        assert_eq!((bb.code.as_str(), bb.name.as_str()), ("01864", "Xã Bằng Thành"));
+        let merged: Vec<&str> = r.predecessors("01864").map(|p| p.old_name.as_str()).collect();
+        assert_eq!(merged.len(), 4, "{merged:?}");
+        assert!(merged.contains(&"Xã Bộc Bố"));
+        // 108 communes became 37.
+        let new_codes: BTreeSet<&str> = r
+            .successors
+            .iter()
+            .filter(|row| old.get(&row.old_code).is_some_and(|u| u.level == Level::Commune))
+            .map(|row| row.new_code.as_str())
+            .collect();
+        assert_eq!(new_codes.len(), 37);
+        // A mapping for other datasets joins nothing.
+        assert!(new.clone().with_successors(&r, &old).successors.is_empty());
     }
 }

@@ -56,6 +56,12 @@ pub enum Problem {
         today: NaiveDate,
     },
     UnknownTask,
+    /// The unit no longer existed on that date (a reform): who took over.
+    UnitEnded {
+        #[serde(with = "crate::dates::serde_date")]
+        from: NaiveDate,
+        successor: String,
+    },
     TooLong {
         max: usize,
         len: usize,
@@ -84,6 +90,10 @@ impl FieldError {
                 format_vn(*today)
             ),
             Problem::UnknownTask => "Nhiệm vụ không có trong Kế hoạch.".into(),
+            Problem::UnitEnded { from, successor } => format!(
+                "Từ ngày {} đơn vị này không còn (đã sắp xếp vào {successor}): hoạt động từ ngày đó ghi cho {successor}.",
+                format_vn(*from)
+            ),
             Problem::TooLong { max, len } => format!("{label} dài {len} ký tự, tối đa {max} ký tự."),
             Problem::Text(p) => format!("{}.", p.message_vi(label)),
         }
@@ -110,6 +120,9 @@ pub struct Context<'a> {
     pub plan: &'a Plan,
     pub unit: &'a Unit,
     pub today: NaiveDate,
+    /// Who took over the unit at a reform (`Units::successor`): an activity
+    /// dated from then on belongs to the successor.
+    pub successor: Option<&'a crate::units::Successor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +168,17 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
             }
             Some(d) if d > cx.today && status != Some(Status::Planned) => {
                 err(Field::Date, Problem::InFuture { today: cx.today });
+                None
+            }
+            Some(d) if cx.successor.is_some_and(|s| d >= s.from) => {
+                let s = cx.successor.expect("checked");
+                err(
+                    Field::Date,
+                    Problem::UnitEnded {
+                        from: s.from,
+                        successor: s.name.clone(),
+                    },
+                );
                 None
             }
             Some(d) => Some(d),
@@ -248,6 +272,7 @@ mod tests {
         validate(
             d,
             &Context {
+                successor: None,
                 plan: &plan,
                 unit: &unit,
                 today: today(),
@@ -403,5 +428,29 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.warnings, vec![Warning::NoRole]);
+    }
+
+    #[test]
+    fn a_unit_that_ended_at_a_reform_names_its_successor() {
+        let (plan, units) = fixtures();
+        let next = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+        let reform =
+            crate::units::Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).unwrap();
+        let units = units.with_successors(&reform, &next);
+        let bo_bo = units.get("01864").unwrap();
+        let cx = Context {
+            plan: &plan,
+            unit: bo_bo,
+            today: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            successor: units.successor("01864"),
+        };
+        let mut d = draft();
+        d.date = "30/06/2025".into();
+        assert!(validate(&d, &cx).is_ok(), "its last day is still its own");
+        d.date = "01/07/2025".into();
+        let errs = validate(&d, &cx).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let m = errs[0].message_vi();
+        assert!(m.contains("01/07/2025") && m.contains("Xã Bằng Thành"), "{m}");
     }
 }

@@ -131,10 +131,16 @@ pub fn env_or(name: &str, default: &str) -> String {
 /// The shipped plan and units (the same files the app carries).
 pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
     let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan");
-    // Provincial bodies (departments, …) send batches as communes do.
+    // Provincial bodies (departments, …) send batches as communes do; a
+    // unit that ended at the 2025 reform records nothing dated after it.
+    let next = papi_core::Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("shipped units");
+    let reform =
+        papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
+            .expect("shipped reform");
     let units = papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020)
         .expect("shipped units")
-        .with_bodies(&plan);
+        .with_bodies(&plan)
+        .with_successors(&reform, &next);
     (Arc::new(plan), Arc::new(units))
 }
 

@@ -762,3 +762,24 @@ fn a_bundle_is_signed_by_its_senders_device_and_so_is_each_batch() {
         Err(BatchError::SignatureMissing)
     );
 }
+
+#[test]
+fn a_record_dated_after_its_unit_ended_is_refused_naming_the_successor() {
+    let next = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+    let reform =
+        crate::units::Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).unwrap();
+    let units = UNITS.clone().with_successors(&reform, &next);
+    let mut r = record(1, DONG_XA, "dev-a", 0);
+    r.fields.date = NaiveDate::from_ymd_opt(2025, 7, 2).unwrap();
+    r.fields.status = crate::activity::Status::Planned;
+    let b = signed(Batch::seal(
+        &header(DONG_XA, "dev-a", 600),
+        BatchKind::Changes,
+        1,
+        vec![r],
+    ));
+    let today = at(700);
+    let e = parse(b.to_json().as_bytes(), &PLAN, &units, today).unwrap_err();
+    assert!(e.message_vi().contains("Xã Xuân Dương"), "{}", e.message_vi());
+    assert!(e.message_vi().contains("01/07/2025"), "{}", e.message_vi());
+}
