@@ -14,6 +14,7 @@ pub(crate) mod fixtures;
 pub mod letterhead;
 pub mod merge;
 pub mod plan;
+pub mod plan_sheet;
 pub mod pull;
 pub mod report;
 pub mod retry;

@@ -163,7 +163,19 @@ impl Plan {
         Ok(plan)
     }
 
-    fn check(&self) -> Result<(), PlanError> {
+    /// The plan file's text: JSON indented by one space, as the shipped
+    /// files are written (a plan built from a spreadsheet is written so).
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        self.serialize(&mut ser).expect("plans serialise");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// The plan's own consistency: unique ids, codes in order, every agency
+    /// text resolving to exactly the agencies stored beside it.
+    pub fn check(&self) -> Result<(), PlanError> {
         if self.format != PLAN_FORMAT {
             return Err(PlanError::UnsupportedFormat(self.format));
         }

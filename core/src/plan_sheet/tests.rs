@@ -1,0 +1,124 @@
+use super::*;
+
+fn plan() -> Plan {
+    Plan::from_json(crate::BAC_KAN_124_2020).unwrap()
+}
+
+fn tasks_sheet(sheets: &mut [Sheet]) -> &mut Sheet {
+    sheets.iter_mut().find(|s| s.name == TASKS).unwrap()
+}
+
+#[test]
+fn the_2020_plan_round_trips_byte_for_byte() {
+    let p = plan();
+    assert_eq!(p.to_json(), crate::BAC_KAN_124_2020, "to_json writes the shipped file's bytes");
+    let back = from_sheets(&to_sheets(&p), None).unwrap();
+    assert_eq!(back.to_json(), crate::BAC_KAN_124_2020);
+    // Through the CSV of the task table, the rest from the plan itself.
+    let csv = tasks_csv(&p);
+    let sheet = sheet_from_csv(&csv).unwrap();
+    let back = from_sheets(&[sheet], Some(&p)).unwrap();
+    assert_eq!(back.to_json(), crate::BAC_KAN_124_2020);
+}
+
+#[test]
+fn a_csv_saved_by_excel_with_semicolons_reads_the_same() {
+    let p = plan();
+    let rows = &to_sheets(&p)[0].rows;
+    let text: String = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(";")
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let back = from_sheets(&[sheet_from_csv(&text).unwrap()], Some(&p)).unwrap();
+    assert_eq!(back, p);
+}
+
+#[test]
+fn every_problem_is_named_with_its_row_and_column() {
+    let p = plan();
+    let mut sheets = to_sheets(&p);
+    let t = tasks_sheet(&mut sheets);
+    t.rows[2][6] = "Sở Ngoại vụ; UBND các xã, phường, thị trấn".into(); // row 3, column G
+    t.rows[3][5] = "  ".into(); // row 4, column F: empty task
+    t.rows[5][4] = t.rows[4][4].clone(); // row 6, column E: duplicate id
+    let problems = from_sheets(&sheets, None).unwrap_err();
+    let places: Vec<String> = problems.iter().map(|x| x.place_vi()).collect();
+    assert!(places.contains(&"Nhiệm vụ, dòng 3, cột G".to_string()), "{places:?}");
+    assert!(places.contains(&"Nhiệm vụ, dòng 4, cột F".to_string()), "{places:?}");
+    assert!(places.contains(&"Nhiệm vụ, dòng 6, cột E".to_string()), "{places:?}");
+    let agency = problems.iter().find(|x| x.column == Some('G')).unwrap();
+    assert!(agency.message_vi.starts_with("\"Sở Ngoại vụ\" không phải cơ quan nào"), "{}", agency.message_vi);
+    assert!(agency.message_vi.contains("gần nhất: Sở Nội vụ"), "{}", agency.message_vi);
+    let dup = problems.iter().find(|x| x.column == Some('E')).unwrap();
+    assert!(dup.message_vi.contains("trùng với dòng 5"), "{}", dup.message_vi);
+}
+
+#[test]
+fn sheets_that_are_not_the_template_say_so() {
+    let problems = from_sheets(&[], None).unwrap_err();
+    assert!(problems[0].message_vi.contains("thiếu trang \"Nhiệm vụ\""));
+    let wrong = Sheet {
+        name: TASKS.into(),
+        rows: vec![vec!["STT".into(), "Nội dung".into()]],
+    };
+    let problems = from_sheets(&[wrong], Some(&plan())).unwrap_err();
+    assert_eq!(problems[0].place_vi(), "Nhiệm vụ, dòng 1, cột A");
+    assert!(problems[0].message_vi.contains("hãy dùng tệp mẫu"));
+    let mut sheets = to_sheets(&plan());
+    let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
+    info.rows[4][1] = "31/02/2026".into();
+    let problems = from_sheets(&sheets, None).unwrap_err();
+    assert_eq!(problems[0].place_vi(), "Thông tin, dòng 5, cột B");
+}
+
+#[test]
+fn a_new_version_keeps_the_ids_of_unchanged_tasks() {
+    let old = plan();
+    let mut sheets = to_sheets(&old);
+    let t = tasks_sheet(&mut sheets);
+    // The officer clears every id (a plan typed anew), rewrites one task,
+    // and adds one to 2.1.
+    for r in t.rows.iter_mut().skip(1) {
+        r[4] = String::new();
+    }
+    let row_21 = t.rows.iter().position(|r| r[2] == "2.1").unwrap();
+    t.rows[row_21][5] = "- Một nhiệm vụ viết lại.".into();
+    let mut added = t.rows[row_21].clone();
+    added[5] = "Nhiệm vụ mới của năm 2026.".into();
+    t.rows.insert(row_21 + 1, added);
+    let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
+    info.rows[2][1] = "2026.1".into();
+    let new = from_sheets(&sheets, Some(&old)).unwrap();
+    assert_eq!(new.version, "2026.1");
+    // Unchanged tasks keep their ids; changed and new ones get free ids.
+    for t in old.tasks().filter(|t| t.id != "2.1-1") {
+        assert_eq!(new.task(&t.id).map(|n| &n.items), Some(&t.items), "{}", t.id);
+    }
+    let ids: Vec<&str> = new
+        .sub_indicators()
+        .find(|s| s.code == "2.1")
+        .unwrap()
+        .tasks
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(ids, ["2.1-2", "2.1-3"]);
+    assert!(new.task("2.1-1").is_none(), "the rewritten task's old id is not reused");
+    assert!(!new.task("2.1-3").unwrap().bulleted);
+}
+
+#[test]
+fn dimensions_must_be_in_order_and_contiguous() {
+    let mut sheets = to_sheets(&plan());
+    let t = tasks_sheet(&mut sheets);
+    let moved = t.rows.remove(1);
+    t.rows.push(moved);
+    let problems = from_sheets(&sheets, None).unwrap_err();
+    assert!(problems.iter().any(|x| x.message_vi.contains("phải liền nhau")), "{problems:?}");
+}
