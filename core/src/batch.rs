@@ -539,6 +539,33 @@ pub fn parse(
     units: &Units,
     now: DateTime<Utc>,
 ) -> Result<Batch, BatchError> {
+    parse_resolving(bytes, |_| Some((plan, units)), now)
+}
+
+/// `parse` against the plan the batch names, of the plans a catalogue
+/// holds (its exact version, else the plan's latest), and the units that
+/// record against it.
+pub fn parse_in(
+    bytes: &[u8],
+    catalogue: &crate::catalogue::Catalogue,
+    now: DateTime<Utc>,
+) -> Result<Batch, BatchError> {
+    parse_resolving(
+        bytes,
+        |r| {
+            let plan = catalogue.plan_for(&r.id, &r.version)?;
+            Some((plan, catalogue.units_for(plan)?))
+        },
+        now,
+    )
+}
+
+/// `parse`, with the plan and units found from the batch's plan reference.
+fn parse_resolving<'c>(
+    bytes: &[u8],
+    resolve: impl FnOnce(&PlanRef) -> Option<(&'c Plan, &'c Units)>,
+    now: DateTime<Utc>,
+) -> Result<Batch, BatchError> {
     if bytes.len() > MAX_BATCH_BYTES {
         return Err(BatchError::TooLarge {
             len: bytes.len(),
@@ -594,6 +621,11 @@ pub fn parse(
         _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),
     }
     let batch: Batch = serde_json::from_str(text).map_err(json_err)?;
+    let Some((plan, units)) = resolve(&batch.plan) else {
+        return Err(BatchError::OtherPlan {
+            id: batch.plan.id.chars().take(80).collect(),
+        });
+    };
     check(&batch, plan, units, now)?;
     Ok(batch)
 }

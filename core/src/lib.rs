@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod agency;
 pub mod batch;
+pub mod catalogue;
 pub mod dates;
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -20,6 +20,9 @@ pub struct Plan {
     pub id: String,
     /// Version of this transcription; bumped on any data change.
     pub version: String,
+    /// The unit dataset its units belong to (`Units::id`): a plan is a
+    /// province's, for the units of its time.
+    pub units: String,
     pub document: Document,
     pub preamble: String,
     /// Section I.1: purposes.
@@ -205,7 +208,9 @@ impl Plan {
                 known(&format!("agency group \"{}\"", g.text), id)?;
             }
         }
-        for role in ["commune", "district", "province"] {
+        // A district role only where districts exist: `Catalogue::add_plan`
+        // asks for it with a three-tier dataset.
+        for role in ["commune", "province"] {
             if self.role_agencies.get(role).is_none_or(Vec::is_empty) {
                 return Err(PlanError::UnknownAgency {
                     place: format!("role_agencies.{role}"),
@@ -394,10 +399,10 @@ mod tests {
             v["role_agencies"]
                 .as_object_mut()
                 .unwrap()
-                .remove("district");
+                .remove("commune");
         });
         let err = Plan::from_json(&bad).unwrap_err();
-        assert!(err.to_string().contains("role_agencies.district"), "{err}");
+        assert!(err.to_string().contains("role_agencies.commune"), "{err}");
     }
 
     #[test]

@@ -55,6 +55,7 @@ const INFO_COLUMNS: [&str; 2] = ["Mục", "Nội dung"];
 mod info {
     pub const ID: &str = "Mã kế hoạch";
     pub const VERSION: &str = "Phiên bản";
+    pub const UNITS: &str = "Danh mục đơn vị hành chính";
     pub const NUMBER: &str = "Số văn bản";
     pub const DATE: &str = "Ngày ban hành";
     pub const PLACE: &str = "Địa danh";
@@ -169,6 +170,7 @@ pub fn to_sheets(plan: &Plan) -> Vec<Sheet> {
     let mut one = |label: &str, value: &str| info_rows.push(vec![label.into(), value.into()]);
     one(info::ID, &plan.id);
     one(info::VERSION, &plan.version);
+    one(info::UNITS, &plan.units);
     one(info::NUMBER, &doc.number);
     one(info::DATE, &format_vn(doc.date));
     one(info::PLACE, &doc.place);
@@ -445,9 +447,10 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
     }
     let mut one: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     let mut lists: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    const ONES: [&str; 10] = [
+    const ONES: [&str; 11] = [
         info::ID,
         info::VERSION,
+        info::UNITS,
         info::NUMBER,
         info::DATE,
         info::PLACE,
@@ -484,6 +487,7 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
     };
     let id = get(info::ID, true);
     let version = get(info::VERSION, true);
+    let units = get(info::UNITS, true);
     let number = get(info::NUMBER, true);
     let date_text = get(info::DATE, true);
     let document = Document {
@@ -499,7 +503,7 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
         let row = one.get(info::DATE).map(|(r, _)| *r).unwrap_or(1);
         p.add(&s.name, row, Some(1), format!("ngày ban hành \"{date_text}\" không đúng dạng dd/mm/yyyy"));
     }
-    for (label, value) in [(info::ID, &id), (info::VERSION, &version)] {
+    for (label, value) in [(info::ID, &id), (info::VERSION, &version), (info::UNITS, &units)] {
         if !value.is_empty() && !value.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
             let row = one.get(label).map(|(r, _)| *r).unwrap_or(1);
             p.add(&s.name, row, Some(1), format!("{label} chỉ gồm chữ không dấu, số, dấu - . _"));
@@ -510,6 +514,7 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
         format: PLAN_FORMAT,
         id,
         version,
+        units,
         document,
         preamble,
         purposes: list(info::PURPOSE),

@@ -9,6 +9,49 @@ pub const BATCHES_PATH: &str = "/api/v1/batches";
 /// Where a receiver reads the device keys of the units it collects.
 pub const KEYS_PATH: &str = "/api/v1/keys";
 
+/// Where plans are listed, read (`/api/v1/plans/{id}/{version}`) and
+/// published by the province.
+pub const PLANS_PATH: &str = "/api/v1/plans";
+
+/// GET /api/v1/plans: every plan the server holds for its units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanList {
+    pub plans: Vec<PlanInfo>,
+}
+
+/// A plan as listed: enough to choose it; its text is at
+/// `/api/v1/plans/{id}/{version}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInfo {
+    pub id: String,
+    pub version: String,
+    pub units: String,
+    pub number: String,
+    /// The document's date, yyyy-mm-dd.
+    pub date: String,
+    pub title: String,
+}
+
+impl PlanInfo {
+    pub fn of(p: &crate::plan::Plan) -> PlanInfo {
+        PlanInfo {
+            id: p.id.clone(),
+            version: p.version.clone(),
+            units: p.units.clone(),
+            number: p.document.number.clone(),
+            date: crate::dates::format_iso(p.document.date),
+            title: p.document.title.clone(),
+        }
+    }
+}
+
+/// The reply to a published plan (201 new, 200 held already).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishReply {
+    pub status: PostStatus,
+    pub plan: PlanInfo,
+}
+
 /// GET /api/v1/keys: each key as the server knows it (`source` is
 /// `server`: introduced by the first batch a unit's token posted with it),
 /// revoked ones included.

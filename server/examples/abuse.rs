@@ -252,7 +252,8 @@ async fn seed(base: &str, units: &[String], tokens: &[String], n: usize, records
             for seq in 1..=count as u64 {
                 let unit2 = unit.clone();
                 let body = tokio::task::spawn_blocking(move || {
-                    common::batch(&unit2, "seed", seq, records).to_json()
+                    // One device per unit: a device's key speaks for one unit.
+                    common::batch(&unit2, &format!("seed-{unit2}"), seq, records).to_json()
                 })
                 .await
                 .unwrap();

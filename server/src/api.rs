@@ -2,7 +2,7 @@
 //! province read them. Every batch is checked by the core's `batch::parse`,
 //! the same code the app runs on an imported file.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -16,6 +16,7 @@ use axum::{Extension, Json, Router};
 use http_body_util::BodyExt;
 use papi_core::batch::{self, BatchKind, MAX_BATCH_BYTES};
 use papi_core::merge::receipt_id;
+use papi_core::catalogue::{Catalogue, PlanRefused};
 use papi_core::{Level, Plan, Units};
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -32,7 +33,9 @@ use crate::tokens;
 #[derive(Clone)]
 pub struct Api {
     pub db: Db,
-    pub plan: Arc<Plan>,
+    /// The plans (shipped, and published by the province) and datasets.
+    pub catalogue: Arc<RwLock<Catalogue>>,
+    /// The server's dataset (`Config::units`), with every plan's bodies.
     pub units: Arc<Units>,
     pub limits: Arc<Limits>,
     uploads: Uploads,
@@ -41,11 +44,24 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(db: Db, plan: Arc<Plan>, units: Arc<Units>, limits: Limits) -> Api {
+    /// The API of a server for the units of `dataset`, with the plans
+    /// published on it so far.
+    pub fn new(db: Db, dataset: &str, limits: Limits) -> Api {
+        let mut catalogue = Catalogue::shipped();
+        for text in db.published_plans().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the published plans cannot be read");
+            vec![]
+        }) {
+            match Plan::from_json(&text).map_err(PlanRefused::Invalid).and_then(|p| catalogue.add_plan(p)) {
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e.message_vi(), "a published plan is set aside"),
+            }
+        }
+        let units = crate::units_of(&catalogue, dataset);
         Api {
             db,
-            plan,
-            units,
+            catalogue: Arc::new(RwLock::new(catalogue)),
+            units: Arc::new(units),
             uploads: Uploads::new(&limits),
             checks: Arc::new(Semaphore::new(limits.max_checks.max(1))),
             rate: Arc::new(RateLimit::new(&limits)),
@@ -63,7 +79,17 @@ pub fn router(api: Api) -> Router {
             wire::BATCHES_PATH,
             get(list).post(post).route_layer(auth.clone()),
         )
-        .route(wire::KEYS_PATH, get(keys).route_layer(auth))
+        .route(wire::KEYS_PATH, get(keys).route_layer(auth.clone()))
+        .route(
+            wire::PLANS_PATH,
+            get(crate::plans::list)
+                .post(crate::plans::publish)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            &format!("{}/{{id}}/{{version}}", wire::PLANS_PATH),
+            get(crate::plans::get).route_layer(auth),
+        )
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .layer(middleware::from_fn(json_errors))
@@ -83,7 +109,11 @@ async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, Serve
     let mut body = json!({
         "status": "ok",
         "schema": crate::db::SCHEMA_VERSION,
-        "plan": { "id": api.plan.id, "version": api.plan.version },
+        "units": api.units.id,
+        "plans": api.catalogue.read().unwrap_or_else(|p| p.into_inner()).plans().iter()
+            .filter(|p| p.units == api.units.id)
+            .map(|p| json!({ "id": p.id, "version": p.version }))
+            .collect::<Vec<_>>(),
         "batches": n,
     });
     if let Some(reason) = api.db.fault() {
@@ -122,7 +152,7 @@ async fn authorize(State(api): State<Api>, mut req: Request, next: Next) -> Resp
 
 /// The id of the request's token (it introduces device keys).
 #[derive(Clone, Copy)]
-struct TokenId(i64);
+pub struct TokenId(pub i64);
 
 async fn post(
     State(api): State<Api>,
@@ -134,11 +164,12 @@ async fn post(
     let announced = announced_length(&headers)?;
     let _permit = api.uploads.admit(announced.unwrap_or(MAX_BATCH_BYTES))?;
     let bytes = read_body(body, announced, api.limits.body_timeout).await?;
-    let (plan, units) = (api.plan.clone(), api.units.clone());
     let turn = api.checks.clone().acquire_owned().await;
+    let (catalogue, units) = (api.catalogue.clone(), api.units.clone());
     let new = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        check(&bytes, &plan, &units, token_id)
+        let catalogue = catalogue.read().unwrap_or_else(|p| p.into_inner());
+        check(&bytes, &catalogue, &units, token_id)
     })
     .await
     .map_err(|e| ServerError::Internal(e.to_string()))??;
@@ -213,10 +244,25 @@ pub fn served_text(text: &str) -> &str {
 /// Check a posted batch with the core (a blocking call: run it off the
 /// async workers) and make the row to store. What is stored is what GET
 /// serves (the text `parse` accepted, less a BOM and surrounding whitespace).
-fn check(bytes: &[u8], plan: &Plan, units: &Units, token_id: i64) -> Result<NewBatch, ServerError> {
+fn check(
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    units: &Units,
+    token_id: i64,
+) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
-    let b =
-        batch::parse(bytes, plan, units, now).map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+    let b = batch::parse_in(bytes, catalogue, now)
+        .map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+    // Of the server's own dataset (the plan's, checked by the parse).
+    if b.units_id() != units.id {
+        return Err(ServerError::BadBatch(
+            batch::BatchError::OtherUnits {
+                id: b.units_id().chars().take(40).collect(),
+                ours: units.id.clone(),
+            }
+            .message_vi(),
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
     // `parse` read this very text as one JSON object (a BOM and whitespace
     // aside, which `served_text` removes): GET can serve it as it is.

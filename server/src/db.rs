@@ -54,6 +54,15 @@ const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
      );
      CREATE INDEX device_keys_unit ON device_keys (unit_code, device_id);",
+    // 2 → 3: plans published by the province (a version never changes).
+    "CREATE TABLE plans (
+        id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        body TEXT NOT NULL,
+        token_id INTEGER NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (id, version)
+     );",
 ];
 
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -252,6 +261,39 @@ impl Db {
         })
         .await
         .map_err(|e| e.to_string())?
+    }
+
+    /// The texts of the published plans, oldest first (read at start).
+    pub fn published_plans(&self) -> Result<Vec<String>, String> {
+        let c = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        c.prepare("SELECT body FROM plans ORDER BY published_at, id, version")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Keep a published plan; `false` when that id and version is held
+    /// already (the caller has checked it is the same plan).
+    pub async fn publish_plan(
+        &self,
+        id: String,
+        version: String,
+        body: String,
+        token_id: i64,
+        at: String,
+    ) -> Result<bool, String> {
+        let conn = self.tokens.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            c.execute(
+                "INSERT OR IGNORE INTO plans (id, version, body, token_id, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, version, body, token_id, at],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
     }
 
     /// Every device key the server knows (a receiver's view is cut to its
@@ -750,8 +792,23 @@ mod migration_tests {
     /// Sample data for a database at schema `v`. A new migration adds the
     /// data its schema can hold here, so the next one is tested with it.
     fn fill(c: &Connection, v: usize) {
+        if v >= 2 {
+            fill(c, v - 1);
+        }
         match v {
             0 => {} // a new, empty file
+            2 => c
+                .execute_batch(
+                    "INSERT INTO device_keys (key, unit_code, device_id, token_id, introduced_at)
+                     VALUES ('k1', '02194', 'dev-a', 1, 't2');",
+                )
+                .unwrap(),
+            3 => c
+                .execute_batch(
+                    "INSERT INTO plans (id, version, body, token_id, published_at)
+                     VALUES ('p', '1', '{}', 1, 't4');",
+                )
+                .unwrap(),
             1 => c
                 .execute_batch(&format!(
                     "INSERT INTO tokens (unit_code, label, token_hash, created_at, revoked_at)
@@ -812,6 +869,10 @@ mod migration_tests {
                     .unwrap();
                 assert_eq!(page.rows[0].body, BODY, "from {v}: the batch is intact");
             }
+            let keys = Admin::open(&p).unwrap().keys(None).unwrap();
+            assert_eq!(keys.len(), usize::from(v >= 2), "from {v}: device keys intact");
+            let plans = db.published_plans().unwrap();
+            assert_eq!(plans.len(), usize::from(v >= 3), "from {v}: plans intact");
             // The migrated database takes new batches.
             let stored = db
                 .store(NewBatch {

@@ -34,6 +34,12 @@ pub enum ServerError {
         seq: u64,
         sha256: String,
     },
+    /// A plan file the core refuses; its reason, in Vietnamese.
+    BadPlan(String),
+    /// The same plan id and version with other content.
+    PlanChanged(String),
+    /// Only the province publishes plans.
+    NotTheProvince,
     /// The batch's device key is revoked, or speaks for another unit or
     /// device (`trust::Verdict`'s message).
     KeyRefused(String),
@@ -62,7 +68,9 @@ impl ServerError {
         use ServerError::*;
         match self {
             NoToken | BadToken => StatusCode::UNAUTHORIZED,
-            BadQuery | BadBody(_) | BadBatch(_) => StatusCode::BAD_REQUEST,
+            BadQuery | BadBody(_) | BadBatch(_) | BadPlan(_) => StatusCode::BAD_REQUEST,
+            PlanChanged(_) => StatusCode::CONFLICT,
+            NotTheProvince => StatusCode::FORBIDDEN,
             WrongUnit { .. } | NotAReceiver | KeyRefused(_) => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -91,6 +99,9 @@ impl ServerError {
             Timeout => "timeout",
             Conflict { .. } => "conflict",
             KeyRefused(_) => "key_refused",
+            BadPlan(_) => "bad_plan",
+            PlanChanged(_) => "plan_changed",
+            NotTheProvince => "not_the_province",
             TooLarge => "too_large",
             RateLimited { .. } => "rate_limited",
             Busy { .. } => "busy",
@@ -107,7 +118,10 @@ impl ServerError {
             BadToken => "mã truy cập không đúng hoặc đã bị thu hồi".into(),
             BadQuery => "tham số không hợp lệ: after và limit phải là số nguyên không âm".into(),
             BadBody(_) => "không đọc được nội dung yêu cầu; hãy gửi lại".into(),
-            BadBatch(reason) | KeyRefused(reason) => reason.clone(),
+            BadBatch(reason) | KeyRefused(reason) | BadPlan(reason) | PlanChanged(reason) => {
+                reason.clone()
+            }
+            NotTheProvince => "chỉ Sở Nội vụ (mã truy cập của tỉnh) được công bố kế hoạch".into(),
             WrongUnit { token, batch } => format!(
                 "mã truy cập của đơn vị {token} không được gửi lô của đơn vị {batch}"
             ),

@@ -10,6 +10,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod ops;
+pub mod plans;
 pub mod serve;
 pub mod telemetry;
 pub mod tls;
@@ -44,6 +45,9 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Who may read /metrics (`PAPI_METRICS_ALLOW`, `--metrics-allow`).
     pub metrics_allow: Vec<ipnet::IpNet>,
+    /// The unit dataset of the province this server serves (`PAPI_UNITS`,
+    /// `--units`): tokens, batches and plans are of it.
+    pub units: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +74,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         |name| Some(PathBuf::from(env_or(name, ""))).filter(|p| !p.as_os_str().is_empty());
     let (mut cert, mut key) = (env_path("PAPI_TLS_CERT"), env_path("PAPI_TLS_KEY"));
     let mut metrics_allow = env_or("PAPI_METRICS_ALLOW", metrics::DEFAULT_ALLOW);
+    let mut units = env_or("PAPI_UNITS", DEFAULT_UNITS);
     let mut positional = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -88,6 +93,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
             "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
             "--metrics-allow" => metrics_allow = value("--metrics-allow")?,
+            "--units" => units = value("--units")?,
             "-h" | "--help" => return Err("help".into()),
             s if s.starts_with("--") => return Err(format!("unknown argument {s:?} (try --help)")),
             s => positional.push(s.to_string()),
@@ -111,12 +117,19 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             dist.display()
         ));
     }
+    if papi_core::catalogue::Catalogue::shipped().dataset(&units).is_none() {
+        return Err(format!(
+            "--units {units}: not a unit dataset of this build ({})",
+            shipped_dataset_ids().join(", ")
+        ));
+    }
     Ok(Command::Serve(Config {
         dist,
         addr,
         db,
         tls,
         metrics_allow: metrics::parse_allow(&metrics_allow)?,
+        units,
     }))
 }
 
@@ -128,20 +141,35 @@ pub fn env_or(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-/// The shipped plan and units (the same files the app carries).
+/// The unit dataset a server serves unless told otherwise.
+pub const DEFAULT_UNITS: &str = "bac-kan-2020";
+
+/// The ids of the unit datasets this build ships.
+pub fn shipped_dataset_ids() -> Vec<String> {
+    papi_core::catalogue::Catalogue::shipped()
+        .datasets()
+        .iter()
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+/// The shipped plan and units (the same files the app carries): the 2020
+/// plan and the units that record against it.
 pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
-    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).expect("shipped plan");
-    // Provincial bodies (departments, …) send batches as communes do; a
-    // unit that ended at the 2025 reform records nothing dated after it.
-    let next = papi_core::Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("shipped units");
-    let reform =
-        papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
-            .expect("shipped reform");
-    let units = papi_core::Units::from_json(papi_core::BAC_KAN_UNITS_2020)
-        .expect("shipped units")
-        .with_bodies(&plan)
-        .with_successors(&reform, &next);
+    let c = papi_core::catalogue::Catalogue::shipped();
+    let plan = c.plans()[0].clone();
+    let units = c.units_for(&plan).expect("shipped").clone();
     (Arc::new(plan), Arc::new(units))
+}
+
+/// The units of a dataset as the server sees them: with the recording
+/// bodies of every plan it holds of that dataset.
+pub fn units_of(catalogue: &papi_core::catalogue::Catalogue, dataset: &str) -> papi_core::Units {
+    let mut units = catalogue.dataset(dataset).expect("checked at start").clone();
+    for p in catalogue.plans().iter().filter(|p| p.units == dataset) {
+        units = units.with_bodies(p);
+    }
+    units
 }
 
 /// The whole HTTP surface: the API, the health probe, and the app's files.
@@ -151,7 +179,6 @@ pub fn app(cfg: &Config, db: db::Db) -> Router {
 
 /// `app` with other limits (tests make them small to run fast).
 pub fn app_with(cfg: &Config, db: db::Db, limits: limits::Limits) -> Router {
-    let (plan, units) = plan_and_units();
     // Tokens are bearer headers, never cookies: any origin may call the API
     // (an app served elsewhere syncing here).
     let cors = CorsLayer::new()
@@ -164,7 +191,7 @@ pub fn app_with(cfg: &Config, db: db::Db, limits: limits::Limits) -> Router {
     let csp = web::Csp::new(&cfg.dist);
     let metrics = Arc::new(metrics::Metrics::new(cfg.metrics_allow.clone()));
     Router::new()
-        .merge(api::router(api::Api::new(db.clone(), plan, units, limits)).layer(cors))
+        .merge(api::router(api::Api::new(db.clone(), &cfg.units, limits)).layer(cors))
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/metrics",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::enrol::{self, Part};
-use crate::{backup, db, plan_and_units, tokens};
+use crate::{backup, db, tokens};
 
 pub const USAGE: &str = "\
 papi-server backup [--db FILE] --out FILE [--force]
@@ -36,7 +36,8 @@ papi-server unit revoke-key KEY|FINGERPRINT [--db FILE]
     Revoke a lost or replaced device's key: batches it signs are refused
     from now on; those already stored stay. KEY is the hex key; a
     fingerprint may be given in full, with or without spaces.
-The database FILE defaults to $PAPI_DB, else papi-server.sqlite3.";
+The database FILE defaults to $PAPI_DB, else papi-server.sqlite3. Units are
+those of $PAPI_UNITS (as for serve; default bac-kan-2020, or thai-nguyen-2025).";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -270,6 +271,17 @@ fn parse_backup(rest: &[String]) -> Result<Command, String> {
     })
 }
 
+/// The units the operator's commands name: the server's dataset
+/// (`PAPI_UNITS`, as `serve` reads it), with the shipped plans' bodies.
+fn ops_units() -> papi_core::Units {
+    let units = crate::env_or("PAPI_UNITS", crate::DEFAULT_UNITS);
+    let catalogue = papi_core::catalogue::Catalogue::shipped();
+    match catalogue.dataset(&units) {
+        Some(_) => crate::units_of(&catalogue, &units),
+        None => crate::units_of(&catalogue, crate::DEFAULT_UNITS),
+    }
+}
+
 pub fn now() -> String {
     papi_core::dates::format_instant(chrono::Utc::now())
 }
@@ -322,7 +334,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
 }
 
 fn unit_keys(path: &Path, unit: Option<&str>) -> Result<(), String> {
-    let (_, units) = plan_and_units();
+    let units = ops_units();
     let only = match unit {
         Some(q) => Some(enrol::find(&units, q)?.code.clone()),
         None => None,
@@ -400,7 +412,7 @@ fn run_backup(db: &Path, out: &Path, force: bool, keep: Option<usize>) -> Result
 }
 
 fn unit_add(path: &Path, code: &str, label: &str, url: Option<&str>) -> Result<(), String> {
-    let (_, units) = plan_and_units();
+    let units = ops_units();
     let unit = units.get(code).ok_or_else(|| {
         format!(
             "{code} is not a unit code of the unit dataset ({})",
@@ -437,7 +449,7 @@ fn unit_enrol(
     out: Option<PathBuf>,
     rotate: bool,
 ) -> Result<(), String> {
-    let (_, units) = plan_and_units();
+    let units = ops_units();
     let wanted = match from {
         Some(f) => {
             let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
@@ -487,7 +499,7 @@ fn short_list(codes: &[String]) -> String {
 }
 
 fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
-    let (_, units) = plan_and_units();
+    let units = ops_units();
     let only = match unit {
         Some(q) => Some(enrol::find(&units, q)?.code.clone()),
         None => None,
@@ -520,7 +532,7 @@ fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
 
 /// Revoke by unit (code or name: all its live tokens) or by token id.
 fn unit_revoke(path: &Path, target: &str) -> Result<(), String> {
-    let (_, units) = plan_and_units();
+    let units = ops_units();
     let is_id = !target.is_empty() && target.bytes().all(|b| b.is_ascii_digit());
     if units.get(target).is_some() || !is_id {
         let unit = enrol::find(&units, target)?;

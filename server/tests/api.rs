@@ -78,6 +78,7 @@ async fn post_answers_each_case_with_its_status() {
     let mut future = batch(DONG_XA, "dev-a", 3, 1);
     future.created_at = chrono::Utc::now() + chrono::Duration::days(30);
     future.sha256 = future.content_hash();
+    let future = future.sign_with(&device_key("dev-a"));
     let (st, body) = post(&s, Some(&dong_xa), future.to_json()).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
     assert!(
@@ -149,7 +150,8 @@ async fn districts_read_their_communes_only_and_the_province_reads_all() {
             (VAN_VU, &van_vu),
             (MINH_KHAI, &minh_khai),
         ] {
-            let b = batch(unit, "dev", seq, 2);
+            // One device per unit: a device's key speaks for one unit.
+            let b = batch(unit, &format!("dev-{unit}"), seq, 2);
             let text = b.to_json();
             assert_eq!(post(&s, Some(t), text.clone()).await.0, StatusCode::CREATED);
             sent.push((unit, text));

@@ -72,9 +72,9 @@ fn sheets_that_are_not_the_template_say_so() {
     assert!(problems[0].message_vi.contains("hãy dùng tệp mẫu"));
     let mut sheets = to_sheets(&plan());
     let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
-    info.rows[4][1] = "31/02/2026".into();
+    info.rows[5][1] = "31/02/2026".into();
     let problems = from_sheets(&sheets, None).unwrap_err();
-    assert_eq!(problems[0].place_vi(), "Thông tin, dòng 5, cột B");
+    assert_eq!(problems[0].place_vi(), "Thông tin, dòng 6, cột B");
 }
 
 #[test]

@@ -54,6 +54,28 @@ pub async fn start_allowing(
     opts: db::DbOptions,
     metrics_allow: &str,
 ) -> TestServer {
+    start_full(dir, limits, opts, metrics_allow, papi_server::DEFAULT_UNITS).await
+}
+
+/// A server for the units of another dataset (`--units`).
+pub async fn start_units(dir: &Path, units: &str) -> TestServer {
+    start_full(
+        dir,
+        Limits::default(),
+        db::DbOptions::default(),
+        papi_server::metrics::DEFAULT_ALLOW,
+        units,
+    )
+    .await
+}
+
+async fn start_full(
+    dir: &Path,
+    limits: Limits,
+    opts: db::DbOptions,
+    metrics_allow: &str,
+    units: &str,
+) -> TestServer {
     let db_path = dir.join("papi.sqlite3");
     let cfg = Config {
         dist: dir.to_path_buf(),
@@ -61,6 +83,7 @@ pub async fn start_allowing(
         db: db_path.clone(),
         tls: None,
         metrics_allow: papi_server::metrics::parse_allow(metrics_allow).unwrap(),
+        units: units.into(),
     };
     let database = db::Db::open_with(&db_path, opts).unwrap();
     let listener = papi_server::serve::listen(cfg.addr).unwrap();

@@ -1,0 +1,195 @@
+//! What a device or a server knows of the world: the unit datasets (dated,
+//! joined by the reforms between them) and the plans, shipped or published
+//! by a province, several side by side. A batch names its plan (id and
+//! version) and its dataset; the catalogue finds both, and the units a plan
+//! is recorded by (the dataset plus the plan's recording bodies).
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Plan, PlanError};
+use crate::units::{Succession, Units};
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    datasets: Vec<Units>,
+    plans: Vec<Plan>,
+    /// `units_for` of each plan, made once: (plan id, version) → units.
+    recorded_by: BTreeMap<(String, String), Units>,
+}
+
+/// Why a plan cannot join the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanRefused {
+    Invalid(PlanError),
+    /// Its unit dataset is not one this build ships.
+    UnknownUnits(String),
+    /// The same id and version with other content: a published version
+    /// never changes; a change is a new version.
+    Changed { id: String, version: String },
+}
+
+impl PlanRefused {
+    pub fn message_vi(&self) -> String {
+        match self {
+            PlanRefused::Invalid(e) => format!("tệp kế hoạch không hợp lệ: {e}"),
+            PlanRefused::UnknownUnits(id) => format!(
+                "kế hoạch dùng danh mục đơn vị \"{id}\", ứng dụng không có danh mục này"
+            ),
+            PlanRefused::Changed { id, version } => format!(
+                "kế hoạch \"{id}\" phiên bản {version} đã có với nội dung khác: sửa kế hoạch thì đặt phiên bản mới"
+            ),
+        }
+    }
+}
+
+impl Catalogue {
+    /// The shipped datasets (Bắc Kạn 2020 with its successors, Thái Nguyên
+    /// 2025) and the shipped plan.
+    pub fn shipped() -> Catalogue {
+        let old = Units::from_json(crate::BAC_KAN_UNITS_2020).expect("shipped units");
+        let new = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).expect("shipped units");
+        let reform = Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
+            .expect("shipped reform");
+        let mut c = Catalogue {
+            datasets: vec![old.with_successors(&reform, &new), new],
+            ..Catalogue::default()
+        };
+        c.add_plan(Plan::from_json(crate::BAC_KAN_124_2020).expect("shipped plan"))
+            .expect("the shipped plan fits the shipped units");
+        c
+    }
+
+    pub fn datasets(&self) -> &[Units] {
+        &self.datasets
+    }
+
+    pub fn dataset(&self, id: &str) -> Option<&Units> {
+        self.datasets.iter().find(|u| u.id == id)
+    }
+
+    pub fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+
+    /// A plan by id and version.
+    pub fn plan(&self, id: &str, version: &str) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.id == id && p.version == version)
+    }
+
+    /// The latest version of a plan (versions compare as their text's
+    /// numbers: "2026.10" after "2026.9").
+    pub fn latest(&self, id: &str) -> Option<&Plan> {
+        self.plans
+            .iter()
+            .filter(|p| p.id == id)
+            .max_by(|a, b| version_key(&a.version).cmp(&version_key(&b.version)))
+    }
+
+    /// The plan a batch names: its exact version if known, else the latest
+    /// version of that plan (a task it lacks is then refused by name).
+    pub fn plan_for(&self, id: &str, version: &str) -> Option<&Plan> {
+        self.plan(id, version).or_else(|| self.latest(id))
+    }
+
+    /// Who records against `plan`: its dataset and its recording bodies.
+    pub fn units_for(&self, plan: &Plan) -> Option<&Units> {
+        self.recorded_by
+            .get(&(plan.id.clone(), plan.version.clone()))
+    }
+
+    /// Add a plan (shipped, read from a file, or received from the server).
+    /// `Ok(true)` when it is new, `Ok(false)` when that very plan is held.
+    pub fn add_plan(&mut self, plan: Plan) -> Result<bool, PlanRefused> {
+        plan.check().map_err(PlanRefused::Invalid)?;
+        let Some(units) = self.dataset(&plan.units) else {
+            return Err(PlanRefused::UnknownUnits(plan.units.chars().take(40).collect()));
+        };
+        if !units.two_tier() && plan.role_agencies.get("district").is_none_or(Vec::is_empty) {
+            return Err(PlanRefused::Invalid(PlanError::UnknownAgency {
+                place: "role_agencies.district".into(),
+                agency: "(none)".into(),
+            }));
+        }
+        if let Some(held) = self.plan(&plan.id, &plan.version) {
+            return if *held == plan {
+                Ok(false)
+            } else {
+                Err(PlanRefused::Changed {
+                    id: plan.id,
+                    version: plan.version,
+                })
+            };
+        }
+        let units = units.clone().with_bodies(&plan);
+        self.recorded_by
+            .insert((plan.id.clone(), plan.version.clone()), units);
+        self.plans.push(plan);
+        Ok(true)
+    }
+}
+
+/// "2026.10" → [2026, 10]; text parts sort after numbers.
+fn version_key(v: &str) -> Vec<(u64, String)> {
+    v.split(['.', '-'])
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_string()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thai_nguyen_plan(version: &str) -> Plan {
+        let mut p = Plan::from_json(crate::BAC_KAN_124_2020).unwrap();
+        p.id = "thai-nguyen-papi-2026".into();
+        p.version = version.into();
+        p.units = "thai-nguyen-2025".into();
+        p
+    }
+
+    #[test]
+    fn the_shipped_catalogue() {
+        let c = Catalogue::shipped();
+        assert_eq!(c.datasets().len(), 2);
+        let plan = c.plan("bac-kan-124-2020", "2020.2").unwrap();
+        let units = c.units_for(plan).unwrap();
+        assert_eq!(units.id, "bac-kan-2020");
+        assert!(units.get("06.so-tai-chinh").is_some(), "with the plan's bodies");
+        assert!(units.successor("01864").is_some(), "with the reform");
+    }
+
+    #[test]
+    fn plans_live_side_by_side_and_a_version_never_changes() {
+        let mut c = Catalogue::shipped();
+        assert_eq!(c.add_plan(thai_nguyen_plan("2026.1")), Ok(true));
+        assert_eq!(c.add_plan(thai_nguyen_plan("2026.1")), Ok(false));
+        assert_eq!(c.add_plan(thai_nguyen_plan("2026.10")), Ok(true));
+        assert_eq!(c.add_plan(thai_nguyen_plan("2026.9")), Ok(true));
+        assert_eq!(c.latest("thai-nguyen-papi-2026").unwrap().version, "2026.10");
+        assert_eq!(c.plan_for("thai-nguyen-papi-2026", "2026.7").unwrap().version, "2026.10");
+        let units = c.units_for(c.plan("thai-nguyen-papi-2026", "2026.1").unwrap()).unwrap();
+        assert!(units.two_tier());
+        let mut changed = thai_nguyen_plan("2026.1");
+        changed.closing = "Khác.".into();
+        let e = c.add_plan(changed).unwrap_err();
+        assert!(matches!(e, PlanRefused::Changed { .. }));
+        assert!(e.message_vi().contains("phiên bản mới"));
+        let mut foreign = thai_nguyen_plan("2026.2");
+        foreign.units = "ha-giang-2025".into();
+        assert_eq!(
+            c.add_plan(foreign),
+            Err(PlanRefused::UnknownUnits("ha-giang-2025".into()))
+        );
+        assert_eq!(c.plans().len(), 4);
+        // Three tiers need the district's role; two tiers do without.
+        let mut no_district = thai_nguyen_plan("2026.3");
+        no_district.role_agencies.remove("district");
+        assert_eq!(c.add_plan(no_district.clone()), Ok(true));
+        no_district.id = "bac-kan-khac".into();
+        no_district.units = "bac-kan-2020".into();
+        assert!(matches!(c.add_plan(no_district), Err(PlanRefused::Invalid(_))));
+    }
+}
