@@ -14,12 +14,10 @@ use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{broadcast, store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS};
 use crate::platform;
 use crate::store::Applied;
-
-/// Message to other tabs: received data changed.
-pub const CHANGED: &str = "received";
+use crate::tabs::{self, TabMessage};
 
 /// Why a file was not applied when another tab imported first.
 const STALE: &str = "Một thẻ khác vừa nhập dữ liệu nên kết quả kiểm tra đã cũ; \
@@ -275,7 +273,7 @@ impl AppState {
                 }
             });
         }
-        broadcast(CHANGED);
+        tabs::broadcast(TabMessage::Received);
     }
 }
 

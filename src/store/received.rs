@@ -9,7 +9,6 @@
 //! has not moved, so a dry run planned against a stale state (another tab
 //! imported meanwhile) is never written.
 
-use std::cell::Cell;
 
 use idb::TransactionMode;
 use papi_core::merge::{name_check, AppliedBatch, NameCheck, Received};
@@ -32,10 +31,6 @@ pub enum Applied {
     /// run may be stale, so nothing was written.
     Stale,
 }
-
-/// How many entries this tab has seen in the store (`None`: not read yet).
-#[derive(Default)]
-pub struct Seen(Cell<Option<u32>>);
 
 impl IdbStore {
     pub async fn load_received(&self) -> Result<(Received, Vec<SetAside>), StoreError> {
@@ -61,13 +56,13 @@ impl IdbStore {
                 )),
             }
         }
-        self.received_seen.0.set(Some(keys.len() as u32));
+        self.received_seen.set(Some(keys.len() as u32));
         Ok((Received::from_entries(entries), bad))
     }
 
     /// How many entries there were when this tab last read or wrote them.
     pub fn received_seen(&self) -> Option<u32> {
-        self.received_seen.0.get()
+        self.received_seen.get()
     }
 
     /// `apply_batches` for one batch.
@@ -131,7 +126,7 @@ impl IdbStore {
             results.push(Applied::Written(entry.records.len()));
         }
         finish(tx, handle).await?;
-        self.received_seen.0.set(Some(count + written));
+        self.received_seen.set(Some(count + written));
         Ok(results)
     }
 }

@@ -11,6 +11,7 @@ use crate::store::{EntryKind, StoredBatch};
 #[component]
 pub fn Batches() -> impl IntoView {
     let app = use_app();
+    let sync = crate::sync::use_sync();
     spawn_local(async move { app.refresh_outbox().await });
     let busy = RwSignal::new(false);
     let pending = move || app.unsealed();
@@ -36,14 +37,17 @@ pub fn Batches() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             match app.export_batch().await {
-                Ok(Some(b)) => app.notify(
-                    format!(
-                        "Đã xuất lô số {} ({} hoạt động): {}",
-                        b.seq, b.records, b.file_name
-                    ),
-                    false,
-                    None,
-                ),
+                Ok(Some(b)) => {
+                    sync.kick();
+                    app.notify(
+                        format!(
+                            "Đã xuất lô số {} ({} hoạt động): {}",
+                            b.seq, b.records, b.file_name
+                        ),
+                        false,
+                        None,
+                    )
+                }
                 Ok(None) => app.notify("Không có thay đổi nào chưa xuất lô.", false, None),
                 Err(e) => app.notify(e.message_vi(), true, None),
             }

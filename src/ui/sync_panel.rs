@@ -5,11 +5,12 @@ use leptos::prelude::*;
 
 use crate::app::use_app;
 use crate::platform::local_time_vn;
-use crate::sync::{self, SyncSettings};
+use crate::sync::{self, use_sync, SyncSettings};
 
 #[component]
 pub fn SyncPanel() -> impl IntoView {
     let app = use_app();
+    let sync = use_sync();
     let current = sync::load_settings();
     let server = RwSignal::new(if current.server.is_empty() {
         crate::platform::window()
@@ -47,8 +48,8 @@ pub fn SyncPanel() -> impl IntoView {
             Ok(()) => {
                 configured.set(s.is_set());
                 // New settings may be what the refused batches were waiting for.
-                if s.is_set() && app.sync.with_untracked(|st| st.refused > 0) {
-                    leptos::task::spawn_local(async move { app.retry_refused().await });
+                if s.is_set() && sync.status.with_untracked(|st| st.refused > 0) {
+                    leptos::task::spawn_local(async move { sync.retry_refused().await });
                 }
                 app.notify(
                     if s.is_set() {
@@ -59,12 +60,12 @@ pub fn SyncPanel() -> impl IntoView {
                     false,
                     None,
                 );
-                sync::kick(app);
+                sync.kick();
             }
             Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
         }
     };
-    let status = move || app.sync.get();
+    let status = move || sync.status.get();
     view! {
         <div class="card" data-testid="sync-panel">
             <h3>"Đồng bộ với máy chủ"</h3>
@@ -89,7 +90,7 @@ pub fn SyncPanel() -> impl IntoView {
                     <button type="submit" class="btn">"Lưu cài đặt đồng bộ"</button>
                     <button type="button" class="btn primary" data-testid="sync-now"
                         disabled=move || !configured.get() || status().running
-                        on:click=move |_| sync::kick(app)>"Gửi ngay"</button>
+                        on:click=move |_| sync.kick()>"Gửi ngay"</button>
                 </div>
             </form>
             <dl class="kv" data-testid="sync-status">
@@ -130,7 +131,7 @@ pub fn SyncPanel() -> impl IntoView {
                         {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
                         <button type="button" class="btn small" data-testid="sync-retry"
                             disabled=move || status().running
-                            on:click=move |_| leptos::task::spawn_local(async move { app.retry_refused().await })>
+                            on:click=move |_| leptos::task::spawn_local(async move { sync.retry_refused().await })>
                             "Gửi lại"
                         </button>
                     </dd>
