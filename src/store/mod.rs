@@ -23,8 +23,8 @@ use papi_core::Activity;
 pub use idb_store::IdbStore;
 pub use local::LocalStore;
 pub use outbox::StoredBatch;
+pub use papi_core::apply::Applied;
 pub use pulled::RefusedPull;
-pub use received::Applied;
 
 /// A stored entry that could not be read: kept aside (or left in place),
 /// never deleted, and reported with its raw text so it can be downloaded.

@@ -383,7 +383,9 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     let other = entry("01840", vec![rec(3, "Ba")], 1);
     assert_eq!(
         idb.apply_batch(&other, 2).await.unwrap(),
-        Applied::SeqConflict
+        Applied::SeqConflict {
+            kept: e1.receipt.sha256.clone()
+        }
     );
 
     // Another tab applies a batch: this tab's dry run is stale and nothing
