@@ -475,4 +475,3 @@ pub(crate) fn device_id() -> &'static str {
 pub fn use_app() -> AppState {
     expect_context::<AppState>()
 }
-

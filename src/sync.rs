@@ -80,16 +80,22 @@ pub struct SyncStatus {
 pub struct SyncState {
     app: AppState,
     pub status: RwSignal<SyncStatus>,
+    cycles: StoredValue<Cycles>,
+}
+
+/// What coordinates the cycles (not shown).
+#[derive(Default)]
+struct Cycles {
     /// A cycle is running; `again`: another was asked for meanwhile.
-    running: StoredValue<bool>,
-    again: StoredValue<bool>,
+    running: bool,
+    again: bool,
     /// The backoff step after failures (`papi_core::retry::next_wait`).
-    backoff: StoredValue<u32>,
+    backoff: u32,
     /// The latest timer asked for: an older one that fires does nothing.
-    timer: StoredValue<u64>,
+    timer: u64,
     /// No request to the server before this time (ms since the epoch): what
     /// a busy server asked with `Retry-After`.
-    not_before: StoredValue<i64>,
+    not_before: i64,
 }
 
 pub fn use_sync() -> SyncState {
@@ -102,11 +108,7 @@ impl SyncState {
         let this = SyncState {
             app,
             status: RwSignal::new(SyncStatus::default()),
-            running: StoredValue::new(false),
-            again: StoredValue::new(false),
-            backoff: StoredValue::new(0),
-            timer: StoredValue::new(0),
-            not_before: StoredValue::new(0),
+            cycles: StoredValue::new(Cycles::default()),
         };
         Effect::watch(
             move || app.batches.track(),
@@ -118,7 +120,7 @@ impl SyncState {
 
     /// Seconds left before the server may be asked again (0: now).
     fn busy_wait(&self) -> u32 {
-        let left = self.not_before.get_value() - platform::now().timestamp_millis();
+        let left = self.cycles.with_value(|c| c.not_before) - platform::now().timestamp_millis();
         (left.max(0) as u64).div_ceil(1000) as u32
     }
 
@@ -126,8 +128,8 @@ impl SyncState {
     /// until when.
     fn hold_off(&self, secs: u32) -> chrono::DateTime<chrono::Utc> {
         let until = platform::now() + chrono::Duration::seconds(secs as i64);
-        self.not_before
-            .update_value(|n| *n = (*n).max(until.timestamp_millis()));
+        self.cycles
+            .update_value(|c| c.not_before = c.not_before.max(until.timestamp_millis()));
         until
     }
 
@@ -325,33 +327,33 @@ impl SyncState {
 
     /// Start a sync cycle now (or right after the running one).
     pub fn kick(&self) {
-        if self.running.get_value() {
-            self.again.set_value(true);
+        if self.cycles.with_value(|c| c.running) {
+            self.cycles.update_value(|c| c.again = true);
             return;
         }
         let this = *self;
         spawn_local(async move {
-            this.running.set_value(true);
+            this.cycles.update_value(|c| c.running = true);
             loop {
-                this.again.set_value(false);
+                this.cycles.update_value(|c| c.again = false);
                 this.cycle().await;
-                if !this.again.get_value() {
+                if !this.cycles.with_value(|c| c.again) {
                     break;
                 }
             }
-            this.running.set_value(false);
+            this.cycles.update_value(|c| c.running = false);
         });
     }
 
     /// Ask for a cycle in `secs` seconds (replacing any earlier timer).
     fn schedule(&self, secs: u32) {
-        self.timer.update_value(|t| *t += 1);
-        let id = self.timer.get_value();
+        self.cycles.update_value(|c| c.timer += 1);
+        let id = self.cycles.with_value(|c| c.timer);
         self.status.update(|s| s.retry_in = Some(secs));
         let this = *self;
         set_timeout(
             move || {
-                if this.timer.get_value() == id {
+                if this.cycles.with_value(|c| c.timer) == id {
                     this.kick();
                 }
             },
@@ -433,7 +435,7 @@ impl SyncState {
         app.refresh_outbox().await;
         tabs::broadcast(TabMessage::Outbox);
         match failure {
-            None => self.backoff.set_value(0),
+            None => self.cycles.update_value(|c| c.backoff = 0),
             Some(f) => self.after_failure(f),
         }
         self.update_counts();
@@ -458,8 +460,9 @@ impl SyncState {
             Failure::Busy(why, server) => (why, server),
         };
         self.status.update(|s| s.last_error = Some(why));
-        let (backoff, wait) = papi_core::retry::next_wait(self.backoff.get_value(), server);
-        self.backoff.set_value(backoff);
+        let previous = self.cycles.with_value(|c| c.backoff);
+        let (backoff, wait) = papi_core::retry::next_wait(previous, server);
+        self.cycles.update_value(|c| c.backoff = backoff);
         if server.is_some() {
             let until = self.hold_off(wait);
             self.status
@@ -477,7 +480,7 @@ impl SyncState {
             move || app.net.get(),
             move |net, prev, _| {
                 if *net == crate::pwa::Net::Online && prev != Some(&crate::pwa::Net::Online) {
-                    this.backoff.set_value(0);
+                    this.cycles.update_value(|c| c.backoff = 0);
                     this.kick();
                 }
             },
@@ -491,7 +494,11 @@ impl SyncState {
         );
         // Every few minutes, in case something was missed.
         if let Err(e) = set_interval_with_handle(move || this.kick(), Duration::from_secs(180)) {
-            app.notify(format!("Không hẹn giờ được việc tự đồng bộ: {e:?}"), true, None);
+            app.notify(
+                format!("Không hẹn giờ được việc tự đồng bộ: {e:?}"),
+                true,
+                None,
+            );
         }
         self.kick();
     }
@@ -560,7 +567,9 @@ pub async fn pull(
 fn pull_error(sync: SyncState, answer: &Answer) -> String {
     if let Some(secs) = answer.server_wait() {
         sync.hold_off(secs);
-        return sync.busy_message().unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
+        return sync
+            .busy_message()
+            .unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
     }
     let msg = serde_json::from_str::<ErrorReply>(&answer.body)
         .map(|r| r.message)
