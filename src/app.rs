@@ -337,20 +337,15 @@ impl AppState {
                         .set(Some("Không tìm thấy hoạt động đang sửa.".into()));
                     return;
                 };
-                // Saving an edit of a record another tab deleted brings it
-                // back: the person has just said they want it.
-                let next = Activity {
-                    revision: base,
-                    ..cur
+                // An edit never brings back a record deleted meanwhile
+                // (`Activity::edit_from`).
+                match cur.edit_from(base, checked.fields, &by) {
+                    Ok(next) => (next, Some(base)),
+                    Err(e) => {
+                        self.save_error.set(Some(e.message_vi().into()));
+                        return;
+                    }
                 }
-                .edit(checked.fields, &by);
-                (
-                    Activity {
-                        deleted: false,
-                        ..next
-                    },
-                    Some(base),
-                )
             }
         };
         let this = *self;
@@ -379,6 +374,13 @@ impl AppState {
                         session::save_open_form(Some(f));
                     }
                 });
+            }
+            if cur.deleted {
+                // Deleted meanwhile: saving again would not bring it back.
+                let why = papi_core::activity::EditOfDeleted.message_vi();
+                self.upsert(cur);
+                self.save_error.set(Some(why.into()));
+                return;
             }
             self.upsert(cur);
         }

@@ -23,7 +23,6 @@ use papi_core::Activity;
 pub use idb_store::IdbStore;
 pub use local::LocalStore;
 pub use outbox::StoredBatch;
-pub use papi_core::apply::Applied;
 pub use pulled::RefusedPull;
 
 /// A stored entry that could not be read: kept aside (or left in place),

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use papi_core::activity::new_id;
+use papi_core::apply::Applied;
 use papi_core::{Activity, ActivityFields, Author, Status};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
