@@ -23,7 +23,6 @@ pub fn SyncPanel() -> impl IntoView {
     let token = RwSignal::new(current.token.clone());
     let configured = RwSignal::new(current.is_set());
     let server_error = RwSignal::new(None::<&'static str>);
-    let unsealed = move || app.unsealed();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = SyncSettings {
@@ -93,50 +92,63 @@ pub fn SyncPanel() -> impl IntoView {
                         on:click=move |_| sync.kick()>"Gửi ngay"</button>
                 </div>
             </form>
-            <dl class="kv" data-testid="sync-status">
-                <dt>"Trạng thái"</dt>
-                <dd data-testid="sync-state">{move || {
-                    let s = status();
-                    if !configured.get() {
-                        "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
-                    } else if s.running {
-                        "Đang gửi…".to_string()
-                    } else if s.pending == 0 && unsealed() > 0 {
-                        format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
-                    } else if s.pending == 0 {
-                        "Đã gửi hết".to_string()
-                    } else if let Some(until) = &s.busy_until {
-                        format!(
-                            "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
-                            s.pending,
-                            local_time_vn(until),
-                            s.retry_in.unwrap_or(0)
-                        )
-                    } else {
-                        match s.retry_in {
-                            Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),
-                            None => format!("Còn {} lô chờ gửi", s.pending),
-                        }
-                    }
-                }}</dd>
-                <dt>"Lần gửi được gần nhất"</dt>
-                <dd data-testid="sync-last-success">{move || status().last_success.map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
-                <Show when=move || status().last_error.is_some()>
-                    <dt>"Lỗi gần nhất"</dt>
-                    <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
-                </Show>
-                <Show when=move || { status().refused > 0 }>
-                    <dt>"Lô bị từ chối"</dt>
-                    <dd>
-                        {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
-                        <button type="button" class="btn small" data-testid="sync-retry"
-                            disabled=move || status().running
-                            on:click=move |_| leptos::task::spawn_local(async move { sync.retry_refused().await })>
-                            "Gửi lại"
-                        </button>
-                    </dd>
-                </Show>
-            </dl>
+            <SendingState configured=configured/>
         </div>
+    }
+}
+
+/// What the sync is doing: waiting, sending, busy; the last success and
+/// error; the refused batches and "Gửi lại".
+#[component]
+fn SendingState(configured: RwSignal<bool>) -> impl IntoView {
+    let app = use_app();
+    let sync = use_sync();
+    let unsealed = move || app.unsealed();
+    let status = move || sync.status.get();
+    view! {
+    <dl class="kv" data-testid="sync-status">
+        <dt>"Trạng thái"</dt>
+        <dd data-testid="sync-state">{move || {
+            let s = status();
+            if !configured.get() {
+                "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
+            } else if s.running {
+                "Đang gửi…".to_string()
+            } else if s.pending == 0 && unsealed() > 0 {
+                format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
+            } else if s.pending == 0 {
+                "Đã gửi hết".to_string()
+            } else if let Some(until) = &s.busy_until {
+                format!(
+                    "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
+                    s.pending,
+                    local_time_vn(until),
+                    s.retry_in.unwrap_or(0)
+                )
+            } else {
+                match s.retry_in {
+                    Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),
+                    None => format!("Còn {} lô chờ gửi", s.pending),
+                }
+            }
+        }}</dd>
+        <dt>"Lần gửi được gần nhất"</dt>
+        <dd data-testid="sync-last-success">{move || status().last_success.map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
+        <Show when=move || status().last_error.is_some()>
+            <dt>"Lỗi gần nhất"</dt>
+            <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
+        </Show>
+        <Show when=move || { status().refused > 0 }>
+            <dt>"Lô bị từ chối"</dt>
+            <dd>
+                {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
+                <button type="button" class="btn small" data-testid="sync-retry"
+                    disabled=move || status().running
+                    on:click=move |_| leptos::task::spawn_local(async move { sync.retry_refused().await })>
+                    "Gửi lại"
+                </button>
+            </dd>
+        </Show>
+    </dl>
     }
 }
