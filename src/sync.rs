@@ -8,6 +8,7 @@
 //! from the device. Districts also pull batches from here into the import
 //! path.
 
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use gloo_storage::{LocalStorage, Storage};
@@ -61,9 +62,7 @@ pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
     pub running: bool,
-    /// Batches sealed but not confirmed by the server (refused excluded).
-    pub pending: usize,
-    pub refused: usize,
+    /// This session's last confirmation (`SyncState::last_success`).
     pub last_success: Option<String>,
     pub last_error: Option<String>,
     /// Seconds until the next automatic try after a failure.
@@ -74,28 +73,29 @@ pub struct SyncStatus {
 }
 
 /// The sync of this device: its status for the screens and what
-/// coordinates its cycles. Copy: every field is a reactive handle; provided
+/// coordinates its cycles. Copy (reactive handles and a shared reference); provided
 /// as a context (`use_sync`) by the root.
 #[derive(Clone, Copy)]
 pub struct SyncState {
     app: AppState,
     pub status: RwSignal<SyncStatus>,
-    cycles: StoredValue<Cycles>,
+    /// Lives as long as the page, like the state: leaked once at start.
+    cycles: &'static Cycles,
 }
 
 /// What coordinates the cycles (not shown).
 #[derive(Default)]
 struct Cycles {
     /// A cycle is running; `again`: another was asked for meanwhile.
-    running: bool,
-    again: bool,
+    running: AtomicBool,
+    again: AtomicBool,
     /// The backoff step after failures (`papi_core::retry::next_wait`).
-    backoff: u32,
+    backoff: AtomicU32,
     /// The latest timer asked for: an older one that fires does nothing.
-    timer: u64,
+    timer: AtomicU64,
     /// No request to the server before this time (ms since the epoch): what
     /// a busy server asked with `Retry-After`.
-    not_before: i64,
+    not_before: AtomicI64,
 }
 
 pub fn use_sync() -> SyncState {
@@ -103,24 +103,17 @@ pub fn use_sync() -> SyncState {
 }
 
 impl SyncState {
-    /// Its counts follow the batch history (`AppState::batches`).
     pub fn new(app: AppState) -> Self {
-        let this = SyncState {
+        SyncState {
             app,
             status: RwSignal::new(SyncStatus::default()),
-            cycles: StoredValue::new(Cycles::default()),
-        };
-        Effect::watch(
-            move || app.batches.track(),
-            move |_, _, _| this.update_counts(),
-            true,
-        );
-        this
+            cycles: Box::leak(Box::default()),
+        }
     }
 
     /// Seconds left before the server may be asked again (0: now).
     fn busy_wait(&self) -> u32 {
-        let left = self.cycles.with_value(|c| c.not_before) - platform::now().timestamp_millis();
+        let left = self.cycles.not_before.load(Relaxed) - platform::now().timestamp_millis();
         (left.max(0) as u64).div_ceil(1000) as u32
     }
 
@@ -129,7 +122,8 @@ impl SyncState {
     fn hold_off(&self, secs: u32) -> chrono::DateTime<chrono::Utc> {
         let until = platform::now() + chrono::Duration::seconds(secs as i64);
         self.cycles
-            .update_value(|c| c.not_before = c.not_before.max(until.timestamp_millis()));
+            .not_before
+            .fetch_max(until.timestamp_millis(), Relaxed);
         until
     }
 
@@ -279,27 +273,20 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
 }
 
 impl SyncState {
-    /// Recount what waits to be sent. The last success survives a reload:
-    /// it is the newest confirmation stored with the batches.
-    fn update_counts(&self) {
-        let (pending, refused, newest) = self.app.batches.with_untracked(|bs| {
-            (
-                bs.iter()
-                    .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
-                    .count(),
-                bs.iter()
-                    .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
-                    .count(),
-                bs.iter().filter_map(|b| b.sent_at.clone()).max(),
-            )
-        });
-        self.status.update(|s| {
-            s.pending = pending;
-            s.refused = refused;
-            if s.last_success < newest {
-                s.last_success = newest;
-            }
-        });
+    /// How many batches wait to be sent, and how many were refused
+    /// (reactive: they follow `AppState::batches`).
+    pub fn counts(&self) -> (usize, usize) {
+        self.app.batches.with(|bs| counts(bs))
+    }
+
+    /// The last success: the newest confirmation stored with the batches
+    /// (it survives a reload), or a later one of this session.
+    pub fn last_success(&self) -> Option<String> {
+        let newest = self
+            .app
+            .batches
+            .with(|bs| bs.iter().filter_map(|b| b.sent_at.clone()).max());
+        self.status.with(|s| s.last_success.clone()).max(newest)
     }
 
     /// Send the refused batches again (after the server or the settings
@@ -321,39 +308,38 @@ impl SyncState {
             }
         }
         app.refresh_outbox().await;
-        self.update_counts();
         self.kick();
     }
 
     /// Start a sync cycle now (or right after the running one).
     pub fn kick(&self) {
-        if self.cycles.with_value(|c| c.running) {
-            self.cycles.update_value(|c| c.again = true);
+        if self.cycles.running.load(Relaxed) {
+            self.cycles.again.store(true, Relaxed);
             return;
         }
         let this = *self;
         spawn_local(async move {
-            this.cycles.update_value(|c| c.running = true);
+            this.cycles.running.store(true, Relaxed);
             loop {
-                this.cycles.update_value(|c| c.again = false);
+                this.cycles.again.store(false, Relaxed);
                 this.cycle().await;
-                if !this.cycles.with_value(|c| c.again) {
+                if !this.cycles.again.load(Relaxed) {
                     break;
                 }
             }
-            this.cycles.update_value(|c| c.running = false);
+            this.cycles.running.store(false, Relaxed);
         });
     }
 
     /// Ask for a cycle in `secs` seconds (replacing any earlier timer).
     fn schedule(&self, secs: u32) {
-        self.cycles.update_value(|c| c.timer += 1);
-        let id = self.cycles.with_value(|c| c.timer);
+        let id = self.cycles.timer.load(Relaxed) + 1;
+        self.cycles.timer.store(id, Relaxed);
         self.status.update(|s| s.retry_in = Some(secs));
         let this = *self;
         set_timeout(
             move || {
-                if this.cycles.with_value(|c| c.timer) == id {
+                if this.cycles.timer.load(Relaxed) == id {
                     this.kick();
                 }
             },
@@ -435,10 +421,9 @@ impl SyncState {
         app.refresh_outbox().await;
         tabs::broadcast(TabMessage::Outbox);
         match failure {
-            None => self.cycles.update_value(|c| c.backoff = 0),
+            None => self.cycles.backoff.store(0, Relaxed),
             Some(f) => self.after_failure(f),
         }
-        self.update_counts();
         self.status.update(|s| s.running = false);
     }
 
@@ -460,9 +445,9 @@ impl SyncState {
             Failure::Busy(why, server) => (why, server),
         };
         self.status.update(|s| s.last_error = Some(why));
-        let previous = self.cycles.with_value(|c| c.backoff);
+        let previous = self.cycles.backoff.load(Relaxed);
         let (backoff, wait) = papi_core::retry::next_wait(previous, server);
-        self.cycles.update_value(|c| c.backoff = backoff);
+        self.cycles.backoff.store(backoff, Relaxed);
         if server.is_some() {
             let until = self.hold_off(wait);
             self.status
@@ -480,7 +465,7 @@ impl SyncState {
             move || app.net.get(),
             move |net, prev, _| {
                 if *net == crate::pwa::Net::Online && prev != Some(&crate::pwa::Net::Online) {
-                    this.cycles.update_value(|c| c.backoff = 0);
+                    this.cycles.backoff.store(0, Relaxed);
                     this.kick();
                 }
             },
@@ -493,15 +478,19 @@ impl SyncState {
             false,
         );
         // Every few minutes, in case something was missed.
-        if let Err(e) = set_interval_with_handle(move || this.kick(), Duration::from_secs(180)) {
-            app.notify(
-                format!("Không hẹn giờ được việc tự đồng bộ: {e:?}"),
-                true,
-                None,
-            );
-        }
+        let _ = set_interval_with_handle(move || this.kick(), Duration::from_secs(180));
         self.kick();
     }
+}
+
+/// Batches sealed but not confirmed by the server, refused ones apart:
+/// (waiting, refused).
+pub fn counts(bs: &[crate::store::StoredBatch]) -> (usize, usize) {
+    let unsent = || bs.iter().filter(|b| b.sent_at.is_none());
+    (
+        unsent().filter(|b| b.last_error.is_none()).count(),
+        unsent().filter(|b| b.last_error.is_some()).count(),
+    )
 }
 
 /// Why a cycle stopped before every batch was sent.

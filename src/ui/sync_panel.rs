@@ -47,7 +47,7 @@ pub fn SyncPanel() -> impl IntoView {
             Ok(()) => {
                 configured.set(s.is_set());
                 // New settings may be what the refused batches were waiting for.
-                if s.is_set() && sync.status.with_untracked(|st| st.refused > 0) {
+                if s.is_set() && app.batches.with_untracked(|bs| sync::counts(bs).1 > 0) {
                     leptos::task::spawn_local(async move { sync.retry_refused().await });
                 }
                 app.notify(
@@ -110,38 +110,39 @@ fn SendingState(configured: RwSignal<bool>) -> impl IntoView {
         <dt>"Trạng thái"</dt>
         <dd data-testid="sync-state">{move || {
             let s = status();
+            let (pending, _) = sync.counts();
             if !configured.get() {
                 "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
             } else if s.running {
                 "Đang gửi…".to_string()
-            } else if s.pending == 0 && unsealed() > 0 {
+            } else if pending == 0 && unsealed() > 0 {
                 format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
-            } else if s.pending == 0 {
+            } else if pending == 0 {
                 "Đã gửi hết".to_string()
             } else if let Some(until) = &s.busy_until {
                 format!(
                     "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
-                    s.pending,
+                    pending,
                     local_time_vn(until),
                     s.retry_in.unwrap_or(0)
                 )
             } else {
                 match s.retry_in {
-                    Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),
-                    None => format!("Còn {} lô chờ gửi", s.pending),
+                    Some(n) => format!("Còn {pending} lô chờ gửi; tự thử lại sau {n} giây"),
+                    None => format!("Còn {pending} lô chờ gửi"),
                 }
             }
         }}</dd>
         <dt>"Lần gửi được gần nhất"</dt>
-        <dd data-testid="sync-last-success">{move || status().last_success.map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
+        <dd data-testid="sync-last-success">{move || sync.last_success().map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
         <Show when=move || status().last_error.is_some()>
             <dt>"Lỗi gần nhất"</dt>
             <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
         </Show>
-        <Show when=move || { status().refused > 0 }>
+        <Show when=move || { sync.counts().1 > 0 }>
             <dt>"Lô bị từ chối"</dt>
             <dd>
-                {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
+                {move || format!("{} lô (xem lý do trong danh sách lô) ", sync.counts().1)}
                 <button type="button" class="btn small" data-testid="sync-retry"
                     disabled=move || status().running
                     on:click=move |_| leptos::task::spawn_local(async move { sync.retry_refused().await })>
