@@ -184,16 +184,13 @@ impl AppState {
         // One file (a bundle holds many batches) at a time, in one
         // transaction: it is applied whole or not at all.
         for file in files {
-            let ready: Vec<(usize, Arc<Batch>, Arc<Changes>, Option<DateTime<Utc>>)> = checks
-                .with_untracked(|cs| {
-                    file.filter_map(|j| match &cs[j].state {
-                        FileState::Ready(b, c) => {
-                            Some((j, b.clone(), c.clone(), cs[j].received_at))
-                        }
-                        _ => None,
-                    })
-                    .collect()
-                });
+            let ready: Vec<_> = checks.with_untracked(|cs| {
+                file.filter_map(|j| match &cs[j].state {
+                    FileState::Ready(b, c) => Some((j, b.clone(), c.clone(), cs[j].received_at)),
+                    _ => None,
+                })
+                .collect()
+            });
             if ready.is_empty() {
                 continue;
             }
