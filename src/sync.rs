@@ -73,14 +73,22 @@ pub struct SyncStatus {
 }
 
 /// The sync of this device: its status for the screens and what
-/// coordinates its cycles. Copy (reactive handles and a shared reference); provided
-/// as a context (`use_sync`) by the root.
+/// coordinates its cycles. Copy: a reference to state that lives as long as
+/// the page (made once, by the root); provided as a context (`use_sync`).
 #[derive(Clone, Copy)]
-pub struct SyncState {
+pub struct SyncState(&'static SyncShared);
+
+pub struct SyncShared {
     app: AppState,
     pub status: RwSignal<SyncStatus>,
-    /// Lives as long as the page, like the state: leaked once at start.
-    cycles: &'static Cycles,
+    cycles: Cycles,
+}
+
+impl std::ops::Deref for SyncState {
+    type Target = SyncShared;
+    fn deref(&self) -> &SyncShared {
+        self.0
+    }
 }
 
 /// What coordinates the cycles (not shown).
@@ -104,11 +112,11 @@ pub fn use_sync() -> SyncState {
 
 impl SyncState {
     pub fn new(app: AppState) -> Self {
-        SyncState {
+        SyncState(Box::leak(Box::new(SyncShared {
             app,
             status: RwSignal::new(SyncStatus::default()),
-            cycles: Box::leak(Box::default()),
-        }
+            cycles: Cycles::default(),
+        })))
     }
 
     /// Seconds left before the server may be asked again (0: now).
