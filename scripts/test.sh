@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Set up what is missing, then run every test:
+#   0. the app crate's modules depend on each other one way (no cycle);
 #   1. native unit, property and data tests of the core and the server;
 #   2. the storage layer in headless Chromium (wasm-bindgen-test);
 #   3. end-to-end tests of the release build with Playwright and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh test
+
+echo "== module layering (no cycle in src/, ARCHITECTURE.md)"
+node scripts/check-modules.mjs
 
 echo "== native tests (core, server)"
 cargo test -p papi-core -p papi-server

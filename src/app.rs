@@ -10,13 +10,11 @@ use leptos::task::spawn_local;
 use papi_core::validation::{validate, Context, FieldError};
 use papi_core::{Activity, Author, Plan, Unit, Units};
 use uuid::Uuid;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 
 use crate::platform;
 use crate::session::{self, OpenForm, Settings};
 use crate::store::{Backend, SetAside, StoreError};
-use crate::ui;
+use crate::tabs::{self, TabMessage};
 
 pub static PLAN: LazyLock<Plan> = LazyLock::new(|| {
     Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid")
@@ -33,23 +31,15 @@ pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
-    static CHANNEL: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
 }
 
+/// The store, once opened (`set_store`).
 pub(crate) fn store() -> Option<Rc<Backend>> {
     STORE.with(|s| s.borrow().clone())
 }
 
-const CHANNEL_NAME: &str = "papi-tracker.records";
-
-/// Tell other tabs something changed: a record id, or one of the sentinels
-/// `outbox::CHANGED` and `inbox::CHANGED`.
-pub(crate) fn broadcast(msg: &str) {
-    CHANNEL.with(|c| {
-        if let Some(c) = c.borrow().as_ref() {
-            let _ = c.post_message(&msg.into());
-        }
-    });
+pub(crate) fn set_store(backend: Rc<Backend>) {
+    STORE.with(|s| *s.borrow_mut() = Some(backend));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +86,6 @@ pub struct AppState {
     pub batches: RwSignal<Vec<crate::store::StoredBatch>>,
     /// What this district or province received from batches.
     pub received: RwSignal<papi_core::merge::Received>,
-    pub sync: RwSignal<crate::sync::SyncStatus>,
     /// Bumped on every save on this device (the sync waits a little, then
     /// sends; several saves travel together).
     pub saves: RwSignal<u64>,
@@ -106,6 +95,34 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state at start: settings and the open form from the session,
+    /// nothing loaded yet.
+    pub fn new() -> Self {
+        AppState {
+            settings: RwSignal::new(session::load_settings()),
+            records: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(false),
+            storage_label: RwSignal::new(""),
+            screen: RwSignal::new(Screen::Plan),
+            form: RwSignal::new(session::load_open_form()),
+            form_errors: RwSignal::new(vec![]),
+            save_error: RwSignal::new(None),
+            saving: RwSignal::new(false),
+            notices: RwSignal::new(vec![]),
+            set_aside: RwSignal::new(vec![]),
+            net: RwSignal::new(crate::pwa::Net::Online),
+            update_ready: RwSignal::new(false),
+            outbox: RwSignal::new(None),
+            batches: RwSignal::new(vec![]),
+            received: RwSignal::new(Default::default()),
+            saves: RwSignal::new(0),
+            period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
+                &platform::today(),
+            ))),
+            next_notice: StoredValue::new(0),
+        }
+    }
+
     pub fn unit(&self) -> Option<Unit> {
         self.settings
             .with(|s| s.as_ref().and_then(|s| UNITS.get(&s.unit_code).cloned()))
@@ -325,20 +342,15 @@ impl AppState {
                         .set(Some("Không tìm thấy hoạt động đang sửa.".into()));
                     return;
                 };
-                // Saving an edit of a record another tab deleted brings it
-                // back: the person has just said they want it.
-                let next = Activity {
-                    revision: base,
-                    ..cur
+                // An edit never brings back a record deleted meanwhile
+                // (`Activity::edit_from`).
+                match cur.edit_from(base, checked.fields, &by) {
+                    Ok(next) => (next, Some(base)),
+                    Err(e) => {
+                        self.save_error.set(Some(e.message_vi().into()));
+                        return;
+                    }
                 }
-                .edit(checked.fields, &by);
-                (
-                    Activity {
-                        deleted: false,
-                        ..next
-                    },
-                    Some(base),
-                )
             }
         };
         let this = *self;
@@ -368,6 +380,13 @@ impl AppState {
                     }
                 });
             }
+            if cur.deleted {
+                // Deleted meanwhile: saving again would not bring it back.
+                let why = papi_core::activity::EditOfDeleted.message_vi();
+                self.upsert(cur);
+                self.save_error.set(Some(why.into()));
+                return;
+            }
             self.upsert(cur);
         }
         self.save_error.set(Some(e.message_vi()));
@@ -388,7 +407,7 @@ impl AppState {
         }
         saved?;
         self.upsert(rec.clone());
-        broadcast(&rec.id.to_string());
+        tabs::broadcast(TabMessage::Record(rec.id));
         self.saves.update(|n| *n += 1);
         Ok(())
     }
@@ -400,7 +419,7 @@ impl AppState {
         let saved = store.save(&rec, None).await?;
         let written = saved == crate::store::Saved::Written;
         if written {
-            broadcast(&rec.id.to_string());
+            tabs::broadcast(TabMessage::Record(rec.id));
             self.saves.update(|n| *n += 1);
         }
         self.upsert(rec);
@@ -462,125 +481,4 @@ pub(crate) fn device_id() -> &'static str {
 
 pub fn use_app() -> AppState {
     expect_context::<AppState>()
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    let app = AppState {
-        settings: RwSignal::new(session::load_settings()),
-        records: RwSignal::new(Vec::new()),
-        loaded: RwSignal::new(false),
-        storage_label: RwSignal::new(""),
-        screen: RwSignal::new(Screen::Plan),
-        form: RwSignal::new(session::load_open_form()),
-        form_errors: RwSignal::new(vec![]),
-        save_error: RwSignal::new(None),
-        saving: RwSignal::new(false),
-        notices: RwSignal::new(vec![]),
-        set_aside: RwSignal::new(vec![]),
-        net: RwSignal::new(crate::pwa::Net::Online),
-        update_ready: RwSignal::new(false),
-        outbox: RwSignal::new(None),
-        batches: RwSignal::new(vec![]),
-        received: RwSignal::new(Default::default()),
-        sync: RwSignal::new(Default::default()),
-        saves: RwSignal::new(0),
-        period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
-            &platform::today(),
-        ))),
-        next_notice: StoredValue::new(0),
-    };
-    provide_context(app);
-
-    crate::pwa::watch(app.net, app.update_ready);
-
-    // A change of unit (Settings) brings that unit's outbox and history.
-    Effect::watch(
-        move || app.unit_code(),
-        move |_, _, _| spawn_local(async move { app.refresh_outbox().await }),
-        false,
-    );
-
-    spawn_local(async move {
-        let backend = Rc::new(Backend::open().await);
-        app.storage_label.set(backend.label_vi());
-        if let Backend::Local(_) = *backend {
-            app.notify(
-                "Trình duyệt không cho dùng bộ nhớ chính nên dữ liệu đang lưu tạm trong bộ nhớ dự phòng (dung lượng nhỏ). \
-Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang bộ nhớ chính khi dùng được.",
-                true,
-                None,
-            );
-        }
-        STORE.with(|s| *s.borrow_mut() = Some(backend.clone()));
-        // Listen before loading, so no other tab's save is missed.
-        listen_to_other_tabs(app, backend.clone());
-        match backend.load_all().await {
-            Ok(loaded) => {
-                app.report_faults(loaded.set_aside);
-                if loaded.migrated > 0 {
-                    app.notify(
-                        format!(
-                            "Đã chuyển {} hoạt động sang kho dữ liệu mới.",
-                            loaded.migrated
-                        ),
-                        false,
-                        None,
-                    );
-                }
-                // Keep anything saved or received while loading, if newer.
-                let during = app.records.get_untracked();
-                app.records.set(loaded.records);
-                for r in during {
-                    app.upsert(r);
-                }
-            }
-            Err(e) => app.notify(e.message_vi(), true, None),
-        }
-        app.loaded.set(true);
-        app.load_known_faults().await;
-        app.refresh_outbox().await;
-        app.refresh_received().await;
-        crate::sync::start(app);
-        let _ = platform::request_persistence().await;
-    });
-
-    view! {
-        <ui::enrol::EnrolLink/>
-        {move || if app.settings.with(Option::is_none) {
-            view! { <ui::setup::FirstRun/> }.into_any()
-        } else {
-            view! { <ui::shell::Shell/> }.into_any()
-        }}
-    }
-}
-
-/// Another tab saved a record: read it from the store and show it here.
-fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else {
-        return;
-    };
-    let on_message =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(id) = ev.data().as_string() else {
-                return;
-            };
-            if id == crate::outbox::CHANGED {
-                spawn_local(async move { app.refresh_outbox().await });
-                return;
-            }
-            if id == crate::inbox::CHANGED {
-                spawn_local(async move { app.refresh_received().await });
-                return;
-            }
-            let backend = backend.clone();
-            spawn_local(async move {
-                if let Ok(Some(rec)) = backend.get(&id).await {
-                    app.upsert(rec);
-                }
-            });
-        });
-    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
-    CHANNEL.with(|c| *c.borrow_mut() = Some(channel));
 }

@@ -8,26 +8,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use leptos::prelude::*;
+use papi_core::apply::{self, ApplyRun, Outcome};
 use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
 use papi_core::merge::{self, Changes, Overlay, Refusal, Scope, Verdict};
 use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{broadcast, store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS};
 use crate::platform;
-use crate::store::Applied;
-
-/// Message to other tabs: received data changed.
-pub const CHANGED: &str = "received";
-
-/// Why a file was not applied when another tab imported first.
-const STALE: &str = "Một thẻ khác vừa nhập dữ liệu nên kết quả kiểm tra đã cũ; \
-                     tệp này chưa được ghi. Hãy chọn lại các tệp để kiểm tra lại.";
-
-/// Why the files after one that failed to be written were not applied.
-const AFTER_FAILURE: &str = "Chưa ghi vì một tệp trước đó không ghi được; \
-                             hãy chọn lại các tệp để kiểm tra lại.";
+use crate::tabs::{self, TabMessage};
 
 /// One file of an import, from dry run to result.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +163,7 @@ impl AppState {
 
     /// Apply every ready file, in order, each whole or not at all. `basis`
     /// is `basis()` when the dry run was made: if the store has moved since
-    /// (another tab imported), nothing is written.
+    /// (another tab imported), nothing is written (`papi_core::apply`).
     pub async fn apply_checks(&self, checks: RwSignal<Vec<FileCheck>>, basis: Option<u32>) {
         let Some(store) = store() else { return };
         let idb = match store.idb() {
@@ -183,99 +173,80 @@ impl AppState {
                 return;
             }
         };
-        let n = checks.with_untracked(Vec::len);
+        let files = checks.with_untracked(|cs| {
+            let file_of: Vec<usize> = cs.iter().map(|c| c.file).collect();
+            apply::by_file(&file_of)
+        });
         // Memory follows the store once at the end (the store is the truth;
         // a reload reads it back), so the views recompute once, not per file.
         let mut applied = Vec::new();
-        // After a stale basis or a failed write, the files after it were
-        // planned on a state that is not the store's: none is written.
-        let mut stop: Option<&str> = basis.is_none().then_some(STALE);
-        let mut expected = basis.unwrap_or_default();
+        let mut run = ApplyRun::new(basis);
         // One file (a bundle holds many batches) at a time, in one
         // transaction: it is applied whole or not at all.
-        let mut i = 0;
-        while i < n {
-            let file = checks.with_untracked(|cs| cs[i].file);
-            let end = checks.with_untracked(|cs| (i..n).find(|&j| cs[j].file != file).unwrap_or(n));
-            let ready: Vec<(usize, Arc<Batch>, Arc<Changes>)> = checks.with_untracked(|cs| {
-                (i..end)
-                    .filter_map(|j| match &cs[j].state {
-                        FileState::Ready(b, c) => Some((j, b.clone(), c.clone())),
-                        _ => None,
-                    })
-                    .collect()
+        for file in files {
+            let ready: Vec<_> = checks.with_untracked(|cs| {
+                file.filter_map(|j| match &cs[j].state {
+                    FileState::Ready(b, c) => Some((j, b.clone(), c.clone(), cs[j].received_at)),
+                    _ => None,
+                })
+                .collect()
             });
-            i = end;
             if ready.is_empty() {
                 continue;
             }
-            if let Some(why) = stop {
-                checks.update(|cs| {
-                    for (j, ..) in &ready {
-                        cs[*j].state = FileState::Failed(why.into());
-                    }
-                });
-                continue;
-            }
-            let now = platform::now();
-            let entries: Vec<_> = ready
-                .iter()
-                .map(|(j, b, c)| {
-                    let received_at = checks.with_untracked(|cs| cs[*j].received_at);
-                    merge::AppliedBatch::new(b, c, now, received_at)
-                })
-                .collect();
-            let states: Vec<FileState> = match idb.apply_batches(&entries, expected).await {
-                Ok(results) => ready
-                    .iter()
-                    .zip(results)
-                    .zip(entries)
-                    .map(|(((_, b, c), result), entry)| match result {
-                        Applied::Written(n) => {
-                            expected += 1;
-                            applied.push(entry);
-                            FileState::Applied(b.clone(), c.clone(), n)
-                        }
-                        Applied::Duplicate => FileState::AlreadyImported,
-                        Applied::SeqConflict => FileState::Refused(
-                            Refusal::SeqConflict {
-                                key: b.key(),
-                                kept: String::new(),
-                                this: b.sha256.clone(),
-                            }
-                            .message_vi(&UNITS),
-                        ),
-                        Applied::Stale => {
-                            stop = Some(STALE);
-                            FileState::Failed(STALE.into())
-                        }
-                    })
-                    .collect(),
-                Err(e) => {
-                    stop = Some(AFTER_FAILURE);
-                    ready
+            let outcomes = match run.next() {
+                Err(why) => vec![Outcome::NotWritten(why); ready.len()],
+                Ok(expected) => {
+                    let now = platform::now();
+                    let entries: Vec<_> = ready
                         .iter()
-                        .map(|_| FileState::Failed(e.message_vi()))
-                        .collect()
+                        .map(|(_, b, c, at)| merge::AppliedBatch::new(b, c, now, *at))
+                        .collect();
+                    let answer = idb.apply_batches(&entries, expected).await;
+                    let outcomes = run.record(ready.len(), answer.map_err(|e| e.message_vi()));
+                    for (entry, o) in entries.into_iter().zip(&outcomes) {
+                        if let Outcome::Written(_) = o {
+                            applied.push(entry);
+                        }
+                    }
+                    outcomes
                 }
             };
             checks.update(|cs| {
-                for ((j, ..), state) in ready.iter().zip(states) {
-                    cs[*j].state = state;
+                for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
+                    cs[j].state = file_state(b, c, outcome);
                 }
             });
         }
-        if stop.is_some() {
-            // Read back what the other tab wrote, with what this one did.
-            self.refresh_received().await;
-        } else {
+        if run.in_step() {
             self.received.update(|r| {
                 for entry in applied {
                     r.absorb(entry);
                 }
             });
+        } else {
+            // Read back what the other tab wrote, with what this one did.
+            self.refresh_received().await;
         }
-        broadcast(CHANGED);
+        tabs::broadcast(TabMessage::Received);
+    }
+}
+
+/// What a ready batch shows after the apply step.
+fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome<String>) -> FileState {
+    match outcome {
+        Outcome::Written(n) => FileState::Applied(b, c, n),
+        Outcome::AlreadyImported => FileState::AlreadyImported,
+        Outcome::SeqConflict { kept } => FileState::Refused(
+            Refusal::SeqConflict {
+                key: b.key(),
+                kept,
+                this: b.sha256.clone(),
+            }
+            .message_vi(&UNITS),
+        ),
+        Outcome::NotWritten(why) => FileState::Failed(why.message_vi().into()),
+        Outcome::WriteFailed(e) => FileState::Failed(e),
     }
 }
 

@@ -12,11 +12,12 @@ mod pwa;
 mod session;
 mod store;
 mod sync;
+mod tabs;
 mod ui;
 mod xlsx;
 
 fn main() {
     console_error_panic_hook::set_once();
     platform::expose_memory_probe();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(ui::root::App);
 }

@@ -7,12 +7,10 @@ use leptos::prelude::*;
 use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
-use crate::app::{broadcast, store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS};
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
-
-/// Message to other tabs: this unit's outbox changed.
-pub const CHANGED: &str = "outbox";
+use crate::tabs::{self, TabMessage};
 
 impl AppState {
     /// Changes of this unit not yet in a batch (reactive).
@@ -33,7 +31,6 @@ impl AppState {
             (Ok((o, rebuilt)), Ok((b, unreadable))) => {
                 self.outbox.set(Some(o));
                 self.batches.set(b);
-                self.update_sync_counts();
                 self.report_faults(rebuilt.into_iter().chain(unreadable).collect());
             }
             (Err(e), _) | (_, Err(e)) => self.notify(e.message_vi(), true, None),
@@ -52,12 +49,11 @@ impl AppState {
     }
 
     /// "Xuất lô dữ liệu": seal every unsent change into the next batch,
-    /// keep it, and download it.
+    /// keep it, and download it (the caller starts a sync to send it).
     pub async fn export_batch(&self) -> Result<Option<StoredBatch>, StoreError> {
         let stored = self.seal_pending().await?;
         if let Some(b) = &stored {
             self.download_batch(b).await;
-            crate::sync::kick(*self);
         }
         Ok(stored)
     }
@@ -87,7 +83,7 @@ impl AppState {
                 return Err(e);
             }
         };
-        broadcast(CHANGED);
+        tabs::broadcast(TabMessage::Outbox);
         self.refresh_outbox().await;
         Ok(Some(stored))
     }
@@ -103,9 +99,12 @@ impl AppState {
             return;
         }
         if let Some(Ok(idb)) = store().as_ref().map(|s| s.idb()) {
-            let _ = idb
+            let counted = idb
                 .update_batch(&b.unit_code, b.seq, |s| s.downloads += 1)
                 .await;
+            if let Err(e) = counted {
+                self.notify(e.message_vi(), true, None);
+            }
         }
         self.refresh_outbox().await;
     }

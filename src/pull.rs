@@ -9,7 +9,7 @@
 use crate::app::{store, AppState};
 use crate::inbox::{FileCheck, FileState, Picked};
 use crate::store::RefusedPull;
-use crate::sync::{self, Pulled, SyncSettings};
+use crate::sync::{self, Pulled, SyncSettings, SyncState};
 
 /// One pull, from the download to the moment every batch is dealt with.
 #[derive(Clone)]
@@ -26,11 +26,11 @@ pub struct PullRun {
 
 impl AppState {
     /// Download the batches after this server's and unit's cursor.
-    pub async fn pull_new(&self) -> Result<(PullRun, Vec<Picked>), String> {
+    pub async fn pull_new(&self, sync: SyncState) -> Result<(PullRun, Vec<Picked>), String> {
         let settings = sync::load_settings();
         let unit = self.unit_code();
         let start = sync::pull_cursor(&settings, &unit);
-        let (pulled, end) = sync::pull(&settings, start).await?;
+        let (pulled, end) = sync::pull(sync, &settings, start).await?;
         let items = pulled
             .iter()
             .map(|p| {

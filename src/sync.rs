@@ -8,7 +8,7 @@
 //! from the device. Districts also pull batches from here into the import
 //! path.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use gloo_storage::{LocalStorage, Storage};
@@ -20,7 +20,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::app::{store, AppState};
+use crate::inbox::Picked;
 use crate::platform;
+use crate::tabs::{self, TabMessage};
 
 const SETTINGS_KEY: &str = "papi-tracker.sync";
 const CURSOR_PREFIX: &str = "papi-tracker.pull-cursor.";
@@ -60,9 +62,7 @@ pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
     pub running: bool,
-    /// Batches sealed but not confirmed by the server (refused excluded).
-    pub pending: usize,
-    pub refused: usize,
+    /// This session's last confirmation (`SyncState::last_success`).
     pub last_success: Option<String>,
     pub last_error: Option<String>,
     /// Seconds until the next automatic try after a failure.
@@ -72,35 +72,75 @@ pub struct SyncStatus {
     pub busy_until: Option<String>,
 }
 
-thread_local! {
-    static RUNNING: Cell<bool> = const { Cell::new(false) };
-    static AGAIN: Cell<bool> = const { Cell::new(false) };
-    static BACKOFF: Cell<u32> = const { Cell::new(0) };
-    static TIMER: Cell<u64> = const { Cell::new(0) };
+/// The sync of this device: its status for the screens and what
+/// coordinates its cycles. Copy: a reference to state that lives as long as
+/// the page (made once, by the root); provided as a context (`use_sync`).
+#[derive(Clone, Copy)]
+pub struct SyncState(&'static SyncShared);
+
+pub struct SyncShared {
+    app: AppState,
+    pub status: RwSignal<SyncStatus>,
+    cycles: Cycles,
+}
+
+impl std::ops::Deref for SyncState {
+    type Target = SyncShared;
+    fn deref(&self) -> &SyncShared {
+        self.0
+    }
+}
+
+/// What coordinates the cycles (not shown).
+#[derive(Default)]
+struct Cycles {
+    /// A cycle is running; `again`: another was asked for meanwhile.
+    running: AtomicBool,
+    again: AtomicBool,
+    /// The backoff step after failures (`papi_core::retry::next_wait`).
+    backoff: AtomicU32,
+    /// The latest timer asked for: an older one that fires does nothing.
+    timer: AtomicU64,
     /// No request to the server before this time (ms since the epoch): what
     /// a busy server asked with `Retry-After`.
-    static NOT_BEFORE: Cell<i64> = const { Cell::new(0) };
+    not_before: AtomicI64,
 }
 
-/// Seconds left before the server may be asked again (0: now).
-fn busy_wait() -> u32 {
-    let left = NOT_BEFORE.with(Cell::get) - platform::now().timestamp_millis();
-    (left.max(0) as u64).div_ceil(1000) as u32
+pub fn use_sync() -> SyncState {
+    expect_context::<SyncState>()
 }
 
-/// Remember that a busy server asked for `secs` seconds of quiet; returns
-/// until when.
-fn hold_off(secs: u32) -> chrono::DateTime<chrono::Utc> {
-    let until = platform::now() + chrono::Duration::seconds(secs as i64);
-    NOT_BEFORE.with(|n| n.set(n.get().max(until.timestamp_millis())));
-    until
-}
+impl SyncState {
+    pub fn new(app: AppState) -> Self {
+        SyncState(Box::leak(Box::new(SyncShared {
+            app,
+            status: RwSignal::new(SyncStatus::default()),
+            cycles: Cycles::default(),
+        })))
+    }
 
-/// Why the server cannot be asked yet, for a person who asked.
-pub fn busy_message() -> Option<String> {
-    match busy_wait() {
-        0 => None,
-        n => Some(format!("máy chủ đang bận; hãy thử lại sau {n} giây")),
+    /// Seconds left before the server may be asked again (0: now).
+    fn busy_wait(&self) -> u32 {
+        let left = self.cycles.not_before.load(Relaxed) - platform::now().timestamp_millis();
+        (left.max(0) as u64).div_ceil(1000) as u32
+    }
+
+    /// Remember that a busy server asked for `secs` seconds of quiet; returns
+    /// until when.
+    fn hold_off(&self, secs: u32) -> chrono::DateTime<chrono::Utc> {
+        let until = platform::now() + chrono::Duration::seconds(secs as i64);
+        self.cycles
+            .not_before
+            .fetch_max(until.timestamp_millis(), Relaxed);
+        until
+    }
+
+    /// Why the server cannot be asked yet, for a person who asked.
+    pub fn busy_message(&self) -> Option<String> {
+        match self.busy_wait() {
+            0 => None,
+            n => Some(format!("máy chủ đang bận; hãy thử lại sau {n} giây")),
+        }
     }
 }
 
@@ -240,37 +280,31 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
     }
 }
 
-impl AppState {
-    /// Recount what waits to be sent. The last success survives a reload:
-    /// it is the newest confirmation stored with the batches.
-    pub fn update_sync_counts(&self) {
-        let (pending, refused, newest) = self.batches.with_untracked(|bs| {
-            (
-                bs.iter()
-                    .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
-                    .count(),
-                bs.iter()
-                    .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
-                    .count(),
-                bs.iter().filter_map(|b| b.sent_at.clone()).max(),
-            )
-        });
-        self.sync.update(|s| {
-            s.pending = pending;
-            s.refused = refused;
-            if s.last_success < newest {
-                s.last_success = newest;
-            }
-        });
+impl SyncState {
+    /// How many batches wait to be sent, and how many were refused
+    /// (reactive: they follow `AppState::batches`).
+    pub fn counts(&self) -> (usize, usize) {
+        self.app.batches.with(|bs| counts(bs))
+    }
+
+    /// The last success: the newest confirmation stored with the batches
+    /// (it survives a reload), or a later one of this session.
+    pub fn last_success(&self) -> Option<String> {
+        let newest = self
+            .app
+            .batches
+            .with(|bs| bs.iter().filter_map(|b| b.sent_at.clone()).max());
+        self.status.with(|s| s.last_success.clone()).max(newest)
     }
 
     /// Send the refused batches again (after the server or the settings
     /// were fixed): their reasons are cleared and a cycle starts.
     pub async fn retry_refused(&self) {
+        let app = self.app;
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
-        let unit = self.unit_code();
-        let refused: Vec<u64> = self.batches.with_untracked(|bs| {
+        let unit = app.unit_code();
+        let refused: Vec<u64> = app.batches.with_untracked(|bs| {
             bs.iter()
                 .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
                 .map(|b| b.seq)
@@ -278,129 +312,193 @@ impl AppState {
         });
         for seq in refused {
             if let Err(e) = idb.update_batch(&unit, seq, |s| s.last_error = None).await {
-                self.notify(e.message_vi(), true, None);
+                app.notify(e.message_vi(), true, None);
             }
         }
-        self.refresh_outbox().await;
-        self.update_sync_counts();
-        kick(*self);
+        app.refresh_outbox().await;
+        self.kick();
     }
-}
 
-/// Start a sync cycle now (or right after the running one).
-pub fn kick(app: AppState) {
-    if RUNNING.with(Cell::get) {
-        AGAIN.with(|a| a.set(true));
-        return;
-    }
-    spawn_local(async move {
-        RUNNING.with(|r| r.set(true));
-        loop {
-            AGAIN.with(|a| a.set(false));
-            cycle(app).await;
-            if !AGAIN.with(Cell::get) {
-                break;
-            }
+    /// Start a sync cycle now (or right after the running one).
+    pub fn kick(&self) {
+        if self.cycles.running.load(Relaxed) {
+            self.cycles.again.store(true, Relaxed);
+            return;
         }
-        RUNNING.with(|r| r.set(false));
-    });
-}
-
-/// Ask for a cycle in `secs` seconds (replacing any earlier timer).
-fn schedule(app: AppState, secs: u32) {
-    let id = TIMER.with(|t| {
-        t.set(t.get() + 1);
-        t.get()
-    });
-    app.sync.update(|s| s.retry_in = Some(secs));
-    set_timeout(
-        move || {
-            if TIMER.with(Cell::get) == id {
-                kick(app);
+        let this = *self;
+        spawn_local(async move {
+            this.cycles.running.store(true, Relaxed);
+            loop {
+                this.cycles.again.store(false, Relaxed);
+                this.cycle().await;
+                if !this.cycles.again.load(Relaxed) {
+                    break;
+                }
             }
-        },
-        Duration::from_secs(secs as u64),
-    );
-}
+            this.cycles.running.store(false, Relaxed);
+        });
+    }
 
-async fn cycle(app: AppState) {
-    let settings = load_settings();
-    if !settings.is_set() || !platform::online() || app.settings.with_untracked(Option::is_none) {
-        return;
+    /// Ask for a cycle in `secs` seconds (replacing any earlier timer).
+    fn schedule(&self, secs: u32) {
+        let id = self.cycles.timer.load(Relaxed) + 1;
+        self.cycles.timer.store(id, Relaxed);
+        self.status.update(|s| s.retry_in = Some(secs));
+        let this = *self;
+        set_timeout(
+            move || {
+                if this.cycles.timer.load(Relaxed) == id {
+                    this.kick();
+                }
+            },
+            Duration::from_secs(secs as u64),
+        );
     }
-    let Some(store) = store() else { return };
-    if store.idb().is_err() {
-        return;
-    }
-    // A busy server asked for quiet: come back when it said.
-    let wait = busy_wait();
-    if wait > 0 {
-        schedule(app, wait);
-        return;
-    }
-    app.sync.update(|s| {
-        s.running = true;
-        s.retry_in = None;
-        s.busy_until = None;
-    });
-    // Changes not yet in a batch travel too.
-    if let Err(e) = app.seal_pending().await {
-        app.sync.update(|s| s.last_error = Some(e.message_vi()));
-    }
-    app.refresh_outbox().await;
-    let unit = app.unit_code();
-    let todo: Vec<_> = app.batches.with_untracked(|bs| {
-        bs.iter()
-            .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
-            .cloned()
-            .collect()
-    });
-    let mut failure = None;
-    let idb = store.idb().expect("checked above");
-    for b in todo {
-        match post_batch(&settings, &b.text, &b.sha256).await {
-            Sent::Confirmed => {
-                let now = papi_core::dates::format_instant(platform::now());
-                let _ = idb
-                    .update_batch(&unit, b.seq, |s| {
-                        s.sent_at = Some(now.clone());
+
+    async fn cycle(&self) {
+        let app = self.app;
+        let settings = load_settings();
+        if !settings.is_set() || !platform::online() || app.settings.with_untracked(Option::is_none)
+        {
+            return;
+        }
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        // A busy server asked for quiet: come back when it said.
+        let wait = self.busy_wait();
+        if wait > 0 {
+            self.schedule(wait);
+            return;
+        }
+        self.status.update(|s| {
+            s.running = true;
+            s.retry_in = None;
+            s.busy_until = None;
+        });
+        // Changes not yet in a batch travel too.
+        if let Err(e) = app.seal_pending().await {
+            self.status.update(|s| s.last_error = Some(e.message_vi()));
+        }
+        app.refresh_outbox().await;
+        let unit = app.unit_code();
+        let todo: Vec<_> = app.batches.with_untracked(|bs| {
+            bs.iter()
+                .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
+                .cloned()
+                .collect()
+        });
+        let mut failure = None;
+        for b in todo {
+            let sent = post_batch(&settings, &b.text, &b.sha256).await;
+            let written = match &sent {
+                Sent::Confirmed => {
+                    let now = papi_core::dates::format_instant(platform::now());
+                    self.status.update(|s| {
+                        s.last_success = Some(now.clone());
+                        s.last_error = None;
+                    });
+                    idb.update_batch(&unit, b.seq, |s| {
+                        s.sent_at = Some(now);
                         s.last_error = None;
                     })
-                    .await;
-                app.sync.update(|s| {
-                    s.last_success = Some(now);
-                    s.last_error = None;
-                });
+                    .await
+                    .map(drop)
+                }
+                Sent::Refused(why) => {
+                    self.status
+                        .update(|s| s.last_error = Some(format!("Lô số {}: {why}", b.seq)));
+                    idb.update_batch(&unit, b.seq, |s| s.last_error = Some(why.clone()))
+                        .await
+                        .map(drop)
+                }
+                _ => Ok(()),
+            };
+            // The server has the answer; only this device's note of it is
+            // lost (a confirmed batch is sent again, and found a duplicate).
+            if let Err(e) = written {
+                app.notify(e.message_vi(), true, None);
             }
-            Sent::Refused(why) => {
-                let _ = idb
-                    .update_batch(&unit, b.seq, |s| s.last_error = Some(why.clone()))
-                    .await;
-                app.sync
-                    .update(|s| s.last_error = Some(format!("Lô số {}: {why}", b.seq)));
-            }
-            Sent::Unauthorized(why) => {
-                failure = Some(Failure::Stop(why));
-                break;
-            }
-            Sent::Failed(why) => {
-                failure = Some(Failure::Network(why));
-                break;
-            }
-            Sent::Busy(why, wait) => {
-                failure = Some(Failure::Busy(why, wait));
-                break;
-            }
+            failure = match sent {
+                Sent::Confirmed | Sent::Refused(_) => continue,
+                Sent::Unauthorized(why) => Some(Failure::Stop(why)),
+                Sent::Failed(why) => Some(Failure::Network(why)),
+                Sent::Busy(why, wait) => Some(Failure::Busy(why, wait)),
+            };
+            break;
         }
+        app.refresh_outbox().await;
+        tabs::broadcast(TabMessage::Outbox);
+        match failure {
+            None => self.cycles.backoff.store(0, Relaxed),
+            Some(f) => self.after_failure(f),
+        }
+        self.status.update(|s| s.running = false);
     }
-    app.refresh_outbox().await;
-    crate::app::broadcast(crate::outbox::CHANGED);
-    match failure {
-        None => BACKOFF.with(|b| b.set(0)),
-        Some(f) => after_failure(app, f),
+
+    /// Say why the cycle stopped and, unless retrying is pointless, when the
+    /// next one comes (`papi_core::retry::next_wait`).
+    fn after_failure(&self, f: Failure) {
+        let (why, server) = match f {
+            Failure::Stop(why) => {
+                self.status.update(|s| s.last_error = Some(why));
+                return;
+            }
+            Failure::Network(why) => {
+                // A request failed for real: the badge says so until a probe
+                // finds the server again.
+                self.app.net.set(crate::pwa::Net::Offline);
+                (why, None)
+            }
+            // The server answered: the network is fine.
+            Failure::Busy(why, server) => (why, server),
+        };
+        self.status.update(|s| s.last_error = Some(why));
+        let previous = self.cycles.backoff.load(Relaxed);
+        let (backoff, wait) = papi_core::retry::next_wait(previous, server);
+        self.cycles.backoff.store(backoff, Relaxed);
+        if server.is_some() {
+            let until = self.hold_off(wait);
+            self.status
+                .update(|s| s.busy_until = Some(papi_core::dates::format_instant(until)));
+        }
+        self.schedule(wait);
     }
-    app.update_sync_counts();
-    app.sync.update(|s| s.running = false);
+
+    /// Wire the automatic triggers: start, coming online, changes, a timer.
+    pub fn start(&self) {
+        let this = *self;
+        let app = self.app;
+        // Back online (navigator or a successful probe): try at once.
+        Effect::watch(
+            move || app.net.get(),
+            move |net, prev, _| {
+                if *net == crate::pwa::Net::Online && prev != Some(&crate::pwa::Net::Online) {
+                    this.cycles.backoff.store(0, Relaxed);
+                    this.kick();
+                }
+            },
+            false,
+        );
+        // A change: send it a few seconds later (several saves travel together).
+        Effect::watch(
+            move || app.saves.get(),
+            move |_, _, _| this.schedule(5),
+            false,
+        );
+        // Every few minutes, in case something was missed.
+        let _ = set_interval_with_handle(move || this.kick(), Duration::from_secs(180));
+        self.kick();
+    }
+}
+
+/// Batches sealed but not confirmed by the server, refused ones apart:
+/// (waiting, refused).
+pub fn counts(bs: &[crate::store::StoredBatch]) -> (usize, usize) {
+    let unsent = || bs.iter().filter(|b| b.sent_at.is_none());
+    (
+        unsent().filter(|b| b.last_error.is_none()).count(),
+        unsent().filter(|b| b.last_error.is_some()).count(),
+    )
 }
 
 /// Why a cycle stopped before every batch was sent.
@@ -413,73 +511,24 @@ enum Failure {
     Busy(String, Option<u32>),
 }
 
-/// Say why the cycle stopped and, unless retrying is pointless, when the
-/// next one comes (`papi_core::retry::next_wait`).
-fn after_failure(app: AppState, f: Failure) {
-    let (why, server) = match f {
-        Failure::Stop(why) => {
-            app.sync.update(|s| s.last_error = Some(why));
-            return;
-        }
-        Failure::Network(why) => {
-            // A request failed for real: the badge says so until a probe
-            // finds the server again.
-            app.net.set(crate::pwa::Net::Offline);
-            (why, None)
-        }
-        // The server answered: the network is fine.
-        Failure::Busy(why, server) => (why, server),
-    };
-    app.sync.update(|s| s.last_error = Some(why));
-    let previous = BACKOFF.with(Cell::get);
-    let (backoff, wait) = papi_core::retry::next_wait(previous, server);
-    BACKOFF.with(|b| b.set(backoff));
-    if server.is_some() {
-        let until = hold_off(wait);
-        app.sync
-            .update(|s| s.busy_until = Some(papi_core::dates::format_instant(until)));
-    }
-    schedule(app, wait);
-}
-
-/// Wire the automatic triggers: start, coming online, changes, a timer.
-pub fn start(app: AppState) {
-    // Back online (navigator or a successful probe): try at once.
-    Effect::watch(
-        move || app.net.get(),
-        move |net, prev, _| {
-            if *net == crate::pwa::Net::Online && prev != Some(&crate::pwa::Net::Online) {
-                BACKOFF.with(|b| b.set(0));
-                kick(app);
-            }
-        },
-        false,
-    );
-    // A change: send it a few seconds later (several saves travel together).
-    Effect::watch(
-        move || app.saves.get(),
-        move |_, _, _| schedule(app, 5),
-        false,
-    );
-    // Every few minutes, in case something was missed.
-    let _ = set_interval_with_handle(move || kick(app), Duration::from_secs(180));
-    kick(app);
-}
-
 /// A batch pulled from the server: its place in the server's order and
 /// the file, for the import path.
 pub struct Pulled {
     pub cursor: i64,
-    pub file: crate::inbox::Picked,
+    pub file: Picked,
 }
 
 /// A district or the province: fetch the batches after `after`, for the
 /// import path. Returns them and the server's cursor after them.
-pub async fn pull(s: &SyncSettings, after: i64) -> Result<(Vec<Pulled>, i64), String> {
+pub async fn pull(
+    sync: SyncState,
+    s: &SyncSettings,
+    after: i64,
+) -> Result<(Vec<Pulled>, i64), String> {
     if !s.is_set() {
         return Err("chưa cài đặt máy chủ đồng bộ (Cài đặt → Đồng bộ)".into());
     }
-    if let Some(busy) = busy_message() {
+    if let Some(busy) = sync.busy_message() {
         return Err(busy);
     }
     let mut after = after;
@@ -488,14 +537,14 @@ pub async fn pull(s: &SyncSettings, after: i64) -> Result<(Vec<Pulled>, i64), St
         let url = s.url(&format!("{BATCHES_PATH}?after={after}&limit=200"));
         let answer = fetch("GET", &url, &s.token, None).await?;
         if answer.status != 200 {
-            return Err(pull_error(&answer));
+            return Err(pull_error(sync, &answer));
         }
         let page: wire::Page = serde_json::from_str(&answer.body)
             .map_err(|e| format!("trả lời không đọc được: {e}"))?;
         for it in page.batches {
             out.push(Pulled {
                 cursor: it.cursor,
-                file: crate::inbox::Picked {
+                file: Picked {
                     name: format!("máy chủ #{}", it.cursor),
                     bytes: Ok(it.batch.get().as_bytes().to_vec()),
                     // "On time" is judged by when the server received it.
@@ -512,10 +561,12 @@ pub async fn pull(s: &SyncSettings, after: i64) -> Result<(Vec<Pulled>, i64), St
 }
 
 /// Why a pull's request failed; a busy server's wait is remembered.
-fn pull_error(answer: &Answer) -> String {
+fn pull_error(sync: SyncState, answer: &Answer) -> String {
     if let Some(secs) = answer.server_wait() {
-        hold_off(secs);
-        return busy_message().unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
+        sync.hold_off(secs);
+        return sync
+            .busy_message()
+            .unwrap_or_else(|| "máy chủ đang bận; hãy thử lại sau".into());
     }
     let msg = serde_json::from_str::<ErrorReply>(&answer.body)
         .map(|r| r.message)

@@ -96,6 +96,17 @@ pub fn new_id(random: [u8; 16]) -> Uuid {
     uuid::Builder::from_random_bytes(random).into_uuid()
 }
 
+/// An edit of a record that was deleted while its form was open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditOfDeleted;
+
+impl EditOfDeleted {
+    pub fn message_vi(self) -> &'static str {
+        "Hoạt động này đã bị xóa ở một cửa sổ khác nên bản sửa không được lưu \
+         (sửa không làm hoạt động đã xóa xuất hiện lại). Nội dung bạn nhập vẫn còn trong biểu mẫu."
+    }
+}
+
 impl Activity {
     pub fn create(id: Uuid, unit_code: &str, fields: ActivityFields, by: &Author) -> Activity {
         Activity {
@@ -133,6 +144,27 @@ impl Activity {
             fields,
             ..self.next(by)
         }
+    }
+
+    /// An edit saved from a form opened on revision `base`; `self` is the
+    /// record as held now. The edit is based on `base`, so a store holding a
+    /// later revision refuses it as a conflict (`storage::decide_write`).
+    /// A record deleted meanwhile (another tab, a restored backup) stays
+    /// deleted: an edit never brings it back; only a restore does.
+    pub fn edit_from(
+        &self,
+        base: u32,
+        fields: ActivityFields,
+        by: &Author,
+    ) -> Result<Activity, EditOfDeleted> {
+        if self.deleted {
+            return Err(EditOfDeleted);
+        }
+        Ok(Activity {
+            revision: base,
+            ..self.clone()
+        }
+        .edit(fields, by))
     }
 
     pub fn delete(&self, by: &Author) -> Activity {
@@ -228,6 +260,40 @@ mod tests {
             device_id: "dev-1",
             now: at(now),
         }
+    }
+
+    #[test]
+    fn an_edit_is_based_on_the_revision_the_form_opened() {
+        let a = Activity::create(new_id([1; 16]), "01834", fields("Họp dân", 3), &by(0));
+        let b = a.edit(fields("Họp dân (tab khác)", 3), &by(5));
+        let mine = b
+            .edit_from(a.revision, fields("Họp dân thôn", 3), &by(10))
+            .unwrap();
+        assert_eq!(
+            mine.revision, 2,
+            "based on revision 1: a store holding 2 refuses it"
+        );
+        assert_eq!(mine.fields.title, "Họp dân thôn");
+        assert!(!mine.deleted);
+    }
+
+    #[test]
+    fn an_edit_never_brings_back_a_record_deleted_meanwhile() {
+        let a = Activity::create(new_id([1; 16]), "01834", fields("Họp dân", 3), &by(0));
+        let gone = a.delete(&by(5));
+        // The form reloaded the deleted version after a conflict: still refused.
+        for base in [a.revision, gone.revision] {
+            assert_eq!(
+                gone.edit_from(base, fields("Họp dân thôn", 3), &by(10)),
+                Err(EditOfDeleted)
+            );
+        }
+        // A restore brings it back; then it can be edited.
+        let back = gone.restore(&by(20));
+        assert!(back
+            .edit_from(back.revision, fields("x", 3), &by(30))
+            .is_ok());
+        assert!(EditOfDeleted.message_vi().contains("đã bị xóa"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod agency;
+pub mod apply;
 pub mod batch;
 pub mod catalogue;
 pub mod dates;

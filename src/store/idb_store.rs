@@ -37,7 +37,9 @@ const UNRELEASED: [&str; 2] = ["imported", "receipts"];
 
 pub struct IdbStore {
     pub(super) db: Database,
-    pub(super) received_seen: super::received::Seen,
+    /// How many entries of the received store this tab has seen (`None`:
+    /// not read yet); kept up by `received.rs`.
+    pub(super) received_seen: std::cell::Cell<Option<u32>>,
 }
 
 pub(super) fn err(e: idb::Error) -> StoreError {

@@ -24,7 +24,6 @@ pub use idb_store::IdbStore;
 pub use local::LocalStore;
 pub use outbox::StoredBatch;
 pub use pulled::RefusedPull;
-pub use received::Applied;
 
 /// A stored entry that could not be read: kept aside (or left in place),
 /// never deleted, and reported with its raw text so it can be downloaded.

@@ -9,33 +9,14 @@
 //! has not moved, so a dry run planned against a stale state (another tab
 //! imported meanwhile) is never written.
 
-use std::cell::Cell;
-
 use idb::TransactionMode;
+use papi_core::apply::Applied;
 use papi_core::merge::{name_check, AppliedBatch, NameCheck, Received};
 use papi_core::storage::{decode_received, encode_received};
 use wasm_bindgen::JsValue;
 
 use super::idb_store::{err, finish, IdbStore, RECEIVED};
 use super::{EntryKind, SetAside, StoreError};
-
-/// What applying a batch did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    /// Written: this many record versions.
-    Written(usize),
-    /// This batch was already applied (another tab, an earlier import).
-    Duplicate,
-    /// A batch with the same name and other content was applied first.
-    SeqConflict,
-    /// Another tab applied batches since this one read the store: its dry
-    /// run may be stale, so nothing was written.
-    Stale,
-}
-
-/// How many entries this tab has seen in the store (`None`: not read yet).
-#[derive(Default)]
-pub struct Seen(Cell<Option<u32>>);
 
 impl IdbStore {
     pub async fn load_received(&self) -> Result<(Received, Vec<SetAside>), StoreError> {
@@ -61,13 +42,13 @@ impl IdbStore {
                 )),
             }
         }
-        self.received_seen.0.set(Some(keys.len() as u32));
+        self.received_seen.set(Some(keys.len() as u32));
         Ok((Received::from_entries(entries), bad))
     }
 
     /// How many entries there were when this tab last read or wrote them.
     pub fn received_seen(&self) -> Option<u32> {
-        self.received_seen.0.get()
+        self.received_seen.get()
     }
 
     /// `apply_batches` for one batch.
@@ -118,7 +99,7 @@ impl IdbStore {
                     .unwrap_or_default();
                 results.push(match name_check(Some(&held_sha), &entry.receipt.sha256) {
                     NameCheck::Duplicate => Applied::Duplicate,
-                    NameCheck::New | NameCheck::Conflict => Applied::SeqConflict,
+                    NameCheck::New | NameCheck::Conflict => Applied::SeqConflict { kept: held_sha },
                 });
                 continue;
             }
@@ -131,7 +112,7 @@ impl IdbStore {
             results.push(Applied::Written(entry.records.len()));
         }
         finish(tx, handle).await?;
-        self.received_seen.0.set(Some(count + written));
+        self.received_seen.set(Some(count + written));
         Ok(results)
     }
 }

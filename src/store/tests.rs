@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use papi_core::activity::new_id;
+use papi_core::apply::Applied;
 use papi_core::{Activity, ActivityFields, Author, Status};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -385,7 +386,9 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     let other = entry("01840", vec![rec(3, "Ba")], 1);
     assert_eq!(
         idb.apply_batch(&other, 2).await.unwrap(),
-        Applied::SeqConflict
+        Applied::SeqConflict {
+            kept: e1.receipt.sha256.clone()
+        }
     );
 
     // Another tab applies a batch: this tab's dry run is stale and nothing

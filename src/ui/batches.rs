@@ -11,39 +11,29 @@ use crate::store::{EntryKind, StoredBatch};
 #[component]
 pub fn Batches() -> impl IntoView {
     let app = use_app();
+    let sync = crate::sync::use_sync();
     spawn_local(async move { app.refresh_outbox().await });
     let busy = RwSignal::new(false);
     let pending = move || app.unsealed();
-    // Who this unit's batches go to (plan Section III).
     let recipient = move || {
-        app.settings.with(|s| match s.as_ref().map(|s| (s.level, s.unit_code.as_str())) {
-            Some((papi_core::Level::Commune, _)) | None => {
-                "Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
-            }
-            Some((papi_core::Level::District, _)) => {
-                "Các hoạt động của Phòng Nội vụ được gửi lên tỉnh cùng kết quả các xã, trong gói được tạo ở màn hình \
-                 “Tổng hợp” (nút “Tạo gói gửi Sở Nội vụ”). "
-            }
-            Some((papi_core::Level::Province, code)) if code == crate::app::UNITS.province_code => {
-                "Đây là các hoạt động do Sở Nội vụ tự ghi; chúng đã có trong tổng hợp của tỉnh, tệp lô dùng để lưu trữ. "
-            }
-            Some((papi_core::Level::Province, _)) => {
-                "Gửi tệp lô cho Sở Nội vụ qua USB, thư điện tử hoặc tin nhắn. "
-            }
-        })
+        app.settings
+            .with(|s| recipient_vi(s.as_ref().map(|s| (s.level, s.unit_code.as_str()))))
     };
     let export = move |_| {
         busy.set(true);
         spawn_local(async move {
             match app.export_batch().await {
-                Ok(Some(b)) => app.notify(
-                    format!(
-                        "Đã xuất lô số {} ({} hoạt động): {}",
-                        b.seq, b.records, b.file_name
-                    ),
-                    false,
-                    None,
-                ),
+                Ok(Some(b)) => {
+                    sync.kick();
+                    app.notify(
+                        format!(
+                            "Đã xuất lô số {} ({} hoạt động): {}",
+                            b.seq, b.records, b.file_name
+                        ),
+                        false,
+                        None,
+                    )
+                }
                 Ok(None) => app.notify("Không có thay đổi nào chưa xuất lô.", false, None),
                 Err(e) => app.notify(e.message_vi(), true, None),
             }
@@ -153,5 +143,24 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
             <td>{status}{error.map(|e| view! { <br/><span class="error-text">{e}</span> })}</td>
             <td><button class="btn small" on:click=again>"Tải xuống lại"</button></td>
         </tr>
+    }
+}
+
+/// Who this unit's batches go to (plan Section III).
+fn recipient_vi(unit: Option<(papi_core::Level, &str)>) -> &'static str {
+    match unit {
+        Some((papi_core::Level::Commune, _)) | None => {
+            "Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
+        }
+        Some((papi_core::Level::District, _)) => {
+            "Các hoạt động của Phòng Nội vụ được gửi lên tỉnh cùng kết quả các xã, trong gói được tạo ở màn hình \
+             “Tổng hợp” (nút “Tạo gói gửi Sở Nội vụ”). "
+        }
+        Some((papi_core::Level::Province, code)) if code == crate::app::UNITS.province_code => {
+            "Đây là các hoạt động do Sở Nội vụ tự ghi; chúng đã có trong tổng hợp của tỉnh, tệp lô dùng để lưu trữ. "
+        }
+        Some((papi_core::Level::Province, _)) => {
+            "Gửi tệp lô cho Sở Nội vụ qua USB, thư điện tử hoặc tin nhắn. "
+        }
     }
 }

@@ -7,7 +7,7 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 
 use crate::app::{use_app, AppState};
-use crate::sync::{self, SyncSettings};
+use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
 #[component]
 pub fn EnrolLink() -> impl IntoView {
@@ -17,14 +17,14 @@ pub fn EnrolLink() -> impl IntoView {
     };
     let current = sync::load_settings();
     if !sync::asks_before_replacing(&current, &offered) {
-        apply(app, &offered);
+        apply(app, use_sync(), &offered);
         return ().into_any();
     }
     view! { <EnrolConfirm current=current offered=offered/> }.into_any()
 }
 
 /// Save the link's settings and start sending.
-fn apply(app: AppState, offered: &SyncSettings) {
+fn apply(app: AppState, sync: SyncState, offered: &SyncSettings) {
     match sync::save_settings(offered) {
         Ok(()) => {
             app.notify(
@@ -32,7 +32,7 @@ fn apply(app: AppState, offered: &SyncSettings) {
                 false,
                 None,
             );
-            sync::kick(app);
+            sync.kick();
         }
         Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
     }
@@ -41,6 +41,7 @@ fn apply(app: AppState, offered: &SyncSettings) {
 #[component]
 fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
     let app = use_app();
+    let sync = use_sync();
     let dialog = NodeRef::<Dialog>::new();
     Effect::new(move || {
         if let Some(d) = dialog.get() {
@@ -61,7 +62,7 @@ fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
     let link_server = offered.server.clone();
     let replace = move |_| {
         close();
-        apply(app, &offered);
+        apply(app, sync, &offered);
     };
     view! {
         <dialog node_ref=dialog class="card enrol-dialog" aria-labelledby="enrol-title"

@@ -18,6 +18,7 @@ use crate::ui::pull_refused::RefusedPulls;
 #[component]
 pub fn Import() -> impl IntoView {
     let app = use_app();
+    let sync = crate::sync::use_sync();
     let checks: RwSignal<Vec<FileCheck>> = RwSignal::new(vec![]);
     // The store's state the dry run was made against: applying checks it.
     let basis = StoredValue::new(None::<u32>);
@@ -84,7 +85,7 @@ pub fn Import() -> impl IntoView {
         let Some(scope) = scope() else { return };
         busy.set(true);
         spawn_local(async move {
-            match app.pull_new().await {
+            match app.pull_new(sync).await {
                 Ok((run, _)) if run.is_empty() => {
                     app.settle_pull(&run, &[]).await;
                     app.notify("Máy chủ không có lô mới.", false, None);

@@ -12,6 +12,7 @@ pub mod plan_browser;
 pub mod plan_text;
 pub mod pull_refused;
 pub mod report;
+pub mod root;
 pub mod settings;
 pub mod setup;
 pub mod shell;

@@ -92,9 +92,10 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn ConnectionBadge() -> impl IntoView {
     let app = use_app();
+    let sync = crate::sync::use_sync();
     // Sending batches shows as syncing, like fetching an update does.
     let state = move || match app.net.get() {
-        Net::Online if app.sync.with(|s| s.running) => Net::Syncing,
+        Net::Online if sync.status.with(|s| s.running) => Net::Syncing,
         n => n,
     };
     view! {

@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_app;
+use crate::app::{use_app, AppState};
 use crate::platform::local_time_vn;
-use crate::sync::{self, SyncSettings};
+use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
 #[component]
 pub fn SyncPanel() -> impl IntoView {
     let app = use_app();
+    let sync = use_sync();
     let current = sync::load_settings();
     let server = RwSignal::new(if current.server.is_empty() {
         crate::platform::window()
@@ -22,7 +23,6 @@ pub fn SyncPanel() -> impl IntoView {
     let token = RwSignal::new(current.token.clone());
     let configured = RwSignal::new(current.is_set());
     let server_error = RwSignal::new(None::<&'static str>);
-    let unsealed = move || app.unsealed();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = SyncSettings {
@@ -43,28 +43,10 @@ pub fn SyncPanel() -> impl IntoView {
             return;
         }
         server_error.set(None);
-        match sync::save_settings(&s) {
-            Ok(()) => {
-                configured.set(s.is_set());
-                // New settings may be what the refused batches were waiting for.
-                if s.is_set() && app.sync.with_untracked(|st| st.refused > 0) {
-                    leptos::task::spawn_local(async move { app.retry_refused().await });
-                }
-                app.notify(
-                    if s.is_set() {
-                        "Đã lưu cài đặt đồng bộ."
-                    } else {
-                        "Đã tắt đồng bộ."
-                    },
-                    false,
-                    None,
-                );
-                sync::kick(app);
-            }
-            Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
-        }
+        save_settings(app, sync, &s, configured);
     };
-    let status = move || app.sync.get();
+    let unsealed = move || app.unsealed();
+    let status = move || sync.status.get();
     view! {
         <div class="card" data-testid="sync-panel">
             <h3>"Đồng bộ với máy chủ"</h3>
@@ -89,53 +71,78 @@ pub fn SyncPanel() -> impl IntoView {
                     <button type="submit" class="btn">"Lưu cài đặt đồng bộ"</button>
                     <button type="button" class="btn primary" data-testid="sync-now"
                         disabled=move || !configured.get() || status().running
-                        on:click=move |_| sync::kick(app)>"Gửi ngay"</button>
+                        on:click=move |_| sync.kick()>"Gửi ngay"</button>
                 </div>
             </form>
             <dl class="kv" data-testid="sync-status">
                 <dt>"Trạng thái"</dt>
                 <dd data-testid="sync-state">{move || {
                     let s = status();
+                    let (pending, _) = sync.counts();
                     if !configured.get() {
                         "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
                     } else if s.running {
                         "Đang gửi…".to_string()
-                    } else if s.pending == 0 && unsealed() > 0 {
+                    } else if pending == 0 && unsealed() > 0 {
                         format!("Có {} thay đổi sẽ được đóng lô và gửi khi có mạng", unsealed())
-                    } else if s.pending == 0 {
+                    } else if pending == 0 {
                         "Đã gửi hết".to_string()
                     } else if let Some(until) = &s.busy_until {
                         format!(
                             "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
-                            s.pending,
+                            pending,
                             local_time_vn(until),
                             s.retry_in.unwrap_or(0)
                         )
                     } else {
                         match s.retry_in {
-                            Some(n) => format!("Còn {} lô chờ gửi; tự thử lại sau {n} giây", s.pending),
-                            None => format!("Còn {} lô chờ gửi", s.pending),
+                            Some(n) => format!("Còn {pending} lô chờ gửi; tự thử lại sau {n} giây"),
+                            None => format!("Còn {pending} lô chờ gửi"),
                         }
                     }
                 }}</dd>
                 <dt>"Lần gửi được gần nhất"</dt>
-                <dd data-testid="sync-last-success">{move || status().last_success.map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
+                <dd data-testid="sync-last-success">{move || sync.last_success().map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
                 <Show when=move || status().last_error.is_some()>
                     <dt>"Lỗi gần nhất"</dt>
                     <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
                 </Show>
-                <Show when=move || { status().refused > 0 }>
+                <Show when=move || { sync.counts().1 > 0 }>
                     <dt>"Lô bị từ chối"</dt>
                     <dd>
-                        {move || format!("{} lô (xem lý do trong danh sách lô) ", status().refused)}
+                        {move || format!("{} lô (xem lý do trong danh sách lô) ", sync.counts().1)}
                         <button type="button" class="btn small" data-testid="sync-retry"
                             disabled=move || status().running
-                            on:click=move |_| leptos::task::spawn_local(async move { app.retry_refused().await })>
+                            on:click=move |_| leptos::task::spawn_local(async move { sync.retry_refused().await })>
                             "Gửi lại"
                         </button>
                     </dd>
                 </Show>
             </dl>
         </div>
+    }
+}
+
+/// Keep the settings entered and start sending with them.
+fn save_settings(app: AppState, sync: SyncState, s: &SyncSettings, configured: RwSignal<bool>) {
+    match sync::save_settings(s) {
+        Ok(()) => {
+            configured.set(s.is_set());
+            // New settings may be what the refused batches were waiting for.
+            if s.is_set() && app.batches.with_untracked(|bs| sync::counts(bs).1 > 0) {
+                leptos::task::spawn_local(async move { sync.retry_refused().await });
+            }
+            app.notify(
+                if s.is_set() {
+                    "Đã lưu cài đặt đồng bộ."
+                } else {
+                    "Đã tắt đồng bộ."
+                },
+                false,
+                None,
+            );
+            sync.kick();
+        }
+        Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
     }
 }

@@ -1,0 +1,100 @@
+//! The root component: builds the state, opens the store, loads what it
+//! holds, starts the sync and keeps this tab in step with the others.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::{set_store, AppState};
+use crate::platform;
+use crate::store::Backend;
+use crate::sync::SyncState;
+use crate::tabs::{self, TabMessage};
+use crate::ui;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let app = AppState::new();
+    provide_context(app);
+    let sync = SyncState::new(app);
+    provide_context(sync);
+
+    crate::pwa::watch(app.net, app.update_ready);
+
+    // A change of unit (Settings) brings that unit's outbox and history.
+    Effect::watch(
+        move || app.unit_code(),
+        move |_, _, _| spawn_local(async move { app.refresh_outbox().await }),
+        false,
+    );
+
+    spawn_local(async move {
+        let backend = Rc::new(Backend::open().await);
+        app.storage_label.set(backend.label_vi());
+        if let Backend::Local(_) = *backend {
+            app.notify(
+                "Trình duyệt không cho dùng bộ nhớ chính nên dữ liệu đang lưu tạm trong bộ nhớ dự phòng (dung lượng nhỏ). \
+Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang bộ nhớ chính khi dùng được.",
+                true,
+                None,
+            );
+        }
+        set_store(backend.clone());
+        // Listen before loading, so no other tab's save is missed.
+        listen_to_other_tabs(app, backend.clone());
+        match backend.load_all().await {
+            Ok(loaded) => {
+                app.report_faults(loaded.set_aside);
+                if loaded.migrated > 0 {
+                    app.notify(
+                        format!(
+                            "Đã chuyển {} hoạt động sang kho dữ liệu mới.",
+                            loaded.migrated
+                        ),
+                        false,
+                        None,
+                    );
+                }
+                // Keep anything saved or received while loading, if newer.
+                let during = app.records.get_untracked();
+                app.records.set(loaded.records);
+                for r in during {
+                    app.upsert(r);
+                }
+            }
+            Err(e) => app.notify(e.message_vi(), true, None),
+        }
+        app.loaded.set(true);
+        app.load_known_faults().await;
+        app.refresh_outbox().await;
+        app.refresh_received().await;
+        sync.start();
+        let _ = platform::request_persistence().await;
+    });
+
+    view! {
+        <ui::enrol::EnrolLink/>
+        {move || if app.settings.with(Option::is_none) {
+            view! { <ui::setup::FirstRun/> }.into_any()
+        } else {
+            view! { <ui::shell::Shell/> }.into_any()
+        }}
+    }
+}
+
+/// Another tab changed something: read it back from the store.
+fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
+    tabs::listen(move |msg| match msg {
+        TabMessage::Outbox => spawn_local(async move { app.refresh_outbox().await }),
+        TabMessage::Received => spawn_local(async move { app.refresh_received().await }),
+        TabMessage::Record(id) => {
+            let backend = backend.clone();
+            spawn_local(async move {
+                if let Ok(Some(rec)) = backend.get(&id.to_string()).await {
+                    app.upsert(rec);
+                }
+            });
+        }
+    });
+}
