@@ -560,6 +560,25 @@ pub async fn pull(
     Ok((out, after))
 }
 
+/// A district or the province: the device keys the server knows of the
+/// units it collects (introduced by their tokens' first batches), taken
+/// into this receiver's keyring, revocations included. Returns how many
+/// entries changed.
+pub async fn pull_keys(sync: SyncState, s: &SyncSettings) -> Result<usize, String> {
+    let answer = fetch("GET", &s.url(wire::KEYS_PATH), &s.token, None).await?;
+    if answer.status != 200 {
+        return Err(pull_error(sync, &answer));
+    }
+    let list: wire::KeyList = serde_json::from_str(&answer.body)
+        .map_err(|e| format!("danh sách khóa không đọc được: {e}"))?;
+    let mut ring = crate::keys::keyring()?;
+    let changed = ring.absorb(list.keys);
+    if changed > 0 {
+        crate::keys::save_keyring(&ring)?;
+    }
+    Ok(changed)
+}
+
 /// Why a pull's request failed; a busy server's wait is remembered.
 fn pull_error(sync: SyncState, answer: &Answer) -> String {
     if let Some(secs) = answer.server_wait() {
