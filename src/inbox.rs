@@ -289,7 +289,7 @@ impl AppState {
                 continue;
             }
             let outcomes = match run.next() {
-                Err(why) => vec![Outcome::NotWritten(why); ready.len()],
+                Err(why) => Err(why.message_vi().to_string()),
                 Ok(expected) => {
                     let now = platform::now();
                     let entries: Vec<_> = ready
@@ -297,18 +297,28 @@ impl AppState {
                         .map(|(_, b, c, at)| merge::AppliedBatch::new(b, c, now, *at))
                         .collect();
                     let answer = idb.apply_batches(&entries, expected).await;
-                    let outcomes = run.record(ready.len(), answer.map_err(|e| e.message_vi()));
-                    for (entry, o) in entries.into_iter().zip(&outcomes) {
-                        if let Outcome::Written(_) = o {
-                            applied.push(entry);
+                    let outcomes = run.record(answer.map_err(|e| e.message_vi()));
+                    if let Ok(outcomes) = &outcomes {
+                        for (entry, o) in entries.into_iter().zip(outcomes) {
+                            if let Outcome::Written(_) = o {
+                                applied.push(entry);
+                            }
                         }
                     }
                     outcomes
                 }
             };
-            checks.update(|cs| {
-                for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
-                    cs[j].state = file_state(b, c, outcome);
+            // A file not written shows why on each of its batches.
+            checks.update(|cs| match outcomes {
+                Ok(outcomes) => {
+                    for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
+                        cs[j].state = file_state(b, c, outcome);
+                    }
+                }
+                Err(why) => {
+                    for (j, ..) in ready {
+                        cs[j].state = FileState::Failed(why.clone());
+                    }
                 }
             });
         }
@@ -327,7 +337,7 @@ impl AppState {
 }
 
 /// What a ready batch shows after the apply step.
-fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome<String>) -> FileState {
+fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome) -> FileState {
     match outcome {
         Outcome::Written(n) => FileState::Applied(b, c, n),
         Outcome::AlreadyImported => FileState::AlreadyImported,
@@ -340,7 +350,6 @@ fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome<String>) -> FileS
             .message_vi(&UNITS),
         ),
         Outcome::NotWritten(why) => FileState::Failed(why.message_vi().into()),
-        Outcome::WriteFailed(e) => FileState::Failed(e),
     }
 }
 

@@ -346,7 +346,7 @@ fn FileRow(c: FileCheck, on_trust: Callback<papi_core::batch::Origin>) -> impl I
                 <ul class="conflicts">
                     {conflicts.into_iter().map(|k| view! {
                         <li>"Xung đột ở \"" {k.kept.fields.title.clone()} "\": giữ bản sửa lúc "
-                            {local_time_vn(&papi_core::dates::format_instant(k.kept.updated_at))}
+                            {crate::platform::local_time_of(k.kept.updated_at)}
                             ", bỏ bản \"" {k.other.fields.title.clone()} "\"."</li>
                     }).collect_view()}
                 </ul>
