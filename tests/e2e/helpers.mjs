@@ -211,9 +211,32 @@ export async function importFiles(page, files, lines = files.length, { trust = t
   await page.setInputFiles('[data-testid=import-files]', files.map(({ name, text, buffer }) => ({
     name, mimeType: 'application/json', buffer: buffer ?? Buffer.from(text, 'utf8'),
   })));
+  if (trust) {
+    // Files of devices met for the first time are held, one line each,
+    // until trusted; then the dry run shows every batch.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n
+      || document.querySelector('[data-testid=trust-device]'), lines);
+    await trustDevices(page);
+  }
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, lines);
-  if (trust) await trustDevices(page);
   return page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
+}
+
+/** The hash of a batch object as the format document defines it: compact
+ * JSON of every field but sha256 and signature, in the file's key order. */
+export async function hashOf(batch) {
+  const { createHash } = await import('node:crypto');
+  const { sha256, signature, ...content } = batch;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/** Whether a version 2 batch's signature holds, checked with Node alone as
+ * docs/batch-format.md shows. */
+export async function signatureHolds(batch) {
+  const { createPublicKey, verify } = await import('node:crypto');
+  const { sha256, signature, ...content } = batch;
+  const key = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(batch.signer, 'hex').toString('base64url') } });
+  return verify(null, Buffer.from(JSON.stringify(content)), key, Buffer.from(signature, 'hex'));
 }
 
 /** Trust every device the dry run holds files of, one at a time (each
