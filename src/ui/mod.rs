@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod enrol;
 pub mod faults;
 pub mod import;
+pub mod lazy;
 pub mod plan_browser;
 pub mod plan_text;
 pub mod pull_refused;

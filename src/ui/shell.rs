@@ -7,7 +7,7 @@ use crate::app::{use_app, Screen, UNITS};
 use crate::pwa::Net;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
 use crate::ui::{batches::Batches, import::Import, plan_text::PlanText, settings::SettingsPage};
-use crate::ui::{dashboard::Dashboard, report::ReportPage};
+use crate::ui::report::ReportPage;
 
 #[component]
 pub fn Shell() -> impl IntoView {
@@ -77,7 +77,7 @@ pub fn Shell() -> impl IntoView {
                 Screen::PlanText => view! { <PlanText/> }.into_any(),
                 Screen::Batches => view! { <Batches/> }.into_any(),
                 Screen::Import => view! { <Import/> }.into_any(),
-                Screen::Dashboard => view! { <Dashboard/> }.into_any(),
+                Screen::Dashboard => crate::ui::lazy::dashboard(),
                 Screen::Report => view! { <ReportPage/> }.into_any(),
                 Screen::Settings => view! { <SettingsPage/> }.into_any(),
             }}
