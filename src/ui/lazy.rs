@@ -14,9 +14,9 @@ use leptos::__reexports::send_wrapper::SendWrapper;
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
+use crate::ui::settings::SettingsPage;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, batches::Batches};
 use crate::ui::{dashboard::Dashboard, import::Import, plan_text::PlanText, report::ReportPage};
-use crate::ui::settings::SettingsPage;
 
 type Loaded = Result<AnyView, SplitLoaderError>;
 

@@ -45,7 +45,8 @@ fn main() {
         manifest.push_str(&format!("  \"{point}\": [{}]{comma}\n", deps.join(", ")));
     }
     manifest.push_str("}\n");
-    std::fs::write(out_dir.join("__wasm_split_manifest.json"), manifest).expect("write the manifest");
+    std::fs::write(out_dir.join("__wasm_split_manifest.json"), manifest)
+        .expect("write the manifest");
     println!(
         "papi-wasm-split: main module and {} chunks, {} split points",
         split.split_modules.len(),
