@@ -297,7 +297,18 @@ pub fn kick(app: AppState) {
         RUNNING.with(|r| r.set(true));
         loop {
             AGAIN.with(|a| a.set(false));
-            cycle(app).await;
+            // The cycle's code is a chunk of its own (off the first screen's
+            // path), fetched only when there is something to do; a load that
+            // fails (offline before it was kept) is a cycle that could not
+            // have run anyway.
+            if load_settings().is_set()
+                && platform::online()
+                && app.settings.with_untracked(Option::is_some)
+            {
+                if let Ok(run) = cycle_chunk(app).await {
+                    run.await;
+                }
+            }
             if !AGAIN.with(Cell::get) {
                 break;
             }
@@ -321,6 +332,13 @@ fn schedule(app: AppState, secs: u32) {
         },
         Duration::from_secs(secs as u64),
     );
+}
+
+type Cycle = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+#[leptos::wasm_split::wasm_split(sync, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn cycle_chunk(app: AppState) -> Result<Cycle, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(cycle(app)))
 }
 
 async fn cycle(app: AppState) {
