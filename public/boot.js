@@ -18,7 +18,11 @@ export async function start() {
     if (!res.ok) throw new Error(`HTTP ${res.status} ${url.pathname}`);
     // The body as it arrives (the length on the wire, when the server
     // compresses, is less than the bytes counted: the bar stops at 100).
-    const total = Number(res.headers.get('content-length')) || 0;
+    // A page the service worker serves gets the wasm from its cache in an
+    // instant: no progress to show, and the response as it is, which lets
+    // the browser reuse the wasm it compiled on the last visit (a rebuilt
+    // Response would compile it anew on every start).
+    const total = navigator.serviceWorker?.controller ? 0 : Number(res.headers.get('content-length')) || 0;
     let current = 0;
     const counted = res.body && total ? new Response(res.body.pipeThrough(new TransformStream({
       transform(chunk, ctl) {
