@@ -6,6 +6,7 @@ mod app;
 mod faults;
 mod inbox;
 mod outbox;
+mod plan_fetch;
 mod platform;
 mod pull;
 mod pwa;
@@ -14,6 +15,7 @@ mod store;
 mod sync;
 mod tabs;
 mod ui;
+mod workspace;
 mod xlsx;
 
 fn main() {

@@ -21,11 +21,11 @@ pub struct Settings {
 }
 
 pub fn load_settings() -> Option<Settings> {
-    LocalStorage::get(SETTINGS_KEY).ok()
+    LocalStorage::get(crate::workspace::key(SETTINGS_KEY)).ok()
 }
 
 pub fn save_settings(s: &Settings) -> Result<(), String> {
-    LocalStorage::set(SETTINGS_KEY, s).map_err(|e| e.to_string())
+    LocalStorage::set(crate::workspace::key(SETTINGS_KEY), s).map_err(|e| e.to_string())
 }
 
 const SIGNING_KEY: &str = "papi-tracker.signing-key";

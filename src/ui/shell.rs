@@ -67,6 +67,7 @@ pub fn Shell() -> impl IntoView {
             {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
             {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
+            {nav(Screen::Plans, "Kế hoạch")}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>
@@ -80,6 +81,7 @@ pub fn Shell() -> impl IntoView {
                 Screen::Dashboard => view! { <Dashboard/> }.into_any(),
                 Screen::Report => view! { <ReportPage/> }.into_any(),
                 Screen::Settings => view! { <SettingsPage/> }.into_any(),
+                Screen::Plans => view! { <crate::ui::plans::PlansPage/> }.into_any(),
             }}
         </main>
         <Show when=move || app.form.with(Option::is_some)>

@@ -1,0 +1,297 @@
+//! The plan builder (the province only): download the template (the task
+//! table as CSV, or the workbook), upload the filled CSV, see every problem
+//! with its sheet, row and column, and publish the plan: as a plan file,
+//! and on the sync server, from which the communes receive it. The sheets
+//! left out (agencies, roles, other sections) come from the active plan.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use papi_core::plan_sheet::{self, SheetProblem};
+use papi_core::Plan;
+
+use crate::app::{use_app, PLAN};
+use crate::plan_fetch::{self, use_known_plans};
+use crate::platform;
+use crate::workspace;
+
+/// The document's details typed on the screen (the "Thông tin" sheet).
+#[derive(Clone, Copy)]
+struct Info {
+    id: RwSignal<String>,
+    version: RwSignal<String>,
+    units: RwSignal<String>,
+    number: RwSignal<String>,
+    date: RwSignal<String>,
+    title: RwSignal<String>,
+}
+
+impl Info {
+    fn new() -> Info {
+        let year = chrono::Datelike::year(&platform::today());
+        Info {
+            id: RwSignal::new(format!("thai-nguyen-papi-{year}")),
+            version: RwSignal::new(format!("{year}.1")),
+            units: RwSignal::new("thai-nguyen-2025".into()),
+            number: RwSignal::new(String::new()),
+            date: RwSignal::new(papi_core::dates::format_vn(platform::today())),
+            title: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Put the details on a plan read from the sheets; problems in Vietnamese.
+    fn apply(&self, plan: &mut Plan) -> Vec<String> {
+        let mut problems = vec![];
+        let get = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        let id = get(self.id);
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            problems.push("Mã kế hoạch: chỉ gồm chữ thường không dấu, số và dấu gạch (vd: thai-nguyen-papi-2026)".into());
+        }
+        let version = get(self.version);
+        if version.is_empty() {
+            problems.push("Phiên bản: chưa nhập".into());
+        }
+        let number = get(self.number);
+        if number.is_empty() {
+            problems.push("Số văn bản: chưa nhập (vd: 45/KH-UBND)".into());
+        }
+        let title = get(self.title);
+        if title.is_empty() {
+            problems.push("Tên kế hoạch: chưa nhập".into());
+        }
+        let date = papi_core::dates::parse_vn(&get(self.date));
+        if date.is_none() {
+            problems.push("Ngày ban hành: phải có dạng dd/mm/yyyy".into());
+        }
+        let units_id = get(self.units);
+        let catalogue = workspace::catalogue();
+        let province = catalogue
+            .dataset(&units_id)
+            .and_then(|u| u.province())
+            .map(|p| p.name.clone());
+        if province.is_none() {
+            problems.push(format!("Danh mục đơn vị \"{units_id}\": ứng dụng không có danh mục này"));
+        }
+        if !problems.is_empty() {
+            return problems;
+        }
+        let province = province.unwrap_or_default();
+        let place = province.strip_prefix("Tỉnh ").unwrap_or(&province).to_string();
+        plan.id = id;
+        plan.version = version;
+        plan.units = units_id;
+        plan.document.number = number;
+        plan.document.date = date.unwrap_or(plan.document.date);
+        plan.document.issuer = format!("Ủy ban nhân dân tỉnh {place}");
+        plan.document.place = place;
+        plan.document.title_verbatim = title.to_uppercase();
+        plan.document.title = title;
+        problems
+    }
+}
+
+/// What the upload gave.
+#[derive(Clone)]
+enum Built {
+    Nothing,
+    Problems(Vec<(String, String)>),
+    Ready(Box<Plan>),
+}
+
+/// Read a filled CSV into a plan: problems with their places, or the plan.
+pub fn build(csv: &str, info_apply: impl FnOnce(&mut Plan) -> Vec<String>) -> Result<Plan, Vec<(String, String)>> {
+    let place = |p: SheetProblem| (p.place_vi(), p.message_vi);
+    let sheet = plan_sheet::sheet_from_csv(csv).map_err(|p| vec![place(p)])?;
+    let mut plan = plan_sheet::from_sheets(&[sheet], Some(&PLAN))
+        .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
+    let info = info_apply(&mut plan);
+    if !info.is_empty() {
+        return Err(info.into_iter().map(|m| ("Thông tin kế hoạch".to_string(), m)).collect());
+    }
+    let mut catalogue = workspace::catalogue();
+    catalogue
+        .add_plan(plan.clone())
+        .map_err(|e| vec![("Kế hoạch".to_string(), e.message_vi())])?;
+    Ok(plan)
+}
+
+#[component]
+pub fn PlanBuilder() -> impl IntoView {
+    let app = use_app();
+    let info = Info::new();
+    let built = RwSignal::new(Built::Nothing);
+    let template = move |_| {
+        let name = format!("mau-ke-hoach-{}.csv", PLAN.id);
+        if let Err(e) = platform::download(&name, "text/csv;charset=utf-8", &plan_sheet::tasks_csv(&PLAN)) {
+            app.notify(format!("Không tải được tệp mẫu: {e}"), true, None);
+        }
+    };
+    let template_xlsx = move |_| spawn_local(template_workbook(app));
+    let picked = move |ev: leptos::ev::Event| {
+        let files = crate::inbox::picked_files(&ev);
+        spawn_local(async move {
+            let Some(f) = crate::inbox::read_files(files).await.into_iter().next() else { return };
+            let started = platform::now();
+            let text = f.bytes.and_then(|b| {
+                String::from_utf8(b).map_err(|_| "tệp không phải CSV dạng UTF-8".to_string())
+            });
+            let result = match text {
+                Ok(t) => build(&t, |p| info.apply(p)),
+                Err(e) => Err(vec![(f.name.clone(), e)]),
+            };
+            built.set(match result {
+                Ok(plan) => Built::Ready(Box::new(plan)),
+                Err(problems) => Built::Problems(problems),
+            });
+            let ms = (platform::now() - started).num_milliseconds();
+            web_sys::console::log_1(&format!("plan-import-ms {ms}").into());
+        });
+    };
+    view! {
+        <div class="plan-builder">
+            <p>"1. Tải tệp mẫu (bảng nhiệm vụ của kế hoạch đang dùng), sửa trong Excel rồi lưu dạng CSV."</p>
+            <div class="form-actions">
+                <button class="btn" on:click=template>"Tải mẫu (CSV)"</button>
+                <button class="btn" on:click=template_xlsx>"Tải mẫu (Excel)"</button>
+            </div>
+            <p>"2. Thông tin văn bản:"</p>
+            <InfoFields info=info/>
+            <p>"3. Chọn tệp CSV đã điền:"</p>
+            <label class="btn">
+                "Chọn tệp CSV"
+                <input type="file" accept=".csv,text/csv" class="visually-hidden"
+                    data-testid="plan-csv" on:change=picked/>
+            </label>
+            <BuildResult built=built/>
+        </div>
+    }
+}
+
+/// The template as a workbook (every sheet of `plan_sheet::to_sheets`),
+/// written by the XLSX worker.
+async fn template_workbook(app: crate::app::AppState) {
+    use papi_core::report::{Sheet, SheetCell};
+    let sheets: Vec<Sheet> = plan_sheet::to_sheets(&PLAN)
+        .into_iter()
+        .map(|s| {
+            let mut rows = s.rows.into_iter();
+            Sheet {
+                name: s.name,
+                title: None,
+                header: rows.next().unwrap_or_default(),
+                rows: rows.map(|r| r.into_iter().map(SheetCell::Text).collect()).collect(),
+                widths: vec![(2, 60.0), (3, 40.0), (4, 40.0)],
+            }
+        })
+        .collect();
+    let name = format!("mau-ke-hoach-{}.xlsx", PLAN.id);
+    let result = crate::xlsx::workbook(&sheets).await.and_then(|bytes| {
+        platform::download_bytes(
+            &name,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &bytes,
+        )
+    });
+    if let Err(e) = result {
+        app.notify(format!("Không tạo được tệp Excel mẫu: {e}"), true, None);
+    }
+}
+
+#[component]
+fn InfoFields(info: Info) -> impl IntoView {
+    let field = move |id: &'static str, label: &'static str, value: RwSignal<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="text" prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+            </div>
+        }
+    };
+    let datasets: Vec<(String, String)> = workspace::catalogue()
+        .datasets()
+        .iter()
+        .map(|u| {
+            let name = u.province().map(|p| p.name.clone()).unwrap_or_default();
+            let tiers = if u.two_tier() { "hai cấp" } else { "ba cấp" };
+            (u.id.clone(), format!("{name} ({}, {tiers})", u.id))
+        })
+        .collect();
+    view! {
+        {field("plan-number", "Số văn bản", info.number)}
+        {field("plan-date", "Ngày ban hành (dd/mm/yyyy)", info.date)}
+        {field("plan-title", "Tên kế hoạch", info.title)}
+        {field("plan-id", "Mã kế hoạch", info.id)}
+        {field("plan-version", "Phiên bản", info.version)}
+        <div class="field">
+            <label for="plan-units">"Danh mục đơn vị hành chính"</label>
+            <select id="plan-units" on:change=move |ev| info.units.set(event_target_value(&ev))>
+                {datasets.into_iter().map(|(id, label)| {
+                    let selected = id == info.units.get_untracked();
+                    view! { <option value=id selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn BuildResult(built: RwSignal<Built>) -> impl IntoView {
+    move || match built.get() {
+        Built::Nothing => ().into_any(),
+        Built::Problems(problems) => view! {
+            <div class="error" role="alert" data-testid="plan-problems">
+                <p>{format!("Tệp có {} lỗi, chưa lập được kế hoạch:", problems.len())}</p>
+                <ul>
+                    {problems.into_iter().map(|(place, message)| view! {
+                        <li><strong>{place}</strong>": "{message}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+        .into_any(),
+        Built::Ready(plan) => view! { <Publish plan=*plan/> }.into_any(),
+    }
+}
+
+#[component]
+fn Publish(plan: Plan) -> impl IntoView {
+    let app = use_app();
+    let known = use_known_plans();
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let tasks = plan.tasks().count();
+    let label = workspace::label_vi(&plan);
+    let text = plan.to_json();
+    let file_name = format!("ke-hoach-{}-{}.json", plan.id, plan.version);
+    let publish = move |_| {
+        let text = text.clone();
+        let file_name = file_name.clone();
+        spawn_local(async move {
+            match workspace::add(&text) {
+                Ok(_) => known.changed(),
+                Err(e) => {
+                    outcome.set(Some(Err(e)));
+                    return;
+                }
+            }
+            if let Err(e) = platform::download(&file_name, "application/json", &text) {
+                app.notify(format!("Không tải được tệp kế hoạch: {e}"), true, None);
+            }
+            let result = if crate::sync::load_settings().is_set() {
+                plan_fetch::publish(&text).await
+            } else {
+                Ok("đã tải tệp kế hoạch; chưa cài máy chủ đồng bộ nên chưa đăng lên máy chủ".into())
+            };
+            outcome.set(Some(result));
+        });
+    };
+    view! {
+        <div class="ok" data-testid="plan-ready">
+            <p>{format!("Kế hoạch hợp lệ: {label}, {tasks} nhiệm vụ.")}</p>
+            <button class="btn primary" on:click=publish>"Công bố kế hoạch"</button>
+            {move || outcome.get().map(|r| match r {
+                Ok(m) => view! { <p data-testid="publish-outcome">{format!("Đã công bố: {m}.")}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert" data-testid="publish-outcome">{format!("Chưa công bố được: {e}.")}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
