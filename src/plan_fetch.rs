@@ -54,7 +54,7 @@ impl KnownPlans {
                 for plan in &added {
                     app.notify(
                         format!(
-                            "Có kế hoạch mới từ máy chủ: {}. Mở mục «Kế hoạch» để chuyển sang kế hoạch này.",
+                            "Có kế hoạch mới từ máy chủ: {}. Mở mục «Các kế hoạch» để chuyển sang kế hoạch này.",
                             workspace::label_vi(plan)
                         ),
                         false,

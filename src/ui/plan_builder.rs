@@ -295,3 +295,43 @@ fn Publish(plan: Plan) -> impl IntoView {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn details(plan: &mut Plan) -> Vec<String> {
+        plan.id = "builder-test-2026".into();
+        plan.version = "2026.1".into();
+        plan.units = "thai-nguyen-2025".into();
+        vec![]
+    }
+
+    #[wasm_bindgen_test]
+    fn every_problem_has_its_place_and_a_good_csv_makes_a_plan() {
+        let csv = plan_sheet::tasks_csv(&PLAN);
+        let plan = build(&csv, details).expect("the template reads back");
+        assert_eq!(plan.tasks().count(), PLAN.tasks().count());
+        assert_eq!(plan.units, "thai-nguyen-2025");
+        // A lead agency nobody knows, on the second task (row 3, column G).
+        let mut sheet = plan_sheet::sheet_from_csv(&csv).unwrap();
+        sheet.rows[2][6] = "Sở Không Có Thật".into();
+        let bad = papi_core::report::csv(&plan_sheet::TASK_COLUMNS, sheet.rows[1..].iter().cloned());
+        let problems = build(&bad, details).unwrap_err();
+        assert!(problems.iter().any(|(place, _)| place == "Nhiệm vụ, dòng 3, cột G"), "{problems:?}");
+        // Details refused before the plan is made.
+        let problems = build(&csv, |_| vec!["Số văn bản: chưa nhập".into()]).unwrap_err();
+        assert_eq!(problems[0].0, "Thông tin kế hoạch");
+        // A dataset this build lacks.
+        let problems = build(&csv, |p| {
+            details(p);
+            p.units = "ha-noi-2030".into();
+            vec![]
+        })
+        .unwrap_err();
+        assert!(problems[0].1.contains("ha-noi-2030"), "{problems:?}");
+    }
+}

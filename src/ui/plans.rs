@@ -43,7 +43,7 @@ pub fn PlansPage() -> impl IntoView {
     let building = RwSignal::new(false);
     view! {
         <section class="plans">
-            <h2>"Kế hoạch"</h2>
+            <h2>"Các kế hoạch"</h2>
             <div class="card">
                 <h3>"Kế hoạch đang dùng"</h3>
                 <p data-testid="active-plan">{workspace::label_vi(&PLAN)}</p>

@@ -67,7 +67,7 @@ pub fn Shell() -> impl IntoView {
             {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
             {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
-            {nav(Screen::Plans, "Kế hoạch")}
+            {nav(Screen::Plans, "Các kế hoạch")}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>
