@@ -9,8 +9,14 @@ use uuid::Uuid;
 
 const SETTINGS_KEY: &str = "papi-tracker.settings";
 const DEVICE_KEY: &str = "papi-tracker.device-id";
-/// Open forms, one key per tab: `papi-tracker.open-form.<tab id>`.
-const FORM_PREFIX: &str = "papi-tracker.open-form.";
+/// Open forms, one key per tab: `papi-tracker.open-form.<tab id>` (for
+/// another plan than the shipped one, `papi-tracker.open-form@<plan>.<tab>`:
+/// a form belongs to its plan's workspace).
+const FORM_KEY: &str = "papi-tracker.open-form";
+
+fn form_prefix() -> String {
+    format!("{}.", crate::workspace::key(FORM_KEY))
+}
 const TAB_KEY: &str = "papi-tracker.tab-id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +90,7 @@ fn tab_id() -> String {
 }
 
 fn own_form_key() -> String {
-    format!("{FORM_PREFIX}{}", tab_id())
+    format!("{}{}", form_prefix(), tab_id())
 }
 
 /// This tab's open form. A new tab adopts the most recent form left by a
@@ -99,9 +105,10 @@ pub fn load_open_form() -> Option<OpenForm> {
     }
     let store = LocalStorage::raw();
     let n = store.length().unwrap_or(0);
+    let prefix = form_prefix();
     let keys: Vec<String> = (0..n)
         .filter_map(|i| store.key(i).ok().flatten())
-        .filter(|k| k.starts_with(FORM_PREFIX))
+        .filter(|k| k.starts_with(&prefix))
         .collect();
     let (key, form) = keys
         .into_iter()

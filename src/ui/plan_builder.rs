@@ -26,12 +26,20 @@ struct Info {
 }
 
 impl Info {
+    /// Starts from the newest unit dataset (today's units) and this year.
     fn new() -> Info {
         let year = chrono::Datelike::year(&platform::today());
+        let catalogue = workspace::catalogue();
+        let newest = catalogue.datasets().last();
+        let province = newest
+            .and_then(|u| u.province())
+            .map(|p| p.name.strip_prefix("Tỉnh ").unwrap_or(&p.name).to_string())
+            .unwrap_or_default();
+        let slug = papi_core::search::fold(&province).replace(' ', "-");
         Info {
-            id: RwSignal::new(format!("thai-nguyen-papi-{year}")),
+            id: RwSignal::new(format!("{slug}-papi-{year}")),
             version: RwSignal::new(format!("{year}.1")),
-            units: RwSignal::new("thai-nguyen-2025".into()),
+            units: RwSignal::new(newest.map(|u| u.id.clone()).unwrap_or_default()),
             number: RwSignal::new(String::new()),
             date: RwSignal::new(papi_core::dates::format_vn(platform::today())),
             title: RwSignal::new(String::new()),
