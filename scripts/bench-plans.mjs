@@ -46,7 +46,8 @@ try {
   await page.fill('#official', 'Đo');
   await page.click('form.unit-form button[type=submit]');
   await page.waitForSelector('nav.tabs');
-  await page.click('nav.tabs button:text-is("Các kế hoạch")');
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.click('[data-testid=open-plans]');
   await page.setInputFiles('[data-testid=plan-file]', { name: 'tn.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
   await Promise.all([page.waitForEvent('load'), page.click(`li[data-plan="${plan.id}"] button`)]);
   await appReady(page);

@@ -33,6 +33,27 @@ fn dataset_vi(plan: &Plan) -> String {
     }
 }
 
+/// Whether a plan besides the shipped one is known (reactive).
+pub fn several_known() -> bool {
+    use_known_plans().0.track();
+    workspace::choices().len() > 1
+}
+
+/// On Cài đặt: the plan in use, and the way to the plans screen.
+#[component]
+pub fn PlanCard() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <div class="card">
+            <h3>"Kế hoạch"</h3>
+            <p>{workspace::label_vi(&PLAN)}</p>
+            <button class="btn" data-testid="open-plans" on:click=move |_| app.screen.set(crate::app::Screen::Plans)>
+                "Các kế hoạch (thêm, chuyển, lập kế hoạch mới)"
+            </button>
+        </div>
+    }
+}
+
 #[component]
 pub fn PlansPage() -> impl IntoView {
     let app = use_app();

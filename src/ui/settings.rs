@@ -65,6 +65,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h3>"Đơn vị và người ghi"</h3>
             <UnitForm/>
             <crate::ui::sync_panel::SyncPanel/>
+            <crate::ui::plans::PlanCard/>
             <div class="card">
                 <h3>"Thiết bị và bộ nhớ"</h3>
                 <dl class="kv">

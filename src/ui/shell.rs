@@ -67,7 +67,9 @@ pub fn Shell() -> impl IntoView {
             {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
             {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
-            {nav(Screen::Plans, "Các kế hoạch")}
+            // Only once another plan is known (else from Cài đặt): the
+            // shipped plan alone keeps the navigation as it was.
+            {move || crate::ui::plans::several_known().then(|| nav(Screen::Plans, "Các kế hoạch"))}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>

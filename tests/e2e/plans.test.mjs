@@ -87,7 +87,10 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   await p.fill('#official', 'Hoàng Văn Tỉnh');
   await p.click('form.unit-form button[type=submit]');
   await p.waitForSelector('nav.tabs');
-  await p.click('nav.tabs button:text-is("Các kế hoạch")');
+  // With the shipped plan alone, the plans screen opens from Cài đặt.
+  assert.equal(await p.locator('nav.tabs button:text-is("Các kế hoạch")').count(), 0);
+  await p.click('nav.tabs button:has-text("Cài đặt")');
+  await p.click('[data-testid=open-plans]');
   await p.click('button:has-text("Mở công cụ lập kế hoạch")');
   const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
   const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
@@ -222,7 +225,8 @@ test('a plan file of a dataset this build lacks is refused with the reason; a go
   await page.fill('#official', 'Nguyễn Văn An');
   await page.click('form.unit-form button[type=submit]');
   await page.waitForSelector('nav.tabs');
-  await page.click('nav.tabs button:text-is("Các kế hoạch")');
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.click('[data-testid=open-plans]');
   const { readFileSync } = await import('node:fs');
   const shipped = JSON.parse(readFileSync(new URL('../../data/plans/bac-kan-124-2020.json', import.meta.url), 'utf8'));
   const put = (plan, name) => page.setInputFiles('[data-testid=plan-file]', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
