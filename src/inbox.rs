@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use papi_core::apply::{self, ApplyRun, Outcome};
 use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
-use papi_core::merge::{self, Changes, Overlay, Refusal, Scope, Verdict};
+use papi_core::batch::Origin;
+use papi_core::merge::{self, Changes, Overlay, Refusal, Scope};
+use papi_core::trust::{Keyring, Verdict};
 use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -29,11 +31,31 @@ pub struct FileCheck {
     /// When the sync server received it (pulled batches only): the time
     /// "on time" is judged by.
     pub received_at: Option<DateTime<Utc>>,
+    /// Who signed the file, as the keyring judges it (`None` when the file
+    /// could not be read).
+    pub signed: Option<Signed>,
+}
+
+/// A file's signer and what this receiver's keyring says of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signed {
+    pub origin: Origin,
+    pub verdict: Verdict,
+}
+
+impl Signed {
+    /// The line the import screen shows under the file.
+    pub fn message_vi(&self) -> String {
+        self.verdict.message_vi(|c| UNITS.name_or_code(c))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileState {
     Refused(String),
+    /// Signed by a device nobody has vouched for: held until the officer
+    /// compares the fingerprint with the sender and trusts the device.
+    UnknownDevice,
     AlreadyImported,
     /// Would apply: what it would do.
     Ready(Arc<Batch>, Arc<Changes>),
@@ -44,6 +66,7 @@ pub enum FileState {
 }
 
 /// A file as read from the picker or a drop.
+#[derive(Clone)]
 pub struct Picked {
     pub name: String,
     /// `Err` when the file was refused before reading (too large).
@@ -84,13 +107,68 @@ pub fn scope_of(level: Level, unit_code: &str) -> Option<Scope> {
     Scope::of_receiver(&UNITS, level, unit_code)
 }
 
+/// What a receiver trusts: the devices it knows, and whether unsigned
+/// (version 1) files are refused.
+pub struct Trust<'a> {
+    pub keyring: &'a Keyring,
+    pub signatures_required: bool,
+}
+
+/// The dry run of `files` against what this tab holds, with the keyring
+/// and the setting as they are stored now.
+pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<FileCheck> {
+    let keyring = match crate::keys::keyring() {
+        Ok(k) => k,
+        Err(e) => {
+            app.notify(e.clone(), true, None);
+            Keyring::new()
+        }
+    };
+    let trust = Trust {
+        keyring: &keyring,
+        signatures_required: crate::session::signatures_required(),
+    };
+    app.received
+        .with_untracked(|held| dry_run(held, files, scope, &UNITS, &trust))
+}
+
+/// The officer has compared the fingerprint with the sender: trust the
+/// device that signed `origin` from now on.
+pub fn trust_device(origin: &Origin) -> Result<(), String> {
+    let mut ring = crate::keys::keyring()?;
+    ring.trust(origin, platform::now(), papi_core::trust::KeySource::Officer)
+        .map_err(|e| match e {
+            papi_core::trust::TrustError::Unsigned => "tệp không có chữ ký".to_string(),
+            papi_core::trust::TrustError::Refused(v) => v.message_vi(|c| UNITS.name_or_code(c)),
+        })?;
+    crate::keys::save_keyring(&ring)
+}
+
+/// What stops a signed (or unsigned) file from being applied: `None` when
+/// it may be applied, else the state its lines take.
+fn held_back(signed: &Signed, trust: &Trust) -> Option<FileState> {
+    if signed.verdict.may_apply(trust.signatures_required) {
+        return None;
+    }
+    Some(match &signed.verdict {
+        Verdict::UnknownDevice { .. } => FileState::UnknownDevice,
+        Verdict::Unsigned => FileState::Refused(
+            "tệp không có chữ ký số (lô định dạng phiên bản 1, từ ứng dụng cũ) mà Cài đặt yêu cầu chữ ký: không nhập. Hãy đề nghị đơn vị gửi cập nhật ứng dụng rồi xuất lại.".into(),
+        ),
+        refused => FileState::Refused(refused.message_vi(|c| UNITS.name_or_code(c))),
+    })
+}
+
 /// Dry run: what each file would do, each after the ones before it. A
-/// bundle (from a district) shows one line per batch it carries.
+/// bundle (from a district) shows one line per batch it carries. A file
+/// that its signature does not let through is shown, and held or refused,
+/// but takes no part in the dry run of the files after it.
 pub fn dry_run(
     held: &merge::Received,
     files: Vec<Picked>,
     scope: &Scope,
     units: &Units,
+    trust: &Trust,
 ) -> Vec<FileCheck> {
     let mut overlay = Overlay::new(held);
     let now = platform::now();
@@ -98,20 +176,35 @@ pub fn dry_run(
     for (file, f) in files.into_iter().enumerate() {
         let parsed = match f.bytes {
             Err(e) => Err(e),
-            Ok(bytes) => batch::parse_file(&bytes, &PLAN, units, now).map_err(|e| e.message_vi()),
+            Ok(bytes) => batch::parse_signed_file(&bytes, &PLAN, units, now)
+                .map_err(|e| e.message_vi()),
         };
-        let batches = match parsed {
+        let (batches, signed) = match parsed {
             Err(e) => {
                 out.push(FileCheck {
                     file,
                     name: f.name,
                     state: FileState::Refused(e),
                     received_at: f.received_at,
+                    signed: None,
                 });
                 continue;
             }
-            Ok(list) => list,
+            Ok(p) => {
+                let verdict = trust.keyring.judge(&p.origin);
+                (p.batches, Signed { origin: p.origin, verdict })
+            }
         };
+        if let Some(state) = held_back(&signed, trust) {
+            out.push(FileCheck {
+                file,
+                name: f.name,
+                state,
+                received_at: f.received_at,
+                signed: Some(signed),
+            });
+            continue;
+        }
         let several = batches.len() > 1;
         for b in batches {
             let name = if several {
@@ -127,15 +220,16 @@ pub fn dry_run(
                 f.name.clone()
             };
             let state = match overlay.plan(&b, scope, units, now) {
-                Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
-                Verdict::AlreadyImported => FileState::AlreadyImported,
-                Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
+                merge::Verdict::Refused(r) => FileState::Refused(r.message_vi(units)),
+                merge::Verdict::AlreadyImported => FileState::AlreadyImported,
+                merge::Verdict::Accepted(c) => FileState::Ready(Arc::new(b), Arc::new(c)),
             };
             out.push(FileCheck {
                 file,
                 name,
                 state,
                 received_at: f.received_at,
+                signed: Some(signed.clone()),
             });
         }
     }
@@ -195,7 +289,7 @@ impl AppState {
                 continue;
             }
             let outcomes = match run.next() {
-                Err(why) => vec![Outcome::NotWritten(why); ready.len()],
+                Err(why) => Err(why.message_vi().to_string()),
                 Ok(expected) => {
                     let now = platform::now();
                     let entries: Vec<_> = ready
@@ -203,18 +297,28 @@ impl AppState {
                         .map(|(_, b, c, at)| merge::AppliedBatch::new(b, c, now, *at))
                         .collect();
                     let answer = idb.apply_batches(&entries, expected).await;
-                    let outcomes = run.record(ready.len(), answer.map_err(|e| e.message_vi()));
-                    for (entry, o) in entries.into_iter().zip(&outcomes) {
-                        if let Outcome::Written(_) = o {
-                            applied.push(entry);
+                    let outcomes = run.record(answer.map_err(|e| e.message_vi()));
+                    if let Ok(outcomes) = &outcomes {
+                        for (entry, o) in entries.into_iter().zip(outcomes) {
+                            if let Outcome::Written(_) = o {
+                                applied.push(entry);
+                            }
                         }
                     }
                     outcomes
                 }
             };
-            checks.update(|cs| {
-                for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
-                    cs[j].state = file_state(b, c, outcome);
+            // A file not written shows why on each of its batches.
+            checks.update(|cs| match outcomes {
+                Ok(outcomes) => {
+                    for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
+                        cs[j].state = file_state(b, c, outcome);
+                    }
+                }
+                Err(why) => {
+                    for (j, ..) in ready {
+                        cs[j].state = FileState::Failed(why.clone());
+                    }
                 }
             });
         }
@@ -233,7 +337,7 @@ impl AppState {
 }
 
 /// What a ready batch shows after the apply step.
-fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome<String>) -> FileState {
+fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome) -> FileState {
     match outcome {
         Outcome::Written(n) => FileState::Applied(b, c, n),
         Outcome::AlreadyImported => FileState::AlreadyImported,
@@ -246,7 +350,6 @@ fn file_state(b: Arc<Batch>, c: Arc<Changes>, outcome: Outcome<String>) -> FileS
             .message_vi(&UNITS),
         ),
         Outcome::NotWritten(why) => FileState::Failed(why.message_vi().into()),
-        Outcome::WriteFailed(e) => FileState::Failed(e),
     }
 }
 

@@ -5,6 +5,7 @@
 mod app;
 mod faults;
 mod inbox;
+mod keys;
 mod outbox;
 mod plan_fetch;
 mod platform;

@@ -68,14 +68,16 @@ impl AppState {
         let (outbox, rebuilt) = idb.outbox(&unit).await?;
         self.report_faults(rebuilt.into_iter().collect());
         let records = self.records.get_untracked();
-        let key = crate::session::device_key();
-        let signer = key.public_hex();
+        let signer = crate::keys::device_signer().await.map_err(StoreError::Failed)?;
+        let public = signer.public_hex();
         let Some((batch, next)) =
-            outbox.seal_next(&records, &self.header_now(&unit, device, &signer))
+            outbox.seal_next(&records, &self.header_now(&unit, device, &public))
         else {
             return Ok(None);
         };
-        let batch = batch.sign_with(&key);
+        let batch = crate::keys::sign_batch(&signer, batch)
+            .await
+            .map_err(|e| StoreError::Failed(format!("không ký được lô: {e}")))?;
         let stored = match idb.seal(&outbox, &batch, &next).await {
             Ok(s) => s,
             Err(e) => {
@@ -109,15 +111,23 @@ impl AppState {
         self.refresh_outbox().await;
     }
 
-    /// A full backup of the unit's records, as a file.
-    pub fn download_backup(&self) {
+    /// A full backup of the unit's records, as a file, signed by this
+    /// device.
+    pub async fn download_backup(&self) {
         let unit = self.unit_code();
         let records = self.records.get_untracked();
-        let key = crate::session::device_key();
-        let signer = key.public_hex();
-        let h = self.header_now(&unit, crate::app::device_id(), &signer);
-        let b = batch::backup(&records, &h).sign_with(&key);
-        if let Err(e) = platform::download(&b.file_name(), "application/json", &b.to_json()) {
+        let signed = match crate::keys::device_signer().await {
+            Ok(signer) => {
+                let public = signer.public_hex();
+                let h = self.header_now(&unit, crate::app::device_id(), &public);
+                crate::keys::sign_batch(&signer, batch::backup(&records, &h)).await
+            }
+            Err(e) => Err(e),
+        };
+        let result = signed.and_then(|b| {
+            platform::download(&b.file_name(), "application/json", &b.to_json())
+        });
+        if let Err(e) = result {
             self.notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
         }
     }

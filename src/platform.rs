@@ -140,11 +140,17 @@ pub fn human_bytes(n: f64) -> String {
     format!("{},{} {unit}", tenths / 10, tenths % 10)
 }
 
-/// An RFC 3339 instant as the device's local time, dd/mm/yyyy hh:mm.
+/// An RFC 3339 instant as the device's local time, dd/mm/yyyy hh:mm (the
+/// text itself when it is not one).
 pub fn local_time_vn(instant: &str) -> String {
-    let Some(t) = papi_core::dates::parse_instant(instant) else {
-        return instant.to_string();
-    };
+    match papi_core::dates::parse_instant(instant) {
+        Some(t) => local_time_of(t),
+        None => instant.to_string(),
+    }
+}
+
+/// An instant as the device's local time, dd/mm/yyyy hh:mm.
+pub fn local_time_of(t: chrono::DateTime<chrono::Utc>) -> String {
     let d = js_sys::Date::new(&(t.timestamp_millis() as f64).into());
     format!(
         "{:02}/{:02}/{:04} {:02}:{:02}",

@@ -31,6 +31,11 @@ impl AppState {
         let unit = self.unit_code();
         let start = sync::pull_cursor(&settings, &unit);
         let (pulled, end) = sync::pull(sync, &settings, start).await?;
+        // The keys the server introduced, so that its batches verify (and
+        // what it revoked is refused).
+        if let Err(e) = sync::pull_keys(sync, &settings).await {
+            self.notify(format!("Không tải được danh sách khóa thiết bị: {e}"), true, None);
+        }
         let items = pulled
             .iter()
             .map(|p| {
@@ -120,7 +125,7 @@ fn file_done(checks: &[FileCheck], i: usize, refusals_recorded: bool) -> bool {
         .all(|c| match c.state {
             FileState::Applied(..) | FileState::AlreadyImported => true,
             FileState::Refused(_) => refusals_recorded,
-            FileState::Ready(..) | FileState::Failed(_) => false,
+            FileState::Ready(..) | FileState::Failed(_) | FileState::UnknownDevice => false,
         })
 }
 

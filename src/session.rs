@@ -34,23 +34,15 @@ pub fn save_settings(s: &Settings) -> Result<(), String> {
     LocalStorage::set(crate::workspace::key(SETTINGS_KEY), s).map_err(|e| e.to_string())
 }
 
-const SIGNING_KEY: &str = "papi-tracker.signing-key";
+const SIGNATURES_REQUIRED_KEY: &str = "papi-tracker.signatures-required";
 
-/// This device's signing key, made once from platform randomness and kept
-/// in this browser only (never in a batch, a backup or a log).
-pub fn device_key() -> papi_core::signature::DeviceKey {
-    use papi_core::signature::{decode_hex, hex, DeviceKey};
-    if let Some(secret) = LocalStorage::get::<String>(SIGNING_KEY)
-        .ok()
-        .and_then(|s| decode_hex::<32>(&s))
-    {
-        return DeviceKey::from_secret(secret);
-    }
-    let mut secret = [0u8; 32];
-    secret[..16].copy_from_slice(&crate::platform::random16());
-    secret[16..].copy_from_slice(&crate::platform::random16());
-    let _ = LocalStorage::set(SIGNING_KEY, hex(&secret));
-    DeviceKey::from_secret(secret)
+/// Whether the import refuses unsigned (version 1) files (Cài đặt).
+pub fn signatures_required() -> bool {
+    LocalStorage::get(SIGNATURES_REQUIRED_KEY).unwrap_or(false)
+}
+
+pub fn set_signatures_required(on: bool) -> Result<(), String> {
+    LocalStorage::set(SIGNATURES_REQUIRED_KEY, on).map_err(|e| e.to_string())
 }
 
 /// The device id, made once from platform randomness and kept.

@@ -11,9 +11,11 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use papi_core::dates::parse_instant;
 use papi_core::wire::{self, ErrorReply, PostReply, BATCHES_PATH};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -63,13 +65,13 @@ pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
 pub struct SyncStatus {
     pub running: bool,
     /// This session's last confirmation (`SyncState::last_success`).
-    pub last_success: Option<String>,
+    pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     /// Seconds until the next automatic try after a failure.
     pub retry_in: Option<u32>,
     /// The server said it is busy (429, 503): no request before this
-    /// instant (RFC 3339).
-    pub busy_until: Option<String>,
+    /// instant.
+    pub busy_until: Option<DateTime<Utc>>,
 }
 
 /// The sync of this device: its status for the screens and what
@@ -294,12 +296,13 @@ impl SyncState {
 
     /// The last success: the newest confirmation stored with the batches
     /// (it survives a reload), or a later one of this session.
-    pub fn last_success(&self) -> Option<String> {
-        let newest = self
-            .app
-            .batches
-            .with(|bs| bs.iter().filter_map(|b| b.sent_at.clone()).max());
-        self.status.with(|s| s.last_success.clone()).max(newest)
+    pub fn last_success(&self) -> Option<DateTime<Utc>> {
+        let newest = self.app.batches.with(|bs| {
+            bs.iter()
+                .filter_map(|b| parse_instant(b.sent_at.as_deref()?))
+                .max()
+        });
+        self.status.with(|s| s.last_success).max(newest)
     }
 
     /// Send the refused batches again (after the server or the settings
@@ -397,9 +400,10 @@ impl SyncState {
             let sent = post_batch(&settings, &b.text, &b.sha256).await;
             let written = match &sent {
                 Sent::Confirmed => {
-                    let now = papi_core::dates::format_instant(platform::now());
+                    let at = platform::now();
+                    let now = papi_core::dates::format_instant(at);
                     self.status.update(|s| {
-                        s.last_success = Some(now.clone());
+                        s.last_success = Some(at);
                         s.last_error = None;
                     });
                     idb.update_batch(&unit, b.seq, |s| {
@@ -463,8 +467,7 @@ impl SyncState {
         self.cycles.backoff.store(backoff, Relaxed);
         if server.is_some() {
             let until = self.hold_off(wait);
-            self.status
-                .update(|s| s.busy_until = Some(papi_core::dates::format_instant(until)));
+            self.status.update(|s| s.busy_until = Some(until));
         }
         self.schedule(wait);
     }
@@ -563,6 +566,25 @@ pub async fn pull(
         }
     }
     Ok((out, after))
+}
+
+/// A district or the province: the device keys the server knows of the
+/// units it collects (introduced by their tokens' first batches), taken
+/// into this receiver's keyring, revocations included. Returns how many
+/// entries changed.
+pub async fn pull_keys(sync: SyncState, s: &SyncSettings) -> Result<usize, String> {
+    let answer = fetch("GET", &s.url(wire::KEYS_PATH), &s.token, None).await?;
+    if answer.status != 200 {
+        return Err(pull_error(sync, &answer));
+    }
+    let list: wire::KeyList = serde_json::from_str(&answer.body)
+        .map_err(|e| format!("danh sách khóa không đọc được: {e}"))?;
+    let mut ring = crate::keys::keyring()?;
+    let changed = ring.absorb(list.keys);
+    if changed > 0 {
+        crate::keys::save_keyring(&ring)?;
+    }
+    Ok(changed)
 }
 
 /// Why a pull's request failed; a busy server's wait is remembered.

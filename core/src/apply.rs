@@ -50,9 +50,9 @@ impl NotWritten {
     }
 }
 
-/// What became of one ready batch. `E` is the store's error.
+/// What became of one ready batch of a file the store was asked to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome<E> {
+pub enum Outcome {
     /// Written: this many record versions.
     Written(usize),
     AlreadyImported,
@@ -61,8 +61,6 @@ pub enum Outcome<E> {
         kept: String,
     },
     NotWritten(NotWritten),
-    /// Writing its file failed; nothing of the file was written.
-    WriteFailed(E),
 }
 
 /// One apply step, file after file.
@@ -93,21 +91,12 @@ impl ApplyRun {
         }
     }
 
-    /// The outcomes of a file's ready batches from what the store answered
-    /// (`Err`: the file's transaction failed, `ready` batches in it).
-    pub fn record<E: Clone>(
-        &mut self,
-        ready: usize,
-        answer: Result<Vec<Applied>, E>,
-    ) -> Vec<Outcome<E>> {
-        let answers = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                self.stop = Some(NotWritten::AfterFailure);
-                return vec![Outcome::WriteFailed(e); ready];
-            }
-        };
-        answers
+    /// The outcomes of a file's ready batches from what the store answered.
+    /// `Err`: the file's transaction failed, nothing of it was written (each
+    /// of its batches ends with that error), and no later file is written.
+    pub fn record<E>(&mut self, answer: Result<Vec<Applied>, E>) -> Result<Vec<Outcome>, E> {
+        let answers = answer.inspect_err(|_| self.stop = Some(NotWritten::AfterFailure))?;
+        Ok(answers
             .into_iter()
             .map(|a| match a {
                 Applied::Written(n) => {
@@ -121,7 +110,7 @@ impl ApplyRun {
                     Outcome::NotWritten(NotWritten::Stale)
                 }
             })
-            .collect()
+            .collect())
     }
 
     /// Whether every file was written on its basis: then what memory holds
@@ -149,7 +138,8 @@ pub fn by_file(file_of: &[usize]) -> Vec<std::ops::Range<usize>> {
 mod tests {
     use super::*;
 
-    type O = Outcome<&'static str>;
+    type O = Outcome;
+    type R = Result<Vec<Applied>, &'static str>;
 
     #[test]
     fn files_group_consecutive_checks() {
@@ -162,15 +152,15 @@ mod tests {
     fn written_batches_move_the_basis_on() {
         let mut run = ApplyRun::new(Some(3));
         assert_eq!(run.next(), Ok(3));
-        let got: Vec<O> = run.record(
-            3,
-            Ok(vec![
-                Applied::Written(2),
-                Applied::Duplicate,
-                Applied::Written(1),
-            ]),
+        let answer: R = Ok(vec![
+            Applied::Written(2),
+            Applied::Duplicate,
+            Applied::Written(1),
+        ]);
+        assert_eq!(
+            run.record(answer),
+            Ok(vec![O::Written(2), O::AlreadyImported, O::Written(1)])
         );
-        assert_eq!(got, vec![O::Written(2), O::AlreadyImported, O::Written(1)]);
         assert_eq!(run.next(), Ok(5));
         assert!(run.in_step());
     }
@@ -178,8 +168,11 @@ mod tests {
     #[test]
     fn a_conflict_keeps_the_hash_of_the_batch_kept() {
         let mut run = ApplyRun::new(Some(0));
-        let got: Vec<O> = run.record(1, Ok(vec![Applied::SeqConflict { kept: "ab".into() }]));
-        assert_eq!(got, vec![O::SeqConflict { kept: "ab".into() }]);
+        let answer: R = Ok(vec![Applied::SeqConflict { kept: "ab".into() }]);
+        assert_eq!(
+            run.record(answer),
+            Ok(vec![O::SeqConflict { kept: "ab".into() }])
+        );
         assert_eq!(run.next(), Ok(0), "nothing written, the basis stays");
         assert!(run.in_step());
     }
@@ -194,8 +187,11 @@ mod tests {
     #[test]
     fn a_stale_store_stops_the_files_after_it() {
         let mut run = ApplyRun::new(Some(1));
-        let got: Vec<O> = run.record(2, Ok(vec![Applied::Stale, Applied::Stale]));
-        assert_eq!(got, vec![O::NotWritten(NotWritten::Stale); 2]);
+        let answer: R = Ok(vec![Applied::Stale, Applied::Stale]);
+        assert_eq!(
+            run.record(answer),
+            Ok(vec![O::NotWritten(NotWritten::Stale); 2])
+        );
         assert_eq!(run.next(), Err(NotWritten::Stale));
         assert!(!run.in_step());
     }
@@ -203,9 +199,10 @@ mod tests {
     #[test]
     fn a_failed_write_fails_its_file_and_stops_the_rest() {
         let mut run = ApplyRun::new(Some(0));
-        let _: Vec<O> = run.record(1, Ok(vec![Applied::Written(1)]));
-        let got: Vec<O> = run.record(2, Err("disk full"));
-        assert_eq!(got, vec![O::WriteFailed("disk full"); 2]);
+        let written: R = Ok(vec![Applied::Written(1)]);
+        assert!(run.record(written).is_ok());
+        let failed: R = Err("disk full");
+        assert_eq!(run.record(failed), Err("disk full"));
         assert_eq!(run.next(), Err(NotWritten::AfterFailure));
         assert!(!run.in_step());
     }

@@ -48,7 +48,7 @@ pub enum Verdict {
     Verified(KnownKey),
     /// Signed by a key nobody has vouched for yet: the officer compares its
     /// fingerprint with the unit's before anything is applied.
-    UnknownDevice { key: String },
+    UnknownDevice { key: String, unit_code: String },
     /// Version 1: no signature. Applied only where signatures are not
     /// required.
     Unsigned,
@@ -87,8 +87,9 @@ impl Verdict {
                 },
                 format_vn(vn_date(k.known_since))
             ),
-            Verdict::UnknownDevice { key } => format!(
-                "Thiết bị chưa biết: hãy gọi cho đơn vị gửi và đối chiếu dấu vân tay khóa {} trước khi tin cậy.",
+            Verdict::UnknownDevice { key, unit_code } => format!(
+                "Thiết bị chưa biết của {}: hãy gọi cho đơn vị đó và đối chiếu dấu vân tay khóa {} trước khi tin cậy.",
+                name(unit_code),
                 fingerprint(key).unwrap_or_default()
             ),
             Verdict::Unsigned => {
@@ -164,6 +165,7 @@ impl Keyring {
             Some(k) => Verdict::Impostor { known: k.clone() },
             None => Verdict::UnknownDevice {
                 key: signer.clone(),
+                unit_code: origin.unit_code.clone(),
             },
         }
     }
@@ -258,7 +260,13 @@ mod tests {
     fn first_use_then_verified() {
         let mut ring = Keyring::new();
         let o = origin("01864", "dev-a", Some("k1"));
-        assert_eq!(ring.judge(&o), Verdict::UnknownDevice { key: "k1".into() });
+        assert_eq!(
+            ring.judge(&o),
+            Verdict::UnknownDevice {
+                key: "k1".into(),
+                unit_code: "01864".into()
+            }
+        );
         assert!(!ring.judge(&o).may_apply(false));
         ring.trust(&o, at(1), KeySource::Officer).unwrap();
         let v = ring.judge(&o);
@@ -320,7 +328,7 @@ mod tests {
         assert!(ring.trust(&o, at(7), KeySource::Officer).is_err());
         // A replacement device, new key and id, is a new device.
         let new = origin("01864", "dev-c", Some("k3"));
-        assert_eq!(ring.judge(&new), Verdict::UnknownDevice { key: "k3".into() });
+        assert!(matches!(ring.judge(&new), Verdict::UnknownDevice { ref key, .. } if key == "k3"));
         // The revoked device's id is free again only for its own key.
         assert!(matches!(
             ring.judge(&origin("01864", "dev-a", Some("k9"))),
@@ -369,6 +377,7 @@ mod tests {
         let name = |c: &str| format!("Xã {c}");
         let unknown = ring.judge(&o).message_vi(name);
         assert!(unknown.contains(&fingerprint(&key).unwrap()), "{unknown}");
+        assert!(unknown.contains("Xã 01864"), "{unknown}");
         ring.trust(&o, at(1), KeySource::Officer).unwrap();
         let ok = ring.judge(&o).message_vi(name);
         assert!(ok.contains("Xã 01864") && ok.contains("01/03/2026"), "{ok}");

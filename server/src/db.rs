@@ -557,7 +557,7 @@ fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> 
     };
     match ring.judge(&origin) {
         Verdict::Verified(_) => Ok(None),
-        Verdict::UnknownDevice { key } => {
+        Verdict::UnknownDevice { key, .. } => {
             c.prepare_cached(
                 "INSERT INTO device_keys (key, unit_code, device_id, token_id, introduced_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",

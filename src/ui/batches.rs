@@ -108,7 +108,7 @@ pub fn Batches() -> impl IntoView {
                 <h3>"Sao lưu và khôi phục"</h3>
                 <p>"Bản sao lưu chứa mọi hoạt động của đơn vị trên máy này. Khôi phục từ bản sao lưu vào trình duyệt mới (hoặc sau khi dữ liệu bị xóa); hoạt động nào đã có bản mới hơn sẽ được giữ nguyên."</p>
                 <div class="form-actions">
-                    <button class="btn" data-testid="backup" on:click=move |_| app.download_backup()>"Tải bản sao lưu toàn bộ"</button>
+                    <button class="btn" data-testid="backup" on:click=move |_| leptos::task::spawn_local(async move { app.download_backup().await })>"Tải bản sao lưu toàn bộ"</button>
                     <label class="btn file-btn">
                         "Khôi phục từ tệp…"
                         <input type="file" accept=".json,application/json" data-testid="restore"

@@ -141,7 +141,7 @@ fn Exports(
             <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv(CsvExport::Summary)>"Tải CSV tổng hợp"</button>
             <button class="btn" data-testid="xlsx" on:click=move |_| download_xlsx(app, rows, matrix)>"Tải Excel (XLSX)"</button>
             {is_district.then(|| view! {
-                <button class="btn" data-testid="forward" on:click=move |_| forward_bundle(app, scope)>"Tạo gói gửi Sở Nội vụ"</button>
+                <button class="btn" data-testid="forward" on:click=move |_| leptos::task::spawn_local(forward_bundle(app, scope))>"Tạo gói gửi Sở Nội vụ"</button>
             })}
         </div>
     }
@@ -192,8 +192,13 @@ fn download_xlsx(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
 
 /// A district's bundle for the province: every record it holds of its
 /// scope, one sealed batch per unit.
-fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
+async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
     let unit = app.unit_code();
+    let signer = match crate::keys::device_signer().await {
+        Ok(s) => s,
+        Err(e) => return app.notify(format!("Không tạo được gói: {e}"), true, None),
+    };
+    let public = signer.public_hex();
     let bundle = scope.with_value(|s| {
         app.with_all_records(|all| {
             let mine: Vec<&Activity> = all
@@ -201,18 +206,21 @@ fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
                 .copied()
                 .filter(|a| s.admits(&UNITS, &a.unit_code))
                 .collect();
-            let key = crate::session::device_key();
             let h = papi_core::batch::Header {
                 plan: &PLAN,
                 units: &UNITS.id,
                 unit_code: &unit,
                 device_id: crate::app::device_id(),
                 created_at: platform::now(),
-                signer: &key.public_hex(),
+                signer: &public,
             };
-            Bundle::seal(&h, mine).sign_with(&key)
+            Bundle::seal(&h, mine)
         })
     });
+    let bundle = match crate::keys::sign_bundle(&signer, bundle).await {
+        Ok(b) => b,
+        Err(e) => return app.notify(format!("Không ký được gói: {e}"), true, None),
+    };
     let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
     match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
         Ok(()) => app.notify(

@@ -9,7 +9,9 @@ use papi_core::dates::format_vn;
 use papi_core::merge::gaps;
 
 use crate::app::{use_app, UNITS};
-use crate::inbox::{dropped_files, picked_files, read_files, scope_of, FileCheck, FileState};
+use crate::inbox::{
+    dropped_files, dry_run_now, picked_files, read_files, scope_of, FileCheck, FileState, Picked,
+};
 use crate::platform::local_time_vn;
 use crate::pull::PullRun;
 use crate::store::{EntryKind, RefusedPull};
@@ -20,6 +22,8 @@ pub fn Import() -> impl IntoView {
     let app = use_app();
     let sync = crate::sync::use_sync();
     let checks: RwSignal<Vec<FileCheck>> = RwSignal::new(vec![]);
+    // The files of the last dry run: run again once a device is trusted.
+    let last: StoredValue<Vec<Picked>> = StoredValue::new(vec![]);
     // The store's state the dry run was made against: applying checks it.
     let basis = StoredValue::new(None::<u32>);
     let busy = RwSignal::new(false);
@@ -50,10 +54,8 @@ pub fn Import() -> impl IntoView {
             let picked = read_files(files).await;
             crate::platform::mark("papi-dryrun-start");
             basis.set_value(crate::inbox::basis());
-            let result = app
-                .received
-                .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
-            checks.set(result);
+            last.set_value(picked.clone());
+            checks.set(dry_run_now(&app, picked, &scope));
             crate::platform::measure("papi-dryrun", "papi-dryrun-start");
             busy.set(false);
         });
@@ -92,9 +94,8 @@ pub fn Import() -> impl IntoView {
                 }
                 Ok((run, picked)) => {
                     basis.set_value(crate::inbox::basis());
-                    let result = app
-                        .received
-                        .with_untracked(|held| crate::inbox::dry_run(held, picked, &scope, &UNITS));
+                    last.set_value(picked.clone());
+                    let result = dry_run_now(&app, picked, &scope);
                     // Refusals are recorded now; what waits to be applied
                     // keeps the cursor until "Áp dụng".
                     let settled = app.settle_pull(&run, &result).await;
@@ -115,6 +116,18 @@ pub fn Import() -> impl IntoView {
     let close = move || {
         checks.set(vec![]);
         pulled.set_value(None);
+        last.set_value(vec![]);
+    };
+    // Trust on first use: after the officer compared the fingerprint with
+    // the sender, the same files are checked again.
+    let trust = move |origin: papi_core::batch::Origin| {
+        let Some(scope) = scope() else { return };
+        if let Err(e) = crate::inbox::trust_device(&origin) {
+            app.notify(e, true, None);
+            return;
+        }
+        basis.set_value(crate::inbox::basis());
+        checks.set(dry_run_now(&app, last.get_value(), &scope));
     };
     view! {
         <section class="import">
@@ -127,7 +140,8 @@ pub fn Import() -> impl IntoView {
             </Show>
             <Show when=move || checks.with(|c| !c.is_empty())>
                 <CheckResults checks=checks busy=busy ready=Signal::derive(ready)
-                    on_apply=Callback::new(apply) on_close=Callback::new(move |()| close())/>
+                    on_apply=Callback::new(apply) on_close=Callback::new(move |()| close())
+                    on_trust=Callback::new(trust)/>
             </Show>
             <RefusedPulls list=refused/>
             <crate::ui::faults::FaultList kinds=&[EntryKind::Received, EntryKind::Refused]/>
@@ -199,13 +213,14 @@ fn CheckResults(
     ready: Signal<usize>,
     on_apply: Callback<()>,
     on_close: Callback<()>,
+    on_trust: Callback<papi_core::batch::Origin>,
 ) -> impl IntoView {
     view! {
         <div class="card">
             <h3>"Kết quả kiểm tra"</h3>
             <Summary checks=checks/>
             <ul class="file-checks" data-testid="file-checks">
-                {move || checks.get().into_iter().map(|c| view! { <FileRow c=c/> }).collect_view()}
+                {move || checks.get().into_iter().map(|c| view! { <FileRow c=c on_trust=on_trust/> }).collect_view()}
             </ul>
             <div class="form-actions">
                 <button class="btn primary" data-testid="apply-import"
@@ -228,6 +243,7 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
     let text = move || {
         checks.with(|cs| {
             let (mut ready, mut applied, mut already, mut refused) = (0, 0, 0, 0);
+            let mut held = 0;
             let (mut add, mut upd, mut same, mut conf) = (0, 0, 0, 0);
             for c in cs {
                 match &c.state {
@@ -244,13 +260,19 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
                     }
                     FileState::AlreadyImported => already += 1,
                     FileState::Refused(_) | FileState::Failed(_) => refused += 1,
+                    FileState::UnknownDevice => held += 1,
                 }
             }
             let verb = if ready > 0 { "Sẽ nhập" } else { "Đã nhập" };
             // One line per batch (a bundle file holds several); a refused
             // file is one line, whatever it held.
+            let held = if held > 0 {
+                format!(" Chờ đối chiếu thiết bị: {held} tệp.")
+            } else {
+                String::new()
+            };
             format!(
-                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} tệp.",
+                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} tệp.{held}",
                 ready + applied
             )
         })
@@ -259,7 +281,7 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
 }
 
 #[component]
-fn FileRow(c: FileCheck) -> impl IntoView {
+fn FileRow(c: FileCheck, on_trust: Callback<papi_core::batch::Origin>) -> impl IntoView {
     let changes = |ch: &papi_core::merge::Changes| {
         format!(
             "thêm {}, cập nhật {}, giữ nguyên {}, xung đột {}",
@@ -283,6 +305,11 @@ fn FileRow(c: FileCheck) -> impl IntoView {
         }
     };
     let (class, text, conflicts) = match &c.state {
+        FileState::UnknownDevice => (
+            "held",
+            "Chưa áp dụng: thiết bị ký tệp chưa được biết.".to_string(),
+            vec![],
+        ),
         FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
         FileState::Failed(why) => (
             "refused",
@@ -309,20 +336,65 @@ fn FileRow(c: FileCheck) -> impl IntoView {
             vec![],
         ),
     };
+    let held = matches!(c.state, FileState::UnknownDevice);
     view! {
         <li class=format!("file-check {class}") data-state=class>
             <strong class="file-name">{c.name.clone()}</strong>
             <span>{text}</span>
+            {c.signed.clone().map(|s| view! { <SignedLine s=s held=held on_trust=on_trust/> })}
             {(!conflicts.is_empty()).then(|| view! {
                 <ul class="conflicts">
                     {conflicts.into_iter().map(|k| view! {
                         <li>"Xung đột ở \"" {k.kept.fields.title.clone()} "\": giữ bản sửa lúc "
-                            {local_time_vn(&papi_core::dates::format_instant(k.kept.updated_at))}
+                            {crate::platform::local_time_of(k.kept.updated_at)}
                             ", bỏ bản \"" {k.other.fields.title.clone()} "\"."</li>
                     }).collect_view()}
                 </ul>
             })}
         </li>
+    }
+}
+
+/// Who signed a file, as the keyring judges it; for a device nobody knows
+/// yet, the fingerprint to compare and the button that trusts it.
+#[component]
+fn SignedLine(
+    s: crate::inbox::Signed,
+    held: bool,
+    on_trust: Callback<papi_core::batch::Origin>,
+) -> impl IntoView {
+    use papi_core::trust::Verdict;
+    let class = match s.verdict {
+        Verdict::Verified(_) => "signed verified",
+        Verdict::Unsigned => "signed unsigned",
+        Verdict::UnknownDevice { .. } => "signed unknown",
+        _ => "signed refused",
+    };
+    let unit = UNITS.name_or_code(&s.origin.unit_code);
+    let origin = s.origin.clone();
+    let ask = move |_| {
+        let fp = origin
+            .signer
+            .as_deref()
+            .and_then(papi_core::signature::fingerprint)
+            .unwrap_or_default();
+        let question = format!(
+            "Bạn đã gọi cho {unit} và họ đọc đúng dấu vân tay khóa {fp} (trong Cài đặt của máy họ)? Chỉ tin cậy khi khớp từng chữ số."
+        );
+        let yes = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if yes {
+            on_trust.run(origin.clone());
+        }
+    };
+    view! {
+        <p class=class data-testid="signed">{s.message_vi()}</p>
+        {held.then(|| view! {
+            <button class="btn small" data-testid="trust-device" on:click=ask>
+                "Đã đối chiếu: tin cậy thiết bị này"
+            </button>
+        })}
     }
 }
 

@@ -5,6 +5,7 @@ pub mod activity_list;
 pub mod batches;
 pub mod charts;
 pub mod dashboard;
+pub mod devices;
 pub mod enrol;
 pub mod faults;
 pub mod import;

@@ -59,12 +59,17 @@ pub fn SettingsPage() -> impl IntoView {
             app.notify(format!("Không xuất được dữ liệu: {e}"), true, None);
         }
     };
+    let receiver = app.settings.with_untracked(|s| {
+        s.as_ref()
+            .is_some_and(|s| papi_core::Units::is_receiver(&crate::app::UNITS, &s.unit_code))
+    });
     view! {
         <section class="settings">
             <h2>"Cài đặt"</h2>
             <h3>"Đơn vị và người ghi"</h3>
             <UnitForm/>
             <crate::ui::sync_panel::SyncPanel/>
+            <crate::ui::devices::Signatures receiver=receiver/>
             <crate::ui::plans::PlanCard/>
             <div class="card">
                 <h3>"Thiết bị và bộ nhớ"</h3>

@@ -178,9 +178,7 @@ fn ExportReminder() -> impl IntoView {
             )
         })
     });
-    let since = |r: &papi_core::batch::Reminder| {
-        crate::platform::local_time_vn(&papi_core::dates::format_instant(r.since))
-    };
+    let since = |r: &papi_core::batch::Reminder| crate::platform::local_time_of(r.since);
     // One banner: its test id, its text, and a button to the batches screen.
     let banner = move |testid: &'static str, text: String, button: &'static str| {
         view! {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::{use_app, AppState};
-use crate::platform::local_time_vn;
+use crate::platform::local_time_of;
 use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
 #[component]
@@ -91,7 +91,7 @@ pub fn SyncPanel() -> impl IntoView {
                         format!(
                             "Máy chủ đang bận; còn {} lô chờ gửi, tự thử lại lúc {} (sau {} giây)",
                             pending,
-                            local_time_vn(until),
+                            local_time_of(*until),
                             s.retry_in.unwrap_or(0)
                         )
                     } else {
@@ -102,7 +102,7 @@ pub fn SyncPanel() -> impl IntoView {
                     }
                 }}</dd>
                 <dt>"Lần gửi được gần nhất"</dt>
-                <dd data-testid="sync-last-success">{move || sync.last_success().map(|t| local_time_vn(&t)).unwrap_or_else(|| "Chưa có".into())}</dd>
+                <dd data-testid="sync-last-success">{move || sync.last_success().map(local_time_of).unwrap_or_else(|| "Chưa có".into())}</dd>
                 <Show when=move || status().last_error.is_some()>
                     <dt>"Lỗi gần nhất"</dt>
                     <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>

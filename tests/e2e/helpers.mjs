@@ -203,14 +203,30 @@ export async function reseal(batch) {
 }
 
 /** On "Nhập lô": give files to the picker and wait for the dry run: one
- * line per file, or `lines` lines (a bundle has one per batch). */
-export async function importFiles(page, files, lines = files.length) {
+ * line per file, or `lines` lines (a bundle has one per batch). Unless
+ * `trust` is false, every device met for the first time is trusted, as an
+ * officer does after comparing its fingerprint over the phone. */
+export async function importFiles(page, files, lines = files.length, { trust = true } = {}) {
   await page.click('nav.tabs button:has-text("Nhập lô")');
   await page.setInputFiles('[data-testid=import-files]', files.map(({ name, text, buffer }) => ({
     name, mimeType: 'application/json', buffer: buffer ?? Buffer.from(text, 'utf8'),
   })));
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, lines);
+  if (trust) await trustDevices(page);
   return page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
+}
+
+/** Trust every device the dry run holds files of, one at a time (each
+ * trust runs the dry run again). Returns the fingerprints asked about. */
+export async function trustDevices(page) {
+  const asked = [];
+  for (;;) {
+    const held = await page.$$('[data-testid=trust-device]');
+    if (held.length === 0) return asked;
+    page.once('dialog', (d) => { asked.push(d.message()); d.accept(); });
+    await held[0].click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=trust-device]').length < n, held.length);
+  }
 }
 
 /** Apply the dry-run files and wait until none is left "ready". */
