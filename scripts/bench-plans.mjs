@@ -4,8 +4,8 @@
 //   node scripts/bench-plans.mjs
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash, randomUUID, sign } from 'node:crypto';
-import { ROOT, appReady, freePort, launch, startServer, stopAllServers, testKey } from '../tests/e2e/helpers.mjs';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
+import { ROOT, appReady, freePort, launch, startServer, stopAllServers, trustDevices } from '../tests/e2e/helpers.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const units = JSON.parse(readFileSync(join(ROOT, 'data/units/thai-nguyen-2025.json'), 'utf8'));
@@ -13,10 +13,16 @@ const communes = units.units.filter((u) => u.level === 'commune').map((u) => u.c
 const shipped = JSON.parse(readFileSync(join(ROOT, 'data/plans/bac-kan-124-2020.json'), 'utf8'));
 const plan = { ...shipped, id: 'thai-nguyen-papi-2026', version: '2026.1', units: units.id };
 const tasks = plan.dimensions.flatMap((d) => d.sub_indicators.flatMap((s) => s.tasks.map((t) => t.id)));
-const key = await testKey();
+/** Each commune's own device key (Ed25519 from a seed of its index). */
+function keyFor(i) {
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, i + 1)]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  return { privateKey, publicHex: Buffer.from(x, 'base64url').toString('hex') };
+}
 
 /** A version 2 batch of `unit` with `n` activities of 2026, signed. */
-function batch(unit, n) {
+function batch(unit, n, key) {
   const at = '2026-11-20T09:00:00.000Z';
   const records = Array.from({ length: n }, (_, j) => ({
     id: randomUUID(), unit_code: unit, task_id: tasks[j % tasks.length],
@@ -56,9 +62,10 @@ try {
   await page.click('form.unit-form button[type=submit]');
   await page.waitForSelector('nav.tabs');
   await page.click('nav.tabs button:has-text("Nhập lô")');
-  const files = communes.map((c) => ({ name: `${c}.json`, mimeType: 'application/json', buffer: Buffer.from(batch(c, 300)) }));
+  const files = communes.map((c, i) => ({ name: `${c}.json`, mimeType: 'application/json', buffer: Buffer.from(batch(c, 300, keyFor(i))) }));
   await page.setInputFiles('[data-testid=import-files]', files);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, files.length, { timeout: 300000 });
+  await trustDevices(page);
   const states = await page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => e.dataset.state));
   if (states.some((s) => s !== 'ready')) throw new Error(`not all ready: ${[...new Set(states)]}`);
   await page.click('[data-testid=apply-import]');
