@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
 import { ROOT, appReady, freePort, launch, startServer, stopAllServers, trustDevices } from '../tests/e2e/helpers.mjs';
+import { dashboardRuns } from './bench-dashboard.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const units = JSON.parse(readFileSync(join(ROOT, 'data/units/thai-nguyen-2025.json'), 'utf8'));
@@ -70,20 +71,7 @@ try {
   if (states.some((s) => s !== 'ready')) throw new Error(`not all ready: ${[...new Set(states)]}`);
   await page.click('[data-testid=apply-import]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=file-checks] > li[data-state=ready]'), null, { timeout: 300000 });
-  const runs = [];
-  for (let i = 0; i < 5; i++) {
-    await page.click('nav.tabs button:has-text("Nhập lô")');
-    await page.waitForSelector('[data-testid=dropzone]');
-    runs.push(await page.evaluate(() => new Promise((resolve) => {
-      const t = performance.now();
-      const done = () => document.querySelector('[data-testid=grand-total]') && document.querySelector('[data-testid=unit-status] tbody tr');
-      const obs = new MutationObserver(() => {
-        if (done()) { obs.disconnect(); requestAnimationFrame(() => resolve(performance.now() - t)); }
-      });
-      obs.observe(document.body, { childList: true, subtree: true });
-      [...document.querySelectorAll('nav.tabs button')].find((b) => b.textContent === 'Tổng hợp').click();
-    })));
-  }
+  const runs = await dashboardRuns(page);
   const rows = await page.locator('[data-testid=matrix] tbody tr').count();
   const total = await page.innerText('[data-testid=grand-total]');
   console.log(`province of Thái Nguyên (${rows} rows, ${total} activities): median ${median(runs).toFixed(0)} ms; runs ${runs.map((x) => x.toFixed(0)).join(', ')} (budget ≤ 500 ms)`);
