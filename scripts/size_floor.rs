@@ -29,6 +29,7 @@ fn main() {
             plan: &plan,
             unit: u,
             today: now.date_naive(),
+            successor: units.successor(&u.code),
         };
         validate(&draft, &cx).is_ok()
     });
@@ -45,9 +46,11 @@ fn main() {
     let sealed = parsed.as_ref().ok().map(|b| {
         let h = Header {
             plan: &plan,
+            units: &units.id,
             unit_code: &b.unit_code,
             device_id: "size-floor",
             created_at: now,
+            signer: b.signer.as_deref().unwrap_or_default(),
         };
         Batch::seal(&h, BatchKind::Changes, 1, b.records.clone()).to_json()
     });

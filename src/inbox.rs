@@ -195,6 +195,21 @@ pub fn dry_run(
                 (p.batches, Signed { origin: p.origin, verdict })
             }
         };
+        // A file of a unit this receiver does not collect is refused for
+        // that, whoever signed it.
+        if let Some(b) = batches.iter().find(|b| !scope.admits(units, &b.unit_code)) {
+            let why = Refusal::OutOfScope {
+                unit_code: b.unit_code.clone(),
+            };
+            out.push(FileCheck {
+                file,
+                name: f.name,
+                state: FileState::Refused(why.message_vi(units)),
+                received_at: f.received_at,
+                signed: Some(signed),
+            });
+            continue;
+        }
         if let Some(state) = held_back(&signed, trust) {
             out.push(FileCheck {
                 file,

@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use papi_core::batch::parse_file;
+use papi_core::batch::parse_signed_file;
+use papi_core::trust::{KeySource, Keyring};
 use papi_core::merge::{Overlay, Received, Scope, Verdict};
 use papi_core::{Plan, Units};
 
@@ -24,6 +25,14 @@ fn main() {
     paths.sort();
     let files: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    // The district knows every sending device, as the browser run's does.
+    let mut keyring = Keyring::new();
+    for f in &files {
+        let origin = parse_signed_file(f, &plan, &units, now).unwrap().origin;
+        if origin.signer.is_some() {
+            keyring.trust(&origin, now, KeySource::Officer).unwrap();
+        }
+    }
     let mut runs = vec![];
     for _ in 0..5 {
         let mut held = Received::default();
@@ -32,7 +41,9 @@ fn main() {
         {
             let mut overlay = Overlay::new(&held);
             for f in &files {
-                for b in parse_file(f, &plan, &units, now).unwrap() {
+                let parsed = parse_signed_file(f, &plan, &units, now).unwrap();
+                assert!(keyring.judge(&parsed.origin).may_apply(false));
+                for b in parsed.batches {
                     let v = overlay.plan(&b, &scope, &units, now);
                     plans.push((b, v));
                 }

@@ -53,16 +53,19 @@ pub fn letterhead(unit: &Unit, units: &Units) -> Letterhead {
                 .receiver_of(&unit.code)
                 .map(|d| d.name.as_str())
                 .unwrap_or_default();
+            // Two tiers (since 01/07/2025): straight to the province.
+            let to = if units.two_tier() {
+                to_province.clone()
+            } else {
+                format!("UBND {district} (qua Phòng Nội vụ);")
+            };
             Letterhead {
                 parent_line_vi: format!("UBND {}", unit.name.to_uppercase()),
                 unit_line_vi: String::new(),
                 number_sign: "BC-UBND".into(),
                 place_vi,
                 signer_vi: lines(&["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
-                recipients_vi: vec![
-                    format!("UBND {district} (qua Phòng Nội vụ);"),
-                    "Lưu: VT.".into(),
-                ],
+                recipients_vi: vec![to, "Lưu: VT.".into()],
                 sender_vi: format!("UBND {area_vi}"),
                 area_vi,
             }
@@ -306,5 +309,19 @@ mod tests {
         }
         let l = letterhead(units.get("06.mttq-tinh").unwrap(), &units);
         assert_eq!(l.unit_line_vi, "TỈNH THÁI NGUYÊN");
+    }
+
+    #[test]
+    fn a_commune_of_two_tiers_writes_to_the_province() {
+        let units = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+        let l = letterhead(units.get("01864").unwrap(), &units);
+        assert_eq!(l.parent_line_vi, "UBND XÃ BẰNG THÀNH");
+        assert_eq!(
+            l.recipients_vi,
+            ["UBND tỉnh Thái Nguyên (qua Sở Nội vụ);", "Lưu: VT."]
+        );
+        assert_eq!(l.place_vi, "Bằng Thành");
+        let p = letterhead(units.province().unwrap(), &units);
+        assert!(p.recipients_vi[0].contains("tỉnh Thái Nguyên"), "{:?}", p.recipients_vi);
     }
 }

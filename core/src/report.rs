@@ -616,6 +616,58 @@ pub fn per_month<'a>(
     out
 }
 
+/// The units a reform merged, with what they recorded: per successor
+/// (dataset, code and name of the unit that took over), the former units
+/// it took over from and their live activity counts. History across the
+/// 2025 reform: the 2020–2025 activities of the former communes, under
+/// their successor and under their old names; records keep their codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessorGroup {
+    pub code: String,
+    pub name: String,
+    /// (former unit's code, its name, its live activities).
+    pub former: Vec<(String, String, usize)>,
+}
+
+impl SuccessorGroup {
+    pub fn activities(&self) -> usize {
+        self.former.iter().map(|f| f.2).sum()
+    }
+}
+
+/// Group `units`' communes by their successors (`Units::with_successors`),
+/// with the live activities of each, in the successor's name order.
+pub fn by_successor<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    units: &Units,
+) -> Vec<SuccessorGroup> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for r in records.into_iter().filter(|r| !r.deleted) {
+        *counts.entry(r.unit_code.as_str()).or_default() += 1;
+    }
+    let mut groups: BTreeMap<(String, String), Vec<(String, String, usize)>> = BTreeMap::new();
+    for c in units.communes() {
+        let Some(s) = units.successor(&c.code) else {
+            continue;
+        };
+        let n = counts.get(c.code.as_str()).copied().unwrap_or(0);
+        groups
+            .entry((crate::search::fold(&s.name), s.code.clone()))
+            .or_default()
+            .push((c.code.clone(), c.name.clone(), n));
+    }
+    groups
+        .into_iter()
+        .map(|((_, code), former)| {
+            let name = units
+                .successor(&former[0].0)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            SuccessorGroup { code, name, former }
+        })
+        .collect()
+}
+
 /// CSV for Excel: UTF-8 with a byte-order mark, CRLF, every field quoted
 /// when needed, and text that Excel would run as a formula made inert.
 pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {

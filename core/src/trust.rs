@@ -54,6 +54,9 @@ pub enum Verdict {
     Unsigned,
     /// Signed by a key revoked on `revoked_at`: refused.
     Revoked(KnownKey),
+    /// Unsigned, in the name of a device known to sign: what a forger who
+    /// cannot sign would send. Refused.
+    UnsignedFromSigner { known: KnownKey },
     /// The key is known for another unit or device, or this unit's device
     /// is known with another key: a forgery, refused.
     Impostor { known: KnownKey },
@@ -71,7 +74,10 @@ impl Verdict {
 
     /// Whether no officer can make it acceptable (refused for good).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Verdict::Revoked(_) | Verdict::Impostor { .. })
+        matches!(
+            self,
+            Verdict::Revoked(_) | Verdict::Impostor { .. } | Verdict::UnsignedFromSigner { .. }
+        )
     }
 
     /// One line for the import screen. `name` gives a unit's name.
@@ -102,6 +108,11 @@ impl Verdict {
                 k.revoked_at
                     .map(|t| format_vn(vn_date(t)))
                     .unwrap_or_default()
+            ),
+            Verdict::UnsignedFromSigner { known } => format!(
+                "Bị từ chối: tệp không có chữ ký nhưng mang tên thiết bị {} của {}, thiết bị này ký mọi lô: tệp có thể bị giả mạo. Lô cũ xuất trước khi cập nhật ứng dụng cần được nhập trước lô có chữ ký đầu tiên.",
+                short_fingerprint(&known.key),
+                name(&known.unit_code)
             ),
             Verdict::Impostor { known } => format!(
                 "Bị từ chối: chữ ký không khớp thiết bị đã biết ({} của {}): tệp có thể bị giả mạo.",
@@ -144,7 +155,10 @@ impl Keyring {
     /// What a file signed as `origin` says is worth.
     pub fn judge(&self, origin: &Origin) -> Verdict {
         let Some(signer) = &origin.signer else {
-            return Verdict::Unsigned;
+            return match self.live_key_of(origin) {
+                Some(k) => Verdict::UnsignedFromSigner { known: k.clone() },
+                None => Verdict::Unsigned,
+            };
         };
         if let Some(k) = self.keys.get(signer) {
             if k.revoked_at.is_some() {
@@ -157,17 +171,22 @@ impl Keyring {
         }
         // A device keeps its key: the same unit and device with another
         // key is someone else writing in its name.
-        match self.keys.values().find(|k| {
-            k.unit_code == origin.unit_code
-                && k.device_id == origin.device_id
-                && k.revoked_at.is_none()
-        }) {
+        match self.live_key_of(origin) {
             Some(k) => Verdict::Impostor { known: k.clone() },
             None => Verdict::UnknownDevice {
                 key: signer.clone(),
                 unit_code: origin.unit_code.clone(),
             },
         }
+    }
+
+    /// The live key known for `origin`'s unit and device.
+    fn live_key_of(&self, origin: &Origin) -> Option<&KnownKey> {
+        self.keys.values().find(|k| {
+            k.unit_code == origin.unit_code
+                && k.device_id == origin.device_id
+                && k.revoked_at.is_none()
+        })
     }
 
     /// Trust the key that signed `origin` from `at` on (trust on first
@@ -272,6 +291,19 @@ mod tests {
         let v = ring.judge(&o);
         assert!(matches!(v, Verdict::Verified(ref k) if k.known_since == at(1)));
         assert!(v.may_apply(true));
+    }
+
+    #[test]
+    fn an_unsigned_file_in_the_name_of_a_signing_device_is_refused() {
+        let mut ring = Keyring::new();
+        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Officer)
+            .unwrap();
+        let v = ring.judge(&origin("01864", "dev-a", None));
+        assert!(matches!(v, Verdict::UnsignedFromSigner { ref known } if known.key == "k1"));
+        assert!(v.is_refusal() && !v.may_apply(false));
+        assert!(v.message_vi(|c| c.to_string()).contains("giả mạo"));
+        // Another device of the unit, unsigned: an old release's file.
+        assert_eq!(ring.judge(&origin("01864", "dev-b", None)), Verdict::Unsigned);
     }
 
     #[test]

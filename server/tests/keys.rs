@@ -113,6 +113,16 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
         .unwrap()
         .clone();
     assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    // dev-b signs: an unsigned batch in its name is a forgery.
+    let mut downgraded = batch(DONG_XA, "dev-b", 2, 1);
+    downgraded.format_version = 1;
+    downgraded.units = None;
+    downgraded.signer = None;
+    downgraded.signature = None;
+    downgraded.sha256 = downgraded.content_hash();
+    let (st, body) = post(&s, &dong_xa, &downgraded).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("không có chữ ký"), "{body}");
     // Re-posting a batch stored before the revocation is still a duplicate.
     let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 1, 2)).await;
     assert_eq!(st, StatusCode::OK);

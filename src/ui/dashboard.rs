@@ -99,6 +99,7 @@ pub fn Dashboard() -> impl IntoView {
             <MatrixCard rows=rows matrix=matrix/>
             <StatusCard scope=scope is_district=is_district/>
             <UntouchedCard rows=rows/>
+            {(!is_district).then(|| view! { <crate::ui::history::SuccessorHistory/> })}
         </section>
     }
     .into_any()

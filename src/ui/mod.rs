@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod enrol;
 pub mod faults;
+pub mod history;
 pub mod import;
 pub mod plan_browser;
 pub mod plan_builder;

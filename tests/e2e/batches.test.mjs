@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import {
-  ROOT, applyImport, freePort, download, exportBatch, idbPut, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
+  ROOT, applyImport, freePort, download, exportBatch, hashOf, idbPut, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
+  signatureHolds, trustDevices,
   seriousViolations, setupCommune, setupDistrict, waitForTitles, watchErrors,
 } from './helpers.mjs';
 
@@ -66,7 +67,8 @@ test('a commune seals numbered batches, keeps their history and downloads them a
   assert.equal(first.name, `papi-02194-1-${ymd}.json`);
   assert.equal(b1.format, 'papi-tracker.batch');
   assert.deepEqual([b1.unit_code, b1.seq, b1.kind, b1.records.length], ['02194', 1, 'changes', 2]);
-  assert.equal((await reseal(b1)).sha256, b1.sha256, 'the hash is SHA-256 of the documented canonical form');
+  assert.equal(await hashOf(b1), b1.sha256, 'the hash is SHA-256 of the documented canonical form');
+  assert.ok(await signatureHolds(b1), 'the signature verifies with Node alone, as the format document shows');
   assertSchema(b1);
   assert.equal(validBatch({ ...b1, extra: 1 }), false, 'the schema is strict');
   await page.waitForSelector('[data-testid=batch-history] td:has-text("Đã tải xuống (1 lần)")');
@@ -167,18 +169,23 @@ test('every kind of bad file is refused with its name and reason, and changes no
   const big = { name: 'qua-lon.json', buffer: Buffer.alloc(50 * 1000 * 1000, 0x20) };
   // A spreadsheet picked by mistake (an .xlsx is a zip).
   const xlsx = { name: 'bang-tinh.xlsx', buffer: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]) };
+  // From an old release on another device (unsigned): applied as such.
   const script = await variant((b) => {
-    b.seq = 2;
+    b.format_version = 1;
+    delete b.units;
+    delete b.signer;
+    b.device_id = 'may-phien-ban-cu';
     b.records[0] = { ...rec, id: '6f1c1f60-8d2e-4a51-9f4e-2b7e3c9d0a11', title: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>' };
   });
 
   const { context, page } = await freshPage();
-  let dialogs = 0;
-  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
   await setupDistrict(page);
   await importFiles(page, [good]);
   await applyImport(page);
   const before = await receivedCounts(page);
+  // From here no file may open a dialog (a script in a title, say).
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
 
   const checks = await importFiles(page, [...bad.map(([name, text]) => ({ name, text })), big, xlsx]);
   const why = Object.fromEntries(checks.map((c, i) => [i < bad.length ? bad[i][0] : [big, xlsx][i - bad.length].name, c]));
@@ -192,7 +199,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     'phien-ban-moi.json': 'hãy cập nhật ứng dụng', 'ke-hoach-khac.json': 'kế hoạch khác ("ha-giang-2021")',
     'sua-mot-byte.json': 'SHA-256) không khớp', 'don-vi-khac.json': 'ghi đơn vị "02137", khác đơn vị của lô',
     'nhiem-vu-la.json': 'Nhiệm vụ không có trong Kế hoạch', 'ngay-sai.json': 'trước ngày ban hành Kế hoạch',
-    'xa-huyen-khac.json': 'Phường Nguyễn Thị Minh Khai không thuộc phạm vi', 'trung-so-lo.json': 'đã có lô số 1 từ thiết bị này với nội dung khác',
+    'xa-huyen-khac.json': 'Phường Nguyễn Thị Minh Khai không thuộc phạm vi', 'trung-so-lo.json': 'chữ ký không khớp thiết bị đã biết',
     'qua-lon.json': 'tệp quá lớn (50 MB, tối đa 20 MB)', 'bang-tinh.xlsx': 'đây là tệp Excel, Word hoặc tệp nén', 'tuong-lai.json': 'lô ghi ngày tạo 01/01/2099 sau hôm nay',
   };
   for (const [name, text] of Object.entries(expect)) assert.ok(why[name].text.includes(text), `${name}: ${why[name].text}`);
@@ -266,6 +273,8 @@ test('files dropped on the import area are checked like picked ones', async () =
     return d;
   }, f);
   await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+  await page.waitForSelector('[data-testid=trust-device]');
+  await trustDevices(page);
   await page.waitForSelector('[data-testid=file-checks] li[data-state=ready]');
   await applyImport(page);
   assert.deepEqual(await receivedCounts(page), { '02137': 1 });

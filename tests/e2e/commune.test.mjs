@@ -99,7 +99,11 @@ test('validation messages come from the core and appear inline, in Vietnamese', 
   await page.click('article[data-task="4.2-1"] button:has-text("Ghi hoạt động")');
   assert.match(await page.innerText('form.activity-form .warning'), /không được giao chủ trì hay phối hợp/);
   await page.fill('#act-title', 'Phối hợp kiểm tra trường học');
+  // Since 01/07/2025 the 2020 unit no longer exists: its successor records.
   await page.fill('#act-date', today());
+  await page.click('form.activity-form button[type=submit]');
+  assert.match(await page.innerText('#act-date-error'), /Từ ngày 01\/07\/2025 đơn vị này không còn \(đã sắp xếp vào Phường Đức Xuân\)/);
+  await page.fill('#act-date', '15/06/2020');
   await page.click('form.activity-form button[type=submit]');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   await context.close();

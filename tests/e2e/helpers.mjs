@@ -211,9 +211,32 @@ export async function importFiles(page, files, lines = files.length, { trust = t
   await page.setInputFiles('[data-testid=import-files]', files.map(({ name, text, buffer }) => ({
     name, mimeType: 'application/json', buffer: buffer ?? Buffer.from(text, 'utf8'),
   })));
+  if (trust) {
+    // Files of devices met for the first time are held, one line each,
+    // until trusted; then the dry run shows every batch.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n
+      || document.querySelector('[data-testid=trust-device]'), lines);
+    await trustDevices(page);
+  }
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=file-checks] > li').length === n, lines);
-  if (trust) await trustDevices(page);
   return page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
+}
+
+/** The hash of a batch object as the format document defines it: compact
+ * JSON of every field but sha256 and signature, in the file's key order. */
+export async function hashOf(batch) {
+  const { createHash } = await import('node:crypto');
+  const { sha256, signature, ...content } = batch;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/** Whether a version 2 batch's signature holds, checked with Node alone as
+ * docs/batch-format.md shows. */
+export async function signatureHolds(batch) {
+  const { createPublicKey, verify } = await import('node:crypto');
+  const { sha256, signature, ...content } = batch;
+  const key = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(batch.signer, 'hex').toString('base64url') } });
+  return verify(null, Buffer.from(JSON.stringify(content)), key, Buffer.from(signature, 'hex'));
 }
 
 /** Trust every device the dry run holds files of, one at a time (each
@@ -318,10 +341,22 @@ export function serverAndBrowser() {
   return env;
 }
 
+/** A test device's Ed25519 key, from its id (the same id, the same key). */
+export async function deviceKey(device) {
+  const { createHash, createPrivateKey, createPublicKey } = await import('node:crypto');
+  const secret = createHash('sha256').update(`papi-test-device:${device}`).digest();
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  return { privateKey, publicHex: Buffer.from(x, 'base64url').toString('hex') };
+}
+
 /** A sealed batch made the way the core makes one (docs/batch-format.md):
- * records `{ task, date, title, status }` of `unit`, from `device`. */
-export async function makeBatch(unit, device, seq, records, createdAt = '2020-12-02T09:00:00.000Z') {
-  const { randomUUID } = await import('node:crypto');
+ * records `{ task, date, title, status }` of `unit`, from `device`. Version
+ * 1 (unsigned, as the earlier release wrote) unless `sign`: then version 2,
+ * signed by `deviceKey(device)`. */
+export async function makeBatch(unit, device, seq, records, createdAt = '2020-12-02T09:00:00.000Z', { sign = false } = {}) {
+  const { randomUUID, createHash, sign: edSign } = await import('node:crypto');
   // Recorded an hour before the batch was sealed.
   const recordedAt = new Date(Date.parse(createdAt) - 3600e3).toISOString();
   const recs = records.map((r) => ({
@@ -341,11 +376,40 @@ export async function makeBatch(unit, device, seq, records, createdAt = '2020-12
     revision: r.revision ?? 1,
     deleted: false,
   })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const name = `papi-${unit}-${seq}-20201202.json`;
+  if (sign) {
+    const key = await deviceKey(device);
+    const content = {
+      format: 'papi-tracker.batch', format_version: 2, kind: 'changes',
+      plan: { id: PLAN_FILE.id, version: PLAN_FILE.version }, units: PLAN_FILE.units,
+      unit_code: unit, device_id: device, seq, created_at: createdAt, signer: key.publicHex, records: recs,
+    };
+    const bytes = Buffer.from(JSON.stringify(content));
+    const sealed = {
+      ...content,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      signature: edSign(null, bytes, key.privateKey).toString('hex'),
+    };
+    return { name, text: JSON.stringify(sealed, null, 1), key: key.publicHex };
+  }
   const batch = {
     format: 'papi-tracker.batch', format_version: 1, kind: 'changes',
     plan: { id: PLAN_FILE.id, version: PLAN_FILE.version },
     unit_code: unit, device_id: device, seq, created_at: createdAt, records: recs, sha256: '',
   };
   const sealed = await reseal(batch);
-  return { name: `papi-${unit}-${seq}-20201202.json`, text: JSON.stringify(sealed, null, 1) };
+  return { name, text: JSON.stringify(sealed, null, 1) };
+}
+
+/** Put devices into a receiver's keyring, as known since `since` (what the
+ * officer's trust or the server's introduction would leave). `devices` are
+ * `{ key, unit, device }`. */
+export async function knowDevices(page, devices, since = '2021-01-01T00:00:00.000Z') {
+  await page.evaluate(({ list, since }) => {
+    const ring = JSON.parse(localStorage.getItem('papi-tracker.keyring') ?? '{"keys":{}}');
+    for (const d of list) {
+      ring.keys[d.key] = { key: d.key, unit_code: d.unit, device_id: d.device, known_since: since, source: 'officer' };
+    }
+    localStorage.setItem('papi-tracker.keyring', JSON.stringify(ring));
+  }, { list: devices, since });
 }

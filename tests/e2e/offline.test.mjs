@@ -127,6 +127,7 @@ test('a new version is offered, applied only on consent, and the open form survi
   // An unsaved form is open when the new version arrives.
   await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
   await page.fill('#act-title', 'Đang nhập dở khi có bản mới');
+  await page.fill('#act-date', '15/04/2020');
   await page.fill('#act-evidence', 'CV 99');
   await page.evaluate(() => { window.__samePage = true; });
   // The XLSX worker was used under build A (kept on first use).

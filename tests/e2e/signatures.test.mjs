@@ -131,6 +131,11 @@ test('the province checks a district bundle signed by the district device', asyn
   await trustDevices(province.page);
   await province.page.waitForSelector('[data-testid=file-checks] > li[data-state=ready]');
   await applyImport(province.page);
+  // History across the 2025 reform: Xã Đổng Xá's activity under the unit
+  // that took over (Xã Xuân Dương), and under its own name.
+  await province.page.click('nav.tabs button:has-text("Tổng hợp")');
+  const row = await province.page.innerText('[data-testid=successor-history] tr[data-successor="02191"]');
+  assert.match(row, /^Xã Xuân Dương\s+.*Xã Đổng Xá \(1\).*\s+1$/s);
   // A bundle whose header was changed after signing is refused whole.
   const moved = { ...parsed, created_at: '2020-12-31T00:00:00.000Z' };
   rows = await importFiles(province.page, [{ name: 'goi-sua.json', text: JSON.stringify(moved) }]);

@@ -96,7 +96,7 @@ fn rows_of_a_district_and_of_the_province() {
 }
 
 #[test]
-fn a_two_tier_province_has_a_row_per_commune() {
+fn a_two_tier_communes_activity_counts_in_its_own_row() {
     let tn = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
     assert!(tn.two_tier());
     let p = Rows::new(&Scope::Province, &tn);
@@ -561,4 +561,35 @@ fn received_units_count_live_records_and_batches_per_unit() {
     // Records with no receipt (the receiver's own) still count.
     let own = received_units(&recs[..1], []);
     assert_eq!((own.len(), own[0].activities, own[0].batches), (1, 1, 0));
+}
+
+#[test]
+fn a_two_tier_province_has_a_row_per_commune() {
+    let units = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+    let rows = Rows::new(&Scope::Province, &units);
+    assert_eq!(rows.codes.len(), 93, "92 communes and the province's own row");
+    assert_eq!(rows.row_of("01864"), Some(rows.codes.iter().position(|c| c == "01864").unwrap()));
+    assert_eq!(rows.row_of("19"), Some(92));
+}
+
+#[test]
+fn history_groups_the_former_communes_under_their_successor() {
+    let next = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+    let reform =
+        crate::units::Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).unwrap();
+    let units = UNITS.clone().with_successors(&reform, &next);
+    // Xã Bộc Bố (01864, 2020) recorded twice, one deleted; Xã Nhạn Môn once.
+    let by = crate::fixtures::by("dev", 0);
+    let rec = |n: u8, unit: &str| {
+        Activity::create(crate::activity::new_id([n; 16]), unit, crate::fixtures::fields("x"), &by)
+    };
+    let recs = [rec(1, "01864"), rec(2, "01864").delete(&by), rec(3, "01861")];
+    let groups = by_successor(&recs, &units);
+    assert_eq!(groups.len(), 37, "108 communes became 37");
+    let bt = groups.iter().find(|g| g.code == "01864").unwrap();
+    assert_eq!(bt.name, "Xã Bằng Thành");
+    assert_eq!(bt.activities(), 2);
+    let bo_bo = bt.former.iter().find(|f| f.0 == "01864").unwrap();
+    assert_eq!((bo_bo.1.as_str(), bo_bo.2), ("Xã Bộc Bố", 1), "under its old name");
+    assert_eq!(groups.iter().map(|g| g.former.len()).sum::<usize>(), 108);
 }
