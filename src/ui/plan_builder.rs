@@ -1,5 +1,6 @@
 //! The plan builder (the province only): download the template (the task
-//! table as CSV, or the workbook), upload the filled CSV, see every problem
+//! table as CSV, or the workbook), upload the filled CSV or workbook (read
+//! by the XLSX worker), see every problem
 //! with its sheet, row and column, and publish the plan: as a plan file,
 //! and on the sync server, from which the communes receive it. The sheets
 //! left out (agencies, roles, other sections) come from the active plan.
@@ -105,11 +106,25 @@ enum Built {
     Ready(Box<Plan>),
 }
 
+type Problems = Vec<(String, String)>;
+
+fn place(p: SheetProblem) -> (String, String) {
+    (p.place_vi(), p.message_vi)
+}
+
 /// Read a filled CSV into a plan: problems with their places, or the plan.
-pub fn build(csv: &str, info_apply: impl FnOnce(&mut Plan) -> Vec<String>) -> Result<Plan, Vec<(String, String)>> {
-    let place = |p: SheetProblem| (p.place_vi(), p.message_vi);
+pub fn build(csv: &str, info_apply: impl FnOnce(&mut Plan) -> Vec<String>) -> Result<Plan, Problems> {
     let sheet = plan_sheet::sheet_from_csv(csv).map_err(|p| vec![place(p)])?;
-    let mut plan = plan_sheet::from_sheets(&[sheet], Some(&PLAN))
+    build_sheets(&[sheet], info_apply)
+}
+
+/// A workbook's sheets into a plan (sheets left out come from the active
+/// plan); the details typed on the screen are put on it.
+pub fn build_sheets(
+    sheets: &[plan_sheet::Sheet],
+    info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
+) -> Result<Plan, Problems> {
+    let mut plan = plan_sheet::from_sheets(sheets, Some(&PLAN))
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
     if !info.is_empty() {
@@ -139,12 +154,20 @@ pub fn PlanBuilder() -> impl IntoView {
         spawn_local(async move {
             let Some(f) = crate::inbox::read_files(files).await.into_iter().next() else { return };
             let started = platform::now();
-            let text = f.bytes.and_then(|b| {
-                String::from_utf8(b).map_err(|_| "tệp không phải CSV dạng UTF-8".to_string())
-            });
-            let result = match text {
-                Ok(t) => build(&t, |p| info.apply(p)),
-                Err(e) => Err(vec![(f.name.clone(), e)]),
+            let name = f.name.clone();
+            let failed = |e: String| vec![(name.clone(), e)];
+            let result = match f.bytes {
+                Err(e) => Err(failed(e)),
+                Ok(b) if f.name.to_lowercase().ends_with(".xlsx") => {
+                    match crate::xlsx::read_workbook(&b).await {
+                        Ok(sheets) => build_sheets(&sheets, |p| info.apply(p)),
+                        Err(e) => Err(failed(e)),
+                    }
+                }
+                Ok(b) => match String::from_utf8(b) {
+                    Ok(t) => build(&t, |p| info.apply(p)),
+                    Err(_) => Err(failed("tệp không phải CSV dạng UTF-8".into())),
+                },
             };
             built.set(match result {
                 Ok(plan) => Built::Ready(Box::new(plan)),
@@ -163,10 +186,10 @@ pub fn PlanBuilder() -> impl IntoView {
             </div>
             <p>"2. Thông tin văn bản:"</p>
             <InfoFields info=info/>
-            <p>"3. Chọn tệp CSV đã điền:"</p>
+            <p>"3. Chọn tệp đã điền (CSV, hoặc Excel .xlsx theo mẫu); thông tin văn bản ở trên được dùng cho kế hoạch:"</p>
             <label class="btn">
-                "Chọn tệp CSV"
-                <input type="file" accept=".csv,text/csv" class="visually-hidden"
+                "Chọn tệp CSV hoặc Excel"
+                <input type="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" class="visually-hidden"
                     data-testid="plan-csv" on:change=picked/>
             </label>
             <BuildResult built=built/>

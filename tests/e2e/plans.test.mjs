@@ -7,6 +7,7 @@
 // province pulls and sees it on its dashboard among the 92 communes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady,
   download, recordActivity, applyImport,
@@ -142,6 +143,20 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   await p.waitForSelector('[data-testid=publish-outcome].error');
   assert.match(await p.innerText('[data-testid=publish-outcome]'), /máy chủ không nhận kế hoạch/);
 
+  // The workbook template, read back by the XLSX worker; a file that is
+  // no workbook is refused with the reason.
+  const [xdl] = await Promise.all([p.waitForEvent('download'), p.click('button:has-text("Tải mẫu (Excel)")')]);
+  assert.equal(xdl.suggestedFilename(), 'mau-ke-hoach-bac-kan-124-2020.xlsx');
+  const xlsx = readFileSync(await xdl.path());
+  await p.selectOption('#plan-units', 'thai-nguyen-2025');
+  await p.fill('#plan-version', '2026.5');
+  const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: Buffer.from('not a workbook') });
+  await p.waitForSelector('[data-testid=plan-problems]:has-text("không đọc được tệp Excel")');
+  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: xlsx });
+  await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.5")');
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /42 nhiệm vụ/);
+
   // A 300-task plan CSV: read and checked within the budget (≤ 1 s).
   // Each task 7 or 8 times in a row (a dimension's rows stay together).
   const big = [rows[0]];
@@ -152,7 +167,6 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   });
   assert.equal(big.length, 301);
   await p.fill('#plan-version', '2026.9');
-  await p.selectOption('#plan-units', 'thai-nguyen-2025');
   const before = importMs.length;
   await uploadCsv(p, 'ke-hoach-300.csv', writeCsv(big));
   await p.waitForSelector('[data-testid=plan-ready]:has-text("300 nhiệm vụ"), [data-testid=plan-problems]');
@@ -227,7 +241,6 @@ test('a plan file of a dataset this build lacks is refused with the reason; a go
   await page.waitForSelector('nav.tabs');
   await page.click('nav.tabs button:has-text("Cài đặt")');
   await page.click('[data-testid=open-plans]');
-  const { readFileSync } = await import('node:fs');
   const shipped = JSON.parse(readFileSync(new URL('../../data/plans/bac-kan-124-2020.json', import.meta.url), 'utf8'));
   const put = (plan, name) => page.setInputFiles('[data-testid=plan-file]', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
   await put({ ...shipped, id: 'ha-noi-2030', units: 'ha-noi-2030' }, 'ha-noi.json');
