@@ -1,10 +1,49 @@
-// The boot screen while the app's wasm downloads (Trunk's data-initializer,
-// see index.html): how much has arrived, and a clear message with a retry
-// button when the download fails or stalls. The first visit on a slow
-// connection takes seconds; without this the page would stay blank.
+// The app's loader (scripts/place-wasm.mjs puts it beside the wasm and calls
+// it from index.html) and the boot screen while the main wasm downloads: how
+// much has arrived, and a clear message with a retry button when the
+// download fails or stalls. The first visit on a slow connection takes
+// seconds; without this the page would stay blank. The screens split off
+// the main wasm (#[lazy]) are fetched by the app itself when first opened.
+import init from './papi-tracker.js';
+
 const STALL_MS = 20000;
 
-export default function () {
+// Fetch the main wasm, reporting progress, and start the app on it.
+export async function start() {
+  const hooks = bootScreen();
+  const url = new URL('./papi-tracker_bg.wasm', import.meta.url);
+  try {
+    hooks.onStart?.();
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${url.pathname}`);
+    // The body as it arrives (the length on the wire, when the server
+    // compresses, is less than the bytes counted: the bar stops at 100).
+    // A page the service worker serves gets the wasm from its cache in an
+    // instant: no progress to show, and the response as it is, which lets
+    // the browser reuse the wasm it compiled on the last visit (a rebuilt
+    // Response would compile it anew on every start).
+    const total = navigator.serviceWorker?.controller ? 0 : Number(res.headers.get('content-length')) || 0;
+    let current = 0;
+    const counted = res.body && total ? new Response(res.body.pipeThrough(new TransformStream({
+      transform(chunk, ctl) {
+        current += chunk.byteLength;
+        hooks.onProgress?.({ current, total });
+        ctl.enqueue(chunk);
+      },
+    })), { headers: { 'content-type': 'application/wasm' } }) : res;
+    await init({ module_or_path: counted });
+    hooks.onComplete?.();
+    hooks.onSuccess?.();
+  } catch (e) {
+    hooks.onComplete?.();
+    hooks.onFailure?.(e);
+    return;
+  }
+  window.papiBootDone = true;
+  window.dispatchEvent(new CustomEvent('papi-booted'));
+}
+
+function bootScreen() {
   const $ = (id) => document.getElementById(id);
   // Tells index.html's fallback timer that the loader runs.
   window.papiBootStarted = true;

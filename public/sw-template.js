@@ -5,6 +5,11 @@ const PRECACHE = __PRECACHE__;
 // Files of this version kept only once used (the XLSX worker: districts
 // export, communes never need it), then served offline like the rest.
 const LAZY = __LAZY__;
+// The screens split off the main wasm: on a first visit, fetched in the
+// background once the page says the app is interactive ("papi-precache"),
+// so they never compete with the first screen; on an update, with the rest
+// at install, so a new version is whole before it takes over.
+const CHUNKS = __CHUNKS__;
 const CACHE = 'papi-shell-' + VERSION;
 
 self.addEventListener('install', (event) => {
@@ -15,9 +20,25 @@ self.addEventListener('install', (event) => {
   // Files kept on first use by an earlier version (a district that exported
   // XLSX) are kept by this one too, so an update never takes away what
   // worked offline.
-  event.waitUntil(usedBefore().then((used) => caches.open(CACHE).then((cache) =>
-    cache.addAll(PRECACHE.concat(used).map((url) => new Request(url, { cache: 'no-cache' }))))));
+  event.waitUntil(Promise.all([usedBefore(), isUpdate()]).then(([used, update]) => caches.open(CACHE)
+    .then((cache) => cache.addAll(PRECACHE.concat(used, update ? CHUNKS : [])
+      .map((url) => new Request(url, { cache: 'no-cache' }))))));
 });
+
+function isUpdate() {
+  return caches.keys().then((keys) => keys.some((k) => k.startsWith('papi-shell-') && k !== CACHE));
+}
+
+// Every chunk not yet kept, then tell the page: from now on every screen
+// opens offline.
+function precacheChunks() {
+  return caches.open(CACHE).then((cache) => Promise.all(CHUNKS.map((url) => cache.match(url)
+    .then((hit) => (hit ? 0 : fetch(url, { cache: 'no-cache' }).then((res) => {
+      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+      return res.clone().arrayBuffer().then((buf) => cache.put(url, res).then(() => buf.byteLength));
+    }))))))
+    .then((sizes) => sizes.reduce((a, b) => a + b, 0));
+}
 
 function usedBefore() {
   return caches.keys().then((keys) => Promise.all(
@@ -37,6 +58,12 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data === 'skipWaiting') self.skipWaiting();
+  if (event.data === 'papi-precache') {
+    const reply = (msg) => event.source && event.source.postMessage(msg);
+    event.waitUntil(precacheChunks().then(
+      (bytes) => reply({ type: 'papi-offline-ready', version: VERSION, bytes }),
+      (e) => reply({ type: 'papi-offline-failed', error: String(e && e.message || e) })));
+  }
 });
 
 // Cache-first for the shell; the app page itself for every navigation.
@@ -52,7 +79,7 @@ self.addEventListener('fetch', (event) => {
       .then((hit) => hit || fetch(req)));
     return;
   }
-  if (LAZY.includes(url.pathname)) {
+  if (LAZY.includes(url.pathname) || CHUNKS.includes(url.pathname)) {
     event.respondWith(caches.open(CACHE).then((c) => c.match(url.pathname).then((hit) => hit
       || fetch(req).then((res) => {
         // The worker stays alive until the copy is stored.

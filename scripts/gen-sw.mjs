@@ -15,6 +15,10 @@ if (!dir) {
 const SKIP = new Set(['sw.js', 'sw-template.js']);
 // Cached on first use instead of at install (see LAZY in the template).
 const isLazy = (url) => url.startsWith('/papi-xlsx');
+// The app's screens split off the main wasm (scripts/place-wasm.mjs):
+// precached in the background once the app is interactive (see CHUNKS in
+// the template), not on the first screen's critical path.
+const isChunk = (url) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(url) && !url.endsWith('/papi-tracker_bg.wasm');
 function walk(d) {
   return readdirSync(d).flatMap((name) => {
     const p = join(d, name);
@@ -37,10 +41,12 @@ if (!urls.includes('/index.html')) {
 }
 const version = hash.digest('hex').slice(0, 16);
 const template = readFileSync(fileURLToPath(new URL('../public/sw-template.js', import.meta.url)), 'utf8');
-const precache = urls.filter((u) => !isLazy(u));
+const precache = urls.filter((u) => !isLazy(u) && !isChunk(u));
 const lazy = urls.filter(isLazy);
+const chunks = urls.filter(isChunk);
 const sw = template.replace('__VERSION__', version)
   .replace('__PRECACHE__', JSON.stringify(precache, null, 2))
+  .replace('__CHUNKS__', JSON.stringify(chunks, null, 2))
   .replace('__LAZY__', JSON.stringify(lazy, null, 2));
 writeFileSync(join(dir, 'sw.js'), sw);
-console.log(`gen-sw: ${precache.length} files to precache, ${lazy.length} on first use, version ${version}`);
+console.log(`gen-sw: ${precache.length} files to precache, ${chunks.length} chunks in the background, ${lazy.length} on first use, version ${version}`);

@@ -338,7 +338,22 @@ impl SyncState {
             this.cycles.running.store(true, Relaxed);
             loop {
                 this.cycles.again.store(false, Relaxed);
-                this.cycle().await;
+                // The cycle's code is a chunk of its own (off the first
+                // screen's path), fetched only when there is something to
+                // do; a load that fails (offline before it was kept) is a
+                // cycle that could not have run anyway.
+                if load_settings().is_set()
+                    && platform::online()
+                    && this.app.settings.with_untracked(Option::is_some)
+                {
+                    // (wasm-bindgen-test builds are not split: no chunk there.)
+                    #[cfg(not(test))]
+                    if let Ok(run) = cycle_chunk(this).await {
+                        run.await;
+                    }
+                    #[cfg(test)]
+                    this.cycle().await;
+                }
                 if !this.cycles.again.load(Relaxed) {
                     break;
                 }
@@ -616,4 +631,14 @@ pub fn pull_cursor(s: &SyncSettings, unit: &str) -> i64 {
 /// Remember how far the pulled batches have been dealt with.
 pub fn save_pull_cursor(s: &SyncSettings, unit: &str, cursor: i64) -> Result<(), String> {
     LocalStorage::set(cursor_key(s, unit), cursor).map_err(|e| e.to_string())
+}
+
+#[cfg(not(test))]
+type Cycle = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+/// The sync cycle as a chunk of its own (`SyncState::kick`).
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(sync, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn cycle_chunk(sync: SyncState) -> Result<Cycle, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { sync.cycle().await }))
 }

@@ -10,6 +10,7 @@ pub mod enrol;
 pub mod faults;
 pub mod history;
 pub mod import;
+pub mod lazy;
 pub mod plan_browser;
 pub mod plan_builder;
 pub mod plan_text;

@@ -5,13 +5,12 @@ use leptos::prelude::*;
 
 use crate::app::{use_app, Screen, UNITS};
 use crate::pwa::Net;
-use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, plan_browser::PlanBrowser};
-use crate::ui::{batches::Batches, import::Import, plan_text::PlanText, settings::SettingsPage};
-use crate::ui::{dashboard::Dashboard, report::ReportPage};
+use crate::ui::plan_browser::PlanBrowser;
 
 #[component]
 pub fn Shell() -> impl IntoView {
     let app = use_app();
+    crate::ui::lazy::preload_daily();
     let unit_name = move || {
         app.settings.with(|s| {
             s.as_ref()
@@ -76,18 +75,18 @@ pub fn Shell() -> impl IntoView {
         <main id="main" inert=modal>
             {move || match app.screen.get() {
                 Screen::Plan => view! { <PlanBrowser/> }.into_any(),
-                Screen::Timeline => view! { <Timeline/> }.into_any(),
-                Screen::PlanText => view! { <PlanText/> }.into_any(),
-                Screen::Batches => view! { <Batches/> }.into_any(),
-                Screen::Import => view! { <Import/> }.into_any(),
-                Screen::Dashboard => view! { <Dashboard/> }.into_any(),
-                Screen::Report => view! { <ReportPage/> }.into_any(),
-                Screen::Settings => view! { <SettingsPage/> }.into_any(),
-                Screen::Plans => view! { <crate::ui::plans::PlansPage/> }.into_any(),
+                Screen::Timeline => crate::ui::lazy::timeline(),
+                Screen::PlanText => crate::ui::lazy::plan_text(),
+                Screen::Batches => crate::ui::lazy::batches(),
+                Screen::Import => crate::ui::lazy::import(),
+                Screen::Dashboard => crate::ui::lazy::dashboard(),
+                Screen::Report => crate::ui::lazy::report(),
+                Screen::Settings => crate::ui::lazy::settings(),
+                Screen::Plans => crate::ui::lazy::plans(),
             }}
         </main>
         <Show when=move || app.form.with(Option::is_some)>
-            <ActivityForm/>
+            {crate::ui::lazy::activity_form()}
         </Show>
         <Notices/>
     }

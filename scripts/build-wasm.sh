@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The app's wasm, split at its #[lazy] points (Trunk cannot split):
+#   1. cargo links the app with relocations kept (-C link-arg=--emit-relocs);
+#   2. papi-wasm-split (tools/wasm-split, wasm_split_cli_support) cuts the
+#      linked module into the main module and one chunk per split point,
+#      with the chunks' loader __wasm_split.js;
+#   3. wasm-bindgen on the main module (--keep-lld-exports: the chunks link
+#      against its table, memory and stack);
+#   4. wasm-opt -Oz on every piece.
+# Output: OUT_DIR/papi-tracker.js, papi-tracker_bg.wasm, __wasm_split.js,
+# the chunks (*.wasm) and __wasm_split_manifest.json. scripts/place-wasm.mjs
+# puts them into the Trunk build.
+#   scripts/build-wasm.sh OUT_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+out="${1:?usage: scripts/build-wasm.sh OUT_DIR}"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+work="$target/wasm-split"
+rm -rf "$work" "$out"
+mkdir -p "$work" "$out"
+
+cargo rustc --release --target wasm32-unknown-unknown --bin papi-tracker -- -C link-arg=--emit-relocs
+cargo build --release -p papi-wasm-split
+"$target/release/papi-wasm-split" "$target/wasm32-unknown-unknown/release/papi-tracker.wasm" "$work" papi-tracker
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-dir "$work" --out-name papi-tracker "$work/papi-tracker_split.wasm"
+rm "$work/papi-tracker_split.wasm"
+for f in "$work"/*.wasm; do
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$out/$(basename "$f")"
+done
+cp "$work"/*.js "$work/__wasm_split_manifest.json" "$out/"
+[ -d "$work/snippets" ] && cp -r "$work/snippets" "$out/"
+ls -l "$out"

@@ -1,0 +1,56 @@
+// Trunk post-build hook (before gen-sw.mjs): put the split app wasm built by
+// scripts/build-wasm.sh into the build, in one folder named by the hash of
+// all its files (/app-<hash>/: the main module, its JS, the chunks, their
+// loader, and public/boot.js), and start it from index.html. One folder per
+// version: a page of one version never loads a chunk of another.
+//   node scripts/place-wasm.mjs [DIR]   (DIR defaults to $TRUNK_STAGING_DIR;
+//   the wasm is taken from $PAPI_WASM_DIR, default $CARGO_TARGET_DIR/wasm-out)
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = process.argv[2] || process.env.TRUNK_STAGING_DIR;
+const src = process.env.PAPI_WASM_DIR || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'wasm-out');
+if (!dir) {
+  console.error('place-wasm: no build directory (pass one, or run as a Trunk hook)');
+  process.exit(2);
+}
+if (!existsSync(join(src, 'papi-tracker_bg.wasm'))) {
+  console.error(`place-wasm: no split wasm in ${src}: run scripts/build-wasm.sh ${src} first (scripts/build.sh does)`);
+  process.exit(1);
+}
+function walk(d, rel = '') {
+  return readdirSync(d).sort().flatMap((name) => {
+    const p = join(d, name);
+    return statSync(p).isDirectory() ? walk(p, rel + name + '/') : [rel + name];
+  });
+}
+const files = walk(src).filter((f) => f !== '__wasm_split_manifest.json');
+const boot = readFileSync(join(root, 'public/boot.js'));
+const hash = createHash('sha256');
+for (const f of files) hash.update(f).update('\0').update(readFileSync(join(src, f))).update('\0');
+hash.update('boot.js\0').update(boot);
+const name = 'app-' + hash.digest('hex').slice(0, 16);
+const out = join(dir, name);
+mkdirSync(out, { recursive: true });
+for (const f of files) cpSync(join(src, f), join(out, f));
+writeFileSync(join(out, 'boot.js'), boot);
+
+const MARK = '<!-- papi-app -->';
+const index = join(dir, 'index.html');
+const html = readFileSync(index, 'utf8');
+if (!html.includes(MARK)) {
+  console.error(`place-wasm: ${index} has no ${MARK}`);
+  process.exit(1);
+}
+// The main wasm is requested at once, beside the JS (the loader fetches the
+// same URL, so the preload is used).
+const tags = `<link rel="modulepreload" href="/${name}/boot.js">
+    <link rel="modulepreload" href="/${name}/papi-tracker.js">
+    <link rel="preload" href="/${name}/papi-tracker_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+    <script type="module">import { start } from '/${name}/boot.js'; start();</script>`;
+writeFileSync(index, html.replace(MARK, tags));
+const chunks = files.filter((f) => f.endsWith('.wasm') && f !== 'papi-tracker_bg.wasm');
+console.log(`place-wasm: /${name}/ with the main module and ${chunks.length} chunks`);

@@ -1,0 +1,133 @@
+//! Screens off the first screen's path, split off the main wasm: the build
+//! (scripts/build-wasm.sh) cuts the code of each split point into a chunk of
+//! its own, fetched when the screen is first opened and precached by the
+//! service worker in the background once the app is interactive. The
+//! commune's first screen (the first-run form, then the task list) never
+//! waits for them.
+//!
+//! Leptos's `#[lazy]` is this same `wasm_split` attribute, but it panics
+//! (with `panic = "abort"`, the whole app dies) when a chunk cannot be
+//! fetched, e.g. offline before the background precache has finished; here a
+//! failed load is shown with a retry button instead (`fallible`).
+
+use leptos::__reexports::send_wrapper::SendWrapper;
+use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+
+use crate::ui::settings::SettingsPage;
+use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, batches::Batches};
+use crate::ui::{dashboard::Dashboard, import::Import, plan_text::PlanText, report::ReportPage};
+
+type Loaded = Result<AnyView, SplitLoaderError>;
+
+/// A screen whose code comes in a chunk: a short note while it arrives, and
+/// what went wrong, with a retry, when it cannot.
+fn screen<F: std::future::Future<Output = Loaded> + 'static>(load: fn() -> F) -> AnyView {
+    let attempt = RwSignal::new(0u32);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Đang tải màn hình…"</p> }>
+            {move || {
+                attempt.track();
+                let load = SendWrapper::new(load());
+                Suspend::new(async move {
+                    match load.await {
+                        Ok(view) => view,
+                        Err(_) => view! {
+                            <div class="card error" role="alert">
+                                <p>"Chưa tải được màn hình này. Lần đầu mở màn hình cần có mạng; sau đó dùng được khi không có mạng."</p>
+                                <button class="btn" on:click=move |_| attempt.update(|n| *n += 1)>"Thử lại"</button>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+// The activity form and the journal: a commune's daily work, fetched right
+// after the first screen (see `preload_daily`).
+#[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_daily_chunk))]
+fn activity_form_view() -> Loaded {
+    Ok(view! { <ActivityForm/> }.into_any())
+}
+
+#[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn timeline_view() -> Loaded {
+    Ok(view! { <Timeline/> }.into_any())
+}
+
+#[wasm_split(batches, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn batches_view() -> Loaded {
+    Ok(view! { <Batches/> }.into_any())
+}
+
+#[wasm_split(settings, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn settings_view() -> Loaded {
+    Ok(view! { <SettingsPage/> }.into_any())
+}
+
+#[wasm_split(plan_text, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn plan_text_view() -> Loaded {
+    Ok(view! { <PlanText/> }.into_any())
+}
+
+#[wasm_split(report, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn report_view() -> Loaded {
+    Ok(view! { <ReportPage/> }.into_any())
+}
+
+#[wasm_split(import, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn import_view() -> Loaded {
+    Ok(view! { <Import/> }.into_any())
+}
+
+#[wasm_split(dashboard, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn dashboard_view() -> Loaded {
+    Ok(view! { <Dashboard/> }.into_any())
+}
+
+// The plans known and the province's plan builder (with the plan sheets'
+// reading): opened rarely, never on a commune's first screen.
+#[wasm_split(plans, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn plans_view() -> Loaded {
+    Ok(view! { <crate::ui::plans::PlansPage/> }.into_any())
+}
+
+pub fn plans() -> AnyView {
+    screen(plans_view)
+}
+pub fn activity_form() -> AnyView {
+    screen(activity_form_view)
+}
+pub fn timeline() -> AnyView {
+    screen(timeline_view)
+}
+pub fn batches() -> AnyView {
+    screen(batches_view)
+}
+pub fn settings() -> AnyView {
+    screen(settings_view)
+}
+pub fn plan_text() -> AnyView {
+    screen(plan_text_view)
+}
+pub fn report() -> AnyView {
+    screen(report_view)
+}
+pub fn import() -> AnyView {
+    screen(import_view)
+}
+pub fn dashboard() -> AnyView {
+    screen(dashboard_view)
+}
+
+/// Once the first screen is up: fetch the activity form's chunk, so that
+/// "Ghi hoạt động" opens at once (a failure is retried when the form opens).
+pub fn preload_daily() {
+    leptos::task::spawn_local(async {
+        let _ = preload_daily_chunk().await;
+    });
+}
