@@ -109,30 +109,20 @@ pub fn Import() -> impl IntoView {
         });
     };
     let has_server = crate::sync::load_settings().is_set();
-    let province = app.settings.with_untracked(|s| {
-        s.as_ref()
-            .is_some_and(|s| s.level == papi_core::Level::Province)
-    });
     let close = move || {
         checks.set(vec![]);
         pulled.set_value(None);
         last.set_value(vec![]);
     };
-    // Trust on first use: after the officer compared the fingerprint with
-    // the sender, the same files are checked again.
-    let trust = move |origin: papi_core::batch::Origin| {
-        let Some(scope) = scope() else { return };
-        if let Err(e) = crate::inbox::trust_device(&origin) {
-            app.notify(e, true, None);
-            return;
+    let trust = move |origin| {
+        if let Some(scope) = scope() {
+            trust_and_check_again(app, &origin, &scope, last, basis, checks);
         }
-        basis.set_value(crate::inbox::basis());
-        checks.set(dry_run_now(&app, last.get_value(), &scope));
     };
     view! {
         <section class="import">
             <h2>"Nhập lô dữ liệu"</h2>
-            <ImportLead province=province/>
+            <ImportLead/>
             <DropZone busy=busy on_files=Callback::new(check_files)
                 on_pull=has_server.then(|| Callback::new(pull))/>
             <Show when=move || busy.get()>
@@ -151,10 +141,32 @@ pub fn Import() -> impl IntoView {
     }
 }
 
+/// Trust on first use: the officer compared the fingerprint with the
+/// sender; the same files are checked again.
+fn trust_and_check_again(
+    app: crate::app::AppState,
+    origin: &papi_core::batch::Origin,
+    scope: &papi_core::merge::Scope,
+    last: StoredValue<Vec<Picked>>,
+    basis: StoredValue<Option<u32>>,
+    checks: RwSignal<Vec<FileCheck>>,
+) {
+    if let Err(e) = crate::inbox::trust_device(origin) {
+        app.notify(e, true, None);
+        return;
+    }
+    basis.set_value(crate::inbox::basis());
+    checks.set(dry_run_now(&app, last.get_value(), scope));
+}
+
 /// What to give the import: a district's communes' files, or at the
 /// province the districts' bundles and the bodies' files.
 #[component]
-fn ImportLead(province: bool) -> impl IntoView {
+fn ImportLead() -> impl IntoView {
+    let province = use_app().settings.with_untracked(|s| {
+        s.as_ref()
+            .is_some_and(|s| s.level == papi_core::Level::Province)
+    });
     view! {
         <p class="lead">
             {if province {

@@ -76,8 +76,9 @@ test('validation messages come from the core and appear inline, in Vietnamese', 
   const { context, page } = await freshPage();
   await setupCommune(page);
   await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
-  // The dialog takes the focus and the page behind it is inert.
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'act-title');
+  // The dialog takes the focus (once its chunk is in) and the page behind
+  // it is inert.
+  await page.waitForFunction(() => document.activeElement?.id === 'act-title');
   assert.equal(await page.evaluate(() => document.querySelector('main').inert), true);
   await page.fill('#act-date', '31/02/2020');
   await page.click('form.activity-form button[type=submit]');
