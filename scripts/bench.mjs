@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { abuseBudgetRow, abuseSection, runAbuse } from './bench-abuse.mjs';
+import { dashboardRuns } from './bench-dashboard.mjs';
 import { measure as measureFirstVisit, section as firstVisitSection } from './bench-first-visit.mjs';
 import {
   DIST, ROOT, appReady, freePort, knowDevices, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
@@ -390,23 +391,7 @@ async function importAll(page, fs) {
 // 6. Dashboards with a province-year: 108 communes × 300 activities.
 {
   const fs = await generated(allCommunes, allCommunes.length, 300, 'tinh');
-  const render = async (page) => {
-    const runs = [];
-    for (let i = 0; i < 5; i++) {
-      await page.click('nav.tabs button:has-text("Nhập lô")');
-      await page.waitForSelector('[data-testid=dropzone]');
-      runs.push(await page.evaluate(() => new Promise((resolve) => {
-        const t = performance.now();
-        const done = () => document.querySelector('[data-testid=grand-total]') && document.querySelector('[data-testid=unit-status] tbody tr');
-        const obs = new MutationObserver(() => {
-          if (done()) { obs.disconnect(); requestAnimationFrame(() => resolve(performance.now() - t)); }
-        });
-        obs.observe(document.body, { childList: true, subtree: true });
-        [...document.querySelectorAll('nav.tabs button')].find((b) => b.textContent === 'Tổng hợp').click();
-      })));
-    }
-    return runs;
-  };
+  const render = (page) => dashboardRuns(page);
   say('## Dashboards with a province-year (108 communes × 300 activities)');
   say('');
   say('Time from the click on "Tổng hợp" to the matrix, totals and unit table on screen (5 runs).');

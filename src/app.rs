@@ -16,10 +16,15 @@ use crate::session::{self, OpenForm, Settings};
 use crate::store::{Backend, SetAside, StoreError};
 use crate::tabs::{self, TabMessage};
 
-pub static PLAN: LazyLock<Plan> = LazyLock::new(|| {
-    Plan::from_json(papi_core::BAC_KAN_124_2020).expect("the shipped plan is valid")
-});
+/// The active plan (the workspace, `crate::workspace`).
+pub static PLAN: LazyLock<Plan> = LazyLock::new(crate::workspace::active_plan);
+/// Who records against the active plan: its dataset and recording bodies.
 pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
+    if !crate::workspace::is_shipped() {
+        if let Some(units) = crate::workspace::catalogue().units_for(&PLAN) {
+            return units.clone();
+        }
+    }
     let next = Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
     let reform = papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
         .expect("the shipped reform is valid");
@@ -52,6 +57,8 @@ pub enum Screen {
     Dashboard,
     Report,
     Settings,
+    /// The plans known, switching, importing and (province) making one.
+    Plans,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ mod faults;
 mod inbox;
 mod keys;
 mod outbox;
+mod plan_fetch;
 mod platform;
 mod pull;
 mod pwa;
@@ -15,6 +16,7 @@ mod store;
 mod sync;
 mod tabs;
 mod ui;
+mod workspace;
 mod xlsx;
 
 fn main() {

@@ -9,8 +9,14 @@ use uuid::Uuid;
 
 const SETTINGS_KEY: &str = "papi-tracker.settings";
 const DEVICE_KEY: &str = "papi-tracker.device-id";
-/// Open forms, one key per tab: `papi-tracker.open-form.<tab id>`.
-const FORM_PREFIX: &str = "papi-tracker.open-form.";
+/// Open forms, one key per tab: `papi-tracker.open-form.<tab id>` (for
+/// another plan than the shipped one, `papi-tracker.open-form@<plan>.<tab>`:
+/// a form belongs to its plan's workspace).
+const FORM_KEY: &str = "papi-tracker.open-form";
+
+fn form_prefix() -> String {
+    format!("{}.", crate::workspace::key(FORM_KEY))
+}
 const TAB_KEY: &str = "papi-tracker.tab-id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,11 +27,11 @@ pub struct Settings {
 }
 
 pub fn load_settings() -> Option<Settings> {
-    LocalStorage::get(SETTINGS_KEY).ok()
+    LocalStorage::get(crate::workspace::key(SETTINGS_KEY)).ok()
 }
 
 pub fn save_settings(s: &Settings) -> Result<(), String> {
-    LocalStorage::set(SETTINGS_KEY, s).map_err(|e| e.to_string())
+    LocalStorage::set(crate::workspace::key(SETTINGS_KEY), s).map_err(|e| e.to_string())
 }
 
 const SIGNATURES_REQUIRED_KEY: &str = "papi-tracker.signatures-required";
@@ -76,7 +82,7 @@ fn tab_id() -> String {
 }
 
 fn own_form_key() -> String {
-    format!("{FORM_PREFIX}{}", tab_id())
+    format!("{}{}", form_prefix(), tab_id())
 }
 
 /// This tab's open form. A new tab adopts the most recent form left by a
@@ -91,9 +97,10 @@ pub fn load_open_form() -> Option<OpenForm> {
     }
     let store = LocalStorage::raw();
     let n = store.length().unwrap_or(0);
+    let prefix = form_prefix();
     let keys: Vec<String> = (0..n)
         .filter_map(|i| store.key(i).ok().flatten())
-        .filter(|k| k.starts_with(FORM_PREFIX))
+        .filter(|k| k.starts_with(&prefix))
         .collect();
     let (key, form) = keys
         .into_iter()

@@ -47,7 +47,7 @@ impl SyncSettings {
         self.server.trim().trim_end_matches('/')
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base())
     }
 }
@@ -191,11 +191,11 @@ enum Sent {
 }
 
 /// A server's reply.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     /// The `Retry-After` header, if any.
     retry_after: Option<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Answer {
@@ -205,7 +205,12 @@ impl Answer {
     }
 }
 
-async fn fetch(method: &str, url: &str, token: &str, body: Option<&str>) -> Result<Answer, String> {
+pub(crate) async fn fetch(
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<&str>,
+) -> Result<Answer, String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|e| format!("{e:?}"))?;

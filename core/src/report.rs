@@ -94,6 +94,17 @@ pub struct Rows {
     row_of: HashMap<String, usize>,
 }
 
+/// The province office's row, where the provincial bodies count too.
+fn push_province_row(units: &Units, codes: &mut Vec<String>, row_of: &mut HashMap<String, usize>) {
+    if let Some(p) = units.province() {
+        row_of.insert(p.code.clone(), codes.len());
+        for b in units.bodies() {
+            row_of.insert(b.code.clone(), codes.len());
+        }
+        codes.push(p.code.clone());
+    }
+}
+
 impl Rows {
     pub fn new(scope: &Scope, units: &Units) -> Rows {
         let mut codes = Vec::new();
@@ -107,19 +118,13 @@ impl Rows {
                 row_of.insert(d.clone(), codes.len());
                 codes.push(d.clone());
             }
-            // Two tiers: every commune is a row of its own.
             Scope::Province if units.two_tier() => {
+                // Two tiers: one row per commune, straight under the province.
                 for c in units.communes() {
                     row_of.insert(c.code.clone(), codes.len());
                     codes.push(c.code.clone());
                 }
-                if let Some(p) = units.province() {
-                    row_of.insert(p.code.clone(), codes.len());
-                    for b in units.bodies() {
-                        row_of.insert(b.code.clone(), codes.len());
-                    }
-                    codes.push(p.code.clone());
-                }
+                push_province_row(units, &mut codes, &mut row_of);
             }
             Scope::Province => {
                 for d in units.districts() {
@@ -130,14 +135,7 @@ impl Rows {
                     }
                     codes.push(d.code.clone());
                 }
-                if let Some(p) = units.province() {
-                    // The province office and the provincial bodies.
-                    row_of.insert(p.code.clone(), codes.len());
-                    for b in units.bodies() {
-                        row_of.insert(b.code.clone(), codes.len());
-                    }
-                    codes.push(p.code.clone());
-                }
+                push_province_row(units, &mut codes, &mut row_of);
             }
         }
         Rows {

@@ -13,7 +13,6 @@ use wasm_bindgen::JsValue;
 
 use super::{EntryKind, Loaded, Saved, SetAside, StoreError};
 
-pub const DB_NAME: &str = "papi-tracker";
 /// 1: records, set_aside. 2: adds outbox, batches (and two stores of a
 /// record-per-entry received layout that was never released). 3: adds
 /// received, one entry per applied batch, and drops those two. 4: adds
@@ -48,7 +47,8 @@ pub(super) fn err(e: idb::Error) -> StoreError {
 
 impl IdbStore {
     pub async fn open() -> Result<IdbStore, StoreError> {
-        IdbStore::open_named(DB_NAME).await
+        // The active plan's database (`workspace::SHIPPED_DB` for the shipped plan).
+        IdbStore::open_named(&crate::workspace::db_name()).await
     }
 
     /// Open (creating or upgrading) a database of this layout by name.

@@ -185,7 +185,11 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
     pub async fn load_all(&self) -> Result<Loaded, StoreError> {
         // A failed migration must not stop the current records from loading;
         // the old data stays where it is and is tried again next start.
-        let (migrated, mut legacy_bad) = match legacy::migrate(self).await {
+        // Schema-1 data and the fallback's records are the shipped plan's:
+        // another plan's workspace never takes them in.
+        let shipped = crate::workspace::is_shipped();
+        let legacy = if shipped { legacy::migrate(self).await } else { Ok((0, vec![])) };
+        let (migrated, mut legacy_bad) = match legacy {
             Ok(m) => m,
             Err(e) => (
                 0,
@@ -201,7 +205,7 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
         // IndexedDB was unavailable) move into IndexedDB once it is back, so
         // they are never stranded in the other store.
         let mut from_fallback = 0;
-        if let Backend::Idb(_) = self {
+        if let (Backend::Idb(_), true) = (self, shipped) {
             if let Ok(fallback) = LocalStore.load_all() {
                 for rec in &fallback.records {
                     if self.save(rec, None).await.is_ok() {

@@ -260,10 +260,13 @@ fn Charts(rows: StoredValue<Rows>) -> impl IntoView {
 fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
     let selected_row: RwSignal<Option<usize>> = RwSignal::new(None);
     let selected_task: RwSignal<Option<String>> = RwSignal::new(None);
+    let name_q = RwSignal::new(String::new());
+    let sort = RwSignal::new(RowSort::Plan);
     view! {
         <div class="card">
             <h3>"Hoạt động theo đơn vị và chỉ tiêu"</h3>
             <p class="hint">"Bấm tên đơn vị để xem theo nhiệm vụ."</p>
+            <RowControls name_q=name_q sort=sort/>
             <div class="table-wrap">
                 <table class="grid matrix" data-testid="matrix">
                     <thead><tr>
@@ -274,9 +277,10 @@ fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
                     <tbody>
                         {move || {
                             let m = matrix.get();
-                            rows.with_value(|rows| rows.codes.iter().enumerate().map(|(r, code)| {
+                            let order = rows.with_value(|rows| sort.get().order(rows, &m, &name_q.get()));
+                            rows.with_value(|rows| order.into_iter().map(|r| {
                                 view! {
-                                    <MatrixRow row=r code=code.clone() cells=m.cells[r].clone() total=m.row_totals[r]
+                                    <MatrixRow row=r code=rows.codes[r].clone() cells=m.cells[r].clone() total=m.row_totals[r]
                                         selected_row=selected_row selected_task=selected_task/>
                                 }
                             }).collect_view())
@@ -299,6 +303,67 @@ fn MatrixCard(rows: StoredValue<Rows>, matrix: Memo<Matrix>) -> impl IntoView {
                 </dl>
             </details>
             {move || selected_row.get().map(|r| view! { <Drill row=r rows=rows selected_task=selected_task/> })}
+        </div>
+    }
+}
+
+/// The order of the matrix's rows (a two-tier province lists 92 communes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowSort {
+    /// As the unit data lists them.
+    Plan,
+    /// By name, without the kind ("Xã", "Phường"), accent-insensitive.
+    Name,
+    /// Most activities first.
+    Total,
+}
+
+impl RowSort {
+    fn parse(v: &str) -> RowSort {
+        match v {
+            "name" => RowSort::Name,
+            "total" => RowSort::Total,
+            _ => RowSort::Plan,
+        }
+    }
+
+    /// The rows to show, filtered by `query` (accent-insensitive), in order.
+    fn order(self, rows: &Rows, m: &Matrix, query: &str) -> Vec<usize> {
+        let q = papi_core::search::Query::new(query);
+        let name = |r: usize| UNITS.name_or_code(&rows.codes[r]);
+        let mut order: Vec<usize> = (0..rows.codes.len()).filter(|&r| q.matches(&name(r))).collect();
+        match self {
+            RowSort::Plan => {}
+            RowSort::Name => order.sort_by_cached_key(|&r| {
+                let code = &rows.codes[r];
+                let n = name(r);
+                let bare = UNITS
+                    .get(code)
+                    .and_then(|u| n.strip_prefix(u.kind.as_str()))
+                    .map(str::trim_start)
+                    .unwrap_or(&n)
+                    .to_string();
+                papi_core::search::fold(&bare)
+            }),
+            RowSort::Total => order.sort_by_key(|&r| std::cmp::Reverse(m.row_totals[r].count)),
+        }
+        order
+    }
+}
+
+#[component]
+fn RowControls(name_q: RwSignal<String>, sort: RwSignal<RowSort>) -> impl IntoView {
+    view! {
+        <div class="field inline">
+            <label for="matrix-filter">"Lọc theo tên"</label>
+            <input id="matrix-filter" type="search" placeholder="vd: bang thanh"
+                prop:value=move || name_q.get() on:input=move |ev| name_q.set(event_target_value(&ev))/>
+            <label for="matrix-sort">"Sắp xếp"</label>
+            <select id="matrix-sort" on:change=move |ev| sort.set(RowSort::parse(&event_target_value(&ev)))>
+                <option value="">"Theo danh mục"</option>
+                <option value="name">"Theo tên (A–Z)"</option>
+                <option value="total">"Nhiều hoạt động trước"</option>
+            </select>
         </div>
     }
 }
@@ -360,6 +425,21 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
         })
     });
     let status_filter = RwSignal::new(StatusFilter::All);
+    let name_q = RwSignal::new(String::new());
+    let by_name = RwSignal::new(false);
+    let shown = move || {
+        let q = papi_core::search::Query::new(&name_q.get());
+        let mut list: Vec<UnitStatus> = statuses
+            .get()
+            .into_iter()
+            .filter(|s| status_filter.read().shows(&s.unit_code))
+            .filter(|s| q.matches(&UNITS.name_or_code(&s.unit_code)))
+            .collect();
+        if by_name.get() {
+            list.sort_by_cached_key(|s| papi_core::search::fold(&UNITS.name_or_code(&s.unit_code)));
+        }
+        list
+    };
     view! {
         <div class="card">
             <h3>"Tình hình gửi báo cáo"</h3>
@@ -373,6 +453,13 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
                         {UNITS.districts().map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> }).collect_view()}
                         <option value=StatusFilter::BODIES>"Các sở, ban, ngành"</option>
                     </select>
+                    <label for="status-name">"Tên"</label>
+                    <input id="status-name" type="search" placeholder="vd: bang thanh"
+                        prop:value=move || name_q.get() on:input=move |ev| name_q.set(event_target_value(&ev))/>
+                    <label class="choice">
+                        <input type="checkbox" on:change=move |ev| by_name.set(event_target_checked(&ev))/>
+                        "Sắp xếp theo tên"
+                    </label>
                 </div>
             })}
             <div class="table-wrap">
@@ -383,8 +470,7 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
                         <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
                     </tr></thead>
                     <tbody>
-                        {move || statuses.get().into_iter()
-                            .filter(|s| status_filter.read().shows(&s.unit_code))
+                        {move || shown().into_iter()
                             .map(|s| view! { <StatusRow status=s with_district=!is_district/> })
                             .collect_view()}
                     </tbody>

@@ -89,6 +89,16 @@ fn dashboard_view() -> Loaded {
     Ok(view! { <Dashboard/> }.into_any())
 }
 
+// The plans known and the province's plan builder (with the plan sheets'
+// reading): opened rarely, never on a commune's first screen.
+#[wasm_split(plans, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn plans_view() -> Loaded {
+    Ok(view! { <crate::ui::plans::PlansPage/> }.into_any())
+}
+
+pub fn plans() -> AnyView {
+    screen(plans_view)
+}
 pub fn activity_form() -> AnyView {
     screen(activity_form_view)
 }

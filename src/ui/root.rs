@@ -19,6 +19,7 @@ pub fn App() -> impl IntoView {
     provide_context(app);
     let sync = SyncState::new(app);
     provide_context(sync);
+    crate::plan_fetch::KnownPlans::provide().watch(app);
 
     crate::pwa::watch(app.net, app.update_ready);
 

@@ -70,6 +70,7 @@ pub fn SettingsPage() -> impl IntoView {
             <UnitForm/>
             <crate::ui::sync_panel::SyncPanel/>
             <crate::ui::devices::Signatures receiver=receiver/>
+            <crate::ui::plans::PlanCard/>
             <div class="card">
                 <h3>"Thiết bị và bộ nhớ"</h3>
                 <dl class="kv">

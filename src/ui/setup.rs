@@ -9,13 +9,28 @@ use crate::session::{save_settings, Settings};
 
 #[component]
 pub fn FirstRun() -> impl IntoView {
+    let plan = if crate::workspace::is_shipped() {
+        "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. ".to_string()
+    } else {
+        format!("{}. ", crate::workspace::label_vi(&crate::app::PLAN))
+    };
+    // Other plans (a file, the sync server) are offered before the unit:
+    // the unit list is the chosen plan's.
+    let known = crate::plan_fetch::use_known_plans();
+    let several = move || {
+        known.0.track();
+        crate::workspace::choices().len() > 1
+    };
     view! {
         <main id="main" class="first-run">
             <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
             <p class="lead">
-                "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. "
+                {plan}
                 "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
             </p>
+            <Show when=several>
+                <crate::ui::plans::PlanChoices/>
+            </Show>
             <UnitForm/>
         </main>
     }
@@ -109,8 +124,11 @@ pub fn UnitForm() -> impl IntoView {
     let communes = move || {
         let q = papi_core::search::Query::new(&commune_q.get());
         let d = district.get();
+        // Two tiers: every commune of the province, no district first.
+        let in_district = |u: &&Unit| UNITS.two_tier() || u.parent_code.as_deref() == Some(d.as_str());
         UNITS
-            .children(&d)
+            .communes()
+            .filter(in_district)
             .filter(|u| q.matches(&u.name))
             .map(|u| (u.code.clone(), u.name.clone()))
             .collect::<Vec<_>>()
@@ -162,13 +180,13 @@ pub fn UnitForm() -> impl IntoView {
             <fieldset>
                 <legend>"Vai trò"</legend>
                 {role_option(Level::Commune, "Cán bộ cấp xã (UBND xã, phường, thị trấn)")}
-                {role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)")}
+                {(!UNITS.two_tier()).then(|| role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)"))}
                 {role_option(Level::Province, "Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)")}
             </fieldset>
             <Show when=move || level.get() == Level::Province>
                 <BodyPicker body=body/>
             </Show>
-            <Show when=move || level.get() != Level::Province>
+            <Show when=move || level.get() != Level::Province && !UNITS.two_tier()>
                 <UnitPicker id="district" search_label="Tìm huyện, thành phố" placeholder="vd: cho don"
                     label="Huyện, thành phố" query=district_q selected=district
                     options=Signal::derive(districts) on_pick=move || commune.set(String::new())/>

@@ -66,6 +66,9 @@ pub fn Shell() -> impl IntoView {
             {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
             {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
+            // Only once another plan is known (else from Cài đặt): the
+            // shipped plan alone keeps the navigation as it was.
+            {move || crate::ui::plans::several_known().then(|| nav(Screen::Plans, "Các kế hoạch"))}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>
@@ -79,6 +82,7 @@ pub fn Shell() -> impl IntoView {
                 Screen::Dashboard => crate::ui::lazy::dashboard(),
                 Screen::Report => crate::ui::lazy::report(),
                 Screen::Settings => crate::ui::lazy::settings(),
+                Screen::Plans => crate::ui::lazy::plans(),
             }}
         </main>
         <Show when=move || app.form.with(Option::is_some)>

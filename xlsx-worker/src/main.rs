@@ -62,6 +62,16 @@ fn main() {
     let reply = scope.clone();
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            // A workbook's bytes: read its sheets (the plan builder).
+            if ev.data().is_instance_of::<js_sys::Uint8Array>() {
+                let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
+                let answer = match read(&bytes) {
+                    Ok(json) => format!("{SHEETS}{json}"),
+                    Err(e) => format!("không đọc được tệp Excel: {e}"),
+                };
+                let _ = reply.post_message(&JsValue::from_str(&answer));
+                return;
+            }
             let text = ev.data().as_string().unwrap_or_default();
             let result = serde_json::from_str::<Vec<Sheet>>(&text)
                 .map_err(|e| format!("dữ liệu không đọc được: {e}"))
@@ -78,3 +88,32 @@ fn main() {
 }
 
 const READY: &str = "ready";
+/// Before the JSON of the sheets read from a workbook.
+const SHEETS: &str = "sheets:";
+
+/// A sheet as read: its name and its cells' texts, row by row, placed as
+/// the spreadsheet numbers them (row 1 first, column A first).
+#[derive(serde::Serialize)]
+struct ReadSheet {
+    name: String,
+    rows: Vec<Vec<String>>,
+}
+
+/// Every sheet of an XLSX workbook, as JSON (`plan_sheet::Sheet`s).
+fn read(bytes: &[u8]) -> Result<String, String> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).map_err(|e| e.to_string())?;
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
+        for r in range.rows() {
+            let mut cells = vec![String::new(); left as usize];
+            cells.extend(r.iter().map(|c| c.to_string()));
+            rows.push(cells);
+        }
+        out.push(ReadSheet { name, rows });
+    }
+    serde_json::to_string(&out).map_err(|e| e.to_string())
+}

@@ -96,6 +96,22 @@ fn rows_of_a_district_and_of_the_province() {
 }
 
 #[test]
+fn a_two_tier_communes_activity_counts_in_its_own_row() {
+    let tn = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+    assert!(tn.two_tier());
+    let p = Rows::new(&Scope::Province, &tn);
+    assert_eq!(p.codes.len(), 93, "92 communes and the province");
+    let bang_thanh = p.row_of("01864").expect("Xã Bằng Thành has its row");
+    assert_eq!(p.codes[bang_thanh], "01864");
+    assert_eq!(p.members(bang_thanh).count(), 1);
+    assert_eq!(p.row_of("19"), Some(92));
+    let recs = [act(1, "01864", "1.1-1", (2026, 3, 2), Status::Done)];
+    let plan = Plan::from_json(crate::BAC_KAN_124_2020).unwrap();
+    let m = matrix(recs.iter(), &plan, &p, Period::Year(2026));
+    assert_eq!(m.row_totals[bang_thanh].count, 1);
+}
+
+#[test]
 fn a_small_district_year_by_hand() {
     let recs = vec![
         act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),

@@ -1,0 +1,252 @@
+// Plans as data, two tiers end to end (issue 15): the province of Thái
+// Nguyên makes its 2026 plan from a CSV (a bad row first: its problem shown
+// with row and column; then fixed), publishes it (offline first: refused;
+// a plan of another dataset: refused by the server), a commune enrolled on
+// that server (Xã Bằng Thành, 01864, a code that was Xã Bộc Bố in 2020)
+// receives the plan by itself, switches to it, records and syncs; the
+// province pulls and sees it on its dashboard among the 92 communes.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady,
+  download, recordActivity, applyImport,
+} from './helpers.mjs';
+
+// The server and its token commands serve Thái Nguyên's two-tier units.
+process.env.PAPI_UNITS = 'thai-nguyen-2025';
+
+let browser;
+after(async () => {
+  await browser?.close();
+  await stopAllServers();
+});
+
+/** RFC 4180 CSV, enough for the template (quoted cells with newlines). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell.replace(/\r$/, '')); rows.push(row); row = []; cell = ''; } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+function writeCsv(rows) {
+  return rows.map((r) => r.map((c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
+}
+
+async function uploadCsv(page, name, text) {
+  await page.setInputFiles('[data-testid=plan-csv]', { name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+}
+
+/** First run in a two-tier workspace: no district role, the province's communes. */
+async function setupTwoTierCommune(page, code, name) {
+  await appReady(page);
+  assert.equal(await page.getByLabel('Cán bộ cấp huyện (Phòng Nội vụ)').count(), 0, 'no district role in two tiers');
+  await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
+  assert.equal(await page.locator('#district').count(), 0);
+  assert.equal(await page.locator('#commune option[value]:not([value=""])').count(), 92);
+  await page.selectOption('#commune', code);
+  await page.fill('#official', name);
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('nav.tabs');
+}
+
+async function switchPlan(page, id) {
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.click(`li[data-plan="${id}"] button:has-text("Chuyển sang kế hoạch này")`),
+  ]);
+  await appReady(page);
+}
+
+test('a province makes a plan from a CSV and publishes it; a commune of Thái Nguyên receives it, records, syncs; the province sees it among 92 communes', async () => {
+  const port = await freePort();
+  const server = await startServer(port);
+  const { url, db } = server;
+  const provinceToken = unitToken(db, '19');
+  const communeToken = unitToken(db, '01864');
+  browser = await launch();
+
+  // The province, enrolled by link, in the shipped workspace at first.
+  const pctx = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
+  const p = await pctx.newPage();
+  const perrors = watchErrors(p);
+  const importMs = [];
+  p.on('console', (m) => { const x = /plan-import-ms (\d+)/.exec(m.text()); if (x) importMs.push(Number(x[1])); });
+  await p.goto(`${url}/#enrol=${provinceToken}`);
+  await appReady(p);
+  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
+  await p.fill('#official', 'Hoàng Văn Tỉnh');
+  await p.click('form.unit-form button[type=submit]');
+  await p.waitForSelector('nav.tabs');
+  // With the shipped plan alone, the plans screen opens from Cài đặt.
+  assert.equal(await p.locator('nav.tabs button:text-is("Các kế hoạch")').count(), 0);
+  await p.click('nav.tabs button:has-text("Cài đặt")');
+  await p.click('[data-testid=open-plans]');
+  await p.click('button:has-text("Mở công cụ lập kế hoạch")');
+  const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
+  const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
+  assert.equal(rows[0][6], 'Cơ quan chủ trì');
+  assert.equal(rows.length, 43, 'a header and 42 tasks');
+
+  await p.fill('#plan-number', '45/KH-UBND');
+  await p.fill('#plan-date', '15/01/2026');
+  await p.fill('#plan-title', 'Nâng cao Chỉ số PAPI tỉnh Thái Nguyên năm 2026');
+  await p.fill('#plan-id', 'thai-nguyen-papi-2026');
+  await p.fill('#plan-version', '2026.1');
+
+  // A bad row: a lead agency the catalogue does not know.
+  const bad = rows.map((r) => [...r]);
+  bad[2][6] = 'Sở Không Có Thật';
+  await uploadCsv(p, 'ke-hoach-loi.csv', writeCsv(bad));
+  await p.waitForSelector('[data-testid=plan-problems]');
+  const problems = await p.innerText('[data-testid=plan-problems]');
+  assert.match(problems, /Nhiệm vụ, dòng 3, cột G/);
+  assert.equal(await p.locator('[data-testid=plan-ready]').count(), 0);
+  // Not a CSV of the template at all.
+  await uploadCsv(p, 'khac.csv', 'a,b,c\n1,2,3\n');
+  await p.waitForSelector('[data-testid=plan-problems]:has-text("dòng 1")');
+
+  // Fixed: the template as it came, now the plan of Thái Nguyên 2026.
+  await uploadCsv(p, 'ke-hoach.csv', template.text);
+  await p.waitForSelector('[data-testid=plan-ready]');
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /45\/KH-UBND ngày 15\/01\/2026.*42 nhiệm vụ/s);
+
+  // Offline: the file downloads, the server is not reached.
+  await pctx.setOffline(true);
+  const file = await download(p, () => p.click('button:has-text("Công bố kế hoạch")'));
+  assert.equal(file.name, 'ke-hoach-thai-nguyen-papi-2026-2026.1.json');
+  assert.equal(JSON.parse(file.text).units, 'thai-nguyen-2025');
+  await p.waitForSelector('[data-testid=publish-outcome].error');
+  assert.match(await p.innerText('[data-testid=publish-outcome]'), /không kết nối được máy chủ/);
+  await pctx.setOffline(false);
+  await p.click('button:has-text("Công bố kế hoạch")');
+  await p.waitForSelector('[data-testid=publish-outcome]:has-text("máy chủ đã nhận kế hoạch")');
+  const listed = await (await fetch(`${url}/api/v1/plans`, { headers: { Authorization: `Bearer ${communeToken}` } })).json();
+  assert.ok(listed.plans.some((x) => x.id === 'thai-nguyen-papi-2026' && x.version === '2026.1'));
+
+  // The server refuses a plan of another dataset (the 2020 units).
+  await p.fill('#plan-version', '2026.0');
+  await p.selectOption('#plan-units', 'bac-kan-2020');
+  await uploadCsv(p, 'ke-hoach.csv', template.text);
+  await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.0")');
+  await download(p, () => p.click('button:has-text("Công bố kế hoạch")'));
+  await p.waitForSelector('[data-testid=publish-outcome].error');
+  assert.match(await p.innerText('[data-testid=publish-outcome]'), /máy chủ không nhận kế hoạch/);
+
+  // The workbook template, read back by the XLSX worker; a file that is
+  // no workbook is refused with the reason.
+  const [xdl] = await Promise.all([p.waitForEvent('download'), p.click('button:has-text("Tải mẫu (Excel)")')]);
+  assert.equal(xdl.suggestedFilename(), 'mau-ke-hoach-bac-kan-124-2020.xlsx');
+  const xlsx = readFileSync(await xdl.path());
+  await p.selectOption('#plan-units', 'thai-nguyen-2025');
+  await p.fill('#plan-version', '2026.5');
+  const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: Buffer.from('not a workbook') });
+  await p.waitForSelector('[data-testid=plan-problems]:has-text("không đọc được tệp Excel")');
+  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: xlsx });
+  await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.5")');
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /42 nhiệm vụ/);
+
+  // A 300-task plan CSV: read and checked within the budget (≤ 1 s).
+  // Each task 7 or 8 times in a row (a dimension's rows stay together).
+  const big = [rows[0]];
+  rows.slice(1).forEach((r, n) => {
+    for (let k = 0; k < (n < 6 ? 8 : 7); k += 1) {
+      big.push(r.map((c, i) => (i === 4 ? '' : i === 5 ? `${c} (đợt ${k + 1})` : c)));
+    }
+  });
+  assert.equal(big.length, 301);
+  await p.fill('#plan-version', '2026.9');
+  const before = importMs.length;
+  await uploadCsv(p, 'ke-hoach-300.csv', writeCsv(big));
+  await p.waitForSelector('[data-testid=plan-ready]:has-text("300 nhiệm vụ"), [data-testid=plan-problems]');
+  assert.equal(await p.locator('[data-testid=plan-problems]').count(), 0,
+    await p.locator('[data-testid=plan-problems]').innerText().catch(() => ''));
+  assert.ok(importMs.length > before);
+  const ms = importMs[importMs.length - 1];
+  console.log(`# 300-task plan CSV imported in ${ms} ms`);
+  assert.ok(ms <= 1000, `300-task import took ${ms} ms`);
+
+  // The commune of Thái Nguyên, enrolled by link: the plan arrives by itself.
+  const cctx = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const c = await cctx.newPage();
+  const cerrors = watchErrors(c);
+  await c.goto(`${url}/#enrol=${communeToken}`);
+  await c.waitForSelector('li[data-plan="thai-nguyen-papi-2026"]');
+  await switchPlan(c, 'thai-nguyen-papi-2026');
+  assert.match(await c.innerText('.first-run .lead'), /45\/KH-UBND ngày 15\/01\/2026/);
+  await setupTwoTierCommune(c, '01864', 'Nguyễn Thị Thành');
+  assert.match(await c.innerText('header.topbar'), /Xã Bằng Thành/);
+  await recordActivity(c, '1.1-1', { title: 'Niêm yết công khai năm 2026', date: '02/03/2026' });
+  await c.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await c.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")', { timeout: 30000 });
+  // Its data is in the plan's own database, not the 2020 one.
+  const dbs = await c.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
+  assert.ok(dbs.includes('papi-tracker@thai-nguyen-papi-2026'), dbs.join(','));
+
+  // The province switches to the plan, pulls, and sees the commune.
+  await p.click('nav.tabs button:text-is("Các kế hoạch")');
+  await switchPlan(p, 'thai-nguyen-papi-2026');
+  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
+  await p.fill('#official', 'Hoàng Văn Tỉnh');
+  await p.click('form.unit-form button[type=submit]');
+  await p.waitForSelector('nav.tabs');
+  await p.click('nav.tabs button:has-text("Nhập lô")');
+  await p.click('[data-testid=pull]');
+  await p.waitForSelector('[data-testid=file-checks] > li[data-state=ready]');
+  assert.match(await applyImport(p), /Đã nhập 1 lô: thêm 1/);
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.waitForSelector('[data-testid=matrix] tbody tr');
+  assert.equal(await p.locator('[data-testid=matrix] tbody tr').count(), 93, '92 communes and the province');
+  assert.equal(await p.innerText('[data-testid=matrix] tr[data-unit="01864"] td.total'), '1');
+  assert.match(await p.innerText('[data-testid=matrix] tr[data-unit="01864"] th'), /Xã Bằng Thành/);
+  // Filtered by name, accent-insensitive.
+  await p.fill('#matrix-filter', 'bang thanh');
+  assert.equal(await p.locator('[data-testid=matrix] tbody tr').count(), 1);
+  await p.fill('#status-name', 'bang thanh');
+  await p.waitForSelector('[data-testid=unit-status] tbody tr[data-unit="01864"]');
+  assert.equal(await p.locator('[data-testid=unit-status] tbody tr').count(), 1);
+  // The report's letterhead comes from the data: the province, two tiers.
+  await p.click('nav.tabs button:has-text("Báo cáo năm")');
+  const head = await p.innerText('[data-testid=report] .doc-head');
+  assert.match(head, /THÁI NGUYÊN/);
+  assert.doesNotMatch(head, /BẮC KẠN|HUYỆN/);
+  assert.deepEqual(perrors.filter((e) => !/Failed to load resource/.test(e)), []);
+  assert.deepEqual(cerrors.filter((e) => !/Failed to load resource/.test(e)), []);
+});
+
+test('a plan file of a dataset this build lacks is refused with the reason; a good one joins the list', async () => {
+  const port = await freePort();
+  const { url } = await startServer(port);
+  browser ??= await launch();
+  const ctx = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await ctx.newPage();
+  await page.goto(url);
+  await appReady(page);
+  await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
+  await page.selectOption('#district', '058');
+  await page.selectOption('#commune', '01840');
+  await page.fill('#official', 'Nguyễn Văn An');
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('nav.tabs');
+  await page.click('nav.tabs button:has-text("Cài đặt")');
+  await page.click('[data-testid=open-plans]');
+  const shipped = JSON.parse(readFileSync(new URL('../../data/plans/bac-kan-124-2020.json', import.meta.url), 'utf8'));
+  const put = (plan, name) => page.setInputFiles('[data-testid=plan-file]', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(plan)) });
+  await put({ ...shipped, id: 'ha-noi-2030', units: 'ha-noi-2030' }, 'ha-noi.json');
+  await page.waitForSelector('p.error[role=alert]:has-text("ha-noi-2030")');
+  await put({ ...shipped, id: 'thai-nguyen-papi-2027', version: '2027.1', units: 'thai-nguyen-2025' }, 'tn.json');
+  await page.waitForSelector('li[data-plan="thai-nguyen-papi-2027"] button:has-text("Chuyển sang kế hoạch này")');
+  assert.match(await page.innerText('[data-testid=active-plan]'), /124\/KH-UBND/);
+  await ctx.close();
+});
