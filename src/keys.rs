@@ -215,7 +215,7 @@ pub fn save_keyring(ring: &Keyring) -> Result<(), String> {
 
 /// A sealed batch, signed by this device.
 pub async fn sign_batch(signer: &Signer, mut b: Batch) -> Result<Batch, String> {
-    let signature = signer.sign(&b.canonical()).await?;
+    let signature = signer.sign(&b.signing_message()).await?;
     b.attach_signature(signature);
     Ok(b)
 }
@@ -224,7 +224,7 @@ pub async fn sign_batch(signer: &Signer, mut b: Batch) -> Result<Batch, String> 
 /// device.
 pub async fn sign_bundle(signer: &Signer, mut bundle: Bundle) -> Result<Bundle, String> {
     for b in bundle.batches.iter_mut() {
-        let signature = signer.sign(&b.canonical()).await?;
+        let signature = signer.sign(&b.signing_message()).await?;
         b.attach_signature(signature);
     }
     bundle.signature = Some(signer.sign(&bundle.canonical()).await?);

@@ -82,8 +82,8 @@ pub struct Batch {
     pub records: Vec<Activity>,
     /// Lowercase hex SHA-256 of `canonical()`.
     pub sha256: String,
-    /// Ed25519 signature by `signer` over `canonical()`, lowercase hex
-    /// (version 2).
+    /// Ed25519 signature by `signer` over `signing_message()` (the 32 bytes
+    /// of the SHA-256 digest of `canonical()`), lowercase hex (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
 }
@@ -174,7 +174,7 @@ pub struct Header<'a> {
     pub created_at: DateTime<Utc>,
     /// The device's public key (`signature::DeviceKey::public_hex`, or the
     /// browser's WebCrypto key). The batch is sealed unsigned; the device
-    /// signs `canonical()` and calls `attach_signature`.
+    /// signs `signing_message()` and calls `attach_signature`.
     pub signer: &'a str,
 }
 
@@ -225,7 +225,14 @@ impl Batch {
         .expect("batches serialise")
     }
 
-    /// The signature the device made over `canonical()`.
+    /// What a batch's signature covers: the SHA-256 digest of `canonical()`
+    /// (the 32 bytes `sha256` spells in hex), so that checking a signature
+    /// costs the same for any size of batch.
+    pub fn signing_message(&self) -> [u8; 32] {
+        Sha256::digest(self.canonical()).into()
+    }
+
+    /// The signature the device made over `signing_message()`.
     pub fn attach_signature(&mut self, signature: String) {
         self.signature = Some(signature);
     }
@@ -233,7 +240,7 @@ impl Batch {
     /// Seal and sign with a key held in memory (tests, and browsers without
     /// Ed25519 in WebCrypto).
     pub fn sign_with(mut self, key: &crate::signature::DeviceKey) -> Batch {
-        let sig = key.sign(&self.canonical());
+        let sig = key.sign(&self.signing_message());
         self.attach_signature(sig);
         self
     }
@@ -647,14 +654,16 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             ours: units.id.clone(),
         });
     }
-    let actual = b.content_hash();
+    // One serialisation and one digest for the hash and the signature.
+    let digest = Sha256::digest(b.canonical());
+    let actual = hex(&digest);
     if actual != b.sha256 {
         return Err(BatchError::HashMismatch {
             stated: b.sha256.chars().take(64).collect(),
             actual,
         });
     }
-    check_signature(b)?;
+    check_signature(b, &digest)?;
     let Some(unit) = units.get(&b.unit_code) else {
         return Err(BatchError::UnknownUnit(
             b.unit_code.chars().take(20).collect(),
@@ -738,14 +747,14 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-/// Version 2: signed by the key it names, over the bytes the hash covers.
+/// Version 2: signed by the key it names, over the digest the hash spells.
 /// Version 1: none of version 2's fields (it is then "unsigned").
-fn check_signature(b: &Batch) -> Result<(), BatchError> {
+fn check_signature(b: &Batch, digest: &[u8]) -> Result<(), BatchError> {
     match (b.format_version, &b.units, &b.signer, &b.signature) {
         (1, None, None, None) => Ok(()),
         (1, ..) => Err(BatchError::SignatureMissing),
         (_, Some(_), Some(signer), Some(signature)) => {
-            crate::signature::verify(signer, &b.canonical(), signature)
+            crate::signature::verify(signer, digest, signature)
                 .map_err(BatchError::BadSignature)
         }
         _ => Err(BatchError::SignatureMissing),

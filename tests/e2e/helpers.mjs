@@ -194,11 +194,11 @@ export async function reseal(batch) {
   }
   const key = await testKey();
   content.signer = key.publicHex;
-  const canonical = Buffer.from(JSON.stringify(content));
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest();
   return {
     ...content,
-    sha256: createHash('sha256').update(canonical).digest('hex'),
-    signature: sign(null, canonical, key.privateKey).toString('hex'),
+    sha256: digest.toString('hex'),
+    signature: sign(null, digest, key.privateKey).toString('hex'),
   };
 }
 
@@ -233,10 +233,11 @@ export async function hashOf(batch) {
 /** Whether a version 2 batch's signature holds, checked with Node alone as
  * docs/batch-format.md shows. */
 export async function signatureHolds(batch) {
-  const { createPublicKey, verify } = await import('node:crypto');
+  const { createHash, createPublicKey, verify } = await import('node:crypto');
   const { sha256, signature, ...content } = batch;
   const key = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(batch.signer, 'hex').toString('base64url') } });
-  return verify(null, Buffer.from(JSON.stringify(content)), key, Buffer.from(signature, 'hex'));
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest();
+  return verify(null, digest, key, Buffer.from(signature, 'hex'));
 }
 
 /** Trust every device the dry run holds files of, one at a time (each
@@ -384,11 +385,11 @@ export async function makeBatch(unit, device, seq, records, createdAt = '2020-12
       plan: { id: PLAN_FILE.id, version: PLAN_FILE.version }, units: PLAN_FILE.units,
       unit_code: unit, device_id: device, seq, created_at: createdAt, signer: key.publicHex, records: recs,
     };
-    const bytes = Buffer.from(JSON.stringify(content));
+    const digest = createHash('sha256').update(JSON.stringify(content)).digest();
     const sealed = {
       ...content,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      signature: edSign(null, bytes, key.privateKey).toString('hex'),
+      sha256: digest.toString('hex'),
+      signature: edSign(null, digest, key.privateKey).toString('hex'),
     };
     return { name, text: JSON.stringify(sealed, null, 1), key: key.publicHex };
   }
