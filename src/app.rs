@@ -181,8 +181,11 @@ impl AppState {
                     n.remove(i);
                 }
             }
+            // Never more than three: the oldest plain one goes first; an
+            // error (work at risk) only when nothing else can.
             if n.len() >= 3 {
-                n.remove(0);
+                let i = n.iter().position(|x| !x.error).unwrap_or(0);
+                n.remove(i);
             }
             n.push(Notice {
                 id,

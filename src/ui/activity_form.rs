@@ -276,7 +276,15 @@ fn manage_focus() {
     }
     // Once mounted (an effect runs right after, before any input can
     // arrive; a later frame could take the focus from a field being typed in).
-    Effect::new(|_| focus_by_id(TEXT_INPUTS[0].id));
+    // When the form's chunk arrived late, the view may be built before it is
+    // in the page: then the first frame it is in.
+    Effect::new(|_| {
+        if !focus_by_id(TEXT_INPUTS[0].id) {
+            request_animation_frame(|| {
+                focus_by_id(TEXT_INPUTS[0].id);
+            });
+        }
+    });
     // In the next frame (focusing forces a layout, which the save that
     // closed the form need not wait for), and only if the focus went with
     // the form, not if something else has taken it meanwhile.
@@ -317,12 +325,14 @@ fn manage_focus() {
     });
 }
 
-fn focus_by_id(id: &str) {
+/// Focus the element with this id; false when it is not in the page.
+fn focus_by_id(id: &str) -> bool {
     use wasm_bindgen::JsCast;
     let el = crate::platform::window()
         .document()
         .and_then(|d| d.get_element_by_id(id));
-    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = el.focus();
+    match el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(el) => el.focus().is_ok(),
+        None => false,
     }
 }
