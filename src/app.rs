@@ -25,9 +25,11 @@ pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
             return units.clone();
         }
     }
-    let next = Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
-    let reform = papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
-        .expect("the shipped reform is valid");
+    let next =
+        Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
+    let reform =
+        papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
+            .expect("the shipped reform is valid");
     Units::from_json(papi_core::BAC_KAN_UNITS_2020)
         .expect("the shipped units are valid")
         .with_bodies(&PLAN)

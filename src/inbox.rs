@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use leptos::prelude::*;
 use papi_core::apply::{self, ApplyRun, Outcome};
-use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
 use papi_core::batch::Origin;
+use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
 use papi_core::merge::{self, Changes, Overlay, Refusal, Scope};
 use papi_core::trust::{Keyring, Verdict};
 use papi_core::{Level, Units};
@@ -136,11 +136,15 @@ pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<Fil
 /// device that signed `origin` from now on.
 pub fn trust_device(origin: &Origin) -> Result<(), String> {
     let mut ring = crate::keys::keyring()?;
-    ring.trust(origin, platform::now(), papi_core::trust::KeySource::Officer)
-        .map_err(|e| match e {
-            papi_core::trust::TrustError::Unsigned => "tệp không có chữ ký".to_string(),
-            papi_core::trust::TrustError::Refused(v) => v.message_vi(|c| UNITS.name_or_code(c)),
-        })?;
+    ring.trust(
+        origin,
+        platform::now(),
+        papi_core::trust::KeySource::Officer,
+    )
+    .map_err(|e| match e {
+        papi_core::trust::TrustError::Unsigned => "tệp không có chữ ký".to_string(),
+        papi_core::trust::TrustError::Refused(v) => v.message_vi(|c| UNITS.name_or_code(c)),
+    })?;
     crate::keys::save_keyring(&ring)
 }
 
@@ -176,8 +180,9 @@ pub fn dry_run(
     for (file, f) in files.into_iter().enumerate() {
         let parsed = match f.bytes {
             Err(e) => Err(e),
-            Ok(bytes) => batch::parse_signed_file(&bytes, &PLAN, units, now)
-                .map_err(|e| e.message_vi()),
+            Ok(bytes) => {
+                batch::parse_signed_file(&bytes, &PLAN, units, now).map_err(|e| e.message_vi())
+            }
         };
         let (batches, signed) = match parsed {
             Err(e) => {
@@ -192,7 +197,13 @@ pub fn dry_run(
             }
             Ok(p) => {
                 let verdict = trust.keyring.judge(&p.origin);
-                (p.batches, Signed { origin: p.origin, verdict })
+                (
+                    p.batches,
+                    Signed {
+                        origin: p.origin,
+                        verdict,
+                    },
+                )
             }
         };
         // A file of a unit this receiver does not collect is refused for

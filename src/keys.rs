@@ -144,9 +144,17 @@ async fn generate_webcrypto() -> Option<(Object, Signer)> {
         .generate_key_with_object(&algorithm(), false, &usages)
         .ok()?;
     let pair = JsFuture::from(promise).await.ok()?;
-    let private: web_sys::CryptoKey = Reflect::get(&pair, &"privateKey".into()).ok()?.dyn_into().ok()?;
-    let public: web_sys::CryptoKey = Reflect::get(&pair, &"publicKey".into()).ok()?.dyn_into().ok()?;
-    let raw = JsFuture::from(subtle.export_key("raw", &public).ok()?).await.ok()?;
+    let private: web_sys::CryptoKey = Reflect::get(&pair, &"privateKey".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let public: web_sys::CryptoKey = Reflect::get(&pair, &"publicKey".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let raw = JsFuture::from(subtle.export_key("raw", &public).ok()?)
+        .await
+        .ok()?;
     let public_hex = hex(&Uint8Array::new(&raw).to_vec());
     let entry = Object::new();
     let _ = Reflect::set(&entry, &"public".into(), &public_hex.clone().into());
@@ -204,7 +212,9 @@ pub fn keyring() -> Result<Keyring, String> {
     match text {
         None => Ok(Keyring::new()),
         Some(t) => serde_json::from_str(&t).map_err(|e| {
-            format!("danh sách thiết bị đã biết không đọc được ({e}): không ghi đè, hãy báo quản trị")
+            format!(
+                "danh sách thiết bị đã biết không đọc được ({e}): không ghi đè, hãy báo quản trị"
+            )
         }),
     }
 }
@@ -246,7 +256,10 @@ mod tests {
         let b = device_signer().await.unwrap();
         assert_eq!(a.public_hex(), b.public_hex(), "kept, not made again");
         let sig = a.sign(b"noi dung").await.unwrap();
-        assert_eq!(papi_core::signature::verify(&a.public_hex(), b"noi dung", &sig), Ok(()));
+        assert_eq!(
+            papi_core::signature::verify(&a.public_hex(), b"noi dung", &sig),
+            Ok(())
+        );
         assert!(papi_core::signature::verify(&a.public_hex(), b"noi dung khac", &sig).is_err());
     }
 
@@ -257,7 +270,10 @@ mod tests {
         assert_eq!(back.public_hex(), made.public_hex());
         assert!(!back.non_extractable());
         let sig = back.sign(b"x").await.unwrap();
-        assert_eq!(papi_core::signature::verify(&made.public_hex(), b"x", &sig), Ok(()));
+        assert_eq!(
+            papi_core::signature::verify(&made.public_hex(), b"x", &sig),
+            Ok(())
+        );
         // A stored entry whose secret does not match its public key is not
         // a key.
         let _ = Reflect::set(&entry, &"public".into(), &"00".repeat(32).into());

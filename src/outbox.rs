@@ -68,7 +68,9 @@ impl AppState {
         let (outbox, rebuilt) = idb.outbox(&unit).await?;
         self.report_faults(rebuilt.into_iter().collect());
         let records = self.records.get_untracked();
-        let signer = crate::keys::device_signer().await.map_err(StoreError::Failed)?;
+        let signer = crate::keys::device_signer()
+            .await
+            .map_err(StoreError::Failed)?;
         let public = signer.public_hex();
         let Some((batch, next)) =
             outbox.seal_next(&records, &self.header_now(&unit, device, &public))
@@ -124,9 +126,8 @@ impl AppState {
             }
             Err(e) => Err(e),
         };
-        let result = signed.and_then(|b| {
-            platform::download(&b.file_name(), "application/json", &b.to_json())
-        });
+        let result = signed
+            .and_then(|b| platform::download(&b.file_name(), "application/json", &b.to_json()));
         if let Err(e) = result {
             self.notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
         }

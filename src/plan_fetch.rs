@@ -88,7 +88,11 @@ async fn new_plans(s: &SyncSettings) -> Result<Vec<papi_core::Plan>, String> {
         if catalogue.plan(&info.id, &info.version).is_some() {
             continue;
         }
-        let url = s.url(&format!("{PLANS_PATH}/{}/{}", encode(&info.id), encode(&info.version)));
+        let url = s.url(&format!(
+            "{PLANS_PATH}/{}/{}",
+            encode(&info.id),
+            encode(&info.version)
+        ));
         let answer = sync::fetch("GET", &url, &s.token, None).await?;
         if answer.status != 200 {
             continue;
@@ -103,7 +107,9 @@ async fn new_plans(s: &SyncSettings) -> Result<Vec<papi_core::Plan>, String> {
 }
 
 fn encode(part: &str) -> String {
-    js_sys::encode_uri_component(part).as_string().unwrap_or_default()
+    js_sys::encode_uri_component(part)
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// Publish a plan file on the sync server (the province's token). The

@@ -34,7 +34,11 @@ impl AppState {
         // The keys the server introduced, so that its batches verify (and
         // what it revoked is refused).
         if let Err(e) = sync::pull_keys(sync, &settings).await {
-            self.notify(format!("Không tải được danh sách khóa thiết bị: {e}"), true, None);
+            self.notify(
+                format!("Không tải được danh sách khóa thiết bị: {e}"),
+                true,
+                None,
+            );
         }
         let items = pulled
             .iter()

@@ -60,7 +60,13 @@ pub fn db_name_of(plan_id: &str) -> String {
     } else {
         let safe: String = plan_id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{SHIPPED_DB}@{safe}")
     }
@@ -176,7 +182,10 @@ mod tests {
         let text = plan_text("ws-test-2026", "2026.1", "thai-nguyen-2025");
         let added = add(&text).unwrap().expect("new");
         assert_eq!(added.units, "thai-nguyen-2025");
-        assert!(add(&text).unwrap().is_none(), "the same plan twice is held once");
+        assert!(
+            add(&text).unwrap().is_none(),
+            "the same plan twice is held once"
+        );
         assert!(catalogue().latest("ws-test-2026").is_some());
         assert!(choices().iter().any(|p| p.id == "ws-test-2026"));
         // The same version with other content.

@@ -15,7 +15,10 @@ type Handler = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 pub async fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
     let text = serde_json::to_string(sheets).map_err(|e| e.to_string())?;
-    let answer = ask(text.as_str().into(), |d| d.is_instance_of::<js_sys::Uint8Array>()).await?;
+    let answer = ask(text.as_str().into(), |d| {
+        d.is_instance_of::<js_sys::Uint8Array>()
+    })
+    .await?;
     Ok(js_sys::Uint8Array::new(&answer).to_vec())
 }
 

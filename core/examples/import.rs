@@ -7,8 +7,8 @@
 use std::time::Instant;
 
 use papi_core::batch::parse_signed_file;
-use papi_core::trust::{KeySource, Keyring};
 use papi_core::merge::{Overlay, Received, Scope, Verdict};
+use papi_core::trust::{KeySource, Keyring};
 use papi_core::{Plan, Units};
 
 fn main() {

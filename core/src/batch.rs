@@ -754,8 +754,7 @@ fn check_signature(b: &Batch, digest: &[u8]) -> Result<(), BatchError> {
         (1, None, None, None) => Ok(()),
         (1, ..) => Err(BatchError::SignatureMissing),
         (_, Some(_), Some(signer), Some(signature)) => {
-            crate::signature::verify(signer, digest, signature)
-                .map_err(BatchError::BadSignature)
+            crate::signature::verify(signer, digest, signature).map_err(BatchError::BadSignature)
         }
         _ => Err(BatchError::SignatureMissing),
     }
@@ -998,7 +997,10 @@ impl Bundle {
         let batches = by_unit
             .into_iter()
             .map(|(unit, recs)| {
-                let inner = Header { unit_code: unit, ..*h };
+                let inner = Header {
+                    unit_code: unit,
+                    ..*h
+                };
                 Batch::seal(&inner, BatchKind::Backup, 0, recs)
             })
             .collect();

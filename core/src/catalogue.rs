@@ -25,7 +25,10 @@ pub enum PlanRefused {
     UnknownUnits(String),
     /// The same id and version with other content: a published version
     /// never changes; a change is a new version.
-    Changed { id: String, version: String },
+    Changed {
+        id: String,
+        version: String,
+    },
 }
 
 impl PlanRefused {
@@ -48,8 +51,8 @@ impl Catalogue {
     pub fn shipped() -> Catalogue {
         let old = Units::from_json(crate::BAC_KAN_UNITS_2020).expect("shipped units");
         let new = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).expect("shipped units");
-        let reform = Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
-            .expect("shipped reform");
+        let reform =
+            Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).expect("shipped reform");
         let mut c = Catalogue {
             datasets: vec![old.with_successors(&reform, &new), new],
             ..Catalogue::default()
@@ -73,7 +76,9 @@ impl Catalogue {
 
     /// A plan by id and version.
     pub fn plan(&self, id: &str, version: &str) -> Option<&Plan> {
-        self.plans.iter().find(|p| p.id == id && p.version == version)
+        self.plans
+            .iter()
+            .find(|p| p.id == id && p.version == version)
     }
 
     /// The latest version of a plan (versions compare as their text's
@@ -102,7 +107,9 @@ impl Catalogue {
     pub fn add_plan(&mut self, plan: Plan) -> Result<bool, PlanRefused> {
         plan.check().map_err(PlanRefused::Invalid)?;
         let Some(units) = self.dataset(&plan.units) else {
-            return Err(PlanRefused::UnknownUnits(plan.units.chars().take(40).collect()));
+            return Err(PlanRefused::UnknownUnits(
+                plan.units.chars().take(40).collect(),
+            ));
         };
         if !units.two_tier() && plan.role_agencies.get("district").is_none_or(Vec::is_empty) {
             return Err(PlanRefused::Invalid(PlanError::UnknownAgency {
@@ -157,7 +164,10 @@ mod tests {
         let plan = c.plan("bac-kan-124-2020", "2020.2").unwrap();
         let units = c.units_for(plan).unwrap();
         assert_eq!(units.id, "bac-kan-2020");
-        assert!(units.get("06.so-tai-chinh").is_some(), "with the plan's bodies");
+        assert!(
+            units.get("06.so-tai-chinh").is_some(),
+            "with the plan's bodies"
+        );
         assert!(units.successor("01864").is_some(), "with the reform");
     }
 
@@ -168,9 +178,19 @@ mod tests {
         assert_eq!(c.add_plan(thai_nguyen_plan("2026.1")), Ok(false));
         assert_eq!(c.add_plan(thai_nguyen_plan("2026.10")), Ok(true));
         assert_eq!(c.add_plan(thai_nguyen_plan("2026.9")), Ok(true));
-        assert_eq!(c.latest("thai-nguyen-papi-2026").unwrap().version, "2026.10");
-        assert_eq!(c.plan_for("thai-nguyen-papi-2026", "2026.7").unwrap().version, "2026.10");
-        let units = c.units_for(c.plan("thai-nguyen-papi-2026", "2026.1").unwrap()).unwrap();
+        assert_eq!(
+            c.latest("thai-nguyen-papi-2026").unwrap().version,
+            "2026.10"
+        );
+        assert_eq!(
+            c.plan_for("thai-nguyen-papi-2026", "2026.7")
+                .unwrap()
+                .version,
+            "2026.10"
+        );
+        let units = c
+            .units_for(c.plan("thai-nguyen-papi-2026", "2026.1").unwrap())
+            .unwrap();
         assert!(units.two_tier());
         let mut changed = thai_nguyen_plan("2026.1");
         changed.closing = "Khác.".into();
@@ -190,6 +210,9 @@ mod tests {
         assert_eq!(c.add_plan(no_district.clone()), Ok(true));
         no_district.id = "bac-kan-khac".into();
         no_district.units = "bac-kan-2020".into();
-        assert!(matches!(c.add_plan(no_district), Err(PlanRefused::Invalid(_))));
+        assert!(matches!(
+            c.add_plan(no_district),
+            Err(PlanRefused::Invalid(_))
+        ));
     }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::activity::{new_id, Activity, ActivityFields, Author, Status};
 use crate::batch::{Batch, Header};
-use crate::signature::DeviceKey;
 use crate::plan::Plan;
+use crate::signature::DeviceKey;
 use crate::units::Units;
 
 pub static PLAN: LazyLock<Plan> =

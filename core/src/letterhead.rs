@@ -322,6 +322,10 @@ mod tests {
         );
         assert_eq!(l.place_vi, "Bằng Thành");
         let p = letterhead(units.province().unwrap(), &units);
-        assert!(p.recipients_vi[0].contains("tỉnh Thái Nguyên"), "{:?}", p.recipients_vi);
+        assert!(
+            p.recipients_vi[0].contains("tỉnh Thái Nguyên"),
+            "{:?}",
+            p.recipients_vi
+        );
     }
 }

@@ -128,7 +128,13 @@ fn parse_level(s: &str) -> Option<Level> {
 fn task_cell(t: &Task) -> String {
     t.items
         .iter()
-        .map(|i| if t.bulleted { format!("- {i}") } else { i.clone() })
+        .map(|i| {
+            if t.bulleted {
+                format!("- {i}")
+            } else {
+                i.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -137,7 +143,10 @@ fn parse_task_cell(cell: &str) -> (bool, Vec<String>) {
     let items = split_lines(cell);
     let bulleted = !items.is_empty() && items.iter().all(|l| l.starts_with("- "));
     let items = if bulleted {
-        items.into_iter().map(|l| l[2..].trim().to_string()).collect()
+        items
+            .into_iter()
+            .map(|l| l[2..].trim().to_string())
+            .collect()
     } else {
         items
     };
@@ -336,7 +345,12 @@ pub fn from_sheets(sheets: &[Sheet], base: Option<&Plan>) -> Result<Plan, Vec<Sh
     let mut p = Problems(Vec::new());
     let find = |name: &str| sheets.iter().find(|s| s.name.trim() == name);
     let Some(task_sheet) = find(TASKS) else {
-        p.add(TASKS, 1, None, format!("thiếu trang \"{TASKS}\" (bảng nhiệm vụ)"));
+        p.add(
+            TASKS,
+            1,
+            None,
+            format!("thiếu trang \"{TASKS}\" (bảng nhiệm vụ)"),
+        );
         return Err(p.0);
     };
     let (agencies, groups, roles) = catalogue(find, base, &mut p);
@@ -371,7 +385,12 @@ fn catalogue<'a>(
         (Some(s), _) => agencies_of(s, p),
         (None, Some(b)) => b.agencies.clone(),
         (None, None) => {
-            p.add(AGENCIES, 1, None, format!("thiếu trang \"{AGENCIES}\" (danh mục cơ quan)"));
+            p.add(
+                AGENCIES,
+                1,
+                None,
+                format!("thiếu trang \"{AGENCIES}\" (danh mục cơ quan)"),
+            );
             vec![]
         }
     };
@@ -413,10 +432,20 @@ fn agencies_of(s: &Sheet, p: &mut Problems) -> Vec<Agency> {
             continue;
         }
         if !seen.insert(id.clone()) {
-            p.add(&s.name, row, Some(0), format!("mã cơ quan \"{id}\" trùng với một dòng trên"));
+            p.add(
+                &s.name,
+                row,
+                Some(0),
+                format!("mã cơ quan \"{id}\" trùng với một dòng trên"),
+            );
         }
         let Some(level) = parse_level(cell(r, 2)) else {
-            p.add(&s.name, row, Some(2), "cấp phải là tỉnh, huyện hoặc xã".into());
+            p.add(
+                &s.name,
+                row,
+                Some(2),
+                "cấp phải là tỉnh, huyện hoặc xã".into(),
+            );
             continue;
         };
         out.push(Agency {
@@ -437,7 +466,12 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
         return match base {
             Some(b) => Some(b.clone()),
             None => {
-                p.add(INFO, 1, None, format!("thiếu trang \"{INFO}\" (số, ngày, tên kế hoạch)"));
+                p.add(
+                    INFO,
+                    1,
+                    None,
+                    format!("thiếu trang \"{INFO}\" (số, ngày, tên kế hoạch)"),
+                );
                 None
             }
         };
@@ -460,7 +494,12 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
         info::PREAMBLE,
         info::CLOSING,
     ];
-    const LISTS: [&str; 4] = [info::PURPOSE, info::REQUIREMENT, info::ORGANISATION, info::FUNDING];
+    const LISTS: [&str; 4] = [
+        info::PURPOSE,
+        info::REQUIREMENT,
+        info::ORGANISATION,
+        info::FUNDING,
+    ];
     for (row, r) in body(s) {
         let label = cell(r, 0);
         let value = r.get(1).map(|v| v.trim().to_string()).unwrap_or_default();
@@ -501,12 +540,30 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
     let (preamble, closing) = (get(info::PREAMBLE, false), get(info::CLOSING, false));
     if !date_text.is_empty() && parse_vn(&date_text).is_none() {
         let row = one.get(info::DATE).map(|(r, _)| *r).unwrap_or(1);
-        p.add(&s.name, row, Some(1), format!("ngày ban hành \"{date_text}\" không đúng dạng dd/mm/yyyy"));
+        p.add(
+            &s.name,
+            row,
+            Some(1),
+            format!("ngày ban hành \"{date_text}\" không đúng dạng dd/mm/yyyy"),
+        );
     }
-    for (label, value) in [(info::ID, &id), (info::VERSION, &version), (info::UNITS, &units)] {
-        if !value.is_empty() && !value.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+    for (label, value) in [
+        (info::ID, &id),
+        (info::VERSION, &version),
+        (info::UNITS, &units),
+    ] {
+        if !value.is_empty()
+            && !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
             let row = one.get(label).map(|(r, _)| *r).unwrap_or(1);
-            p.add(&s.name, row, Some(1), format!("{label} chỉ gồm chữ không dấu, số, dấu - . _"));
+            p.add(
+                &s.name,
+                row,
+                Some(1),
+                format!("{label} chỉ gồm chữ không dấu, số, dấu - . _"),
+            );
         }
     }
     let mut list = |l: &str| lists.remove(l).unwrap_or_default();
@@ -541,7 +598,12 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
         let (dc, dn, sc, sn) = (cell(r, 0), cell(r, 1), cell(r, 2), cell(r, 3));
         if dc.is_empty() || sc.is_empty() {
             let col = if dc.is_empty() { 0 } else { 2 };
-            p.add(&s.name, row, Some(col), "thiếu mã chỉ số nội dung hoặc chỉ tiêu".into());
+            p.add(
+                &s.name,
+                row,
+                Some(col),
+                "thiếu mã chỉ số nội dung hoặc chỉ tiêu".into(),
+            );
             continue;
         }
         if sc.split('.').next() != Some(dc) {
@@ -553,19 +615,44 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
                 p.add(&s.name, row, Some(0), format!("chỉ số nội dung \"{dc}\" đã có ở trên: các dòng của một chỉ số phải liền nhau"));
                 continue;
             }
-            dims.push(Dimension { code: dc.into(), name: dn.into(), sub_indicators: vec![] });
+            dims.push(Dimension {
+                code: dc.into(),
+                name: dn.into(),
+                sub_indicators: vec![],
+            });
         } else if dims.last().is_some_and(|d| d.name != dn) {
-            p.add(&s.name, row, Some(1), format!("tên chỉ số nội dung \"{dc}\" khác với dòng trên"));
+            p.add(
+                &s.name,
+                row,
+                Some(1),
+                format!("tên chỉ số nội dung \"{dc}\" khác với dòng trên"),
+            );
         }
         let d = dims.last_mut().expect("pushed");
         if d.sub_indicators.last().is_none_or(|x| x.code != sc) {
             if d.sub_indicators.iter().any(|x| x.code == sc) {
-                p.add(&s.name, row, Some(2), format!("chỉ tiêu \"{sc}\" đã có ở trên: các dòng của một chỉ tiêu phải liền nhau"));
+                p.add(
+                    &s.name,
+                    row,
+                    Some(2),
+                    format!(
+                        "chỉ tiêu \"{sc}\" đã có ở trên: các dòng của một chỉ tiêu phải liền nhau"
+                    ),
+                );
                 continue;
             }
-            d.sub_indicators.push(SubIndicator { code: sc.into(), name: sn.into(), tasks: vec![] });
+            d.sub_indicators.push(SubIndicator {
+                code: sc.into(),
+                name: sn.into(),
+                tasks: vec![],
+            });
         } else if d.sub_indicators.last().is_some_and(|x| x.name != sn) {
-            p.add(&s.name, row, Some(3), format!("tên chỉ tiêu \"{sc}\" khác với dòng trên"));
+            p.add(
+                &s.name,
+                row,
+                Some(3),
+                format!("tên chỉ tiêu \"{sc}\" khác với dòng trên"),
+            );
         }
         let (bulleted, items) = parse_task_cell(r.get(5).map(String::as_str).unwrap_or(""));
         if items.is_empty() {
@@ -575,7 +662,14 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
         let lead = agency_cell(cell(r, 6), plan, (row, 6), s, p);
         let coordinating = agency_cell(cell(r, 7), plan, (row, 7), s, p);
         let id = cell(r, 4).to_string();
-        let task = Task { id: id.clone(), bulleted, items, lead, coordinating, timing: cell(r, 8).into() };
+        let task = Task {
+            id: id.clone(),
+            bulleted,
+            items,
+            lead,
+            coordinating,
+            timing: cell(r, 8).into(),
+        };
         let di = dims.len() - 1;
         let si = dims[di].sub_indicators.len() - 1;
         let ti = dims[di].sub_indicators[si].tasks.len();
@@ -583,7 +677,12 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
         if id.is_empty() {
             pending_ids.push((row, di, si, ti));
         } else if let Some(first) = ids.insert(id.clone(), row) {
-            p.add(&s.name, row, Some(4), format!("mã nhiệm vụ \"{id}\" trùng với dòng {first}"));
+            p.add(
+                &s.name,
+                row,
+                Some(4),
+                format!("mã nhiệm vụ \"{id}\" trùng với dòng {first}"),
+            );
         }
     }
     for (i, d) in dims.iter().enumerate() {
@@ -628,9 +727,18 @@ fn assign_ids(
 
 /// An agency column resolved against the catalogue; what resolves to no
 /// agency is a problem naming the closest ones.
-fn agency_cell(text: &str, plan: &Plan, (row, col): (usize, usize), s: &Sheet, p: &mut Problems) -> AgencyCell {
+fn agency_cell(
+    text: &str,
+    plan: &Plan,
+    (row, col): (usize, usize),
+    s: &Sheet,
+    p: &mut Problems,
+) -> AgencyCell {
     match resolve_agencies(text, &plan.agencies, &plan.agency_groups) {
-        Ok(agencies) => AgencyCell { text: text.into(), agencies },
+        Ok(agencies) => AgencyCell {
+            text: text.into(),
+            agencies,
+        },
         Err(leftover) => {
             let leftover = unknown_part(&leftover, plan);
             let near = closest(&leftover, plan);
@@ -645,7 +753,10 @@ fn agency_cell(text: &str, plan: &Plan, (row, col): (usize, usize), s: &Sheet, p
                 Some(col),
                 format!("\"{leftover}\" không phải cơ quan nào trong danh mục{hint}"),
             );
-            AgencyCell { text: text.into(), agencies: vec![] }
+            AgencyCell {
+                text: text.into(),
+                agencies: vec![],
+            }
         }
     }
 }
@@ -677,7 +788,12 @@ fn closest(text: &str, plan: &Plan) -> Vec<String> {
         .agencies
         .iter()
         .flat_map(|a| std::iter::once(&a.name).chain(&a.aliases))
-        .map(|n| (strsim::normalized_levenshtein(&want, &crate::search::fold(n)), n.as_str()))
+        .map(|n| {
+            (
+                strsim::normalized_levenshtein(&want, &crate::search::fold(n)),
+                n.as_str(),
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     let mut out: Vec<String> = Vec::new();

@@ -180,7 +180,11 @@ mod tests {
         let mut flipped = sig.clone().into_bytes();
         flipped[10] = if flipped[10] == b'0' { b'1' } else { b'0' };
         assert_eq!(
-            verify(&k.public_hex(), b"content", &String::from_utf8(flipped).unwrap()),
+            verify(
+                &k.public_hex(),
+                b"content",
+                &String::from_utf8(flipped).unwrap()
+            ),
             Err(SignatureError::Mismatch)
         );
     }
@@ -230,6 +234,9 @@ mod tests {
     #[test]
     fn the_secret_round_trips() {
         let k = key(9);
-        assert_eq!(DeviceKey::from_secret(k.secret()).public_hex(), k.public_hex());
+        assert_eq!(
+            DeviceKey::from_secret(k.secret()).public_hex(),
+            k.public_hex()
+        );
     }
 }

@@ -215,7 +215,13 @@ impl Keyring {
     /// Revoke a key from `at` on: files it signs are refused from now on.
     /// A key nobody knew is recorded as revoked, so it cannot be trusted
     /// later by mistake. Returns false when it was revoked already.
-    pub fn revoke(&mut self, key: &str, unit_code: &str, device_id: &str, at: DateTime<Utc>) -> bool {
+    pub fn revoke(
+        &mut self,
+        key: &str,
+        unit_code: &str,
+        device_id: &str,
+        at: DateTime<Utc>,
+    ) -> bool {
         let entry = self.keys.entry(key.to_string()).or_insert(KnownKey {
             key: key.to_string(),
             unit_code: unit_code.to_string(),
@@ -296,14 +302,21 @@ mod tests {
     #[test]
     fn an_unsigned_file_in_the_name_of_a_signing_device_is_refused() {
         let mut ring = Keyring::new();
-        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Officer)
-            .unwrap();
+        ring.trust(
+            &origin("01864", "dev-a", Some("k1")),
+            at(1),
+            KeySource::Officer,
+        )
+        .unwrap();
         let v = ring.judge(&origin("01864", "dev-a", None));
         assert!(matches!(v, Verdict::UnsignedFromSigner { ref known } if known.key == "k1"));
         assert!(v.is_refusal() && !v.may_apply(false));
         assert!(v.message_vi(|c| c.to_string()).contains("giả mạo"));
         // Another device of the unit, unsigned: an old release's file.
-        assert_eq!(ring.judge(&origin("01864", "dev-b", None)), Verdict::Unsigned);
+        assert_eq!(
+            ring.judge(&origin("01864", "dev-b", None)),
+            Verdict::Unsigned
+        );
     }
 
     #[test]
@@ -324,8 +337,12 @@ mod tests {
     #[test]
     fn a_known_device_with_another_key_is_an_impostor() {
         let mut ring = Keyring::new();
-        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Server)
-            .unwrap();
+        ring.trust(
+            &origin("01864", "dev-a", Some("k1")),
+            at(1),
+            KeySource::Server,
+        )
+        .unwrap();
         let forged = origin("01864", "dev-a", Some("k2"));
         let v = ring.judge(&forged);
         assert!(matches!(v, Verdict::Impostor { ref known } if known.key == "k1"));
@@ -339,8 +356,12 @@ mod tests {
     #[test]
     fn a_key_speaks_for_one_unit_and_device() {
         let mut ring = Keyring::new();
-        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Server)
-            .unwrap();
+        ring.trust(
+            &origin("01864", "dev-a", Some("k1")),
+            at(1),
+            KeySource::Server,
+        )
+        .unwrap();
         for other in [
             origin("01867", "dev-a", Some("k1")),
             origin("01864", "dev-b", Some("k1")),
@@ -371,8 +392,12 @@ mod tests {
     #[test]
     fn absorbing_the_servers_list_keeps_every_revocation() {
         let mut ring = Keyring::new();
-        ring.trust(&origin("01864", "dev-a", Some("k1")), at(1), KeySource::Officer)
-            .unwrap();
+        ring.trust(
+            &origin("01864", "dev-a", Some("k1")),
+            at(1),
+            KeySource::Officer,
+        )
+        .unwrap();
         ring.revoke("k1", "01864", "dev-a", at(9));
         let server = vec![
             KnownKey {

@@ -107,8 +107,13 @@ impl Succession {
     }
 
     /// The old units that `new_code` took over from, in the file's order.
-    pub fn predecessors<'a>(&'a self, new_code: &'a str) -> impl Iterator<Item = &'a SuccessionRow> {
-        self.successors.iter().filter(move |r| r.new_code == new_code)
+    pub fn predecessors<'a>(
+        &'a self,
+        new_code: &'a str,
+    ) -> impl Iterator<Item = &'a SuccessionRow> {
+        self.successors
+            .iter()
+            .filter(move |r| r.new_code == new_code)
     }
 }
 
@@ -559,21 +564,32 @@ mod tests {
         let (old, new, r) = (units(), thai_nguyen(), reform());
         let joined = old.clone().with_successors(&r, &new);
         for u in &old.units {
-            let s = joined.successor(&u.code).unwrap_or_else(|| panic!("{}", u.code));
+            let s = joined
+                .successor(&u.code)
+                .unwrap_or_else(|| panic!("{}", u.code));
             assert_eq!(s.dataset, "thai-nguyen-2025");
             assert!(new.get(&s.code).is_some(), "{} → {}", u.code, s.code);
             assert_eq!(s.from, NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
         }
         let bb = joined.successor("01864").unwrap();
-        assert_eq!((bb.code.as_str(), bb.name.as_str()), ("01864", "Xã Bằng Thành"));
-        let merged: Vec<&str> = r.predecessors("01864").map(|p| p.old_name.as_str()).collect();
+        assert_eq!(
+            (bb.code.as_str(), bb.name.as_str()),
+            ("01864", "Xã Bằng Thành")
+        );
+        let merged: Vec<&str> = r
+            .predecessors("01864")
+            .map(|p| p.old_name.as_str())
+            .collect();
         assert_eq!(merged.len(), 4, "{merged:?}");
         assert!(merged.contains(&"Xã Bộc Bố"));
         // 108 communes became 37.
         let new_codes: BTreeSet<&str> = r
             .successors
             .iter()
-            .filter(|row| old.get(&row.old_code).is_some_and(|u| u.level == Level::Commune))
+            .filter(|row| {
+                old.get(&row.old_code)
+                    .is_some_and(|u| u.level == Level::Commune)
+            })
             .map(|row| row.new_code.as_str())
             .collect();
         assert_eq!(new_codes.len(), 37);

@@ -451,6 +451,9 @@ mod tests {
         let errs = validate(&d, &cx).unwrap_err();
         assert_eq!(errs.len(), 1);
         let m = errs[0].message_vi();
-        assert!(m.contains("01/07/2025") && m.contains("Xã Bằng Thành"), "{m}");
+        assert!(
+            m.contains("01/07/2025") && m.contains("Xã Bằng Thành"),
+            "{m}"
+        );
     }
 }

@@ -15,8 +15,8 @@ use axum::routing::{any, get};
 use axum::{Extension, Json, Router};
 use http_body_util::BodyExt;
 use papi_core::batch::{self, BatchKind, MAX_BATCH_BYTES};
-use papi_core::merge::receipt_id;
 use papi_core::catalogue::{Catalogue, PlanRefused};
+use papi_core::merge::receipt_id;
 use papi_core::{Level, Plan, Units};
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -52,7 +52,10 @@ impl Api {
             tracing::error!(error = %e, "the published plans cannot be read");
             vec![]
         }) {
-            match Plan::from_json(&text).map_err(PlanRefused::Invalid).and_then(|p| catalogue.add_plan(p)) {
+            match Plan::from_json(&text)
+                .map_err(PlanRefused::Invalid)
+                .and_then(|p| catalogue.add_plan(p))
+            {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e.message_vi(), "a published plan is set aside"),
             }

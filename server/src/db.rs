@@ -319,7 +319,8 @@ impl Db {
             let mut st = c.prepare_cached(
                 "SELECT unit_code, id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
             )?;
-            st.query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?))).optional()
+            st.query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
         })
         .await
         .map_err(|e| e.to_string())?
@@ -562,7 +563,13 @@ fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> 
                 "INSERT INTO device_keys (key, unit_code, device_id, token_id, introduced_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![key, b.unit_code, b.device_id, b.token_id, b.received_at])?;
+            .execute(params![
+                key,
+                b.unit_code,
+                b.device_id,
+                b.token_id,
+                b.received_at
+            ])?;
             Ok(None)
         }
         refused => Ok(Some(refused)),
@@ -870,7 +877,11 @@ mod migration_tests {
                 assert_eq!(page.rows[0].body, BODY, "from {v}: the batch is intact");
             }
             let keys = Admin::open(&p).unwrap().keys(None).unwrap();
-            assert_eq!(keys.len(), usize::from(v >= 2), "from {v}: device keys intact");
+            assert_eq!(
+                keys.len(),
+                usize::from(v >= 2),
+                "from {v}: device keys intact"
+            );
             let plans = db.published_plans().unwrap();
             assert_eq!(plans.len(), usize::from(v >= 3), "from {v}: plans intact");
             // The migrated database takes new batches.

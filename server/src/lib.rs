@@ -117,7 +117,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             dist.display()
         ));
     }
-    if papi_core::catalogue::Catalogue::shipped().dataset(&units).is_none() {
+    if papi_core::catalogue::Catalogue::shipped()
+        .dataset(&units)
+        .is_none()
+    {
         return Err(format!(
             "--units {units}: not a unit dataset of this build ({})",
             shipped_dataset_ids().join(", ")
@@ -165,7 +168,10 @@ pub fn plan_and_units() -> (Arc<papi_core::Plan>, Arc<papi_core::Units>) {
 /// The units of a dataset as the server sees them: with the recording
 /// bodies of every plan it holds of that dataset.
 pub fn units_of(catalogue: &papi_core::catalogue::Catalogue, dataset: &str) -> papi_core::Units {
-    let mut units = catalogue.dataset(dataset).expect("checked at start").clone();
+    let mut units = catalogue
+        .dataset(dataset)
+        .expect("checked at start")
+        .clone();
     for p in catalogue.plans().iter().filter(|p| p.units == dataset) {
         units = units.with_bodies(p);
     }

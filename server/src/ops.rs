@@ -384,7 +384,10 @@ fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
         ));
     };
     if !admin.revoke_key(&k.key, &now())? {
-        return Err(format!("the key of device {} is revoked already", k.device_id));
+        return Err(format!(
+            "the key of device {} is revoked already",
+            k.device_id
+        ));
     }
     println!(
         "Key of device {} of unit {} revoked: batches it signs are refused from now on.",

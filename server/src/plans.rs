@@ -58,7 +58,8 @@ pub async fn publish(
     let bytes = axum::body::to_bytes(body, MAX_PLAN_BYTES)
         .await
         .map_err(|_| ServerError::TooLarge)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| ServerError::BadPlan("tệp không phải văn bản UTF-8".into()))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ServerError::BadPlan("tệp không phải văn bản UTF-8".into()))?;
     let plan = Plan::from_json(text.trim_start_matches('\u{feff}'))
         .map_err(|e| ServerError::BadPlan(PlanRefused::Invalid(e).message_vi()))?;
     if plan.units != api.units.id {
@@ -75,13 +76,21 @@ pub async fn publish(
     };
     let new = match added {
         Ok(new) => new,
-        Err(e @ PlanRefused::Changed { .. }) => return Err(ServerError::PlanChanged(e.message_vi())),
+        Err(e @ PlanRefused::Changed { .. }) => {
+            return Err(ServerError::PlanChanged(e.message_vi()))
+        }
         Err(e) => return Err(ServerError::BadPlan(e.message_vi())),
     };
     let at = papi_core::dates::format_instant(chrono::Utc::now());
     let stored = api
         .db
-        .publish_plan(plan.id.clone(), plan.version.clone(), plan.to_json(), token_id, at)
+        .publish_plan(
+            plan.id.clone(),
+            plan.version.clone(),
+            plan.to_json(),
+            token_id,
+            at,
+        )
         .await
         .map_err(ServerError::Unavailable)?;
     tracing::info!(plan = %plan.id, version = %plan.version, new = new && stored, "plan published");

@@ -50,7 +50,12 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
     assert_eq!(st, StatusCode::CREATED, "{body}");
     // A file forged for dev-a (right hash, another key) takes no number.
     let mallory = DeviceKey::from_secret([9; 32]);
-    let (st, body) = post(&s, &dong_xa, &forged(batch(DONG_XA, "dev-a", 2, 1), &mallory)).await;
+    let (st, body) = post(
+        &s,
+        &dong_xa,
+        &forged(batch(DONG_XA, "dev-a", 2, 1), &mallory),
+    )
+    .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "key_refused");
     assert!(
@@ -97,11 +102,18 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
     let admin = Admin::open(&s.db_path).unwrap();
     let rows = admin.keys(Some(DONG_XA)).unwrap();
     assert_eq!(rows.len(), 2);
-    assert!(admin.revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z").unwrap());
-    assert!(!admin.revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z").unwrap());
+    assert!(admin
+        .revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z")
+        .unwrap());
+    assert!(!admin
+        .revoke_key(&dev_a.public_hex(), "2026-11-30T00:00:00.000Z")
+        .unwrap());
     let (st, body) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 3, 1)).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("thu hồi"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("thu hồi"),
+        "{body}"
+    );
     let (_, page) = get_json(&s, Some(&na_ri), "/api/v1/batches").await;
     assert_eq!(page["batches"].as_array().unwrap().len(), 3);
     let (_, body) = get_json(&s, Some(&na_ri), "/api/v1/keys").await;
@@ -122,7 +134,13 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
     downgraded.sha256 = downgraded.content_hash();
     let (st, body) = post(&s, &dong_xa, &downgraded).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("không có chữ ký"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("không có chữ ký"),
+        "{body}"
+    );
     // Re-posting a batch stored before the revocation is still a duplicate.
     let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 1, 2)).await;
     assert_eq!(st, StatusCode::OK);
@@ -140,11 +158,18 @@ async fn version_1_batches_still_pass_unsigned() {
     v1.sha256 = v1.content_hash();
     let (st, body) = post(&s, &dong_xa, &v1).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
-    assert!(Admin::open(&s.db_path).unwrap().keys(None).unwrap().is_empty());
+    assert!(Admin::open(&s.db_path)
+        .unwrap()
+        .keys(None)
+        .unwrap()
+        .is_empty());
     // A version 2 batch without its signature is refused by the core.
     let mut unsigned = batch(DONG_XA, "dev-a", 1, 1);
     unsigned.signature = None;
     let (st, body) = post(&s, &dong_xa, &unsigned).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("chữ ký"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("chữ ký"),
+        "{body}"
+    );
 }

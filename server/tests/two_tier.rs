@@ -27,7 +27,13 @@ fn plan_2026(version: &str) -> Plan {
     p
 }
 
-async fn send(s: &TestServer, token: &str, method: reqwest::Method, path: &str, body: String) -> (StatusCode, Value) {
+async fn send(
+    s: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: String,
+) -> (StatusCode, Value) {
     let res = reqwest::Client::new()
         .request(method, format!("{}{path}", s.url))
         .bearer_auth(token)
@@ -53,7 +59,11 @@ fn batch_2026(plan: &Plan, unit: &str, device: &str, seq: u64) -> Batch {
             evidence: String::new(),
             status: Status::Done,
         },
-        &Author { name: "Nông Thị Hoa", device_id: device, now: t0 },
+        &Author {
+            name: "Nông Thị Hoa",
+            device_id: device,
+            now: t0,
+        },
     );
     let key = device_key(device);
     Batch::seal(
@@ -82,9 +92,22 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
 
     // Before the plan is published, a batch against it names the plan.
     let b1 = batch_2026(&plan, BANG_THANH, "dev-bt", 1);
-    let (st, body) = send(&s, &commune, reqwest::Method::POST, "/api/v1/batches", b1.to_json()).await;
+    let (st, body) = send(
+        &s,
+        &commune,
+        reqwest::Method::POST,
+        "/api/v1/batches",
+        b1.to_json(),
+    )
+    .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("thai-nguyen-papi-2026"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("thai-nguyen-papi-2026"),
+        "{body}"
+    );
 
     // Only the province publishes.
     let (st, body) = send(&s, &commune, reqwest::Method::POST, plans, plan.to_json()).await;
@@ -98,21 +121,53 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     // A published version never changes.
     let mut changed = plan_2026("2026.1");
     changed.closing = "Nội dung khác.".into();
-    let (st, body) = send(&s, &province, reqwest::Method::POST, plans, changed.to_json()).await;
+    let (st, body) = send(
+        &s,
+        &province,
+        reqwest::Method::POST,
+        plans,
+        changed.to_json(),
+    )
+    .await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("phiên bản mới"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("phiên bản mới"),
+        "{body}"
+    );
     // Not a plan, or a plan of the old province's units: refused, named.
     let (st, body) = send(&s, &province, reqwest::Method::POST, plans, "{}".into()).await;
-    assert_eq!((st, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_plan")));
-    let (st, body) = send(&s, &province, reqwest::Method::POST, plans, papi_core::BAC_KAN_124_2020.into()).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_plan"))
+    );
+    let (st, body) = send(
+        &s,
+        &province,
+        reqwest::Method::POST,
+        plans,
+        papi_core::BAC_KAN_124_2020.into(),
+    )
+    .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("bac-kan-2020"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("bac-kan-2020"),
+        "{body}"
+    );
 
     // The commune lists the province's plans and fetches the text.
     let (st, body) = get_json(&s, Some(&commune), plans).await;
     assert_eq!(st, StatusCode::OK);
-    let listed: Vec<&str> = body["plans"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(listed, ["thai-nguyen-papi-2026"], "the 2020 plan is another province's");
+    let listed: Vec<&str> = body["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        ["thai-nguyen-papi-2026"],
+        "the 2020 plan is another province's"
+    );
     let text = reqwest::Client::new()
         .get(format!("{}{plans}/thai-nguyen-papi-2026/2026.1", s.url))
         .bearer_auth(&commune)
@@ -125,7 +180,14 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     assert_eq!(Plan::from_json(&text).unwrap(), plan);
 
     // Now the commune's batch passes, and goes to the province directly.
-    let (st, body) = send(&s, &commune, reqwest::Method::POST, "/api/v1/batches", b1.to_json()).await;
+    let (st, body) = send(
+        &s,
+        &commune,
+        reqwest::Method::POST,
+        "/api/v1/batches",
+        b1.to_json(),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     let (st, page) = get_json(&s, Some(&province), "/api/v1/batches").await;
     assert_eq!(st, StatusCode::OK);
@@ -136,9 +198,19 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     // A batch of the 2020 dataset (Xã Bộc Bố's code) is not this server's.
     let old = batch(BANG_THANH, "dev-old", 1, 1);
-    let (st, body) = send(&s, &commune, reqwest::Method::POST, "/api/v1/batches", old.to_json()).await;
+    let (st, body) = send(
+        &s,
+        &commune,
+        reqwest::Method::POST,
+        "/api/v1/batches",
+        old.to_json(),
+    )
+    .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("danh mục"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("danh mục"),
+        "{body}"
+    );
 
     // The published plan survives a restart.
     let again = papi_server::api::Api::new(
@@ -146,5 +218,10 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
         "thai-nguyen-2025",
         papi_server::limits::Limits::default(),
     );
-    assert!(again.catalogue.read().unwrap().plan("thai-nguyen-papi-2026", "2026.1").is_some());
+    assert!(again
+        .catalogue
+        .read()
+        .unwrap()
+        .plan("thai-nguyen-papi-2026", "2026.1")
+        .is_some());
 }

@@ -188,7 +188,11 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
         // Schema-1 data and the fallback's records are the shipped plan's:
         // another plan's workspace never takes them in.
         let shipped = crate::workspace::is_shipped();
-        let legacy = if shipped { legacy::migrate(self).await } else { Ok((0, vec![])) };
+        let legacy = if shipped {
+            legacy::migrate(self).await
+        } else {
+            Ok((0, vec![]))
+        };
         let (migrated, mut legacy_bad) = match legacy {
             Ok(m) => m,
             Err(e) => (

@@ -331,7 +331,9 @@ impl RowSort {
     fn order(self, rows: &Rows, m: &Matrix, query: &str) -> Vec<usize> {
         let q = papi_core::search::Query::new(query);
         let name = |r: usize| UNITS.name_or_code(&rows.codes[r]);
-        let mut order: Vec<usize> = (0..rows.codes.len()).filter(|&r| q.matches(&name(r))).collect();
+        let mut order: Vec<usize> = (0..rows.codes.len())
+            .filter(|&r| q.matches(&name(r)))
+            .collect();
         match self {
             RowSort::Plan => {}
             RowSort::Name => order.sort_by_cached_key(|&r| {

@@ -18,9 +18,12 @@ pub fn Signatures(receiver: bool) -> impl IntoView {
     // This device's key: fingerprint and where the private key lives.
     let own: RwSignal<Option<Result<(String, bool), String>>> = RwSignal::new(None);
     spawn_local(async move {
-        let got = crate::keys::device_signer()
-            .await
-            .map(|s| (fingerprint(&s.public_hex()).unwrap_or_default(), s.non_extractable()));
+        let got = crate::keys::device_signer().await.map(|s| {
+            (
+                fingerprint(&s.public_hex()).unwrap_or_default(),
+                s.non_extractable(),
+            )
+        });
         own.set(Some(got));
     });
     let required = RwSignal::new(session::signatures_required());
@@ -68,11 +71,13 @@ pub fn Signatures(receiver: bool) -> impl IntoView {
 #[component]
 fn KnownDevices() -> impl IntoView {
     let app = use_app();
-    let load = || crate::keys::keyring().map(|r| {
-        let mut keys: Vec<KnownKey> = r.keys().cloned().collect();
-        keys.sort_by(|a, b| b.known_since.cmp(&a.known_since));
-        keys
-    });
+    let load = || {
+        crate::keys::keyring().map(|r| {
+            let mut keys: Vec<KnownKey> = r.keys().cloned().collect();
+            keys.sort_by(|a, b| b.known_since.cmp(&a.known_since));
+            keys
+        })
+    };
     let list = RwSignal::new(load());
     let revoke = move |k: KnownKey| {
         let question = format!(

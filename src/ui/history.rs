@@ -15,7 +15,8 @@ use crate::app::{use_app, UNITS};
 pub fn SuccessorHistory() -> impl IntoView {
     let app = use_app();
     let from = UNITS.successors.values().next().map(|s| s.from);
-    let groups = Memo::new(move |_| app.with_all_records(|all| by_successor(all.iter().copied(), &UNITS)));
+    let groups =
+        Memo::new(move |_| app.with_all_records(|all| by_successor(all.iter().copied(), &UNITS)));
     from.map(|from| {
         view! {
             <div class="card" data-testid="successor-history">

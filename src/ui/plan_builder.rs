@@ -52,7 +52,11 @@ impl Info {
         let mut problems = vec![];
         let get = |s: RwSignal<String>| s.get_untracked().trim().to_string();
         let id = get(self.id);
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             problems.push("Mã kế hoạch: chỉ gồm chữ thường không dấu, số và dấu gạch (vd: thai-nguyen-papi-2026)".into());
         }
         let version = get(self.version);
@@ -78,13 +82,18 @@ impl Info {
             .and_then(|u| u.province())
             .map(|p| p.name.clone());
         if province.is_none() {
-            problems.push(format!("Danh mục đơn vị \"{units_id}\": ứng dụng không có danh mục này"));
+            problems.push(format!(
+                "Danh mục đơn vị \"{units_id}\": ứng dụng không có danh mục này"
+            ));
         }
         if !problems.is_empty() {
             return problems;
         }
         let province = province.unwrap_or_default();
-        let place = province.strip_prefix("Tỉnh ").unwrap_or(&province).to_string();
+        let place = province
+            .strip_prefix("Tỉnh ")
+            .unwrap_or(&province)
+            .to_string();
         plan.id = id;
         plan.version = version;
         plan.units = units_id;
@@ -113,7 +122,10 @@ fn place(p: SheetProblem) -> (String, String) {
 }
 
 /// Read a filled CSV into a plan: problems with their places, or the plan.
-pub fn build(csv: &str, info_apply: impl FnOnce(&mut Plan) -> Vec<String>) -> Result<Plan, Problems> {
+pub fn build(
+    csv: &str,
+    info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
+) -> Result<Plan, Problems> {
     let sheet = plan_sheet::sheet_from_csv(csv).map_err(|p| vec![place(p)])?;
     build_sheets(&[sheet], info_apply)
 }
@@ -128,7 +140,10 @@ pub fn build_sheets(
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
     if !info.is_empty() {
-        return Err(info.into_iter().map(|m| ("Thông tin kế hoạch".to_string(), m)).collect());
+        return Err(info
+            .into_iter()
+            .map(|m| ("Thông tin kế hoạch".to_string(), m))
+            .collect());
     }
     let mut catalogue = workspace::catalogue();
     catalogue
@@ -144,7 +159,11 @@ pub fn PlanBuilder() -> impl IntoView {
     let built = RwSignal::new(Built::Nothing);
     let template = move |_| {
         let name = format!("mau-ke-hoach-{}.csv", PLAN.id);
-        if let Err(e) = platform::download(&name, "text/csv;charset=utf-8", &plan_sheet::tasks_csv(&PLAN)) {
+        if let Err(e) = platform::download(
+            &name,
+            "text/csv;charset=utf-8",
+            &plan_sheet::tasks_csv(&PLAN),
+        ) {
             app.notify(format!("Không tải được tệp mẫu: {e}"), true, None);
         }
     };
@@ -152,7 +171,9 @@ pub fn PlanBuilder() -> impl IntoView {
     let picked = move |ev: leptos::ev::Event| {
         let files = crate::inbox::picked_files(&ev);
         spawn_local(async move {
-            let Some(f) = crate::inbox::read_files(files).await.into_iter().next() else { return };
+            let Some(f) = crate::inbox::read_files(files).await.into_iter().next() else {
+                return;
+            };
             let started = platform::now();
             let name = f.name.clone();
             let failed = |e: String| vec![(name.clone(), e)];
@@ -209,7 +230,9 @@ async fn template_workbook(app: crate::app::AppState) {
                 name: s.name,
                 title: None,
                 header: rows.next().unwrap_or_default(),
-                rows: rows.map(|r| r.into_iter().map(SheetCell::Text).collect()).collect(),
+                rows: rows
+                    .map(|r| r.into_iter().map(SheetCell::Text).collect())
+                    .collect(),
                 widths: vec![(2, 60.0), (3, 40.0), (4, 40.0)],
             }
         })
@@ -243,7 +266,11 @@ fn InfoFields(info: Info) -> impl IntoView {
         .iter()
         .map(|u| {
             let name = u.province().map(|p| p.name.clone()).unwrap_or_default();
-            let tiers = if u.two_tier() { "hai cấp" } else { "ba cấp" };
+            let tiers = if u.two_tier() {
+                "hai cấp"
+            } else {
+                "ba cấp"
+            };
             (u.id.clone(), format!("{name} ({}, {tiers})", u.id))
         })
         .collect();
@@ -310,7 +337,10 @@ fn Publish(plan: Plan) -> impl IntoView {
             let result = if crate::sync::load_settings().is_set() {
                 plan_fetch::publish(&text).await
             } else {
-                Ok("đã tải tệp kế hoạch; chưa cài máy chủ đồng bộ nên chưa đăng lên máy chủ".into())
+                Ok(
+                    "đã tải tệp kế hoạch; chưa cài máy chủ đồng bộ nên chưa đăng lên máy chủ"
+                        .into(),
+                )
             };
             outcome.set(Some(result));
         });
@@ -350,9 +380,15 @@ mod tests {
         // A lead agency nobody knows, on the second task (row 3, column G).
         let mut sheet = plan_sheet::sheet_from_csv(&csv).unwrap();
         sheet.rows[2][6] = "Sở Không Có Thật".into();
-        let bad = papi_core::report::csv(&plan_sheet::TASK_COLUMNS, sheet.rows[1..].iter().cloned());
+        let bad =
+            papi_core::report::csv(&plan_sheet::TASK_COLUMNS, sheet.rows[1..].iter().cloned());
         let problems = build(&bad, details).unwrap_err();
-        assert!(problems.iter().any(|(place, _)| place == "Nhiệm vụ, dòng 3, cột G"), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|(place, _)| place == "Nhiệm vụ, dòng 3, cột G"),
+            "{problems:?}"
+        );
         // Details refused before the plan is made.
         let problems = build(&csv, |_| vec!["Số văn bản: chưa nhập".into()]).unwrap_err();
         assert_eq!(problems[0].0, "Thông tin kế hoạch");

@@ -26,8 +26,15 @@ fn dataset_vi(plan: &Plan) -> String {
     match catalogue.dataset(&plan.units) {
         Some(u) => {
             let province = u.province().map(|p| p.name.clone()).unwrap_or_default();
-            let tiers = if u.two_tier() { "hai cấp: tỉnh, xã" } else { "ba cấp: tỉnh, huyện, xã" };
-            format!("{province}, {} đơn vị cấp xã, chính quyền {tiers}", u.communes().count())
+            let tiers = if u.two_tier() {
+                "hai cấp: tỉnh, xã"
+            } else {
+                "ba cấp: tỉnh, huyện, xã"
+            };
+            format!(
+                "{province}, {} đơn vị cấp xã, chính quyền {tiers}",
+                u.communes().count()
+            )
         }
         None => plan.units.clone(),
     }
@@ -142,14 +149,18 @@ fn PlanFileImport() -> impl IntoView {
         let files = crate::inbox::picked_files(&ev);
         spawn_local(async move {
             for f in crate::inbox::read_files(files).await {
-                let text = f
-                    .bytes
-                    .and_then(|b| String::from_utf8(b).map_err(|_| "tệp không phải văn bản UTF-8".into()));
+                let text = f.bytes.and_then(|b| {
+                    String::from_utf8(b).map_err(|_| "tệp không phải văn bản UTF-8".into())
+                });
                 match text.and_then(|t| workspace::add(&t)) {
                     Ok(Some(plan)) => {
                         error.set(None);
                         known.changed();
-                        app.notify(format!("Đã thêm {}.", workspace::label_vi(&plan)), false, None);
+                        app.notify(
+                            format!("Đã thêm {}.", workspace::label_vi(&plan)),
+                            false,
+                            None,
+                        );
                     }
                     Ok(None) => {
                         error.set(None);

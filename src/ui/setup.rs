@@ -125,7 +125,8 @@ pub fn UnitForm() -> impl IntoView {
         let q = papi_core::search::Query::new(&commune_q.get());
         let d = district.get();
         // Two tiers: every commune of the province, no district first.
-        let in_district = |u: &&Unit| UNITS.two_tier() || u.parent_code.as_deref() == Some(d.as_str());
+        let in_district =
+            |u: &&Unit| UNITS.two_tier() || u.parent_code.as_deref() == Some(d.as_str());
         UNITS
             .communes()
             .filter(in_district)

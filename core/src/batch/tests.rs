@@ -657,7 +657,11 @@ fn signatures_are_checked_and_each_forgery_named() {
     edited.sha256 = edited.content_hash();
     let e = parse_str(&edited.to_json()).unwrap_err();
     assert!(matches!(e, BatchError::BadSignature(_)));
-    assert!(e.message_vi().starts_with("chữ ký số không hợp lệ"), "{}", e.message_vi());
+    assert!(
+        e.message_vi().starts_with("chữ ký số không hợp lệ"),
+        "{}",
+        e.message_vi()
+    );
     // A forger's own key over the forger's content verifies: who it is
     // worth anything to is the keyring's question (trust.rs).
     let mut forged = edited.clone();
@@ -680,12 +684,7 @@ fn signatures_are_checked_and_each_forgery_named() {
 
 #[test]
 fn a_code_is_read_only_in_its_own_dataset() {
-    let mut b = Batch::seal(
-        &header(DONG_XA, "dev-a", 600),
-        BatchKind::Changes,
-        1,
-        two(),
-    );
+    let mut b = Batch::seal(&header(DONG_XA, "dev-a", 600), BatchKind::Changes, 1, two());
     b.units = Some("thai-nguyen-2025".into());
     b.sha256 = b.content_hash();
     let b = signed(b);
@@ -780,6 +779,10 @@ fn a_record_dated_after_its_unit_ended_is_refused_naming_the_successor() {
     ));
     let today = at(700);
     let e = parse(b.to_json().as_bytes(), &PLAN, &units, today).unwrap_err();
-    assert!(e.message_vi().contains("Xã Xuân Dương"), "{}", e.message_vi());
+    assert!(
+        e.message_vi().contains("Xã Xuân Dương"),
+        "{}",
+        e.message_vi()
+    );
     assert!(e.message_vi().contains("01/07/2025"), "{}", e.message_vi());
 }

@@ -390,8 +390,7 @@ fn files(batches: &[Batch]) -> Vec<String> {
         }
         m
     });
-    let genuine =
-        crate::fixtures::bundle(NA_RI, "dev-h", 900, latest.values().copied());
+    let genuine = crate::fixtures::bundle(NA_RI, "dev-h", 900, latest.values().copied());
     let mut forged = genuine.clone();
     forged.from = "058".into();
     out.push(genuine.to_json());

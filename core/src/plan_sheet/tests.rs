@@ -11,7 +11,11 @@ fn tasks_sheet(sheets: &mut [Sheet]) -> &mut Sheet {
 #[test]
 fn the_2020_plan_round_trips_byte_for_byte() {
     let p = plan();
-    assert_eq!(p.to_json(), crate::BAC_KAN_124_2020, "to_json writes the shipped file's bytes");
+    assert_eq!(
+        p.to_json(),
+        crate::BAC_KAN_124_2020,
+        "to_json writes the shipped file's bytes"
+    );
     let back = from_sheets(&to_sheets(&p), None).unwrap();
     assert_eq!(back.to_json(), crate::BAC_KAN_124_2020);
     // Through the CSV of the task table, the rest from the plan itself.
@@ -49,14 +53,37 @@ fn every_problem_is_named_with_its_row_and_column() {
     t.rows[5][4] = t.rows[4][4].clone(); // row 6, column E: duplicate id
     let problems = from_sheets(&sheets, None).unwrap_err();
     let places: Vec<String> = problems.iter().map(|x| x.place_vi()).collect();
-    assert!(places.contains(&"Nhiệm vụ, dòng 3, cột G".to_string()), "{places:?}");
-    assert!(places.contains(&"Nhiệm vụ, dòng 4, cột F".to_string()), "{places:?}");
-    assert!(places.contains(&"Nhiệm vụ, dòng 6, cột E".to_string()), "{places:?}");
+    assert!(
+        places.contains(&"Nhiệm vụ, dòng 3, cột G".to_string()),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&"Nhiệm vụ, dòng 4, cột F".to_string()),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&"Nhiệm vụ, dòng 6, cột E".to_string()),
+        "{places:?}"
+    );
     let agency = problems.iter().find(|x| x.column == Some('G')).unwrap();
-    assert!(agency.message_vi.starts_with("\"Sở Ngoại vụ\" không phải cơ quan nào"), "{}", agency.message_vi);
-    assert!(agency.message_vi.contains("gần nhất: Sở Nội vụ"), "{}", agency.message_vi);
+    assert!(
+        agency
+            .message_vi
+            .starts_with("\"Sở Ngoại vụ\" không phải cơ quan nào"),
+        "{}",
+        agency.message_vi
+    );
+    assert!(
+        agency.message_vi.contains("gần nhất: Sở Nội vụ"),
+        "{}",
+        agency.message_vi
+    );
     let dup = problems.iter().find(|x| x.column == Some('E')).unwrap();
-    assert!(dup.message_vi.contains("trùng với dòng 5"), "{}", dup.message_vi);
+    assert!(
+        dup.message_vi.contains("trùng với dòng 5"),
+        "{}",
+        dup.message_vi
+    );
 }
 
 #[test]
@@ -98,7 +125,12 @@ fn a_new_version_keeps_the_ids_of_unchanged_tasks() {
     assert_eq!(new.version, "2026.1");
     // Unchanged tasks keep their ids; changed and new ones get free ids.
     for t in old.tasks().filter(|t| t.id != "2.1-1") {
-        assert_eq!(new.task(&t.id).map(|n| &n.items), Some(&t.items), "{}", t.id);
+        assert_eq!(
+            new.task(&t.id).map(|n| &n.items),
+            Some(&t.items),
+            "{}",
+            t.id
+        );
     }
     let ids: Vec<&str> = new
         .sub_indicators()
@@ -109,7 +141,10 @@ fn a_new_version_keeps_the_ids_of_unchanged_tasks() {
         .map(|t| t.id.as_str())
         .collect();
     assert_eq!(ids, ["2.1-2", "2.1-3"]);
-    assert!(new.task("2.1-1").is_none(), "the rewritten task's old id is not reused");
+    assert!(
+        new.task("2.1-1").is_none(),
+        "the rewritten task's old id is not reused"
+    );
     assert!(!new.task("2.1-3").unwrap().bulleted);
 }
 
@@ -120,5 +155,10 @@ fn dimensions_must_be_in_order_and_contiguous() {
     let moved = t.rows.remove(1);
     t.rows.push(moved);
     let problems = from_sheets(&sheets, None).unwrap_err();
-    assert!(problems.iter().any(|x| x.message_vi.contains("phải liền nhau")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|x| x.message_vi.contains("phải liền nhau")),
+        "{problems:?}"
+    );
 }

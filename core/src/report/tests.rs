@@ -567,8 +567,15 @@ fn received_units_count_live_records_and_batches_per_unit() {
 fn a_two_tier_province_has_a_row_per_commune() {
     let units = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
     let rows = Rows::new(&Scope::Province, &units);
-    assert_eq!(rows.codes.len(), 93, "92 communes and the province's own row");
-    assert_eq!(rows.row_of("01864"), Some(rows.codes.iter().position(|c| c == "01864").unwrap()));
+    assert_eq!(
+        rows.codes.len(),
+        93,
+        "92 communes and the province's own row"
+    );
+    assert_eq!(
+        rows.row_of("01864"),
+        Some(rows.codes.iter().position(|c| c == "01864").unwrap())
+    );
     assert_eq!(rows.row_of("19"), Some(92));
 }
 
@@ -581,15 +588,28 @@ fn history_groups_the_former_communes_under_their_successor() {
     // Xã Bộc Bố (01864, 2020) recorded twice, one deleted; Xã Nhạn Môn once.
     let by = crate::fixtures::by("dev", 0);
     let rec = |n: u8, unit: &str| {
-        Activity::create(crate::activity::new_id([n; 16]), unit, crate::fixtures::fields("x"), &by)
+        Activity::create(
+            crate::activity::new_id([n; 16]),
+            unit,
+            crate::fixtures::fields("x"),
+            &by,
+        )
     };
-    let recs = [rec(1, "01864"), rec(2, "01864").delete(&by), rec(3, "01861")];
+    let recs = [
+        rec(1, "01864"),
+        rec(2, "01864").delete(&by),
+        rec(3, "01861"),
+    ];
     let groups = by_successor(&recs, &units);
     assert_eq!(groups.len(), 37, "108 communes became 37");
     let bt = groups.iter().find(|g| g.code == "01864").unwrap();
     assert_eq!(bt.name, "Xã Bằng Thành");
     assert_eq!(bt.activities(), 2);
     let bo_bo = bt.former.iter().find(|f| f.0 == "01864").unwrap();
-    assert_eq!((bo_bo.1.as_str(), bo_bo.2), ("Xã Bộc Bố", 1), "under its old name");
+    assert_eq!(
+        (bo_bo.1.as_str(), bo_bo.2),
+        ("Xã Bộc Bố", 1),
+        "under its old name"
+    );
     assert_eq!(groups.iter().map(|g| g.former.len()).sum::<usize>(), 108);
 }
