@@ -42,6 +42,23 @@ function chunks(dist) {
 }
 const offlineReady = () => window.papiOffline?.ready === true;
 
+/** A fresh profile on slow 3G (400 kbit/s, 400 ms latency) with the CPU
+ * throttled 4×, navigated to `url` and waited on until the first-run form
+ * is ready to use. */
+export async function firstRunOnSlow3g(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 400, downloadThroughput: 400000 / 8, uploadThroughput: 400000 / 8,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await page.goto(url, { waitUntil: 'commit', timeout: 120000 });
+  await page.waitForSelector('form.unit-form button[type=submit]', { state: 'visible', timeout: 120000 });
+  return { context, page };
+}
+
 export async function measure(label, dist) {
   const files = sizes(dist);
   const background = chunks(dist);
@@ -79,16 +96,7 @@ export async function measure(label, dist) {
     fig.slow = [];
     fig.ready = [];
     for (let i = 0; i < 3; i++) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', {
-        offline: false, latency: 400, downloadThroughput: 400000 / 8, uploadThroughput: 400000 / 8,
-      });
-      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-      await page.goto(server.url, { waitUntil: 'commit', timeout: 120000 });
-      await page.waitForSelector('form.unit-form button[type=submit]', { state: 'visible', timeout: 120000 });
+      const { context, page } = await firstRunOnSlow3g(browser, server.url);
       fig.slow.push(await page.evaluate(() => performance.now()));
       // A build without split screens is whole offline once its service
       // worker is active (it precached everything at install).

@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { abuseBudgetRow, abuseSection, runAbuse } from './bench-abuse.mjs';
 import { dashboardRuns } from './bench-dashboard.mjs';
-import { measure as measureFirstVisit, section as firstVisitSection } from './bench-first-visit.mjs';
+import { firstRunOnSlow3g, measure as measureFirstVisit, section as firstVisitSection } from './bench-first-visit.mjs';
 import {
   DIST, ROOT, appReady, freePort, knowDevices, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
   stopAllServers,
@@ -153,16 +153,7 @@ const browser = await launch();
   const runs = [];
   const boots = [];
   for (let i = 0; i < 3; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false, latency: 400, downloadThroughput: 400000 / 8, uploadThroughput: 400000 / 8,
-    });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    await page.goto(server.url, { waitUntil: 'commit', timeout: 120000 });
-    await page.waitForSelector('form.unit-form button[type=submit]', { state: 'visible', timeout: 120000 });
+    const { context, page } = await firstRunOnSlow3g(browser, server.url);
     runs.push(await page.evaluate(() => performance.now()));
     // The boot screen (index.html) is the first thing painted.
     boots.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));

@@ -7,7 +7,7 @@ mod common;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use papi_core::activity::new_id;
-use papi_core::batch::{Batch, BatchKind, Header};
+use papi_core::batch::Batch;
 use papi_core::{Activity, ActivityFields, Author, Plan, Status};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -65,21 +65,14 @@ fn batch_2026(plan: &Plan, unit: &str, device: &str, seq: u64) -> Batch {
             now: t0,
         },
     );
-    let key = device_key(device);
-    Batch::seal(
-        &Header {
-            plan,
-            units: &plan.units,
-            unit_code: unit,
-            device_id: device,
-            created_at: t0 + Duration::minutes(1),
-            signer: &key.public_hex(),
-        },
-        BatchKind::Changes,
+    sealed(
+        plan,
+        unit,
+        device,
         seq,
+        t0 + Duration::minutes(1),
         vec![rec],
     )
-    .sign_with(&key)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -158,15 +158,27 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
             )
         })
         .collect();
-    let (_, units) = plan_and_units();
+    sealed(&plan, unit, device, seq, t0 + Duration::minutes(1), records)
+}
+
+/// Records sealed as batch `seq` of `unit` against `plan` (in the plan's
+/// unit dataset), signed by `device`'s test key.
+pub fn sealed(
+    plan: &papi_core::Plan,
+    unit: &str,
+    device: &str,
+    seq: u64,
+    created_at: chrono::DateTime<Utc>,
+    records: Vec<Activity>,
+) -> Batch {
     let key = device_key(device);
     Batch::seal(
         &Header {
-            plan: &plan,
-            units: &units.id,
+            plan,
+            units: &plan.units,
             unit_code: unit,
             device_id: device,
-            created_at: t0 + Duration::minutes(1),
+            created_at,
             signer: &key.public_hex(),
         },
         BatchKind::Changes,
