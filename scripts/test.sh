@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh test
+# One clean build per run: incremental caches would only fill the disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "== module layering (no cycle in src/, ARCHITECTURE.md)"
 node scripts/check-modules.mjs
