@@ -284,7 +284,14 @@ impl AppState {
     /// Apply every ready file, in order, each whole or not at all. `basis`
     /// is `basis()` when the dry run was made: if the store has moved since
     /// (another tab imported), nothing is written (`papi_core::apply`).
-    pub async fn apply_checks(&self, checks: RwSignal<Vec<FileCheck>>, basis: Option<u32>) {
+    /// `progress(done, of)` hears of each file written; the lines change
+    /// once, at the end (redrawing them per file cost more than the writes).
+    pub async fn apply_checks(
+        &self,
+        checks: RwSignal<Vec<FileCheck>>,
+        basis: Option<u32>,
+        progress: impl Fn(usize, usize),
+    ) {
         let Some(store) = store() else { return };
         let idb = match store.idb() {
             Ok(i) => i,
@@ -301,19 +308,28 @@ impl AppState {
         // a reload reads it back), so the views recompute once, not per file.
         let mut applied = Vec::new();
         let mut run = ApplyRun::new(basis);
+        // What each line becomes, set on the lines once at the end.
+        let mut states: Vec<(usize, FileState)> = Vec::new();
+        let work: Vec<Vec<_>> = checks.with_untracked(|cs| {
+            files
+                .into_iter()
+                .map(|file| {
+                    file.filter_map(|j| match &cs[j].state {
+                        FileState::Ready(b, c) => {
+                            Some((j, b.clone(), c.clone(), cs[j].received_at))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                })
+                .filter(|ready| !ready.is_empty())
+                .collect()
+        });
+        let total = work.len();
         // One file (a bundle holds many batches) at a time, in one
         // transaction: it is applied whole or not at all.
-        for file in files {
-            let ready: Vec<_> = checks.with_untracked(|cs| {
-                file.filter_map(|j| match &cs[j].state {
-                    FileState::Ready(b, c) => Some((j, b.clone(), c.clone(), cs[j].received_at)),
-                    _ => None,
-                })
-                .collect()
-            });
-            if ready.is_empty() {
-                continue;
-            }
+        for (done, ready) in work.into_iter().enumerate() {
+            progress(done, total);
             let outcomes = match run.next() {
                 Err(why) => Err(why.message_vi().to_string()),
                 Ok(expected) => {
@@ -335,19 +351,25 @@ impl AppState {
                 }
             };
             // A file not written shows why on each of its batches.
-            checks.update(|cs| match outcomes {
+            match outcomes {
                 Ok(outcomes) => {
                     for ((j, b, c, _), outcome) in ready.into_iter().zip(outcomes) {
-                        cs[j].state = file_state(b, c, outcome);
+                        states.push((j, file_state(b, c, outcome)));
                     }
                 }
                 Err(why) => {
                     for (j, ..) in ready {
-                        cs[j].state = FileState::Failed(why.clone());
+                        states.push((j, FileState::Failed(why.clone())));
                     }
                 }
-            });
+            }
         }
+        progress(total, total);
+        checks.update(|cs| {
+            for (j, state) in states {
+                cs[j].state = state;
+            }
+        });
         if run.in_step() {
             self.received.update(|r| {
                 for entry in applied {

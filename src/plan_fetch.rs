@@ -98,7 +98,14 @@ async fn new_plans(s: &SyncSettings) -> Result<Vec<papi_core::Plan>, String> {
             continue;
         }
         match workspace::add(&answer.body) {
-            Ok(Some(plan)) => added.push(plan),
+            Ok(Some(plan)) => {
+                // The server's tokens are of the plan's dataset: its
+                // workspace syncs with the server it came from.
+                if let Err(e) = sync::adopt_settings(&plan.id, s) {
+                    web_sys::console::warn_1(&format!("plan {}: {e}", plan.id).into());
+                }
+                added.push(plan)
+            }
             Ok(None) => {}
             Err(e) => web_sys::console::warn_1(&format!("plan {}: {e}", info.id).into()),
         }
@@ -123,6 +130,10 @@ pub async fn publish(text: &str) -> Result<String, String> {
     match answer.status {
         200 | 201 => {
             let reply: Result<PublishReply, _> = serde_json::from_str(&answer.body);
+            // The plan's workspace syncs with the server that holds it.
+            if let Ok(r) = &reply {
+                sync::adopt_settings(&r.plan.id, &s)?;
+            }
             Ok(match (answer.status, reply) {
                 (201, _) => "máy chủ đã nhận kế hoạch; các đơn vị sẽ tự nhận được".into(),
                 _ => "máy chủ đã có đúng kế hoạch này".into(),

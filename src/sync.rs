@@ -52,12 +52,25 @@ impl SyncSettings {
     }
 }
 
+/// The active workspace's sync settings: a server and its tokens serve
+/// one unit dataset, so each plan's workspace has its own.
 pub fn load_settings() -> SyncSettings {
-    LocalStorage::get(SETTINGS_KEY).unwrap_or_default()
+    LocalStorage::get(crate::workspace::key(SETTINGS_KEY)).unwrap_or_default()
 }
 
 pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
-    LocalStorage::set(SETTINGS_KEY, s).map_err(|e| e.to_string())
+    LocalStorage::set(crate::workspace::key(SETTINGS_KEY), s).map_err(|e| e.to_string())
+}
+
+/// A plan received from the server `s` belongs with it: its workspace
+/// starts with these settings, unless it has its own already.
+pub fn adopt_settings(plan_id: &str, s: &SyncSettings) -> Result<(), String> {
+    let key = crate::workspace::key_of(SETTINGS_KEY, plan_id);
+    let held: Option<SyncSettings> = LocalStorage::get(&key).ok();
+    if held.is_some_and(|h| h.is_set()) {
+        return Ok(());
+    }
+    LocalStorage::set(key, s).map_err(|e| e.to_string())
 }
 
 /// What the Sync panel shows.
@@ -260,7 +273,7 @@ pub(crate) async fn fetch(
     result
 }
 
-async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
+async fn post_batch(s: &SyncSettings, text: &str, sha256: &str, unit_code: &str) -> Sent {
     let answer = match fetch("POST", &s.url(BATCHES_PATH), &s.token, Some(text)).await {
         Ok(r) => r,
         Err(e) => return Sent::Failed(e),
@@ -271,8 +284,10 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str) -> Sent {
         .unwrap_or_else(|_| format!("mã trả lời {status}"));
     match status {
         200 | 201 => match serde_json::from_str::<PostReply>(&answer.body) {
-            Ok(r) if r.sha256 == sha256 => Sent::Confirmed,
-            _ => Sent::Failed("máy chủ trả lời không kèm đúng mã SHA-256 của lô".into()),
+            Ok(r) if r.confirms(sha256, &crate::app::UNITS.id, unit_code) => Sent::Confirmed,
+            _ => Sent::Failed(
+                "máy chủ trả lời không kèm đúng mã SHA-256, bộ đơn vị và mã đơn vị của lô".into(),
+            ),
         },
         401 => Sent::Unauthorized(format!("máy chủ từ chối mã truy cập: {message}")),
         403 => Sent::Unauthorized(format!(
@@ -412,7 +427,7 @@ impl SyncState {
         });
         let mut failure = None;
         for b in todo {
-            let sent = post_batch(&settings, &b.text, &b.sha256).await;
+            let sent = post_batch(&settings, &b.text, &b.sha256, &b.unit_code).await;
             let written = match &sent {
                 Sent::Confirmed => {
                     let at = platform::now();
@@ -595,7 +610,12 @@ pub async fn pull_keys(sync: SyncState, s: &SyncSettings) -> Result<usize, Strin
     let list: wire::KeyList = serde_json::from_str(&answer.body)
         .map_err(|e| format!("danh sách khóa không đọc được: {e}"))?;
     let mut ring = crate::keys::keyring()?;
-    let changed = ring.absorb(list.keys);
+    // Keys of this workspace's dataset only (GSO reuses codes).
+    let ours = list
+        .keys
+        .into_iter()
+        .filter(|k| k.units == crate::app::UNITS.id);
+    let changed = ring.absorb(ours);
     if changed > 0 {
         crate::keys::save_keyring(&ring)?;
     }
@@ -619,8 +639,14 @@ fn pull_error(sync: SyncState, answer: &Answer) -> String {
 /// Where the pulled batches of a server and a receiving unit are kept
 /// apart: the cursor belongs to both (another unit's token sees other
 /// batches).
+/// The cursor is the workspace's too: what was pulled went into its
+/// database.
 fn cursor_key(s: &SyncSettings, unit: &str) -> String {
-    format!("{CURSOR_PREFIX}{}|{unit}", s.base())
+    format!(
+        "{}{}|{unit}",
+        crate::workspace::key(CURSOR_PREFIX),
+        s.base()
+    )
 }
 
 /// How far the batches of this server for `unit` have been dealt with.

@@ -56,7 +56,7 @@ pub fn broadcast(msg: TabMessage) {
 
 /// Open the channel and hand every message of another tab to `on_message`.
 pub fn listen(on_message: impl Fn(TabMessage) + 'static) {
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL_NAME) else {
+    let Ok(channel) = web_sys::BroadcastChannel::new(&crate::workspace::key(CHANNEL_NAME)) else {
         return;
     };
     let handler =

@@ -80,10 +80,15 @@ pub fn db_name() -> String {
 /// A localStorage key of the active workspace: the key itself for the
 /// shipped plan, suffixed with the plan id for any other.
 pub fn key(base: &str) -> String {
-    if is_shipped() {
+    key_of(base, active_id())
+}
+
+/// A localStorage key of the workspace of `plan_id`.
+pub fn key_of(base: &str, plan_id: &str) -> String {
+    if plan_id == shipped_id() {
         base.to_string()
     } else {
-        format!("{base}@{}", active_id())
+        format!("{base}@{plan_id}")
     }
 }
 

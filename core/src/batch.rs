@@ -1055,6 +1055,8 @@ impl Bundle {
 /// receiver's keyring (`trust`) decides what it is worth.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
+    /// The unit dataset `unit_code` belongs to (GSO reuses codes).
+    pub units: String,
     pub unit_code: String,
     pub device_id: String,
     /// `None`: a version 1 file, unsigned.
@@ -1100,6 +1102,7 @@ pub fn parse_signed_file(
     }
     let b = parse(bytes, plan, units, now)?;
     let origin = Origin {
+        units: b.units_id().to_string(),
         unit_code: b.unit_code.clone(),
         device_id: b.device_id.clone(),
         signer: b.signer.clone(),
@@ -1177,6 +1180,7 @@ fn parse_bundle(
         .unwrap_or_default();
     Ok(Some(ParsedFile {
         origin: Origin {
+            units: bundle.units.unwrap_or_else(|| V1_UNITS.to_string()),
             unit_code: bundle.from,
             device_id,
             signer: bundle.signer,

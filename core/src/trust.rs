@@ -32,6 +32,11 @@ pub enum KeySource {
 pub struct KnownKey {
     /// Lowercase hex Ed25519 public key.
     pub key: String,
+    /// The unit dataset `unit_code` belongs to: a key known for 01864 of
+    /// one dataset does not speak for 01864 of another (GSO reuses codes).
+    /// Keyrings kept before datasets were named are of the 2020 one.
+    #[serde(default = "v1_units")]
+    pub units: String,
     pub unit_code: String,
     pub device_id: String,
     #[serde(with = "crate::dates::serde_instant")]
@@ -39,6 +44,30 @@ pub struct KnownKey {
     pub source: KeySource,
     #[serde(default, with = "crate::dates::serde_opt_instant")]
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn v1_units() -> String {
+    crate::batch::V1_UNITS.to_string()
+}
+
+impl KnownKey {
+    /// Whether this key is the one of `origin`'s unit (in its dataset) and
+    /// device.
+    pub fn speaks_for(&self, origin: &Origin) -> bool {
+        self.units == origin.units
+            && self.unit_code == origin.unit_code
+            && self.device_id == origin.device_id
+    }
+
+    /// The unit and device this key speaks for, as a file names them.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            units: self.units.clone(),
+            unit_code: self.unit_code.clone(),
+            device_id: self.device_id.clone(),
+            signer: Some(self.key.clone()),
+        }
+    }
 }
 
 /// What a file's signature is worth to this receiver.
@@ -164,7 +193,7 @@ impl Keyring {
             if k.revoked_at.is_some() {
                 return Verdict::Revoked(k.clone());
             }
-            if k.unit_code != origin.unit_code || k.device_id != origin.device_id {
+            if !k.speaks_for(origin) {
                 return Verdict::Impostor { known: k.clone() };
             }
             return Verdict::Verified(k.clone());
@@ -182,11 +211,9 @@ impl Keyring {
 
     /// The live key known for `origin`'s unit and device.
     fn live_key_of(&self, origin: &Origin) -> Option<&KnownKey> {
-        self.keys.values().find(|k| {
-            k.unit_code == origin.unit_code
-                && k.device_id == origin.device_id
-                && k.revoked_at.is_none()
-        })
+        self.keys
+            .values()
+            .find(|k| k.speaks_for(origin) && k.revoked_at.is_none())
     }
 
     /// Trust the key that signed `origin` from `at` on (trust on first
@@ -204,6 +231,7 @@ impl Keyring {
         }
         Ok(self.keys.entry(key.clone()).or_insert(KnownKey {
             key,
+            units: origin.units.clone(),
             unit_code: origin.unit_code.clone(),
             device_id: origin.device_id.clone(),
             known_since: at,
@@ -212,20 +240,15 @@ impl Keyring {
         }))
     }
 
-    /// Revoke a key from `at` on: files it signs are refused from now on.
+    /// Revoke a key (known as `of`'s unit and device) from `at` on: files it signs are refused from now on.
     /// A key nobody knew is recorded as revoked, so it cannot be trusted
     /// later by mistake. Returns false when it was revoked already.
-    pub fn revoke(
-        &mut self,
-        key: &str,
-        unit_code: &str,
-        device_id: &str,
-        at: DateTime<Utc>,
-    ) -> bool {
+    pub fn revoke(&mut self, key: &str, of: &Origin, at: DateTime<Utc>) -> bool {
         let entry = self.keys.entry(key.to_string()).or_insert(KnownKey {
             key: key.to_string(),
-            unit_code: unit_code.to_string(),
-            device_id: device_id.to_string(),
+            units: of.units.clone(),
+            unit_code: of.unit_code.clone(),
+            device_id: of.device_id.clone(),
             known_since: at,
             source: KeySource::Officer,
             revoked_at: None,
@@ -275,6 +298,7 @@ mod tests {
 
     fn origin(unit: &str, device: &str, key: Option<&str>) -> Origin {
         Origin {
+            units: "thai-nguyen-2025".into(),
             unit_code: unit.into(),
             device_id: device.into(),
             signer: key.map(str::to_string),
@@ -370,13 +394,40 @@ mod tests {
         }
     }
 
+    /// GSO reuses codes: 01864 was Xã Bộc Bố in the 2020 set and is Xã
+    /// Bằng Thành since 2025. A key known for one is nobody in the other.
+    #[test]
+    fn a_key_speaks_for_a_code_only_in_its_own_dataset() {
+        let mut ring = Keyring::new();
+        let old = Origin {
+            units: "bac-kan-2020".into(),
+            ..origin("01864", "dev-a", Some("k1"))
+        };
+        ring.trust(&old, at(1), KeySource::Officer).unwrap();
+        let new = origin("01864", "dev-a", Some("k1"));
+        assert!(
+            matches!(ring.judge(&new), Verdict::Impostor { ref known } if known.units == "bac-kan-2020")
+        );
+        // Nor does the other dataset's device make this one's known.
+        let other_key = origin("01864", "dev-a", Some("k2"));
+        assert!(matches!(
+            ring.judge(&other_key),
+            Verdict::UnknownDevice { .. }
+        ));
+        // A keyring kept before datasets were named reads as the 2020 one.
+        let text = r#"{"keys":{"k1":{"key":"k1","unit_code":"01864","device_id":"dev-a","known_since":"2026-03-01T08:00:00Z","source":"officer"}}}"#;
+        let kept: Keyring = serde_json::from_str(text).unwrap();
+        assert!(matches!(kept.judge(&old), Verdict::Verified(_)));
+        assert!(matches!(kept.judge(&new), Verdict::Impostor { .. }));
+    }
+
     #[test]
     fn revoked_keys_are_refused_and_cannot_be_trusted_again() {
         let mut ring = Keyring::new();
         let o = origin("01864", "dev-a", Some("k1"));
         ring.trust(&o, at(1), KeySource::Officer).unwrap();
-        assert!(ring.revoke("k1", "01864", "dev-a", at(5)));
-        assert!(!ring.revoke("k1", "01864", "dev-a", at(6)));
+        assert!(ring.revoke("k1", &o, at(5)));
+        assert!(!ring.revoke("k1", &o, at(6)));
         assert!(matches!(ring.judge(&o), Verdict::Revoked(ref k) if k.revoked_at == Some(at(5))));
         assert!(ring.trust(&o, at(7), KeySource::Officer).is_err());
         // A replacement device, new key and id, is a new device.
@@ -398,10 +449,11 @@ mod tests {
             KeySource::Officer,
         )
         .unwrap();
-        ring.revoke("k1", "01864", "dev-a", at(9));
+        ring.revoke("k1", &origin("01864", "dev-a", None), at(9));
         let server = vec![
             KnownKey {
                 key: "k1".into(),
+                units: "thai-nguyen-2025".into(),
                 unit_code: "01864".into(),
                 device_id: "dev-a".into(),
                 known_since: at(1),
@@ -410,6 +462,7 @@ mod tests {
             },
             KnownKey {
                 key: "k2".into(),
+                units: "thai-nguyen-2025".into(),
                 unit_code: "01867".into(),
                 device_id: "dev-b".into(),
                 known_since: at(2),

@@ -67,6 +67,23 @@ pub struct PostReply {
     pub status: PostStatus,
     pub sha256: String,
     pub cursor: i64,
+    /// The unit the batch was kept for, named by its dataset and code (GSO
+    /// reuses codes). Empty from servers older than format version 2.
+    #[serde(default)]
+    pub units: String,
+    #[serde(default)]
+    pub unit_code: String,
+}
+
+impl PostReply {
+    /// Whether this reply confirms the batch `sha256` of `unit_code` in
+    /// `units` (an older server's reply names no unit: the hash alone,
+    /// which covers the unit, confirms it).
+    pub fn confirms(&self, sha256: &str, units: &str, unit_code: &str) -> bool {
+        self.sha256 == sha256
+            && (self.units.is_empty() || self.units == units)
+            && (self.unit_code.is_empty() || self.unit_code == unit_code)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,7 +146,20 @@ mod tests {
             status: PostStatus::Duplicate,
             sha256: "ab".repeat(32),
             cursor: 7,
+            units: "thai-nguyen-2025".into(),
+            unit_code: "01864".into(),
         };
+        let sha = "ab".repeat(32);
+        assert!(r.confirms(&sha, "thai-nguyen-2025", "01864"));
+        assert!(!r.confirms(&sha, "bac-kan-2020", "01864"));
+        assert!(!r.confirms(&sha, "thai-nguyen-2025", "01867"));
+        assert!(!r.confirms(&"cd".repeat(32), "thai-nguyen-2025", "01864"));
+        // An older server's reply: the hash alone.
+        let old: PostReply = serde_json::from_str(&format!(
+            r#"{{"status":"accepted","sha256":"{sha}","cursor":1}}"#
+        ))
+        .unwrap();
+        assert!(old.confirms(&sha, "bac-kan-2020", "01864"));
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains(r#""status":"duplicate""#), "{text}");
         assert_eq!(serde_json::from_str::<PostReply>(&text).unwrap(), r);

@@ -183,12 +183,15 @@ async fn post(
         });
     }
     let (seq, sha256) = (new.seq, new.sha256.clone());
+    let (units, unit_code) = (new.units.clone(), new.unit_code.clone());
     let stored = api.db.store(new).await.map_err(ServerError::Unavailable)?;
     let reply = |code, status, cursor| {
         let body = PostReply {
             status,
             sha256: sha256.clone(),
             cursor,
+            units: units.clone(),
+            unit_code: unit_code.clone(),
         };
         (code, Json(body)).into_response()
     };
@@ -277,6 +280,7 @@ fn check(
     };
     Ok(NewBatch {
         name: receipt_id(&b.key(), b.kind, &b.sha256),
+        units: b.units_id().to_string(),
         district_code,
         kind: match b.kind {
             BatchKind::Changes => "changes",

@@ -63,6 +63,13 @@ const MIGRATIONS: &[&str] = &[
         published_at TEXT NOT NULL,
         PRIMARY KEY (id, version)
      );",
+    // 3 → 4: what the database is of. Its `units` is the unit dataset
+    // every code in it (tokens, batches, keys) belongs to: GSO reuses codes,
+    // so a database is never served with another dataset (`bind_units`).
+    "CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+     );",
 ];
 
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -96,10 +103,52 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     Ok(())
 }
 
+/// Bind the database to the unit dataset `units` on first use, and refuse
+/// another afterwards: a token for 01864 made under the 2020 set (Xã Bộc
+/// Bố) must never act for 01864 of the 2025 set (Xã Bằng Thành). A
+/// database with data from before datasets were named is of the 2020 set,
+/// the only one there was.
+pub fn bind_units(conn: &Connection, units: &str) -> Result<(), String> {
+    let bound: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'units'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| e.to_string())?;
+    let bound = match bound {
+        Some(b) => b,
+        None => {
+            let used: i64 = conn
+                .query_row(
+                    "SELECT (SELECT count(*) FROM tokens) + (SELECT count(*) FROM batches)",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(|e| e.to_string())?;
+            let b = if used > 0 {
+                papi_core::batch::V1_UNITS
+            } else {
+                units
+            };
+            conn.execute("INSERT INTO meta (key, value) VALUES ('units', ?1)", [b])
+                .map_err(|e| e.to_string())?;
+            b.to_string()
+        }
+    };
+    if bound != units {
+        return Err(format!(
+            "the database holds the units of dataset {bound} (its tokens, batches and keys name their codes), not {units}: start with --units {bound}, or give another database for {units}"
+        ));
+    }
+    Ok(())
+}
+
 /// A batch to store, already validated.
 pub struct NewBatch {
     /// `merge::receipt_id`: unit/device/seq (or the hash, for backups).
     pub name: String,
+    /// The unit dataset of its codes (the database's).
+    pub units: String,
     pub unit_code: String,
     pub district_code: String,
     pub device_id: String,
@@ -162,6 +211,8 @@ pub struct DbOptions {
     /// `PRAGMA max_page_count` of the writer: a "disk" of that many pages,
     /// for tests of a full disk.
     pub max_page_count: Option<u64>,
+    /// The unit dataset served (`--units`): the database must be of it.
+    pub units: String,
 }
 
 impl Default for DbOptions {
@@ -169,6 +220,7 @@ impl Default for DbOptions {
         DbOptions {
             readers: 4,
             max_page_count: None,
+            units: crate::DEFAULT_UNITS.to_string(),
         }
     }
 }
@@ -179,6 +231,8 @@ pub struct Db {
     readers: Arc<Vec<Mutex<Connection>>>,
     free_readers: Arc<Semaphore>,
     tokens: Arc<Mutex<Connection>>,
+    /// The unit dataset of every code in it (`bind_units`).
+    units: Arc<str>,
     /// Why the last commit failed, until one succeeds.
     fault: Arc<Mutex<Option<String>>>,
 }
@@ -195,6 +249,7 @@ impl Db {
     pub fn open_with(path: &Path, opts: DbOptions) -> Result<Db, String> {
         let mut conn = open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         migrate(&mut conn)?;
+        bind_units(&conn, &opts.units)?;
         if let Some(n) = opts.max_page_count {
             conn.pragma_update(None, "max_page_count", n as i64)
                 .map_err(|e| e.to_string())?;
@@ -217,6 +272,7 @@ impl Db {
             readers: Arc::new(readers),
             free_readers: Arc::new(Semaphore::new(n)),
             tokens: Arc::new(Mutex::new(tokens)),
+            units: opts.units.into(),
             fault,
         })
     }
@@ -299,12 +355,13 @@ impl Db {
     /// Every device key the server knows (a receiver's view is cut to its
     /// scope by the caller).
     pub async fn device_keys(&self) -> Result<Vec<KnownKey>, String> {
-        self.read(|c| {
+        let units = self.units.clone();
+        self.read(move |c| {
             c.prepare_cached(
                 "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
                  ORDER BY introduced_at, key",
             )?
-            .query_map([], key_row)?
+            .query_map([], |r| key_row(&units, r))?
             .collect()
         })
         .await
@@ -509,23 +566,25 @@ fn commit_group(conn: &mut Connection, group: &[(NewBatch, Reply)]) -> Result<Ve
 }
 
 /// The keys known for a unit's devices, as the core's keyring.
-fn unit_keyring(c: &Connection, unit: &str) -> rusqlite::Result<Keyring> {
+fn unit_keyring(c: &Connection, units: &str, unit: &str) -> rusqlite::Result<Keyring> {
     let mut ring = Keyring::new();
     let keys = c
         .prepare_cached(
             "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
              WHERE unit_code = ?1",
         )?
-        .query_map([unit], key_row)?
+        .query_map([unit], |r| key_row(units, r))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     ring.absorb(keys);
     Ok(ring)
 }
 
-fn key_row(r: &rusqlite::Row) -> rusqlite::Result<KnownKey> {
+/// A `device_keys` row; its codes are of the database's dataset `units`.
+fn key_row(units: &str, r: &rusqlite::Row) -> rusqlite::Result<KnownKey> {
     let time = |s: String| papi_core::dates::parse_instant(&s).unwrap_or_default();
     Ok(KnownKey {
         key: r.get(0)?,
+        units: units.to_string(),
         unit_code: r.get(1)?,
         device_id: r.get(2)?,
         known_since: time(r.get(3)?),
@@ -538,7 +597,7 @@ fn key_row(r: &rusqlite::Row) -> rusqlite::Result<KnownKey> {
 /// of the key anywhere): a key seen for the first time is introduced by the
 /// posting token. `Some(verdict)` refuses the batch.
 fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> {
-    let mut ring = unit_keyring(c, &b.unit_code)?;
+    let mut ring = unit_keyring(c, &b.units, &b.unit_code)?;
     // The key may be known for another unit: then it speaks for that one.
     if let Some(signer) = &b.signer {
         let elsewhere = c
@@ -546,11 +605,12 @@ fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> 
                 "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
                  WHERE key = ?1",
             )?
-            .query_row([signer], key_row)
+            .query_row([signer], |r| key_row(&b.units, r))
             .optional()?;
         ring.absorb(elsewhere);
     }
     let origin = Origin {
+        units: b.units.clone(),
         unit_code: b.unit_code.clone(),
         device_id: b.device_id.clone(),
         signer: b.signer.clone(),
@@ -593,6 +653,15 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Open for the operator's commands on the units of `units`: the
+    /// database is bound to that dataset, or refused (`bind_units`).
+    pub fn open_for(path: &Path, units: &str) -> Result<Admin, String> {
+        let admin = Admin::open(path)?;
+        bind_units(&admin.conn, units)?;
+        Ok(admin)
+    }
+
+    /// Open whatever dataset the database is of (tests, inspection).
     pub fn open(path: &Path) -> Result<Admin, String> {
         let mut conn = open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         migrate(&mut conn)?;
@@ -682,7 +751,7 @@ impl Admin {
 mod tests {
     use super::*;
 
-    fn temp(name: &str) -> std::path::PathBuf {
+    pub(super) fn temp(name: &str) -> std::path::PathBuf {
         let p = std::env::temp_dir().join(format!("papi-db-{name}-{}.sqlite3", std::process::id()));
         let _ = std::fs::remove_file(&p);
         p
@@ -825,6 +894,9 @@ mod migration_tests {
                      VALUES ('02194/dev-a/1', '02194', '066', 'dev-a', 1, 'changes', 's1', '{BODY}', 't2');"
                 ))
                 .unwrap(),
+            4 => c
+                .execute_batch("INSERT INTO meta (key, value) VALUES ('units', 'bac-kan-2020');")
+                .unwrap(),
             _ => panic!("no sample data for schema {v}: add it to fill() with the migration"),
         }
     }
@@ -844,6 +916,37 @@ mod migration_tests {
         }
         fill(&c, v);
         p
+    }
+
+    /// GSO reuses codes: a database is of one unit dataset for good.
+    #[test]
+    fn a_database_serves_one_unit_dataset() {
+        let opts = |units: &str| DbOptions {
+            units: units.into(),
+            ..DbOptions::default()
+        };
+        // A new database takes the dataset it is first served with.
+        let p = super::tests::temp("bind-new");
+        drop(Db::open_with(&p, opts("thai-nguyen-2025")).unwrap());
+        drop(Db::open_with(&p, opts("thai-nguyen-2025")).unwrap());
+        let e = Db::open_with(&p, opts("bac-kan-2020")).err().unwrap();
+        assert!(
+            e.contains("thai-nguyen-2025") && e.contains("--units"),
+            "{e}"
+        );
+        assert!(Admin::open_for(&p, "bac-kan-2020").is_err());
+        assert!(Admin::open_for(&p, "thai-nguyen-2025").is_ok());
+        // The operator's first command binds it as well.
+        let p = super::tests::temp("bind-admin");
+        let a = Admin::open_for(&p, "thai-nguyen-2025").unwrap();
+        a.add_token("01864", "", "h1", "2026-01-01T00:00:00Z")
+            .unwrap();
+        drop(a);
+        assert!(Db::open_with(&p, opts("bac-kan-2020")).is_err());
+        // Data from before datasets were named is of the 2020 set.
+        let p = at_schema(3, "bind-old");
+        assert!(Db::open_with(&p, opts("thai-nguyen-2025")).is_err());
+        assert!(Db::open_with(&p, opts("bac-kan-2020")).is_ok());
     }
 
     #[tokio::test]
@@ -888,6 +991,7 @@ mod migration_tests {
             let stored = db
                 .store(NewBatch {
                     name: format!("02137/dev-b/{v}"),
+                    units: "bac-kan-2020".into(),
                     unit_code: "02137".into(),
                     district_code: "066".into(),
                     device_id: "dev-b".into(),

@@ -31,7 +31,13 @@ fn serve(cfg: Config) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let db = db::Db::open(&cfg.db)?;
+        let db = db::Db::open_with(
+            &cfg.db,
+            db::DbOptions {
+                units: cfg.units.clone(),
+                ..Default::default()
+            },
+        )?;
         let limits = papi_server::limits::Limits::default();
         let router = papi_server::app_with(&cfg, db, limits.clone());
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };

@@ -271,6 +271,11 @@ fn parse_backup(rest: &[String]) -> Result<Command, String> {
     })
 }
 
+/// The database, for the operator's commands on the server's units.
+fn admin(path: &Path) -> Result<db::Admin, String> {
+    db::Admin::open_for(path, &ops_units().id)
+}
+
 /// The units the operator's commands name: the server's dataset
 /// (`PAPI_UNITS`, as `serve` reads it), with the shipped plans' bodies.
 fn ops_units() -> papi_core::Units {
@@ -339,7 +344,7 @@ fn unit_keys(path: &Path, unit: Option<&str>) -> Result<(), String> {
         Some(q) => Some(enrol::find(&units, q)?.code.clone()),
         None => None,
     };
-    let rows = db::Admin::open(path)?.keys(only.as_deref())?;
+    let rows = admin(path)?.keys(only.as_deref())?;
     println!(
         "{:<6} {:<28} {:<12} {:<35} {:<25} {:<16} state",
         "unit", "name", "device", "fingerprint", "introduced", "token"
@@ -367,7 +372,7 @@ fn unit_keys(path: &Path, unit: Option<&str>) -> Result<(), String> {
 
 /// Revoke a device key named by its hex or its fingerprint.
 fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
-    let admin = db::Admin::open(path)?;
+    let admin = admin(path)?;
     let digits: String = given.chars().filter(|c| !c.is_whitespace()).collect();
     let matches: Vec<db::KeyRow> = admin
         .keys(None)?
@@ -422,7 +427,7 @@ fn unit_add(path: &Path, code: &str, label: &str, url: Option<&str>) -> Result<(
             units.id
         )
     })?;
-    let admin = db::Admin::open(path)?;
+    let admin = admin(path)?;
     let token = tokens::generate()?;
     let label = if label.is_empty() {
         unit.name.as_str()
@@ -464,7 +469,7 @@ fn unit_enrol(
             .collect(),
     };
     let out = out.unwrap_or_else(|| format!("enrolment-{}.html", stamp()).into());
-    let admin = db::Admin::open(path)?;
+    let admin = admin(path)?;
     let today = chrono::Local::now().date_naive();
     let done = enrol::enrol(&admin, &units, &wanted, url, rotate, &out, (&now(), today))?;
     if !done.kept.is_empty() {
@@ -507,7 +512,7 @@ fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
         Some(q) => Some(enrol::find(&units, q)?.code.clone()),
         None => None,
     };
-    let admin = db::Admin::open(path)?;
+    let admin = admin(path)?;
     println!(
         "{:>4}  {:<6} {:<32} {:<25} state",
         "id", "unit", "name", "created"
@@ -539,7 +544,7 @@ fn unit_revoke(path: &Path, target: &str) -> Result<(), String> {
     let is_id = !target.is_empty() && target.bytes().all(|b| b.is_ascii_digit());
     if units.get(target).is_some() || !is_id {
         let unit = enrol::find(&units, target)?;
-        let n = db::Admin::open(path)?.revoke_unit(&unit.code, &now())?;
+        let n = admin(path)?.revoke_unit(&unit.code, &now())?;
         if n == 0 {
             return Err(format!("{} ({}) has no live token", unit.name, unit.code));
         }
@@ -552,7 +557,7 @@ fn unit_revoke(path: &Path, target: &str) -> Result<(), String> {
     let id: i64 = target
         .parse()
         .map_err(|_| format!("no token with id {target}"))?;
-    let done = db::Admin::open(path)?.revoke(id, &now())?;
+    let done = admin(path)?.revoke(id, &now())?;
     if done {
         println!("Token {id} revoked: it is refused from now on.");
         Ok(())

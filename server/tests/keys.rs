@@ -90,6 +90,7 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
     devices.sort();
     assert_eq!(devices, ["dev-a", "dev-b"]);
     assert!(keys.iter().all(|k| k["source"] == "server"));
+    assert!(keys.iter().all(|k| k["units"] == "bac-kan-2020"), "{body}");
     let (_, body) = get_json(&s, Some(&city), "/api/v1/keys").await;
     assert_eq!(body["keys"].as_array().unwrap().len(), 1);
     let (st, body) = get_json(&s, Some(&dong_xa), "/api/v1/keys").await;

@@ -182,6 +182,12 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     )
     .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
+    // The receipt names the unit by its dataset and its code.
+    assert_eq!(
+        (body["units"].as_str(), body["unit_code"].as_str()),
+        (Some("thai-nguyen-2025"), Some(BANG_THANH)),
+        "{body}"
+    );
     let (st, page) = get_json(&s, Some(&province), "/api/v1/batches").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(page["batches"].as_array().unwrap().len(), 1);
@@ -207,7 +213,14 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
 
     // The published plan survives a restart.
     let again = papi_server::api::Api::new(
-        papi_server::db::Db::open(&s.db_path).unwrap(),
+        papi_server::db::Db::open_with(
+            &s.db_path,
+            papi_server::db::DbOptions {
+                units: "thai-nguyen-2025".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
         "thai-nguyen-2025",
         papi_server::limits::Limits::default(),
     );

@@ -185,8 +185,8 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
     pub async fn load_all(&self) -> Result<Loaded, StoreError> {
         // A failed migration must not stop the current records from loading;
         // the old data stays where it is and is tried again next start.
-        // Schema-1 data and the fallback's records are the shipped plan's:
-        // another plan's workspace never takes them in.
+        // Schema-1 data is the shipped plan's: another plan's workspace
+        // never takes it in.
         let shipped = crate::workspace::is_shipped();
         let legacy = if shipped {
             legacy::migrate(self).await
@@ -207,9 +207,10 @@ Hãy mở ứng dụng ở cửa sổ thường; dữ liệu vẫn xuất đư�
         };
         // Records saved in the localStorage fallback (a session where
         // IndexedDB was unavailable) move into IndexedDB once it is back, so
-        // they are never stranded in the other store.
+        // they are never stranded in the other store. Each workspace has
+        // its own fallback keys.
         let mut from_fallback = 0;
-        if let (Backend::Idb(_), true) = (self, shipped) {
+        if let Backend::Idb(_) = self {
             if let Ok(fallback) = LocalStore.load_all() {
                 for rec in &fallback.records {
                     if self.save(rec, None).await.is_ok() {

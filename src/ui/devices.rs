@@ -73,7 +73,10 @@ fn KnownDevices() -> impl IntoView {
     let app = use_app();
     let load = || {
         crate::keys::keyring().map(|r| {
-            let mut keys: Vec<KnownKey> = r.keys().cloned().collect();
+            // Keys of this workspace's unit dataset only: a code names a
+            // unit only together with its dataset.
+            let mut keys: Vec<KnownKey> =
+                r.keys().filter(|k| k.units == UNITS.id).cloned().collect();
             keys.sort_by(|a, b| b.known_since.cmp(&a.known_since));
             keys
         })
@@ -92,7 +95,7 @@ fn KnownDevices() -> impl IntoView {
             return;
         }
         let done = crate::keys::keyring().and_then(|mut ring| {
-            ring.revoke(&k.key, &k.unit_code, &k.device_id, platform::now());
+            ring.revoke(&k.key, &k.origin(), platform::now());
             crate::keys::save_keyring(&ring)
         });
         if let Err(e) = done {

@@ -27,6 +27,8 @@ pub fn Import() -> impl IntoView {
     // The store's state the dry run was made against: applying checks it.
     let basis = StoredValue::new(None::<u32>);
     let busy = RwSignal::new(false);
+    // While applying: how many of how many files are written.
+    let progress = RwSignal::new(None::<(usize, usize)>);
     // Batches pulled from the sync server go through the same dry run; the
     // cursor moves past each once it is dealt with (`crate::pull`).
     let pulled: StoredValue<Option<PullRun>> = StoredValue::new(None);
@@ -71,7 +73,11 @@ pub fn Import() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             crate::platform::mark("papi-apply-start");
-            app.apply_checks(checks, basis.get_value()).await;
+            app.apply_checks(checks, basis.get_value(), |done, of| {
+                progress.set(Some((done, of)))
+            })
+            .await;
+            progress.set(None);
             crate::platform::measure("papi-apply", "papi-apply-start");
             // The cursor moves past what is now dealt with; what failed to
             // be written is fetched again by the next pull.
@@ -126,7 +132,10 @@ pub fn Import() -> impl IntoView {
             <DropZone busy=busy on_files=Callback::new(check_files)
                 on_pull=has_server.then(|| Callback::new(pull))/>
             <Show when=move || busy.get()>
-                <p role="status">"Đang xử lý…"</p>
+                <p role="status" data-testid="import-progress">{move || match progress.get() {
+                    Some((done, of)) => format!("Đang áp dụng: đã ghi {done}/{of} tệp…"),
+                    None => "Đang xử lý…".to_string(),
+                }}</p>
             </Show>
             <Show when=move || checks.with(|c| !c.is_empty())>
                 <CheckResults checks=checks busy=busy ready=Signal::derive(ready)

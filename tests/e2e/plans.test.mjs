@@ -193,6 +193,10 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   // Its data is in the plan's own database, not the 2020 one.
   const dbs = await c.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
   assert.ok(dbs.includes('papi-tracker@thai-nguyen-papi-2026'), dbs.join(','));
+  // Its sync settings are the workspace's own, taken from the server the
+  // plan came from; the pull cursors and fallback records are kept apart too.
+  const kept = await c.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.sync@thai-nguyen-papi-2026')));
+  assert.equal(kept.token, communeToken);
 
   // The province switches to the plan, pulls, and sees the commune.
   await p.click('nav.tabs button:text-is("Các kế hoạch")');

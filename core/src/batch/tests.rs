@@ -710,6 +710,7 @@ fn a_bundle_is_signed_by_its_senders_device_and_so_is_each_batch() {
     assert_eq!(
         f.origin,
         Origin {
+            units: crate::batch::V1_UNITS.into(),
             unit_code: NA_RI.into(),
             device_id: "district-066".into(),
             signer: Some(signer_of("district-066").into()),

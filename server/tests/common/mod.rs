@@ -85,6 +85,10 @@ async fn start_full(
         metrics_allow: papi_server::metrics::parse_allow(metrics_allow).unwrap(),
         units: units.into(),
     };
+    let opts = db::DbOptions {
+        units: units.into(),
+        ..opts
+    };
     let database = db::Db::open_with(&db_path, opts).unwrap();
     let listener = papi_server::serve::listen(cfg.addr).unwrap();
     let addr = listener.local_addr().unwrap();
