@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use papi_core::dates::parse_instant;
 use papi_core::wire::{self, ErrorReply, PostReply, BATCHES_PATH};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -312,11 +311,10 @@ impl SyncState {
     /// The last success: the newest confirmation stored with the batches
     /// (it survives a reload), or a later one of this session.
     pub fn last_success(&self) -> Option<DateTime<Utc>> {
-        let newest = self.app.batches.with(|bs| {
-            bs.iter()
-                .filter_map(|b| parse_instant(b.sent_at.as_deref()?))
-                .max()
-        });
+        let newest = self
+            .app
+            .batches
+            .with(|bs| bs.iter().filter_map(|b| b.sent_at).max());
         self.status.with(|s| s.last_success).max(newest)
     }
 
@@ -431,13 +429,12 @@ impl SyncState {
             let written = match &sent {
                 Sent::Confirmed => {
                     let at = platform::now();
-                    let now = papi_core::dates::format_instant(at);
                     self.status.update(|s| {
                         s.last_success = Some(at);
                         s.last_error = None;
                     });
                     idb.update_batch(&unit, b.seq, |s| {
-                        s.sent_at = Some(now);
+                        s.sent_at = Some(at);
                         s.last_error = None;
                     })
                     .await

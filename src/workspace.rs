@@ -179,6 +179,15 @@ mod tests {
         let other = db_name_of("thai-nguyen-papi-2026");
         assert_eq!(other, "papi-tracker@thai-nguyen-papi-2026");
         assert_ne!(db_name_of("a/b"), db_name_of("a"));
+        // And its own settings: the shipped plan keeps the original keys.
+        assert_eq!(
+            key_of("papi-tracker.sync", shipped_id()),
+            "papi-tracker.sync"
+        );
+        assert_eq!(
+            key_of("papi-tracker.sync", "thai-nguyen-papi-2026"),
+            "papi-tracker.sync@thai-nguyen-papi-2026"
+        );
     }
 
     #[wasm_bindgen_test]

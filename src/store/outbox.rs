@@ -5,6 +5,7 @@
 //! rebuilt (`Outbox::recover`) so that sealing goes on; an unreadable batch
 //! stays in place and is reported.
 
+use chrono::{DateTime, Utc};
 use idb::TransactionMode;
 use papi_core::batch::{Batch, BatchKind, Outbox};
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,8 @@ pub struct StoredBatch {
     pub unit_code: String,
     pub seq: u64,
     pub kind: BatchKind,
-    pub created_at: String,
+    #[serde(with = "papi_core::dates::serde_instant")]
+    pub created_at: DateTime<Utc>,
     pub records: usize,
     pub sha256: String,
     pub file_name: String,
@@ -34,8 +36,8 @@ pub struct StoredBatch {
     #[serde(default)]
     pub downloads: u32,
     /// When the sync server confirmed it (echoed its hash).
-    #[serde(default)]
-    pub sent_at: Option<String>,
+    #[serde(default, with = "papi_core::dates::serde_opt_instant")]
+    pub sent_at: Option<DateTime<Utc>>,
     /// The last refusal or failure while sending.
     #[serde(default)]
     pub last_error: Option<String>,
@@ -47,7 +49,7 @@ impl StoredBatch {
             unit_code: b.unit_code.clone(),
             seq: b.seq,
             kind: b.kind,
-            created_at: papi_core::dates::format_instant(b.created_at),
+            created_at: b.created_at,
             records: b.records.len(),
             sha256: b.sha256.clone(),
             file_name: b.file_name(),

@@ -13,10 +13,26 @@ use idb::TransactionMode;
 use papi_core::apply::Applied;
 use papi_core::merge::{name_check, AppliedBatch, NameCheck, Received};
 use papi_core::storage::{decode_received, encode_received};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::idb_store::{err, finish, IdbStore, RECEIVED};
 use super::{EntryKind, SetAside, StoreError};
+
+/// An entry as stored: the UTF-8 bytes of its JSON (written so since
+/// 2026-11: a copy, where a string cost a conversion to UTF-16 and back),
+/// or the JSON string earlier releases wrote. `None` for anything else.
+fn entry_text(v: &JsValue) -> Option<String> {
+    if let Some(t) = v.as_string() {
+        return Some(t);
+    }
+    let bytes = v.dyn_ref::<js_sys::Uint8Array>()?.to_vec();
+    String::from_utf8(bytes).ok()
+}
+
+/// How an entry is stored (`entry_text` reads it back).
+fn entry_value(entry: &AppliedBatch) -> JsValue {
+    js_sys::Uint8Array::from(encode_received(entry).as_bytes()).into()
+}
 
 impl IdbStore {
     pub async fn load_received(&self) -> Result<(Received, Vec<SetAside>), StoreError> {
@@ -25,19 +41,20 @@ impl IdbStore {
         let mut entries = Vec::with_capacity(values.len());
         for (k, v) in keys.iter().zip(values.iter()) {
             let key = k.as_string().unwrap_or_else(|| format!("{k:?}"));
-            match v.as_string().map(|t| decode_received(&key, &t)) {
+            let text = entry_text(v);
+            match text.as_deref().map(|t| decode_received(&key, t)) {
                 Some(Ok(e)) => entries.push(e),
                 // Left where it is (a newer release may read it), and shown.
                 Some(Err(e)) => bad.push(SetAside::new(
                     EntryKind::Received,
                     format!("{RECEIVED}/{key}"),
                     e.to_string(),
-                    v.as_string().unwrap_or_default(),
+                    text.unwrap_or_default(),
                 )),
                 None => bad.push(SetAside::new(
                     EntryKind::Received,
                     format!("{RECEIVED}/{key}"),
-                    "mục lưu không phải chuỗi JSON",
+                    "mục lưu không phải văn bản JSON (UTF-8)",
                     format!("{v:?}"),
                 )),
             }
@@ -92,8 +109,7 @@ impl IdbStore {
             if let Some(held) = store.get(rid.clone()).map_err(err)?.await.map_err(err)? {
                 // An unreadable entry under this name is kept, like any first
                 // one (its hash is unknown: a conflict).
-                let held_sha = held
-                    .as_string()
+                let held_sha = entry_text(&held)
                     .and_then(|t| decode_received(&id, &t).ok())
                     .map(|h| h.receipt.sha256)
                     .unwrap_or_default();
@@ -104,7 +120,7 @@ impl IdbStore {
                 continue;
             }
             store
-                .put(&JsValue::from_str(&encode_received(entry)), Some(&rid))
+                .put(&entry_value(entry), Some(&rid))
                 .map_err(err)?
                 .await
                 .map_err(err)?;

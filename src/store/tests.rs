@@ -461,6 +461,60 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     assert_eq!(last.records.len(), 7);
 }
 
+/// Entries are stored as UTF-8 bytes; those an earlier release stored as
+/// JSON strings still read, and still count as held.
+#[wasm_bindgen_test]
+async fn received_entries_stored_as_strings_by_an_earlier_release_still_read() {
+    use papi_core::merge::{AppliedBatch, Changes};
+    let plan = papi_core::Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap();
+    let b = fresh_idb("papi-test-received-text").await;
+    let idb = b.idb().unwrap();
+    let at = Utc.with_ymd_and_hms(2020, 6, 4, 9, 0, 0).unwrap();
+    let entry = |seq, r: Activity| {
+        let b = papi_core::batch::Batch::seal(
+            &header("01840", &plan),
+            papi_core::batch::BatchKind::Changes,
+            seq,
+            vec![r.clone()],
+        );
+        let c = Changes {
+            writes: vec![r],
+            ..Default::default()
+        };
+        AppliedBatch::new(&b, &c, at, None)
+    };
+    let old = entry(1, rec(1, "Một"));
+    let text = papi_core::storage::encode_received(&old);
+    put_raw_in(idb, "received", &old.receipt.id(), &text).await;
+    let (held, bad) = idb.load_received().await.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(held.records.len(), 1);
+    assert_eq!(idb.apply_batch(&old, 1).await.unwrap(), Applied::Duplicate);
+    // A new one is written as bytes, and both read back.
+    assert_eq!(
+        idb.apply_batch(&entry(2, rec(2, "Hai")), 1).await.unwrap(),
+        Applied::Written(1)
+    );
+    let tx = idb
+        .db_for_tests()
+        .transaction(&["received"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let stored = tx
+        .object_store("received")
+        .unwrap()
+        .get(JsValue::from_str("01840/test/2"))
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(wasm_bindgen::JsCast::is_instance_of::<js_sys::Uint8Array>(
+        &stored
+    ));
+    let (held, bad) = idb.load_received().await.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(held.records.len(), 2);
+}
+
 /// Put raw text under a key of any IndexedDB store.
 async fn put_raw_in(idb: &IdbStore, store: &str, key: &str, text: &str) {
     let tx = idb

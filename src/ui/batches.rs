@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::use_app;
-use crate::platform::local_time_vn;
+use crate::platform::local_time_of;
 use crate::store::{EntryKind, StoredBatch};
 
 #[component]
@@ -124,12 +124,12 @@ pub fn Batches() -> impl IntoView {
 fn BatchRow(b: StoredBatch) -> impl IntoView {
     let app = use_app();
     let status = match (&b.sent_at, b.downloads) {
-        (Some(t), _) => format!("Đã gửi lên máy chủ {}", local_time_vn(t)),
+        (Some(t), _) => format!("Đã gửi lên máy chủ {}", local_time_of(*t)),
         (None, 0) => "Chưa tải xuống".to_string(),
         (None, n) => format!("Đã tải xuống ({n} lần)"),
     };
     let error = b.last_error.clone();
-    let created = local_time_vn(&b.created_at);
+    let created = local_time_of(b.created_at);
     let (seq, records) = (b.seq, b.records);
     let again = move |_| {
         let b = b.clone();

@@ -169,10 +169,7 @@ fn ExportReminder() -> impl IntoView {
             papi_core::batch::uncopied_reminder(
                 bs.iter()
                     .filter(|b| b.kind == papi_core::batch::BatchKind::Changes)
-                    .filter_map(|b| {
-                        let at = papi_core::dates::parse_instant(&b.created_at)?;
-                        Some((at, b.downloads > 0 || b.sent_at.is_some()))
-                    }),
+                    .map(|b| (b.created_at, b.downloads > 0 || b.sent_at.is_some())),
                 crate::platform::now(),
             )
         })
