@@ -222,9 +222,13 @@ impl AppState {
     }
 
     pub fn open_new(&self, task_id: &str) {
+        let successor = UNITS.successor(&self.unit_code());
         let draft = papi_core::Draft {
             task_id: task_id.to_string(),
-            date: papi_core::dates::format_vn(platform::today()),
+            date: papi_core::dates::format_vn(papi_core::validation::default_date(
+                platform::today(),
+                successor,
+            )),
             status: Some(papi_core::Status::Done),
             ..Default::default()
         };

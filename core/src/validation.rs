@@ -136,6 +136,15 @@ fn chars(s: &str) -> usize {
 }
 
 /// Validate a draft. All errors are reported at once, in form order.
+/// The date a new activity's form starts with: today, or, for a unit that
+/// ended at a reform, its last day (what it can still record is history).
+pub fn default_date(today: NaiveDate, successor: Option<&crate::units::Successor>) -> NaiveDate {
+    match successor {
+        Some(s) if today >= s.from => s.from.pred_opt().unwrap_or(s.from),
+        _ => today,
+    }
+}
+
 pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut err = |field, problem| errors.push(FieldError { field, problem });
@@ -264,6 +273,22 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2020, 6, 1).unwrap()
+    }
+
+    #[test]
+    fn a_new_activity_of_an_ended_unit_starts_on_its_last_day() {
+        let s = crate::units::Successor {
+            dataset: "thai-nguyen-2025".into(),
+            code: "01864".into(),
+            name: "Xã Bằng Thành".into(),
+            from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+            resolution: "1683/NQ-UBTVQH15".into(),
+        };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(default_date(day(2026, 11, 30), Some(&s)), day(2025, 6, 30));
+        assert_eq!(default_date(day(2025, 7, 1), Some(&s)), day(2025, 6, 30));
+        assert_eq!(default_date(day(2025, 6, 30), Some(&s)), day(2025, 6, 30));
+        assert_eq!(default_date(day(2026, 11, 30), None), day(2026, 11, 30));
     }
 
     fn check(d: &Draft) -> Result<Checked, Vec<FieldError>> {
