@@ -12,14 +12,20 @@ use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// Cache policy by path: names with a content hash never change; the rest
-/// (index.html, sw.js, manifest, icons) must be revalidated.
+/// Cache policy by path: names with a content hash never change, nor does
+/// anything in a version's own folder (`/app-<hash>/`: the split wasm and
+/// its chunks, swapped together by an update); the rest (index.html,
+/// sw.js, manifest, icons) must be revalidated.
 pub fn cache_control(path: &str) -> &'static str {
+    let is_hash =
+        |part: &str| (10..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
     let name = path.rsplit('/').next().unwrap_or("");
-    let hashed = name
-        .split(['-', '.', '_'])
-        .any(|part| (10..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()));
-    if hashed {
+    let hashed_name = name.split(['-', '.', '_']).any(is_hash);
+    let version_folder = segments
+        .next()
+        .is_some_and(|first| first != name && first.strip_prefix("app-").is_some_and(is_hash));
+    if hashed_name || version_folder {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -151,9 +157,24 @@ mod tests {
             cache_control("/papi-tracker-ba822bf7cde808d.js"),
             "public, max-age=31536000, immutable"
         );
+        // A version's folder: its files keep their names from one version
+        // to the next, the folder's hash changes.
+        for p in [
+            "/app-24ed95d4aba2b4f7/papi-tracker_bg.wasm",
+            "/app-24ed95d4aba2b4f7/chunk_31.wasm",
+            "/app-24ed95d4aba2b4f7/__wasm_split.js",
+        ] {
+            assert_eq!(
+                cache_control(p),
+                "public, max-age=31536000, immutable",
+                "{p}"
+            );
+        }
         for p in [
             "/",
             "/index.html",
+            "/app-notahash/x.wasm",
+            "/icons/app-24ed95d4aba2b4f7/x.png",
             "/sw.js",
             "/manifest.webmanifest",
             "/icons/icon-192.png",
