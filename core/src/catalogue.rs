@@ -4,7 +4,7 @@
 //! version) and its dataset; the catalogue finds both, and the units a plan
 //! is recorded by (the dataset plus the plan's recording bodies).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::{Plan, PlanError};
 use crate::units::{Succession, Units};
@@ -135,6 +135,56 @@ impl Catalogue {
     }
 }
 
+/// The districts of an earlier dataset whose communes a dataset's units
+/// took over (history across a reform: the province of 2025 filters its
+/// communes by the district their predecessors were in).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormerDistricts {
+    /// The former districts (code, name), in their dataset's order.
+    pub districts: Vec<(String, String)>,
+    /// For each unit of the later dataset, the former districts it took
+    /// communes from.
+    of: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl FormerDistricts {
+    /// Whether `unit` (of the later dataset) took over a commune of the
+    /// former district `district`.
+    pub fn includes(&self, unit: &str, district: &str) -> bool {
+        self.of.get(unit).is_some_and(|ds| ds.contains(district))
+    }
+}
+
+impl Catalogue {
+    /// The former districts of the units of dataset `units_id` (empty when
+    /// no dataset held here was succeeded by it).
+    pub fn former_districts(&self, units_id: &str) -> FormerDistricts {
+        let mut out = FormerDistricts::default();
+        for old in self.datasets.iter().filter(|d| d.id != units_id) {
+            for district in old.districts() {
+                let mut took = false;
+                for commune in old.children(&district.code) {
+                    let Some(s) = old.successor(&commune.code) else {
+                        continue;
+                    };
+                    if s.dataset == units_id {
+                        took = true;
+                        out.of
+                            .entry(s.code.clone())
+                            .or_default()
+                            .insert(district.code.clone());
+                    }
+                }
+                if took {
+                    out.districts
+                        .push((district.code.clone(), district.name.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// "2026.10" → [2026, 10]; text parts sort after numbers.
 fn version_key(v: &str) -> Vec<(u64, String)> {
     v.split(['.', '-'])
@@ -169,6 +219,37 @@ mod tests {
             "with the plan's bodies"
         );
         assert!(units.successor("01864").is_some(), "with the reform");
+    }
+
+    #[test]
+    fn the_units_of_2025_know_the_districts_of_2020_they_took_communes_from() {
+        let c = Catalogue::shipped();
+        let f = c.former_districts("thai-nguyen-2025");
+        let old = c.dataset("bac-kan-2020").unwrap();
+        // Every district of Bắc Kạn (7 huyện and the city) gave communes.
+        assert_eq!(f.districts.len(), old.districts().count());
+        assert_eq!(f.districts.len(), 8);
+        // Xã Bằng Thành (01864 since 2025) took Xã Bộc Bố (01864 in 2020),
+        // a commune of Huyện Pác Nặm.
+        let pac_nam = old.district_of("01864").unwrap();
+        assert!(pac_nam.name.contains("Pác Nặm"), "{}", pac_nam.name);
+        assert!(f.includes("01864", &pac_nam.code));
+        // Each successor's former districts are those of its predecessors.
+        for commune in old.communes() {
+            let s = old.successor(&commune.code).unwrap();
+            let d = old.district_of(&commune.code).unwrap();
+            assert!(
+                f.includes(&s.code, &d.code),
+                "{} → {}",
+                commune.name,
+                s.name
+            );
+        }
+        // A dataset nobody was succeeded by has none.
+        assert_eq!(
+            c.former_districts("bac-kan-2020"),
+            FormerDistricts::default()
+        );
     }
 
     #[test]

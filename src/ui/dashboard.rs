@@ -2,8 +2,11 @@
 //! to tasks and activities, what each unit sent and whether it reported on
 //! time, the commune-led tasks nobody has acted on, charts, and exports.
 
+use std::sync::LazyLock;
+
 use leptos::prelude::*;
 use papi_core::batch::Bundle;
+use papi_core::catalogue::FormerDistricts;
 use papi_core::dates::format_vn;
 use papi_core::merge::Scope;
 use papi_core::report::{self, Cell, Matrix, Period, Rows, UnitStatus};
@@ -453,6 +456,7 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
                     <select id="status-filter" on:change=move |ev| status_filter.set(StatusFilter::parse(&event_target_value(&ev)))>
                         <option value="">"Tất cả đơn vị"</option>
                         {UNITS.districts().map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> }).collect_view()}
+                        <FormerDistrictOptions/>
                         <option value=StatusFilter::BODIES>"Các sở, ban, ngành"</option>
                     </select>
                     <label for="status-name">"Tên"</label>
@@ -511,26 +515,52 @@ fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
     }
 }
 
+/// The districts of before the 2025 reform whose communes this dataset's
+/// units took over (empty for a dataset no reform led to).
+static FORMER: LazyLock<FormerDistricts> =
+    LazyLock::new(|| crate::workspace::catalogue().former_districts(&UNITS.id));
+
+/// Two tiers: the communes by the district their predecessors were in.
+#[component]
+fn FormerDistrictOptions() -> impl IntoView {
+    (!FORMER.districts.is_empty()).then(|| {
+        view! {
+            <optgroup label="Theo huyện cũ (trước 01/07/2025)">
+                {FORMER.districts.iter().map(|(code, name)| view! {
+                    <option value=format!("{}{code}", StatusFilter::FORMER)>{format!("{name} (cũ)")}</option>
+                }).collect_view()}
+            </optgroup>
+        }
+    })
+}
+
 /// The province's status filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum StatusFilter {
     All,
     /// A district (by code) and its communes.
     District(String),
+    /// The units that took over communes of a district that the 2025
+    /// reform ended (by its code in the earlier dataset).
+    FormerDistrict(String),
     /// The province office and the provincial bodies.
     Bodies,
 }
 
 impl StatusFilter {
-    /// The `<option>` value of `Bodies` ("" is all, anything else a
-    /// district's code).
+    /// The `<option>` value of `Bodies` ("" is all, `FORMER` and a code a
+    /// former district, anything else a district's code).
     const BODIES: &'static str = "bodies";
+    const FORMER: &'static str = "former:";
 
     fn parse(value: &str) -> StatusFilter {
         match value {
             "" => StatusFilter::All,
             StatusFilter::BODIES => StatusFilter::Bodies,
-            d => StatusFilter::District(d.to_string()),
+            v => match v.strip_prefix(StatusFilter::FORMER) {
+                Some(d) => StatusFilter::FormerDistrict(d.to_string()),
+                None => StatusFilter::District(v.to_string()),
+            },
         }
     }
 
@@ -541,6 +571,7 @@ impl StatusFilter {
             _ if UNITS.get(code).is_none() => false,
             StatusFilter::Bodies => UNITS.is_provincial(code),
             StatusFilter::District(d) => UNITS.district_of(code).is_some_and(|u| u.code == *d),
+            StatusFilter::FormerDistrict(d) => FORMER.includes(code, d),
         }
     }
 }

@@ -220,6 +220,22 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   await p.fill('#status-name', 'bang thanh');
   await p.waitForSelector('[data-testid=unit-status] tbody tr[data-unit="01864"]');
   assert.equal(await p.locator('[data-testid=unit-status] tbody tr').count(), 1);
+  // Filtered by former district (history): the communes of 2025 that took
+  // over communes of Huyện Pác Nặm, as the data files say.
+  await p.fill('#status-name', '');
+  const data = (f) => JSON.parse(readFileSync(new URL(`../../data/units/${f}`, import.meta.url), 'utf8'));
+  const old = data('bac-kan-2020.json').units;
+  const pacNam = old.find((u) => u.level === 'district' && /Pác Nặm/.test(u.name));
+  const olds = new Set(old.filter((u) => u.parent_code === pacNam.code).map((u) => u.code));
+  const mapping = data('bac-kan-2020-to-thai-nguyen-2025.json');
+  const reform = mapping.successors;
+  const heirs = new Set(reform.filter((r) => olds.has(r.old_code)).map((r) => r.new_code));
+  assert.ok(heirs.has('01864'), [...heirs].join(','));
+  assert.equal(await p.locator('#status-filter optgroup option').count(), 8, 'the 8 former districts');
+  await p.selectOption('#status-filter', `former:${pacNam.code}`);
+  await p.waitForFunction((n) => document.querySelectorAll('[data-testid=unit-status] tbody tr').length === n, heirs.size);
+  const shown = await p.$$eval('[data-testid=unit-status] tbody tr', (trs) => trs.map((tr) => tr.dataset.unit));
+  assert.deepEqual(new Set(shown), heirs);
   // The report's letterhead comes from the data: the province, two tiers.
   await p.click('nav.tabs button:has-text("Báo cáo năm")');
   const head = await p.innerText('[data-testid=report] .doc-head');
