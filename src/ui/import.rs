@@ -19,118 +19,22 @@ use crate::ui::pull_refused::RefusedPulls;
 
 #[component]
 pub fn Import() -> impl IntoView {
-    let app = use_app();
-    let sync = crate::sync::use_sync();
-    let checks: RwSignal<Vec<FileCheck>> = RwSignal::new(vec![]);
-    // The files of the last dry run: run again once a device is trusted.
-    let last: StoredValue<Vec<Picked>> = StoredValue::new(vec![]);
-    // The store's state the dry run was made against: applying checks it.
-    let basis = StoredValue::new(None::<u32>);
-    let busy = RwSignal::new(false);
-    // While applying: how many of how many files are written.
-    let progress = RwSignal::new(None::<(usize, usize)>);
-    // Batches pulled from the sync server go through the same dry run; the
-    // cursor moves past each once it is dealt with (`crate::pull`).
-    let pulled: StoredValue<Option<PullRun>> = StoredValue::new(None);
-    // The batches pulled and refused for good, as kept in the store.
-    let refused: RwSignal<Vec<RefusedPull>> = RwSignal::new(vec![]);
-    let reload_refused = move || {
-        spawn_local(async move { refused.set(app.refused_pulls().await) });
-    };
-    reload_refused();
-    let scope = move || {
-        app.settings
-            .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level, &s.unit_code)))
-    };
-    let check_files = move |files: Vec<web_sys::File>| {
-        let Some(scope) = scope() else { return };
-        // One import at a time: a dry run made while another applies would
-        // pair a new basis with the old state.
-        if files.is_empty() || busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        // Files replace what was pulled: the cursor stays where it was.
-        pulled.set_value(None);
-        spawn_local(async move {
-            let picked = read_files(files).await;
-            crate::platform::mark("papi-dryrun-start");
-            basis.set_value(crate::inbox::basis());
-            last.set_value(picked.clone());
-            checks.set(dry_run_now(&app, picked, &scope));
-            crate::platform::measure("papi-dryrun", "papi-dryrun-start");
-            busy.set(false);
-        });
-    };
-    let ready = move || {
-        checks.with(|cs| {
-            cs.iter()
-                .filter(|c| matches!(c.state, FileState::Ready(..)))
-                .count()
-        })
-    };
-    let apply = move |()| {
-        busy.set(true);
-        spawn_local(async move {
-            crate::platform::mark("papi-apply-start");
-            app.apply_checks(checks, basis.get_value(), |done, of| {
-                progress.set(Some((done, of)))
-            })
-            .await;
-            progress.set(None);
-            crate::platform::measure("papi-apply", "papi-apply-start");
-            // The cursor moves past what is now dealt with; what failed to
-            // be written is fetched again by the next pull.
-            if let Some(run) = pulled.get_value() {
-                app.settle_pull(&run, &checks.get_untracked()).await;
-                pulled.set_value(None);
-                reload_refused();
-            }
-            busy.set(false);
-        });
-    };
-    let pull = move |()| {
-        let Some(scope) = scope() else { return };
-        busy.set(true);
-        spawn_local(async move {
-            match app.pull_new(sync).await {
-                Ok((run, _)) if run.is_empty() => {
-                    app.settle_pull(&run, &[]).await;
-                    app.notify("Máy chủ không có lô mới.", false, None);
-                }
-                Ok((run, picked)) => {
-                    basis.set_value(crate::inbox::basis());
-                    last.set_value(picked.clone());
-                    let result = dry_run_now(&app, picked, &scope);
-                    // Refusals are recorded now; what waits to be applied
-                    // keeps the cursor until "Áp dụng".
-                    let settled = app.settle_pull(&run, &result).await;
-                    pulled.set_value((!settled).then_some(run));
-                    checks.set(result);
-                    reload_refused();
-                }
-                Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
-            }
-            busy.set(false);
-        });
-    };
+    let run = ImportRun::new();
+    run.reload_refused();
     let has_server = crate::sync::load_settings().is_set();
-    let close = move || {
-        checks.set(vec![]);
-        pulled.set_value(None);
-        last.set_value(vec![]);
-    };
-    let trust = move |origin| {
-        if let Some(scope) = scope() {
-            trust_and_check_again(app, &origin, &scope, last, basis, checks);
-        }
-    };
+    let ImportRun {
+        checks,
+        busy,
+        progress,
+        refused,
+        ..
+    } = run;
     view! {
         <section class="import">
             <h2>"Nhập lô dữ liệu"</h2>
             <ImportLead/>
-            <DropZone busy=busy on_files=Callback::new(check_files)
-                on_pull=has_server.then(|| Callback::new(pull))/>
+            <DropZone busy=busy on_files=Callback::new(move |files| run.check_files(files))
+                on_pull=has_server.then(|| Callback::new(move |()| run.pull()))/>
             <Show when=move || busy.get()>
                 <p role="status" data-testid="import-progress">{move || match progress.get() {
                     Some((done, of)) => format!("Đang áp dụng: đã ghi {done}/{of} tệp…"),
@@ -138,15 +42,164 @@ pub fn Import() -> impl IntoView {
                 }}</p>
             </Show>
             <Show when=move || checks.with(|c| !c.is_empty())>
-                <CheckResults checks=checks busy=busy ready=Signal::derive(ready)
-                    on_apply=Callback::new(apply) on_close=Callback::new(move |()| close())
-                    on_trust=Callback::new(trust)/>
+                <CheckResults checks=checks busy=busy ready=Signal::derive(move || run.ready())
+                    on_apply=Callback::new(move |()| run.apply())
+                    on_close=Callback::new(move |()| run.close())
+                    on_trust=Callback::new(move |origin| run.trust(origin))/>
             </Show>
             <RefusedPulls list=refused/>
             <crate::ui::faults::FaultList kinds=&[EntryKind::Received, EntryKind::Refused]/>
             <Gaps/>
             <ReceivedUnits/>
         </section>
+    }
+}
+
+/// The import screen's state: the files checked, what the dry run was made
+/// against, and the pull from the server; and what the screen's buttons do.
+#[derive(Clone, Copy)]
+struct ImportRun {
+    app: crate::app::AppState,
+    sync: crate::sync::SyncState,
+    checks: RwSignal<Vec<FileCheck>>,
+    /// The files of the last dry run: run again once a device is trusted.
+    last: StoredValue<Vec<Picked>>,
+    /// The store's state the dry run was made against: applying checks it.
+    basis: StoredValue<Option<u32>>,
+    busy: RwSignal<bool>,
+    /// While applying: how many of how many files are written.
+    progress: RwSignal<Option<(usize, usize)>>,
+    /// Batches pulled from the sync server go through the same dry run;
+    /// the cursor moves past each once it is dealt with (`crate::pull`).
+    pulled: StoredValue<Option<PullRun>>,
+    /// The batches pulled and refused for good, as kept in the store.
+    refused: RwSignal<Vec<RefusedPull>>,
+}
+
+impl ImportRun {
+    fn new() -> ImportRun {
+        ImportRun {
+            app: use_app(),
+            sync: crate::sync::use_sync(),
+            checks: RwSignal::new(vec![]),
+            last: StoredValue::new(vec![]),
+            basis: StoredValue::new(None),
+            busy: RwSignal::new(false),
+            progress: RwSignal::new(None),
+            pulled: StoredValue::new(None),
+            refused: RwSignal::new(vec![]),
+        }
+    }
+
+    fn reload_refused(self) {
+        spawn_local(async move { self.refused.set(self.app.refused_pulls().await) });
+    }
+
+    fn scope(self) -> Option<papi_core::merge::Scope> {
+        self.app
+            .settings
+            .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level, &s.unit_code)))
+    }
+
+    /// How many lines would apply.
+    fn ready(self) -> usize {
+        self.checks.with(|cs| {
+            cs.iter()
+                .filter(|c| matches!(c.state, FileState::Ready(..)))
+                .count()
+        })
+    }
+
+    fn check_files(self, files: Vec<web_sys::File>) {
+        let Some(scope) = self.scope() else { return };
+        // One import at a time: a dry run made while another applies would
+        // pair a new basis with the old state.
+        if files.is_empty() || self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        // Files replace what was pulled: the cursor stays where it was.
+        self.pulled.set_value(None);
+        spawn_local(async move {
+            let picked = read_files(files).await;
+            crate::platform::mark("papi-dryrun-start");
+            self.basis.set_value(crate::inbox::basis());
+            self.last.set_value(picked.clone());
+            self.checks.set(dry_run_now(&self.app, picked, &scope));
+            crate::platform::measure("papi-dryrun", "papi-dryrun-start");
+            self.busy.set(false);
+        });
+    }
+
+    fn apply(self) {
+        self.busy.set(true);
+        spawn_local(async move {
+            crate::platform::mark("papi-apply-start");
+            let progress = self.progress;
+            self.app
+                .apply_checks(self.checks, self.basis.get_value(), |done, of| {
+                    progress.set(Some((done, of)))
+                })
+                .await;
+            progress.set(None);
+            crate::platform::measure("papi-apply", "papi-apply-start");
+            // The cursor moves past what is now dealt with; what failed to
+            // be written is fetched again by the next pull.
+            if let Some(run) = self.pulled.get_value() {
+                self.app
+                    .settle_pull(&run, &self.checks.get_untracked())
+                    .await;
+                self.pulled.set_value(None);
+                self.reload_refused();
+            }
+            self.busy.set(false);
+        });
+    }
+
+    fn pull(self) {
+        let Some(scope) = self.scope() else { return };
+        let app = self.app;
+        self.busy.set(true);
+        spawn_local(async move {
+            match app.pull_new(self.sync).await {
+                Ok((run, _)) if run.is_empty() => {
+                    app.settle_pull(&run, &[]).await;
+                    app.notify("Máy chủ không có lô mới.", false, None);
+                }
+                Ok((run, picked)) => {
+                    self.basis.set_value(crate::inbox::basis());
+                    self.last.set_value(picked.clone());
+                    let result = dry_run_now(&app, picked, &scope);
+                    // Refusals are recorded now; what waits to be applied
+                    // keeps the cursor until "Áp dụng".
+                    let settled = app.settle_pull(&run, &result).await;
+                    self.pulled.set_value((!settled).then_some(run));
+                    self.checks.set(result);
+                    self.reload_refused();
+                }
+                Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
+            }
+            self.busy.set(false);
+        });
+    }
+
+    fn close(self) {
+        self.checks.set(vec![]);
+        self.pulled.set_value(None);
+        self.last.set_value(vec![]);
+    }
+
+    fn trust(self, origin: papi_core::batch::Origin) {
+        if let Some(scope) = self.scope() {
+            trust_and_check_again(
+                self.app,
+                &origin,
+                &scope,
+                self.last,
+                self.basis,
+                self.checks,
+            );
+        }
     }
 }
 
