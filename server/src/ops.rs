@@ -513,6 +513,8 @@ fn unit_list(path: &Path, unit: Option<&str>) -> Result<(), String> {
         None => None,
     };
     let admin = admin(path)?;
+    // A code names a unit only with its dataset: say which.
+    println!("tokens of units of {}", units.id);
     println!(
         "{:>4}  {:<6} {:<32} {:<25} state",
         "id", "unit", "name", "created"

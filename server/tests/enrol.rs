@@ -198,10 +198,28 @@ async fn list_and_revoke_take_unit_names() {
     let bang_thanh = stdout(&papi(&db, &["unit", "list", "bang thanh"]));
     assert_eq!(
         bang_thanh.lines().count(),
-        2,
-        "header and one token: {bang_thanh}"
+        3,
+        "the dataset, the header and one token: {bang_thanh}"
     );
     assert!(bang_thanh.contains("Xã Bằng Thành"), "{bang_thanh}");
+    assert!(
+        bang_thanh.starts_with("tokens of units of bac-kan-2020"),
+        "{bang_thanh}"
+    );
+    // The database is of the 2020 units: the operator's commands for
+    // another dataset are refused (GSO reuses codes), and change nothing.
+    let other = Command::new(BIN)
+        .args(["unit", "list", "--db"])
+        .arg(&db)
+        .env("PAPI_UNITS", "thai-nguyen-2025")
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    let e = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        e.contains("bac-kan-2020") && e.contains("thai-nguyen-2025"),
+        "{e}"
+    );
 
     let e = stderr(&papi(&db, &["unit", "revoke", "bac kan"]));
     assert!(
