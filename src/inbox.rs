@@ -272,6 +272,34 @@ impl AppState {
     pub async fn refresh_received(&self) {
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
+        match idb.count_received().await {
+            // Nothing received (every commune): nothing to read.
+            Ok(0) => self.received.set(Default::default()),
+            Ok(_) => self.read_received().await,
+            Err(e) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    /// Read what was received, with the reading code in a chunk of its own
+    /// (off a commune's first screen). (wasm-bindgen-test builds are not
+    /// split.)
+    async fn read_received(&self) {
+        #[cfg(not(test))]
+        match received_chunk(*self).await {
+            Ok(run) => run.await,
+            Err(_) => self.notify(
+                "Chưa tải được dữ liệu đã nhận: cần có mạng lần đầu. Hãy tải lại trang khi có mạng.",
+                true,
+                None,
+            ),
+        }
+        #[cfg(test)]
+        self.load_received().await;
+    }
+
+    async fn load_received(&self) {
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
         match idb.load_received().await {
             Ok((r, bad)) => {
                 self.received.set(r);
@@ -402,4 +430,14 @@ pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     let files = files_of(input.files());
     input.set_value("");
     files
+}
+
+#[cfg(not(test))]
+type Reading = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+/// `AppState::load_received` as a chunk of its own.
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(received, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn received_chunk(app: AppState) -> Result<Reading, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { app.load_received().await }))
 }
