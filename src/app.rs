@@ -18,23 +18,24 @@ use crate::tabs::{self, TabMessage};
 
 /// The active plan (the workspace, `crate::workspace`).
 pub static PLAN: LazyLock<Plan> = LazyLock::new(crate::workspace::active_plan);
-/// Who records against the active plan: its dataset and recording bodies.
+/// Who records against the active plan: its dataset and recording bodies
+/// (without the successors of a reform that ended the dataset: `UNITS_JOINED`).
 pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
     if !crate::workspace::is_shipped() {
         if let Some(units) = crate::workspace::catalogue().units_for(&PLAN) {
             return units.clone();
         }
     }
-    let next =
-        Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
-    let reform =
-        papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
-            .expect("the shipped reform is valid");
     Units::from_json(papi_core::BAC_KAN_UNITS_2020)
         .expect("the shipped units are valid")
         .with_bodies(&PLAN)
-        .with_successors(&reform, &next)
 });
+/// `UNITS` with the successors of the reform that ended their dataset (the
+/// 2020 units end on 30/06/2025): for an activity's date against its unit's
+/// end and the history across the reform. Read only by screens split off
+/// the main wasm, so the reform's data and code are in their chunks.
+pub static UNITS_JOINED: LazyLock<Units> =
+    LazyLock::new(|| papi_core::catalogue::join_reform(UNITS.clone()));
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
@@ -307,7 +308,7 @@ impl AppState {
             plan: &PLAN,
             unit: &unit,
             today: platform::today(),
-            successor: UNITS.successor(&unit.code),
+            successor: UNITS_JOINED.successor(&unit.code),
         };
         let mut draft = form.draft.clone();
         // What was typed or pasted, made fit to store (NFC, no hidden

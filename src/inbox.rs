@@ -17,7 +17,7 @@ use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::tabs::{self, TabMessage};
 
@@ -129,7 +129,7 @@ pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<Fil
         signatures_required: crate::session::signatures_required(),
     };
     app.received
-        .with_untracked(|held| dry_run(held, files, scope, &UNITS, &trust))
+        .with_untracked(|held| dry_run(held, files, scope, &UNITS_JOINED, &trust))
 }
 
 /// The officer has compared the fingerprint with the sender: trust the

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
-use crate::app::{store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
@@ -137,7 +137,7 @@ impl AppState {
     /// record is written only if it is newer than the one held, so a restore
     /// never loses a later change. Returns how many were written.
     pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
-        let b: Batch = batch::parse(bytes, &PLAN, &UNITS, platform::now())
+        let b: Batch = batch::parse(bytes, &PLAN, &UNITS_JOINED, platform::now())
             .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
         let unit = self.unit_code();
         if b.unit_code != unit {

@@ -75,6 +75,7 @@ pub fn use_known_plans() -> KnownPlans {
     use_context::<KnownPlans>().expect("KnownPlans provided by the root")
 }
 
+#[cfg(not(test))]
 type Fetch = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Plan>, String>>>>;
 
 /// `new_plans`, whose code (the requests, reading and storing plans) is a
