@@ -37,6 +37,10 @@ pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
 pub static UNITS_JOINED: LazyLock<Units> =
     LazyLock::new(|| papi_core::catalogue::join_reform(UNITS.clone()));
 
+/// What a state chunk runs (`AppState::run_chunk`).
+#[cfg(not(test))]
+pub type Chunk = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
 }
@@ -166,6 +170,27 @@ impl AppState {
         });
         if let Some(y) = latest.filter(|&y| y != period.year() && !any_in_period) {
             self.period.set(papi_core::report::Period::Year(y));
+        }
+    }
+
+    /// Run state code that comes in a chunk of its own (a `wasm_split`
+    /// point giving a future, as `outbox::read_chunk`); a chunk that cannot
+    /// be fetched (offline before it was kept) is said, naming `what_vi`.
+    #[cfg(not(test))]
+    pub async fn run_chunk(
+        &self,
+        load: impl std::future::Future<Output = Result<Chunk, leptos::wasm_split::SplitLoaderError>>,
+        what_vi: &str,
+    ) {
+        match load.await {
+            Ok(run) => run.await,
+            Err(_) => self.notify(
+                format!(
+                    "Chưa tải được {what_vi}: cần có mạng lần đầu. Hãy tải lại trang khi có mạng."
+                ),
+                true,
+                None,
+            ),
         }
     }
 

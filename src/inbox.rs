@@ -285,14 +285,8 @@ impl AppState {
     /// split.)
     async fn read_received(&self) {
         #[cfg(not(test))]
-        match received_chunk(*self).await {
-            Ok(run) => run.await,
-            Err(_) => self.notify(
-                "Chưa tải được dữ liệu đã nhận: cần có mạng lần đầu. Hãy tải lại trang khi có mạng.",
-                true,
-                None,
-            ),
-        }
+        self.run_chunk(received_chunk(*self), "dữ liệu đã nhận")
+            .await;
         #[cfg(test)]
         self.load_received().await;
     }
@@ -432,12 +426,11 @@ pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     files
 }
 
-#[cfg(not(test))]
-type Reading = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
-
 /// `AppState::load_received` as a chunk of its own.
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(received, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn received_chunk(app: AppState) -> Result<Reading, leptos::wasm_split::SplitLoaderError> {
+fn received_chunk(
+    app: AppState,
+) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
     Ok(Box::pin(async move { app.load_received().await }))
 }

@@ -27,6 +27,31 @@ impl AppState {
         let unit = self.unit_code();
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
+        match idb.holds_outbox(&unit).await {
+            // Nothing sealed yet (every first run): nothing to read.
+            Ok(false) => {
+                self.outbox.set(Some(papi_core::batch::Outbox::new(&unit)));
+                self.batches.set(Vec::new());
+            }
+            Ok(true) => self.read_outbox().await,
+            Err(e) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    /// Read the outbox and the batches, with the reading code in a chunk of
+    /// its own (off the first screen's path). (wasm-bindgen-test builds are
+    /// not split.)
+    async fn read_outbox(&self) {
+        #[cfg(not(test))]
+        self.run_chunk(read_chunk(*self), "lô dữ liệu đã lưu").await;
+        #[cfg(test)]
+        self.load_outbox().await;
+    }
+
+    async fn load_outbox(&self) {
+        let unit = self.unit_code();
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
         match (idb.outbox(&unit).await, idb.batches(&unit).await) {
             (Ok((o, rebuilt)), Ok((b, unreadable))) => {
                 self.outbox.set(Some(o));
@@ -176,4 +201,11 @@ impl AppState {
         );
         Ok(written)
     }
+}
+
+/// `AppState::load_outbox` as a chunk of its own.
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn read_chunk(app: AppState) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { app.load_outbox().await }))
 }
