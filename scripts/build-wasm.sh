@@ -6,7 +6,7 @@
 #      with the chunks' loader __wasm_split.js;
 #   3. wasm-bindgen on the main module (--keep-lld-exports: the chunks link
 #      against its table, memory and stack);
-#   4. wasm-opt -Oz on every piece.
+#   4. wasm-opt -Oz on every piece, terser on the JS.
 # Output: OUT_DIR/papi-tracker.js, papi-tracker_bg.wasm, __wasm_split.js,
 # the chunks (*.wasm) and __wasm_split_manifest.json. scripts/place-wasm.mjs
 # puts them into the Trunk build.
@@ -30,6 +30,11 @@ for f in "$work"/*.wasm; do
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$out/$(basename "$f")"
 done
-cp "$work"/*.js "$work/__wasm_split_manifest.json" "$out/"
+cp "$work/__wasm_split_manifest.json" "$out/"
+# The JS on the first visit's path, minified (terser, from package-lock.json):
+# the wasm's imports and the modules' exports keep their names.
+for js in "$work"/*.js; do
+  terser "$js" --module --compress --mangle --output "$out/$(basename "$js")"
+done
 [ -d "$work/snippets" ] && cp -r "$work/snippets" "$out/"
 ls -l "$out"

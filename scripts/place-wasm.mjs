@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minify } from 'terser';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = process.argv[2] || process.env.TRUNK_STAGING_DIR;
@@ -28,7 +29,8 @@ function walk(d, rel = '') {
   });
 }
 const files = walk(src).filter((f) => f !== '__wasm_split_manifest.json');
-const boot = readFileSync(join(root, 'public/boot.js'));
+// The loader is on the first visit's path: minified (terser).
+const boot = (await minify(readFileSync(join(root, 'public/boot.js'), 'utf8'), { module: true })).code;
 const hash = createHash('sha256');
 for (const f of files) hash.update(f).update('\0').update(readFileSync(join(src, f))).update('\0');
 hash.update('boot.js\0').update(boot);

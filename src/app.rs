@@ -18,23 +18,28 @@ use crate::tabs::{self, TabMessage};
 
 /// The active plan (the workspace, `crate::workspace`).
 pub static PLAN: LazyLock<Plan> = LazyLock::new(crate::workspace::active_plan);
-/// Who records against the active plan: its dataset and recording bodies.
+/// Who records against the active plan: its dataset and recording bodies
+/// (without the successors of a reform that ended the dataset: `UNITS_JOINED`).
 pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
     if !crate::workspace::is_shipped() {
         if let Some(units) = crate::workspace::catalogue().units_for(&PLAN) {
             return units.clone();
         }
     }
-    let next =
-        Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).expect("the shipped units are valid");
-    let reform =
-        papi_core::units::Succession::from_json(papi_core::BAC_KAN_2020_TO_THAI_NGUYEN_2025)
-            .expect("the shipped reform is valid");
     Units::from_json(papi_core::BAC_KAN_UNITS_2020)
         .expect("the shipped units are valid")
         .with_bodies(&PLAN)
-        .with_successors(&reform, &next)
 });
+/// `UNITS` with the successors of the reform that ended their dataset (the
+/// 2020 units end on 30/06/2025): for an activity's date against its unit's
+/// end and the history across the reform. Read only by screens split off
+/// the main wasm, so the reform's data and code are in their chunks.
+pub static UNITS_JOINED: LazyLock<Units> =
+    LazyLock::new(|| papi_core::catalogue::join_reform(UNITS.clone()));
+
+/// What a state chunk runs (`AppState::run_chunk`).
+#[cfg(not(test))]
+pub type Chunk = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
@@ -168,6 +173,27 @@ impl AppState {
         }
     }
 
+    /// Run state code that comes in a chunk of its own (a `wasm_split`
+    /// point giving a future, as `outbox::read_chunk`); a chunk that cannot
+    /// be fetched (offline before it was kept) is said, naming `what_vi`.
+    #[cfg(not(test))]
+    pub async fn run_chunk(
+        &self,
+        load: impl std::future::Future<Output = Result<Chunk, leptos::wasm_split::SplitLoaderError>>,
+        what_vi: &str,
+    ) {
+        match load.await {
+            Ok(run) => run.await,
+            Err(_) => self.notify(
+                format!(
+                    "Chưa tải được {what_vi}: cần có mạng lần đầu. Hãy tải lại trang khi có mạng."
+                ),
+                true,
+                None,
+            ),
+        }
+    }
+
     pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
         let text = text.into();
         let id = self.next_notice.get_value();
@@ -222,13 +248,11 @@ impl AppState {
     }
 
     pub fn open_new(&self, task_id: &str) {
-        let successor = UNITS.successor(&self.unit_code());
+        // Today; the form moves it to a unit's last day if the unit ended
+        // at a reform (`ActivityForm`: the reform's data is the form's).
         let draft = papi_core::Draft {
             task_id: task_id.to_string(),
-            date: papi_core::dates::format_vn(papi_core::validation::default_date(
-                platform::today(),
-                successor,
-            )),
+            date: papi_core::dates::format_vn(platform::today()),
             status: Some(papi_core::Status::Done),
             ..Default::default()
         };
@@ -311,7 +335,7 @@ impl AppState {
             plan: &PLAN,
             unit: &unit,
             today: platform::today(),
-            successor: UNITS.successor(&unit.code),
+            successor: UNITS_JOINED.successor(&unit.code),
         };
         let mut draft = form.draft.clone();
         // What was typed or pasted, made fit to store (NFC, no hidden

@@ -17,7 +17,7 @@ use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::tabs::{self, TabMessage};
 
@@ -129,7 +129,7 @@ pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<Fil
         signatures_required: crate::session::signatures_required(),
     };
     app.received
-        .with_untracked(|held| dry_run(held, files, scope, &UNITS, &trust))
+        .with_untracked(|held| dry_run(held, files, scope, &UNITS_JOINED, &trust))
 }
 
 /// The officer has compared the fingerprint with the sender: trust the
@@ -270,6 +270,28 @@ pub fn basis() -> Option<u32> {
 
 impl AppState {
     pub async fn refresh_received(&self) {
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        match idb.count_received().await {
+            // Nothing received (every commune): nothing to read.
+            Ok(0) => self.received.set(Default::default()),
+            Ok(_) => self.read_received().await,
+            Err(e) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    /// Read what was received, with the reading code in a chunk of its own
+    /// (off a commune's first screen). (wasm-bindgen-test builds are not
+    /// split.)
+    async fn read_received(&self) {
+        #[cfg(not(test))]
+        self.run_chunk(received_chunk(*self), "dữ liệu đã nhận")
+            .await;
+        #[cfg(test)]
+        self.load_received().await;
+    }
+
+    async fn load_received(&self) {
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
         match idb.load_received().await {
@@ -424,4 +446,13 @@ pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     let files = files_of(input.files());
     input.set_value("");
     files
+}
+
+/// `AppState::load_received` as a chunk of its own.
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(received, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn received_chunk(
+    app: AppState,
+) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { app.load_received().await }))
 }

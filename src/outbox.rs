@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
-use crate::app::{store, AppState, PLAN, UNITS};
+use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
@@ -24,6 +24,31 @@ impl AppState {
 
     /// Load this unit's outbox and batch history from the store.
     pub async fn refresh_outbox(&self) {
+        let unit = self.unit_code();
+        let Some(store) = store() else { return };
+        let Ok(idb) = store.idb() else { return };
+        match idb.holds_outbox(&unit).await {
+            // Nothing sealed yet (every first run): nothing to read.
+            Ok(false) => {
+                self.outbox.set(Some(papi_core::batch::Outbox::new(&unit)));
+                self.batches.set(Vec::new());
+            }
+            Ok(true) => self.read_outbox().await,
+            Err(e) => self.notify(e.message_vi(), true, None),
+        }
+    }
+
+    /// Read the outbox and the batches, with the reading code in a chunk of
+    /// its own (off the first screen's path). (wasm-bindgen-test builds are
+    /// not split.)
+    async fn read_outbox(&self) {
+        #[cfg(not(test))]
+        self.run_chunk(read_chunk(*self), "lô dữ liệu đã lưu").await;
+        #[cfg(test)]
+        self.load_outbox().await;
+    }
+
+    async fn load_outbox(&self) {
         let unit = self.unit_code();
         let Some(store) = store() else { return };
         let Ok(idb) = store.idb() else { return };
@@ -137,7 +162,7 @@ impl AppState {
     /// record is written only if it is newer than the one held, so a restore
     /// never loses a later change. Returns how many were written.
     pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
-        let b: Batch = batch::parse(bytes, &PLAN, &UNITS, platform::now())
+        let b: Batch = batch::parse(bytes, &PLAN, &UNITS_JOINED, platform::now())
             .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
         let unit = self.unit_code();
         if b.unit_code != unit {
@@ -176,4 +201,11 @@ impl AppState {
         );
         Ok(written)
     }
+}
+
+/// `AppState::load_outbox` as a chunk of its own.
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn read_chunk(app: AppState) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { app.load_outbox().await }))
 }

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use papi_core::wire::{ErrorReply, PlanList, PublishReply, PLANS_PATH};
+use papi_core::Plan;
 
 use crate::app::AppState;
 use crate::pwa::Net;
@@ -49,7 +50,7 @@ impl KnownPlans {
         if !s.is_set() {
             return;
         }
-        match new_plans(&s).await {
+        match fetched(s).await {
             Ok(added) => {
                 for plan in &added {
                     app.notify(
@@ -74,9 +75,32 @@ pub fn use_known_plans() -> KnownPlans {
     use_context::<KnownPlans>().expect("KnownPlans provided by the root")
 }
 
+#[cfg(not(test))]
+type Fetch = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Plan>, String>>>>;
+
+/// `new_plans`, whose code (the requests, reading and storing plans) is a
+/// chunk of its own, off the first screen's path: a chunk that cannot be
+/// fetched is a fetch that could not have run (offline), tried again when
+/// the network comes back. (wasm-bindgen-test builds are not split.)
+async fn fetched(s: SyncSettings) -> Result<Vec<Plan>, String> {
+    #[cfg(not(test))]
+    return match fetch_chunk(s).await {
+        Ok(run) => run.await,
+        Err(_) => Err("the plan fetching code could not be loaded".into()),
+    };
+    #[cfg(test)]
+    new_plans(&s).await
+}
+
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(plan_fetch, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn fetch_chunk(s: SyncSettings) -> Result<Fetch, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { new_plans(&s).await }))
+}
+
 /// The server's plans this device lacks, fetched and added. A plan that
 /// cannot join (another dataset this build lacks) is skipped.
-async fn new_plans(s: &SyncSettings) -> Result<Vec<papi_core::Plan>, String> {
+async fn new_plans(s: &SyncSettings) -> Result<Vec<Plan>, String> {
     let answer = sync::fetch("GET", &s.url(PLANS_PATH), &s.token, None).await?;
     if answer.status != 200 {
         return Err(format!("HTTP {}", answer.status));

@@ -96,9 +96,10 @@ fn stored_texts() -> Vec<String> {
     LocalStorage::get(PLANS_KEY).unwrap_or_default()
 }
 
-/// The shipped catalogue plus every stored plan that still reads.
+/// The shipped catalogue plus every stored plan that still reads (the
+/// reform not joined: `app::UNITS_JOINED`).
 pub fn catalogue() -> Catalogue {
-    let mut c = Catalogue::shipped();
+    let mut c = Catalogue::shipped_unjoined();
     for text in stored_texts() {
         if let Ok(plan) = Plan::from_json(&text) {
             let _ = c.add_plan(plan);

@@ -49,12 +49,21 @@ impl Catalogue {
     /// The shipped datasets (Bắc Kạn 2020 with its successors, Thái Nguyên
     /// 2025) and the shipped plan.
     pub fn shipped() -> Catalogue {
+        Catalogue::shipped_with(join_reform)
+    }
+
+    /// `shipped` without the reform's successors (`join_reform` adds them to
+    /// the units that need them): what a device needs at start, without the
+    /// reform's data.
+    pub fn shipped_unjoined() -> Catalogue {
+        Catalogue::shipped_with(|units| units)
+    }
+
+    fn shipped_with(join: impl Fn(Units) -> Units) -> Catalogue {
         let old = Units::from_json(crate::BAC_KAN_UNITS_2020).expect("shipped units");
         let new = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).expect("shipped units");
-        let reform =
-            Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).expect("shipped reform");
         let mut c = Catalogue {
-            datasets: vec![old.with_successors(&reform, &new), new],
+            datasets: vec![join(old), new],
             ..Catalogue::default()
         };
         c.add_plan(Plan::from_json(crate::BAC_KAN_124_2020).expect("shipped plan"))
@@ -185,6 +194,19 @@ impl Catalogue {
     }
 }
 
+/// `units` with the successors of the shipped reform (Bắc Kạn 2020 →
+/// Thái Nguyên 2025) when it is the dataset that reform ended (recording
+/// bodies and all); any other dataset as it is.
+pub fn join_reform(units: Units) -> Units {
+    let reform =
+        Succession::from_json(crate::BAC_KAN_2020_TO_THAI_NGUYEN_2025).expect("shipped reform");
+    if units.id != reform.from {
+        return units;
+    }
+    let next = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).expect("shipped units");
+    units.with_successors(&reform, &next)
+}
+
 /// "2026.10" → [2026, 10]; text parts sort after numbers.
 fn version_key(v: &str) -> Vec<(u64, String)> {
     v.split(['.', '-'])
@@ -219,6 +241,15 @@ mod tests {
             "with the plan's bodies"
         );
         assert!(units.successor("01864").is_some(), "with the reform");
+        // Without the reform, and with it joined afterwards (bodies kept).
+        let c = Catalogue::shipped_unjoined();
+        let units = c.units_for(c.plans().first().unwrap()).unwrap();
+        assert!(units.successor("01864").is_none());
+        let joined = join_reform(units.clone());
+        assert!(joined.successor("01864").is_some());
+        assert!(joined.get("06.so-tai-chinh").is_some());
+        let next = c.dataset("thai-nguyen-2025").unwrap().clone();
+        assert!(join_reform(next).successors.is_empty());
     }
 
     #[test]

@@ -95,6 +95,24 @@ impl IdbStore {
         }
     }
 
+    /// Whether the store holds an outbox or batches of `unit`, without
+    /// reading them: a unit that never sealed holds neither, and then the
+    /// reading code (a chunk, `outbox::read_chunk`) is not needed.
+    pub async fn holds_outbox(&self, unit: &str) -> Result<bool, StoreError> {
+        let tx = self
+            .db
+            .transaction(&[OUTBOX, BATCHES], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let key = idb::Query::Key(JsValue::from_str(unit));
+        let outboxes = tx.object_store(OUTBOX).map_err(err)?.count(Some(key));
+        let outboxes = outboxes.map_err(err)?.await.map_err(err)?;
+        let range = idb::Query::KeyRange(unit_range(unit)?);
+        let batches = tx.object_store(BATCHES).map_err(err)?.count(Some(range));
+        let batches = batches.map_err(err)?.await.map_err(err)?;
+        tx.await.map_err(err)?;
+        Ok(outboxes + batches > 0)
+    }
+
     /// Set an unreadable outbox aside and store a safe one in its place
     /// (one transaction; a no-op if another tab did it first).
     async fn recover_outbox(&self, unit: &str) -> Result<(Outbox, Option<SetAside>), StoreError> {

@@ -64,6 +64,21 @@ impl IdbStore {
     }
 
     /// How many entries there were when this tab last read or wrote them.
+    /// How many batches were received, without reading them: a commune
+    /// holds none, and then the reading code (a chunk, `inbox`) is not
+    /// needed; the count is the one a later apply checks against.
+    pub async fn count_received(&self) -> Result<u32, StoreError> {
+        let tx = self
+            .db
+            .transaction(&[RECEIVED], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let store = tx.object_store(RECEIVED).map_err(err)?;
+        let count = store.count(None).map_err(err)?.await.map_err(err)?;
+        tx.await.map_err(err)?;
+        self.received_seen.set(Some(count));
+        Ok(count)
+    }
+
     pub fn received_seen(&self) -> Option<u32> {
         self.received_seen.get()
     }

@@ -88,9 +88,26 @@ fn error_of(app: AppState, field: Field) -> Option<String> {
         .with(|es| es.iter().find(|e| e.field == field).map(|e| e.message_vi()))
 }
 
+/// A new activity starts today, or, for a unit that ended at a reform, on
+/// its last day: never on a day the form would refuse
+/// (`validation::default_date`).
+fn start_on_a_day_the_unit_existed(app: crate::app::AppState) {
+    let today = crate::platform::today();
+    let successor = crate::app::UNITS_JOINED.successor(&app.unit_code());
+    let start = papi_core::validation::default_date(today, successor);
+    let untouched_new = app.form.with_untracked(|f| {
+        f.as_ref()
+            .is_some_and(|f| f.editing.is_none() && f.draft.date == format_vn(today))
+    });
+    if start != today && untouched_new {
+        app.edit_draft(|d| d.date = format_vn(start));
+    }
+}
+
 #[component]
 pub fn ActivityForm() -> impl IntoView {
     let app = use_app();
+    start_on_a_day_the_unit_existed(app);
     let editing = move || {
         app.form
             .with(|o| o.as_ref().is_some_and(|o| o.editing.is_some()))

@@ -518,7 +518,7 @@ fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
 /// The districts of before the 2025 reform whose communes this dataset's
 /// units took over (empty for a dataset no reform led to).
 static FORMER: LazyLock<FormerDistricts> =
-    LazyLock::new(|| crate::workspace::catalogue().former_districts(&UNITS.id));
+    LazyLock::new(|| papi_core::catalogue::Catalogue::shipped().former_districts(&UNITS.id));
 
 /// Two tiers: the communes by the district their predecessors were in.
 #[component]

@@ -7,16 +7,17 @@ use leptos::prelude::*;
 use papi_core::dates::format_vn;
 use papi_core::report::by_successor;
 
-use crate::app::{use_app, UNITS};
+use crate::app::{use_app, UNITS_JOINED};
 
 /// Shown when the units of the plan have successors (a dataset a reform
 /// ended); nothing otherwise.
 #[component]
 pub fn SuccessorHistory() -> impl IntoView {
     let app = use_app();
-    let from = UNITS.successors.values().next().map(|s| s.from);
-    let groups =
-        Memo::new(move |_| app.with_all_records(|all| by_successor(all.iter().copied(), &UNITS)));
+    let from = UNITS_JOINED.successors.values().next().map(|s| s.from);
+    let groups = Memo::new(move |_| {
+        app.with_all_records(|all| by_successor(all.iter().copied(), &UNITS_JOINED))
+    });
     from.map(|from| {
         view! {
             <div class="card" data-testid="successor-history">

@@ -10,42 +10,13 @@
 //! fetched, e.g. offline before the background precache has finished; here a
 //! failed load is shown with a retry button instead (`fallible`).
 
-use leptos::__reexports::send_wrapper::SendWrapper;
 use leptos::prelude::*;
-use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use leptos::wasm_split::wasm_split;
 
+use crate::ui::chunk::{screen, Loaded};
 use crate::ui::settings::SettingsPage;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, batches::Batches};
 use crate::ui::{dashboard::Dashboard, import::Import, plan_text::PlanText, report::ReportPage};
-
-type Loaded = Result<AnyView, SplitLoaderError>;
-
-/// A screen whose code comes in a chunk: a short note while it arrives, and
-/// what went wrong, with a retry, when it cannot.
-fn screen<F: std::future::Future<Output = Loaded> + 'static>(load: fn() -> F) -> AnyView {
-    let attempt = RwSignal::new(0u32);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Đang tải màn hình…"</p> }>
-            {move || {
-                attempt.track();
-                let load = SendWrapper::new(load());
-                Suspend::new(async move {
-                    match load.await {
-                        Ok(view) => view,
-                        Err(_) => view! {
-                            <div class="card error" role="alert">
-                                <p>"Chưa tải được màn hình này. Lần đầu mở màn hình cần có mạng; sau đó dùng được khi không có mạng."</p>
-                                <button class="btn" on:click=move |_| attempt.update(|n| *n += 1)>"Thử lại"</button>
-                            </div>
-                        }
-                        .into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
-    .into_any()
-}
 
 // The activity form and the journal: a commune's daily work, fetched right
 // after the first screen (see `preload_daily`).

@@ -4,6 +4,7 @@ pub mod activity_form;
 pub mod activity_list;
 pub mod batches;
 pub mod charts;
+pub mod chunk;
 pub mod dashboard;
 pub mod devices;
 pub mod enrol;

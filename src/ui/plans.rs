@@ -97,6 +97,17 @@ pub fn PlansPage() -> impl IntoView {
     }
 }
 
+/// `PlanChoices` on the first run (shown only once another plan is known),
+/// its code in a chunk of its own: off a commune's first screen.
+pub fn plan_choices() -> AnyView {
+    crate::ui::chunk::screen(plan_choices_view)
+}
+
+#[leptos::wasm_split::wasm_split(plan_choices, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn plan_choices_view() -> crate::ui::chunk::Loaded {
+    Ok(view! { <PlanChoices/> }.into_any())
+}
+
 /// Every plan known (latest version of each), with a switch for the others.
 #[component]
 pub fn PlanChoices() -> impl IntoView {

@@ -29,7 +29,7 @@ pub fn FirstRun() -> impl IntoView {
                 "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
             </p>
             <Show when=several>
-                <crate::ui::plans::PlanChoices/>
+                {crate::ui::plans::plan_choices()}
             </Show>
             <UnitForm/>
         </main>
