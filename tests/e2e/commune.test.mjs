@@ -157,12 +157,13 @@ test('closing a form with text typed asks first; focus goes back to the button t
   await page.fill('#act-date', '31/02/2020');
   await page.click('form.activity-form button[type=submit]');
   await page.waitForSelector('#act-date-error');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'act-date');
+  // The focus moves once the errors are on screen (a frame later): wait.
+  await page.waitForFunction(() => document.activeElement?.id === 'act-date', null, { timeout: 5000 });
   await page.fill('#act-date', '15/04/2020');
   await page.click('form.activity-form button[type=submit]');
   await page.waitForSelector('#act-date-error', { state: 'detached' });
   await page.waitForSelector('#act-title-error');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'act-title');
+  await page.waitForFunction(() => document.activeElement?.id === 'act-title', null, { timeout: 5000 });
   await context.close();
 });
 
