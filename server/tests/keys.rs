@@ -17,15 +17,18 @@ const VAN_VU: &str = "02137"; // Huyện Na Rì (066)
 const MINH_KHAI: &str = "01834"; // Thành phố Bắc Kạn (058)
 
 async fn post(s: &TestServer, token: &str, b: &Batch) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/batches", s.url))
-        .bearer_auth(token)
-        .body(b.to_json())
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let path = papi_core::wire::BATCHES_PATH;
+    send_json(s, token, reqwest::Method::POST, path, b.to_json()).await
+}
+
+/// `b` as an old release wrote it: format version 1, unsigned.
+fn version_1(mut b: Batch) -> Batch {
+    b.format_version = 1;
+    b.units = None;
+    b.signer = None;
+    b.signature = None;
+    b.sha256 = b.content_hash();
+    b
 }
 
 /// `b` as someone else signs it: the key it names and the signature are the
@@ -127,12 +130,7 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
         .clone();
     assert!(revoked["revoked_at"].is_string(), "{revoked}");
     // dev-b signs: an unsigned batch in its name is a forgery.
-    let mut downgraded = batch(DONG_XA, "dev-b", 2, 1);
-    downgraded.format_version = 1;
-    downgraded.units = None;
-    downgraded.signer = None;
-    downgraded.signature = None;
-    downgraded.sha256 = downgraded.content_hash();
+    let downgraded = version_1(batch(DONG_XA, "dev-b", 2, 1));
     let (st, body) = post(&s, &dong_xa, &downgraded).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert!(
@@ -151,12 +149,7 @@ async fn a_device_is_known_by_its_first_key_and_forgeries_are_refused() {
 async fn version_1_batches_still_pass_unsigned() {
     let s = start(&temp_dir("keys-v1")).await;
     let (_, dong_xa) = token(&s.db_path, DONG_XA);
-    let mut v1 = batch(DONG_XA, "dev-old", 1, 2);
-    v1.format_version = 1;
-    v1.units = None;
-    v1.signer = None;
-    v1.signature = None;
-    v1.sha256 = v1.content_hash();
+    let v1 = version_1(batch(DONG_XA, "dev-old", 1, 2));
     let (st, body) = post(&s, &dong_xa, &v1).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert!(Admin::open(&s.db_path)

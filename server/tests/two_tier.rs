@@ -10,7 +10,6 @@ use papi_core::activity::new_id;
 use papi_core::batch::Batch;
 use papi_core::{Activity, ActivityFields, Author, Plan, Status};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const BANG_THANH: &str = "01864"; // Xã Bằng Thành (2025); Xã Bộc Bố in 2020
 const PROVINCE: &str = "19";
@@ -25,24 +24,6 @@ fn plan_2026(version: &str) -> Plan {
     p.document.date = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
     p.role_agencies.remove("district");
     p
-}
-
-async fn send(
-    s: &TestServer,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: String,
-) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .request(method, format!("{}{path}", s.url))
-        .bearer_auth(token)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 fn batch_2026(plan: &Plan, unit: &str, device: &str, seq: u64) -> Batch {
@@ -85,7 +66,7 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
 
     // Before the plan is published, a batch against it names the plan.
     let b1 = batch_2026(&plan, BANG_THANH, "dev-bt", 1);
-    let (st, body) = send(
+    let (st, body) = send_json(
         &s,
         &commune,
         reqwest::Method::POST,
@@ -103,18 +84,18 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     );
 
     // Only the province publishes.
-    let (st, body) = send(&s, &commune, reqwest::Method::POST, plans, plan.to_json()).await;
+    let (st, body) = send_json(&s, &commune, reqwest::Method::POST, plans, plan.to_json()).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "not_the_province");
-    let (st, body) = send(&s, &province, reqwest::Method::POST, plans, plan.to_json()).await;
+    let (st, body) = send_json(&s, &province, reqwest::Method::POST, plans, plan.to_json()).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert_eq!(body["plan"]["number"], "88/KH-UBND");
-    let (st, _) = send(&s, &province, reqwest::Method::POST, plans, plan.to_json()).await;
+    let (st, _) = send_json(&s, &province, reqwest::Method::POST, plans, plan.to_json()).await;
     assert_eq!(st, StatusCode::OK, "the same plan again");
     // A published version never changes.
     let mut changed = plan_2026("2026.1");
     changed.closing = "Nội dung khác.".into();
-    let (st, body) = send(
+    let (st, body) = send_json(
         &s,
         &province,
         reqwest::Method::POST,
@@ -128,12 +109,12 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
         "{body}"
     );
     // Not a plan, or a plan of the old province's units: refused, named.
-    let (st, body) = send(&s, &province, reqwest::Method::POST, plans, "{}".into()).await;
+    let (st, body) = send_json(&s, &province, reqwest::Method::POST, plans, "{}".into()).await;
     assert_eq!(
         (st, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("bad_plan"))
     );
-    let (st, body) = send(
+    let (st, body) = send_json(
         &s,
         &province,
         reqwest::Method::POST,
@@ -173,7 +154,7 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     assert_eq!(Plan::from_json(&text).unwrap(), plan);
 
     // Now the commune's batch passes, and goes to the province directly.
-    let (st, body) = send(
+    let (st, body) = send_json(
         &s,
         &commune,
         reqwest::Method::POST,
@@ -197,7 +178,7 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     // A batch of the 2020 dataset (Xã Bộc Bố's code) is not this server's.
     let old = batch(BANG_THANH, "dev-old", 1, 1);
-    let (st, body) = send(
+    let (st, body) = send_json(
         &s,
         &commune,
         reqwest::Method::POST,

@@ -121,6 +121,26 @@ pub async fn get_json(
     (st, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// Send `body` to `path` with `method` and a token: the status and the JSON
+/// body (`Null` when it is none).
+pub async fn send_json(
+    s: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: String,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .request(method, format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// A token for a unit, stored (hashed) in the database at `db_path`.
 pub fn token(db_path: &Path, unit: &str) -> (i64, String) {
     let admin = db::Admin::open(db_path).unwrap();
