@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
-import { ROOT, appReady, freePort, launch, startServer, stopAllServers, trustDevices } from '../tests/e2e/helpers.mjs';
+import {
+  ROOT, appReady, freePort, launch, parseCsv, planRows300, startServer, stopAllServers, trustDevices, writeCsv,
+} from '../tests/e2e/helpers.mjs';
 import { dashboardRuns } from './bench-dashboard.mjs';
 
 export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -49,36 +51,11 @@ function batch(unit, n, key) {
   });
 }
 
-const csvCell = (c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
-const writeCsv = (rows) => rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-
-/** The plan template's rows (the builder's CSV), each task 7 or 8 times: 300 tasks. */
+/** The plan template (the builder's CSV) with each task 7 or 8 times: 300 tasks. */
 function bigCsv(template) {
-  const rows = parseCsv(template);
-  const big = [rows[0]];
-  rows.slice(1).forEach((r, n) => {
-    for (let k = 0; k < (n < 6 ? 8 : 7); k += 1) {
-      big.push(r.map((c, i) => (i === 4 ? '' : i === 5 ? `${c} (đợt ${k + 1})` : c)));
-    }
-  });
+  const big = planRows300(parseCsv(template));
   if (big.length !== 301) throw new Error(`300 tasks expected, got ${big.length - 1}`);
   return writeCsv(big);
-}
-
-/** RFC 4180 CSV (quoted cells, CRLF). */
-function parseCsv(text) {
-  const rows = [[]];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (ch === '"') quoted = false; else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { rows.at(-1).push(cell); cell = ''; } else if (ch === '\n') { rows.at(-1).push(cell.replace(/\r$/, '')); cell = ''; rows.push([]); } else cell += ch;
-  }
-  if (cell !== '' || rows.at(-1).length) rows.at(-1).push(cell); else rows.pop();
-  return rows;
 }
 
 /** Five times: the 300-task CSV into the plan builder, read and checked (ms each). */

@@ -414,3 +414,36 @@ export async function knowDevices(page, devices, since = '2021-01-01T00:00:00.00
     localStorage.setItem('papi-tracker.keyring', JSON.stringify(ring));
   }, { list: devices, since });
 }
+
+/** RFC 4180 CSV, enough for the template (quoted cells with newlines). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell.replace(/\r$/, '')); rows.push(row); row = []; cell = ''; } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+export function writeCsv(rows) {
+  return rows.map((r) => r.map((c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The plan template's rows (header, 42 tasks) with each task 7 or 8 times
+ * in a row (a dimension's rows stay together): a header and 300 tasks. */
+export function planRows300(rows) {
+  const big = [rows[0]];
+  rows.slice(1).forEach((r, n) => {
+    for (let k = 0; k < (n < 6 ? 8 : 7); k += 1) {
+      big.push(r.map((c, i) => (i === 4 ? '' : i === 5 ? `${c} (đợt ${k + 1})` : c)));
+    }
+  });
+  return big;
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady,
-  download, recordActivity, applyImport,
+  download, recordActivity, applyImport, parseCsv, writeCsv, planRows300,
 } from './helpers.mjs';
 
 // The server and its token commands serve Thái Nguyên's two-tier units.
@@ -21,27 +21,6 @@ after(async () => {
   await browser?.close();
   await stopAllServers();
 });
-
-/** RFC 4180 CSV, enough for the template (quoted cells with newlines). */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell.replace(/\r$/, '')); rows.push(row); row = []; cell = ''; } else cell += c;
-  }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
-
-function writeCsv(rows) {
-  return rows.map((r) => r.map((c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
-}
 
 async function uploadCsv(page, name, text) {
   await page.setInputFiles('[data-testid=plan-csv]', { name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
@@ -159,13 +138,8 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
 
   // A 300-task plan CSV: read and checked (its time is a benchmark:
   // scripts/bench-plans.mjs).
-  // Each task 7 or 8 times in a row (a dimension's rows stay together).
-  const big = [rows[0]];
-  rows.slice(1).forEach((r, n) => {
-    for (let k = 0; k < (n < 6 ? 8 : 7); k += 1) {
-      big.push(r.map((c, i) => (i === 4 ? '' : i === 5 ? `${c} (đợt ${k + 1})` : c)));
-    }
-  });
+  // Each task 7 or 8 times in a row (`planRows300`).
+  const big = planRows300(rows);
   assert.equal(big.length, 301);
   await p.fill('#plan-version', '2026.9');
   const before = importMs.length;
