@@ -18,6 +18,13 @@ async function controlled(page) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
 }
 
+/** The app has said "Sẵn sàng dùng khi không có mạng": the service worker
+ * holds every chunk, the activity form's among them. Until then a screen
+ * opened offline says its code has not arrived (split.test.mjs). */
+async function offlineReady(page) {
+  await page.waitForFunction(() => window.papiOffline?.ready === true, null, { timeout: 60000 });
+}
+
 /** One online visit on a fresh port: first run done, service worker in control. */
 async function visitOnce() {
   const port = await freePort();
@@ -39,6 +46,7 @@ test('after one visit it starts, records and keeps activities with the network g
   await page.goto(server.url);
   await setupCommune(page);
   await controlled(page);
+  await offlineReady(page);
   await page.waitForSelector('[data-testid=connection][data-state=online]');
 
   // Cut the network for real: the server is gone and the browser is offline.
