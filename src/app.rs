@@ -336,6 +336,7 @@ impl AppState {
             unit: &unit,
             today: platform::today(),
             successor: UNITS_JOINED.successor(&unit.code),
+            retired_tasks: false,
         };
         let mut draft = form.draft.clone();
         // What was typed or pasted, made fit to store (NFC, no hidden

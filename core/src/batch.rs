@@ -687,7 +687,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
         }
         _ => {}
     }
-    if vn_date(b.created_at) < plan.document.date {
+    if vn_date(b.created_at) < plan.records_from() {
         return Err(BatchError::BadHeader(format!(
             "ngày tạo lô {} trước ngày ban hành Kế hoạch",
             format_vn(vn_date(b.created_at))
@@ -721,12 +721,13 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
                 revision: r.revision,
             });
         }
-        check_record_times(r, plan.document.date, latest)?;
+        check_record_times(r, plan.records_from(), latest)?;
         let cx = Context {
             plan,
             unit,
             today,
             successor: units.successor(&unit.code),
+            retired_tasks: true,
         };
         let draft = r.to_draft();
         match validate(&draft, &cx) {

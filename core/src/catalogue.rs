@@ -29,6 +29,13 @@ pub enum PlanRefused {
         id: String,
         version: String,
     },
+    /// A version of a held plan for another unit dataset: the versions of
+    /// a plan share one workspace, whose records name units of one dataset.
+    OtherUnits {
+        id: String,
+        held: String,
+        units: String,
+    },
 }
 
 impl PlanRefused {
@@ -40,6 +47,9 @@ impl PlanRefused {
             ),
             PlanRefused::Changed { id, version } => format!(
                 "kế hoạch \"{id}\" phiên bản {version} đã có với nội dung khác: sửa kế hoạch thì đặt phiên bản mới"
+            ),
+            PlanRefused::OtherUnits { id, held, units } => format!(
+                "kế hoạch \"{id}\" dùng danh mục đơn vị \"{held}\"; phiên bản mới không thể dùng \"{units}\": danh mục khác thì đặt mã kế hoạch khác"
             ),
         }
     }
@@ -125,6 +135,13 @@ impl Catalogue {
                 place: "role_agencies.district".into(),
                 agency: "(none)".into(),
             }));
+        }
+        if let Some(held) = self.latest(&plan.id).filter(|h| h.units != plan.units) {
+            return Err(PlanRefused::OtherUnits {
+                id: plan.id.clone(),
+                held: held.units.clone(),
+                units: plan.units.clone(),
+            });
         }
         if let Some(held) = self.plan(&plan.id, &plan.version) {
             return if *held == plan {
@@ -316,6 +333,12 @@ mod tests {
             Err(PlanRefused::UnknownUnits("ha-giang-2025".into()))
         );
         assert_eq!(c.plans().len(), 4);
+        // A version of a held plan keeps its dataset.
+        let mut moved = thai_nguyen_plan("2026.11");
+        moved.units = "bac-kan-2020".into();
+        let e = c.add_plan(moved).unwrap_err();
+        assert!(matches!(e, PlanRefused::OtherUnits { .. }), "{e:?}");
+        assert!(e.message_vi().contains("mã kế hoạch khác"));
         // Three tiers need the district's role; two tiers do without.
         let mut no_district = thai_nguyen_plan("2026.3");
         no_district.role_agencies.remove("district");

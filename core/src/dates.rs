@@ -157,6 +157,25 @@ pub mod serde_canonical_instant {
     }
 }
 
+/// serde for `Option<NaiveDate>` as yyyy-mm-dd or null.
+pub mod serde_opt_date {
+    use super::*;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::serde_date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        #[derive(Deserialize)]
+        struct Date(#[serde(with = "super::serde_date")] NaiveDate);
+        Ok(Option::<Date>::deserialize(d)?.map(|Date(d)| d))
+    }
+}
+
 /// serde for `Option<DateTime<Utc>>` as RFC 3339 or null.
 pub mod serde_opt_instant {
     use super::*;

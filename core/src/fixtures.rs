@@ -15,6 +15,25 @@ pub static PLAN: LazyLock<Plan> =
 pub static UNITS: LazyLock<Units> =
     LazyLock::new(|| Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap());
 
+/// A later version of the shipped plan ("2026.1", its document dated
+/// 10/01/2026) without task 2.3-1 (the fixtures' records' task), built by
+/// the plan builder: 2.3-1 is retired, and records still date from 2020.
+pub static PLAN_WITHOUT_2_3_1: LazyLock<Plan> = LazyLock::new(|| {
+    use crate::plan_sheet::{from_sheets, to_sheets, INFO, TASKS};
+    let mut sheets = to_sheets(&PLAN);
+    for s in &mut sheets {
+        match s.name.as_str() {
+            TASKS => s.rows.retain(|r| r[4] != "2.3-1"),
+            INFO => {
+                s.rows[2][1] = "2026.1".into();
+                s.rows[5][1] = "10/01/2026".into();
+            }
+            _ => {}
+        }
+    }
+    from_sheets(&sheets, Some(&PLAN)).unwrap()
+});
+
 /// Xã Đổng Xá and Xã Văn Vũ, both of Huyện Na Rì (066).
 pub const DONG_XA: &str = "02194";
 pub const VAN_VU: &str = "02137";

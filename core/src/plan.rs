@@ -23,6 +23,16 @@ pub struct Plan {
     /// The unit dataset its units belong to (`Units::id`): a plan is a
     /// province's, for the units of its time.
     pub units: String,
+    /// The first day records of this plan may bear: the first version's
+    /// document date, kept by every later version (whose own document may
+    /// be dated later), so the records made under earlier versions stay
+    /// valid. `None`: the document's date.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::serde_opt_date"
+    )]
+    pub records_from: Option<NaiveDate>,
     pub document: Document,
     pub preamble: String,
     /// Section I.1: purposes.
@@ -65,6 +75,22 @@ pub struct SubIndicator {
     pub code: String,
     pub name: String,
     pub tasks: Vec<Task>,
+    /// Tasks an earlier version had here and this one dropped: their
+    /// records stay readable and counted under this sub-indicator, and a
+    /// batch naming this version may carry them, but nothing new is
+    /// recorded against them. Carried from version to version by the plan
+    /// builder (`plan_sheet::from_sheets`). A sub-indicator this version
+    /// dropped is kept with no tasks, only its retired ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredTask>,
+}
+
+/// A task of an earlier version of the plan, as that version wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredTask {
+    /// The last version that had the task.
+    pub last_version: String,
+    pub task: Task,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,9 +288,21 @@ impl Plan {
                         }
                     }
                 }
+                // A retired task keeps its earlier version's agency texts
+                // (their agencies may be gone); its id stays its own.
+                for r in &s.retired {
+                    if !task_ids.insert(r.task.id.as_str()) {
+                        return Err(PlanError::DuplicateTaskId(r.task.id.clone()));
+                    }
+                }
             }
         }
         Ok(())
+    }
+
+    /// The first day a record of this plan may bear (`records_from`).
+    pub fn records_from(&self) -> NaiveDate {
+        self.records_from.unwrap_or(self.document.date)
     }
 
     pub fn sub_indicators(&self) -> impl Iterator<Item = &SubIndicator> {
@@ -277,6 +315,49 @@ impl Plan {
 
     pub fn task(&self, id: &str) -> Option<&Task> {
         self.tasks().find(|t| t.id == id)
+    }
+
+    /// A task this version no longer has, kept for its records.
+    pub fn retired(&self, id: &str) -> Option<&RetiredTask> {
+        self.sub_indicators()
+            .flat_map(|s| s.retired.iter())
+            .find(|r| r.task.id == id)
+    }
+
+    /// Every retired task, with its sub-indicator, in plan order.
+    pub fn retired_tasks(&self) -> impl Iterator<Item = (&SubIndicator, &RetiredTask)> {
+        self.sub_indicators()
+            .flat_map(|s| s.retired.iter().map(move |r| (s, r)))
+    }
+
+    /// Every task a record may name: this version's, then the retired ones
+    /// with the last version that had each.
+    pub fn record_tasks(&self) -> impl Iterator<Item = (&Task, Option<&str>)> {
+        self.tasks().map(|t| (t, None)).chain(
+            self.retired_tasks()
+                .map(|(_, r)| (&r.task, Some(r.last_version.as_str()))),
+        )
+    }
+
+    /// Where a record's task sits: its dimension, sub-indicator and task,
+    /// and, for a task this version retired, the last version that had it.
+    /// A record is counted there whichever version it was made under.
+    pub fn locate_record(
+        &self,
+        task_id: &str,
+    ) -> Option<(&Dimension, &SubIndicator, &Task, Option<&str>)> {
+        self.locate(task_id)
+            .map(|(d, s, t)| (d, s, t, None))
+            .or_else(|| {
+                self.dimensions.iter().find_map(|d| {
+                    d.sub_indicators.iter().find_map(|s| {
+                        s.retired
+                            .iter()
+                            .find(|r| r.task.id == task_id)
+                            .map(|r| (d, s, &r.task, Some(r.last_version.as_str())))
+                    })
+                })
+            })
     }
 
     /// The sub-indicator and dimension a task belongs to.
@@ -298,15 +379,14 @@ impl Plan {
         &self,
         records: impl IntoIterator<Item = &'a Activity>,
     ) -> TaskSummaries<'_> {
-        let position: HashMap<&str, usize> = self
-            .tasks()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
-            .collect();
-        let mut by_task: Vec<(&str, TaskSummary)> = self
-            .tasks()
-            .map(|t| (t.id.as_str(), TaskSummary::default()))
-            .collect();
+        let ids = || {
+            self.tasks()
+                .map(|t| t.id.as_str())
+                .chain(self.retired_tasks().map(|(_, r)| r.task.id.as_str()))
+        };
+        let position: HashMap<&str, usize> = ids().enumerate().map(|(i, id)| (id, i)).collect();
+        let mut by_task: Vec<(&str, TaskSummary)> =
+            ids().map(|id| (id, TaskSummary::default())).collect();
         for a in records.into_iter().filter(|a| !a.deleted) {
             if let Some(&i) = position.get(a.fields.task_id.as_str()) {
                 let s = &mut by_task[i].1;
@@ -325,7 +405,8 @@ pub struct TaskSummary {
     pub latest: Option<NaiveDate>,
 }
 
-/// Every task's summary (`Plan::task_summaries`), in plan order.
+/// Every task's summary (`Plan::task_summaries`), in plan order, then the
+/// retired tasks'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSummaries<'p> {
     by_task: Vec<(&'p str, TaskSummary)>,

@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::agency::{resolve_agencies, Agency, AgencyGroup};
 use crate::dates::{format_vn, parse_vn};
-use crate::plan::{AgencyCell, Dimension, Document, Plan, SubIndicator, Task, PLAN_FORMAT};
+use crate::plan::{
+    AgencyCell, Dimension, Document, Plan, RetiredTask, SubIndicator, Task, PLAN_FORMAT,
+};
 use crate::units::Level;
 
 /// A sheet: its name and its cells' texts, row by row.
@@ -362,6 +364,9 @@ pub fn from_sheets(sheets: &[Sheet], base: Option<&Plan>) -> Result<Plan, Vec<Sh
     plan.agency_groups = groups;
     plan.role_agencies = roles;
     plan.dimensions = dimensions(task_sheet, &plan, base, &mut p);
+    if let Some(base) = base {
+        carry_retired(&mut plan, base);
+    }
     if p.0.is_empty() {
         if let Err(e) = plan.check() {
             p.add(TASKS, 1, None, format!("kế hoạch chưa nhất quán: {e}"));
@@ -572,6 +577,7 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
         id,
         version,
         units,
+        records_from: None,
         document,
         preamble,
         purposes: list(info::PURPOSE),
@@ -645,6 +651,7 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
                 code: sc.into(),
                 name: sn.into(),
                 tasks: vec![],
+                retired: vec![],
             });
         } else if d.sub_indicators.last().is_some_and(|x| x.name != sn) {
             p.add(
@@ -705,6 +712,7 @@ fn assign_ids(
     let mut used: BTreeSet<String> = taken.keys().cloned().collect();
     if let Some(b) = base {
         used.extend(b.tasks().map(|t| t.id.clone()));
+        used.extend(b.retired_tasks().map(|(_, r)| r.task.id.clone()));
     }
     for &(_, di, si, ti) in pending {
         let sub = dims[di].sub_indicators[si].code.clone();
@@ -723,6 +731,112 @@ fn assign_ids(
         used.insert(id.clone());
         dims[di].sub_indicators[si].tasks[ti].id = id;
     }
+}
+
+/// The retired tasks of `plan` built on `base`: a new version of the same
+/// plan keeps the base's dropped tasks; a plan of its own (next year's,
+/// built on this year's) starts afresh, as its records live apart (each
+/// record belongs to one plan). Whatever `plan` carried before is
+/// replaced, so run it again after changing the plan's id.
+pub fn carry_retired(plan: &mut Plan, base: &Plan) {
+    for d in &mut plan.dimensions {
+        for s in &mut d.sub_indicators {
+            s.retired.clear();
+        }
+        d.sub_indicators.retain(|s| !s.tasks.is_empty());
+    }
+    plan.dimensions.retain(|d| !d.sub_indicators.is_empty());
+    plan.records_from = None;
+    if plan.id == base.id {
+        retire(&mut plan.dimensions, base);
+        // Records made under the base stay valid however this version's
+        // document is dated.
+        let from = base.records_from().min(plan.document.date);
+        plan.records_from = (from != plan.document.date).then_some(from);
+    }
+}
+
+/// The base's tasks this version lacks (by id), and those the base had
+/// already retired, kept as retired tasks under their sub-indicator, so the
+/// records made against them stay readable and counted where they were.
+/// A sub-indicator (or dimension) this version dropped is kept for them,
+/// with no current task. A task whose id comes back is current again.
+fn retire(dims: &mut Vec<Dimension>, base: &Plan) {
+    let current: BTreeSet<String> = dims
+        .iter()
+        .flat_map(|d| &d.sub_indicators)
+        .flat_map(|s| s.tasks.iter().map(|t| t.id.clone()))
+        .collect();
+    for bd in &base.dimensions {
+        for bs in &bd.sub_indicators {
+            let gone = bs
+                .tasks
+                .iter()
+                .map(|t| RetiredTask {
+                    last_version: base.version.clone(),
+                    task: t.clone(),
+                })
+                .chain(bs.retired.iter().cloned())
+                .filter(|r| !current.contains(&r.task.id));
+            for r in gone {
+                sub_for(dims, bd, bs).retired.push(r);
+            }
+        }
+    }
+}
+
+/// This version's sub-indicator of `bs`'s code, put back in code order
+/// (with its dimension) when this version dropped it.
+fn sub_for<'d>(
+    dims: &'d mut Vec<Dimension>,
+    bd: &Dimension,
+    bs: &SubIndicator,
+) -> &'d mut SubIndicator {
+    let di = find_or_insert(
+        dims,
+        |d| &d.code,
+        &bd.code,
+        || Dimension {
+            sub_indicators: vec![],
+            ..bd.clone()
+        },
+    );
+    let subs = &mut dims[di].sub_indicators;
+    let si = find_or_insert(
+        subs,
+        |s| &s.code,
+        &bs.code,
+        || SubIndicator {
+            code: bs.code.clone(),
+            name: bs.name.clone(),
+            tasks: vec![],
+            retired: vec![],
+        },
+    );
+    &mut subs[si]
+}
+
+/// The index of the item of `code` in a list sorted by code; made and put
+/// in its place when missing.
+fn find_or_insert<T>(
+    list: &mut Vec<T>,
+    code_of: impl Fn(&T) -> &String,
+    code: &str,
+    make: impl FnOnce() -> T,
+) -> usize {
+    if let Some(i) = list.iter().position(|x| code_of(x) == code) {
+        return i;
+    }
+    let at = list.partition_point(|x| code_key(code_of(x)) < code_key(code));
+    list.insert(at, make());
+    at
+}
+
+/// "2.10" → [2, 10]: codes compare as numbers.
+fn code_key(code: &str) -> Vec<u32> {
+    code.split('.')
+        .map(|p| p.parse().unwrap_or(u32::MAX))
+        .collect()
 }
 
 /// An agency column resolved against the catalogue; what resolves to no

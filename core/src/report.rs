@@ -11,7 +11,7 @@ use crate::activity::{Activity, Status};
 use crate::agency::Role;
 use crate::dates::{format_vn, vn_date};
 use crate::merge::{gaps, Arrival, ArrivalBasis, Missing, Receipt, RecordKey, Scope};
-use crate::plan::{Dimension, Plan, Task};
+use crate::plan::{Dimension, Plan, RetiredTask, Task};
 use crate::units::{Unit, Units};
 
 /// Days after a period's end by which its report is due.
@@ -196,10 +196,17 @@ pub fn matrix<'a>(
     period: Period,
 ) -> Matrix {
     let subs: Vec<String> = plan.sub_indicators().map(|s| s.code.clone()).collect();
+    // A retired task's records count in the column it was in.
     let col_of: HashMap<&str, usize> = plan
         .sub_indicators()
         .enumerate()
-        .flat_map(|(i, s)| s.tasks.iter().map(move |t| (t.id.as_str(), i)))
+        .flat_map(|(i, s)| {
+            let retired = s.retired.iter().map(|r| &r.task);
+            s.tasks
+                .iter()
+                .chain(retired)
+                .map(move |t| (t.id.as_str(), i))
+        })
         .collect();
     let mut cells = vec![vec![Cell::default(); subs.len()]; rows.codes.len()];
     let mut row_totals = vec![Cell::default(); rows.codes.len()];
@@ -443,6 +450,9 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSection {
     pub task_id: String,
+    /// For a task this plan version retired: the last version that had it.
+    /// Its activities count where it was; no unit is expected to act on it.
+    pub retired: Option<String>,
     pub done: usize,
     pub planned: usize,
     pub lines: Vec<Line>,
@@ -527,6 +537,15 @@ pub fn report<'a>(
             .unwrap_or_default();
         task_section(plan, units, rows, t, acts)
     };
+    // A retired task is in the report when it has activities in the period.
+    let retired_section = |r: &RetiredTask| {
+        let acts = by_task.get(r.task.id.as_str())?;
+        Some(TaskSection {
+            retired: Some(r.last_version.clone()),
+            without: vec![],
+            ..self::task_section(plan, units, rows, &r.task, acts)
+        })
+    };
     let dimensions = plan
         .dimensions
         .iter()
@@ -537,7 +556,12 @@ pub fn report<'a>(
                 .map(|s| SubSection {
                     code: s.code.clone(),
                     name: s.name.clone(),
-                    tasks: s.tasks.iter().map(task_section).collect(),
+                    tasks: s
+                        .tasks
+                        .iter()
+                        .map(task_section)
+                        .chain(s.retired.iter().filter_map(retired_section))
+                        .collect(),
                 })
                 .collect();
             dim_section(d, subs)
@@ -579,6 +603,7 @@ fn task_section(
     let count = |status| lines.iter().filter(|l| l.status == status).count();
     TaskSection {
         task_id: task.id.clone(),
+        retired: None,
         done: count(Status::Done),
         planned: count(Status::Planned),
         without: (0..rows.codes.len())
@@ -589,14 +614,17 @@ fn task_section(
     }
 }
 
-/// A dimension of the report, its figures summed over its tasks.
+/// A dimension of the report, its figures summed over its tasks: the
+/// activities of every task, retired ones included; the task counts of this
+/// version's tasks.
 fn dim_section(d: &Dimension, subs: Vec<SubSection>) -> DimSection {
     let all: Vec<&TaskSection> = subs.iter().flat_map(|s| &s.tasks).collect();
+    let current = || all.iter().filter(|t| t.retired.is_none());
     DimSection {
         code: d.code.clone(),
         name: d.name.clone(),
-        tasks: all.len(),
-        tasks_with_activity: all.iter().filter(|t| !t.lines.is_empty()).count(),
+        tasks: current().count(),
+        tasks_with_activity: current().filter(|t| !t.lines.is_empty()).count(),
         done: all.iter().map(|t| t.done).sum(),
         planned: all.iter().map(|t| t.planned).sum(),
         subs,
@@ -730,8 +758,8 @@ pub fn activity_table<'a>(
     list.into_iter()
         .map(|(r, a)| {
             let (d, s) = plan
-                .locate(&a.fields.task_id)
-                .map(|(d, s, _)| (d.name.clone(), s.name.clone()))
+                .locate_record(&a.fields.task_id)
+                .map(|(d, s, ..)| (d.name.clone(), s.name.clone()))
                 .unwrap_or_default();
             vec![
                 a.unit_code.clone(),

@@ -123,6 +123,11 @@ pub struct Context<'a> {
     /// Who took over the unit at a reform (`Units::successor`): an activity
     /// dated from then on belongs to the successor.
     pub successor: Option<&'a crate::units::Successor>,
+    /// Whether a record of a task the plan has retired (`Plan::retired`) is
+    /// accepted: yes for a record a batch carries (made under an earlier
+    /// version, or edited since), no for the form, which records only
+    /// against the current tasks.
+    pub retired_tasks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +154,12 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
     let mut errors = Vec::new();
     let mut err = |field, problem| errors.push(FieldError { field, problem });
 
-    let task = cx.plan.task(draft.task_id.trim());
+    let id = draft.task_id.trim();
+    let task = cx.plan.task(id).or_else(|| {
+        cx.retired_tasks
+            .then(|| cx.plan.retired(id).map(|r| &r.task))
+            .flatten()
+    });
     if draft.task_id.trim().is_empty() {
         err(Field::Task, Problem::Required);
     } else if task.is_none() {
@@ -166,11 +176,11 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
                 err(Field::Date, Problem::BadDate);
                 None
             }
-            Some(d) if d < cx.plan.document.date => {
+            Some(d) if d < cx.plan.records_from() => {
                 err(
                     Field::Date,
                     Problem::BeforePlan {
-                        plan_date: cx.plan.document.date,
+                        plan_date: cx.plan.records_from(),
                     },
                 );
                 None
@@ -298,11 +308,33 @@ mod tests {
             d,
             &Context {
                 successor: None,
+                retired_tasks: false,
                 plan: &plan,
                 unit: &unit,
                 today: today(),
             },
         )
+    }
+
+    #[test]
+    fn the_form_records_only_against_current_tasks_a_batch_also_retired_ones() {
+        let plan = crate::fixtures::PLAN_WITHOUT_2_3_1.clone();
+        let units = crate::fixtures::UNITS.clone();
+        let unit = units.get("01834").unwrap().clone();
+        let d = Draft {
+            task_id: "2.3-1".into(),
+            ..draft()
+        };
+        let cx = |retired_tasks| Context {
+            plan: &plan,
+            unit: &unit,
+            today: today(),
+            successor: None,
+            retired_tasks,
+        };
+        let errs = validate(&d, &cx(false)).unwrap_err();
+        assert_eq!(fields_of(errs), vec![(Field::Task, Problem::UnknownTask)]);
+        assert_eq!(validate(&d, &cx(true)).unwrap().fields.task_id, "2.3-1");
     }
 
     fn fields_of(errs: Vec<FieldError>) -> Vec<(Field, Problem)> {
@@ -468,6 +500,7 @@ mod tests {
             unit: bo_bo,
             today: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             successor: units.successor("01864"),
+            retired_tasks: false,
         };
         let mut d = draft();
         d.date = "30/06/2025".into();

@@ -1,5 +1,5 @@
 //! Activities, newest first: per task (inside a task card) or all of them
-//! (the timeline), each with edit and delete.
+//! (the timeline), each with edit and delete (a retired task's: delete).
 
 use leptos::prelude::*;
 use papi_core::activity::timeline;
@@ -60,10 +60,13 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
     let app = use_app();
     let id = a.id;
     let f = &a.fields;
+    // A record of a task the plan has since dropped is kept and shown; it
+    // can be deleted, not edited: the form records against current tasks.
+    let retired = PLAN.retired(&f.task_id).is_some();
     let task_label = show_task.then(|| {
         let name = PLAN
-            .locate(&f.task_id)
-            .map(|(_, s, _)| s.name.clone())
+            .locate_record(&f.task_id)
+            .map(|(_, s, ..)| s.name.clone())
             .unwrap_or_default();
         view! { <span class="task-ref">"Nhiệm vụ " {f.task_id.clone()} " · " {name}</span> }
     });
@@ -89,7 +92,7 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
             {detail("Kết quả / minh chứng", &f.evidence)}
             <p class="meta">"Người ghi: " {a.author.clone()} " · sửa lần " {a.revision}</p>
             <div class="row-actions">
-                <button class="btn" on:click=move |_| app.open_edit(id)>"Sửa"</button>
+                {(!retired).then(|| view! { <button class="btn" on:click=move |_| app.open_edit(id)>"Sửa"</button> })}
                 <button class="btn danger" on:click=move |_| app.delete(id)>"Xóa"</button>
             </div>
         </li>

@@ -31,7 +31,7 @@ pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {
 #[component]
 pub fn PeriodPicker() -> impl IntoView {
     let app = use_app();
-    let first = chrono::Datelike::year(&PLAN.document.date);
+    let first = chrono::Datelike::year(&PLAN.records_from());
     let last = chrono::Datelike::year(&platform::today()).max(first);
     let year = move || app.period.get().year();
     let quarter = move || match app.period.get() {
@@ -647,12 +647,13 @@ fn Drill(
                 <tbody>
                     {move || {
                         let cells = cells();
-                        PLAN.tasks().filter_map(|t| {
+                        PLAN.record_tasks().filter_map(|(t, retired)| {
                             let c = cells.get(&t.id).copied()?;
                             let id = t.id.clone();
+                            let retired = retired.map(|v| format!(" (đến phiên bản {v})"));
                             Some(view! {
                                 <tr>
-                                    <th scope="row"><button class="link" on:click=move |_| selected_task.set(Some(id.clone()))>{t.id.clone()} " " {short(&t.items.join(" "))}</button></th>
+                                    <th scope="row"><button class="link" on:click=move |_| selected_task.set(Some(id.clone()))>{t.id.clone()} " " {short(&t.items.join(" "))}<em>{retired}</em></button></th>
                                     <td>{c.count}</td>
                                     <td>{c.latest.map(format_vn).unwrap_or_default()}</td>
                                 </tr>

@@ -1,12 +1,14 @@
 //! The plan, dimension → sub-indicator → task, with this unit's role in each
 //! task, a role filter, accent-insensitive search and per-task activity counts.
+//! A task the plan has since dropped (`Plan::retired`) shows, read-only,
+//! under its sub-indicator while this unit has records of it.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use leptos::prelude::*;
 use papi_core::dates::format_vn;
-use papi_core::plan::TaskSummary;
+use papi_core::plan::{TaskSummaries, TaskSummary};
 use papi_core::search::{fold, Query};
 use papi_core::{Role, Task};
 
@@ -25,7 +27,7 @@ static FOLDED: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
     let mut m = BTreeMap::new();
     for d in &PLAN.dimensions {
         for s in &d.sub_indicators {
-            for t in &s.tasks {
+            for t in s.tasks.iter().chain(s.retired.iter().map(|r| &r.task)) {
                 let text = format!(
                     "{} {} {} {} {} {} {}",
                     d.name,
@@ -52,6 +54,32 @@ pub fn role_badge(role: Role) -> impl IntoView {
     view! { <span class=class>{role.label_vi()}</span> }
 }
 
+/// The retired tasks this unit has records of; a memo, so a save on a
+/// current task does not redraw the list.
+fn retired_with_records(summaries: Memo<TaskSummaries<'static>>) -> Memo<Vec<String>> {
+    Memo::new(move |_| {
+        summaries.with(|s| {
+            PLAN.retired_tasks()
+                .filter(|(_, r)| s.get(&r.task.id).count > 0)
+                .map(|(_, r)| r.task.id.clone())
+                .collect()
+        })
+    })
+}
+
+/// How many tasks the unit leads, coordinates, and in all.
+fn role_counts(role_of: impl Fn(&Task) -> Role) -> (usize, usize, usize) {
+    let (mut lead, mut coord) = (0, 0);
+    for t in PLAN.tasks() {
+        match role_of(t) {
+            Role::Lead => lead += 1,
+            Role::Coordinating => coord += 1,
+            Role::Unassigned => {}
+        }
+    }
+    (lead, coord, PLAN.tasks().count())
+}
+
 #[component]
 pub fn PlanBrowser() -> impl IntoView {
     let app = use_app();
@@ -65,6 +93,7 @@ pub fn PlanBrowser() -> impl IntoView {
         app.records
             .with(|rs| PLAN.task_summaries(rs.iter().filter(|r| r.unit_code == unit)))
     });
+    let kept = retired_with_records(summaries);
     let role_of = move |t: &Task| {
         unit.with(|u| {
             u.as_ref()
@@ -72,26 +101,19 @@ pub fn PlanBrowser() -> impl IntoView {
                 .unwrap_or(Role::Unassigned)
         })
     };
-    let visible = move |t: &Task| {
+    let matches = move |t: &Task| {
         let q = Query::new(&query.get());
+        q.is_empty() || FOLDED.get(&t.id).is_some_and(|f| q.matches_folded(f))
+    };
+    let visible = move |t: &Task| {
         let by_role = match filter.get() {
             Filter::All => true,
             Filter::Lead => role_of(t) == Role::Lead,
             Filter::Coordinating => role_of(t) == Role::Coordinating,
         };
-        by_role && (q.is_empty() || FOLDED.get(&t.id).is_some_and(|f| q.matches_folded(f)))
+        by_role && matches(t)
     };
-    let counts = move || {
-        let (mut lead, mut coord) = (0, 0);
-        for t in PLAN.tasks() {
-            match role_of(t) {
-                Role::Lead => lead += 1,
-                Role::Coordinating => coord += 1,
-                Role::Unassigned => {}
-            }
-        }
-        (lead, coord, PLAN.tasks().count())
-    };
+    let counts = move || role_counts(role_of);
     let filter_btn =
         move |f: Filter, label: &'static str, n: fn((usize, usize, usize)) -> usize| {
             view! {
@@ -123,8 +145,10 @@ pub fn PlanBrowser() -> impl IntoView {
                 let dims = PLAN.dimensions.iter().filter_map(|d| {
                     let subs: Vec<_> = d.sub_indicators.iter().filter_map(|s| {
                         let tasks: Vec<_> = s.tasks.iter().filter(|t| visible(t)).collect();
-                        if tasks.is_empty() { return None; }
-                        shown += tasks.len();
+                        let retired: Vec<_> = kept.with(|k| s.retired.iter()
+                            .filter(|r| k.contains(&r.task.id) && matches(&r.task)).collect());
+                        if tasks.is_empty() && retired.is_empty() { return None; }
+                        shown += tasks.len() + retired.len();
                         Some(view! {
                             <section class="sub">
                                 <h3><span class="code">{s.code.clone()}</span> " " {s.name.clone()}</h3>
@@ -133,6 +157,11 @@ pub fn PlanBrowser() -> impl IntoView {
                                     let id = t.id.clone();
                                     let summary = Signal::derive(move || summaries.with(|s| s.get(&id)));
                                     view! { <TaskCard task=t.clone() role=role summary=summary/> }
+                                }).collect_view()}
+                                {retired.into_iter().map(|r| {
+                                    let id = r.task.id.clone();
+                                    let summary = Signal::derive(move || summaries.with(|s| s.get(&id)));
+                                    view! { <TaskCard task=r.task.clone() role=Role::Unassigned summary=summary retired=r.last_version.clone()/> }
                                 }).collect_view()}
                             </section>
                         })
@@ -155,7 +184,15 @@ pub fn PlanBrowser() -> impl IntoView {
 }
 
 #[component]
-fn TaskCard(task: Task, role: Role, summary: Signal<TaskSummary>) -> impl IntoView {
+fn TaskCard(
+    task: Task,
+    role: Role,
+    summary: Signal<TaskSummary>,
+    /// For a task the plan dropped: the last version that had it. Its
+    /// records are shown; nothing new is recorded against it.
+    #[prop(optional, into)]
+    retired: Option<String>,
+) -> impl IntoView {
     let app = use_app();
     let open = RwSignal::new(false);
     let id = task.id.clone();
@@ -168,12 +205,20 @@ fn TaskCard(task: Task, role: Role, summary: Signal<TaskSummary>) -> impl IntoVi
         view! { <p class="items">{task.items.join(" ")}</p> }.into_any()
     };
     view! {
-        <article class="task" aria-labelledby=labelled_by data-task=task.id.clone()>
+        <article class="task" aria-labelledby=labelled_by data-task=task.id.clone() data-retired=retired.is_some().then_some("true")>
             <header>
                 <h4 id=heading_id>"Nhiệm vụ " {task.id.clone()}</h4>
-                {role_badge(role)}
+                {match retired.is_some() {
+                    true => view! { <span class="badge none">"Không còn trong kế hoạch"</span> }.into_any(),
+                    false => role_badge(role).into_any(),
+                }}
             </header>
             {items}
+            {retired.as_ref().map(|v| view! {
+                <p class="retired" data-testid="retired-task">
+                    {format!("Nhiệm vụ của phiên bản {v} trở về trước. Các hoạt động đã ghi vẫn được giữ và tính vào chỉ tiêu này; không ghi thêm được.")}
+                </p>
+            })}
             <dl class="agencies">
                 <dt>"Chủ trì"</dt><dd>{task.lead.text.clone()}</dd>
                 <dt>"Phối hợp"</dt><dd>{task.coordinating.text.clone()}</dd>
@@ -191,7 +236,9 @@ fn TaskCard(task: Task, role: Role, summary: Signal<TaskSummary>) -> impl IntoVi
                     on:click=move |_| open.update(|o| *o = !*o)>
                     {move || if open.get() { "Ẩn hoạt động" } else { "Xem hoạt động" }}
                 </button>
-                <button class="btn primary" on:click=move |_| app.open_new(&id_new)>"Ghi hoạt động"</button>
+                {retired.is_none().then(|| view! {
+                    <button class="btn primary" on:click=move |_| app.open_new(&id_new)>"Ghi hoạt động"</button>
+                })}
             </div>
             <Show when=move || open.get()>
                 <ActivityList task_id=Some(id.clone())/>

@@ -139,6 +139,9 @@ pub fn build_sheets(
     let mut plan = plan_sheet::from_sheets(sheets, Some(&PLAN))
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
+    // The id typed on the screen decides whether this is a new version of
+    // the plan in use (keeping the tasks it drops) or a plan of its own.
+    plan_sheet::carry_retired(&mut plan, &PLAN);
     if !info.is_empty() {
         return Err(info
             .into_iter()
@@ -317,6 +320,17 @@ fn Publish(plan: Plan) -> impl IntoView {
     let known = use_known_plans();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let tasks = plan.tasks().count();
+    // A new version of the active plan keeps the tasks it dropped, for
+    // their records: say which, so a dropped row is never a surprise.
+    let retired: Vec<String> = plan
+        .retired_tasks()
+        .map(|(_, r)| format!("{} (đến phiên bản {})", r.task.id, r.last_version))
+        .collect();
+    let retired = (!retired.is_empty()).then(|| view! {
+        <p data-testid="plan-retired">{format!(
+            "{} nhiệm vụ của phiên bản trước không còn trong kế hoạch này: {}. Các hoạt động đã ghi cho chúng vẫn được giữ, xem được và tính vào chỉ tiêu cũ; không ghi thêm được.",
+            retired.len(), retired.join(", "))}</p>
+    });
     let label = workspace::label_vi(&plan);
     let text = plan.to_json();
     let file_name = format!("ke-hoach-{}-{}.json", plan.id, plan.version);
@@ -348,6 +362,7 @@ fn Publish(plan: Plan) -> impl IntoView {
     view! {
         <div class="ok" data-testid="plan-ready">
             <p>{format!("Kế hoạch hợp lệ: {label}, {tasks} nhiệm vụ.")}</p>
+            {retired}
             <button class="btn primary" on:click=publish>"Công bố kế hoạch"</button>
             {move || outcome.get().map(|r| match r {
                 Ok(m) => view! { <p data-testid="publish-outcome">{format!("Đã công bố: {m}.")}</p> }.into_any(),

@@ -124,6 +124,10 @@ pub fn PlanChoices() -> impl IntoView {
                 <For each=rows key=|p| (p.id.clone(), p.version.clone()) let:plan>
                     {
                         let active = plan.id == workspace::active_id();
+                        // A newer version of the plan in use: the app
+                        // starts again on it (same data; records of a task
+                        // it dropped stay, read-only).
+                        let newer = active && plan.version != PLAN.version;
                         let id = plan.id.clone();
                         let switch = move |_| {
                             if let Err(e) = switch_to(&id) {
@@ -134,7 +138,14 @@ pub fn PlanChoices() -> impl IntoView {
                             <li data-plan=plan.id.clone()>
                                 <strong>{workspace::label_vi(&plan)}</strong>
                                 <br/><span class="muted">{dataset_vi(&plan)}</span>
-                                {if active {
+                                {if newer {
+                                    view! {
+                                        <span class="badge">{format!(" (đang dùng phiên bản {})", PLAN.version)}</span>
+                                        <button class="btn small" data-testid="use-new-version" on:click=switch>
+                                            {format!("Dùng phiên bản {}", plan.version)}
+                                        </button>
+                                    }.into_any()
+                                } else if active {
                                     view! { <span class="badge">" (đang dùng)"</span> }.into_any()
                                 } else {
                                     view! {

@@ -167,9 +167,14 @@ fn DimensionSection(dimension: DimSection) -> impl IntoView {
 #[component]
 fn TaskResult(task: TaskSection) -> impl IntoView {
     let text = PLAN
-        .task(&task.task_id)
-        .map(|x| x.items.join(" "))
+        .locate_record(&task.task_id)
+        .map(|(.., x, _)| x.items.join(" "))
         .unwrap_or_default();
+    // A task this version dropped: its activities still count here.
+    let retired = task
+        .retired
+        .as_ref()
+        .map(|v| format!(" (nhiệm vụ của phiên bản {v}, không còn trong kế hoạch hiện hành)"));
     let without = task
         .without
         .iter()
@@ -179,7 +184,7 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
     let more = task.lines.len().saturating_sub(MAX_LINES);
     view! {
         <div class="doc-task" data-task=task.task_id.clone()>
-            <p class="task-head"><strong>{format!("Nhiệm vụ {}: ", task.task_id)}</strong>{short(&text)}</p>
+            <p class="task-head"><strong>{format!("Nhiệm vụ {}: ", task.task_id)}</strong>{short(&text)}<em>{retired}</em></p>
             <p class="indent">{format!("Kết quả: {} hoạt động đã thực hiện, {} hoạt động kế hoạch.", task.done, task.planned)}</p>
             {(!task.lines.is_empty()).then(|| view! {
                 <ul class="doc-lines">

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import {
   launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady,
   download, recordActivity, applyImport, parseCsv, writeCsv, planRows300,
+  setupCommune, setupProvince, exportBatch, importFiles, timelineTitles,
 } from './helpers.mjs';
 
 // The server and its token commands serve Thái Nguyên's two-tier units.
@@ -113,9 +114,14 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   const listed = await (await fetch(`${url}/api/v1/plans`, { headers: { Authorization: `Bearer ${communeToken}` } })).json();
   assert.ok(listed.plans.some((x) => x.id === 'thai-nguyen-papi-2026' && x.version === '2026.1'));
 
-  // The server refuses a plan of another dataset (the 2020 units).
+  // A version of this plan for other units is refused on the spot: the
+  // versions of a plan share one workspace, of one dataset.
   await p.fill('#plan-version', '2026.0');
   await p.selectOption('#plan-units', 'bac-kan-2020');
+  await uploadCsv(p, 'ke-hoach.csv', template.text);
+  await p.waitForSelector('[data-testid=plan-problems]:has-text("mã kế hoạch khác")');
+  // The server refuses a plan of another dataset (the 2020 units).
+  await p.fill('#plan-id', 'bac-kan-papi-2026');
   await uploadCsv(p, 'ke-hoach.csv', template.text);
   await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.0")');
   await download(p, () => p.click('button:has-text("Công bố kế hoạch")'));
@@ -128,6 +134,7 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   assert.equal(xdl.suggestedFilename(), 'mau-ke-hoach-bac-kan-124-2020.xlsx');
   const xlsx = readFileSync(await xdl.path());
   await p.selectOption('#plan-units', 'thai-nguyen-2025');
+  await p.fill('#plan-id', 'thai-nguyen-papi-2026');
   await p.fill('#plan-version', '2026.5');
   const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: Buffer.from('not a workbook') });
@@ -243,4 +250,101 @@ test('a plan file of a dataset this build lacks is refused with the reason; a go
   await page.waitForSelector('li[data-plan="thai-nguyen-papi-2027"] button:has-text("Chuyển sang kế hoạch này")');
   assert.match(await page.innerText('[data-testid=active-plan]'), /124\/KH-UBND/);
   await ctx.close();
+});
+
+/** Start the app again on the newer version of the plan in use (Các kế hoạch). */
+async function useNewVersion(page) {
+  await page.waitForSelector('[data-testid=use-new-version]');
+  await Promise.all([page.waitForEvent('load'), page.click('[data-testid=use-new-version]')]);
+  await appReady(page);
+}
+
+test('a new version drops a task: its records stay readable, counted where they were, and travel in batches naming the new version', async () => {
+  const { url } = await startServer(await freePort());
+  browser ??= await launch();
+  const options = { serviceWorkers: 'block', acceptDownloads: true, timezoneId: 'Asia/Ho_Chi_Minh' };
+
+  // A commune of the 2020 plan records against 2.3-1 and 1.1-1.
+  const cctx = await browser.newContext(options);
+  const c = await cctx.newPage();
+  const cerrors = watchErrors(c);
+  await c.goto(url);
+  await setupCommune(c);
+  await recordActivity(c, '2.3-1', { title: 'Niêm yết dự toán năm 2020', date: '15/04/2020' });
+  await recordActivity(c, '1.1-1', { title: 'Họp dân về quy hoạch', date: '20/04/2020' });
+
+  // The province makes version 2026.1 of the same plan, dated 2026, from
+  // the template without the row of 2.3-1; the builder says what is kept.
+  const pctx = await browser.newContext(options);
+  const p = await pctx.newPage();
+  const perrors = watchErrors(p);
+  await p.goto(url);
+  await setupProvince(p);
+  await p.click('nav.tabs button:has-text("Cài đặt")');
+  await p.click('[data-testid=open-plans]');
+  await p.click('button:has-text("Mở công cụ lập kế hoạch")');
+  const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
+  const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
+  await p.fill('#plan-id', 'bac-kan-124-2020');
+  await p.selectOption('#plan-units', 'bac-kan-2020');
+  await p.fill('#plan-version', '2026.1');
+  await p.fill('#plan-number', '15/KH-UBND');
+  await p.fill('#plan-date', '10/01/2026');
+  await p.fill('#plan-title', 'Nâng cao Chỉ số PAPI tỉnh Bắc Kạn (sửa đổi)');
+  await uploadCsv(p, 'ke-hoach-2026.csv', writeCsv(rows.filter((r) => r[4] !== '2.3-1')));
+  await p.waitForSelector('[data-testid=plan-ready]');
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /41 nhiệm vụ/);
+  assert.match(await p.innerText('[data-testid=plan-retired]'), /2\.3-1 \(đến phiên bản 2020\.2\)/);
+  const file = await download(p, () => p.click('button:has-text("Công bố kế hoạch")'));
+  assert.equal(file.name, 'ke-hoach-bac-kan-124-2020-2026.1.json');
+  const plan = JSON.parse(file.text);
+  assert.equal(plan.records_from, '2020-03-10', 'records still date from the first version');
+
+  // The commune takes the file and starts on the new version.
+  await c.click('nav.tabs button:has-text("Cài đặt")');
+  await c.click('[data-testid=open-plans]');
+  await c.setInputFiles('[data-testid=plan-file]', { name: file.name, mimeType: 'application/json', buffer: Buffer.from(file.text) });
+  await useNewVersion(c);
+  assert.match(await c.innerText('header.topbar'), /Phường Đức Xuân/);
+  // 2.3-1 is shown under 2.3, read-only, with its record; nothing new
+  // can be recorded against it.
+  const card = c.locator('article[data-task="2.3-1"]');
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-retired'), 'true');
+  assert.match(await card.innerText(), /Không còn trong kế hoạch/);
+  assert.match(await card.locator('[data-testid=retired-task]').innerText(), /phiên bản 2020\.2/);
+  assert.equal(await card.locator('button:has-text("Ghi hoạt động")').count(), 0);
+  assert.match(await card.locator('[data-testid=task-summary]').innerText(), /1 hoạt động · gần nhất 15\/04\/2020/);
+  await card.locator('button:has-text("Xem hoạt động")').click();
+  await card.locator('li.activity .title:has-text("Niêm yết dự toán năm 2020")').waitFor();
+  assert.equal(await card.locator('li.activity button:has-text("Sửa")').count(), 0);
+  assert.deepEqual((await timelineTitles(c)).sort(), ['Họp dân về quy hoạch', 'Niêm yết dự toán năm 2020']);
+  // The batch names the new version and carries every record, 2.3-1's too.
+  const batch = await exportBatch(c);
+  const sent = JSON.parse(batch.text);
+  assert.equal(sent.plan.version, '2026.1');
+  assert.deepEqual(sent.records.map((r) => r.task_id).sort(), ['1.1-1', '2.3-1']);
+
+  // The province starts on the new version and imports it: the record of
+  // 2.3-1 counts under 2.3, as before, and the report lists it there.
+  await useNewVersion(p);
+  await importFiles(p, [batch]);
+  assert.match(await applyImport(p), /Đã nhập 1 lô: thêm 2/);
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.waitForSelector('[data-testid=matrix] tbody tr[data-unit="058"]');
+  const heads = await p.$$eval('[data-testid=matrix] thead th', (ths) => ths.map((t) => t.textContent));
+  const cells = await p.$$eval('[data-testid=matrix] tbody tr[data-unit="058"] > *', (tds) => tds.map((t) => t.querySelector('.n')?.textContent ?? t.textContent));
+  assert.equal(cells[heads.indexOf('2.3')], '1');
+  assert.equal(cells[heads.indexOf('1.1')], '1');
+  assert.equal(cells[cells.length - 1], '2');
+  await p.click('nav.tabs button:has-text("Báo cáo năm")');
+  const task = p.locator('[data-testid=report] .doc-task[data-task="2.3-1"]');
+  await task.waitFor();
+  assert.match(await task.innerText(), /không còn trong kế hoạch hiện hành/);
+  assert.match(await task.innerText(), /1 hoạt động đã thực hiện/);
+  assert.match(await task.innerText(), /Niêm yết dự toán năm 2020/);
+  assert.deepEqual(perrors.filter((e) => !/Failed to load resource/.test(e)), []);
+  assert.deepEqual(cerrors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await cctx.close();
+  await pctx.close();
 });

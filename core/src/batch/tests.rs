@@ -787,3 +787,36 @@ fn a_record_dated_after_its_unit_ended_is_refused_naming_the_successor() {
     );
     assert!(e.message_vi().contains("01/07/2025"), "{}", e.message_vi());
 }
+
+#[test]
+fn a_later_version_still_carries_the_records_of_a_task_it_retired() {
+    let v2 = &*PLAN_WITHOUT_2_3_1;
+    assert!(v2.task("2.3-1").is_none() && v2.retired("2.3-1").is_some());
+    let seal_against = |plan: &Plan, records: Vec<Activity>| {
+        let mut h = header(DONG_XA, "dev-a", 600);
+        h.plan = plan;
+        signed(Batch::seal(&h, BatchKind::Backup, 0, records))
+    };
+    // A backup naming the new version holds the unit's old records of 2.3-1.
+    let b = seal_against(v2, two());
+    assert_eq!(b.plan.version, "2026.1");
+    assert_eq!(parse(b.to_json().as_bytes(), v2, &UNITS, now()).unwrap(), b);
+    // A receiver holding both versions reads it against the one it names.
+    let mut cat = crate::catalogue::Catalogue::shipped();
+    cat.add_plan(v2.clone()).unwrap();
+    assert_eq!(parse_in(b.to_json().as_bytes(), &cat, now()).unwrap(), b);
+    // A task neither version has is still refused, by name.
+    let mut stray = record(3, DONG_XA, "dev-a", 0);
+    stray.fields.task_id = "9.9-1".into();
+    let e = parse(
+        seal_against(v2, vec![stray]).to_json().as_bytes(),
+        v2,
+        &UNITS,
+        now(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, BatchError::RecordInvalid { errors, .. } if errors.iter().any(|x| x.problem == crate::validation::Problem::UnknownTask)),
+        "{e:?}"
+    );
+}

@@ -162,3 +162,124 @@ fn dimensions_must_be_in_order_and_contiguous() {
         "{problems:?}"
     );
 }
+
+/// The 2020 plan's task table with the rows `drop` picks left out, as a
+/// new version.
+fn without_rows(old: &Plan, version: &str, drop: impl Fn(&[String]) -> bool) -> Plan {
+    let mut sheets = to_sheets(old);
+    let t = tasks_sheet(&mut sheets);
+    let head = t.rows.remove(0);
+    t.rows.retain(|r| !drop(r));
+    t.rows.insert(0, head);
+    let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
+    info.rows[2][1] = version.into();
+    from_sheets(&sheets, Some(old)).unwrap()
+}
+
+#[test]
+fn a_dropped_task_is_kept_retired_under_its_sub_indicator_version_after_version() {
+    let old = plan();
+    let v1 = without_rows(&old, "2026.1", |r| r[4] == "2.3-1");
+    assert!(v1.task("2.3-1").is_none(), "no longer recorded against");
+    let r = v1.retired("2.3-1").expect("kept for its records");
+    assert_eq!(v1.records_from(), old.document.date, "same document date");
+    assert_eq!(v1.records_from, None);
+    // Dated later, it still takes records from the first version's date.
+    let v2026 = &*crate::fixtures::PLAN_WITHOUT_2_3_1;
+    assert_eq!(
+        v2026.document.date,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()
+    );
+    assert_eq!(v2026.records_from, Some(old.document.date));
+    assert_eq!(Plan::from_json(&v2026.to_json()).unwrap(), *v2026);
+    assert_eq!(r.last_version, old.version);
+    assert_eq!(&r.task, old.task("2.3-1").unwrap());
+    let (d, s, t, last) = v1.locate_record("2.3-1").unwrap();
+    assert_eq!(
+        (d.code.as_str(), s.code.as_str(), t.id.as_str()),
+        ("2", "2.3", "2.3-1")
+    );
+    assert_eq!(last, Some(old.version.as_str()));
+    // The next version, built on this one, still knows it, with the version
+    // that last had it; and drops one more.
+    let v2 = without_rows(&v1, "2026.2", |r| r[4] == "3.1-1");
+    assert_eq!(v2.retired("2.3-1").unwrap().last_version, old.version);
+    assert_eq!(v2.retired("3.1-1").unwrap().last_version, "2026.1");
+    // Retired ids are never given to a new task.
+    assert!(v2.tasks().all(|t| t.id != "2.3-1" && t.id != "3.1-1"));
+    // The plan file round-trips with them, and the catalogue's checks pass.
+    assert_eq!(Plan::from_json(&v2.to_json()).unwrap(), v2);
+    v2.check().unwrap();
+}
+
+#[test]
+fn a_task_whose_row_comes_back_is_current_again() {
+    let old = plan();
+    let v1 = without_rows(&old, "2026.1", |r| r[4] == "2.3-1");
+    // v2 is the full 2020 table again (with its ids), built on v1.
+    let mut sheets = to_sheets(&old);
+    sheets.iter_mut().find(|s| s.name == INFO).unwrap().rows[2][1] = "2026.2".into();
+    let v2 = from_sheets(&sheets, Some(&v1)).unwrap();
+    assert!(v2.task("2.3-1").is_some());
+    assert!(v2.retired("2.3-1").is_none());
+    assert_eq!(v2.retired_tasks().count(), 0);
+}
+
+#[test]
+fn a_dropped_sub_indicator_is_kept_for_its_retired_tasks_only() {
+    let old = plan();
+    let v1 = without_rows(&old, "2026.1", |r| r[2] == "2.3");
+    let s = v1.sub_indicators().find(|s| s.code == "2.3").expect("kept");
+    assert!(s.tasks.is_empty());
+    assert_eq!(
+        s.retired
+            .iter()
+            .map(|r| r.task.id.as_str())
+            .collect::<Vec<_>>(),
+        old.sub_indicators()
+            .find(|s| s.code == "2.3")
+            .unwrap()
+            .tasks
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>()
+    );
+    // Exported, it has no row for 2.3: the template holds current tasks.
+    let rows = &to_sheets(&v1)[0].rows;
+    assert!(rows.iter().all(|r| r[2] != "2.3"));
+}
+
+#[test]
+fn another_plan_built_on_this_one_retires_nothing() {
+    let old = plan();
+    let mut sheets = to_sheets(&old);
+    let t = tasks_sheet(&mut sheets);
+    let head = t.rows.remove(0);
+    t.rows.retain(|r| r[4] != "2.3-1");
+    t.rows.insert(0, head);
+    let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
+    let id_row = info.rows.iter().position(|r| r[1] == old.id).unwrap();
+    info.rows[id_row][1] = "thai-nguyen-papi-2027".into();
+    let next_year = from_sheets(&sheets, Some(&old)).unwrap();
+    assert_eq!(next_year.id, "thai-nguyen-papi-2027");
+    assert_eq!(next_year.retired_tasks().count(), 0);
+}
+
+#[test]
+fn carrying_again_follows_the_plan_id() {
+    let old = plan();
+    let mut p = without_rows(&old, "2026.1", |r| r[2] == "2.3");
+    assert_eq!(p.retired_tasks().count(), 1);
+    // Given an id of its own after the sheets were read: nothing retired,
+    // and the sub-indicator kept only for 2.3-1 is gone again.
+    p.id = "thai-nguyen-papi-2027".into();
+    carry_retired(&mut p, &old);
+    assert_eq!(p.retired_tasks().count(), 0);
+    assert!(p.sub_indicators().all(|s| s.code != "2.3"));
+    // Back to the plan's id: retired again, once.
+    p.id = old.id.clone();
+    carry_retired(&mut p, &old);
+    carry_retired(&mut p, &old);
+    assert_eq!(p.retired_tasks().count(), 1);
+    assert_eq!(p, without_rows(&old, "2026.1", |r| r[2] == "2.3"));
+}

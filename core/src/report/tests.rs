@@ -192,6 +192,74 @@ fn a_small_district_year_by_hand() {
 }
 
 #[test]
+fn a_retired_tasks_records_stay_counted_where_they_were() {
+    let v2 = &*PLAN_WITHOUT_2_3_1;
+    let recs = vec![
+        act(1, DONG_XA, "2.3-1", (2020, 4, 15), Status::Done),
+        act(2, DONG_XA, "2.3-1", (2020, 5, 2), Status::Planned),
+        act(3, DONG_XA, "1.1-1", (2020, 5, 3), Status::Done),
+    ];
+    let rows = na_ri();
+    let year = Period::Year(2020);
+    // The dashboard's matrix counts them under 2.3, as the 2020 version did.
+    let (old, new) = (
+        matrix(&recs, &PLAN, &rows, year),
+        matrix(&recs, v2, &rows, year),
+    );
+    assert_eq!(new, old);
+    // The report lists the retired task after 2.3's current ones, read as
+    // the version that last had it; its activities count in the figures;
+    // the task counts are the new version's.
+    let rep = report(&recs, v2, &UNITS, &rows, year);
+    let sub = rep
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.subs)
+        .find(|s| s.code == "2.3")
+        .unwrap();
+    let t = sub.tasks.iter().find(|t| t.task_id == "2.3-1").unwrap();
+    assert_eq!(t.retired.as_deref(), Some(PLAN.version.as_str()));
+    assert_eq!((t.done, t.planned, t.lines.len()), (1, 1, 2));
+    assert!(
+        t.without.is_empty(),
+        "no one is expected to act on a retired task"
+    );
+    assert_eq!(sub.tasks.last().unwrap().task_id, "2.3-1");
+    assert_eq!(
+        rep.totals(),
+        Totals {
+            tasks: 41,
+            tasks_with_activity: 1,
+            done: 2,
+            planned: 1
+        }
+    );
+    // A retired task without activity in the period is left out.
+    let later = report(&recs, v2, &UNITS, &rows, Period::Year(2021));
+    assert!(later
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.subs)
+        .flat_map(|s| &s.tasks)
+        .all(|t| t.retired.is_none()));
+    // The activity table names its sub-indicator; the task summaries count it.
+    let table = activity_table(&recs, v2, &UNITS, &rows, year);
+    let sub_name = &PLAN
+        .sub_indicators()
+        .find(|s| s.code == "2.3")
+        .unwrap()
+        .name;
+    assert_eq!(table.iter().filter(|r| &r[4] == sub_name).count(), 2);
+    assert_eq!(v2.task_summaries(&recs).get("2.3-1").count, 2);
+    // Not a task a commune is asked to lead any more.
+    assert!(
+        commune_tasks_without_activity(&recs, v2, &UNITS, &rows, year)
+            .iter()
+            .all(|t| t.id != "2.3-1")
+    );
+}
+
+#[test]
 fn completeness_on_time_late_missing_and_not_due() {
     let recs = vec![
         act(1, DONG_XA, "2.3-1", (2020, 5, 1), Status::Done),
