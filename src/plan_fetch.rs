@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use papi_core::wire::{ErrorReply, PlanList, PublishReply, PLANS_PATH};
+use papi_core::wire::{ErrorReply, Health, PlanList, PublishReply, HEALTH_PATH, PLANS_PATH};
 use papi_core::Plan;
 
 use crate::app::AppState;
@@ -92,20 +92,120 @@ async fn fetched(s: SyncSettings) -> Result<Vec<Plan>, String> {
     new_plans(&s).await
 }
 
+/// Where an enrolment link's settings went when its server serves another
+/// unit dataset than the plan in use (a server serves one; its health
+/// names it): to the workspaces of that server's plans, fetched first.
+pub struct Elsewhere {
+    /// The server's unit dataset.
+    pub units: String,
+    /// The plans whose workspace now syncs with the link's server.
+    pub adopted: Vec<Plan>,
+    /// The server's plans whose workspace keeps another server.
+    pub kept: Vec<Plan>,
+}
+
+impl Elsewhere {
+    pub fn message_vi(&self) -> String {
+        let catalogue = workspace::catalogue();
+        let province = catalogue
+            .dataset(&self.units)
+            .and_then(|u| u.province())
+            .map(|p| format!("{} (danh mục {})", p.name, self.units))
+            .unwrap_or_else(|| format!("danh mục {}", self.units));
+        let names = |plans: &[Plan]| {
+            plans
+                .iter()
+                .map(workspace::label_vi)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let head = format!("Máy chủ trong liên kết phục vụ các đơn vị của {province}, khác với kế hoạch đang dùng.");
+        if !self.adopted.is_empty() {
+            format!("{head} Đã lưu cài đặt đồng bộ cho {}: mở «Các kế hoạch» và chuyển sang kế hoạch đó để gửi lô.", names(&self.adopted))
+        } else if !self.kept.is_empty() {
+            format!("{head} {} đã có máy chủ đồng bộ khác: chuyển sang kế hoạch đó rồi mở lại liên kết nếu muốn thay.", names(&self.kept))
+        } else {
+            format!("{head} Máy chủ chưa có kế hoạch nào cho các đơn vị này: cài đặt đồng bộ được giữ cho kế hoạch đầu tiên của các đơn vị này mà máy nhận hoặc lập.")
+        }
+    }
+}
+
+/// Where an enrolment link to `s` belongs: `Ok(None)` with the plan in use
+/// (its dataset, or a server too old to name one); otherwise the server's
+/// plans are fetched and their workspaces take the settings. `Err`: the
+/// server could not be asked (offline).
+pub async fn enrol_elsewhere(s: SyncSettings) -> Result<Option<Elsewhere>, String> {
+    #[cfg(not(test))]
+    return match enrol_chunk(s).await {
+        Ok(run) => run.await,
+        Err(_) => Err("the plan fetching code could not be loaded".into()),
+    };
+    #[cfg(test)]
+    enrol_target(&s).await
+}
+
+#[cfg(not(test))]
+type EnrolFetch =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Elsewhere>, String>>>>;
+
+#[cfg(not(test))]
+#[leptos::wasm_split::wasm_split(plan_fetch, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn enrol_chunk(s: SyncSettings) -> Result<EnrolFetch, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { enrol_target(&s).await }))
+}
+
+async fn enrol_target(s: &SyncSettings) -> Result<Option<Elsewhere>, String> {
+    let health: Health = get_json(s, HEALTH_PATH).await?;
+    if health.units.is_empty() || health.units == crate::app::PLAN.units {
+        return Ok(None);
+    }
+    new_plans(s).await?;
+    let mut out = Elsewhere {
+        units: health.units,
+        adopted: vec![],
+        kept: vec![],
+    };
+    for plan in workspace::choices() {
+        if plan.units != out.units {
+            continue;
+        }
+        if sync::adopt_settings(&plan.id, s)? {
+            out.adopted.push(plan);
+        } else {
+            out.kept.push(plan);
+        }
+    }
+    // The plans of that dataset to come (built here, read from a file)
+    // take them too, unless the ones held already sync elsewhere.
+    if !out.adopted.is_empty() || out.kept.is_empty() {
+        sync::hold_for_dataset(&out.units, s)?;
+    }
+    Ok(Some(out))
+}
+
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(plan_fetch, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn fetch_chunk(s: SyncSettings) -> Result<Fetch, leptos::wasm_split::SplitLoaderError> {
     Ok(Box::pin(async move { new_plans(&s).await }))
 }
 
-/// The server's plans this device lacks, fetched and added. A plan that
-/// cannot join (another dataset this build lacks) is skipped.
-async fn new_plans(s: &SyncSettings) -> Result<Vec<Plan>, String> {
-    let answer = sync::fetch("GET", &s.url(PLANS_PATH), &s.token, None).await?;
+/// A JSON answer of the server `s` to a GET of `path`; anything but 200
+/// is an error.
+async fn get_json<T: serde::de::DeserializeOwned>(
+    s: &SyncSettings,
+    path: &str,
+) -> Result<T, String> {
+    let answer = sync::fetch("GET", &s.url(path), &s.token, None).await?;
     if answer.status != 200 {
         return Err(format!("HTTP {}", answer.status));
     }
-    let list: PlanList = serde_json::from_str(&answer.body).map_err(|e| e.to_string())?;
+    serde_json::from_str(&answer.body).map_err(|e| e.to_string())
+}
+
+/// The server's plans this device lacks, fetched and added. A plan that
+/// cannot join (another dataset this build lacks) is skipped.
+async fn new_plans(s: &SyncSettings) -> Result<Vec<Plan>, String> {
+    let list: PlanList = get_json(s, PLANS_PATH).await?;
     let catalogue = workspace::catalogue();
     let mut added = vec![];
     for info in list.plans {
@@ -145,8 +245,7 @@ fn encode(part: &str) -> String {
 
 /// Publish a plan file on the sync server (the province's token). The
 /// answer for people, in Vietnamese: `Ok` when the server holds it.
-pub async fn publish(text: &str) -> Result<String, String> {
-    let s = sync::load_settings();
+pub async fn publish(s: &SyncSettings, text: &str) -> Result<String, String> {
     if !s.is_set() {
         return Err("chưa cài đặt máy chủ đồng bộ (Cài đặt → Đồng bộ)".into());
     }
@@ -156,7 +255,7 @@ pub async fn publish(text: &str) -> Result<String, String> {
             let reply: Result<PublishReply, _> = serde_json::from_str(&answer.body);
             // The plan's workspace syncs with the server that holds it.
             if let Ok(r) = &reply {
-                sync::adopt_settings(&r.plan.id, &s)?;
+                sync::adopt_settings(&r.plan.id, s)?;
             }
             Ok(match (answer.status, reply) {
                 (201, _) => "máy chủ đã nhận kế hoạch; các đơn vị sẽ tự nhận được".into(),

@@ -53,8 +53,54 @@ impl SyncSettings {
 
 /// The active workspace's sync settings: a server and its tokens serve
 /// one unit dataset, so each plan's workspace has its own.
+/// A workspace without its own takes those held for its unit dataset
+/// (`hold_for_dataset`).
 pub fn load_settings() -> SyncSettings {
-    LocalStorage::get(crate::workspace::key(SETTINGS_KEY)).unwrap_or_default()
+    let own: SyncSettings =
+        LocalStorage::get(crate::workspace::key(SETTINGS_KEY)).unwrap_or_default();
+    if own.is_set() {
+        own
+    } else {
+        held_for(&crate::app::PLAN.units)
+    }
+}
+
+fn dataset_key(units: &str) -> String {
+    format!("{SETTINGS_KEY}#{units}")
+}
+
+/// The settings of an enrolment link to a server of the unit dataset
+/// `units` (a server serves one), kept for the plans of that dataset this
+/// device does not hold yet: the first one built, read or received takes
+/// them (`settings_for`).
+pub fn hold_for_dataset(units: &str, s: &SyncSettings) -> Result<(), String> {
+    LocalStorage::set(dataset_key(units), s).map_err(|e| e.to_string())
+}
+
+fn held_for(units: &str) -> SyncSettings {
+    LocalStorage::get(dataset_key(units)).unwrap_or_default()
+}
+
+/// The server a plan is published to and synced with: its workspace's own
+/// settings; else those held for its unit dataset (then its workspace
+/// takes them); else, for a plan of the dataset in use, the settings in
+/// use. Never a server of another dataset.
+pub fn settings_for(plan: &papi_core::Plan) -> SyncSettings {
+    let key = crate::workspace::key_of(SETTINGS_KEY, &plan.id);
+    let own: SyncSettings = LocalStorage::get(&key).unwrap_or_default();
+    if own.is_set() {
+        return own;
+    }
+    let held = held_for(&plan.units);
+    if held.is_set() {
+        let _ = adopt_settings(&plan.id, &held);
+        return held;
+    }
+    if plan.units == crate::app::PLAN.units {
+        load_settings()
+    } else {
+        SyncSettings::default()
+    }
 }
 
 pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
@@ -62,14 +108,17 @@ pub fn save_settings(s: &SyncSettings) -> Result<(), String> {
 }
 
 /// A plan received from the server `s` belongs with it: its workspace
-/// starts with these settings, unless it has its own already.
-pub fn adopt_settings(plan_id: &str, s: &SyncSettings) -> Result<(), String> {
+/// starts with these settings, unless it has its own already. Whether the
+/// workspace now syncs with `s` (`false`: it keeps other settings).
+pub fn adopt_settings(plan_id: &str, s: &SyncSettings) -> Result<bool, String> {
     let key = crate::workspace::key_of(SETTINGS_KEY, plan_id);
     let held: Option<SyncSettings> = LocalStorage::get(&key).ok();
-    if held.is_some_and(|h| h.is_set()) {
-        return Ok(());
+    match held.filter(SyncSettings::is_set) {
+        Some(h) => Ok(h == *s),
+        None => LocalStorage::set(key, s)
+            .map(|()| true)
+            .map_err(|e| e.to_string()),
     }
-    LocalStorage::set(key, s).map_err(|e| e.to_string())
 }
 
 /// What the Sync panel shows.

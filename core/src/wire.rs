@@ -13,6 +13,30 @@ pub const KEYS_PATH: &str = "/api/v1/keys";
 /// published by the province.
 pub const PLANS_PATH: &str = "/api/v1/plans";
 
+/// Where anyone (no token) reads the server's state and its unit dataset.
+pub const HEALTH_PATH: &str = "/api/v1/health";
+
+/// GET /api/v1/health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`, or `degraded` when the last write failed (see `reason`).
+    pub status: String,
+    pub schema: u32,
+    /// The one unit dataset the server serves; empty from a server older
+    /// than datasets.
+    #[serde(default)]
+    pub units: String,
+    #[serde(default)]
+    pub plans: Vec<crate::batch::PlanRef>,
+    pub batches: u64,
+    /// What failed (SQLite's words) while `degraded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The same, in Vietnamese for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
 /// GET /api/v1/plans: every plan the server holds for its units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanList {

@@ -18,11 +18,11 @@ use papi_core::batch::{self, BatchKind, MAX_BATCH_BYTES};
 use papi_core::catalogue::{Catalogue, PlanRefused};
 use papi_core::merge::receipt_id;
 use papi_core::{Level, Plan, Units};
-use serde_json::json;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 
-use papi_core::wire::{self, PageItem, PageQuery, PostReply, PostStatus, Unreadable};
+use papi_core::batch::PlanRef;
+use papi_core::wire::{self, Health, PageItem, PageQuery, PostReply, PostStatus, Unreadable};
 
 use crate::db::{BatchRow, Db, NewBatch, Stored};
 use crate::error::{json_errors, ServerError};
@@ -77,7 +77,7 @@ pub fn router(api: Api) -> Router {
     // The token is checked before anything of the request is read.
     let auth = middleware::from_fn_with_state(api.clone(), authorize);
     Router::new()
-        .route("/api/v1/health", get(health))
+        .route(wire::HEALTH_PATH, get(health))
         .route(
             wire::BATCHES_PATH,
             get(list).post(post).route_layer(auth.clone()),
@@ -103,28 +103,36 @@ async fn not_found() -> ServerError {
     ServerError::NotFound
 }
 
-async fn health(State(api): State<Api>) -> Result<Json<serde_json::Value>, ServerError> {
-    let n = api
+async fn health(State(api): State<Api>) -> Result<Json<Health>, ServerError> {
+    let batches = api
         .db
         .count_batches()
         .await
         .map_err(ServerError::Internal)?;
-    let mut body = json!({
-        "status": "ok",
-        "schema": crate::db::SCHEMA_VERSION,
-        "units": api.units.id,
-        "plans": api.catalogue.read().unwrap_or_else(|p| p.into_inner()).plans().iter()
-            .filter(|p| p.units == api.units.id)
-            .map(|p| json!({ "id": p.id, "version": p.version }))
-            .collect::<Vec<_>>(),
-        "batches": n,
-    });
-    if let Some(reason) = api.db.fault() {
-        body["status"] = json!("degraded");
-        body["reason"] = json!(reason);
-        body["message"] = json!("máy chủ không ghi được lô mới (ổ đĩa đầy hoặc lỗi ghi)");
-    }
-    Ok(Json(body))
+    let plans = api
+        .catalogue
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .plans()
+        .iter()
+        .filter(|p| p.units == api.units.id)
+        .map(|p| PlanRef {
+            id: p.id.clone(),
+            version: p.version.clone(),
+        })
+        .collect();
+    let fault = api.db.fault();
+    Ok(Json(Health {
+        status: if fault.is_some() { "degraded" } else { "ok" }.into(),
+        schema: crate::db::SCHEMA_VERSION as u32,
+        units: api.units.id.clone(),
+        plans,
+        batches: batches.max(0) as u64,
+        message: fault
+            .is_some()
+            .then(|| "máy chủ không ghi được lô mới (ổ đĩa đầy hoặc lỗi ghi)".into()),
+        reason: fault,
+    }))
 }
 
 /// The unit behind the request's bearer token, or 401; then the token's

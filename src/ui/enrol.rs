@@ -1,12 +1,17 @@
 //! An enrolment link (`#enrol=TOKEN`, made by `papi-server unit add`): with
 //! no sync settings it applies at once; when a server and token are already
 //! set and the link would change them, a dialog shows the current server
-//! and asks before replacing them ("Thay thế" / "Giữ nguyên").
+//! and asks before replacing them ("Thay thế" / "Giữ nguyên"). A server
+//! serves one unit dataset: a link to a server of another dataset than the
+//! plan in use goes to the workspaces of that server's plans.
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
 
+use leptos::task::spawn_local;
+
 use crate::app::{use_app, AppState};
+use crate::plan_fetch::{use_known_plans, KnownPlans};
 use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
 #[component]
@@ -17,14 +22,30 @@ pub fn EnrolLink() -> impl IntoView {
     };
     let current = sync::load_settings();
     if !sync::asks_before_replacing(&current, &offered) {
-        apply(app, use_sync(), &offered);
+        apply(app, use_sync(), use_known_plans(), offered);
         return ().into_any();
     }
     view! { <EnrolConfirm current=current offered=offered/> }.into_any()
 }
 
-/// Save the link's settings and start sending.
-fn apply(app: AppState, sync: SyncState, offered: &SyncSettings) {
+/// Save the link's settings where they belong and start sending: with the
+/// plan in use, unless the server serves another unit dataset (then with
+/// that server's plans, `plan_fetch::enrol_elsewhere`). A server that cannot
+/// be asked now (offline) gets the plan in use, as a link always did; its
+/// first refusal of a batch then names the datasets.
+fn apply(app: AppState, sync: SyncState, known: KnownPlans, offered: SyncSettings) {
+    spawn_local(async move {
+        match crate::plan_fetch::enrol_elsewhere(offered.clone()).await {
+            Ok(Some(elsewhere)) => {
+                known.changed();
+                app.notify(elsewhere.message_vi(), false, None);
+            }
+            Ok(None) | Err(_) => save_here(app, sync, &offered),
+        }
+    });
+}
+
+fn save_here(app: AppState, sync: SyncState, offered: &SyncSettings) {
     match sync::save_settings(offered) {
         Ok(()) => {
             app.notify(
@@ -42,6 +63,7 @@ fn apply(app: AppState, sync: SyncState, offered: &SyncSettings) {
 fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
     let app = use_app();
     let sync = use_sync();
+    let known = use_known_plans();
     let dialog = NodeRef::<Dialog>::new();
     Effect::new(move || {
         if let Some(d) = dialog.get() {
@@ -62,7 +84,7 @@ fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
     let link_server = offered.server.clone();
     let replace = move |_| {
         close();
-        apply(app, sync, &offered);
+        apply(app, sync, known, offered.clone());
     };
     view! {
         <dialog node_ref=dialog class="card enrol-dialog" aria-labelledby="enrol-title"

@@ -334,9 +334,11 @@ fn Publish(plan: Plan) -> impl IntoView {
     let label = workspace::label_vi(&plan);
     let text = plan.to_json();
     let file_name = format!("ke-hoach-{}-{}.json", plan.id, plan.version);
+    let plan = StoredValue::new(plan);
     let publish = move |_| {
         let text = text.clone();
         let file_name = file_name.clone();
+        let plan = plan.get_value();
         spawn_local(async move {
             match workspace::add(&text) {
                 Ok(_) => known.changed(),
@@ -348,8 +350,9 @@ fn Publish(plan: Plan) -> impl IntoView {
             if let Err(e) = platform::download(&file_name, "application/json", &text) {
                 app.notify(format!("Không tải được tệp kế hoạch: {e}"), true, None);
             }
-            let result = if crate::sync::load_settings().is_set() {
-                plan_fetch::publish(&text).await
+            let s = crate::sync::settings_for(&plan);
+            let result = if s.is_set() {
+                plan_fetch::publish(&s, &text).await
             } else {
                 Ok(
                     "đã tải tệp kế hoạch; chưa cài máy chủ đồng bộ nên chưa đăng lên máy chủ"
