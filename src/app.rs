@@ -11,6 +11,7 @@ use papi_core::validation::{validate, Context, FieldError};
 use papi_core::{Activity, Author, Plan, Unit, Units};
 use uuid::Uuid;
 
+use crate::notices::Notices;
 use crate::platform;
 use crate::session::{self, OpenForm, Settings};
 use crate::store::{Backend, SetAside, StoreError};
@@ -68,15 +69,6 @@ pub enum Screen {
     Plans,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub id: u64,
-    pub text: String,
-    pub error: bool,
-    /// Offer "Hoàn tác" for this deleted record.
-    pub undo: Option<Uuid>,
-}
-
 /// Everything the screens share. Copy: all fields are reactive handles.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -90,7 +82,8 @@ pub struct AppState {
     pub form_errors: RwSignal<Vec<FieldError>>,
     pub save_error: RwSignal<Option<String>>,
     pub saving: RwSignal<bool>,
-    pub notices: RwSignal<Vec<Notice>>,
+    /// What the user is told (its own concern: `crate::notices`).
+    pub notices: Notices,
     pub set_aside: RwSignal<Vec<SetAside>>,
     pub net: RwSignal<crate::pwa::Net>,
     pub update_ready: RwSignal<bool>,
@@ -105,7 +98,6 @@ pub struct AppState {
     pub saves: RwSignal<u64>,
     /// The period the dashboard and the report show.
     pub period: RwSignal<papi_core::report::Period>,
-    next_notice: StoredValue<u64>,
 }
 
 impl AppState {
@@ -122,7 +114,7 @@ impl AppState {
             form_errors: RwSignal::new(vec![]),
             save_error: RwSignal::new(None),
             saving: RwSignal::new(false),
-            notices: RwSignal::new(vec![]),
+            notices: Notices::new(),
             set_aside: RwSignal::new(vec![]),
             net: RwSignal::new(crate::pwa::Net::Online),
             update_ready: RwSignal::new(false),
@@ -133,7 +125,6 @@ impl AppState {
             period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
                 &platform::today(),
             ))),
-            next_notice: StoredValue::new(0),
         }
     }
 
@@ -184,7 +175,7 @@ impl AppState {
     ) {
         match load.await {
             Ok(run) => run.await,
-            Err(_) => self.notify(
+            Err(_) => self.notices.notify(
                 format!(
                     "Chưa tải được {what_vi}: cần có mạng lần đầu. Hãy tải lại trang khi có mạng."
                 ),
@@ -192,46 +183,6 @@ impl AppState {
                 None,
             ),
         }
-    }
-
-    pub fn notify(&self, text: impl Into<String>, error: bool, undo: Option<Uuid>) {
-        let text = text.into();
-        let id = self.next_notice.get_value();
-        self.notices.update(|n| {
-            // The same message again (a repeated failure, a second click)
-            // replaces the one shown, with a fresh timer.
-            n.retain(|x| undo.is_some() || x.text != text || x.error != error);
-            n.retain(|x| x.undo.is_none() || undo.is_none());
-            // They cover the bottom of a small screen: past two, the oldest
-            // plain notice makes room, and never more than three.
-            if n.len() >= 2 {
-                if let Some(i) = n.iter().position(|x| !x.error && x.undo.is_none()) {
-                    n.remove(i);
-                }
-            }
-            // Never more than three: the oldest plain one goes first; an
-            // error (work at risk) only when nothing else can.
-            if n.len() >= 3 {
-                let i = n.iter().position(|x| !x.error).unwrap_or(0);
-                n.remove(i);
-            }
-            n.push(Notice {
-                id,
-                text,
-                error,
-                undo,
-            });
-        });
-        self.next_notice.set_value(id + 1);
-        // An error stays until it is closed: it may say that work is at risk.
-        if !error {
-            let this = *self;
-            set_timeout(move || this.dismiss(id), std::time::Duration::from_secs(10));
-        }
-    }
-
-    pub fn dismiss(&self, notice: u64) {
-        self.notices.update(|n| n.retain(|x| x.id != notice));
     }
 
     /// Put a record into memory if it is newer than what memory holds.
@@ -402,7 +353,8 @@ impl AppState {
             match result {
                 Ok(()) => {
                     this.set_form(None);
-                    this.notify(format!("Đã lưu: {}", rec.fields.title), false, None);
+                    this.notices
+                        .notify(format!("Đã lưu: {}", rec.fields.title), false, None);
                 }
                 Err(e) => this.save_failed(e, form.editing.map(|(id, _)| id)),
             }
@@ -490,7 +442,7 @@ impl AppState {
         let this = *self;
         spawn_local(async move {
             match this.persist(&next, Some(cur.revision)).await {
-                Ok(()) => this.notify(
+                Ok(()) => this.notices.notify(
                     format!("{done}: {}", next.fields.title),
                     false,
                     undo.then_some(id),
@@ -499,7 +451,7 @@ impl AppState {
                     if let StoreError::Conflict(c) = &e {
                         this.upsert((**c).clone());
                     }
-                    this.notify(e.message_vi(), true, None)
+                    this.notices.notify(e.message_vi(), true, None)
                 }
             }
         });
@@ -510,7 +462,7 @@ impl AppState {
     }
 
     pub fn undo_delete(&self, id: Uuid) {
-        self.notices.update(|n| n.retain(|x| x.undo != Some(id)));
+        self.notices.withdraw_undo(id);
         self.change(id, Activity::restore, "Đã khôi phục", false);
     }
 }

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::app::{store, AppState};
+use crate::notices::Notices;
 use crate::platform;
 use crate::store::SetAside;
 
@@ -16,7 +17,7 @@ impl AppState {
     pub fn report_faults(&self, found: Vec<SetAside>) {
         let new = self.merge_faults(found);
         if new > 0 {
-            self.notify(
+            self.notices.notify(
                 format!(
                     "{new} mục dữ liệu bị hỏng đã được cất riêng (xem Cài đặt); các hoạt động khác vẫn nguyên vẹn."
                 ),
@@ -67,8 +68,8 @@ pub fn file_name(f: &SetAside) -> String {
 }
 
 /// Download a fault's entry as it was stored.
-pub fn download(app: &AppState, f: &SetAside) {
+pub fn download(notices: &Notices, f: &SetAside) {
     if let Err(e) = platform::download(&file_name(f), "text/plain;charset=utf-8", &f.raw) {
-        app.notify(format!("Không tải xuống được mục hỏng: {e}"), true, None);
+        notices.notify(format!("Không tải xuống được mục hỏng: {e}"), true, None);
     }
 }

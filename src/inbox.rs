@@ -120,7 +120,7 @@ pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<Fil
     let keyring = match crate::keys::keyring() {
         Ok(k) => k,
         Err(e) => {
-            app.notify(e.clone(), true, None);
+            app.notices.notify(e.clone(), true, None);
             Keyring::new()
         }
     };
@@ -276,7 +276,7 @@ impl AppState {
             // Nothing received (every commune): nothing to read.
             Ok(0) => self.received.set(Default::default()),
             Ok(_) => self.read_received().await,
-            Err(e) => self.notify(e.message_vi(), true, None),
+            Err(e) => self.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -299,7 +299,7 @@ impl AppState {
                 self.received.set(r);
                 self.report_faults(bad);
             }
-            Err(e) => self.notify(e.message_vi(), true, None),
+            Err(e) => self.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -318,7 +318,7 @@ impl AppState {
         let idb = match store.idb() {
             Ok(i) => i,
             Err(e) => {
-                self.notify(e.message_vi(), true, None);
+                self.notices.notify(e.message_vi(), true, None);
                 return;
             }
         };

@@ -6,6 +6,7 @@ mod app;
 mod faults;
 mod inbox;
 mod keys;
+mod notices;
 mod outbox;
 mod plan_fetch;
 mod platform;

@@ -34,7 +34,7 @@ impl AppState {
                 self.batches.set(Vec::new());
             }
             Ok(true) => self.read_outbox().await,
-            Err(e) => self.notify(e.message_vi(), true, None),
+            Err(e) => self.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -58,7 +58,7 @@ impl AppState {
                 self.batches.set(b);
                 self.report_faults(rebuilt.into_iter().chain(unreadable).collect());
             }
-            (Err(e), _) | (_, Err(e)) => self.notify(e.message_vi(), true, None),
+            (Err(e), _) | (_, Err(e)) => self.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -120,7 +120,7 @@ impl AppState {
     /// Download a sealed batch (again): the same bytes every time.
     pub async fn download_batch(&self, b: &StoredBatch) {
         if let Err(e) = platform::download(&b.file_name, "application/json", &b.text) {
-            self.notify(
+            self.notices.notify(
                 format!("Không tải xuống được {}: {e}", b.file_name),
                 true,
                 None,
@@ -132,7 +132,7 @@ impl AppState {
                 .update_batch(&b.unit_code, b.seq, |s| s.downloads += 1)
                 .await;
             if let Err(e) = counted {
-                self.notify(e.message_vi(), true, None);
+                self.notices.notify(e.message_vi(), true, None);
             }
         }
         self.refresh_outbox().await;
@@ -154,7 +154,8 @@ impl AppState {
         let result = signed
             .and_then(|b| platform::download(&b.file_name(), "application/json", &b.to_json()));
         if let Err(e) = result {
-            self.notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
+            self.notices
+                .notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
         }
     }
 
@@ -191,7 +192,7 @@ impl AppState {
             BatchKind::Backup => "bản sao lưu",
             BatchKind::Changes => "lô",
         };
-        self.notify(
+        self.notices.notify(
             format!(
                 "Đã khôi phục {written} hoạt động từ {kind} ngày {}.",
                 format_vn(papi_core::dates::vn_date(b.created_at))

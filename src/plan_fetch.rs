@@ -53,7 +53,7 @@ impl KnownPlans {
         match fetched(s).await {
             Ok(added) => {
                 for plan in &added {
-                    app.notify(
+                    app.notices.notify(
                         format!(
                             "Có kế hoạch mới từ máy chủ: {}. Mở mục «Các kế hoạch» để chuyển sang kế hoạch này.",
                             workspace::label_vi(plan)

@@ -34,7 +34,7 @@ impl AppState {
         // The keys the server introduced, so that its batches verify (and
         // what it revoked is refused).
         if let Err(e) = sync::pull_keys(sync, &settings).await {
-            self.notify(
+            self.notices.notify(
                 format!("Không tải được danh sách khóa thiết bị: {e}"),
                 true,
                 None,
@@ -76,7 +76,8 @@ impl AppState {
         let cursor = papi_core::pull::cursor_after(run.start, &done, run.end);
         if cursor != run.start {
             if let Err(e) = sync::save_pull_cursor(&run.settings, &run.unit, cursor) {
-                self.notify(format!("Không lưu được vị trí đã tải: {e}"), true, None);
+                self.notices
+                    .notify(format!("Không lưu được vị trí đã tải: {e}"), true, None);
             }
         }
         done.iter().all(|(_, d)| *d)
@@ -91,7 +92,7 @@ impl AppState {
         match result {
             Ok(()) => true,
             Err(e) => {
-                self.notify(
+                self.notices.notify(
                     format!(
                         "Không ghi được lý do các lô bị từ chối; lần tải sau sẽ kiểm tra lại: {}",
                         e.message_vi()
@@ -114,7 +115,7 @@ impl AppState {
                 list
             }
             Err(e) => {
-                self.notify(e.message_vi(), true, None);
+                self.notices.notify(e.message_vi(), true, None);
                 vec![]
             }
         }

@@ -382,7 +382,7 @@ impl SyncState {
         });
         for seq in refused {
             if let Err(e) = idb.update_batch(&unit, seq, |s| s.last_error = None).await {
-                app.notify(e.message_vi(), true, None);
+                app.notices.notify(e.message_vi(), true, None);
             }
         }
         app.refresh_outbox().await;
@@ -501,7 +501,7 @@ impl SyncState {
             // The server has the answer; only this device's note of it is
             // lost (a confirmed batch is sent again, and found a duplicate).
             if let Err(e) = written {
-                app.notify(e.message_vi(), true, None);
+                app.notices.notify(e.message_vi(), true, None);
             }
             failure = match sent {
                 Sent::Confirmed | Sent::Refused(_) => continue,

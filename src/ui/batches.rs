@@ -25,7 +25,7 @@ pub fn Batches() -> impl IntoView {
             match app.export_batch().await {
                 Ok(Some(b)) => {
                     sync.kick();
-                    app.notify(
+                    app.notices.notify(
                         format!(
                             "Đã xuất lô số {} ({} hoạt động): {}",
                             b.seq, b.records, b.file_name
@@ -34,8 +34,10 @@ pub fn Batches() -> impl IntoView {
                         None,
                     )
                 }
-                Ok(None) => app.notify("Không có thay đổi nào chưa xuất lô.", false, None),
-                Err(e) => app.notify(e.message_vi(), true, None),
+                Ok(None) => app
+                    .notices
+                    .notify("Không có thay đổi nào chưa xuất lô.", false, None),
+                Err(e) => app.notices.notify(e.message_vi(), true, None),
             }
             busy.set(false);
         });
@@ -53,7 +55,7 @@ pub fn Batches() -> impl IntoView {
                     Ok(bytes) => app.restore(&f.name, &bytes).await,
                 };
                 if let Err(e) = result {
-                    app.notify(e, true, None);
+                    app.notices.notify(e, true, None);
                 }
             }
             busy.set(false);

@@ -167,7 +167,8 @@ fn download_csv(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>, wh
         period_slug(p)
     );
     if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
-        app.notify(format!("Không tải được {file}: {e}"), true, None);
+        app.notices
+            .notify(format!("Không tải được {file}: {e}"), true, None);
     }
 }
 
@@ -186,10 +187,13 @@ fn download_xlsx(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
             Ok(b) => {
                 let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
                 if let Err(e) = platform::download_bytes(&file, mime, &b) {
-                    app.notify(format!("Không tải được {file}: {e}"), true, None);
+                    app.notices
+                        .notify(format!("Không tải được {file}: {e}"), true, None);
                 }
             }
-            Err(e) => app.notify(format!("Không tạo được tệp Excel: {e}"), true, None),
+            Err(e) => app
+                .notices
+                .notify(format!("Không tạo được tệp Excel: {e}"), true, None),
         }
     });
 }
@@ -200,7 +204,11 @@ async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
     let unit = app.unit_code();
     let signer = match crate::keys::device_signer().await {
         Ok(s) => s,
-        Err(e) => return app.notify(format!("Không tạo được gói: {e}"), true, None),
+        Err(e) => {
+            return app
+                .notices
+                .notify(format!("Không tạo được gói: {e}"), true, None)
+        }
     };
     let public = signer.public_hex();
     let bundle = scope.with_value(|s| {
@@ -223,11 +231,15 @@ async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
     });
     let bundle = match crate::keys::sign_bundle(&signer, bundle).await {
         Ok(b) => b,
-        Err(e) => return app.notify(format!("Không ký được gói: {e}"), true, None),
+        Err(e) => {
+            return app
+                .notices
+                .notify(format!("Không ký được gói: {e}"), true, None)
+        }
     };
     let n: usize = bundle.batches.iter().map(|b| b.records.len()).sum();
     match platform::download(&bundle.file_name(), "application/json", &bundle.to_json()) {
-        Ok(()) => app.notify(
+        Ok(()) => app.notices.notify(
             format!(
                 "Đã tạo gói {} ({} đơn vị, {n} hoạt động) để gửi Sở Nội vụ.",
                 bundle.file_name(),
@@ -236,7 +248,9 @@ async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
             false,
             None,
         ),
-        Err(e) => app.notify(format!("Không tạo được gói: {e}"), true, None),
+        Err(e) => app
+            .notices
+            .notify(format!("Không tạo được gói: {e}"), true, None),
     }
 }
 

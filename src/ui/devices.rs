@@ -8,13 +8,14 @@ use papi_core::dates::{format_vn, vn_date};
 use papi_core::signature::fingerprint;
 use papi_core::trust::{KeySource, KnownKey};
 
-use crate::app::{use_app, UNITS};
+use crate::app::UNITS;
+use crate::notices::use_notices;
 use crate::platform;
 use crate::session;
 
 #[component]
 pub fn Signatures(receiver: bool) -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     // This device's key: fingerprint and where the private key lives.
     let own: RwSignal<Option<Result<(String, bool), String>>> = RwSignal::new(None);
     spawn_local(async move {
@@ -31,7 +32,7 @@ pub fn Signatures(receiver: bool) -> impl IntoView {
         let on = event_target_checked(&ev);
         match session::set_signatures_required(on) {
             Ok(()) => required.set(on),
-            Err(e) => app.notify(format!("Không lưu được cài đặt: {e}"), true, None),
+            Err(e) => notices.notify(format!("Không lưu được cài đặt: {e}"), true, None),
         }
     };
     view! {
@@ -70,7 +71,7 @@ pub fn Signatures(receiver: bool) -> impl IntoView {
 /// The devices this receiver knows, newest first, with revocation.
 #[component]
 fn KnownDevices() -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let load = || {
         crate::keys::keyring().map(|r| {
             // Keys of this workspace's unit dataset only: a code names a
@@ -99,7 +100,7 @@ fn KnownDevices() -> impl IntoView {
             crate::keys::save_keyring(&ring)
         });
         if let Err(e) = done {
-            app.notify(e, true, None);
+            notices.notify(e, true, None);
         }
         list.set(load());
     };

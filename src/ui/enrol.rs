@@ -10,19 +10,19 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use crate::app::{use_app, AppState};
+use crate::notices::{use_notices, Notices};
 use crate::plan_fetch::{use_known_plans, KnownPlans};
 use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
 #[component]
 pub fn EnrolLink() -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let Some(offered) = sync::take_enrol_link() else {
         return ().into_any();
     };
     let current = sync::load_settings();
     if !sync::asks_before_replacing(&current, &offered) {
-        apply(app, use_sync(), use_known_plans(), offered);
+        apply(notices, use_sync(), use_known_plans(), offered);
         return ().into_any();
     }
     view! { <EnrolConfirm current=current offered=offered/> }.into_any()
@@ -33,35 +33,35 @@ pub fn EnrolLink() -> impl IntoView {
 /// that server's plans, `plan_fetch::enrol_elsewhere`). A server that cannot
 /// be asked now (offline) gets the plan in use, as a link always did; its
 /// first refusal of a batch then names the datasets.
-fn apply(app: AppState, sync: SyncState, known: KnownPlans, offered: SyncSettings) {
+fn apply(notices: Notices, sync: SyncState, known: KnownPlans, offered: SyncSettings) {
     spawn_local(async move {
         match crate::plan_fetch::enrol_elsewhere(offered.clone()).await {
             Ok(Some(elsewhere)) => {
                 known.changed();
-                app.notify(elsewhere.message_vi(), false, None);
+                notices.notify(elsewhere.message_vi(), false, None);
             }
-            Ok(None) | Err(_) => save_here(app, sync, &offered),
+            Ok(None) | Err(_) => save_here(notices, sync, &offered),
         }
     });
 }
 
-fn save_here(app: AppState, sync: SyncState, offered: &SyncSettings) {
+fn save_here(notices: Notices, sync: SyncState, offered: &SyncSettings) {
     match sync::save_settings(offered) {
         Ok(()) => {
-            app.notify(
+            notices.notify(
                 "Đã kết nối với máy chủ đồng bộ: các lô sẽ tự gửi khi có mạng.",
                 false,
                 None,
             );
             sync.kick();
         }
-        Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
+        Err(e) => notices.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
     }
 }
 
 #[component]
 fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let sync = use_sync();
     let known = use_known_plans();
     let dialog = NodeRef::<Dialog>::new();
@@ -79,12 +79,12 @@ fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
     };
     let keep = move || {
         close();
-        app.notify("Đã giữ nguyên cài đặt đồng bộ.", false, None);
+        notices.notify("Đã giữ nguyên cài đặt đồng bộ.", false, None);
     };
     let link_server = offered.server.clone();
     let replace = move |_| {
         close();
-        apply(app, sync, known, offered.clone());
+        apply(notices, sync, known, offered.clone());
     };
     view! {
         <dialog node_ref=dialog class="card enrol-dialog" aria-labelledby="enrol-title"

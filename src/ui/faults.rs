@@ -48,7 +48,7 @@ fn FaultRow(f: SetAside) -> impl IntoView {
             <strong>{kind}</strong> " " <code>{key}</code> ": " {reason} " "
             {has_raw.then(|| view! {
                 <button type="button" class="btn small" data-testid="download-fault"
-                    on:click=move |_| crate::faults::download(&app, &f)>
+                    on:click=move |_| crate::faults::download(&app.notices, &f)>
                     "Tải mục hỏng xuống"
                 </button>
             })}

@@ -164,7 +164,7 @@ impl ImportRun {
             match app.pull_new(self.sync).await {
                 Ok((run, _)) if run.is_empty() => {
                     app.settle_pull(&run, &[]).await;
-                    app.notify("Máy chủ không có lô mới.", false, None);
+                    app.notices.notify("Máy chủ không có lô mới.", false, None);
                 }
                 Ok((run, picked)) => {
                     self.basis.set_value(crate::inbox::basis());
@@ -177,7 +177,10 @@ impl ImportRun {
                     self.checks.set(result);
                     self.reload_refused();
                 }
-                Err(e) => app.notify(format!("Không tải được lô từ máy chủ: {e}"), true, None),
+                Err(e) => {
+                    app.notices
+                        .notify(format!("Không tải được lô từ máy chủ: {e}"), true, None)
+                }
             }
             self.busy.set(false);
         });
@@ -214,7 +217,7 @@ fn trust_and_check_again(
     checks: RwSignal<Vec<FileCheck>>,
 ) {
     if let Err(e) = crate::inbox::trust_device(origin) {
-        app.notify(e, true, None);
+        app.notices.notify(e, true, None);
         return;
     }
     basis.set_value(crate::inbox::basis());

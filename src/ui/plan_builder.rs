@@ -10,7 +10,8 @@ use leptos::task::spawn_local;
 use papi_core::plan_sheet::{self, SheetProblem};
 use papi_core::Plan;
 
-use crate::app::{use_app, PLAN};
+use crate::app::PLAN;
+use crate::notices::{use_notices, Notices};
 use crate::plan_fetch::{self, use_known_plans};
 use crate::platform;
 use crate::workspace;
@@ -157,7 +158,7 @@ pub fn build_sheets(
 
 #[component]
 pub fn PlanBuilder() -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let info = Info::new();
     let built = RwSignal::new(Built::Nothing);
     let template = move |_| {
@@ -167,10 +168,10 @@ pub fn PlanBuilder() -> impl IntoView {
             "text/csv;charset=utf-8",
             &plan_sheet::tasks_csv(&PLAN),
         ) {
-            app.notify(format!("Không tải được tệp mẫu: {e}"), true, None);
+            notices.notify(format!("Không tải được tệp mẫu: {e}"), true, None);
         }
     };
-    let template_xlsx = move |_| spawn_local(template_workbook(app));
+    let template_xlsx = move |_| spawn_local(template_workbook(notices));
     let picked = move |ev: leptos::ev::Event| {
         let files = crate::inbox::picked_files(&ev);
         spawn_local(async move {
@@ -223,7 +224,7 @@ pub fn PlanBuilder() -> impl IntoView {
 
 /// The template as a workbook (every sheet of `plan_sheet::to_sheets`),
 /// written by the XLSX worker.
-async fn template_workbook(app: crate::app::AppState) {
+async fn template_workbook(notices: Notices) {
     use papi_core::report::{Sheet, SheetCell};
     let sheets: Vec<Sheet> = plan_sheet::to_sheets(&PLAN)
         .into_iter()
@@ -249,7 +250,7 @@ async fn template_workbook(app: crate::app::AppState) {
         )
     });
     if let Err(e) = result {
-        app.notify(format!("Không tạo được tệp Excel mẫu: {e}"), true, None);
+        notices.notify(format!("Không tạo được tệp Excel mẫu: {e}"), true, None);
     }
 }
 
@@ -316,7 +317,7 @@ fn BuildResult(built: RwSignal<Built>) -> impl IntoView {
 
 #[component]
 fn Publish(plan: Plan) -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let known = use_known_plans();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let tasks = plan.tasks().count();
@@ -348,7 +349,7 @@ fn Publish(plan: Plan) -> impl IntoView {
                 }
             }
             if let Err(e) = platform::download(&file_name, "application/json", &text) {
-                app.notify(format!("Không tải được tệp kế hoạch: {e}"), true, None);
+                notices.notify(format!("Không tải được tệp kế hoạch: {e}"), true, None);
             }
             let s = crate::sync::settings_for(&plan);
             let result = if s.is_set() {

@@ -131,7 +131,7 @@ pub fn PlanChoices() -> impl IntoView {
                         let id = plan.id.clone();
                         let switch = move |_| {
                             if let Err(e) = switch_to(&id) {
-                                app.notify(format!("Không chuyển được kế hoạch: {e}"), true, None);
+                                app.notices.notify(format!("Không chuyển được kế hoạch: {e}"), true, None);
                             }
                         };
                         view! {
@@ -178,7 +178,7 @@ fn PlanFileImport() -> impl IntoView {
                     Ok(Some(plan)) => {
                         error.set(None);
                         known.changed();
-                        app.notify(
+                        app.notices.notify(
                             format!("Đã thêm {}.", workspace::label_vi(&plan)),
                             false,
                             None,
@@ -186,7 +186,8 @@ fn PlanFileImport() -> impl IntoView {
                     }
                     Ok(None) => {
                         error.set(None);
-                        app.notify("Kế hoạch này đã có trên máy.", false, None);
+                        app.notices
+                            .notify("Kế hoạch này đã có trên máy.", false, None);
                     }
                     Err(e) => error.set(Some(format!("{}: {e}", f.name))),
                 }

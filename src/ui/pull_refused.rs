@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::{use_app, UNITS};
+use crate::app::UNITS;
+use crate::notices::use_notices;
 use crate::platform::local_time_vn;
 use crate::store::RefusedPull;
 
@@ -37,7 +38,7 @@ pub fn RefusedPulls(list: RwSignal<Vec<RefusedPull>>) -> impl IntoView {
 
 #[component]
 fn RefusedRow(r: RefusedPull) -> impl IntoView {
-    let app = use_app();
+    let notices = use_notices();
     let unit = r
         .unit_code
         .as_deref()
@@ -56,7 +57,7 @@ fn RefusedRow(r: RefusedPull) -> impl IntoView {
     );
     let save = move |_| {
         if let Err(e) = crate::platform::download(&name, "application/json", &r.text) {
-            app.notify(format!("Không tải xuống được lô: {e}"), true, None);
+            notices.notify(format!("Không tải xuống được lô: {e}"), true, None);
         }
     };
     view! {

@@ -17,6 +17,7 @@ use crate::ui;
 pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
+    provide_context(app.notices);
     let sync = SyncState::new(app);
     provide_context(sync);
     crate::plan_fetch::KnownPlans::provide().watch(app);
@@ -34,7 +35,7 @@ pub fn App() -> impl IntoView {
         let backend = Rc::new(Backend::open().await);
         app.storage_label.set(backend.label_vi());
         if let Backend::Local(_) = *backend {
-            app.notify(
+            app.notices.notify(
                 "Trình duyệt không cho dùng bộ nhớ chính nên dữ liệu đang lưu tạm trong bộ nhớ dự phòng (dung lượng nhỏ). \
 Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang bộ nhớ chính khi dùng được.",
                 true,
@@ -48,7 +49,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
             Ok(loaded) => {
                 app.report_faults(loaded.set_aside);
                 if loaded.migrated > 0 {
-                    app.notify(
+                    app.notices.notify(
                         format!(
                             "Đã chuyển {} hoạt động sang kho dữ liệu mới.",
                             loaded.migrated
@@ -64,7 +65,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
                     app.upsert(r);
                 }
             }
-            Err(e) => app.notify(e.message_vi(), true, None),
+            Err(e) => app.notices.notify(e.message_vi(), true, None),
         }
         app.loaded.set(true);
         app.load_known_faults().await;

@@ -28,7 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
         spawn_local(async move {
             let granted = platform::request_persistence().await;
             info.set(platform::storage_info().await);
-            app.notify(
+            app.notices.notify(
                 if granted == Some(true) {
                     "Trình duyệt đã đồng ý giữ dữ liệu lâu dài."
                 } else {
@@ -56,7 +56,8 @@ pub fn SettingsPage() -> impl IntoView {
             papi_core::dates::format_iso(platform::today())
         );
         if let Err(e) = platform::download(&file_name, "application/json", &text) {
-            app.notify(format!("Không xuất được dữ liệu: {e}"), true, None);
+            app.notices
+                .notify(format!("Không xuất được dữ liệu: {e}"), true, None);
         }
     };
     let receiver = app.settings.with_untracked(|s| {

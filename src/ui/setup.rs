@@ -85,7 +85,7 @@ fn save(app: AppState, settings: Settings, error: RwSignal<Option<String>>) {
             // app at its top, not where the button was.
             crate::platform::window().scroll_to_with_x_and_y(0.0, 0.0);
             if !first {
-                app.notify("Đã lưu thông tin đơn vị.", false, None);
+                app.notices.notify("Đã lưu thông tin đơn vị.", false, None);
             }
         }
         Err(e) => error.set(Some(format!("Không lưu được: {e}"))),

@@ -118,10 +118,11 @@ fn ConnectionBadge() -> impl IntoView {
 #[component]
 fn Notices() -> impl IntoView {
     let app = use_app();
+    let notices = crate::notices::use_notices();
     view! {
         <div class="notices" aria-live="polite">
             <For
-                each=move || app.notices.get()
+                each=move || notices.shown()
                 key=|n| n.id
                 children=move |n| {
                     let (undo, id) = (n.undo, n.id);
@@ -132,7 +133,7 @@ fn Notices() -> impl IntoView {
                                 <button class="btn small" on:click=move |_| app.undo_delete(id)>"Hoàn tác"</button>
                             })}
                             <button class="notice-close" aria-label="Đóng thông báo" title="Đóng"
-                                on:click=move |_| app.dismiss(id)>"×"</button>
+                                on:click=move |_| notices.dismiss(id)>"×"</button>
                         </div>
                     }
                 }

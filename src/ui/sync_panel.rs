@@ -132,7 +132,7 @@ fn save_settings(app: AppState, sync: SyncState, s: &SyncSettings, configured: R
             if s.is_set() && app.batches.with_untracked(|bs| sync::counts(bs).1 > 0) {
                 leptos::task::spawn_local(async move { sync.retry_refused().await });
             }
-            app.notify(
+            app.notices.notify(
                 if s.is_set() {
                     "Đã lưu cài đặt đồng bộ."
                 } else {
@@ -143,6 +143,8 @@ fn save_settings(app: AppState, sync: SyncState, s: &SyncSettings, configured: R
             );
             sync.kick();
         }
-        Err(e) => app.notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
+        Err(e) => app
+            .notices
+            .notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
     }
 }
