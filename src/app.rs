@@ -1,7 +1,6 @@
 //! Application state and the actions that change it: load, save, delete,
 //! undo, and keeping several tabs in step.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -41,19 +40,6 @@ pub static UNITS_JOINED: LazyLock<Units> =
 /// What a state chunk runs (`AppState::run_chunk`).
 #[cfg(not(test))]
 pub type Chunk = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
-
-thread_local! {
-    static STORE: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
-}
-
-/// The store, once opened (`set_store`).
-pub(crate) fn store() -> Option<Rc<Backend>> {
-    STORE.with(|s| s.borrow().clone())
-}
-
-pub(crate) fn set_store(backend: Rc<Backend>) {
-    STORE.with(|s| *s.borrow_mut() = Some(backend));
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -98,6 +84,9 @@ pub struct AppState {
     pub saves: RwSignal<u64>,
     /// The period the dashboard and the report show.
     pub period: RwSignal<papi_core::report::Period>,
+    /// The store this page opened (`open_store`): records, outbox,
+    /// received batches; `None` until it is open.
+    store: StoredValue<Option<Rc<Backend>>, LocalStorage>,
 }
 
 impl AppState {
@@ -125,7 +114,17 @@ impl AppState {
             period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
                 &platform::today(),
             ))),
+            store: StoredValue::new_local(None),
         }
+    }
+
+    /// The store, once opened (`set_store`).
+    pub(crate) fn store(&self) -> Option<Rc<Backend>> {
+        self.store.get_value()
+    }
+
+    pub(crate) fn set_store(&self, backend: Rc<Backend>) {
+        self.store.set_value(Some(backend));
     }
 
     pub fn unit(&self) -> Option<Unit> {
@@ -387,7 +386,9 @@ impl AppState {
 
     /// Write a record through the store, then memory, then tell other tabs.
     async fn persist(&self, rec: &Activity, base: Option<u32>) -> Result<(), StoreError> {
-        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        let store = self
+            .store()
+            .ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
         // User Timing marks, so the store's share of a save can be measured
         // (scripts/bench.mjs reads "papi-store-save").
         let perf = platform::window().performance();
@@ -408,7 +409,9 @@ impl AppState {
     /// Write a copy of a record from elsewhere (a restored backup): kept
     /// only if newer than the one held. Returns whether it was written.
     pub(crate) async fn persist_replica(&self, rec: Activity) -> Result<bool, StoreError> {
-        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        let store = self
+            .store()
+            .ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
         let saved = store.save(&rec, None).await?;
         let written = saved == crate::store::Saved::Written;
         if written {

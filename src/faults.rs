@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::{store, AppState};
+use crate::app::AppState;
 use crate::notices::Notices;
 use crate::platform;
 use crate::store::SetAside;
@@ -48,7 +48,7 @@ impl AppState {
     /// Everything set aside in earlier sessions (kept in the store for
     /// good), so the report survives a reload.
     pub async fn load_known_faults(&self) {
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let Ok(idb) = store.idb() else { return };
         if let Ok(known) = idb.set_aside_entries().await {
             self.merge_faults(known);

@@ -17,7 +17,7 @@ use papi_core::{Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
+use crate::app::{AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::tabs::{self, TabMessage};
 
@@ -264,13 +264,13 @@ pub fn dry_run(
 
 /// How many entries the store held when the received state in memory was
 /// read (`None` before it is read).
-pub fn basis() -> Option<u32> {
-    store()?.idb().ok()?.received_seen()
+pub fn basis(app: &AppState) -> Option<u32> {
+    app.store()?.idb().ok()?.received_seen()
 }
 
 impl AppState {
     pub async fn refresh_received(&self) {
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let Ok(idb) = store.idb() else { return };
         match idb.count_received().await {
             // Nothing received (every commune): nothing to read.
@@ -292,7 +292,7 @@ impl AppState {
     }
 
     async fn load_received(&self) {
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let Ok(idb) = store.idb() else { return };
         match idb.load_received().await {
             Ok((r, bad)) => {
@@ -314,7 +314,7 @@ impl AppState {
         basis: Option<u32>,
         progress: impl Fn(usize, usize),
     ) {
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let idb = match store.idb() {
             Ok(i) => i,
             Err(e) => {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
-use crate::app::{store, AppState, PLAN, UNITS, UNITS_JOINED};
+use crate::app::{AppState, PLAN, UNITS, UNITS_JOINED};
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
@@ -25,7 +25,7 @@ impl AppState {
     /// Load this unit's outbox and batch history from the store.
     pub async fn refresh_outbox(&self) {
         let unit = self.unit_code();
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let Ok(idb) = store.idb() else { return };
         match idb.holds_outbox(&unit).await {
             // Nothing sealed yet (every first run): nothing to read.
@@ -50,7 +50,7 @@ impl AppState {
 
     async fn load_outbox(&self) {
         let unit = self.unit_code();
-        let Some(store) = store() else { return };
+        let Some(store) = self.store() else { return };
         let Ok(idb) = store.idb() else { return };
         match (idb.outbox(&unit).await, idb.batches(&unit).await) {
             (Ok((o, rebuilt)), Ok((b, unreadable))) => {
@@ -86,7 +86,9 @@ impl AppState {
     /// Seal every unsent change into the next batch and keep it (the sync
     /// does this before sending; "Xuất lô dữ liệu" also downloads it).
     pub async fn seal_pending(&self) -> Result<Option<StoredBatch>, StoreError> {
-        let store = store().ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
+        let store = self
+            .store()
+            .ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
         let idb = store.idb()?;
         let unit = self.unit_code();
         let device = crate::app::device_id();
@@ -127,7 +129,7 @@ impl AppState {
             );
             return;
         }
-        if let Some(Ok(idb)) = store().as_ref().map(|s| s.idb()) {
+        if let Some(Ok(idb)) = self.store().as_ref().map(|s| s.idb()) {
             let counted = idb
                 .update_batch(&b.unit_code, b.seq, |s| s.downloads += 1)
                 .await;

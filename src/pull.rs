@@ -6,7 +6,7 @@
 //! never stalls the pull; a failure that may pass (the network, the server,
 //! a failed write) keeps the cursor where it was.
 
-use crate::app::{store, AppState};
+use crate::app::AppState;
 use crate::inbox::{FileCheck, FileState, Picked};
 use crate::store::RefusedPull;
 use crate::sync::{self, Pulled, SyncSettings, SyncState};
@@ -84,7 +84,7 @@ impl AppState {
     }
 
     async fn record_refused(&self, refused: &[RefusedPull]) -> bool {
-        let result = match store().as_ref().map(|s| s.idb()) {
+        let result = match self.store().as_ref().map(|s| s.idb()) {
             Some(Ok(idb)) => idb.record_refused(refused).await,
             Some(Err(e)) => Err(e),
             None => return false,
@@ -107,7 +107,9 @@ impl AppState {
 
     /// The refusals kept for every server and unit, in the server's order.
     pub async fn refused_pulls(&self) -> Vec<RefusedPull> {
-        let Some(store) = store() else { return vec![] };
+        let Some(store) = self.store() else {
+            return vec![];
+        };
         let Ok(idb) = store.idb() else { return vec![] };
         match idb.refused_pulls().await {
             Ok((list, unreadable)) => {

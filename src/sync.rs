@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{store, AppState};
+use crate::app::AppState;
 use crate::inbox::Picked;
 use crate::platform;
 use crate::tabs::{self, TabMessage};
@@ -371,7 +371,9 @@ impl SyncState {
     /// were fixed): their reasons are cleared and a cycle starts.
     pub async fn retry_refused(&self) {
         let app = self.app;
-        let Some(store) = store() else { return };
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         let unit = app.unit_code();
         let refused: Vec<u64> = app.batches.with_untracked(|bs| {
@@ -447,7 +449,9 @@ impl SyncState {
         {
             return;
         }
-        let Some(store) = store() else { return };
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         // A busy server asked for quiet: come back when it said.
         let wait = self.busy_wait();

@@ -123,7 +123,7 @@ impl ImportRun {
         spawn_local(async move {
             let picked = read_files(files).await;
             crate::platform::mark("papi-dryrun-start");
-            self.basis.set_value(crate::inbox::basis());
+            self.basis.set_value(crate::inbox::basis(&self.app));
             self.last.set_value(picked.clone());
             self.checks.set(dry_run_now(&self.app, picked, &scope));
             crate::platform::measure("papi-dryrun", "papi-dryrun-start");
@@ -167,7 +167,7 @@ impl ImportRun {
                     app.notices.notify("Máy chủ không có lô mới.", false, None);
                 }
                 Ok((run, picked)) => {
-                    self.basis.set_value(crate::inbox::basis());
+                    self.basis.set_value(crate::inbox::basis(&self.app));
                     self.last.set_value(picked.clone());
                     let result = dry_run_now(&app, picked, &scope);
                     // Refusals are recorded now; what waits to be applied
@@ -220,7 +220,7 @@ fn trust_and_check_again(
         app.notices.notify(e, true, None);
         return;
     }
-    basis.set_value(crate::inbox::basis());
+    basis.set_value(crate::inbox::basis(&app));
     checks.set(dry_run_now(&app, last.get_value(), scope));
 }
 

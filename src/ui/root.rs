@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{set_store, AppState};
+use crate::app::AppState;
 use crate::platform;
 use crate::store::Backend;
 use crate::sync::SyncState;
@@ -42,7 +42,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
                 None,
             );
         }
-        set_store(backend.clone());
+        app.set_store(backend.clone());
         // Listen before loading, so no other tab's save is missed.
         listen_to_other_tabs(app, backend.clone());
         match backend.load_all().await {
