@@ -73,12 +73,6 @@ pub struct AppState {
     pub set_aside: RwSignal<Vec<SetAside>>,
     pub net: RwSignal<crate::pwa::Net>,
     pub update_ready: RwSignal<bool>,
-    /// This unit's outbox on this device (`None` until loaded).
-    pub outbox: RwSignal<Option<papi_core::batch::Outbox>>,
-    /// Batches this device sealed for this unit, oldest first.
-    pub batches: RwSignal<Vec<crate::store::StoredBatch>>,
-    /// What this district or province received from batches.
-    pub received: RwSignal<papi_core::merge::Received>,
     /// Bumped on every save on this device (the sync waits a little, then
     /// sends; several saves travel together).
     pub saves: RwSignal<u64>,
@@ -107,9 +101,6 @@ impl AppState {
             set_aside: RwSignal::new(vec![]),
             net: RwSignal::new(crate::pwa::Net::Online),
             update_ready: RwSignal::new(false),
-            outbox: RwSignal::new(None),
-            batches: RwSignal::new(vec![]),
-            received: RwSignal::new(Default::default()),
             saves: RwSignal::new(0),
             period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
                 &platform::today(),
@@ -136,31 +127,6 @@ impl AppState {
     pub fn unit_code(&self) -> String {
         self.settings
             .with(|s| s.as_ref().map(|s| s.unit_code.clone()).unwrap_or_default())
-    }
-
-    /// What a receiver reports on: the records it received and its own,
-    /// one version of each (`merge::combine`, the merge rule).
-    pub fn with_all_records<R>(&self, f: impl FnOnce(&[&Activity]) -> R) -> R {
-        self.received.with(|r| {
-            self.records
-                .with(|own| f(&papi_core::merge::combine(own.iter(), r)))
-        })
-    }
-
-    /// When the chosen period holds no activity, move to the latest year
-    /// that does: the dashboard and the report should not open empty.
-    pub fn start_on_a_year_with_data(&self) {
-        let period = self.period.get_untracked();
-        let (latest, any_in_period) = self.with_all_records(|all| {
-            let live = || all.iter().filter(|a| !a.deleted);
-            (
-                live().map(|a| chrono::Datelike::year(&a.fields.date)).max(),
-                live().any(|a| period.contains(a.fields.date)),
-            )
-        });
-        if let Some(y) = latest.filter(|&y| y != period.year() && !any_in_period) {
-            self.period.set(papi_core::report::Period::Year(y));
-        }
     }
 
     /// Run state code that comes in a chunk of its own (a `wasm_split`

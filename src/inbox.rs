@@ -11,9 +11,10 @@ use leptos::prelude::*;
 use papi_core::apply::{self, ApplyRun, Outcome};
 use papi_core::batch::Origin;
 use papi_core::batch::{self, Batch, MAX_BATCH_BYTES};
+use papi_core::merge::Received;
 use papi_core::merge::{self, Changes, Overlay, Refusal, Scope};
 use papi_core::trust::{Keyring, Verdict};
-use papi_core::{Level, Units};
+use papi_core::{Activity, Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -116,7 +117,8 @@ pub struct Trust<'a> {
 
 /// The dry run of `files` against what this tab holds, with the keyring
 /// and the setting as they are stored now.
-pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<FileCheck> {
+pub fn dry_run_now(inbox: &InboxState, files: Vec<Picked>, scope: &Scope) -> Vec<FileCheck> {
+    let app = &inbox.app;
     let keyring = match crate::keys::keyring() {
         Ok(k) => k,
         Err(e) => {
@@ -128,7 +130,8 @@ pub fn dry_run_now(app: &AppState, files: Vec<Picked>, scope: &Scope) -> Vec<Fil
         keyring: &keyring,
         signatures_required: crate::session::signatures_required(),
     };
-    app.received
+    inbox
+        .received
         .with_untracked(|held| dry_run(held, files, scope, &UNITS_JOINED, &trust))
 }
 
@@ -268,15 +271,64 @@ pub fn basis(app: &AppState) -> Option<u32> {
     app.store()?.idb().ok()?.received_seen()
 }
 
-impl AppState {
+/// What this district or province received: the records of the batches
+/// applied, with their receipts. Its own concern, provided as a context
+/// (`use_inbox`); with the app state's own records it is what a receiver
+/// reports on (`with_all_records`).
+#[derive(Clone, Copy)]
+pub struct InboxState {
+    app: AppState,
+    pub received: RwSignal<Received>,
+}
+
+pub fn use_inbox() -> InboxState {
+    expect_context::<InboxState>()
+}
+
+impl InboxState {
+    pub fn new(app: AppState) -> InboxState {
+        InboxState {
+            app,
+            received: RwSignal::new(Default::default()),
+        }
+    }
+
+    /// What a receiver reports on: the records it received and its own,
+    /// one version of each (`merge::combine`, the merge rule).
+    pub fn with_all_records<R>(&self, f: impl FnOnce(&[&Activity]) -> R) -> R {
+        self.received.with(|r| {
+            self.app
+                .records
+                .with(|own| f(&papi_core::merge::combine(own.iter(), r)))
+        })
+    }
+
+    /// When the chosen period holds no activity, move to the latest year
+    /// that does: the dashboard and the report should not open empty.
+    pub fn start_on_a_year_with_data(&self) {
+        let period = self.app.period.get_untracked();
+        let (latest, any_in_period) = self.with_all_records(|all| {
+            let live = || all.iter().filter(|a| !a.deleted);
+            (
+                live().map(|a| chrono::Datelike::year(&a.fields.date)).max(),
+                live().any(|a| period.contains(a.fields.date)),
+            )
+        });
+        if let Some(y) = latest.filter(|&y| y != period.year() && !any_in_period) {
+            self.app.period.set(papi_core::report::Period::Year(y));
+        }
+    }
+
     pub async fn refresh_received(&self) {
-        let Some(store) = self.store() else { return };
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         match idb.count_received().await {
             // Nothing received (every commune): nothing to read.
             Ok(0) => self.received.set(Default::default()),
             Ok(_) => self.read_received().await,
-            Err(e) => self.notices.notify(e.message_vi(), true, None),
+            Err(e) => self.app.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -285,21 +337,24 @@ impl AppState {
     /// split.)
     async fn read_received(&self) {
         #[cfg(not(test))]
-        self.run_chunk(received_chunk(*self), "dữ liệu đã nhận")
+        self.app
+            .run_chunk(received_chunk(*self), "dữ liệu đã nhận")
             .await;
         #[cfg(test)]
         self.load_received().await;
     }
 
     async fn load_received(&self) {
-        let Some(store) = self.store() else { return };
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         match idb.load_received().await {
             Ok((r, bad)) => {
                 self.received.set(r);
-                self.report_faults(bad);
+                self.app.report_faults(bad);
             }
-            Err(e) => self.notices.notify(e.message_vi(), true, None),
+            Err(e) => self.app.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -314,11 +369,13 @@ impl AppState {
         basis: Option<u32>,
         progress: impl Fn(usize, usize),
     ) {
-        let Some(store) = self.store() else { return };
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let idb = match store.idb() {
             Ok(i) => i,
             Err(e) => {
-                self.notices.notify(e.message_vi(), true, None);
+                self.app.notices.notify(e.message_vi(), true, None);
                 return;
             }
         };
@@ -448,11 +505,11 @@ pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     files
 }
 
-/// `AppState::load_received` as a chunk of its own.
+/// `InboxState::load_received` as a chunk of its own.
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(received, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn received_chunk(
-    app: AppState,
+    inbox: InboxState,
 ) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
-    Ok(Box::pin(async move { app.load_received().await }))
+    Ok(Box::pin(async move { inbox.load_received().await }))
 }

@@ -12,20 +12,47 @@ use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
 
-impl AppState {
+/// This unit's sending side on this device: its outbox and the batches it
+/// sealed. Its own concern, provided as a context (`use_outbox`): it reads
+/// the records and the store of the app state and tells the user through
+/// its notices; nothing in the app state reads it.
+#[derive(Clone, Copy)]
+pub struct OutboxState {
+    app: AppState,
+    /// This unit's outbox on this device (`None` until loaded).
+    pub outbox: RwSignal<Option<papi_core::batch::Outbox>>,
+    /// Batches this device sealed for this unit, oldest first.
+    pub batches: RwSignal<Vec<StoredBatch>>,
+}
+
+pub fn use_outbox() -> OutboxState {
+    expect_context::<OutboxState>()
+}
+
+impl OutboxState {
+    pub fn new(app: AppState) -> OutboxState {
+        OutboxState {
+            app,
+            outbox: RwSignal::new(None),
+            batches: RwSignal::new(vec![]),
+        }
+    }
+
     /// Changes of this unit not yet in a batch (reactive).
     pub fn unsealed(&self) -> usize {
         self.outbox.with(|o| {
             o.as_ref()
-                .map(|o| self.records.with(|rs| o.pending(rs).len()))
+                .map(|o| self.app.records.with(|rs| o.pending(rs).len()))
                 .unwrap_or(0)
         })
     }
 
     /// Load this unit's outbox and batch history from the store.
     pub async fn refresh_outbox(&self) {
-        let unit = self.unit_code();
-        let Some(store) = self.store() else { return };
+        let unit = self.app.unit_code();
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         match idb.holds_outbox(&unit).await {
             // Nothing sealed yet (every first run): nothing to read.
@@ -34,7 +61,7 @@ impl AppState {
                 self.batches.set(Vec::new());
             }
             Ok(true) => self.read_outbox().await,
-            Err(e) => self.notices.notify(e.message_vi(), true, None),
+            Err(e) => self.app.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -43,22 +70,27 @@ impl AppState {
     /// not split.)
     async fn read_outbox(&self) {
         #[cfg(not(test))]
-        self.run_chunk(read_chunk(*self), "lô dữ liệu đã lưu").await;
+        self.app
+            .run_chunk(read_chunk(*self), "lô dữ liệu đã lưu")
+            .await;
         #[cfg(test)]
         self.load_outbox().await;
     }
 
     async fn load_outbox(&self) {
-        let unit = self.unit_code();
-        let Some(store) = self.store() else { return };
+        let unit = self.app.unit_code();
+        let Some(store) = self.app.store() else {
+            return;
+        };
         let Ok(idb) = store.idb() else { return };
         match (idb.outbox(&unit).await, idb.batches(&unit).await) {
             (Ok((o, rebuilt)), Ok((b, unreadable))) => {
                 self.outbox.set(Some(o));
                 self.batches.set(b);
-                self.report_faults(rebuilt.into_iter().chain(unreadable).collect());
+                self.app
+                    .report_faults(rebuilt.into_iter().chain(unreadable).collect());
             }
-            (Err(e), _) | (_, Err(e)) => self.notices.notify(e.message_vi(), true, None),
+            (Err(e), _) | (_, Err(e)) => self.app.notices.notify(e.message_vi(), true, None),
         }
     }
 
@@ -87,14 +119,15 @@ impl AppState {
     /// does this before sending; "Xuất lô dữ liệu" also downloads it).
     pub async fn seal_pending(&self) -> Result<Option<StoredBatch>, StoreError> {
         let store = self
+            .app
             .store()
             .ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;
         let idb = store.idb()?;
-        let unit = self.unit_code();
+        let unit = self.app.unit_code();
         let device = crate::app::device_id();
         let (outbox, rebuilt) = idb.outbox(&unit).await?;
-        self.report_faults(rebuilt.into_iter().collect());
-        let records = self.records.get_untracked();
+        self.app.report_faults(rebuilt.into_iter().collect());
+        let records = self.app.records.get_untracked();
         let signer = crate::keys::device_signer()
             .await
             .map_err(StoreError::Failed)?;
@@ -122,19 +155,19 @@ impl AppState {
     /// Download a sealed batch (again): the same bytes every time.
     pub async fn download_batch(&self, b: &StoredBatch) {
         if let Err(e) = platform::download(&b.file_name, "application/json", &b.text) {
-            self.notices.notify(
+            self.app.notices.notify(
                 format!("Không tải xuống được {}: {e}", b.file_name),
                 true,
                 None,
             );
             return;
         }
-        if let Some(Ok(idb)) = self.store().as_ref().map(|s| s.idb()) {
+        if let Some(Ok(idb)) = self.app.store().as_ref().map(|s| s.idb()) {
             let counted = idb
                 .update_batch(&b.unit_code, b.seq, |s| s.downloads += 1)
                 .await;
             if let Err(e) = counted {
-                self.notices.notify(e.message_vi(), true, None);
+                self.app.notices.notify(e.message_vi(), true, None);
             }
         }
         self.refresh_outbox().await;
@@ -143,8 +176,8 @@ impl AppState {
     /// A full backup of the unit's records, as a file, signed by this
     /// device.
     pub async fn download_backup(&self) {
-        let unit = self.unit_code();
-        let records = self.records.get_untracked();
+        let unit = self.app.unit_code();
+        let records = self.app.records.get_untracked();
         let signed = match crate::keys::device_signer().await {
             Ok(signer) => {
                 let public = signer.public_hex();
@@ -156,7 +189,8 @@ impl AppState {
         let result = signed
             .and_then(|b| platform::download(&b.file_name(), "application/json", &b.to_json()));
         if let Err(e) = result {
-            self.notices
+            self.app
+                .notices
                 .notify(format!("Không tạo được bản sao lưu: {e}"), true, None);
         }
     }
@@ -167,7 +201,7 @@ impl AppState {
     pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
         let b: Batch = batch::parse(bytes, &PLAN, &UNITS_JOINED, platform::now())
             .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
-        let unit = self.unit_code();
+        let unit = self.app.unit_code();
         if b.unit_code != unit {
             let other = UNITS
                 .get(&b.unit_code)
@@ -179,7 +213,7 @@ impl AppState {
         }
         let mut written = 0;
         for r in b.records {
-            match self.persist_replica(r).await {
+            match self.app.persist_replica(r).await {
                 Ok(true) => written += 1,
                 Ok(false) => {}
                 Err(e) => {
@@ -194,7 +228,7 @@ impl AppState {
             BatchKind::Backup => "bản sao lưu",
             BatchKind::Changes => "lô",
         };
-        self.notices.notify(
+        self.app.notices.notify(
             format!(
                 "Đã khôi phục {written} hoạt động từ {kind} ngày {}.",
                 format_vn(papi_core::dates::vn_date(b.created_at))
@@ -206,9 +240,11 @@ impl AppState {
     }
 }
 
-/// `AppState::load_outbox` as a chunk of its own.
+/// `OutboxState::load_outbox` as a chunk of its own.
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn read_chunk(app: AppState) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
-    Ok(Box::pin(async move { app.load_outbox().await }))
+fn read_chunk(
+    outbox: OutboxState,
+) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(async move { outbox.load_outbox().await }))
 }

@@ -22,6 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::app::AppState;
 use crate::inbox::Picked;
+use crate::outbox::OutboxState;
 use crate::platform;
 use crate::tabs::{self, TabMessage};
 
@@ -143,6 +144,8 @@ pub struct SyncState(&'static SyncShared);
 
 pub struct SyncShared {
     app: AppState,
+    /// What it sends: this unit's sealed batches.
+    outbox: OutboxState,
     pub status: RwSignal<SyncStatus>,
     cycles: Cycles,
 }
@@ -174,9 +177,10 @@ pub fn use_sync() -> SyncState {
 }
 
 impl SyncState {
-    pub fn new(app: AppState) -> Self {
+    pub fn new(app: AppState, outbox: OutboxState) -> Self {
         SyncState(Box::leak(Box::new(SyncShared {
             app,
+            outbox,
             status: RwSignal::new(SyncStatus::default()),
             cycles: Cycles::default(),
         })))
@@ -352,16 +356,16 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str, unit_code: &str)
 
 impl SyncState {
     /// How many batches wait to be sent, and how many were refused
-    /// (reactive: they follow `AppState::batches`).
+    /// (reactive: they follow `OutboxState::batches`).
     pub fn counts(&self) -> (usize, usize) {
-        self.app.batches.with(|bs| counts(bs))
+        self.outbox.batches.with(|bs| counts(bs))
     }
 
     /// The last success: the newest confirmation stored with the batches
     /// (it survives a reload), or a later one of this session.
     pub fn last_success(&self) -> Option<DateTime<Utc>> {
         let newest = self
-            .app
+            .outbox
             .batches
             .with(|bs| bs.iter().filter_map(|b| b.sent_at).max());
         self.status.with(|s| s.last_success).max(newest)
@@ -376,7 +380,7 @@ impl SyncState {
         };
         let Ok(idb) = store.idb() else { return };
         let unit = app.unit_code();
-        let refused: Vec<u64> = app.batches.with_untracked(|bs| {
+        let refused: Vec<u64> = self.outbox.batches.with_untracked(|bs| {
             bs.iter()
                 .filter(|b| b.sent_at.is_none() && b.last_error.is_some())
                 .map(|b| b.seq)
@@ -387,7 +391,7 @@ impl SyncState {
                 app.notices.notify(e.message_vi(), true, None);
             }
         }
-        app.refresh_outbox().await;
+        self.outbox.refresh_outbox().await;
         self.kick();
     }
 
@@ -465,12 +469,12 @@ impl SyncState {
             s.busy_until = None;
         });
         // Changes not yet in a batch travel too.
-        if let Err(e) = app.seal_pending().await {
+        if let Err(e) = self.outbox.seal_pending().await {
             self.status.update(|s| s.last_error = Some(e.message_vi()));
         }
-        app.refresh_outbox().await;
+        self.outbox.refresh_outbox().await;
         let unit = app.unit_code();
-        let todo: Vec<_> = app.batches.with_untracked(|bs| {
+        let todo: Vec<_> = self.outbox.batches.with_untracked(|bs| {
             bs.iter()
                 .filter(|b| b.sent_at.is_none() && b.last_error.is_none())
                 .cloned()
@@ -515,7 +519,7 @@ impl SyncState {
             };
             break;
         }
-        app.refresh_outbox().await;
+        self.outbox.refresh_outbox().await;
         tabs::broadcast(TabMessage::Outbox);
         match failure {
             None => self.cycles.backoff.store(0, Relaxed),

@@ -5,16 +5,18 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::use_app;
+use crate::outbox::use_outbox;
 use crate::platform::local_time_of;
 use crate::store::{EntryKind, StoredBatch};
 
 #[component]
 pub fn Batches() -> impl IntoView {
     let app = use_app();
+    let outbox = use_outbox();
     let sync = crate::sync::use_sync();
-    spawn_local(async move { app.refresh_outbox().await });
+    spawn_local(async move { outbox.refresh_outbox().await });
     let busy = RwSignal::new(false);
-    let pending = move || app.unsealed();
+    let pending = move || outbox.unsealed();
     let recipient = move || {
         app.settings
             .with(|s| recipient_vi(s.as_ref().map(|s| (s.level, s.unit_code.as_str()))))
@@ -22,7 +24,7 @@ pub fn Batches() -> impl IntoView {
     let export = move |_| {
         busy.set(true);
         spawn_local(async move {
-            match app.export_batch().await {
+            match outbox.export_batch().await {
                 Ok(Some(b)) => {
                     sync.kick();
                     app.notices.notify(
@@ -52,7 +54,7 @@ pub fn Batches() -> impl IntoView {
             for f in crate::inbox::read_files(files).await {
                 let result = match f.bytes {
                     Err(e) => Err(format!("Tệp {}: {e}", f.name)),
-                    Ok(bytes) => app.restore(&f.name, &bytes).await,
+                    Ok(bytes) => outbox.restore(&f.name, &bytes).await,
                 };
                 if let Err(e) = result {
                     app.notices.notify(e, true, None);
@@ -82,7 +84,7 @@ pub fn Batches() -> impl IntoView {
             <div class="card">
                 <h3>"Các lô đã xuất"</h3>
                 {move || {
-                    let list = app.batches.get();
+                    let list = outbox.batches.get();
                     if list.is_empty() {
                         view! { <p class="empty">"Chưa xuất lô nào."</p> }.into_any()
                     } else {
@@ -110,7 +112,7 @@ pub fn Batches() -> impl IntoView {
                 <h3>"Sao lưu và khôi phục"</h3>
                 <p>"Bản sao lưu chứa mọi hoạt động của đơn vị trên máy này. Khôi phục từ bản sao lưu vào trình duyệt mới (hoặc sau khi dữ liệu bị xóa); hoạt động nào đã có bản mới hơn sẽ được giữ nguyên."</p>
                 <div class="form-actions">
-                    <button class="btn" data-testid="backup" on:click=move |_| leptos::task::spawn_local(async move { app.download_backup().await })>"Tải bản sao lưu toàn bộ"</button>
+                    <button class="btn" data-testid="backup" on:click=move |_| leptos::task::spawn_local(async move { outbox.download_backup().await })>"Tải bản sao lưu toàn bộ"</button>
                     <label class="btn file-btn">
                         "Khôi phục từ tệp…"
                         <input type="file" accept=".json,application/json" data-testid="restore"
@@ -124,7 +126,7 @@ pub fn Batches() -> impl IntoView {
 
 #[component]
 fn BatchRow(b: StoredBatch) -> impl IntoView {
-    let app = use_app();
+    let outbox = use_outbox();
     let status = match (&b.sent_at, b.downloads) {
         (Some(t), _) => format!("Đã gửi lên máy chủ {}", local_time_of(*t)),
         (None, 0) => "Chưa tải xuống".to_string(),
@@ -135,7 +137,7 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
     let (seq, records) = (b.seq, b.records);
     let again = move |_| {
         let b = b.clone();
-        spawn_local(async move { app.download_batch(&b).await });
+        spawn_local(async move { outbox.download_batch(&b).await });
     };
     view! {
         <tr>

@@ -13,6 +13,7 @@ use papi_core::report::{self, Cell, Matrix, Period, Rows, UnitStatus};
 use papi_core::{Activity, Level};
 
 use crate::app::{use_app, AppState, Screen, PLAN, UNITS};
+use crate::inbox::InboxState;
 use crate::platform;
 use crate::ui::charts::{per_dimension, short, DimensionCharts};
 
@@ -76,6 +77,7 @@ pub fn PeriodPicker() -> impl IntoView {
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let Some(settings) = app.settings.get_untracked() else {
         return ().into_any();
     };
@@ -85,11 +87,11 @@ pub fn Dashboard() -> impl IntoView {
     };
     let rows = StoredValue::new(rows);
     let scope = StoredValue::new(scope);
-    app.start_on_a_year_with_data();
+    inbox.start_on_a_year_with_data();
     let matrix = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
-            app.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p))
+            inbox.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p))
         })
     });
     let is_district = settings.level == Level::District;
@@ -137,25 +139,32 @@ fn Exports(
     is_district: bool,
 ) -> impl IntoView {
     let app = use_app();
-    let download_csv = move |which| download_csv(app, rows, matrix, which);
+    let inbox = crate::inbox::use_inbox();
+    let download_csv = move |which| download_csv(app, inbox, rows, matrix, which);
     view! {
         <div class="form-actions no-print">
             <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
             <button class="btn" data-testid="csv-activities" on:click=move |_| download_csv(CsvExport::Activities)>"Tải CSV hoạt động"</button>
             <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv(CsvExport::Summary)>"Tải CSV tổng hợp"</button>
-            <button class="btn" data-testid="xlsx" on:click=move |_| download_xlsx(app, rows, matrix)>"Tải Excel (XLSX)"</button>
+            <button class="btn" data-testid="xlsx" on:click=move |_| download_xlsx(app, inbox, rows, matrix)>"Tải Excel (XLSX)"</button>
             {is_district.then(|| view! {
-                <button class="btn" data-testid="forward" on:click=move |_| leptos::task::spawn_local(forward_bundle(app, scope))>"Tạo gói gửi Sở Nội vụ"</button>
+                <button class="btn" data-testid="forward" on:click=move |_| leptos::task::spawn_local(forward_bundle(app, inbox, scope))>"Tạo gói gửi Sở Nội vụ"</button>
             })}
         </div>
     }
 }
 
 /// One of the CSV files, for the period shown.
-fn download_csv(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>, which: CsvExport) {
+fn download_csv(
+    app: AppState,
+    inbox: InboxState,
+    rows: StoredValue<Rows>,
+    matrix: Memo<Matrix>,
+    which: CsvExport,
+) {
     let p = app.period.get_untracked();
     let text = rows.with_value(|rows| match which {
-        CsvExport::Activities => app.with_all_records(|all| {
+        CsvExport::Activities => inbox.with_all_records(|all| {
             report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
         }),
         CsvExport::Summary => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
@@ -173,10 +182,10 @@ fn download_csv(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>, wh
 }
 
 /// The workbook, written by the XLSX worker, then downloaded.
-fn download_xlsx(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
+fn download_xlsx(app: AppState, inbox: InboxState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
     let p = app.period.get_untracked();
     let sheets = rows.with_value(|rows| {
-        app.with_all_records(|all| {
+        inbox.with_all_records(|all| {
             let m = matrix.get_untracked();
             report::workbook(all.iter().copied(), &m, &PLAN, &UNITS, rows, p)
         })
@@ -200,7 +209,7 @@ fn download_xlsx(app: AppState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
 
 /// A district's bundle for the province: every record it holds of its
 /// scope, one sealed batch per unit.
-async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
+async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Scope>) {
     let unit = app.unit_code();
     let signer = match crate::keys::device_signer().await {
         Ok(s) => s,
@@ -212,7 +221,7 @@ async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
     };
     let public = signer.public_hex();
     let bundle = scope.with_value(|s| {
-        app.with_all_records(|all| {
+        inbox.with_all_records(|all| {
             let mine: Vec<&Activity> = all
                 .iter()
                 .copied()
@@ -258,10 +267,11 @@ async fn forward_bundle(app: AppState, scope: StoredValue<Scope>) {
 #[component]
 fn Charts(rows: StoredValue<Rows>) -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     move || {
         let p = app.period.get();
         let (report, months) = rows.with_value(|rows| {
-            app.with_all_records(|all| {
+            inbox.with_all_records(|all| {
                 (
                     report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
                     report::per_month(all.iter().copied(), rows, p.year()),
@@ -423,12 +433,13 @@ fn MatrixRow(
 #[component]
 fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let statuses = Memo::new(move |_| {
         let p = app.period.get();
-        app.received.with(|r| {
+        inbox.received.with(|r| {
             let receipts: Vec<_> = r.receipts.values().collect();
             scope.with_value(|s| {
-                app.with_all_records(|all| {
+                inbox.with_all_records(|all| {
                     let today = platform::today();
                     report::unit_statuses(
                         all.iter().copied(),
@@ -594,10 +605,11 @@ impl StatusFilter {
 #[component]
 fn UntouchedCard(rows: StoredValue<Rows>) -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let untouched = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
-            app.with_all_records(|all| {
+            inbox.with_all_records(|all| {
                 report::commune_tasks_without_activity(all.iter().copied(), &PLAN, &UNITS, rows, p)
                     .into_iter()
                     .map(|t| t.id.clone())
@@ -635,11 +647,12 @@ fn Drill(
     selected_task: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let code = rows.with_value(|r| r.codes[row].clone());
     let cells = move || {
         let p = app.period.get();
         rows.with_value(|rows| {
-            app.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p))
+            inbox.with_all_records(|all| report::task_cells(all.iter().copied(), rows, row, p))
         })
     };
     // Shown below a long table: bring it into view, or the click seems to
@@ -678,7 +691,7 @@ fn Drill(
             </table>
             {move || selected_task.get().map(|task| {
                 let p = app.period.get();
-                let list: Vec<(String, String, String, String)> = rows.with_value(|rows| app.with_all_records(|all| {
+                let list: Vec<(String, String, String, String)> = rows.with_value(|rows| inbox.with_all_records(|all| {
                     let mut v: Vec<&Activity> = all.iter().copied()
                         .filter(|a| !a.deleted && a.fields.task_id == task && p.contains(a.fields.date) && rows.row_of(&a.unit_code) == Some(row))
                         .collect();

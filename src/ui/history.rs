@@ -7,16 +7,16 @@ use leptos::prelude::*;
 use papi_core::dates::format_vn;
 use papi_core::report::by_successor;
 
-use crate::app::{use_app, UNITS_JOINED};
+use crate::app::UNITS_JOINED;
 
 /// Shown when the units of the plan have successors (a dataset a reform
 /// ended); nothing otherwise.
 #[component]
 pub fn SuccessorHistory() -> impl IntoView {
-    let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let from = UNITS_JOINED.successors.values().next().map(|s| s.from);
     let groups = Memo::new(move |_| {
-        app.with_all_records(|all| by_successor(all.iter().copied(), &UNITS_JOINED))
+        inbox.with_all_records(|all| by_successor(all.iter().copied(), &UNITS_JOINED))
     });
     from.map(|from| {
         view! {

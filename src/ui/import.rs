@@ -60,6 +60,7 @@ pub fn Import() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct ImportRun {
     app: crate::app::AppState,
+    inbox: crate::inbox::InboxState,
     sync: crate::sync::SyncState,
     checks: RwSignal<Vec<FileCheck>>,
     /// The files of the last dry run: run again once a device is trusted.
@@ -80,6 +81,7 @@ impl ImportRun {
     fn new() -> ImportRun {
         ImportRun {
             app: use_app(),
+            inbox: crate::inbox::use_inbox(),
             sync: crate::sync::use_sync(),
             checks: RwSignal::new(vec![]),
             last: StoredValue::new(vec![]),
@@ -125,7 +127,7 @@ impl ImportRun {
             crate::platform::mark("papi-dryrun-start");
             self.basis.set_value(crate::inbox::basis(&self.app));
             self.last.set_value(picked.clone());
-            self.checks.set(dry_run_now(&self.app, picked, &scope));
+            self.checks.set(dry_run_now(&self.inbox, picked, &scope));
             crate::platform::measure("papi-dryrun", "papi-dryrun-start");
             self.busy.set(false);
         });
@@ -136,7 +138,7 @@ impl ImportRun {
         spawn_local(async move {
             crate::platform::mark("papi-apply-start");
             let progress = self.progress;
-            self.app
+            self.inbox
                 .apply_checks(self.checks, self.basis.get_value(), |done, of| {
                     progress.set(Some((done, of)))
                 })
@@ -169,7 +171,7 @@ impl ImportRun {
                 Ok((run, picked)) => {
                     self.basis.set_value(crate::inbox::basis(&self.app));
                     self.last.set_value(picked.clone());
-                    let result = dry_run_now(&app, picked, &scope);
+                    let result = dry_run_now(&self.inbox, picked, &scope);
                     // Refusals are recorded now; what waits to be applied
                     // keeps the cursor until "Áp dụng".
                     let settled = app.settle_pull(&run, &result).await;
@@ -196,6 +198,7 @@ impl ImportRun {
         if let Some(scope) = self.scope() {
             trust_and_check_again(
                 self.app,
+                self.inbox,
                 &origin,
                 &scope,
                 self.last,
@@ -210,6 +213,7 @@ impl ImportRun {
 /// sender; the same files are checked again.
 fn trust_and_check_again(
     app: crate::app::AppState,
+    inbox: crate::inbox::InboxState,
     origin: &papi_core::batch::Origin,
     scope: &papi_core::merge::Scope,
     last: StoredValue<Vec<Picked>>,
@@ -221,7 +225,7 @@ fn trust_and_check_again(
         return;
     }
     basis.set_value(crate::inbox::basis(&app));
-    checks.set(dry_run_now(&app, last.get_value(), scope));
+    checks.set(dry_run_now(&inbox, last.get_value(), scope));
 }
 
 /// What to give the import: a district's communes' files, or at the
@@ -477,9 +481,9 @@ fn SignedLine(
 
 #[component]
 fn Gaps() -> impl IntoView {
-    let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let list = move || {
-        app.received.with(|r| {
+        inbox.received.with(|r| {
             gaps(r.receipts.values())
                 .iter()
                 .map(|g| g.message_vi(&UNITS))
@@ -498,11 +502,12 @@ fn Gaps() -> impl IntoView {
 
 #[component]
 fn ReceivedUnits() -> impl IntoView {
-    let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let selected: RwSignal<Option<String>> = RwSignal::new(None);
     // Per unit: the core's summary of what arrived (`report::received_units`).
     let rows = move || {
-        app.received
+        inbox
+            .received
             .with(|r| papi_core::report::received_units(r.records.values(), r.receipts.values()))
     };
     view! {
@@ -544,7 +549,7 @@ fn ReceivedUnits() -> impl IntoView {
             }}
             {move || selected.get().map(|code| {
                 let name = UNITS.name_or_code(&code);
-                let list = app.received.with(|r| {
+                let list = inbox.received.with(|r| {
                     timeline(r.records.values().filter(|a| a.unit_code == code))
                         .into_iter()
                         .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title.clone(), a.fields.status))

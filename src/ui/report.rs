@@ -21,6 +21,7 @@ const MAX_LINES: usize = 30;
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let app = use_app();
+    let inbox = crate::inbox::use_inbox();
     let Some(settings) = app.settings.get_untracked() else {
         return ().into_any();
     };
@@ -29,11 +30,11 @@ pub fn ReportPage() -> impl IntoView {
     };
     let (_, rows) = scope_rows(settings.level, &settings.unit_code);
     let rows = StoredValue::new(rows);
-    app.start_on_a_year_with_data();
+    inbox.start_on_a_year_with_data();
     let content = Memo::new(move |_| {
         let p = app.period.get();
         rows.with_value(|rows| {
-            app.with_all_records(|all| {
+            inbox.with_all_records(|all| {
                 (
                     report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
                     report::per_month(all.iter().copied(), rows, p.year()),

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::AppState;
+use crate::inbox::InboxState;
+use crate::outbox::OutboxState;
 use crate::platform;
 use crate::store::Backend;
 use crate::sync::SyncState;
@@ -18,7 +20,11 @@ pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
     provide_context(app.notices);
-    let sync = SyncState::new(app);
+    let outbox = OutboxState::new(app);
+    provide_context(outbox);
+    let inbox = InboxState::new(app);
+    provide_context(inbox);
+    let sync = SyncState::new(app, outbox);
     provide_context(sync);
     crate::plan_fetch::KnownPlans::provide().watch(app);
 
@@ -27,7 +33,7 @@ pub fn App() -> impl IntoView {
     // A change of unit (Settings) brings that unit's outbox and history.
     Effect::watch(
         move || app.unit_code(),
-        move |_, _, _| spawn_local(async move { app.refresh_outbox().await }),
+        move |_, _, _| spawn_local(async move { outbox.refresh_outbox().await }),
         false,
     );
 
@@ -44,7 +50,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         }
         app.set_store(backend.clone());
         // Listen before loading, so no other tab's save is missed.
-        listen_to_other_tabs(app, backend.clone());
+        listen_to_other_tabs(app, outbox, inbox, backend.clone());
         match backend.load_all().await {
             Ok(loaded) => {
                 app.report_faults(loaded.set_aside);
@@ -69,8 +75,8 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         }
         app.loaded.set(true);
         app.load_known_faults().await;
-        app.refresh_outbox().await;
-        app.refresh_received().await;
+        outbox.refresh_outbox().await;
+        inbox.refresh_received().await;
         sync.start();
         let _ = platform::request_persistence().await;
     });
@@ -86,10 +92,15 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
 }
 
 /// Another tab changed something: read it back from the store.
-fn listen_to_other_tabs(app: AppState, backend: Rc<Backend>) {
+fn listen_to_other_tabs(
+    app: AppState,
+    outbox: OutboxState,
+    inbox: InboxState,
+    backend: Rc<Backend>,
+) {
     tabs::listen(move |msg| match msg {
-        TabMessage::Outbox => spawn_local(async move { app.refresh_outbox().await }),
-        TabMessage::Received => spawn_local(async move { app.refresh_received().await }),
+        TabMessage::Outbox => spawn_local(async move { outbox.refresh_outbox().await }),
+        TabMessage::Received => spawn_local(async move { inbox.refresh_received().await }),
         TabMessage::Record(id) => {
             let backend = backend.clone();
             spawn_local(async move {

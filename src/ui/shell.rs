@@ -146,6 +146,7 @@ fn Notices() -> impl IntoView {
 #[component]
 fn ExportReminder() -> impl IntoView {
     let app = use_app();
+    let outbox = crate::outbox::use_outbox();
     // Checked when the outbox changes and once a minute, not on every save:
     // it is about changes days old, and a scan of every record per
     // keystroke-to-save would cost the save itself.
@@ -156,7 +157,7 @@ fn ExportReminder() -> impl IntoView {
     );
     let reminder = Memo::new(move |_| {
         tick.track();
-        app.outbox.with(|o| {
+        outbox.outbox.with(|o| {
             let o = o.as_ref()?;
             app.records
                 .with_untracked(|rs| o.reminder(rs, crate::platform::now()))
@@ -166,7 +167,7 @@ fn ExportReminder() -> impl IntoView {
     // reached, never downloaded either: only this browser holds them.
     let uncopied = Memo::new(move |_| {
         tick.track();
-        app.batches.with(|bs| {
+        outbox.batches.with(|bs| {
             papi_core::batch::uncopied_reminder(
                 bs.iter()
                     .filter(|b| b.kind == papi_core::batch::BatchKind::Changes)

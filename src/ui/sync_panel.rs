@@ -10,6 +10,7 @@ use crate::sync::{self, use_sync, SyncSettings, SyncState};
 #[component]
 pub fn SyncPanel() -> impl IntoView {
     let app = use_app();
+    let outbox = crate::outbox::use_outbox();
     let sync = use_sync();
     let current = sync::load_settings();
     let server = RwSignal::new(if current.server.is_empty() {
@@ -43,9 +44,9 @@ pub fn SyncPanel() -> impl IntoView {
             return;
         }
         server_error.set(None);
-        save_settings(app, sync, &s, configured);
+        save_settings(app, outbox, sync, &s, configured);
     };
-    let unsealed = move || app.unsealed();
+    let unsealed = move || outbox.unsealed();
     let status = move || sync.status.get();
     view! {
         <div class="card" data-testid="sync-panel">
@@ -124,12 +125,18 @@ pub fn SyncPanel() -> impl IntoView {
 }
 
 /// Keep the settings entered and start sending with them.
-fn save_settings(app: AppState, sync: SyncState, s: &SyncSettings, configured: RwSignal<bool>) {
+fn save_settings(
+    app: AppState,
+    outbox: crate::outbox::OutboxState,
+    sync: SyncState,
+    s: &SyncSettings,
+    configured: RwSignal<bool>,
+) {
     match sync::save_settings(s) {
         Ok(()) => {
             configured.set(s.is_set());
             // New settings may be what the refused batches were waiting for.
-            if s.is_set() && app.batches.with_untracked(|bs| sync::counts(bs).1 > 0) {
+            if s.is_set() && outbox.batches.with_untracked(|bs| sync::counts(bs).1 > 0) {
                 leptos::task::spawn_local(async move { sync.retry_refused().await });
             }
             app.notices.notify(
