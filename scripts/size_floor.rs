@@ -30,6 +30,7 @@ fn main() {
             unit: u,
             today: now.date_naive(),
             successor: units.successor(&u.code),
+            retired_tasks: true,
         };
         validate(&draft, &cx).is_ok()
     });
