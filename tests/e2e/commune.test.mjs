@@ -130,7 +130,10 @@ test('closing a form with text typed asks first; focus goes back to the button t
   const answer = (accept) => page.once('dialog', (d) => { dialogs.push(d.message()); accept ? d.accept() : d.dismiss(); });
 
   // Nothing typed: closes at once, no question, focus back on the opener.
+  // (The form's code may still be arriving in its chunk: Escape is the
+  // form's key once the form has the focus, a frame after it shows.)
   await page.click(opener);
+  await page.waitForFunction(() => document.activeElement?.closest('form.activity-form'));
   await page.keyboard.press('Escape');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   assert.deepEqual(dialogs, []);
