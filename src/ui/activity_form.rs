@@ -276,21 +276,11 @@ fn StatusField() -> impl IntoView {
     }
 }
 
-/// Keyboard users land in the form, go to the first field to fix after a
-/// refused save, and go back to the button that opened the form when it
-/// closes.
+/// Keyboard users land in the form and go to the first field to fix after
+/// a refused save (going back to the opener is `shell::return_focus_on_close`,
+/// which runs before this chunk may have arrived).
 fn manage_focus() {
     let app = use_app();
-    // The opener is marked with an attribute, since a Send cleanup cannot
-    // hold the element; if that button was re-rendered meanwhile, the focus
-    // stays where the browser puts it.
-    const OPENER: &str = "data-form-opener";
-    if let Some(el) = crate::platform::window()
-        .document()
-        .and_then(|d| d.active_element())
-    {
-        let _ = el.set_attribute(OPENER, "");
-    }
     // Once mounted (an effect runs right after, before any input can
     // arrive; a later frame could take the focus from a field being typed in).
     // When the form's chunk arrived late, the view may be built before it is
@@ -301,29 +291,6 @@ fn manage_focus() {
                 focus_by_id(TEXT_INPUTS[0].id);
             });
         }
-    });
-    // In the next frame (focusing forces a layout, which the save that
-    // closed the form need not wait for), and only if the focus went with
-    // the form, not if something else has taken it meanwhile.
-    on_cleanup(|| {
-        request_animation_frame(|| {
-            let Some(doc) = crate::platform::window().document() else {
-                return;
-            };
-            let opener = doc.query_selector(&format!("[{OPENER}]")).ok().flatten();
-            if let Some(el) = opener {
-                let _ = el.remove_attribute(OPENER);
-                let lost = doc
-                    .active_element()
-                    .is_none_or(|a| doc.body().is_some_and(|b| *b == a));
-                if let (true, Ok(el)) = (
-                    lost,
-                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el),
-                ) {
-                    let _ = el.focus();
-                }
-            }
-        })
     });
     // After a refused save, the first field to fix (in the form's order)
     // takes the focus, so it is in view and announced.

@@ -86,6 +86,7 @@ pub fn Shell() -> impl IntoView {
             }}
         </main>
         <Show when=move || app.form.with(Option::is_some)>
+            {return_focus_on_close()}
             {crate::ui::lazy::activity_form()}
         </Show>
         <Notices/>
@@ -204,4 +205,46 @@ fn ExportReminder() -> impl IntoView {
             "Xem lô dữ liệu",
         ))}
     }
+}
+
+/// When the activity form closes, the focus goes back to the button that
+/// opened it. The opener is noted as the form shows, in this always-loaded
+/// code: the form's own code may arrive later in its chunk, by when the
+/// inert page behind the form has already taken the focus from the button.
+/// It is marked with an attribute, since a Send cleanup cannot hold the
+/// element; if that button was re-rendered meanwhile, the focus stays where
+/// the browser puts it.
+fn return_focus_on_close() {
+    const OPENER: &str = "data-form-opener";
+    let Some(doc) = crate::platform::window().document() else {
+        return;
+    };
+    if let Some(el) = doc.active_element() {
+        if doc.body().is_none_or(|b| *b != el) {
+            let _ = el.set_attribute(OPENER, "");
+        }
+    }
+    // In the next frame (focusing forces a layout, which the save that
+    // closed the form need not wait for), and only if the focus went with
+    // the form, not if something else has taken it meanwhile.
+    on_cleanup(|| {
+        request_animation_frame(|| {
+            let Some(doc) = crate::platform::window().document() else {
+                return;
+            };
+            let Some(el) = doc.query_selector(&format!("[{OPENER}]")).ok().flatten() else {
+                return;
+            };
+            let _ = el.remove_attribute(OPENER);
+            let lost = doc
+                .active_element()
+                .is_none_or(|a| doc.body().is_some_and(|b| *b == a));
+            if let (true, Ok(el)) = (
+                lost,
+                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el),
+            ) {
+                let _ = el.focus();
+            }
+        })
+    });
 }

@@ -107,3 +107,29 @@ test('a screen opened offline before its chunk arrived says so, and opens once t
   await context.close();
   await server.stop();
 });
+
+test('the activity form opened before its code arrived still gives the focus back to its button', async () => {
+  const port = await freePort();
+  const server = await startServer(port);
+  // No service worker, so the page's own requests can be held.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/split_daily.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(server.url);
+  await setupCommune(page);
+  const opener = 'article[data-task="2.3-1"] button:has-text("Ghi hoạt động")';
+  await page.click(opener);
+  // While the form's code is on its way, the page behind it is inert and
+  // the browser takes the focus off the button.
+  await page.waitForFunction(() => document.activeElement === document.body, null, { timeout: 5000 });
+  release();
+  await page.waitForFunction(() => document.activeElement?.closest('form.activity-form'), null, { timeout: 15000 });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+  await page.waitForFunction(() => document.activeElement.textContent.trim() === 'Ghi hoạt động'
+    && document.activeElement.closest('article')?.dataset.task === '2.3-1', null, { timeout: 5000 });
+  await context.close();
+  await server.stop();
+});
