@@ -6,13 +6,12 @@ use std::sync::LazyLock;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use papi_core::validation::{validate, Context, FieldError};
 use papi_core::{Activity, Author, Plan, Unit, Units};
 use uuid::Uuid;
 
 use crate::notices::Notices;
 use crate::platform;
-use crate::session::{self, OpenForm, Settings};
+use crate::session::{self, Settings};
 use crate::store::{Backend, SetAside, StoreError};
 use crate::tabs::{self, TabMessage};
 
@@ -64,10 +63,6 @@ pub struct AppState {
     pub loaded: RwSignal<bool>,
     pub storage_label: RwSignal<&'static str>,
     pub screen: RwSignal<Screen>,
-    pub form: RwSignal<Option<OpenForm>>,
-    pub form_errors: RwSignal<Vec<FieldError>>,
-    pub save_error: RwSignal<Option<String>>,
-    pub saving: RwSignal<bool>,
     /// What the user is told (its own concern: `crate::notices`).
     pub notices: Notices,
     pub set_aside: RwSignal<Vec<SetAside>>,
@@ -84,7 +79,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state at start: settings and the open form from the session,
+    /// The state at start: settings from the session,
     /// nothing loaded yet.
     pub fn new() -> Self {
         AppState {
@@ -93,10 +88,6 @@ impl AppState {
             loaded: RwSignal::new(false),
             storage_label: RwSignal::new(""),
             screen: RwSignal::new(Screen::Plan),
-            form: RwSignal::new(session::load_open_form()),
-            form_errors: RwSignal::new(vec![]),
-            save_error: RwSignal::new(None),
-            saving: RwSignal::new(false),
             notices: Notices::new(),
             set_aside: RwSignal::new(vec![]),
             net: RwSignal::new(crate::pwa::Net::Online),
@@ -163,77 +154,7 @@ impl AppState {
             });
     }
 
-    pub fn open_new(&self, task_id: &str) {
-        // Today; the form moves it to a unit's last day if the unit ended
-        // at a reform (`ActivityForm`: the reform's data is the form's).
-        let draft = papi_core::Draft {
-            task_id: task_id.to_string(),
-            date: papi_core::dates::format_vn(platform::today()),
-            status: Some(papi_core::Status::Done),
-            ..Default::default()
-        };
-        self.set_form(Some(OpenForm {
-            editing: None,
-            new_id: Some(papi_core::activity::new_id(platform::random16())),
-            draft,
-            ..Default::default()
-        }));
-    }
-
-    pub fn open_edit(&self, id: Uuid) {
-        let rec = self
-            .records
-            .with(|rs| rs.iter().find(|r| r.id == id).cloned());
-        if let Some(r) = rec {
-            self.set_form(Some(OpenForm {
-                editing: Some((r.id, r.revision)),
-                draft: r.to_draft(),
-                ..Default::default()
-            }));
-        }
-    }
-
-    /// Whether closing the open form would lose something typed: an edit
-    /// that differs from the record, or a new activity with any text.
-    pub fn form_changed(&self) -> bool {
-        self.form.with_untracked(|f| {
-            let Some(f) = f else { return false };
-            match f.editing {
-                Some((id, _)) => self.records.with_untracked(|rs| {
-                    rs.iter()
-                        .find(|r| r.id == id)
-                        .is_none_or(|r| r.to_draft() != f.draft)
-                }),
-                None => [
-                    &f.draft.title,
-                    &f.draft.description,
-                    &f.draft.participants,
-                    &f.draft.evidence,
-                ]
-                .iter()
-                .any(|s| !s.trim().is_empty()),
-            }
-        })
-    }
-
-    pub fn set_form(&self, f: Option<OpenForm>) {
-        self.form_errors.set(vec![]);
-        self.save_error.set(None);
-        session::save_open_form(f.as_ref());
-        self.form.set(f);
-    }
-
-    /// Change the open form's draft and keep it on disk at once.
-    pub fn edit_draft(&self, change: impl FnOnce(&mut papi_core::Draft)) {
-        self.form.update(|f| {
-            if let Some(f) = f {
-                change(&mut f.draft);
-                session::save_open_form(Some(f));
-            }
-        });
-    }
-
-    fn official_name(&self) -> String {
+    pub(crate) fn official_name(&self) -> String {
         self.settings.with_untracked(|s| {
             s.as_ref()
                 .map(|s| s.official_name.clone())
@@ -241,117 +162,12 @@ impl AppState {
         })
     }
 
-    /// Validate the open form with the core's rules and save it.
-    pub fn save_form(&self) {
-        let Some(form) = self.form.get_untracked() else {
-            return;
-        };
-        let Some(unit) = self.unit() else { return };
-        let cx = Context {
-            plan: &PLAN,
-            unit: &unit,
-            today: platform::today(),
-            successor: UNITS_JOINED.successor(&unit.code),
-            retired_tasks: false,
-        };
-        let mut draft = form.draft.clone();
-        // What was typed or pasted, made fit to store (NFC, no hidden
-        // characters): what a batch may carry.
-        for (s, multiline) in [
-            (&mut draft.title, false),
-            (&mut draft.description, true),
-            (&mut draft.participants, false),
-            (&mut draft.evidence, false),
-        ] {
-            *s = papi_core::text::clean(s, multiline, platform::nfc);
-        }
-        let checked = match validate(&draft, &cx) {
-            Ok(c) => c,
-            Err(errors) => {
-                self.form_errors.set(errors);
-                return;
-            }
-        };
-        self.form_errors.set(vec![]);
-        let name = self.official_name();
-        let by = Author {
-            name: &name,
-            device_id: device_id(),
-            now: platform::now(),
-        };
-        let (rec, base) = match form.editing {
-            None => (
-                Activity::create(
-                    form.new_id
-                        .unwrap_or_else(|| papi_core::activity::new_id(platform::random16())),
-                    &unit.code,
-                    checked.fields,
-                    &by,
-                ),
-                None,
-            ),
-            Some((id, base)) => {
-                let Some(cur) = self
-                    .records
-                    .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
-                else {
-                    self.save_error
-                        .set(Some("Không tìm thấy hoạt động đang sửa.".into()));
-                    return;
-                };
-                // An edit never brings back a record deleted meanwhile
-                // (`Activity::edit_from`).
-                match cur.edit_from(base, checked.fields, &by) {
-                    Ok(next) => (next, Some(base)),
-                    Err(e) => {
-                        self.save_error.set(Some(e.message_vi().into()));
-                        return;
-                    }
-                }
-            }
-        };
-        let this = *self;
-        this.saving.set(true);
-        spawn_local(async move {
-            let result = this.persist(&rec, base).await;
-            this.saving.set(false);
-            match result {
-                Ok(()) => {
-                    this.set_form(None);
-                    this.notices
-                        .notify(format!("Đã lưu: {}", rec.fields.title), false, None);
-                }
-                Err(e) => this.save_failed(e, form.editing.map(|(id, _)| id)),
-            }
-        });
-    }
-
-    fn save_failed(&self, e: StoreError, editing: Option<Uuid>) {
-        if let StoreError::Conflict(cur) = &e {
-            let cur = (**cur).clone();
-            // Show the other tab's version; the next save starts from it.
-            if let Some(id) = editing {
-                self.form.update(|f| {
-                    if let Some(f) = f {
-                        f.editing = Some((id, cur.revision));
-                        session::save_open_form(Some(f));
-                    }
-                });
-            }
-            if cur.deleted {
-                // Deleted meanwhile: saving again would not bring it back.
-                let why = papi_core::activity::EditOfDeleted.message_vi();
-                self.upsert(cur);
-                self.save_error.set(Some(why.into()));
-                return;
-            }
-            self.upsert(cur);
-        }
-        self.save_error.set(Some(e.message_vi()));
-    }
-
     /// Write a record through the store, then memory, then tell other tabs.
-    async fn persist(&self, rec: &Activity, base: Option<u32>) -> Result<(), StoreError> {
+    pub(crate) async fn persist(
+        &self,
+        rec: &Activity,
+        base: Option<u32>,
+    ) -> Result<(), StoreError> {
         let store = self
             .store()
             .ok_or_else(|| StoreError::Failed("bộ nhớ chưa sẵn sàng".into()))?;

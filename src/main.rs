@@ -4,6 +4,7 @@
 
 mod app;
 mod faults;
+mod form;
 mod inbox;
 mod keys;
 mod notices;

@@ -7,6 +7,7 @@ use papi_core::validation::Field;
 use papi_core::{Draft, Role, Status};
 
 use crate::app::{use_app, AppState, PLAN};
+use crate::form::{use_form, FormState};
 use crate::ui::plan_browser::role_badge;
 
 /// A text field of the form: the draft's field it edits, its element id,
@@ -77,53 +78,54 @@ fn set_text(d: &mut Draft, field: Field, value: String) {
 }
 
 /// The open form's draft, read through `f`.
-fn draft_with<T: Default>(app: AppState, f: impl Fn(&Draft) -> T) -> T {
-    app.form
+fn draft_with<T: Default>(form: FormState, f: impl Fn(&Draft) -> T) -> T {
+    form.open
         .with(|o| o.as_ref().map(|o| f(&o.draft)).unwrap_or_default())
 }
 
 /// The message of the field's error, if the last save found one.
-fn error_of(app: AppState, field: Field) -> Option<String> {
-    app.form_errors
+fn error_of(form: FormState, field: Field) -> Option<String> {
+    form.errors
         .with(|es| es.iter().find(|e| e.field == field).map(|e| e.message_vi()))
 }
 
 /// A new activity starts today, or, for a unit that ended at a reform, on
 /// its last day: never on a day the form would refuse
 /// (`validation::default_date`).
-fn start_on_a_day_the_unit_existed(app: crate::app::AppState) {
+fn start_on_a_day_the_unit_existed(app: AppState, form: FormState) {
     let today = crate::platform::today();
     let successor = crate::app::UNITS_JOINED.successor(&app.unit_code());
     let start = papi_core::validation::default_date(today, successor);
-    let untouched_new = app.form.with_untracked(|f| {
+    let untouched_new = form.open.with_untracked(|f| {
         f.as_ref()
             .is_some_and(|f| f.editing.is_none() && f.draft.date == format_vn(today))
     });
     if start != today && untouched_new {
-        app.edit_draft(|d| d.date = format_vn(start));
+        form.edit_draft(|d| d.date = format_vn(start));
     }
 }
 
 #[component]
 pub fn ActivityForm() -> impl IntoView {
     let app = use_app();
-    start_on_a_day_the_unit_existed(app);
+    let form = use_form();
+    start_on_a_day_the_unit_existed(app, form);
     let editing = move || {
-        app.form
+        form.open
             .with(|o| o.as_ref().is_some_and(|o| o.editing.is_some()))
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        app.save_form();
+        form.save();
     };
     // Closing asks first when something typed would be lost.
     let close = move || {
-        if !app.form_changed()
+        if !form.changed()
             || crate::platform::window()
                 .confirm_with_message("Bỏ nội dung đang nhập? Các thay đổi chưa lưu sẽ mất.")
                 .unwrap_or(false)
         {
-            app.set_form(None);
+            form.set(None);
         }
     };
     manage_focus();
@@ -134,19 +136,19 @@ pub fn ActivityForm() -> impl IntoView {
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
                 <h2 id="form-title">{move || if editing() { "Sửa hoạt động" } else { "Ghi hoạt động mới" }}</h2>
                 <TaskInfo/>
-                <Show when=move || error_of(app, Field::Task).is_some()>
-                    <p class="field-error">{move || error_of(app, Field::Task)}</p>
+                <Show when=move || error_of(form, Field::Task).is_some()>
+                    <p class="field-error">{move || error_of(form, Field::Task)}</p>
                 </Show>
                 <DateField/>
                 {TEXT_INPUTS.into_iter().map(|input| view! { <TextField input=input/> }).collect_view()}
                 <StatusField/>
-                <Show when=move || app.save_error.with(Option::is_some)>
-                    <p class="error" role="alert" data-testid="save-error">{move || app.save_error.get()}</p>
+                <Show when=move || form.save_error.with(Option::is_some)>
+                    <p class="error" role="alert" data-testid="save-error">{move || form.save_error.get()}</p>
                 </Show>
                 <div class="form-actions">
                     <button type="button" class="btn" on:click=move |_| close()>"Hủy"</button>
-                    <button type="submit" class="btn primary" disabled=move || app.saving.get() || !app.loaded.get()>
-                        {move || if app.saving.get() { "Đang lưu…" } else { "Lưu" }}
+                    <button type="submit" class="btn primary" disabled=move || form.saving.get() || !app.loaded.get()>
+                        {move || if form.saving.get() { "Đang lưu…" } else { "Lưu" }}
                     </button>
                 </div>
             </form>
@@ -158,8 +160,9 @@ pub fn ActivityForm() -> impl IntoView {
 #[component]
 fn TaskInfo() -> impl IntoView {
     let app = use_app();
+    let form = use_form();
     move || {
-        let id = draft_with(app, |d| d.task_id.clone());
+        let id = draft_with(form, |d| d.task_id.clone());
         let unit = app.unit();
         PLAN.locate(&id).map(|(_, s, t)| {
             let role = unit.map(|u| PLAN.role_of(&u, t)).unwrap_or(Role::Unassigned);
@@ -179,10 +182,10 @@ fn TaskInfo() -> impl IntoView {
 /// The date as typed (dd/mm/yyyy), with a calendar beside it.
 #[component]
 fn DateField() -> impl IntoView {
-    let app = use_app();
-    let err = move || error_of(app, Field::Date);
+    let form = use_form();
+    let err = move || error_of(form, Field::Date);
     let iso_date = move || {
-        draft_with(app, |d| {
+        draft_with(form, |d| {
             parse_vn(&d.date).map(|d| d.to_string()).unwrap_or_default()
         })
     };
@@ -193,13 +196,13 @@ fn DateField() -> impl IntoView {
                 <input id=DATE_ID type="text" inputmode="numeric" placeholder="dd/mm/yyyy"
                     aria-invalid=move || err().is_some().to_string()
                     aria-describedby=move || err().map(|_| "act-date-error")
-                    prop:value=move || draft_with(app, |d| d.date.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); app.edit_draft(|d| d.date = v); }/>
+                    prop:value=move || draft_with(form, |d| d.date.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); form.edit_draft(|d| d.date = v); }/>
                 <input id="act-date-picker" type="date" aria-label="Chọn ngày trên lịch"
                     prop:value=iso_date
                     on:change=move |ev| {
                         if let Some(d) = parse_vn(&event_target_value(&ev)) {
-                            app.edit_draft(|dr| dr.date = format_vn(d));
+                            form.edit_draft(|dr| dr.date = format_vn(d));
                         }
                     }/>
             </div>
@@ -213,18 +216,18 @@ fn DateField() -> impl IntoView {
 /// A text field with its label and inline error.
 #[component]
 fn TextField(input: TextInput) -> impl IntoView {
-    let app = use_app();
+    let form = use_form();
     let TextInput { field, id, .. } = input;
-    let err = move || error_of(app, field);
+    let err = move || error_of(form, field);
     let err_id = format!("{id}-error");
     let described = {
         let err_id = err_id.clone();
         move || err().map(|_| err_id.clone())
     };
-    let value = move || draft_with(app, |d| text_of(d, field).to_string());
+    let value = move || draft_with(form, |d| text_of(d, field).to_string());
     let on_input = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
-        app.edit_draft(|d| set_text(d, field, v));
+        form.edit_draft(|d| set_text(d, field, v));
     };
     let control = if input.multiline {
         view! {
@@ -253,13 +256,13 @@ fn TextField(input: TextInput) -> impl IntoView {
 /// Done or planned.
 #[component]
 fn StatusField() -> impl IntoView {
-    let app = use_app();
-    let status = move || app.form.with(|o| o.as_ref().and_then(|o| o.draft.status));
+    let form = use_form();
+    let status = move || form.open.with(|o| o.as_ref().and_then(|o| o.draft.status));
     let choice = move |value: Status, id: Option<&'static str>| {
         view! {
             <label class="choice">
                 <input type="radio" name="status" id=id prop:checked=move || status() == Some(value)
-                    on:change=move |_| app.edit_draft(|d| d.status = Some(value))/>
+                    on:change=move |_| form.edit_draft(|d| d.status = Some(value))/>
                 {value.label_vi()}
             </label>
         }
@@ -269,8 +272,8 @@ fn StatusField() -> impl IntoView {
             <legend>"Trạng thái"</legend>
             {choice(Status::Done, Some(STATUS_ID))}
             {choice(Status::Planned, None)}
-            <Show when=move || error_of(app, Field::Status).is_some()>
-                <p class="field-error">{move || error_of(app, Field::Status)}</p>
+            <Show when=move || error_of(form, Field::Status).is_some()>
+                <p class="field-error">{move || error_of(form, Field::Status)}</p>
             </Show>
         </fieldset>
     }
@@ -280,7 +283,7 @@ fn StatusField() -> impl IntoView {
 /// a refused save (going back to the opener is `shell::return_focus_on_close`,
 /// which runs before this chunk may have arrived).
 fn manage_focus() {
-    let app = use_app();
+    let form = use_form();
     // Once mounted (an effect runs right after, before any input can
     // arrive; a later frame could take the focus from a field being typed in).
     // When the form's chunk arrived late, the view may be built before it is
@@ -295,7 +298,7 @@ fn manage_focus() {
     // After a refused save, the first field to fix (in the form's order)
     // takes the focus, so it is in view and announced.
     Effect::new(move |_| {
-        app.form_errors.with(|es| {
+        form.errors.with(|es| {
             let in_order = std::iter::once((Field::Date, DATE_ID))
                 .chain(TEXT_INPUTS.iter().map(|t| (t.field, t.id)))
                 .chain(std::iter::once((Field::Status, STATUS_ID)));

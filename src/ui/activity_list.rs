@@ -58,6 +58,7 @@ pub fn ActivityList(task_id: Option<String>) -> impl IntoView {
 #[component]
 fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
     let app = use_app();
+    let form = crate::form::use_form();
     let id = a.id;
     let f = &a.fields;
     // A record of a task the plan has since dropped is kept and shown; it
@@ -92,7 +93,7 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
             {detail("Kết quả / minh chứng", &f.evidence)}
             <p class="meta">"Người ghi: " {a.author.clone()} " · sửa lần " {a.revision}</p>
             <div class="row-actions">
-                {(!retired).then(|| view! { <button class="btn" on:click=move |_| app.open_edit(id)>"Sửa"</button> })}
+                {(!retired).then(|| view! { <button class="btn" on:click=move |_| form.open_edit(id)>"Sửa"</button> })}
                 <button class="btn danger" on:click=move |_| app.delete(id)>"Xóa"</button>
             </div>
         </li>

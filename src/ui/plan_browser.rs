@@ -193,7 +193,7 @@ fn TaskCard(
     #[prop(optional, into)]
     retired: Option<String>,
 ) -> impl IntoView {
-    let app = use_app();
+    let form = crate::form::use_form();
     let open = RwSignal::new(false);
     let id = task.id.clone();
     let id_new = task.id.clone();
@@ -237,7 +237,7 @@ fn TaskCard(
                     {move || if open.get() { "Ẩn hoạt động" } else { "Xem hoạt động" }}
                 </button>
                 {retired.is_none().then(|| view! {
-                    <button class="btn primary" on:click=move |_| app.open_new(&id_new)>"Ghi hoạt động"</button>
+                    <button class="btn primary" on:click=move |_| form.open_new(&id_new)>"Ghi hoạt động"</button>
                 })}
             </div>
             <Show when=move || open.get()>

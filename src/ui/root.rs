@@ -20,6 +20,7 @@ pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
     provide_context(app.notices);
+    provide_context(crate::form::FormState::new(app));
     let outbox = OutboxState::new(app);
     provide_context(outbox);
     let inbox = InboxState::new(app);

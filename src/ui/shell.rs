@@ -10,6 +10,7 @@ use crate::ui::plan_browser::PlanBrowser;
 #[component]
 pub fn Shell() -> impl IntoView {
     let app = use_app();
+    let form = crate::form::use_form();
     crate::ui::lazy::preload_daily();
     let unit_name = move || {
         app.settings.with(|s| {
@@ -36,7 +37,7 @@ pub fn Shell() -> impl IntoView {
     };
     // While the activity form is open, the page behind it takes no focus or
     // clicks: keyboard users stay inside the dialog.
-    let modal = move || app.form.with(Option::is_some);
+    let modal = move || form.open.with(Option::is_some);
     // Districts and the province receive batches.
     let receives = move || {
         app.settings
@@ -85,7 +86,7 @@ pub fn Shell() -> impl IntoView {
                 Screen::Plans => crate::ui::lazy::plans(),
             }}
         </main>
-        <Show when=move || app.form.with(Option::is_some)>
+        <Show when=move || form.open.with(Option::is_some)>
             {return_focus_on_close()}
             {crate::ui::lazy::activity_form()}
         </Show>
