@@ -279,6 +279,9 @@ pub fn basis(app: &AppState) -> Option<u32> {
 pub struct InboxState {
     app: AppState,
     pub received: RwSignal<Received>,
+    /// Whether what was received has been read from the store once: a
+    /// file checked before would look new when it is held already.
+    loaded: RwSignal<bool>,
 }
 
 pub fn use_inbox() -> InboxState {
@@ -290,6 +293,7 @@ impl InboxState {
         InboxState {
             app,
             received: RwSignal::new(Default::default()),
+            loaded: RwSignal::new(false),
         }
     }
 
@@ -319,7 +323,27 @@ impl InboxState {
         }
     }
 
+    /// Read what was received from the store (at start, and when another
+    /// tab received something).
     pub async fn refresh_received(&self) {
+        self.read_from_store().await;
+        self.loaded.set(true);
+    }
+
+    /// Whether what was received has been read once (tracked).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get()
+    }
+
+    /// Wait until what was received has been read once (at start it comes
+    /// after the records): the checks of files picked meanwhile wait too.
+    pub async fn wait_loaded(&self) {
+        while !self.loaded.get_untracked() {
+            crate::platform::sleep(50).await;
+        }
+    }
+
+    async fn read_from_store(&self) {
         let Some(store) = self.app.store() else {
             return;
         };

@@ -127,6 +127,14 @@ fn download_parts(filename: &str, mime: &str, parts: js_sys::Array) -> Result<()
     Ok(())
 }
 
+/// A future that resolves after `ms` milliseconds (the browser's timer).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Format a byte count for people, Vietnamese style: "1,2 MB".
 pub fn human_bytes(n: f64) -> String {
     let n = n.max(0.0) as u64;

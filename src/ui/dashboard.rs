@@ -28,6 +28,22 @@ pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {
     }
 }
 
+/// The dashboard and the report count what is read from the store after
+/// the shell is up (the records, then what was received): until both are
+/// read, the screen says so rather than show figures that would change and
+/// a period chosen on half the data (`start_on_a_year_with_data`).
+#[component]
+pub fn WhenRead(children: ChildrenFn) -> impl IntoView {
+    let app = use_app();
+    let inbox = crate::inbox::use_inbox();
+    view! {
+        <Show when=move || app.loaded.get() && inbox.is_loaded()
+            fallback=|| view! { <p class="loading" role="status">"Đang đọc dữ liệu…"</p> }>
+            {children()}
+        </Show>
+    }
+}
+
 /// Year and quarter choice, shared by the dashboard and the report.
 #[component]
 pub fn PeriodPicker() -> impl IntoView {

@@ -124,6 +124,7 @@ impl ImportRun {
         self.pulled.set_value(None);
         spawn_local(async move {
             let picked = read_files(files).await;
+            self.inbox.wait_loaded().await;
             crate::platform::mark("papi-dryrun-start");
             self.basis.set_value(crate::inbox::basis(&self.app));
             self.last.set_value(picked.clone());
@@ -169,6 +170,7 @@ impl ImportRun {
                     app.notices.notify("Máy chủ không có lô mới.", false, None);
                 }
                 Ok((run, picked)) => {
+                    self.inbox.wait_loaded().await;
                     self.basis.set_value(crate::inbox::basis(&self.app));
                     self.last.set_value(picked.clone());
                     let result = dry_run_now(&self.inbox, picked, &scope);

@@ -16,7 +16,12 @@ use leptos::wasm_split::wasm_split;
 use crate::ui::chunk::{screen, Loaded};
 use crate::ui::settings::SettingsPage;
 use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, batches::Batches};
-use crate::ui::{dashboard::Dashboard, import::Import, plan_text::PlanText, report::ReportPage};
+use crate::ui::{
+    dashboard::{Dashboard, WhenRead},
+    import::Import,
+    plan_text::PlanText,
+    report::ReportPage,
+};
 
 // The activity form and the journal: a commune's daily work, fetched right
 // after the first screen (see `preload_daily`).
@@ -47,7 +52,7 @@ fn plan_text_view() -> Loaded {
 
 #[wasm_split(report, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn report_view() -> Loaded {
-    Ok(view! { <ReportPage/> }.into_any())
+    Ok(view! { <WhenRead><ReportPage/></WhenRead> }.into_any())
 }
 
 #[wasm_split(import, wasm_split_path = ::leptos::wasm_split, fallible)]
@@ -57,7 +62,7 @@ fn import_view() -> Loaded {
 
 #[wasm_split(dashboard, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn dashboard_view() -> Loaded {
-    Ok(view! { <Dashboard/> }.into_any())
+    Ok(view! { <WhenRead><Dashboard/></WhenRead> }.into_any())
 }
 
 // The plans known and the province's plan builder (with the plan sheets'

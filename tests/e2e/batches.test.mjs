@@ -25,8 +25,8 @@ function assertSchema(batch) {
 const DONG_XA = { district: '066', commune: '02194', name: 'Hoàng Văn Đức' };
 const VAN_VU = { district: '066', commune: '02137', name: 'Triệu Thị Mai' };
 
-async function freshPage() {
-  const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 }, timezoneId: 'Asia/Ho_Chi_Minh' });
+async function freshPage({ serviceWorkers = 'allow' } = {}) {
+  const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 }, timezoneId: 'Asia/Ho_Chi_Minh', serviceWorkers });
   const page = await context.newPage();
   await page.goto(env.server.url);
   return { context, page };
@@ -106,7 +106,8 @@ test('two communes, two batches each: the district imports them in reverse order
   await a.context.close();
   await b.context.close();
 
-  const { context, page } = await freshPage();
+  // No service worker: the page's own requests can be held (below).
+  const { context, page } = await freshPage({ serviceWorkers: 'block' });
   const errors = watchErrors(page);
   await setupDistrict(page);
   // Only Đổng Xá's second batch first: the gap shows.
@@ -126,9 +127,20 @@ test('two communes, two batches each: the district imports them in reverse order
   assert.equal(await page.locator('[data-testid=gaps]').count(), 0, 'no gap once batch 1 arrived');
   assert.deepEqual(await receivedCounts(page), { '02137': 3, '02194': 3 });
 
-  // One of them again, after a reload: nothing changes.
+  // One of them again, after a reload: nothing changes. The file is
+  // picked before what was received has been read again (its code held
+  // on the way): the check waits for it, and does not call the file new.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/split_received.wasm', async (route) => { await held; await route.continue(); });
   await page.reload();
-  checks = await importFiles(page, [files[2]]);
+  await page.click('nav.tabs button:has-text("Nhập lô")');
+  await page.setInputFiles('[data-testid=import-files]', [{ name: files[2].name, mimeType: 'application/json', buffer: Buffer.from(files[2].text, 'utf8') }]);
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-testid=file-checks] > li').count(), 0, 'no verdict before the received data is read');
+  release();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=file-checks] > li').length === 1);
+  checks = await page.$$eval('[data-testid=file-checks] > li', (els) => els.map((e) => ({ state: e.dataset.state, text: e.innerText })));
   assert.equal(checks[0].state, 'same');
   assert.equal(await page.isDisabled('[data-testid=apply-import]'), true);
   assert.deepEqual(await receivedCounts(page), { '02137': 3, '02194': 3 });
@@ -298,7 +310,8 @@ test('batches sealed for a server that never answered, and never downloaded, bri
   await page.click('nav.tabs button:has-text("Cài đặt")');
   await page.click('[data-testid=sync-now]');
   await page.waitForSelector('[data-testid=sync-last-error]');
-  assert.match(await page.innerText('[data-testid=sync-state]'), /Còn 1 lô chờ gửi/);
+  // (A retry may be under way meanwhile: "Đang gửi…" for a moment.)
+  await page.waitForSelector('[data-testid=sync-state]:has-text("Còn 1 lô chờ gửi")');
   assert.equal(await page.locator('[data-testid=uncopied-reminder]').count(), 0);
   await page.clock.setSystemTime(new Date('2026-03-05T09:00:00+07:00'));
   await page.reload();

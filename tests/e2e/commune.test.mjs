@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  idbPut, recordActivity, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles, watchErrors,
+  idbPut, recordActivity, screenShown, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles,
+  watchErrors,
 } from './helpers.mjs';
 
 const env = serverAndBrowser();
@@ -294,6 +295,7 @@ test('no serious or critical accessibility violation on any screen, laptop and t
     await page.click('form.activity-form button:has-text("Hủy")');
     for (const [name, label] of [['timeline', 'Nhật ký hoạt động'], ['batches', 'Lô dữ liệu'], ['planText', 'Văn bản Kế hoạch'], ['settings', 'Cài đặt']]) {
       await page.click(`nav.tabs button:has-text("${label}")`);
+      await screenShown(page);
       found[name] = await seriousViolations(page);
     }
     for (const [screen, v] of Object.entries(found)) {

@@ -287,10 +287,21 @@ export async function waitForTitles(page, titles) {
     [...document.querySelectorAll('section.timeline li.activity .title')].map((e) => e.textContent).sort()) === w, want);
 }
 
+/** Wait until the screen in main is on screen: its code arrived (no
+ * loading note) and it shows something. */
+export async function screenShown(page) {
+  await page.waitForFunction(() => {
+    const main = document.querySelector('main');
+    return main && !main.querySelector('.loading') && main.children.length > 0;
+  }, null, { timeout: 15000 });
+}
+
 /** Titles of the timeline, in order. */
 export async function timelineTitles(page) {
   await page.click('nav.tabs button:has-text("Nhật ký hoạt động")');
   await page.waitForSelector('section.timeline');
+  // After a reload the records are read a moment after the screen shows.
+  await page.waitForFunction(() => !document.querySelector('section.timeline')?.textContent.includes('Đang đọc dữ liệu'));
   return page.$$eval('section.timeline li.activity .title', (els) => els.map((e) => e.textContent));
 }
 

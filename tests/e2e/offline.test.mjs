@@ -148,7 +148,8 @@ test('a new version is offered, applied only on consent, and the open form survi
   await server.stop();
   server = await startServer(port, makeBuildB('build B'));
   await page.evaluate(() => window.papiCheckUpdate());
-  await page.waitForSelector('.update-banner', { timeout: 15000 });
+  // The new build's worker keeps every file and chunk before it says so.
+  await page.waitForSelector('.update-banner', { timeout: 60000 });
   assert.match(await page.innerText('.update-banner'), /Đã có phiên bản mới — Tải lại/);
   // Nothing reloads by itself; the form is untouched.
   assert.equal(await page.evaluate(() => window.__samePage), true);

@@ -33,6 +33,8 @@ async function everyScreen(page) {
   await page.click('nav.tabs button:has-text("Nhiệm vụ")');
   await page.click('article.task button:has-text("Ghi hoạt động") >> nth=0');
   await page.waitForSelector('form.activity-form #act-title', { timeout: 15000 });
+  // Escape is the form's key once the form has the focus.
+  await page.waitForFunction(() => document.activeElement?.closest('form.activity-form'));
   await page.keyboard.press('Escape');
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   return tabs;
