@@ -66,8 +66,6 @@ pub struct AppState {
     /// What the user is told (its own concern: `crate::notices`).
     pub notices: Notices,
     pub set_aside: RwSignal<Vec<SetAside>>,
-    pub net: RwSignal<crate::pwa::Net>,
-    pub update_ready: RwSignal<bool>,
     /// Bumped on every save on this device (the sync waits a little, then
     /// sends; several saves travel together).
     pub saves: RwSignal<u64>,
@@ -90,8 +88,6 @@ impl AppState {
             screen: RwSignal::new(Screen::Plan),
             notices: Notices::new(),
             set_aside: RwSignal::new(vec![]),
-            net: RwSignal::new(crate::pwa::Net::Online),
-            update_ready: RwSignal::new(false),
             saves: RwSignal::new(0),
             period: RwSignal::new(papi_core::report::Period::Year(chrono::Datelike::year(
                 &platform::today(),

@@ -32,9 +32,9 @@ impl KnownPlans {
     }
 
     /// Fetch new plans now and whenever the network comes back.
-    pub fn watch(self, app: AppState) {
+    pub fn watch(self, app: AppState, pwa: crate::pwa::PwaState) {
         Effect::watch(
-            move || app.net.get(),
+            move || pwa.net.get(),
             move |net, _, _| {
                 if *net == Net::Online {
                     spawn_local(async move { self.fetch_new(app).await });

@@ -42,8 +42,32 @@ fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
     f.call0(&wasm_bindgen::JsValue::NULL).ok()
 }
 
+/// The network as the service worker and the sync see it, and whether a
+/// new version waits. Its own concern, provided as a context (`use_pwa`).
+#[derive(Clone, Copy)]
+pub struct PwaState {
+    pub net: RwSignal<Net>,
+    pub update_ready: RwSignal<bool>,
+}
+
+pub fn use_pwa() -> PwaState {
+    expect_context::<PwaState>()
+}
+
+impl PwaState {
+    /// The state as the page starts, following the worker's events from now.
+    pub fn watch() -> PwaState {
+        let pwa = PwaState {
+            net: RwSignal::new(Net::Online),
+            update_ready: RwSignal::new(false),
+        };
+        follow(pwa.net, pwa.update_ready);
+        pwa
+    }
+}
+
 /// Follow network state and update availability into signals.
-pub fn watch(net: RwSignal<Net>, update_ready: RwSignal<bool>) {
+fn follow(net: RwSignal<Net>, update_ready: RwSignal<bool>) {
     let initial = call_global("papiNetState").and_then(|v| v.as_string());
     net.set(match initial {
         Some(s) => Net::parse(&s),

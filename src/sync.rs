@@ -24,6 +24,7 @@ use crate::app::AppState;
 use crate::inbox::Picked;
 use crate::outbox::OutboxState;
 use crate::platform;
+use crate::pwa::PwaState;
 use crate::tabs::{self, TabMessage};
 
 const SETTINGS_KEY: &str = "papi-tracker.sync";
@@ -146,6 +147,8 @@ pub struct SyncShared {
     app: AppState,
     /// What it sends: this unit's sealed batches.
     outbox: OutboxState,
+    /// The network: a failed request says so, coming back starts a send.
+    pwa: PwaState,
     pub status: RwSignal<SyncStatus>,
     cycles: Cycles,
 }
@@ -177,10 +180,11 @@ pub fn use_sync() -> SyncState {
 }
 
 impl SyncState {
-    pub fn new(app: AppState, outbox: OutboxState) -> Self {
+    pub fn new(app: AppState, outbox: OutboxState, pwa: PwaState) -> Self {
         SyncState(Box::leak(Box::new(SyncShared {
             app,
             outbox,
+            pwa,
             status: RwSignal::new(SyncStatus::default()),
             cycles: Cycles::default(),
         })))
@@ -539,7 +543,7 @@ impl SyncState {
             Failure::Network(why) => {
                 // A request failed for real: the badge says so until a probe
                 // finds the server again.
-                self.app.net.set(crate::pwa::Net::Offline);
+                self.pwa.net.set(crate::pwa::Net::Offline);
                 (why, None)
             }
             // The server answered: the network is fine.
@@ -560,9 +564,10 @@ impl SyncState {
     pub fn start(&self) {
         let this = *self;
         let app = self.app;
+        let net = self.pwa.net;
         // Back online (navigator or a successful probe): try at once.
         Effect::watch(
-            move || app.net.get(),
+            move || net.get(),
             move |net, prev, _| {
                 if *net == crate::pwa::Net::Online && prev != Some(&crate::pwa::Net::Online) {
                     this.cycles.backoff.store(0, Relaxed);

@@ -21,15 +21,15 @@ pub fn App() -> impl IntoView {
     provide_context(app);
     provide_context(app.notices);
     provide_context(crate::form::FormState::new(app));
+    let pwa = crate::pwa::PwaState::watch();
+    provide_context(pwa);
     let outbox = OutboxState::new(app);
     provide_context(outbox);
     let inbox = InboxState::new(app);
     provide_context(inbox);
-    let sync = SyncState::new(app, outbox);
+    let sync = SyncState::new(app, outbox, pwa);
     provide_context(sync);
-    crate::plan_fetch::KnownPlans::provide().watch(app);
-
-    crate::pwa::watch(app.net, app.update_ready);
+    crate::plan_fetch::KnownPlans::provide().watch(app, pwa);
 
     // A change of unit (Settings) brings that unit's outbox and history.
     Effect::watch(

@@ -11,6 +11,7 @@ use crate::ui::plan_browser::PlanBrowser;
 pub fn Shell() -> impl IntoView {
     let app = use_app();
     let form = crate::form::use_form();
+    let update_ready = crate::pwa::use_pwa().update_ready;
     crate::ui::lazy::preload_daily();
     let unit_name = move || {
         app.settings.with(|s| {
@@ -45,7 +46,7 @@ pub fn Shell() -> impl IntoView {
     };
     view! {
         // Fixed at the bottom, above the form's overlay (style/main.css).
-        <Show when=move || app.update_ready.get()>
+        <Show when=move || update_ready.get()>
             <div class="update-banner" role="alert">
                 <span>"Đã có phiên bản mới — Tải lại để dùng. Nội dung đang nhập sẽ được giữ nguyên."</span>
                 <button class="btn primary" on:click=move |_| crate::pwa::apply_update()>"Tải lại"</button>
@@ -96,10 +97,10 @@ pub fn Shell() -> impl IntoView {
 
 #[component]
 fn ConnectionBadge() -> impl IntoView {
-    let app = use_app();
+    let net = crate::pwa::use_pwa().net;
     let sync = crate::sync::use_sync();
     // Sending batches shows as syncing, like fetching an update does.
-    let state = move || match app.net.get() {
+    let state = move || match net.get() {
         Net::Online if sync.status.with(|s| s.running) => Net::Syncing,
         n => n,
     };
