@@ -1,5 +1,8 @@
-//! Application state and the actions that change it: load, save, delete,
-//! undo, and keeping several tabs in step.
+//! The records' state and the actions that change it (write, delete,
+//! undo), with the settings, the store this page opened, the screen and the
+//! period shown; the active plan and its units. The open form, the outbox,
+//! the inbox, the sync, the network and the notices own their state in
+//! their own modules (ARCHITECTURE.md).
 
 use std::rc::Rc;
 use std::sync::LazyLock;
@@ -54,7 +57,8 @@ pub enum Screen {
     Plans,
 }
 
-/// Everything the screens share. Copy: all fields are reactive handles.
+/// The records and what most screens read with them. Copy: all fields are
+/// reactive handles.
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub settings: RwSignal<Option<Settings>>,

@@ -199,7 +199,7 @@ pub fn dry_run(
                 continue;
             }
             Ok(p) => {
-                let verdict = trust.keyring.judge(&p.origin);
+                let verdict = trust.keyring.judge_received(&p.origin, f.received_at);
                 (
                     p.batches,
                     Signed {

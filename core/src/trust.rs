@@ -83,6 +83,14 @@ pub enum Verdict {
     Unsigned,
     /// Signed by a key revoked on `revoked_at`: refused.
     Revoked(KnownKey),
+    /// Signed by a key revoked since, but the sync server received it
+    /// before the revocation (the server's time, which the receiver trusts;
+    /// a file's own times could be written by anyone): what the device sent
+    /// while it was still the unit's stays valid.
+    ReceivedBeforeRevocation {
+        known: KnownKey,
+        received_at: DateTime<Utc>,
+    },
     /// Unsigned, in the name of a device known to sign: what a forger who
     /// cannot sign would send. Refused.
     UnsignedFromSigner { known: KnownKey },
@@ -95,7 +103,7 @@ impl Verdict {
     /// Whether the file's batches may be applied without asking anyone.
     pub fn may_apply(&self, signatures_required: bool) -> bool {
         match self {
-            Verdict::Verified(_) => true,
+            Verdict::Verified(_) | Verdict::ReceivedBeforeRevocation { .. } => true,
             Verdict::Unsigned => !signatures_required,
             _ => false,
         }
@@ -121,6 +129,16 @@ impl Verdict {
                     KeySource::Officer => "cán bộ đã đối chiếu",
                 },
                 format_vn(vn_date(k.known_since))
+            ),
+            Verdict::ReceivedBeforeRevocation { known, received_at } => format!(
+                "Đã xác minh: thiết bị {} của {}; máy chủ nhận lô ngày {}, trước khi khóa bị thu hồi ngày {}.",
+                short_fingerprint(&known.key),
+                name(&known.unit_code),
+                format_vn(vn_date(*received_at)),
+                known
+                    .revoked_at
+                    .map(|t| format_vn(vn_date(t)))
+                    .unwrap_or_default()
             ),
             Verdict::UnknownDevice { key, unit_code } => format!(
                 "Thiết bị chưa biết của {}: hãy gọi cho đơn vị đó và đối chiếu dấu vân tay khóa {} trước khi tin cậy.",
@@ -183,6 +201,12 @@ impl Keyring {
 
     /// What a file signed as `origin` says is worth.
     pub fn judge(&self, origin: &Origin) -> Verdict {
+        self.judge_received(origin, None)
+    }
+
+    /// `judge`, for a batch the sync server received at `received_at`: a
+    /// key revoked after that time still speaks for what it sent before.
+    pub fn judge_received(&self, origin: &Origin, received_at: Option<DateTime<Utc>>) -> Verdict {
         let Some(signer) = &origin.signer else {
             return match self.live_key_of(origin) {
                 Some(k) => Verdict::UnsignedFromSigner { known: k.clone() },
@@ -190,8 +214,16 @@ impl Keyring {
             };
         };
         if let Some(k) = self.keys.get(signer) {
-            if k.revoked_at.is_some() {
-                return Verdict::Revoked(k.clone());
+            if let Some(revoked) = k.revoked_at {
+                return match received_at {
+                    Some(r) if r < revoked && k.speaks_for(origin) => {
+                        Verdict::ReceivedBeforeRevocation {
+                            known: k.clone(),
+                            received_at: r,
+                        }
+                    }
+                    _ => Verdict::Revoked(k.clone()),
+                };
             }
             if !k.speaks_for(origin) {
                 return Verdict::Impostor { known: k.clone() };
@@ -419,6 +451,36 @@ mod tests {
         let kept: Keyring = serde_json::from_str(text).unwrap();
         assert!(matches!(kept.judge(&old), Verdict::Verified(_)));
         assert!(matches!(kept.judge(&new), Verdict::Impostor { .. }));
+    }
+
+    #[test]
+    fn what_the_server_received_before_a_revocation_stays_valid() {
+        let mut ring = Keyring::new();
+        let o = origin("01864", "dev-a", Some("k1"));
+        ring.trust(&o, at(1), KeySource::Server).unwrap();
+        ring.revoke("k1", &o, at(5));
+        // Received by the server before the revocation: applied.
+        let before = ring.judge_received(&o, Some(at(4)));
+        assert!(
+            matches!(before, Verdict::ReceivedBeforeRevocation { received_at, .. } if received_at == at(4))
+        );
+        assert!(before.may_apply(true) && !before.is_refusal());
+        assert!(before
+            .message_vi(|c| c.to_string())
+            .contains("trước khi khóa bị thu hồi"));
+        // At or after it, or with no server time (a file): refused.
+        for received in [Some(at(5)), Some(at(6)), None] {
+            let v = ring.judge_received(&o, received);
+            assert!(matches!(v, Verdict::Revoked(_)), "{received:?}");
+            assert!(!v.may_apply(false));
+        }
+        // The revoked key in another unit's or device's name is refused
+        // whenever the server received it.
+        let elsewhere = origin("01840", "dev-a", Some("k1"));
+        assert!(matches!(
+            ring.judge_received(&elsewhere, Some(at(2))),
+            Verdict::Revoked(_)
+        ));
     }
 
     #[test]

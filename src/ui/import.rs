@@ -448,7 +448,7 @@ fn SignedLine(
 ) -> impl IntoView {
     use papi_core::trust::Verdict;
     let class = match s.verdict {
-        Verdict::Verified(_) => "signed verified",
+        Verdict::Verified(_) | Verdict::ReceivedBeforeRevocation { .. } => "signed verified",
         Verdict::Unsigned => "signed unsigned",
         Verdict::UnknownDevice { .. } => "signed unknown",
         _ => "signed refused",

@@ -86,6 +86,11 @@ export async function startServer(port, dist = DIST, db = dbFile()) {
 }
 
 /** A unit token made by `papi-server unit add` against a server's database. */
+/** Run a papi-server command on `db` as its admin would; its output. */
+export function serverAdmin(db, ...args) {
+  return execFileSync(SERVER, [...args, '--db', db], { encoding: 'utf8' });
+}
+
 export function unitToken(db, code) {
   const out = execFileSync(SERVER, ['unit', 'add', code, '--db', db], { encoding: 'utf8' });
   return out.split('\n').find((l) => l.startsWith('papi_'));

@@ -1,12 +1,13 @@
 // Sync as people use it: a commune enrolled by link records offline, comes
 // back online and its batches reach the server by themselves; the server dies
 // in the middle of a sync and comes back: nothing lost, nothing twice; the
-// district pulls them from the server and also imports the same files.
+// tablet's key is revoked on the server; the district pulls what the server
+// received before the revocation, and refuses the same batches as files.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
   DIST, applyImport, dbFile, download, freePort, importFiles, launch, makeBatch, receivedCounts, recordActivity,
-  setupCommune, setupDistrict, startServer, stopAllServers, unitToken,
+  serverAdmin, setupCommune, setupDistrict, startServer, stopAllServers, unitToken,
 } from './helpers.mjs';
 
 const DONG_XA = { district: '066', commune: '02194', name: 'Hoàng Văn Đức' };
@@ -129,7 +130,15 @@ test('offline records reach the server by themselves; a server killed mid-sync l
   }
   await context.close();
 
-  // The district pulls from the server, then imports the same files.
+  // The tablet is lost after it sent them: the server's admin revokes its
+  // key (by the fingerprint that `unit keys` lists).
+  const fingerprint = serverAdmin(db, 'unit', 'keys', '02194').match(/\d{5}(?: \d{5}){5}/)[0];
+  serverAdmin(db, 'unit', 'revoke-key', fingerprint);
+  assert.match(serverAdmin(db, 'unit', 'keys', '02194'), /revoked \d{4}-/);
+
+  // The district pulls from the server: what the server received before the
+  // revocation still counts. The same batches as files, whose times anyone
+  // could write, are refused.
   const dctx = await browser.newContext({ serviceWorkers: 'block' });
   const d = await dctx.newPage();
   await d.goto(url);
@@ -141,10 +150,14 @@ test('offline records reach the server by themselves; a server killed mid-sync l
   await d.click('nav.tabs button:has-text("Nhập lô")');
   await d.click('[data-testid=pull]');
   await d.waitForFunction(() => document.querySelectorAll('[data-testid=file-checks] > li[data-state=ready]').length === 4);
+  for (const line of await d.$$eval('[data-testid=file-checks] > li', (ls) => ls.map((l) => l.innerText))) {
+    assert.match(line, /máy chủ nhận lô ngày \d\d\/\d\d\/\d{4}, trước khi khóa bị thu hồi ngày/);
+  }
   assert.equal(await applyImport(d),
     'Đã nhập 4 lô: thêm 5, cập nhật 0, giữ nguyên 0, xung đột 0. Đã nhập trước đó: 0 lô. Bị từ chối: 0 tệp.');
   const checks = await importFiles(d, files);
-  assert.deepEqual(checks.map((c) => c.state), ['same', 'same', 'same', 'same']);
+  assert.deepEqual(checks.map((c) => c.state), ['refused', 'refused', 'refused', 'refused']);
+  for (const c of checks) assert.match(c.text, /đã bị thu hồi ngày/);
   assert.deepEqual(await receivedCounts(d), { '02194': 5 });
   // Nothing new on the server the second time.
   await d.click('[data-testid=pull]');
