@@ -245,6 +245,27 @@ test('a full backup restores into an empty browser; a backup of another unit is 
   await c.page.waitForSelector('form.activity-form', { state: 'detached' });
   await c.page.click('nav.tabs button:has-text("Lô dữ liệu")');
   const backup = await download(c.page, () => c.page.click('[data-testid=backup]'));
+  // The device's private key never leaves the browser: held as a
+  // non-extractable key, or (where the browser lacks Ed25519) as a stored
+  // secret that is in no file this device writes.
+  const stored = await c.page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('papi-tracker-keys');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('keys').objectStore('keys').get('device');
+      get.onsuccess = () => resolve({
+        public: get.result.public,
+        extractable: get.result.private ? get.result.private.extractable : null,
+        secret: get.result.secret ?? null,
+      });
+    };
+  }));
+  assert.match(stored.public, /^[0-9a-f]{64}$/);
+  assert.ok(stored.extractable === false || stored.secret, JSON.stringify(stored));
+  if (stored.secret) {
+    for (const text of [backup.text, ...c.files.map((f) => f.text)]) assert.ok(!text.includes(stored.secret));
+  }
+  assert.equal(JSON.parse(backup.text).signer, stored.public);
   await c.context.close();
   assert.match(backup.name, /^papi-02194-saoluu-\d{8}\.json$/);
   assert.equal(JSON.parse(backup.text).kind, 'backup');
