@@ -89,6 +89,7 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         } else {
             view! { <ui::shell::Shell/> }.into_any()
         }}
+        <ui::shell::Notices/>
     }
 }
 

@@ -1,5 +1,6 @@
 //! The frame around every screen: title, unit, connection state, navigation,
-//! notices, and the activity form when one is open.
+//! and the activity form when one is open; the notices (shown by the root,
+//! on the first run too).
 
 use leptos::prelude::*;
 
@@ -91,7 +92,6 @@ pub fn Shell() -> impl IntoView {
             {return_focus_on_close()}
             {crate::ui::lazy::activity_form()}
         </Show>
-        <Notices/>
     }
 }
 
@@ -118,8 +118,10 @@ fn ConnectionBadge() -> impl IntoView {
     }
 }
 
+/// What the user is told, on every screen, the first run's included (an
+/// enrolment link opened on a new device says there what it did).
 #[component]
-fn Notices() -> impl IntoView {
+pub fn Notices() -> impl IntoView {
     let app = use_app();
     let notices = crate::notices::use_notices();
     view! {

@@ -170,6 +170,8 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   // The link's server serves Thái Nguyên's units: its settings went to the
   // workspace of that server's plan, not to the 2020 plan in use.
   await c.waitForFunction(() => localStorage.getItem('papi-tracker.sync@thai-nguyen-papi-2026') !== null);
+  // The first-run screen says so.
+  await c.waitForSelector('.notice:has-text("Máy chủ trong liên kết phục vụ các đơn vị của")');
   assert.equal(await c.evaluate(() => localStorage.getItem('papi-tracker.sync')), null);
   await switchPlan(c, 'thai-nguyen-papi-2026');
   assert.match(await c.innerText('.first-run .lead'), /45\/KH-UBND ngày 15\/01\/2026/);

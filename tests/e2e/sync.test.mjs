@@ -56,6 +56,8 @@ test('offline records reach the server by themselves; a server killed mid-sync l
   const context = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
   await page.goto(`${url}/#enrol=${communeToken}`);
+  // The first-run screen says what the link did.
+  await page.waitForSelector('.notice:has-text("Đã kết nối với máy chủ đồng bộ")');
   await setupCommune(page, DONG_XA);
   assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
 
