@@ -10,7 +10,11 @@ pub type Loaded = Result<AnyView, SplitLoaderError>;
 
 /// A screen whose code comes in a chunk: a short note while it arrives, and
 /// what went wrong, with a retry, when it cannot.
-pub fn screen<F: std::future::Future<Output = Loaded> + 'static>(load: fn() -> F) -> AnyView {
+pub fn screen<F, L>(load: L) -> AnyView
+where
+    F: std::future::Future<Output = Loaded> + 'static,
+    L: Fn() -> F + Send + Sync + 'static,
+{
     let attempt = RwSignal::new(0u32);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Đang tải màn hình…"</p> }>

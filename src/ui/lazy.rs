@@ -13,9 +13,10 @@
 use leptos::prelude::*;
 use leptos::wasm_split::wasm_split;
 
+use crate::ui::activity_list::{ActivityList, Timeline};
 use crate::ui::chunk::{screen, Loaded};
 use crate::ui::settings::SettingsPage;
-use crate::ui::{activity_form::ActivityForm, activity_list::Timeline, batches::Batches};
+use crate::ui::{activity_form::ActivityForm, batches::Batches};
 use crate::ui::{
     dashboard::{Dashboard, WhenRead},
     import::Import,
@@ -33,6 +34,16 @@ fn activity_form_view() -> Loaded {
 #[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn timeline_view() -> Loaded {
     Ok(view! { <Timeline/> }.into_any())
+}
+
+// A task card's activities: the journal's list, in the same chunk.
+#[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn task_activities_view(task_id: String) -> Loaded {
+    Ok(view! { <ActivityList task_id=Some(task_id)/> }.into_any())
+}
+
+pub fn task_activities(task_id: String) -> AnyView {
+    screen(move || task_activities_view(task_id.clone()))
 }
 
 #[wasm_split(batches, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -13,7 +13,6 @@ use papi_core::search::{fold, Query};
 use papi_core::{Role, Task};
 
 use crate::app::{use_app, PLAN};
-use crate::ui::activity_list::ActivityList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Filter {
@@ -241,7 +240,7 @@ fn TaskCard(
                 })}
             </div>
             <Show when=move || open.get()>
-                <ActivityList task_id=Some(id.clone())/>
+                {crate::ui::lazy::task_activities(id.clone())}
             </Show>
         </article>
     }
