@@ -8,7 +8,7 @@ use papi_core::{Draft, Role, Status};
 
 use crate::app::{use_app, AppState, PLAN};
 use crate::form::{use_form, FormState};
-use crate::ui::plan_browser::role_badge;
+use crate::ui::badges::role_badge;
 
 /// A text field of the form: the draft's field it edits, its element id,
 /// and what its label adds to the field's own name.

@@ -13,6 +13,7 @@ use papi_core::search::{fold, Query};
 use papi_core::{Role, Task};
 
 use crate::app::{use_app, PLAN};
+use crate::ui::badges::role_badge;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Filter {
@@ -43,15 +44,6 @@ static FOLDED: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
     }
     m
 });
-
-pub fn role_badge(role: Role) -> impl IntoView {
-    let class = match role {
-        Role::Lead => "badge lead",
-        Role::Coordinating => "badge coord",
-        Role::Unassigned => "badge none",
-    };
-    view! { <span class=class>{role.label_vi()}</span> }
-}
 
 /// The retired tasks this unit has records of; a memo, so a save on a
 /// current task does not redraw the list.
