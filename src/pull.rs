@@ -144,7 +144,7 @@ impl PullRun {
 
     /// A record of every refused line, with what can be read of the batch.
     fn refusals(&self, checks: &[FileCheck]) -> Vec<RefusedPull> {
-        let now = papi_core::dates::format_instant(crate::platform::now());
+        let now = crate::platform::now();
         checks
             .iter()
             .filter_map(|c| match &c.state {
@@ -161,7 +161,7 @@ impl PullRun {
                     unit_code,
                     seq,
                     reason: why.clone(),
-                    refused_at: now.clone(),
+                    refused_at: now,
                     text: text.clone(),
                 })
             })

@@ -25,7 +25,9 @@ pub struct RefusedPull {
     pub seq: Option<u64>,
     /// Why it was refused (Vietnamese).
     pub reason: String,
-    pub refused_at: String,
+    /// When this device refused it (stored as the format's instants are).
+    #[serde(with = "papi_core::dates::serde_canonical_instant")]
+    pub refused_at: chrono::DateTime<chrono::Utc>,
     /// The batch exactly as the server sent it.
     pub text: String,
 }

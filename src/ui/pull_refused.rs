@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::app::UNITS;
 use crate::notices::use_notices;
-use crate::platform::local_time_vn;
+use crate::platform::local_time_of;
 use crate::store::RefusedPull;
 
 #[component]
@@ -48,7 +48,7 @@ fn RefusedRow(r: RefusedPull) -> impl IntoView {
         .seq
         .map(|s| s.to_string())
         .unwrap_or_else(|| "không rõ".into());
-    let (reason, at) = (r.reason.clone(), local_time_vn(&r.refused_at));
+    let (reason, at) = (r.reason.clone(), local_time_of(r.refused_at));
     let name = format!(
         "papi-{}-{}-bi-tu-choi-{}.json",
         r.unit_code.as_deref().unwrap_or("khong-ro"),
