@@ -1,15 +1,15 @@
 //! The records' state and the actions that change it (write, delete,
 //! undo), with the settings, the store this page opened, the screen and the
-//! period shown; the active plan and its units. The open form, the outbox,
+//! period shown. The active plan and its units are the workspace's
+//! (`crate::workspace::PLAN`, `UNITS`). The open form, the outbox,
 //! the inbox, the sync, the network and the notices own their state in
 //! their own modules (ARCHITECTURE.md).
 
 use std::rc::Rc;
-use std::sync::LazyLock;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use papi_core::{Activity, Author, Plan, Unit, Units};
+use papi_core::{Activity, Author, Unit};
 use uuid::Uuid;
 
 use crate::notices::Notices;
@@ -17,27 +17,7 @@ use crate::platform;
 use crate::session::{self, Settings};
 use crate::store::{Backend, SetAside, StoreError};
 use crate::tabs::{self, TabMessage};
-
-/// The active plan (the workspace, `crate::workspace`).
-pub static PLAN: LazyLock<Plan> = LazyLock::new(crate::workspace::active_plan);
-/// Who records against the active plan: its dataset and recording bodies
-/// (without the successors of a reform that ended the dataset: `UNITS_JOINED`).
-pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
-    if !crate::workspace::is_shipped() {
-        if let Some(units) = crate::workspace::catalogue().units_for(&PLAN) {
-            return units.clone();
-        }
-    }
-    Units::from_json(papi_core::BAC_KAN_UNITS_2020)
-        .expect("the shipped units are valid")
-        .with_bodies(&PLAN)
-});
-/// `UNITS` with the successors of the reform that ended their dataset (the
-/// 2020 units end on 30/06/2025): for an activity's date against its unit's
-/// end and the history across the reform. Read only by screens split off
-/// the main wasm, so the reform's data and code are in their chunks.
-pub static UNITS_JOINED: LazyLock<Units> =
-    LazyLock::new(|| papi_core::catalogue::join_reform(UNITS.clone()));
+use crate::workspace::UNITS;
 
 /// What a state chunk runs (`AppState::run_chunk`).
 #[cfg(not(test))]

@@ -9,10 +9,11 @@ use papi_core::validation::{validate, Context, FieldError};
 use papi_core::{Activity, Author};
 use uuid::Uuid;
 
-use crate::app::{device_id, AppState, PLAN, UNITS_JOINED};
+use crate::app::{device_id, AppState};
 use crate::platform;
 use crate::session::{self, OpenForm};
 use crate::store::StoreError;
+use crate::workspace::{PLAN, UNITS_JOINED};
 
 /// The open form, if any, and what its last save said.
 #[derive(Clone, Copy)]

@@ -18,9 +18,10 @@ use papi_core::{Activity, Level, Units};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{AppState, PLAN, UNITS, UNITS_JOINED};
+use crate::app::AppState;
 use crate::platform;
 use crate::tabs::{self, TabMessage};
+use crate::workspace::{PLAN, UNITS, UNITS_JOINED};
 
 /// One file of an import, from dry run to result.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,10 +7,11 @@ use leptos::prelude::*;
 use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
-use crate::app::{AppState, PLAN, UNITS, UNITS_JOINED};
+use crate::app::AppState;
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
+use crate::workspace::{PLAN, UNITS, UNITS_JOINED};
 
 /// This unit's sending side on this device: its outbox and the batches it
 /// sealed. Its own concern, provided as a context (`use_outbox`): it reads

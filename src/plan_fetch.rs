@@ -156,7 +156,7 @@ fn enrol_chunk(s: SyncSettings) -> Result<EnrolFetch, leptos::wasm_split::SplitL
 
 async fn enrol_target(s: &SyncSettings) -> Result<Option<Elsewhere>, String> {
     let health: Health = get_json(s, HEALTH_PATH).await?;
-    if health.units.is_empty() || health.units == crate::app::PLAN.units {
+    if health.units.is_empty() || health.units == crate::workspace::PLAN.units {
         return Ok(None);
     }
     new_plans(s).await?;

@@ -63,7 +63,7 @@ pub fn load_settings() -> SyncSettings {
     if own.is_set() {
         own
     } else {
-        held_for(&crate::app::PLAN.units)
+        held_for(&crate::workspace::PLAN.units)
     }
 }
 
@@ -98,7 +98,7 @@ pub fn settings_for(plan: &papi_core::Plan) -> SyncSettings {
         let _ = adopt_settings(&plan.id, &held);
         return held;
     }
-    if plan.units == crate::app::PLAN.units {
+    if plan.units == crate::workspace::PLAN.units {
         load_settings()
     } else {
         SyncSettings::default()
@@ -340,7 +340,7 @@ async fn post_batch(s: &SyncSettings, text: &str, sha256: &str, unit_code: &str)
         .unwrap_or_else(|_| format!("mã trả lời {status}"));
     match status {
         200 | 201 => match serde_json::from_str::<PostReply>(&answer.body) {
-            Ok(r) if r.confirms(sha256, &crate::app::UNITS.id, unit_code) => Sent::Confirmed,
+            Ok(r) if r.confirms(sha256, &crate::workspace::UNITS.id, unit_code) => Sent::Confirmed,
             _ => Sent::Failed(
                 "máy chủ trả lời không kèm đúng mã SHA-256, bộ đơn vị và mã đơn vị của lô".into(),
             ),
@@ -673,7 +673,7 @@ pub async fn pull_keys(sync: SyncState, s: &SyncSettings) -> Result<usize, Strin
     let ours = list
         .keys
         .into_iter()
-        .filter(|k| k.units == crate::app::UNITS.id);
+        .filter(|k| k.units == crate::workspace::UNITS.id);
     let changed = ring.absorb(ours);
     if changed > 0 {
         crate::keys::save_keyring(&ring)?;

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use gloo_storage::{LocalStorage, Storage};
 use papi_core::catalogue::Catalogue;
-use papi_core::Plan;
+use papi_core::{Plan, Units};
 
 /// The active plan's id (its latest version is used).
 const ACTIVE_KEY: &str = "papi-tracker.active-plan";
@@ -97,7 +97,7 @@ fn stored_texts() -> Vec<String> {
 }
 
 /// The shipped catalogue plus every stored plan that still reads (the
-/// reform not joined: `app::UNITS_JOINED`).
+/// reform not joined: `UNITS_JOINED`).
 pub fn catalogue() -> Catalogue {
     let mut c = Catalogue::shipped_unjoined();
     for text in stored_texts() {
@@ -215,3 +215,24 @@ mod tests {
         LocalStorage::delete(PLANS_KEY);
     }
 }
+
+/// The active plan (this workspace's).
+pub static PLAN: LazyLock<Plan> = LazyLock::new(active_plan);
+/// Who records against the active plan: its dataset and recording bodies
+/// (without the successors of a reform that ended the dataset: `UNITS_JOINED`).
+pub static UNITS: LazyLock<Units> = LazyLock::new(|| {
+    if !is_shipped() {
+        if let Some(units) = catalogue().units_for(&PLAN) {
+            return units.clone();
+        }
+    }
+    Units::from_json(papi_core::BAC_KAN_UNITS_2020)
+        .expect("the shipped units are valid")
+        .with_bodies(&PLAN)
+});
+/// `UNITS` with the successors of the reform that ended their dataset (the
+/// 2020 units end on 30/06/2025): for an activity's date against its unit's
+/// end and the history across the reform. Read only by screens split off
+/// the main wasm, so the reform's data and code are in their chunks.
+pub static UNITS_JOINED: LazyLock<Units> =
+    LazyLock::new(|| papi_core::catalogue::join_reform(UNITS.clone()));

@@ -6,9 +6,10 @@ use papi_core::dates::{format_vn, parse_vn};
 use papi_core::validation::Field;
 use papi_core::{Draft, Role, Status};
 
-use crate::app::{use_app, AppState, PLAN};
+use crate::app::{use_app, AppState};
 use crate::form::{use_form, FormState};
 use crate::ui::badges::role_badge;
+use crate::workspace::PLAN;
 
 /// A text field of the form: the draft's field it edits, its element id,
 /// and what its label adds to the field's own name.
@@ -94,7 +95,7 @@ fn error_of(form: FormState, field: Field) -> Option<String> {
 /// (`validation::default_date`).
 fn start_on_a_day_the_unit_existed(app: AppState, form: FormState) {
     let today = crate::platform::today();
-    let successor = crate::app::UNITS_JOINED.successor(&app.unit_code());
+    let successor = crate::workspace::UNITS_JOINED.successor(&app.unit_code());
     let start = papi_core::validation::default_date(today, successor);
     let untouched_new = form.open.with_untracked(|f| {
         f.as_ref()

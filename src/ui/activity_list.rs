@@ -6,7 +6,8 @@ use papi_core::activity::timeline;
 use papi_core::dates::format_vn;
 use papi_core::{Activity, Status};
 
-use crate::app::{use_app, PLAN};
+use crate::app::use_app;
+use crate::workspace::PLAN;
 
 const PAGE: usize = 100;
 

@@ -160,7 +160,7 @@ fn recipient_vi(unit: Option<(papi_core::Level, &str)>) -> &'static str {
             "Các hoạt động của Phòng Nội vụ được gửi lên tỉnh cùng kết quả các xã, trong gói được tạo ở màn hình \
              “Tổng hợp” (nút “Tạo gói gửi Sở Nội vụ”). "
         }
-        Some((papi_core::Level::Province, code)) if code == crate::app::UNITS.province_code => {
+        Some((papi_core::Level::Province, code)) if code == crate::workspace::UNITS.province_code => {
             "Đây là các hoạt động do Sở Nội vụ tự ghi; chúng đã có trong tổng hợp của tỉnh, tệp lô dùng để lưu trữ. "
         }
         Some((papi_core::Level::Province, _)) => {

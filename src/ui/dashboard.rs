@@ -12,10 +12,11 @@ use papi_core::merge::Scope;
 use papi_core::report::{self, Cell, Matrix, Period, Rows, UnitStatus};
 use papi_core::{Activity, Level};
 
-use crate::app::{use_app, AppState, Screen, PLAN, UNITS};
+use crate::app::{use_app, AppState, Screen};
 use crate::inbox::InboxState;
 use crate::platform;
 use crate::ui::charts::{per_dimension, short, DimensionCharts};
+use crate::workspace::{PLAN, UNITS};
 
 /// The scope and rows of the signed-in unit.
 pub fn scope_rows(level: Level, unit_code: &str) -> (Option<Scope>, Rows) {

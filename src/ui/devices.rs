@@ -8,10 +8,10 @@ use papi_core::dates::{format_vn, vn_date};
 use papi_core::signature::fingerprint;
 use papi_core::trust::{KeySource, KnownKey};
 
-use crate::app::UNITS;
 use crate::notices::use_notices;
 use crate::platform;
 use crate::session;
+use crate::workspace::UNITS;
 
 #[component]
 pub fn Signatures(receiver: bool) -> impl IntoView {

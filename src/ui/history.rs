@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use papi_core::dates::format_vn;
 use papi_core::report::by_successor;
 
-use crate::app::UNITS_JOINED;
+use crate::workspace::UNITS_JOINED;
 
 /// Shown when the units of the plan have successors (a dataset a reform
 /// ended); nothing otherwise.

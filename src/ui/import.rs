@@ -8,7 +8,7 @@ use papi_core::activity::timeline;
 use papi_core::dates::format_vn;
 use papi_core::merge::gaps;
 
-use crate::app::{use_app, UNITS};
+use crate::app::use_app;
 use crate::inbox::{
     dropped_files, dry_run_now, picked_files, read_files, scope_of, FileCheck, FileState, Picked,
 };
@@ -16,6 +16,7 @@ use crate::platform::local_time_vn;
 use crate::pull::PullRun;
 use crate::store::{EntryKind, RefusedPull};
 use crate::ui::pull_refused::RefusedPulls;
+use crate::workspace::UNITS;
 
 #[component]
 pub fn Import() -> impl IntoView {

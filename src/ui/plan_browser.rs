@@ -12,8 +12,9 @@ use papi_core::plan::{TaskSummaries, TaskSummary};
 use papi_core::search::{fold, Query};
 use papi_core::{Role, Task};
 
-use crate::app::{use_app, PLAN};
+use crate::app::use_app;
 use crate::ui::badges::role_badge;
+use crate::workspace::PLAN;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Filter {

@@ -10,11 +10,11 @@ use leptos::task::spawn_local;
 use papi_core::plan_sheet::{self, SheetProblem};
 use papi_core::Plan;
 
-use crate::app::PLAN;
 use crate::notices::{use_notices, Notices};
 use crate::plan_fetch::{self, use_known_plans};
 use crate::platform;
 use crate::workspace;
+use crate::workspace::PLAN;
 
 /// The document's details typed on the screen (the "Thông tin" sheet).
 #[derive(Clone, Copy)]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::PLAN;
+use crate::workspace::PLAN;
 
 fn list(items: &[String]) -> impl IntoView {
     view! { <ol>{items.iter().map(|i| view! { <li>{i.clone()}</li> }).collect_view()}</ol> }

@@ -7,9 +7,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use papi_core::{Level, Plan};
 
-use crate::app::{use_app, PLAN};
+use crate::app::use_app;
 use crate::plan_fetch::use_known_plans;
 use crate::workspace;
+use crate::workspace::PLAN;
 
 /// Work on the plan `id` from now: remembered, then the app starts again
 /// on that plan's data.

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::app::UNITS;
 use crate::notices::use_notices;
 use crate::platform::local_time_of;
 use crate::store::RefusedPull;
+use crate::workspace::UNITS;
 
 #[component]
 pub fn RefusedPulls(list: RwSignal<Vec<RefusedPull>>) -> impl IntoView {

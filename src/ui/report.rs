@@ -9,10 +9,11 @@ use papi_core::dates::format_vn;
 use papi_core::letterhead::{letterhead, lower_first, Letterhead};
 use papi_core::report::{self, DimSection, Report, TaskSection, Totals};
 
-use crate::app::{use_app, PLAN, UNITS};
+use crate::app::use_app;
 use crate::platform;
 use crate::ui::charts::{per_dimension, short, DimensionCharts};
 use crate::ui::dashboard::{scope_rows, PeriodPicker};
+use crate::workspace::{PLAN, UNITS};
 
 /// Activities listed per task in the document; the rest are counted (a
 /// province-year holds tens of thousands; the exports list them all).

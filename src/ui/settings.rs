@@ -62,7 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let receiver = app.settings.with_untracked(|s| {
         s.as_ref()
-            .is_some_and(|s| papi_core::Units::is_receiver(&crate::app::UNITS, &s.unit_code))
+            .is_some_and(|s| papi_core::Units::is_receiver(&crate::workspace::UNITS, &s.unit_code))
     });
     view! {
         <section class="settings">

@@ -4,15 +4,16 @@
 use leptos::prelude::*;
 use papi_core::{Level, Unit};
 
-use crate::app::{use_app, AppState, UNITS};
+use crate::app::{use_app, AppState};
 use crate::session::{save_settings, Settings};
+use crate::workspace::UNITS;
 
 #[component]
 pub fn FirstRun() -> impl IntoView {
     let plan = if crate::workspace::is_shipped() {
         "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. ".to_string()
     } else {
-        format!("{}. ", crate::workspace::label_vi(&crate::app::PLAN))
+        format!("{}. ", crate::workspace::label_vi(&crate::workspace::PLAN))
     };
     // Other plans (a file, the sync server) are offered before the unit:
     // the unit list is the chosen plan's.

@@ -4,9 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::app::{use_app, Screen, UNITS};
+use crate::app::{use_app, Screen};
 use crate::pwa::Net;
 use crate::ui::plan_browser::PlanBrowser;
+use crate::workspace::UNITS;
 
 #[component]
 pub fn Shell() -> impl IntoView {
