@@ -21,9 +21,19 @@ const TAB_KEY: &str = "papi-tracker.tab-id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
-    pub level: Level,
     pub unit_code: String,
     pub official_name: String,
+}
+
+impl Settings {
+    /// The unit's level, as the active plan's units say (settings kept
+    /// before held it too: it is read past). A unit they lack counts as a
+    /// commune: it receives from nobody.
+    pub fn level(&self) -> Level {
+        crate::workspace::UNITS
+            .get(&self.unit_code)
+            .map_or(Level::Commune, |u| u.level)
+    }
 }
 
 pub fn load_settings() -> Option<Settings> {

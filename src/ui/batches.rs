@@ -19,7 +19,7 @@ pub fn Batches() -> impl IntoView {
     let pending = move || outbox.unsealed();
     let recipient = move || {
         app.settings
-            .with(|s| recipient_vi(s.as_ref().map(|s| (s.level, s.unit_code.as_str()))))
+            .with(|s| recipient_vi(s.as_ref().map(|s| (s.level(), s.unit_code.as_str()))))
     };
     let export = move |_| {
         busy.set(true);

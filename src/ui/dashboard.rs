@@ -98,7 +98,7 @@ pub fn Dashboard() -> impl IntoView {
     let Some(settings) = app.settings.get_untracked() else {
         return ().into_any();
     };
-    let (scope, rows) = scope_rows(settings.level, &settings.unit_code);
+    let (scope, rows) = scope_rows(settings.level(), &settings.unit_code);
     let Some(scope) = scope else {
         return view! { <p>"Màn hình tổng hợp dành cho cấp huyện và tỉnh."</p> }.into_any();
     };
@@ -111,7 +111,7 @@ pub fn Dashboard() -> impl IntoView {
             inbox.with_all_records(|all| report::matrix(all.iter().copied(), &PLAN, rows, p))
         })
     });
-    let is_district = settings.level == Level::District;
+    let is_district = settings.level() == Level::District;
     view! {
         <section class="dashboard">
             <h2>"Tổng hợp kết quả thực hiện"</h2>

@@ -101,7 +101,7 @@ impl ImportRun {
     fn scope(self) -> Option<papi_core::merge::Scope> {
         self.app
             .settings
-            .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level, &s.unit_code)))
+            .with_untracked(|s| s.as_ref().and_then(|s| scope_of(s.level(), &s.unit_code)))
     }
 
     /// How many lines would apply.
@@ -237,7 +237,7 @@ fn trust_and_check_again(
 fn ImportLead() -> impl IntoView {
     let province = use_app().settings.with_untracked(|s| {
         s.as_ref()
-            .is_some_and(|s| s.level == papi_core::Level::Province)
+            .is_some_and(|s| s.level() == papi_core::Level::Province)
     });
     view! {
         <p class="lead">

@@ -67,7 +67,7 @@ pub fn PlansPage() -> impl IntoView {
     let app = use_app();
     let province = move || {
         app.settings
-            .with(|s| s.as_ref().is_some_and(|s| s.level == Level::Province))
+            .with(|s| s.as_ref().is_some_and(|s| s.level() == Level::Province))
     };
     let building = RwSignal::new(false);
     view! {

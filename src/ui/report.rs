@@ -29,7 +29,7 @@ pub fn ReportPage() -> impl IntoView {
     let Some(unit) = UNITS.get(&settings.unit_code) else {
         return ().into_any();
     };
-    let (_, rows) = scope_rows(settings.level, &settings.unit_code);
+    let (_, rows) = scope_rows(settings.level(), &settings.unit_code);
     let rows = StoredValue::new(rows);
     inbox.start_on_a_year_with_data();
     let content = Memo::new(move |_| {

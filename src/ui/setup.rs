@@ -98,7 +98,12 @@ fn save(app: AppState, settings: Settings, error: RwSignal<Option<String>>) {
 pub fn UnitForm() -> impl IntoView {
     let app = use_app();
     let current = app.settings.get_untracked();
-    let level = RwSignal::new(current.as_ref().map(|s| s.level).unwrap_or(Level::Commune));
+    let level = RwSignal::new(
+        current
+            .as_ref()
+            .map(|s| s.level())
+            .unwrap_or(Level::Commune),
+    );
     let start = Start::of(current.as_ref().and_then(|s| UNITS.get(&s.unit_code)));
     let district = RwSignal::new(start.district);
     let commune = RwSignal::new(start.commune);
@@ -154,7 +159,6 @@ pub fn UnitForm() -> impl IntoView {
             None => save(
                 app,
                 Settings {
-                    level: lvl,
                     unit_code,
                     official_name: official,
                 },
