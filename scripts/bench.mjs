@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { abuseBudgetRow, abuseSection, runAbuse } from './bench-abuse.mjs';
 import { dashboardRuns } from './bench-dashboard.mjs';
 import { section as twoTierSection, twoTier } from './bench-plans.mjs';
+import { breakdown, section as sizeSection } from './size-breakdown.mjs';
 import { firstRunOnSlow3g, measure as measureFirstVisit, section as firstVisitSection } from './bench-first-visit.mjs';
 import {
   DIST, ROOT, appReady, freePort, knowDevices, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
@@ -57,24 +58,38 @@ fig.appBr = sum(app, 'br');
 // split off it are the other .wasm files of that folder).
 fig.wasmGz = files.find((f) => /papi-tracker[-_].*\.wasm$/.test(f.path)).gz;
 
-// The stack's size floor (scripts/size_floor.rs): Leptos, the whole core,
-// both data files, IndexedDB and a one-line view, built and optimised as
-// Trunk builds the app (wasm-bindgen, then wasm-opt -Oz).
+// The stack's size floors, built and optimised as Trunk builds an app
+// (wasm-bindgen, then wasm-opt -Oz): scripts/size_floor.rs (Leptos, the
+// whole core, both data files, IndexedDB and a one-line view) and
+// scripts/size_floor_leptos.rs (Leptos alone). Then where the main module's
+// bytes go (scripts/size-breakdown.mjs).
 {
   const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
   const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, env, stdio: 'ignore' });
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--example', 'size_floor']);
-  const dir = mkdtempSync(join(tmpdir(), 'papi-floor-'));
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, join(ROOT, 'target/wasm32-unknown-unknown/release/examples/size_floor.wasm')]);
-  run('wasm-opt', ['--output', join(dir, 'opt.wasm'), '-Oz', join(dir, 'size_floor_bg.wasm')]);
-  const buf = readFileSync(join(dir, 'opt.wasm'));
-  const gz = gzipSync(buf, { level: 9 }).length;
-  const br = brotliCompressSync(buf, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const floor = (example) => {
+    run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--example', example]);
+    const dir = mkdtempSync(join(tmpdir(), 'papi-floor-'));
+    run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, join(ROOT, `target/wasm32-unknown-unknown/release/examples/${example}.wasm`)]);
+    run('wasm-opt', ['--output', join(dir, 'opt.wasm'), '-Oz', join(dir, `${example}_bg.wasm`)]);
+    const buf = readFileSync(join(dir, 'opt.wasm'));
+    return { raw: buf.length, gz: gzipSync(buf, { level: 9 }).length, br: brotliCompressSync(buf, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length };
+  };
+  const whole = floor('size_floor');
+  const leptos = floor('size_floor_leptos');
   say('## Size floor of the stack');
   say('');
-  say(`\`cargo build --release --target wasm32-unknown-unknown --example size_floor\`, then wasm-bindgen and \`wasm-opt -Oz\` as Trunk runs them: Leptos, the whole core (plan and units parsed, validation, batch parse and seal, merge, report), IndexedDB and a one-line view, no screen: **${kb(gz)} KB gzip** (${kb(br)} KB brotli, ${kb(buf.length)} KB raw) of wasm. The app's screens come on top of this; the app's wasm is ${kb(fig.wasmGz)} KB gzip.`);
+  say(`\`cargo build --release --target wasm32-unknown-unknown --example size_floor\`, then wasm-bindgen and \`wasm-opt -Oz\` as Trunk runs them: Leptos, the whole core (plan and units parsed, validation, batch parse and seal, merge, report), IndexedDB and a one-line view, no screen: **${kb(whole.gz)} KB gzip** (${kb(whole.br)} KB brotli, ${kb(whole.raw)} KB raw) of wasm. The app's screens come on top of this; the app's wasm is ${kb(fig.wasmGz)} KB gzip.`);
   say('');
-  fig.floorGz = gz;
+  say(`Leptos alone (\`--example size_floor_leptos\`: a signal, a button, a line; no core, no storage): **${kb(leptos.gz)} KB gzip** (${kb(leptos.br)} KB brotli, ${kb(leptos.raw)} KB raw).`);
+  say('');
+  fig.floorGz = whole.gz;
+  fig.leptosFloorGz = leptos.gz;
+  say("### Where the main module's bytes go");
+  say('');
+  say('`node scripts/size-breakdown.mjs` (after scripts/build.sh): the split main module optimised again with its function names kept; a function counts for the app or core module its name mentions (framework code instantiated for an app type counts for the app), else for its crate.');
+  say('');
+  for (const line of sizeSection(breakdown(join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'wasm-split/papi-tracker_bg.wasm')))) say(line);
+  say('');
 }
 
 // Sync server under load, before the browser starts (2 cores: nothing else

@@ -3,7 +3,7 @@
 // (every file Trunk emitted, and a hash of their contents).
 //   node scripts/gen-sw.mjs [DIR]   (DIR defaults to $TRUNK_STAGING_DIR)
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,13 +12,27 @@ if (!dir) {
   console.error('gen-sw: no build directory (pass one, or run as a Trunk hook)');
   process.exit(2);
 }
-const SKIP = new Set(['sw.js', 'sw-template.js']);
+// Which chunks each split point needs (scripts/place-wasm.mjs copies it).
+const MANIFEST = '__wasm_split_manifest.json';
+const SKIP = new Set(['sw.js', 'sw-template.js', MANIFEST]);
 // Cached on first use instead of at install (see LAZY in the template).
 const isLazy = (url) => url.startsWith('/papi-xlsx');
 // The app's screens split off the main wasm (scripts/place-wasm.mjs):
 // precached in the background once the app is interactive (see CHUNKS in
 // the template), not on the first screen's critical path.
-const isChunk = (url) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(url) && !url.endsWith('/papi-tracker_bg.wasm');
+// Except the chunks of the start-up (the store's opening and reading,
+// src/ui/root.rs): a later visit needs them to show the records, so they are
+// kept at install with the critical files, even by a first visit that ends
+// before the background precache.
+const startUp = new Set(readdirSync(dir).filter((d) => existsSync(join(dir, d, MANIFEST))).flatMap((d) => {
+  const { start } = JSON.parse(readFileSync(join(dir, d, MANIFEST), 'utf8'));
+  if (!start) {
+    console.error(`gen-sw: /${d}/${MANIFEST} has no "start" split point (src/ui/root.rs)`);
+    process.exit(1);
+  }
+  return start.map((m) => `/${d}/${m}.wasm`);
+}));
+const isChunk = (url) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(url) && !url.endsWith('/papi-tracker_bg.wasm') && !startUp.has(url);
 function walk(d) {
   return readdirSync(d).flatMap((name) => {
     const p = join(d, name);
@@ -49,4 +63,4 @@ const sw = template.replace('__VERSION__', version)
   .replace('__CHUNKS__', JSON.stringify(chunks, null, 2))
   .replace('__LAZY__', JSON.stringify(lazy, null, 2));
 writeFileSync(join(dir, 'sw.js'), sw);
-console.log(`gen-sw: ${precache.length} files to precache, ${chunks.length} chunks in the background, ${lazy.length} on first use, version ${version}`);
+console.log(`gen-sw: ${precache.length} files to precache (${startUp.size} start-up chunks), ${chunks.length} chunks in the background, ${lazy.length} on first use, version ${version}`);

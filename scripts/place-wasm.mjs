@@ -28,7 +28,9 @@ function walk(d, rel = '') {
     return statSync(p).isDirectory() ? walk(p, rel + name + '/') : [rel + name];
   });
 }
-const files = walk(src).filter((f) => f !== '__wasm_split_manifest.json');
+// The manifest (which chunks each split point needs) goes along: gen-sw.mjs
+// reads it, and does not list it for the service worker.
+const files = walk(src);
 // The loader is on the first visit's path: minified (terser).
 const boot = (await minify(readFileSync(join(root, 'public/boot.js'), 'utf8'), { module: true })).code;
 const hash = createHash('sha256');

@@ -103,21 +103,28 @@ impl AppState {
     /// Run state code that comes in a chunk of its own (a `wasm_split`
     /// point giving a future, as `outbox::read_chunk`); a chunk that cannot
     /// be fetched (offline before it was kept) is said, naming `what_vi`.
+    /// Whether it ran.
     #[cfg(not(test))]
     pub async fn run_chunk(
         &self,
         load: impl std::future::Future<Output = Result<Chunk, leptos::wasm_split::SplitLoaderError>>,
         what_vi: &str,
-    ) {
+    ) -> bool {
         match load.await {
-            Ok(run) => run.await,
-            Err(_) => self.notices.notify(
-                format!(
-                    "Chưa tải được {what_vi}: cần có mạng lần đầu. Hãy tải lại trang khi có mạng."
-                ),
-                true,
-                None,
-            ),
+            Ok(run) => {
+                run.await;
+                true
+            }
+            Err(_) => {
+                self.notices.notify(
+                    format!(
+                        "Chưa tải được {what_vi}: cần có mạng lần đầu. Hãy tải lại trang khi có mạng."
+                    ),
+                    true,
+                    None,
+                );
+                false
+            }
         }
     }
 

@@ -14,6 +14,7 @@ mod platform;
 mod pull;
 mod pwa;
 mod session;
+mod start;
 mod store;
 mod sync;
 mod tabs;

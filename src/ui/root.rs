@@ -1,7 +1,6 @@
-//! The root component: builds the state, opens the store, loads what it
-//! holds, starts the sync and keeps this tab in step with the others.
-
-use std::rc::Rc;
+//! The root component: builds the state and provides it, has the store
+//! opened and read once the device works for a unit (`crate::start`), and
+//! shows the first-run form or the shell.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,10 +8,7 @@ use leptos::task::spawn_local;
 use crate::app::AppState;
 use crate::inbox::InboxState;
 use crate::outbox::OutboxState;
-use crate::platform;
-use crate::store::Backend;
 use crate::sync::SyncState;
-use crate::tabs::{self, TabMessage};
 use crate::ui;
 
 #[component]
@@ -38,49 +34,7 @@ pub fn App() -> impl IntoView {
         false,
     );
 
-    spawn_local(async move {
-        let backend = Rc::new(Backend::open().await);
-        app.storage_label.set(backend.label_vi());
-        if let Backend::Local(_) = *backend {
-            app.notices.notify(
-                "Trình duyệt không cho dùng bộ nhớ chính nên dữ liệu đang lưu tạm trong bộ nhớ dự phòng (dung lượng nhỏ). \
-Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu sẽ được chuyển sang bộ nhớ chính khi dùng được.",
-                true,
-                None,
-            );
-        }
-        app.set_store(backend.clone());
-        // Listen before loading, so no other tab's save is missed.
-        listen_to_other_tabs(app, outbox, inbox, backend.clone());
-        match backend.load_all().await {
-            Ok(loaded) => {
-                app.report_faults(loaded.set_aside);
-                if loaded.migrated > 0 {
-                    app.notices.notify(
-                        format!(
-                            "Đã chuyển {} hoạt động sang kho dữ liệu mới.",
-                            loaded.migrated
-                        ),
-                        false,
-                        None,
-                    );
-                }
-                // Keep anything saved or received while loading, if newer.
-                let during = app.records.get_untracked();
-                app.records.set(loaded.records);
-                for r in during {
-                    app.upsert(r);
-                }
-            }
-            Err(e) => app.notices.notify(e.message_vi(), true, None),
-        }
-        app.loaded.set(true);
-        app.load_known_faults().await;
-        outbox.refresh_outbox().await;
-        inbox.refresh_received().await;
-        sync.start();
-        let _ = platform::request_persistence().await;
-    });
+    crate::start::when_set_up(app, pwa, outbox, inbox, sync);
 
     view! {
         <ui::enrol::EnrolLink/>
@@ -91,25 +45,4 @@ Hãy tắt chế độ ẩn danh hoặc cập nhật trình duyệt; dữ liệu
         }}
         <ui::shell::Notices/>
     }
-}
-
-/// Another tab changed something: read it back from the store.
-fn listen_to_other_tabs(
-    app: AppState,
-    outbox: OutboxState,
-    inbox: InboxState,
-    backend: Rc<Backend>,
-) {
-    tabs::listen(move |msg| match msg {
-        TabMessage::Outbox => spawn_local(async move { outbox.refresh_outbox().await }),
-        TabMessage::Received => spawn_local(async move { inbox.refresh_received().await }),
-        TabMessage::Record(id) => {
-            let backend = backend.clone();
-            spawn_local(async move {
-                if let Ok(Some(rec)) = backend.get(&id.to_string()).await {
-                    app.upsert(rec);
-                }
-            });
-        }
-    });
 }

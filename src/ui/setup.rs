@@ -23,7 +23,12 @@ pub fn FirstRun() -> impl IntoView {
         crate::workspace::choices().len() > 1
     };
     view! {
-        <main id="main" class="first-run">
+        <main
+            id="main"
+            class="first-run"
+            on:pointerdown=|_| crate::start::preload()
+            on:focusin=|_| crate::start::preload()
+        >
             <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
             <p class="lead">
                 {plan}

@@ -76,7 +76,8 @@ pub fn Shell() -> impl IntoView {
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>
-        <main id="main" inert=modal>
+        // Busy until the records kept are read (`crate::start`).
+        <main id="main" inert=modal aria-busy=move || (!app.loaded.get()).then_some("true")>
             {move || match app.screen.get() {
                 Screen::Plan => view! { <PlanBrowser/> }.into_any(),
                 Screen::Timeline => crate::ui::lazy::timeline(),

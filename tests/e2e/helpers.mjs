@@ -120,14 +120,26 @@ export async function appReady(page) {
 }
 
 /** Complete first run as a commune official of Phường Đức Xuân. */
-export async function setupCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An' } = {}) {
+export async function setupCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An', read = true } = {}) {
   await appReady(page);
   await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
   await page.selectOption('#district', district);
   await page.selectOption('#commune', commune);
   await page.fill('#official', name);
+  await setUp(page, read);
+}
+
+/** Submit the first-run form; unless `read` is false, wait until the
+ * store is open and what it holds is read (its code comes in a chunk). */
+async function setUp(page, read) {
   await page.click('form.unit-form button[type=submit]');
   await page.waitForSelector('nav.tabs');
+  if (read) await storeRead(page);
+}
+
+/** The store is open and the records it holds are read. */
+export async function storeRead(page) {
+  await page.waitForSelector('main#main:not([aria-busy])', { timeout: 15000 });
 }
 
 /** Complete first run as the province's Sở Nội vụ. */
@@ -135,8 +147,7 @@ export async function setupProvince(page, { name = 'Hoàng Văn Tỉnh' } = {}) 
   await appReady(page);
   await page.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await page.fill('#official', name);
-  await page.click('form.unit-form button[type=submit]');
-  await page.waitForSelector('nav.tabs');
+  await setUp(page, true);
 }
 
 /** Complete first run as district staff (Phòng Nội vụ) of Huyện Na Rì. */
@@ -145,8 +156,7 @@ export async function setupDistrict(page, { district = '066', name = 'Lý Thị 
   await page.getByLabel('Cán bộ cấp huyện (Phòng Nội vụ)').check();
   await page.selectOption('#district', district);
   await page.fill('#official', name);
-  await page.click('form.unit-form button[type=submit]');
-  await page.waitForSelector('nav.tabs');
+  await setUp(page, true);
 }
 
 /** Write raw values into the app's IndexedDB, as damage would: `entries`

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  freePort, launch, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, watchErrors,
+  freePort, launch, recordActivity, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, timelineTitles, watchErrors,
 } from './helpers.mjs';
 
 let browser;
@@ -17,6 +17,12 @@ after(async () => {
 });
 
 const appWasm = (path) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(path);
+
+/** A list of the service worker's (PRECACHE, CHUNKS). */
+async function swList(server, name) {
+  const sw = await (await fetch(`${server.url}/sw.js`)).text();
+  return JSON.parse(sw.match(new RegExp(`const ${name} = (\\[[\\s\\S]*?\\]);`))[1]);
+}
 
 /** Click every tab and wait until each screen is on screen (not loading,
  * not failed); open and close the activity form. The tabs' names. */
@@ -67,7 +73,7 @@ for (const [role, setup, expected] of [
       const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
       return (await c.keys()).map((r) => new URL(r.url).pathname);
     });
-    const chunks = JSON.parse((await (await fetch(`${server.url}/sw.js`)).text()).match(/const CHUNKS = (\[[\s\S]*?\]);/)[1]);
+    const chunks = await swList(server, 'CHUNKS');
     assert.ok(chunks.length > 0);
     for (const c of chunks) assert.ok(kept.includes(c), `${c} not kept`);
 
@@ -132,6 +138,71 @@ test('the activity form opened before its code arrived still gives the focus bac
   await page.waitForSelector('form.activity-form', { state: 'detached' });
   await page.waitForFunction(() => document.activeElement.textContent.trim() === 'Ghi hoạt động'
     && document.activeElement.closest('article')?.dataset.task === '2.3-1', null, { timeout: 5000 });
+  await context.close();
+  await server.stop();
+});
+
+test('the store\'s code is off the first screen\'s path: fetched as the official starts on the form, kept at install', async () => {
+  const port = await freePort();
+  const server = await startServer(port);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  const precache = await swList(server, 'PRECACHE');
+  const chunks = await swList(server, 'CHUNKS');
+  const startUp = precache.filter((u) => appWasm(u) && !u.endsWith('/papi-tracker_bg.wasm'));
+  assert.ok(startUp.some((u) => u.endsWith('/split_start.wasm')), precache.join(' '));
+  for (const u of startUp) assert.ok(!chunks.includes(u), `${u} is listed twice`);
+
+  await page.goto(server.url);
+  await page.waitForSelector('form.unit-form button[type=submit]');
+  // The form shown and left alone: the store's code is not fetched.
+  await page.waitForTimeout(1000);
+  assert.ok(!requested.some((p) => p.endsWith('/split_start.wasm')), requested.filter(appWasm).join(' '));
+  // The official starts on the form: fetched while it is filled in.
+  const fetched = page.waitForRequest((r) => r.url().endsWith('/split_start.wasm'));
+  await page.click('#official');
+  await fetched;
+  await setupCommune(page);
+  await recordActivity(page, '2.3-1', { title: 'Sau khi cài đặt', date: '15/04/2020' });
+  // The install has kept every start-up chunk.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const kept = await page.evaluate(async () => {
+    const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
+    return (await c.keys()).map((r) => new URL(r.url).pathname);
+  });
+  for (const u of startUp) assert.ok(kept.includes(u), `${u} not kept at install`);
+  await context.close();
+  await server.stop();
+});
+
+test('the store\'s code cannot be fetched: said, nothing saved without it, and all read once it comes', async () => {
+  const port = await freePort();
+  const server = await startServer(port);
+  // No service worker: nothing kept, the route decides.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  await context.route('**/split_start.wasm', (r) => r.abort());
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await setupCommune(page, { read: false });
+  await page.waitForSelector('.notices [role=alert]:has-text("Chưa tải được phần đọc dữ liệu")', { timeout: 15000 });
+  assert.equal(await page.getAttribute('main#main', 'aria-busy'), 'true');
+  // The app is alive; the activity form cannot save without the store.
+  await page.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+  await page.waitForSelector('form.activity-form button[type=submit][disabled]');
+  await page.waitForFunction(() => document.activeElement?.closest('form.activity-form'));
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('form.activity-form', { state: 'detached' });
+
+  await context.unroute('**/split_start.wasm');
+  await page.reload();
+  await page.waitForSelector('nav.tabs');
+  await recordActivity(page, '2.3-1', { title: 'Khi đã có mạng', date: '15/04/2020' });
+  await page.reload();
+  await page.waitForSelector('nav.tabs');
+  assert.deepEqual(await timelineTitles(page), ['Khi đã có mạng']);
+  assert.equal(await page.locator('.notices [role=alert]').count(), 0);
   await context.close();
   await server.stop();
 });
