@@ -21,13 +21,13 @@ const isLazy = (url) => url.startsWith('/papi-xlsx');
 // precached in the background once the app is interactive (see CHUNKS in
 // the template), not on the first screen's critical path.
 // Except the chunks of the start-up (the store's opening and reading,
-// src/ui/root.rs): a later visit needs them to show the records, so they are
+// src/start.rs): a later visit needs them to show the records, so they are
 // kept at install with the critical files, even by a first visit that ends
 // before the background precache.
 const startUp = new Set(readdirSync(dir).filter((d) => existsSync(join(dir, d, MANIFEST))).flatMap((d) => {
   const { start } = JSON.parse(readFileSync(join(dir, d, MANIFEST), 'utf8'));
   if (!start) {
-    console.error(`gen-sw: /${d}/${MANIFEST} has no "start" split point (src/ui/root.rs)`);
+    console.error(`gen-sw: /${d}/${MANIFEST} has no "start" split point (src/start.rs)`);
     process.exit(1);
   }
   return start.map((m) => `/${d}/${m}.wasm`);
