@@ -18,6 +18,14 @@ after(async () => {
 
 const appWasm = (path) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(path);
 
+/** The paths the service worker's cache holds. */
+function keptPaths(page) {
+  return page.evaluate(async () => {
+    const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
+    return (await c.keys()).map((r) => new URL(r.url).pathname);
+  });
+}
+
 /** A list of the service worker's (PRECACHE, CHUNKS). */
 async function swList(server, name) {
   const sw = await (await fetch(`${server.url}/sw.js`)).text();
@@ -69,10 +77,7 @@ for (const [role, setup, expected] of [
     // The service worker has kept every chunk, and the app says so.
     await page.waitForFunction(() => window.papiOffline?.ready === true, null, { timeout: 60000 });
     assert.equal(await page.innerText('#offline-ready'), 'Sẵn sàng dùng khi không có mạng');
-    const kept = await page.evaluate(async () => {
-      const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
-      return (await c.keys()).map((r) => new URL(r.url).pathname);
-    });
+    const kept = await keptPaths(page);
     const chunks = await swList(server, 'CHUNKS');
     assert.ok(chunks.length > 0);
     for (const c of chunks) assert.ok(kept.includes(c), `${c} not kept`);
@@ -168,10 +173,7 @@ test('the store\'s code is off the first screen\'s path: fetched as the official
   await recordActivity(page, '2.3-1', { title: 'Sau khi cài đặt', date: '15/04/2020' });
   // The install has kept every start-up chunk.
   await page.evaluate(() => navigator.serviceWorker.ready);
-  const kept = await page.evaluate(async () => {
-    const c = await caches.open((await caches.keys()).find((k) => k.startsWith('papi-shell-')));
-    return (await c.keys()).map((r) => new URL(r.url).pathname);
-  });
+  const kept = await keptPaths(page);
   for (const u of startUp) assert.ok(kept.includes(u), `${u} not kept at install`);
   await context.close();
   await server.stop();
