@@ -4,16 +4,20 @@
 // download fails or stalls. The first visit on a slow connection takes
 // seconds; without this the page would stay blank. The screens split off
 // the main wasm (#[lazy]) are fetched by the app itself when first opened.
-import init from './papi-tracker.js';
+// Two builds sit side by side (scripts/build-wasm.sh): the app, and the
+// first-visit build, the first-run form alone (src/first_visit.rs), started
+// when this browser keeps nothing of the app yet (index.html chooses).
 
 const STALL_MS = 20000;
 
-// Fetch the main wasm, reporting progress, and start the app on it.
-export async function start() {
+// Fetch the main wasm of `build` (papi-tracker or papi-first-visit),
+// reporting progress, and start it.
+export async function start(build = 'papi-tracker') {
   const hooks = bootScreen();
-  const url = new URL('./papi-tracker_bg.wasm', import.meta.url);
+  const url = new URL(`./${build}_bg.wasm`, import.meta.url);
   try {
     hooks.onStart?.();
+    const { default: init } = await import(`./${build}.js`);
     const res = await fetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status} ${url.pathname}`);
     // The body as it arrives (the length on the wire, when the server
@@ -41,6 +45,40 @@ export async function start() {
   }
   window.papiBootDone = true;
   window.dispatchEvent(new CustomEvent('papi-booted'));
+}
+
+// The first-visit build, its form saved, hands over to the app
+// (src/first_visit.rs calls this): a reload, after which index.html starts
+// the app. Only once the app can come, from the service worker's cache or
+// the network: a reload offline before the worker has kept it would leave
+// a browser error page. Until then the page says so and tries again when
+// the network or the worker changes, and every few seconds.
+window.papiHandOver = async function handOver() {
+  if (await appReachable()) {
+    location.reload();
+    return;
+  }
+  if (!document.getElementById('hand-over')) {
+    window.papiStatus('hand-over', 'Đã lưu thông tin đơn vị. Máy đang không có mạng nên chưa tải được phần còn lại của ứng dụng; ứng dụng sẽ tự mở khi có mạng.');
+    const again = () => window.papiHandOver();
+    window.addEventListener('online', again);
+    navigator.serviceWorker?.addEventListener('controllerchange', again);
+    setInterval(again, 5000);
+  }
+};
+
+async function appReachable() {
+  const wasm = new URL('./papi-tracker_bg.wasm', import.meta.url).href;
+  try {
+    if (navigator.serviceWorker?.controller && await caches.match(wasm)) return true;
+  } catch (e) {
+    // No cache to ask (e.g. storage blocked): the network decides.
+  }
+  try {
+    return (await fetch('/index.html', { cache: 'no-store' })).ok;
+  } catch (e) {
+    return false;
+  }
 }
 
 function bootScreen() {

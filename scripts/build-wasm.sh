@@ -6,9 +6,14 @@
 #      with the chunks' loader __wasm_split.js;
 #   3. wasm-bindgen on the main module (--keep-lld-exports: the chunks link
 #      against its table, memory and stack);
-#   4. wasm-opt -Oz on every piece, terser on the JS.
+#   4. the first-visit build (src/first_visit.rs: the first-run form alone,
+#      for a device that keeps nothing yet): the same crate with the
+#      feature first-visit, not split (each split point's body is cut to a
+#      trap there: `not_in_first_visit!` in src/main.rs), through wasm-bindgen;
+#   5. wasm-opt -Oz on every piece, terser on the JS.
 # Output: OUT_DIR/papi-tracker.js, papi-tracker_bg.wasm, __wasm_split.js,
-# the chunks (*.wasm) and __wasm_split_manifest.json. scripts/place-wasm.mjs
+# the chunks (*.wasm), __wasm_split_manifest.json, and papi-first-visit.js
+# with papi-first-visit_bg.wasm. scripts/place-wasm.mjs
 # puts them into the Trunk build.
 #   scripts/build-wasm.sh OUT_DIR
 set -euo pipefail
@@ -26,6 +31,9 @@ cargo build --release -p papi-wasm-split
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-dir "$work" --out-name papi-tracker "$work/papi-tracker_split.wasm"
 rm "$work/papi-tracker_split.wasm"
+cargo rustc --release --target wasm32-unknown-unknown --bin papi-tracker --features first-visit
+wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name papi-first-visit \
+  "$target/wasm32-unknown-unknown/release/papi-tracker.wasm"
 for f in "$work"/*.wasm; do
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$out/$(basename "$f")"

@@ -32,7 +32,7 @@ const startUp = new Set(readdirSync(dir).filter((d) => existsSync(join(dir, d, M
   }
   return start.map((m) => `/${d}/${m}.wasm`);
 }));
-const isChunk = (url) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(url) && !url.endsWith('/papi-tracker_bg.wasm') && !startUp.has(url);
+const isChunk = (url) => /^\/app-[0-9a-f]+\/.*\.wasm$/.test(url) && !/\/papi-(tracker|first-visit)_bg\.wasm$/.test(url) && !startUp.has(url);
 function walk(d) {
   return readdirSync(d).flatMap((name) => {
     const p = join(d, name);

@@ -18,7 +18,8 @@ if (!dir) {
   console.error('place-wasm: no build directory (pass one, or run as a Trunk hook)');
   process.exit(2);
 }
-if (!existsSync(join(src, 'papi-tracker_bg.wasm'))) {
+const BUILDS = ['papi-tracker', 'papi-first-visit'];
+if (BUILDS.some((b) => !existsSync(join(src, `${b}_bg.wasm`)))) {
   console.error(`place-wasm: no split wasm in ${src}: run scripts/build-wasm.sh ${src} first (scripts/build.sh does)`);
   process.exit(1);
 }
@@ -49,12 +50,38 @@ if (!html.includes(MARK)) {
   console.error(`place-wasm: ${index} has no ${MARK}`);
   process.exit(1);
 }
-// The main wasm is requested at once, beside the JS (the loader fetches the
-// same URL, so the preload is used).
+// Which build starts (public/boot.js): the first-visit build (the first-run
+// form alone) when this browser keeps nothing of the app: no key of it in
+// localStorage and no enrolment link; otherwise the app. A localStorage that
+// cannot be read counts as keeping something (the app copes with it). The
+// chosen build's JS and wasm are requested at once (the loader fetches the
+// same URLs, so the preloads are used).
 const tags = `<link rel="modulepreload" href="/${name}/boot.js">
-    <link rel="modulepreload" href="/${name}/papi-tracker.js">
-    <link rel="preload" href="/${name}/papi-tracker_bg.wasm" as="fetch" type="application/wasm" crossorigin>
-    <script type="module">import { start } from '/${name}/boot.js'; start();</script>`;
+    <script>
+    (function () {
+      function fresh() {
+        try {
+          if (/[#&]enrol=/.test(location.hash)) return false;
+          for (var i = 0; i < localStorage.length; i++) {
+            if (String(localStorage.key(i)).indexOf('papi-tracker') === 0) return false;
+          }
+          return true;
+        } catch (e) { return false; }
+      }
+      var build = fresh() ? 'papi-first-visit' : 'papi-tracker';
+      window.papiBuild = build;
+      function preload(rel, file, as) {
+        var l = document.createElement('link');
+        l.rel = rel;
+        l.href = '/${name}/' + file;
+        if (as) { l.as = as; l.type = 'application/wasm'; l.crossOrigin = 'anonymous'; }
+        document.head.appendChild(l);
+      }
+      preload('modulepreload', build + '.js');
+      preload('preload', build + '_bg.wasm', 'fetch');
+    })();
+    </script>
+    <script type="module">import { start } from '/${name}/boot.js'; start(window.papiBuild);</script>`;
 writeFileSync(index, html.replace(MARK, tags));
-const chunks = files.filter((f) => f.endsWith('.wasm') && f !== 'papi-tracker_bg.wasm');
+const chunks = files.filter((f) => f.endsWith('.wasm') && !BUILDS.some((b) => f === `${b}_bg.wasm`));
 console.log(`place-wasm: /${name}/ with the main module and ${chunks.length} chunks`);

@@ -536,5 +536,6 @@ pub fn picked_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
 fn received_chunk(
     inbox: InboxState,
 ) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(async move { inbox.load_received().await }))
 }

@@ -247,5 +247,6 @@ impl OutboxState {
 fn read_chunk(
     outbox: OutboxState,
 ) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(async move { outbox.load_outbox().await }))
 }

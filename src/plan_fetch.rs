@@ -151,6 +151,7 @@ type EnrolFetch =
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(plan_fetch, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn enrol_chunk(s: SyncSettings) -> Result<EnrolFetch, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(async move { enrol_target(&s).await }))
 }
 
@@ -186,6 +187,7 @@ async fn enrol_target(s: &SyncSettings) -> Result<Option<Elsewhere>, String> {
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(plan_fetch, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn fetch_chunk(s: SyncSettings) -> Result<Fetch, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(async move { new_plans(&s).await }))
 }
 

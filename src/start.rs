@@ -84,6 +84,7 @@ fn start_chunk(
     inbox: InboxState,
     sync: SyncState,
 ) -> Result<crate::app::Chunk, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(start(app, outbox, inbox, sync)))
 }
 

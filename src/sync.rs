@@ -725,5 +725,6 @@ type Cycle = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
 #[cfg(not(test))]
 #[leptos::wasm_split::wasm_split(sync, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn cycle_chunk(sync: SyncState) -> Result<Cycle, leptos::wasm_split::SplitLoaderError> {
+    not_in_first_visit!();
     Ok(Box::pin(async move { sync.cycle().await }))
 }

@@ -28,17 +28,20 @@ use crate::ui::{
 // after the first screen (see `preload_daily`).
 #[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_daily_chunk))]
 fn activity_form_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <ActivityForm/> }.into_any())
 }
 
 #[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn timeline_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <Timeline/> }.into_any())
 }
 
 // A task card's activities: the journal's list, in the same chunk.
 #[wasm_split(daily, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn task_activities_view(task_id: String) -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <ActivityList task_id=Some(task_id)/> }.into_any())
 }
 
@@ -48,31 +51,37 @@ pub fn task_activities(task_id: String) -> AnyView {
 
 #[wasm_split(batches, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn batches_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <Batches/> }.into_any())
 }
 
 #[wasm_split(settings, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn settings_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <SettingsPage/> }.into_any())
 }
 
 #[wasm_split(plan_text, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn plan_text_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <PlanText/> }.into_any())
 }
 
 #[wasm_split(report, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn report_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <WhenRead><ReportPage/></WhenRead> }.into_any())
 }
 
 #[wasm_split(import, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn import_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <Import/> }.into_any())
 }
 
 #[wasm_split(dashboard, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn dashboard_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <WhenRead><Dashboard/></WhenRead> }.into_any())
 }
 
@@ -80,6 +89,7 @@ fn dashboard_view() -> Loaded {
 // reading): opened rarely, never on a commune's first screen.
 #[wasm_split(plans, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn plans_view() -> Loaded {
+    not_in_first_visit!();
     Ok(view! { <crate::ui::plans::PlansPage/> }.into_any())
 }
 

@@ -106,6 +106,7 @@ pub fn plan_choices() -> AnyView {
 
 #[leptos::wasm_split::wasm_split(plan_choices, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn plan_choices_view() -> crate::ui::chunk::Loaded {
+    not_in_first_visit!();
     Ok(view! { <PlanChoices/> }.into_any())
 }
 

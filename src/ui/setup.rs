@@ -10,11 +10,6 @@ use crate::workspace::UNITS;
 
 #[component]
 pub fn FirstRun() -> impl IntoView {
-    let plan = if crate::workspace::is_shipped() {
-        "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. ".to_string()
-    } else {
-        format!("{}. ", crate::workspace::label_vi(&crate::workspace::PLAN))
-    };
     // Other plans (a file, the sync server) are offered before the unit:
     // the unit list is the chosen plan's.
     let known = crate::plan_fetch::use_known_plans();
@@ -29,16 +24,41 @@ pub fn FirstRun() -> impl IntoView {
             on:pointerdown=|_| crate::start::preload()
             on:focusin=|_| crate::start::preload()
         >
-            <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
-            <p class="lead">
-                {plan}
-                "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
-            </p>
+            <Intro/>
             <Show when=several>
                 {crate::ui::plans::plan_choices()}
             </Show>
             <UnitForm/>
         </main>
+    }
+}
+
+/// The first-run form of the first-visit build (`crate::first_visit`): a
+/// device that keeps nothing yet knows the shipped plan alone.
+#[component]
+pub fn FirstVisit() -> impl IntoView {
+    view! {
+        <main id="main" class="first-run">
+            <Intro/>
+            <UnitForm/>
+        </main>
+    }
+}
+
+/// The first run's heading and what it is about.
+#[component]
+fn Intro() -> impl IntoView {
+    let plan = if crate::workspace::is_shipped() {
+        "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. ".to_string()
+    } else {
+        format!("{}. ", crate::workspace::label_vi(&crate::workspace::PLAN))
+    };
+    view! {
+        <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
+        <p class="lead">
+            {plan}
+            "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
+        </p>
     }
 }
 

@@ -121,12 +121,17 @@ export async function appReady(page) {
 
 /** Complete first run as a commune official of Phường Đức Xuân. */
 export async function setupCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An', read = true } = {}) {
+  await fillCommune(page, { district, commune, name });
+  await setUp(page, read);
+}
+
+/** Fill the first-run form as a commune official, without saving it. */
+export async function fillCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An' } = {}) {
   await appReady(page);
   await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
   await page.selectOption('#district', district);
   await page.selectOption('#commune', commune);
   await page.fill('#official', name);
-  await setUp(page, read);
 }
 
 /** Submit the first-run form; unless `read` is false, wait until the

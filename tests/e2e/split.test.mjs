@@ -1,12 +1,13 @@
-// The split build (issue 17): the first screen needs only the main wasm;
-// the screens split off it are precached in the background once the app is
+// The split build (issue 17): the first visit's first screen needs only the
+// first-visit build (the first-run form alone), a later visit's only the
+// app's main wasm; the screens split off it are precached in the background once the app is
 // interactive, the app then says it is whole offline, and every screen of
 // every role opens with the server stopped. A screen opened offline before
 // its chunk arrived says so and recovers, instead of killing the app.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  freePort, launch, recordActivity, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, timelineTitles, watchErrors,
+  fillCommune, freePort, launch, recordActivity, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, timelineTitles, watchErrors,
 } from './helpers.mjs';
 
 let browser;
@@ -59,7 +60,7 @@ for (const [role, setup, expected] of [
   ['district', setupDistrict, 8],
   ['province', setupProvince, 8],
 ]) {
-  test(`${role}: first screen on the main wasm alone; after the background precache every screen opens with the server stopped`, async () => {
+  test(`${role}: first screen on the first-visit build alone, then the app; after the background precache every screen opens with the server stopped`, async () => {
     const port = await freePort();
     const server = await startServer(port);
     const context = await browser.newContext();
@@ -71,9 +72,11 @@ for (const [role, setup, expected] of [
     await page.waitForSelector('form.unit-form button[type=submit]');
     const firstScreen = requested.filter(appWasm);
     assert.equal(firstScreen.length, 1, firstScreen.join(' '));
-    assert.match(firstScreen[0], /\/papi-tracker_bg\.wasm$/);
+    assert.match(firstScreen[0], /\/papi-first-visit_bg\.wasm$/);
 
     await setup(page);
+    // The form saved, the app took over.
+    assert.ok(requested.some((p) => p.endsWith('/papi-tracker_bg.wasm')), requested.filter(appWasm).join(' '));
     // The service worker has kept every chunk, and the app says so.
     await page.waitForFunction(() => window.papiOffline?.ready === true, null, { timeout: 60000 });
     assert.equal(await page.innerText('#offline-ready'), 'Sẵn sàng dùng khi không có mạng');
@@ -147,7 +150,7 @@ test('the activity form opened before its code arrived still gives the focus bac
   await server.stop();
 });
 
-test('the store\'s code is off the first screen\'s path: fetched as the official starts on the form, kept at install', async () => {
+test('the store\'s code is off the first screen\'s path: kept at install, fetched by the app\'s own form as the official starts on it', async () => {
   const port = await freePort();
   const server = await startServer(port);
   const context = await browser.newContext();
@@ -156,16 +159,25 @@ test('the store\'s code is off the first screen\'s path: fetched as the official
   page.on('request', (r) => requested.push(new URL(r.url()).pathname));
   const precache = await swList(server, 'PRECACHE');
   const chunks = await swList(server, 'CHUNKS');
-  const startUp = precache.filter((u) => appWasm(u) && !u.endsWith('/papi-tracker_bg.wasm'));
+  const startUp = precache.filter((u) => appWasm(u) && !/\/papi-(tracker|first-visit)_bg\.wasm$/.test(u));
   assert.ok(startUp.some((u) => u.endsWith('/split_start.wasm')), precache.join(' '));
   for (const u of startUp) assert.ok(!chunks.includes(u), `${u} is listed twice`);
 
+  // A fresh device: the first-visit build never asks for the store's code.
   await page.goto(server.url);
   await page.waitForSelector('form.unit-form button[type=submit]');
-  // The form shown and left alone: the store's code is not fetched.
+  await page.click('#official');
   await page.waitForTimeout(1000);
   assert.ok(!requested.some((p) => p.endsWith('/split_start.wasm')), requested.filter(appWasm).join(' '));
-  // The official starts on the form: fetched while it is filled in.
+
+  // A device that has run the app (its id kept) but has no unit: the app's
+  // own first-run form, which fetches the store's code while it is filled in.
+  await page.evaluate(() => localStorage.setItem('papi-tracker.device-id', JSON.stringify('split-test-device')));
+  requested.length = 0;
+  await page.reload();
+  await page.waitForSelector('form.unit-form button[type=submit]');
+  assert.ok(requested.some((p) => p.endsWith('/papi-tracker_bg.wasm')), requested.filter(appWasm).join(' '));
+  assert.ok(!requested.some((p) => p.endsWith('/split_start.wasm')), requested.filter(appWasm).join(' '));
   const fetched = page.waitForRequest((r) => r.url().endsWith('/split_start.wasm'));
   await page.click('#official');
   await fetched;
@@ -175,6 +187,60 @@ test('the store\'s code is off the first screen\'s path: fetched as the official
   await page.evaluate(() => navigator.serviceWorker.ready);
   const kept = await keptPaths(page);
   for (const u of startUp) assert.ok(kept.includes(u), `${u} not kept at install`);
+  await context.close();
+  await server.stop();
+});
+
+/** A fresh device with no service worker (nothing kept: the network and
+ * the routes decide), on the first-visit form filled in as a commune
+ * official; `abort`: a URL pattern whose requests fail. */
+async function firstVisitFilled(server, abort) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  if (abort) await context.route(abort, (r) => r.abort());
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await fillCommune(page);
+  return { context, page };
+}
+
+/** The unit this device keeps, and then that the app has opened on it. */
+async function keptThenOpened(page) {
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.settings')));
+  assert.deepEqual(kept, { unit_code: '01840', official_name: 'Nguyễn Văn An' });
+  return async () => {
+    await page.waitForSelector('nav.tabs', { timeout: 20000 });
+    assert.match(await page.innerText('header .unit'), /Đức Xuân/);
+  };
+}
+
+test('the app cannot be fetched when the first-visit form hands over: said, with a retry; the unit chosen is kept', async () => {
+  const server = await startServer(await freePort());
+  const { context, page } = await firstVisitFilled(server, '**/papi-tracker_bg.wasm');
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('#boot.boot-failed #boot-msg:has-text("Không tải được ứng dụng")', { timeout: 15000 });
+  await page.waitForSelector('#boot-retry:visible');
+  const opened = await keptThenOpened(page);
+
+  await context.unroute('**/papi-tracker_bg.wasm');
+  await page.click('#boot-retry');
+  await opened();
+  await context.close();
+  await server.stop();
+});
+
+test('the first-visit form saved offline before the app was kept: said, nothing reloaded, and the app opens once the network is back', async () => {
+  const server = await startServer(await freePort());
+  const { context, page } = await firstVisitFilled(server);
+  await context.setOffline(true);
+  await page.click('form.unit-form button[type=submit]');
+  await page.waitForSelector('#hand-over:has-text("chưa tải được phần còn lại của ứng dụng")', { timeout: 15000 });
+  // Still the page it was: not reloaded into a browser error.
+  await page.waitForTimeout(6000);
+  assert.equal(await page.locator('form.unit-form').count(), 1);
+  const opened = await keptThenOpened(page);
+
+  await context.setOffline(false);
+  await opened();
   await context.close();
   await server.stop();
 });

@@ -1,0 +1,42 @@
+//! The first-visit build (cargo feature `first-visit`): what a device that
+//! holds nothing yet needs first, the first-run form, without the rest of
+//! the app (the store, the sync, every other screen). index.html's loader
+//! (written by scripts/place-wasm.mjs) starts it when this browser keeps
+//! nothing of the app; otherwise, and after the form is saved, the app.
+//! The form is the app's own (`ui::setup::UnitForm`, one form and one
+//! validation for both builds); the service worker keeps the app's main
+//! module meanwhile, so the hand-over works offline once it has.
+
+use leptos::prelude::*;
+
+use crate::app::AppState;
+
+/// Mount the first-run form; once the settings are saved (here, or by
+/// another tab), hand over to the app, which finds them.
+pub fn mount() {
+    leptos::mount::mount_to_body(|| {
+        let app = AppState::new();
+        provide_context(app);
+        provide_context(app.notices);
+        Effect::new(move || {
+            if app.settings.with(Option::is_some) {
+                hand_over();
+            }
+        });
+        view! { <crate::ui::setup::FirstVisit/> }
+    });
+}
+
+/// public/boot.js's `papiHandOver`: a reload once the app can come (from
+/// the service worker's cache or the network), else said and tried again.
+fn hand_over() {
+    let window = crate::platform::window();
+    let call = js_sys::Reflect::get(&window, &"papiHandOver".into())
+        .ok()
+        .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok())
+        .map(|f| f.call0(&window));
+    if !matches!(call, Some(Ok(_))) {
+        // Started without the loader (never in a build): reload.
+        let _ = window.location().reload();
+    }
+}
