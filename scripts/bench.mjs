@@ -61,8 +61,7 @@ fig.wasmGz = files.find((f) => /papi-tracker[-_].*\.wasm$/.test(f.path)).gz;
 // The stack's size floors, built and optimised as Trunk builds an app
 // (wasm-bindgen, then wasm-opt -Oz): scripts/size_floor.rs (Leptos, the
 // whole core, both data files, IndexedDB and a one-line view) and
-// scripts/size_floor_leptos.rs (Leptos alone), and a build holding the
-// first-run form alone (scripts/size_first_run.rs). Then where the main module's
+// scripts/size_floor_leptos.rs (Leptos alone). Then where the main module's
 // bytes go (scripts/size-breakdown.mjs).
 {
   const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
@@ -77,16 +76,12 @@ fig.wasmGz = files.find((f) => /papi-tracker[-_].*\.wasm$/.test(f.path)).gz;
   };
   const whole = floor('size_floor');
   const leptos = floor('size_floor_leptos');
-  const firstRun = floor('size_first_run');
   say('## Size floor of the stack');
   say('');
   say(`\`cargo build --release --target wasm32-unknown-unknown --example size_floor\`, then wasm-bindgen and \`wasm-opt -Oz\` as Trunk runs them: Leptos, the whole core (plan and units parsed, validation, batch parse and seal, merge, report), IndexedDB and a one-line view, no screen: **${kb(whole.gz)} KB gzip** (${kb(whole.br)} KB brotli, ${kb(whole.raw)} KB raw) of wasm. The app's screens come on top of this; the app's wasm is ${kb(fig.wasmGz)} KB gzip.`);
   say('');
   say(`Leptos alone (\`--example size_floor_leptos\`: a signal, a button, a line; no core, no storage): **${kb(leptos.gz)} KB gzip** (${kb(leptos.br)} KB brotli, ${kb(leptos.raw)} KB raw).`);
   say('');
-  say(`A build holding the first-run form alone (\`--example size_first_run\`: Leptos, the shipped plan and units parsed, the unit search, the settings kept, the form of src/ui/setup.rs; no store, no other screen): **${kb(firstRun.gz)} KB gzip** (${kb(firstRun.br)} KB brotli, ${kb(firstRun.raw)} KB raw), against ${kb(fig.wasmGz)} KB gzip for the app's main module, which holds the state and the shell of every screen; the first-visit build itself is in "First visit: the critical path" (docs/first-visit.md, "Two routes measured").`);
-  say('');
-  fig.firstRunOnlyGz = firstRun.gz;
   fig.floorGz = whole.gz;
   fig.leptosFloorGz = leptos.gz;
   say("### Where the main module's bytes go");
