@@ -30,13 +30,8 @@ pub fn mount() {
 /// public/boot.js's `papiHandOver`: a reload once the app can come (from
 /// the service worker's cache or the network), else said and tried again.
 fn hand_over() {
-    let window = crate::platform::window();
-    let call = js_sys::Reflect::get(&window, &"papiHandOver".into())
-        .ok()
-        .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok())
-        .map(|f| f.call0(&window));
-    if !matches!(call, Some(Ok(_))) {
+    if crate::platform::call_global("papiHandOver").is_none() {
         // Started without the loader (never in a build): reload.
-        let _ = window.location().reload();
+        let _ = crate::platform::window().location().reload();
     }
 }

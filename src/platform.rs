@@ -9,6 +9,16 @@ pub fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
 }
 
+/// Call a function index.html or the loader put on `window` (`papi…`), with
+/// no arguments: what it returned, or `None` when it is missing or threw.
+pub fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
+    let f = js_sys::Reflect::get(&window(), &name.into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    f.call0(&wasm_bindgen::JsValue::NULL).ok()
+}
+
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }

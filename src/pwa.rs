@@ -4,9 +4,8 @@
 //! with "papi-net" ("online", "offline", "syncing").
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use crate::platform::window;
+use crate::platform::{self, window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Net {
@@ -32,14 +31,6 @@ impl Net {
             Net::Syncing => "Đang đồng bộ…",
         }
     }
-}
-
-fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
-    let f = js_sys::Reflect::get(&window(), &name.into())
-        .ok()?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
-    f.call0(&wasm_bindgen::JsValue::NULL).ok()
 }
 
 /// The network as the service worker and the sync see it, and whether a
@@ -68,13 +59,13 @@ impl PwaState {
 
 /// Follow network state and update availability into signals.
 fn follow(net: RwSignal<Net>, update_ready: RwSignal<bool>) {
-    let initial = call_global("papiNetState").and_then(|v| v.as_string());
+    let initial = platform::call_global("papiNetState").and_then(|v| v.as_string());
     net.set(match initial {
         Some(s) => Net::parse(&s),
         None if crate::platform::online() => Net::Online,
         None => Net::Offline,
     });
-    if call_global("papiUpdateWaiting").and_then(|v| v.as_bool()) == Some(true) {
+    if platform::call_global("papiUpdateWaiting").and_then(|v| v.as_bool()) == Some(true) {
         update_ready.set(true);
     }
     let _ = window_event_listener_untyped("papi-net", move |ev| {
@@ -91,7 +82,7 @@ fn follow(net: RwSignal<Net>, update_ready: RwSignal<bool>) {
 /// The user agreed: activate the waiting version and reload. The open form
 /// is already on disk (session::OpenForm) and comes back after the reload.
 pub fn apply_update() {
-    if call_global("papiApplyUpdate").is_none() {
+    if platform::call_global("papiApplyUpdate").is_none() {
         let _ = window().location().reload();
     }
 }

@@ -27,6 +27,15 @@ function keptPaths(page) {
   });
 }
 
+/** A context with no service worker (nothing kept: the network and the
+ * routes decide) and a page in it; `abort`: a URL pattern whose requests
+ * fail. */
+async function withoutWorker(abort) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  if (abort) await context.route(abort, (r) => r.abort());
+  return { context, page: await context.newPage() };
+}
+
 /** A list of the service worker's (PRECACHE, CHUNKS). */
 async function swList(server, name) {
   const sw = await (await fetch(`${server.url}/sw.js`)).text();
@@ -100,8 +109,7 @@ test('a screen opened offline before its chunk arrived says so, and opens once t
   const port = await freePort();
   let server = await startServer(port);
   // No service worker: nothing is precached in the background.
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
+  const { context, page } = await withoutWorker();
   await page.goto(server.url);
   await setupCommune(page);
   await server.stop();
@@ -128,8 +136,7 @@ test('the activity form opened before its code arrived still gives the focus bac
   const port = await freePort();
   const server = await startServer(port);
   // No service worker, so the page's own requests can be held.
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
+  const { context, page } = await withoutWorker();
   let release;
   const held = new Promise((r) => { release = r; });
   await page.route('**/split_daily.wasm', async (route) => { await held; await route.continue(); });
@@ -191,13 +198,10 @@ test('the store\'s code is off the first screen\'s path: kept at install, fetche
   await server.stop();
 });
 
-/** A fresh device with no service worker (nothing kept: the network and
- * the routes decide), on the first-visit form filled in as a commune
- * official; `abort`: a URL pattern whose requests fail. */
+/** A fresh device with no service worker (`withoutWorker`), on the
+ * first-visit form filled in as a commune official. */
 async function firstVisitFilled(server, abort) {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  if (abort) await context.route(abort, (r) => r.abort());
-  const page = await context.newPage();
+  const { context, page } = await withoutWorker(abort);
   await page.goto(server.url);
   await fillCommune(page);
   return { context, page };
@@ -249,9 +253,7 @@ test('the store\'s code cannot be fetched: said, nothing saved without it, and a
   const port = await freePort();
   const server = await startServer(port);
   // No service worker: nothing kept, the route decides.
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  await context.route('**/split_start.wasm', (r) => r.abort());
-  const page = await context.newPage();
+  const { context, page } = await withoutWorker('**/split_start.wasm');
   await page.goto(server.url);
   await setupCommune(page, { read: false });
   await page.waitForSelector('.notices [role=alert]:has-text("Chưa tải được phần đọc dữ liệu")', { timeout: 15000 });
