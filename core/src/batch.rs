@@ -209,7 +209,25 @@ impl Batch {
     /// but `sha256` and `signature`) with keys in declaration order, UTF-8,
     /// no whitespace. The hash and the signature cover these bytes.
     pub fn canonical(&self) -> Vec<u8> {
-        serde_json::to_vec(&Content {
+        let mut out = Vec::new();
+        self.write_canonical(&mut out)
+            .expect("batches serialise");
+        out
+    }
+
+    /// The SHA-256 digest of `canonical()`, hashed as it is written: a
+    /// large batch's canonical form is never held in memory whole.
+    pub fn canonical_digest(&self) -> [u8; 32] {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, HashWriter(Sha256::new()));
+        self.write_canonical(&mut w).expect("batches serialise");
+        let Ok(HashWriter(hasher)) = w.into_inner() else {
+            unreachable!("a hash takes every byte")
+        };
+        hasher.finalize().into()
+    }
+
+    fn write_canonical(&self, out: impl std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(out, &Content {
             format: &self.format,
             format_version: self.format_version,
             kind: self.kind,
@@ -222,14 +240,13 @@ impl Batch {
             signer: self.signer.as_deref(),
             records: &self.records,
         })
-        .expect("batches serialise")
     }
 
     /// What a batch's signature covers: the SHA-256 digest of `canonical()`
     /// (the 32 bytes `sha256` spells in hex), so that checking a signature
     /// costs the same for any size of batch.
     pub fn signing_message(&self) -> [u8; 32] {
-        Sha256::digest(self.canonical()).into()
+        self.canonical_digest()
     }
 
     /// The signature the device made over `signing_message()`.
@@ -251,7 +268,7 @@ impl Batch {
     }
 
     pub fn content_hash(&self) -> String {
-        hex(&Sha256::digest(self.canonical()))
+        hex(&self.canonical_digest())
     }
 
     /// The file's text (indented for people; the hash does not depend on it).
@@ -537,6 +554,20 @@ struct Probe {
     format_version: Option<serde_json::Value>,
 }
 
+/// An `io::Write` into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Parse and check a batch file: size, JSON, format and version, plan, the
 /// hash, the unit, and every record (same rules as the app's form, plus the
 /// record's own bookkeeping). Used unchanged by the app and the server.
@@ -655,7 +686,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
         });
     }
     // One serialisation and one digest for the hash and the signature.
-    let digest = Sha256::digest(b.canonical());
+    let digest = b.canonical_digest();
     let actual = hex(&digest);
     if actual != b.sha256 {
         return Err(BatchError::HashMismatch {

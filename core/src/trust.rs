@@ -94,6 +94,10 @@ pub enum Verdict {
     /// Unsigned, in the name of a device known to sign: what a forger who
     /// cannot sign would send. Refused.
     UnsignedFromSigner { known: KnownKey },
+    /// In the name of a device whose key was revoked, signed by another key
+    /// or unsigned: a revoked device stays revoked (a replacement device has
+    /// a new id). Refused.
+    DeviceRevoked { known: KnownKey },
     /// The key is known for another unit or device, or this unit's device
     /// is known with another key: a forgery, refused.
     Impostor { known: KnownKey },
@@ -113,7 +117,10 @@ impl Verdict {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            Verdict::Revoked(_) | Verdict::Impostor { .. } | Verdict::UnsignedFromSigner { .. }
+            Verdict::Revoked(_)
+                | Verdict::Impostor { .. }
+                | Verdict::UnsignedFromSigner { .. }
+                | Verdict::DeviceRevoked { .. }
         )
     }
 
@@ -160,6 +167,15 @@ impl Verdict {
                 "Bị từ chối: tệp không có chữ ký nhưng mang tên thiết bị {} của {}, thiết bị này ký mọi lô: tệp có thể bị giả mạo. Lô cũ xuất trước khi cập nhật ứng dụng cần được nhập trước lô có chữ ký đầu tiên.",
                 short_fingerprint(&known.key),
                 name(&known.unit_code)
+            ),
+            Verdict::DeviceRevoked { known } => format!(
+                "Bị từ chối: thiết bị {} của {} đã bị thu hồi ngày {}; lô mang tên thiết bị này chỉ được nhận khi có chữ ký bằng khóa cũ và máy chủ đã nhận trước ngày thu hồi. Thiết bị thay thế phải đăng ký lại (mã thiết bị mới).",
+                known.device_id.chars().take(12).collect::<String>(),
+                name(&known.unit_code),
+                known
+                    .revoked_at
+                    .map(|t| format_vn(vn_date(t)))
+                    .unwrap_or_default()
             ),
             Verdict::Impostor { known } => format!(
                 "Bị từ chối: chữ ký không khớp thiết bị đã biết ({} của {}): tệp có thể bị giả mạo.",
@@ -208,9 +224,10 @@ impl Keyring {
     /// key revoked after that time still speaks for what it sent before.
     pub fn judge_received(&self, origin: &Origin, received_at: Option<DateTime<Utc>>) -> Verdict {
         let Some(signer) = &origin.signer else {
-            return match self.live_key_of(origin) {
-                Some(k) => Verdict::UnsignedFromSigner { known: k.clone() },
-                None => Verdict::Unsigned,
+            return match (self.live_key_of(origin), self.revoked_key_of(origin)) {
+                (Some(k), _) => Verdict::UnsignedFromSigner { known: k.clone() },
+                (None, Some(k)) => Verdict::DeviceRevoked { known: k.clone() },
+                (None, None) => Verdict::Unsigned,
             };
         };
         if let Some(k) = self.keys.get(signer) {
@@ -231,10 +248,12 @@ impl Keyring {
             return Verdict::Verified(k.clone());
         }
         // A device keeps its key: the same unit and device with another
-        // key is someone else writing in its name.
-        match self.live_key_of(origin) {
-            Some(k) => Verdict::Impostor { known: k.clone() },
-            None => Verdict::UnknownDevice {
+        // key is someone else writing in its name, and a revoked device
+        // stays revoked whatever key it shows.
+        match (self.live_key_of(origin), self.revoked_key_of(origin)) {
+            (Some(k), _) => Verdict::Impostor { known: k.clone() },
+            (None, Some(k)) => Verdict::DeviceRevoked { known: k.clone() },
+            (None, None) => Verdict::UnknownDevice {
                 key: signer.clone(),
                 unit_code: origin.unit_code.clone(),
             },
@@ -246,6 +265,14 @@ impl Keyring {
         self.keys
             .values()
             .find(|k| k.speaks_for(origin) && k.revoked_at.is_none())
+    }
+
+    /// A revoked key of `origin`'s unit and device, the earliest revoked.
+    fn revoked_key_of(&self, origin: &Origin) -> Option<&KnownKey> {
+        self.keys
+            .values()
+            .filter(|k| k.speaks_for(origin) && k.revoked_at.is_some())
+            .min_by_key(|k| k.revoked_at)
     }
 
     /// Trust the key that signed `origin` from `at` on (trust on first
@@ -495,10 +522,30 @@ mod tests {
         // A replacement device, new key and id, is a new device.
         let new = origin("01864", "dev-c", Some("k3"));
         assert!(matches!(ring.judge(&new), Verdict::UnknownDevice { ref key, .. } if key == "k3"));
-        // The revoked device's id is free again only for its own key.
+        // The revoked device stays revoked: for a brand-new key (which
+        // cannot be trusted either) and for an unsigned file in its name.
+        let new_key = origin("01864", "dev-a", Some("k9"));
         assert!(matches!(
-            ring.judge(&origin("01864", "dev-a", Some("k9"))),
-            Verdict::UnknownDevice { .. }
+            ring.judge(&new_key),
+            Verdict::DeviceRevoked { ref known } if known.key == "k1"
+        ));
+        assert!(ring.trust(&new_key, at(7), KeySource::Server).is_err());
+        assert!(ring.get("k9").is_none());
+        let unsigned = origin("01864", "dev-a", None);
+        let v = ring.judge(&unsigned);
+        assert!(matches!(v, Verdict::DeviceRevoked { .. }), "{v:?}");
+        assert!(v.is_refusal() && !v.may_apply(false));
+        assert!(v.message_vi(|c| c.to_string()).contains("đã bị thu hồi"));
+        // Even for what the server received before the revocation: only
+        // the device's own key speaks for that.
+        assert!(matches!(
+            ring.judge_received(&unsigned, Some(at(2))),
+            Verdict::DeviceRevoked { .. }
+        ));
+        // The same device id in another unit is another device.
+        assert!(matches!(
+            ring.judge(&origin("01840", "dev-a", None)),
+            Verdict::Unsigned
         ));
     }
 

@@ -8,16 +8,21 @@
 //!   baseline);
 //! - (a) 200 concurrent uploads announcing 19 MB each, without a token;
 //! - (b) 1,000 idle connections, held until the server closes them;
-//! - (c) the province pages through 500 large batches while 16 clients post.
+//! - (c) the province pages through 500 large batches while 16 clients post;
+//! - (d) the mixed attack (tests/common/attack.rs): for 60 s, 20 clients
+//!   with ONE valid commune token post 19 MB of junk (a batch whose hash
+//!   was broken: read and hashed whole before it is refused), 200 tokenless
+//!   19 MB uploads, 1,000 idle sockets and 50 slowloris, while 8 honest
+//!   communes post real signed batches; beside the same 8 unloaded.
 //!
-//!     cargo run --release -p papi-server --example abuse -- [LARGE_BATCHES] [RECORDS_EACH]
+//!     cargo run --release -p papi-server --example abuse -- [LARGE_BATCHES] [RECORDS_EACH] [ATTACK_SECONDS]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 #[path = "../tests/common/mod.rs"]
@@ -168,28 +173,13 @@ async fn tokenless_uploads(addr: &str, n: usize) -> Value {
         let (addr, head) = (addr.to_string(), head.clone());
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let Ok(c) = TcpStream::connect(&addr).await else {
-                return ("connect_failed", t.elapsed());
+            let how = match common::attack::tokenless_upload(&addr, &head).await {
+                401 => "401",
+                503 => "503",
+                0 => "closed_or_no_answer_in_30s",
+                _ => "other",
             };
-            let (mut rd, mut wr) = c.into_split();
-            let writer = tokio::spawn(async move {
-                let chunk = vec![b'x'; 64 * 1024];
-                let _ = wr.write_all(head.as_bytes()).await;
-                for _ in 0..290 {
-                    if wr.write_all(&chunk).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut buf = vec![0u8; 1024];
-            let read = tokio::time::timeout(Duration::from_secs(30), rd.read(&mut buf)).await;
-            writer.abort();
-            match read {
-                Ok(Ok(n)) if buf[..n].starts_with(b"HTTP/1.1 401") => ("401", t.elapsed()),
-                Ok(Ok(n)) if buf[..n].starts_with(b"HTTP/1.1 503") => ("503", t.elapsed()),
-                Ok(_) => ("closed", t.elapsed()),
-                Err(_) => ("no_answer_in_30s", t.elapsed()),
-            }
+            (how, t.elapsed())
         }));
     }
     let mut counts = std::collections::BTreeMap::<&str, u32>::new();
@@ -308,11 +298,58 @@ async fn province_reads(base: String, token: String, done: Arc<AtomicBool>) -> V
     json!({ "get_passes": passes, "get_pages": pages, "get_mb": bytes / 1_000_000, "slowest_page_ms": slowest.as_millis() as u64 })
 }
 
+/// 8 honest communes (their own units and tokens), unloaded and then under
+/// the mixed attack of one leaked token: memory, health and their p99.
+async fn mixed_attack(base: &str, pid: u32, db: &std::path::Path, bin: &str, seconds: u64) -> Value {
+    use common::attack::{self, Attack, Honest};
+    // Units of their own, past the other phases' (a device speaks for one
+    // unit, and each phase numbers its batches from 1).
+    let all = common::communes(CLIENTS + 4 + 9);
+    let units = &all[CLIENTS + 4..];
+    let tokens: Vec<String> = units.iter().map(|u| common::unit_add_with(bin, db, u)).collect();
+    let honest = |first: u64, n: u64| -> Vec<Honest> {
+        units[..8]
+            .iter()
+            .zip(&tokens)
+            .enumerate()
+            .map(|(c, (unit, token))| Honest {
+                unit: unit.clone(),
+                token: token.clone(),
+                bodies: (first..first + n)
+                    .map(|s| common::batch(unit, &format!("honest-{c}"), s, 100).to_json())
+                    .collect(),
+            })
+            .collect()
+    };
+    let (quiet, _) = attack::honest_posts(base, honest(1, 100), Duration::from_millis(50), None).await;
+    let (q50, q99) = attack::p50_p99_ms(&quiet);
+    let full = Attack { seconds, ..Attack::full() };
+    let junk = attack::junk_batch(&units[8], full.junk_bytes);
+    let junk_mb = junk.len() as f64 / 1e6;
+    let out = attack::run(base, pid, &full, &tokens[8], junk, honest(101, 1000)).await;
+    let (p50, p99) = attack::p50_p99_ms(&out.honest_latencies);
+    json!({
+        "seconds": seconds,
+        "junk_mb": (junk_mb * 10.0).round() / 10.0,
+        "honest_unloaded_p50_ms": q50,
+        "honest_unloaded_p99_ms": q99,
+        "honest_posts": out.honest_latencies.len(),
+        "honest_failed": out.honest_failed.len(),
+        "honest_p50_ms": p50,
+        "honest_p99_ms": p99,
+        "honest_p99_vs_unloaded": (p99 / q99 * 100.0).round() / 100.0,
+        "attack_rss_peak_mb": out.peak_rss_kb / 1024,
+        "junk_answers": out.junk,
+        "tokenless_answers": out.tokenless,
+    })
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let large: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(500);
     let records: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let attack_seconds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
     let bin = std::env::var("PAPI_SERVER").unwrap_or_else(|_| "target/release/papi-server".into());
     let dir = std::env::temp_dir().join(format!("papi-abuse-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -345,6 +382,13 @@ async fn main() {
     );
     let b = idle_connections(&addr, 1000).await;
     report("(b) 1,000 idle connections", &probe.take().await, b);
+
+    let d = mixed_attack(&base, server.id(), &db, &bin, attack_seconds).await;
+    report(
+        "(d) mixed attack: one valid token's junk, tokenless, idle, slowloris, 8 honest communes",
+        &probe.take().await,
+        d,
+    );
 
     let t = Instant::now();
     seed(&base, seeders, seed_toks, large, records).await;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -173,14 +173,16 @@ async fn post(
     body: Body,
 ) -> Result<Response, ServerError> {
     let announced = announced_length(&headers)?;
-    let _permit = api.uploads.admit(announced.unwrap_or(MAX_BATCH_BYTES))?;
+    let _permit = api
+        .uploads
+        .admit(token_id, announced.unwrap_or(MAX_BATCH_BYTES))?;
     let bytes = read_body(body, announced, api.limits.body_timeout).await?;
     let turn = api.checks.clone().acquire_owned().await;
     let (catalogue, units) = (api.catalogue.clone(), api.units.clone());
     let new = tokio::task::spawn_blocking(move || {
         let _turn = turn;
         let catalogue = catalogue.read().unwrap_or_else(|p| p.into_inner());
-        check(&bytes, &catalogue, &units, token_id)
+        check(bytes, &catalogue, &units, token_id)
     })
     .await
     .map_err(|e| ServerError::Internal(e.to_string()))??;
@@ -225,12 +227,13 @@ fn announced_length(headers: &HeaderMap) -> Result<Option<usize>, ServerError> {
     }
 }
 
-/// The whole body, within the deadline and the size limit.
+/// The whole body, within the deadline and the size limit, in one buffer
+/// (which becomes the stored text without a copy).
 async fn read_body(
     mut body: Body,
     announced: Option<usize>,
     deadline: Duration,
-) -> Result<Bytes, ServerError> {
+) -> Result<Vec<u8>, ServerError> {
     let until = tokio::time::Instant::now() + deadline;
     let mut buf = Vec::with_capacity(announced.unwrap_or(0));
     while let Some(frame) = tokio::time::timeout_at(until, body.frame())
@@ -245,7 +248,7 @@ async fn read_body(
             buf.extend_from_slice(&data);
         }
     }
-    Ok(Bytes::from(buf))
+    Ok(buf)
 }
 
 /// The text a stored batch is served as: without a byte-order mark or the
@@ -259,13 +262,13 @@ pub fn served_text(text: &str) -> &str {
 /// async workers) and make the row to store. What is stored is what GET
 /// serves (the text `parse` accepted, less a BOM and surrounding whitespace).
 fn check(
-    bytes: &[u8],
+    bytes: Vec<u8>,
     catalogue: &Catalogue,
     units: &Units,
     token_id: i64,
 ) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
-    let b = batch::parse_in(bytes, catalogue, now)
+    let b = batch::parse_in(&bytes, catalogue, now)
         .map_err(|e| ServerError::BadBatch(e.message_vi()))?;
     // Of the server's own dataset (the plan's, checked by the parse).
     if b.units_id() != units.id {
@@ -277,10 +280,15 @@ fn check(
             .message_vi(),
         ));
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
     // `parse` read this very text as one JSON object (a BOM and whitespace
-    // aside, which `served_text` removes): GET can serve it as it is.
-    let body = served_text(text);
+    // aside, which `served_text` removes): GET can serve it as it is. The
+    // body's own buffer is kept when there is nothing to remove.
+    let body = if served_text(&text).len() == text.len() {
+        text
+    } else {
+        served_text(&text).to_string()
+    };
     let district_code = match units.get(&b.unit_code) {
         Some(u) if u.level == Level::Commune => u.parent_code.clone().unwrap_or_default(),
         Some(u) => u.code.clone(),
@@ -294,7 +302,7 @@ fn check(
             BatchKind::Changes => "changes",
             BatchKind::Backup => "backup",
         },
-        body: body.to_string(),
+        body,
         received_at: papi_core::dates::format_instant(now),
         unit_code: b.unit_code,
         device_id: b.device_id,

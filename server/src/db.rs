@@ -642,6 +642,8 @@ pub struct KeyRow {
     pub key: String,
     pub unit_code: String,
     pub device_id: String,
+    /// The token that introduced the key (its first batch).
+    pub token_id: i64,
     pub token_label: String,
     pub introduced_at: String,
     pub revoked_at: Option<String>,
@@ -702,7 +704,7 @@ impl Admin {
             .conn
             .prepare(
                 "SELECT k.key, k.unit_code, k.device_id, coalesce(t.label, ''), k.introduced_at,
-                        k.revoked_at
+                        k.revoked_at, k.token_id
                  FROM device_keys k LEFT JOIN tokens t ON t.id = k.token_id
                  WHERE ?1 IS NULL OR k.unit_code = ?1 ORDER BY k.introduced_at, k.key",
             )
@@ -712,6 +714,7 @@ impl Admin {
                 key: r.get(0)?,
                 unit_code: r.get(1)?,
                 device_id: r.get(2)?,
+                token_id: r.get(6)?,
                 token_label: r.get(3)?,
                 introduced_at: r.get(4)?,
                 revoked_at: r.get(5)?,

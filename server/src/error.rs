@@ -48,6 +48,10 @@ pub enum ServerError {
     RateLimited {
         retry_after: u64,
     },
+    /// The token has an upload in flight already (one at a time).
+    TokenBusy {
+        retry_after: u64,
+    },
     /// Too many uploads at once, or too many of their bytes held.
     Busy {
         retry_after: u64,
@@ -77,7 +81,7 @@ impl ServerError {
             Timeout => StatusCode::REQUEST_TIMEOUT,
             Conflict { .. } => StatusCode::CONFLICT,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } | TokenBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
             Busy { .. } | Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Http(s) => *s,
@@ -104,6 +108,7 @@ impl ServerError {
             NotTheProvince => "not_the_province",
             TooLarge => "too_large",
             RateLimited { .. } => "rate_limited",
+            TokenBusy { .. } => "token_busy",
             Busy { .. } => "busy",
             Unavailable(_) => "unavailable",
             Internal(_) => "internal",
@@ -139,6 +144,9 @@ impl ServerError {
             RateLimited { retry_after } => format!(
                 "gửi quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau {retry_after} giây"
             ),
+            TokenBusy { retry_after } => format!(
+                "máy chủ đang nhận một lô khác bằng mã truy cập này; mỗi mã truy cập gửi một lô một lúc, hãy thử lại sau {retry_after} giây"
+            ),
             Busy { retry_after } => format!(
                 "máy chủ đang nhận quá nhiều lô cùng lúc; hãy thử lại sau {retry_after} giây"
             ),
@@ -152,12 +160,60 @@ impl ServerError {
 
     fn retry_after(&self) -> Option<u64> {
         match self {
-            ServerError::RateLimited { retry_after } | ServerError::Busy { retry_after } => {
-                Some(*retry_after)
-            }
+            ServerError::RateLimited { retry_after }
+            | ServerError::TokenBusy { retry_after }
+            | ServerError::Busy { retry_after } => Some(*retry_after),
             ServerError::Unavailable(_) => Some(UNAVAILABLE_RETRY_SECONDS),
             _ => None,
         }
+    }
+
+    /// One of each kind of refusal the server can send (docs/sync-api.md
+    /// lists them all; server/tests/docs_agree.rs holds it to this list).
+    pub fn every_kind() -> Vec<ServerError> {
+        use ServerError::*;
+        let all = vec![
+            NoToken,
+            BadToken,
+            BadQuery,
+            BadBody(String::new()),
+            BadBatch(String::new()),
+            WrongUnit {
+                token: String::new(),
+                batch: String::new(),
+            },
+            NotAReceiver,
+            NotFound,
+            MethodNotAllowed,
+            Timeout,
+            Conflict {
+                seq: 1,
+                sha256: String::new(),
+            },
+            BadPlan(String::new()),
+            PlanChanged(String::new()),
+            NotTheProvince,
+            KeyRefused(String::new()),
+            TooLarge,
+            RateLimited { retry_after: 1 },
+            TokenBusy { retry_after: 1 },
+            Busy { retry_after: 1 },
+            Unavailable(String::new()),
+            Internal(String::new()),
+            Http(StatusCode::BAD_REQUEST),
+        ];
+        // A kind added to the type and not to the list above fails to
+        // compile here.
+        for e in &all {
+            match e {
+                NoToken | BadToken | BadQuery | BadBody(_) | BadBatch(_) | WrongUnit { .. }
+                | NotAReceiver | NotFound | MethodNotAllowed | Timeout | Conflict { .. }
+                | BadPlan(_) | PlanChanged(_) | NotTheProvince | KeyRefused(_) | TooLarge
+                | RateLimited { .. } | TokenBusy { .. } | Busy { .. } | Unavailable(_)
+                | Internal(_) | Http(_) => {}
+            }
+        }
+        all
     }
 
     /// The reply for a status the HTTP stack chose (axum's own refusals).

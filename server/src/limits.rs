@@ -1,8 +1,9 @@
 //! What one client may cost the server (docs/sync-api.md, "Limits"): time
-//! to send a request, open connections, uploads held in memory, bytes per
+//! to send a request, open connections, uploads held in memory (received
+//! and checked, from one budget), one upload per token at a time, bytes per
 //! page, and requests per token.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,11 +23,13 @@ pub struct Limits {
     pub max_connections: usize,
     /// Batches being received or checked at once; the next is 503.
     pub max_uploads: usize,
-    /// Bytes those uploads may hold together (announced by Content-Length,
-    /// or the largest batch when none is announced); beyond it, 503.
+    /// Memory those uploads may take together, received and checked: each
+    /// counts `CHECK_FACTOR` times its announced length (or the largest
+    /// batch's when none is announced) from its admission to its reply;
+    /// beyond it, 503.
     pub upload_bytes: usize,
-    /// Batches checked by the core at once (each may take a few times its
-    /// size in memory while it is parsed); the others wait their turn.
+    /// Batches checked by the core at once; the others wait their turn, in
+    /// the order they arrived (one per token at most: see `Uploads::admit`).
     pub max_checks: usize,
     /// Batch text per GET page (at least one batch is always sent).
     pub page_bytes: usize,
@@ -43,7 +46,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(60),
             max_connections: 2048,
             max_uploads: 32,
-            upload_bytes: 128 * 1000 * 1000,
+            upload_bytes: 160 * 1000 * 1000,
             max_checks: 2,
             page_bytes: 8 * 1000 * 1000,
             rate_burst: 600,
@@ -52,18 +55,49 @@ impl Default for Limits {
     }
 }
 
-/// Admission of uploads: a slot each, and their bytes from one budget.
+/// How many times its size a batch may take in memory from its first byte
+/// to its reply: the body as received, then the parsed batch (its texts and
+/// their bookkeeping) beside it. The canonical form is hashed as it is
+/// written, never held (`Batch::content_hash`), and the stored text is the
+/// body's own buffer. Measured by `a_batch_is_checked_within_its_share` in
+/// server/tests/limits.rs.
+pub const CHECK_FACTOR: usize = 3;
+
+/// What one token may have in flight: one upload, received or checked.
+pub const RETRY_TOKEN_BUSY: u64 = 2;
+
+/// Admission of uploads: a slot each, their memory from one budget, and
+/// one at a time per token.
 #[derive(Clone)]
 pub struct Uploads {
     slots: Arc<Semaphore>,
     bytes: Arc<Semaphore>,
     budget: usize,
+    /// The tokens (by id) with an upload in flight.
+    tokens: Arc<Mutex<HashSet<i64>>>,
 }
 
 /// Held while a batch is received, checked and stored.
 pub struct UploadPermit {
     _slot: OwnedSemaphorePermit,
     _bytes: OwnedSemaphorePermit,
+    token: TokenTurn,
+}
+
+/// A token's one upload in flight; the next may come once it is dropped.
+struct TokenTurn {
+    id: i64,
+    tokens: Arc<Mutex<HashSet<i64>>>,
+}
+
+impl Drop for TokenTurn {
+    fn drop(&mut self) {
+        lock(&self.tokens).remove(&self.id);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Uploads {
@@ -71,23 +105,43 @@ impl Uploads {
         // The budget always fits the largest batch, and a semaphore's count.
         let budget = limits
             .upload_bytes
-            .clamp(MAX_BATCH_BYTES, u32::MAX as usize);
+            .clamp(MAX_BATCH_BYTES * CHECK_FACTOR, u32::MAX as usize);
         Uploads {
             slots: Arc::new(Semaphore::new(limits.max_uploads.max(1))),
             bytes: Arc::new(Semaphore::new(budget)),
             budget,
+            tokens: Arc::new(Mutex::new(HashSet::new())),
         }
     }
 
-    /// A slot and `announced` bytes now, or 503 (never a queue in memory).
-    pub fn admit(&self, announced: usize) -> Result<UploadPermit, ServerError> {
+    /// For token `token`: its one turn, a slot and `CHECK_FACTOR` times
+    /// `announced` bytes now; or 429 when the token has an upload in flight
+    /// already, 503 when the server is full (never a queue in memory). A
+    /// token therefore has at most one batch waiting for the check, and the
+    /// check's queue (first come, first served) takes the tokens in turn.
+    pub fn admit(&self, token: i64, announced: usize) -> Result<UploadPermit, ServerError> {
+        let turn = {
+            let mut held = lock(&self.tokens);
+            if !held.insert(token) {
+                return Err(ServerError::TokenBusy {
+                    retry_after: RETRY_TOKEN_BUSY,
+                });
+            }
+            TokenTurn {
+                id: token,
+                tokens: self.tokens.clone(),
+            }
+        };
         let busy = ServerError::Busy { retry_after: 2 };
         let slot = self
             .slots
             .clone()
             .try_acquire_owned()
             .map_err(|_| busy.clone())?;
-        let n = announced.clamp(1, self.budget) as u32;
+        let n = announced
+            .max(1)
+            .saturating_mul(CHECK_FACTOR)
+            .min(self.budget) as u32;
         let bytes = self
             .bytes
             .clone()
@@ -96,7 +150,15 @@ impl Uploads {
         Ok(UploadPermit {
             _slot: slot,
             _bytes: bytes,
+            token: turn,
         })
+    }
+}
+
+impl UploadPermit {
+    /// The token this upload is of.
+    pub fn token(&self) -> i64 {
+        self.token.id
     }
 }
 
@@ -166,20 +228,47 @@ mod tests {
     fn uploads_beyond_the_slots_or_the_bytes_are_refused_not_queued() {
         let u = Uploads::new(&Limits {
             max_uploads: 2,
-            upload_bytes: MAX_BATCH_BYTES + 10,
+            upload_bytes: (MAX_BATCH_BYTES + 10) * CHECK_FACTOR,
             ..Limits::default()
         });
-        let big = u.admit(MAX_BATCH_BYTES).unwrap();
-        let small = u.admit(10).unwrap();
+        let big = u.admit(1, MAX_BATCH_BYTES).unwrap();
+        let small = u.admit(2, 10).unwrap();
         assert_eq!(
-            u.admit(1).err(),
+            u.admit(3, 1).err(),
             Some(ServerError::Busy { retry_after: 2 }),
             "no slot left"
         );
         drop(small);
-        assert!(u.admit(11).is_err(), "not enough bytes left");
-        assert!(u.admit(10).is_ok());
+        assert!(u.admit(3, 11).is_err(), "not enough bytes left");
+        assert!(u.admit(3, 10).is_ok());
         drop(big);
-        assert!(u.admit(MAX_BATCH_BYTES).is_ok());
+        assert!(u.admit(3, MAX_BATCH_BYTES).is_ok());
+    }
+
+    #[test]
+    fn a_token_has_one_upload_in_flight() {
+        let u = Uploads::new(&Limits::default());
+        let first = u.admit(7, 1000).unwrap();
+        assert_eq!(first.token(), 7);
+        assert_eq!(
+            u.admit(7, 10).err(),
+            Some(ServerError::TokenBusy {
+                retry_after: RETRY_TOKEN_BUSY
+            })
+        );
+        // Other tokens are not held up by it.
+        let other = u.admit(8, 10).unwrap();
+        drop(first);
+        let again = u.admit(7, 10).unwrap();
+        // A refusal for lack of room gives the token's turn back.
+        let tight = Uploads::new(&Limits {
+            max_uploads: 1,
+            ..Limits::default()
+        });
+        let held = tight.admit(1, 10).unwrap();
+        assert!(matches!(tight.admit(2, 10), Err(ServerError::Busy { .. })));
+        drop(held);
+        assert!(tight.admit(2, 10).is_ok(), "token 2 is not left marked busy");
+        drop((other, again));
     }
 }

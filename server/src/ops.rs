@@ -33,9 +33,15 @@ papi-server unit keys [UNIT] [--db FILE]
     posted): unit, device, fingerprint (read it to the commune to compare
     with its Settings screen), when, by which token, revoked or live.
 papi-server unit revoke-key KEY|FINGERPRINT [--db FILE]
-    Revoke a lost or replaced device's key: batches it signs are refused
-    from now on; those already stored stay. KEY is the hex key; a
-    fingerprint may be given in full, with or without spaces.
+    Revoke a replaced device's key: batches in its name are refused from
+    now on (signed by any key, or unsigned); those already stored stay. KEY
+    is the hex key; a fingerprint may be given in full, with or without
+    spaces.
+papi-server unit lost-device KEY|FINGERPRINT [--url URL] [--db FILE]
+    A lost or stolen device, in one step: revoke its key, revoke the token
+    that introduced it (whoever holds the device can no longer post or
+    read), and make the unit a new token, printed once with its enrolment
+    link for the replacement device (which gets a new device id and key).
 The database FILE defaults to $PAPI_DB, else papi-server.sqlite3. Units are
 those of $PAPI_UNITS (as for serve; default bac-kan-2020, or thai-nguyen-2025).";
 
@@ -81,6 +87,11 @@ pub enum Command {
     UnitRevokeKey {
         db: PathBuf,
         key: String,
+    },
+    UnitLostDevice {
+        db: PathBuf,
+        key: String,
+        url: Option<String>,
     },
 }
 
@@ -214,8 +225,23 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 _ => Ok(c),
             })
         }
+        (Some("unit"), Some("lost-device")) => {
+            let a = Args::parse(&args[2..], &["--db", "--url"], &[])?;
+            let key = a.positional.join(" ");
+            if key.trim().is_empty() {
+                return Err(
+                    "unit lost-device needs the device's key or its fingerprint (see unit keys)"
+                        .into(),
+                );
+            }
+            Ok(Command::UnitLostDevice {
+                db: a.db(),
+                key,
+                url: a.value("--url"),
+            })
+        }
         (Some("unit"), Some(other)) => Err(format!(
-            "unknown unit command {other:?} (add, add-all, list, revoke, keys, revoke-key)"
+            "unknown unit command {other:?} (add, add-all, list, revoke, keys, revoke-key, lost-device)"
         )),
         (Some("unit"), None) => Err("unit needs a command: add, list or revoke".into()),
         _ => Err("unknown command (try --help)".into()),
@@ -335,6 +361,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::UnitRevoke { db, target } => unit_revoke(&db, &target),
         Command::UnitKeys { db, unit } => unit_keys(&db, unit.as_deref()),
         Command::UnitRevokeKey { db, key } => unit_revoke_key(&db, &key),
+        Command::UnitLostDevice { db, key, url } => unit_lost_device(&db, &key, url.as_deref()),
     }
 }
 
@@ -370,11 +397,10 @@ fn unit_keys(path: &Path, unit: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// Revoke a device key named by its hex or its fingerprint.
-fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
-    let admin = admin(path)?;
+/// The device key named by its hex or its fingerprint.
+fn find_key(admin: &db::Admin, given: &str) -> Result<db::KeyRow, String> {
     let digits: String = given.chars().filter(|c| !c.is_whitespace()).collect();
-    let matches: Vec<db::KeyRow> = admin
+    let mut matches: Vec<db::KeyRow> = admin
         .keys(None)?
         .into_iter()
         .filter(|k| {
@@ -383,11 +409,18 @@ fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
                     .is_some_and(|f| f.replace(' ', "") == digits)
         })
         .collect();
-    let [k] = matches.as_slice() else {
-        return Err(format!(
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        _ => Err(format!(
             "no device key is {given:?} (see: papi-server unit keys); give the whole key or fingerprint"
-        ));
-    };
+        )),
+    }
+}
+
+/// Revoke a device key named by its hex or its fingerprint.
+fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
+    let admin = admin(path)?;
+    let k = find_key(&admin, given)?;
     if !admin.revoke_key(&k.key, &now())? {
         return Err(format!(
             "the key of device {} is revoked already",
@@ -395,10 +428,52 @@ fn unit_revoke_key(path: &Path, given: &str) -> Result<(), String> {
         ));
     }
     println!(
-        "Key of device {} of unit {} revoked: batches it signs are refused from now on.",
+        "Key of device {} of unit {} revoked: batches in its name are refused from now on.",
         k.device_id, k.unit_code
     );
+    println!(
+        "If the device was lost or stolen, also revoke its token and re-enrol the unit: papi-server unit lost-device {}",
+        k.key
+    );
     Ok(())
+}
+
+/// A lost or stolen device: its key and the token that introduced it
+/// revoked, and a new token (and link) for the unit's replacement device.
+fn unit_lost_device(path: &Path, given: &str, url: Option<&str>) -> Result<(), String> {
+    let admin = admin(path)?;
+    let k = find_key(&admin, given)?;
+    let at = now();
+    let key_now = admin.revoke_key(&k.key, &at)?;
+    let token_now = admin.revoke(k.token_id, &at)?;
+    println!(
+        "Device {} of unit {}: key {}, token {} (\"{}\") {}.",
+        k.device_id,
+        k.unit_code,
+        if key_now { "revoked" } else { "was revoked already" },
+        k.token_id,
+        k.token_label,
+        if token_now { "revoked" } else { "was revoked already" },
+    );
+    let others: Vec<String> = admin
+        .keys(Some(&k.unit_code))?
+        .into_iter()
+        .filter(|o| o.token_id == k.token_id && o.key != k.key && o.revoked_at.is_none())
+        .map(|o| o.device_id)
+        .collect();
+    if !others.is_empty() {
+        println!(
+            "Other devices used that token and must be enrolled again with the new link: {}",
+            others.join(", ")
+        );
+    }
+    drop(admin);
+    unit_add(
+        path,
+        &k.unit_code,
+        &format!("thay thiết bị {}", k.device_id.chars().take(12).collect::<String>()),
+        url,
+    )
 }
 
 fn run_backup(db: &Path, out: &Path, force: bool, keep: Option<usize>) -> Result<(), String> {

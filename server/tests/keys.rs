@@ -167,3 +167,98 @@ async fn version_1_batches_still_pass_unsigned() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_stays_revoked_for_every_key_and_unsigned_batches() {
+    let s = start(&temp_dir("keys-revoked-device")).await;
+    let (_, dong_xa) = token(&s.db_path, DONG_XA);
+    let (_, na_ri) = token(&s.db_path, "066");
+    let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-a", 1, 1)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let admin = Admin::open(&s.db_path).unwrap();
+    assert!(admin
+        .revoke_key(&device_key("dev-a").public_hex(), "2026-11-30T00:00:00.000Z")
+        .unwrap());
+    // (1) An unsigned version 1 batch in the revoked device's name.
+    let (st, body) = post(&s, &dong_xa, &version_1(batch(DONG_XA, "dev-a", 2, 1))).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "key_refused");
+    assert!(body["message"].as_str().unwrap().contains("đã bị thu hồi"), "{body}");
+    // (2) The revoked device id with a brand-new key: refused, and the key
+    // is never introduced.
+    let fresh = DeviceKey::from_secret([42; 32]);
+    let (st, body) = post(&s, &dong_xa, &forged(batch(DONG_XA, "dev-a", 2, 1), &fresh)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "key_refused");
+    let (_, body) = get_json(&s, Some(&na_ri), "/api/v1/keys").await;
+    let keys = body["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{body}");
+    assert!(keys[0]["revoked_at"].is_string(), "{body}");
+    assert!(keys.iter().all(|k| k["key"] != fresh.public_hex().as_str()));
+    // Nothing of either was stored; a replacement device (a new id and
+    // key) is a new device.
+    let (_, page) = get_json(&s, Some(&na_ri), "/api/v1/batches").await;
+    assert_eq!(page["batches"].as_array().unwrap().len(), 1);
+    let (st, _) = post(&s, &dong_xa, &batch(DONG_XA, "dev-c", 1, 1)).await;
+    assert_eq!(st, StatusCode::CREATED);
+}
+
+#[test]
+fn lost_device_revokes_the_key_and_the_token_and_re_enrols_in_one_step() {
+    let dir = temp_dir("keys-lost-device");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
+    let db = dir.join("papi.sqlite3");
+    let bin = env!("CARGO_BIN_EXE_papi-server");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let token = unit_add_with(bin, &db, DONG_XA);
+    let stolen_key = device_key("dev-a").public_hex();
+    rt.block_on(async {
+        let (mut server, base) = spawn_server(bin, &dir, &db).await;
+        let client = reqwest::Client::new();
+        let url = format!("{base}{}", papi_core::wire::BATCHES_PATH);
+        post_created(&client, &url, &token, batch(DONG_XA, "dev-a", 1, 1).to_json()).await;
+        let run = |args: &[&str]| {
+            std::process::Command::new(bin)
+                .args(args)
+                .arg("--db")
+                .arg(&db)
+                .env("PAPI_UNITS", "bac-kan-2020")
+                .output()
+                .unwrap()
+        };
+        let fingerprint = papi_core::signature::fingerprint(&stolen_key).unwrap();
+        let out = run(&["unit", "lost-device", &fingerprint, "--url", &base]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("key revoked") && text.contains("revoked."), "{text}");
+        let link = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Enrolment link: "))
+            .unwrap_or_else(|| panic!("{text}"));
+        let new_token = link.rsplit("#enrol=").next().unwrap().to_string();
+        // The stolen device's next batch, posted with a token.
+        let status_of = |t: &str| {
+            let req = client
+                .post(&url)
+                .bearer_auth(t)
+                .body(batch(DONG_XA, "dev-a", 2, 1).to_json());
+            async move { req.send().await.unwrap().status() }
+        };
+        // The thief's token is refused before anything is read …
+        assert_eq!(status_of(&token).await, StatusCode::UNAUTHORIZED);
+        // … the new token works for the replacement device, not for the
+        // revoked one.
+        post_created(&client, &url, &new_token, batch(DONG_XA, "dev-new", 1, 1).to_json()).await;
+        assert_eq!(status_of(&new_token).await, StatusCode::FORBIDDEN);
+        // Done twice, it says so instead of failing silently.
+        let again = run(&["unit", "lost-device", &stolen_key]);
+        let text = String::from_utf8_lossy(&again.stdout);
+        assert!(text.contains("was revoked already"), "{text}");
+        let nobody = run(&["unit", "lost-device", "1234"]);
+        assert!(!nobody.status.success());
+        assert!(String::from_utf8_lossy(&nobody.stderr).contains("no device key"));
+        server.kill().ok();
+        server.wait().ok();
+    });
+}

@@ -234,15 +234,18 @@ async fn connections_over_the_cap_are_refused_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_beyond_the_slots_or_the_budget_get_503_with_retry_after() {
+    use papi_server::limits::CHECK_FACTOR;
     let limits = Limits {
         max_uploads: 2,
-        upload_bytes: papi_core::batch::MAX_BATCH_BYTES + 1_000_000,
+        upload_bytes: (papi_core::batch::MAX_BATCH_BYTES + 1_000_000) * CHECK_FACTOR,
         ..Limits::default()
     };
     let s = start_with(&temp_dir("uploads"), limits, DbOptions::default()).await;
     let (_, dong_xa) = token(&s.db_path, DONG_XA);
-    // One upload announcing 20 MB holds 20 MB of the 21 MB budget …
-    let mut big = raw(&s, &post_head(Some(&dong_xa), 20_000_000), b"{").await;
+    let (_, other) = token(&s.db_path, "02197");
+    let (_, third) = token(&s.db_path, "01834");
+    // One upload announcing 20 MB holds 3 × 20 MB of the 3 × 21 MB budget …
+    let mut big = raw(&s, &post_head(Some(&other), 20_000_000), b"{").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let b = batch(DONG_XA, "dev", 1, 2000).to_json();
     assert!(b.len() > 1_000_000);
@@ -257,7 +260,7 @@ async fn uploads_beyond_the_slots_or_the_budget_get_503_with_retry_after() {
         post(&s, &dong_xa, small).await.status(),
         StatusCode::CREATED
     );
-    let mut second = raw(&s, &post_head(Some(&dong_xa), 100), b"{").await;
+    let mut second = raw(&s, &post_head(Some(&third), 100), b"{").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let tiny = batch(DONG_XA, "dev", 3, 1).to_json();
     assert_eq!(
@@ -271,6 +274,43 @@ async fn uploads_beyond_the_slots_or_the_budget_get_503_with_retry_after() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(post(&s, &dong_xa, tiny).await.status(), StatusCode::CREATED);
     assert_eq!(post(&s, &dong_xa, b).await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_sends_one_batch_at_a_time_and_others_pass_meanwhile() {
+    let s = start(&temp_dir("one-per-token")).await;
+    let (_, dong_xa) = token(&s.db_path, DONG_XA);
+    let (_, other) = token(&s.db_path, "02197");
+    // A slow upload holds the token's turn (a leaked token posting junk) …
+    let mut slow = raw(&s, &post_head(Some(&dong_xa), 5_000_000), b"{").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // … so its next upload is 429 with Retry-After, before its body is read,
+    let res = post(&s, &dong_xa, batch(DONG_XA, "dev", 1, 1).to_json()).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers()["retry-after"], "2");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "token_busy");
+    assert!(body["message"].as_str().unwrap().contains("một lô một lúc"));
+    // … while another token's batch passes at once.
+    let t = Instant::now();
+    let res = post(&s, &other, batch("02197", "dev-b", 1, 1).to_json()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // Once the slow upload ends (here: its client gives up), the token's
+    // turn is free again.
+    slow.shutdown().await.ok();
+    drop(slow);
+    let mut passed = false;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let res = post(&s, &dong_xa, batch(DONG_XA, "dev", 1, 1).to_json()).await;
+        if res.status() == StatusCode::CREATED {
+            passed = true;
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(passed, "the token's turn came back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

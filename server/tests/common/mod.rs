@@ -15,6 +15,8 @@ use papi_server::limits::Limits;
 use papi_server::{app_with, db, plan_and_units, tokens, Config};
 use sha2::Digest;
 
+pub mod attack;
+
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
         "papi-server-{tag}-{}-{}",
