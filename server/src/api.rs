@@ -47,7 +47,8 @@ impl Api {
     /// The API of a server for the units of `dataset`, with the plans
     /// published on it so far.
     pub fn new(db: Db, dataset: &str, limits: Limits) -> Api {
-        let mut catalogue = Catalogue::shipped();
+        // Checked at start (`parse_args`): a dataset of this build.
+        let mut catalogue = Catalogue::shipped_for(dataset).unwrap_or_else(Catalogue::shipped);
         for text in db.published_plans().unwrap_or_else(|e| {
             tracing::error!(error = %e, "the published plans cannot be read");
             vec![]
