@@ -267,15 +267,11 @@ fn check(
 ) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
     let b = batch::parse_in(bytes, catalogue, now)
-        .map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+        .map_err(|e| ServerError::BadBatch(e.message_in_vi(catalogue, units)))?;
     // Of the server's own dataset (the plan's, checked by the parse).
     if b.units_id() != units.id {
         return Err(ServerError::BadBatch(
-            batch::BatchError::OtherUnits {
-                id: b.units_id().chars().take(40).collect(),
-                ours: units.id.clone(),
-            }
-            .message_vi(),
+            batch::BatchError::other_units(&b, units).message_in_vi(catalogue, units),
         ));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;

@@ -186,8 +186,11 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     )
     .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    // Named in words, with the unit that took over.
     assert!(
-        body["message"].as_str().unwrap().contains("danh mục"),
+        body["message"].as_str().unwrap().contains(
+            "lô của Xã Bộc Bố (Bắc Kạn, 2020), danh mục bac-kan-2020; đơn vị đang theo dõi dùng danh mục thai-nguyen-2025 (Thái Nguyên, 2025); đơn vị kế thừa: Xã Bằng Thành"
+        ),
         "{body}"
     );
 
