@@ -331,8 +331,12 @@ pub enum BatchError {
     /// JSON, but not a PAPI Tracker batch (or a malformed one).
     NotABatch(String),
     NewerVersion(u32),
+    /// The batch names a plan the receiver does not follow: its plan id,
+    /// and its unit (dataset and code) for `message_in_vi`.
     OtherPlan {
         id: String,
+        units: String,
+        unit_code: String,
     },
     HashMismatch {
         stated: String,
@@ -389,6 +393,7 @@ pub enum BatchError {
     OtherUnits {
         id: String,
         ours: String,
+        unit_code: String,
     },
     /// A version 2 batch without its signer or signature, or a version 1
     /// batch with version 2's fields.
@@ -430,7 +435,7 @@ impl BatchError {
             BatchError::NewerVersion(v) => format!(
                 "lô được tạo bằng phiên bản định dạng {v}, mới hơn ứng dụng này (phiên bản {BATCH_VERSION}): hãy cập nhật ứng dụng rồi nhập lại."
             ),
-            BatchError::OtherPlan { id } => {
+            BatchError::OtherPlan { id, .. } => {
                 format!("lô thuộc kế hoạch khác (\"{id}\"), không phải kế hoạch đang theo dõi.")
             }
             BatchError::HashMismatch { .. } => {
@@ -478,7 +483,7 @@ impl BatchError {
             } => format!(
                 "lô thứ {position} trong gói là của đơn vị \"{unit_code}\", không thuộc đơn vị gửi gói \"{from}\": cả gói không được nhập."
             ),
-            BatchError::OtherUnits { id, ours } => format!(
+            BatchError::OtherUnits { id, ours, .. } => format!(
                 "lô ghi mã đơn vị theo danh mục \"{id}\", khác danh mục đơn vị đang dùng (\"{ours}\"): mã đơn vị chỉ có nghĩa trong danh mục của nó."
             ),
             BatchError::SignatureMissing => "lô định dạng phiên bản 2 phải có khóa công khai và chữ ký của thiết bị (phiên bản 1 thì không có): lô không do ứng dụng tạo ra.".into(),
@@ -660,9 +665,7 @@ fn parse_resolving<'c>(
     }
     let batch: Batch = serde_json::from_str(text).map_err(json_err)?;
     let Some((plan, units)) = resolve(&batch.plan) else {
-        return Err(BatchError::OtherPlan {
-            id: batch.plan.id.chars().take(80).collect(),
-        });
+        return Err(BatchError::other_plan(&batch));
     };
     check(&batch, plan, units, now)?;
     Ok(batch)
@@ -671,19 +674,14 @@ fn parse_resolving<'c>(
 /// The checks on an already-parsed batch.
 pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Result<(), BatchError> {
     if b.plan.id != plan.id {
-        return Err(BatchError::OtherPlan {
-            id: b.plan.id.chars().take(80).collect(),
-        });
+        return Err(BatchError::other_plan(b));
     }
     check_header_texts(b)?;
     if b.seq > MAX_SEQ {
         return Err(BatchError::SeqTooLarge(b.seq));
     }
     if b.units_id() != units.id {
-        return Err(BatchError::OtherUnits {
-            id: b.units_id().chars().take(40).collect(),
-            ours: units.id.clone(),
-        });
+        return Err(BatchError::other_units(b, units));
     }
     // One serialisation and one digest for the hash and the signature.
     let digest = b.canonical_digest();
@@ -1299,3 +1297,4 @@ pub fn backup(records: &[Activity], h: &Header) -> Batch {
 mod recover;
 #[cfg(test)]
 mod tests;
+mod worlds;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::{Plan, PlanError};
-use crate::units::{Succession, Units};
+use crate::units::{Succession, Units, UnitsError};
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
@@ -55,6 +55,28 @@ impl PlanRefused {
     }
 }
 
+/// Why a unit dataset cannot join the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetRefused {
+    Invalid(UnitsError),
+    /// The same id with other content: a dataset never changes (a code
+    /// names a unit only with its dataset's id).
+    Changed {
+        id: String,
+    },
+}
+
+impl DatasetRefused {
+    pub fn message_vi(&self) -> String {
+        match self {
+            DatasetRefused::Invalid(e) => format!("tệp danh mục đơn vị không hợp lệ: {e}"),
+            DatasetRefused::Changed { id } => format!(
+                "danh mục đơn vị \"{id}\" đã có với nội dung khác: một danh mục không bao giờ thay đổi"
+            ),
+        }
+    }
+}
+
 impl Catalogue {
     /// The shipped datasets (Bắc Kạn 2020 with its successors, Thái Nguyên
     /// 2025) and the shipped plan.
@@ -79,6 +101,40 @@ impl Catalogue {
         c.add_plan(Plan::from_json(crate::BAC_KAN_124_2020).expect("shipped plan"))
             .expect("the shipped plan fits the shipped units");
         c
+    }
+
+    /// `shipped`, with the 2025 dataset `id` of any of the 34 provinces
+    /// (`provinces::dataset_2025_text`): what a server of that province
+    /// knows. `None` when `id` is neither shipped nor one of them.
+    pub fn shipped_for(id: &str) -> Option<Catalogue> {
+        let mut c = Catalogue::shipped();
+        if c.dataset(id).is_none() {
+            let text = crate::provinces::dataset_2025_text(id)?;
+            let units = Units::from_json(text).expect("shipped units");
+            c.add_dataset(units).expect("a new id");
+        }
+        Some(c)
+    }
+
+    /// Add a unit dataset (one of the 34 provinces' of 2025, fetched or
+    /// read at run time). `Ok(true)` when it is new, `Ok(false)` when that
+    /// very dataset is held (its reform's successors aside); another
+    /// content under a held id is refused.
+    pub fn add_dataset(&mut self, units: Units) -> Result<bool, DatasetRefused> {
+        units.check().map_err(DatasetRefused::Invalid)?;
+        let Some(held) = self.dataset(&units.id) else {
+            self.datasets.push(units);
+            return Ok(true);
+        };
+        let bare = |u: &Units| Units {
+            successors: Default::default(),
+            ..u.clone()
+        };
+        if bare(held) == bare(&units) {
+            Ok(false)
+        } else {
+            Err(DatasetRefused::Changed { id: units.id })
+        }
     }
 
     pub fn datasets(&self) -> &[Units] {
@@ -349,5 +405,70 @@ mod tests {
             c.add_plan(no_district),
             Err(PlanRefused::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_catalogue_for_any_of_the_34_provinces() {
+        let c = Catalogue::shipped_for("ho-chi-minh-2025").unwrap();
+        assert_eq!(c.datasets().len(), 3);
+        let hcm = c.dataset("ho-chi-minh-2025").unwrap();
+        assert!(hcm.two_tier());
+        assert_eq!(hcm.communes().count(), 168);
+        // The shipped ones are there as before; Thái Nguyên is not twice.
+        assert_eq!(
+            Catalogue::shipped_for("thai-nguyen-2025")
+                .unwrap()
+                .datasets()
+                .len(),
+            2
+        );
+        assert!(Catalogue::shipped_for("bac-kan-2020").is_some());
+        assert!(Catalogue::shipped_for("ha-giang-2025").is_none());
+        for id in crate::provinces::DATASET_IDS_2025 {
+            let c = Catalogue::shipped_for(id).unwrap();
+            assert!(c.dataset(id).unwrap().two_tier(), "{id}");
+        }
+        // A plan of that province joins it.
+        let mut c = c;
+        let mut p = thai_nguyen_plan("2026.1");
+        p.id = "ho-chi-minh-papi-2026".into();
+        p.units = "ho-chi-minh-2025".into();
+        assert_eq!(c.add_plan(p.clone()), Ok(true));
+        let mut shipped = Catalogue::shipped();
+        assert!(matches!(
+            shipped.add_plan(p),
+            Err(PlanRefused::UnknownUnits(_))
+        ));
+    }
+
+    #[test]
+    fn a_dataset_read_at_run_time_joins_once_and_never_changes() {
+        let text = crate::provinces::dataset_2025_text("quang-ninh-2025").unwrap();
+        let units = Units::from_json(text).unwrap();
+        let mut c = Catalogue::shipped_unjoined();
+        assert_eq!(c.add_dataset(units.clone()), Ok(true));
+        assert_eq!(c.add_dataset(units.clone()), Ok(false));
+        let mut changed = units.clone();
+        changed.units[1].name = "Phường Khác".into();
+        let e = c.add_dataset(changed).unwrap_err();
+        assert_eq!(
+            e,
+            DatasetRefused::Changed {
+                id: "quang-ninh-2025".into()
+            }
+        );
+        assert!(e.message_vi().contains("quang-ninh-2025"));
+        let mut broken = units;
+        broken.id = "quang-ninh-khac".into();
+        broken.units[1].parent_code = Some("99".into());
+        assert!(matches!(
+            c.add_dataset(broken),
+            Err(DatasetRefused::Invalid(_))
+        ));
+        // The shipped 2020 dataset, held with its reform's successors, is
+        // the same dataset as its file.
+        let mut c = Catalogue::shipped();
+        let old = Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap();
+        assert_eq!(c.add_dataset(old), Ok(false));
     }
 }

@@ -86,7 +86,8 @@ pub fn letterhead(unit: &Unit, units: &Units) -> Letterhead {
         },
         Level::Province if unit.agency.is_some() => {
             let heading = body_heading(&unit.name);
-            let fill = |s: &str| s.replace("{}", &province_place.to_uppercase());
+            let city = units.is_city();
+            let fill = |s: &str| of_province(s, city).replace("{}", &province_place.to_uppercase());
             Letterhead {
                 parent_line_vi: fill(heading.parent),
                 unit_line_vi: heading
@@ -110,7 +111,13 @@ pub fn letterhead(unit: &Unit, units: &Units) -> Letterhead {
             signer_vi: lines(&["GIÁM ĐỐC"]),
             recipients_vi: vec![
                 format!("UBND {};", lower_first(province_name)),
-                "Các sở, ban, ngành; UBND các huyện, thành phố;".into(),
+                // Two tiers: the communes of the dataset ("UBND các xã,
+                // phường, đặc khu"); three: the districts.
+                if units.two_tier() {
+                    format!("Các sở, ban, ngành; UBND các {};", units.commune_kinds_vi())
+                } else {
+                    "Các sở, ban, ngành; UBND các huyện, thành phố;".into()
+                },
                 "Lưu: VT.".into(),
             ],
             sender_vi: "Sở Nội vụ".into(),
@@ -199,6 +206,18 @@ fn body_heading(name: &str) -> BodyHeading {
         .find(|(prefix, _)| name.starts_with(prefix))
         .map(|(_, h)| *h)
         .unwrap_or(heading("UBND TỈNH {}", None, &["GIÁM ĐỐC"]))
+}
+
+/// A heading written for a province ("UBND TỈNH {}", "TỈNH ỦY {}"), for
+/// a centrally-run city when `city` ("UBND THÀNH PHỐ {}", "THÀNH ỦY {}").
+fn of_province(heading: &str, city: bool) -> String {
+    if city {
+        heading
+            .replace("TỈNH ỦY", "THÀNH ỦY")
+            .replace("TỈNH", "THÀNH PHỐ")
+    } else {
+        heading.to_string()
+    }
 }
 
 /// "Huyện Na Rì" → "huyện Na Rì": a name inside a sentence.
@@ -327,5 +346,120 @@ mod tests {
             "{:?}",
             p.recipients_vi
         );
+    }
+
+    fn dataset_2025(id: &str) -> Units {
+        Units::from_json(crate::provinces::dataset_2025_text(id).unwrap()).unwrap()
+    }
+
+    /// A 2025 dataset with the 2020 plan's bodies, as a province's plan
+    /// would add its own.
+    fn with_bodies(units: Units) -> Units {
+        let mut plan = PLAN.clone();
+        plan.units = units.id.clone();
+        units.with_bodies(&plan)
+    }
+
+    /// No letterhead of the dataset's own units holds any of `words` (the
+    /// 2020 plan's bodies keep their names: "Văn phòng UBND tỉnh").
+    fn assert_no_word(units: &Units, words: &[&str]) {
+        for u in units.units.iter().filter(|u| u.agency.is_none()) {
+            let all = format!("{:?}", letterhead(u, units));
+            for w in words {
+                assert!(!all.contains(w), "{}: {w} in {all}", u.code);
+            }
+        }
+    }
+
+    #[test]
+    fn a_centrally_run_city_is_headed_as_a_city() {
+        let units = with_bodies(dataset_2025("ho-chi-minh-2025"));
+        let p = letterhead(units.province().unwrap(), &units);
+        assert_eq!(
+            (p.parent_line_vi.as_str(), p.unit_line_vi.as_str()),
+            ("UBND THÀNH PHỐ HỒ CHÍ MINH", "SỞ NỘI VỤ")
+        );
+        assert_eq!(p.place_vi, "Hồ Chí Minh");
+        assert_eq!(p.area_vi, "thành phố Hồ Chí Minh");
+        assert_eq!(
+            p.recipients_vi,
+            [
+                "UBND thành phố Hồ Chí Minh;",
+                "Các sở, ban, ngành; UBND các xã, phường, đặc khu;",
+                "Lưu: VT."
+            ]
+        );
+        let c = letterhead(units.get("26732").unwrap(), &units);
+        assert_eq!(c.parent_line_vi, "UBND ĐẶC KHU CÔN ĐẢO");
+        assert_eq!(c.place_vi, "Côn Đảo");
+        assert_eq!(c.sender_vi, "UBND đặc khu Côn Đảo");
+        assert_eq!(
+            c.recipients_vi,
+            ["UBND thành phố Hồ Chí Minh (qua Sở Nội vụ);", "Lưu: VT."]
+        );
+        let body = |id: &str| letterhead(units.get(&format!("79.{id}")).unwrap(), &units);
+        assert_eq!(
+            body("so-tai-chinh").parent_line_vi,
+            "UBND THÀNH PHỐ HỒ CHÍ MINH"
+        );
+        assert_eq!(body("thanh-tra-tinh").unit_line_vi, "THANH TRA THÀNH PHỐ");
+        assert_eq!(
+            body("cong-an-tinh").unit_line_vi,
+            "CÔNG AN THÀNH PHỐ HỒ CHÍ MINH"
+        );
+        assert_eq!(
+            body("hdnd-tinh").parent_line_vi,
+            "HĐND THÀNH PHỐ HỒ CHÍ MINH"
+        );
+        assert_eq!(body("bao-bac-kan").parent_line_vi, "THÀNH ỦY HỒ CHÍ MINH");
+        assert_eq!(body("mttq-tinh").unit_line_vi, "THÀNH PHỐ HỒ CHÍ MINH");
+        assert_no_word(&units, &["TỈNH", "huyện"]);
+    }
+
+    #[test]
+    fn a_province_with_special_zones_names_them_among_its_recipients() {
+        let units = dataset_2025("quang-ninh-2025");
+        let p = letterhead(units.province().unwrap(), &units);
+        assert_eq!(p.parent_line_vi, "UBND TỈNH QUẢNG NINH");
+        assert_eq!(
+            p.recipients_vi[1],
+            "Các sở, ban, ngành; UBND các xã, phường, đặc khu;"
+        );
+        let van_don = units
+            .communes()
+            .find(|c| c.name == "Đặc khu Vân Đồn")
+            .unwrap();
+        let l = letterhead(van_don, &units);
+        assert_eq!(l.parent_line_vi, "UBND ĐẶC KHU VÂN ĐỒN");
+        assert_eq!(l.place_vi, "Vân Đồn");
+        assert_eq!(l.recipients_vi[0], "UBND tỉnh Quảng Ninh (qua Sở Nội vụ);");
+    }
+
+    #[test]
+    fn two_tiers_without_special_zones_and_three_tiers_keep_their_words() {
+        let units = with_bodies(Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap());
+        let p = letterhead(units.province().unwrap(), &units);
+        assert_eq!(p.parent_line_vi, "UBND TỈNH THÁI NGUYÊN");
+        assert_eq!(
+            p.recipients_vi[1],
+            "Các sở, ban, ngành; UBND các xã, phường;"
+        );
+        assert_eq!(
+            letterhead(units.get("19.thanh-tra-tinh").unwrap(), &units).unit_line_vi,
+            "THANH TRA TỈNH"
+        );
+        assert_no_word(&units, &["huyện", "HUYỆN"]);
+        // Bắc Kạn 2020, three tiers: as it always was.
+        let p = of("06");
+        assert_eq!(
+            p.recipients_vi,
+            [
+                "UBND tỉnh Bắc Kạn;",
+                "Các sở, ban, ngành; UBND các huyện, thành phố;",
+                "Lưu: VT."
+            ]
+        );
+        assert_eq!(of("06.thanh-tra-tinh").unit_line_vi, "THANH TRA TỈNH");
+        assert_eq!(of("06.bao-bac-kan").parent_line_vi, "TỈNH ỦY BẮC KẠN");
     }
 }

@@ -17,6 +17,7 @@ pub mod letterhead;
 pub mod merge;
 pub mod plan;
 pub mod plan_sheet;
+pub mod provinces;
 pub mod pull;
 pub mod report;
 pub mod retry;

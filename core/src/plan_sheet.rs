@@ -922,5 +922,8 @@ fn closest(text: &str, plan: &Plan) -> Vec<String> {
     out
 }
 
+mod template;
+pub use template::template_2025;
+
 #[cfg(test)]
 mod tests;

@@ -169,7 +169,7 @@ impl Units {
         Ok(u)
     }
 
-    fn check(&self) -> Result<(), UnitsError> {
+    pub(crate) fn check(&self) -> Result<(), UnitsError> {
         if self.format != UNITS_FORMAT {
             return Err(UnitsError::UnsupportedFormat(self.format));
         }
@@ -385,13 +385,14 @@ impl Units {
                 .map(|p| self.place_name(p))
                 .unwrap_or_default();
         }
-        const KINDS: [&str; 7] = [
+        const KINDS: [&str; 8] = [
             "Thành phố ",
             "Huyện ",
             "Thị xã ",
             "Phường ",
             "Thị trấn ",
             "Xã ",
+            "Đặc khu ",
             "Tỉnh ",
         ];
         KINDS
@@ -399,6 +400,25 @@ impl Units {
             .find_map(|k| unit.name.strip_prefix(k))
             .unwrap_or(&unit.name)
             .to_string()
+    }
+
+    /// Whether the province is a centrally-run city (thành phố trực thuộc
+    /// trung ương: "UBND THÀNH PHỐ HỒ CHÍ MINH", not "UBND TỈNH …").
+    pub fn is_city(&self) -> bool {
+        self.province().is_some_and(|p| p.kind == "Thành phố")
+    }
+
+    /// The kinds of the dataset's communes, lower case, in the order the
+    /// law names them: "xã, phường, thị trấn" (Bắc Kạn 2020), "xã,
+    /// phường, đặc khu" (Quảng Ninh 2025), "xã, phường" (Thái Nguyên 2025).
+    pub fn commune_kinds_vi(&self) -> String {
+        const ORDER: [&str; 4] = ["Xã", "Phường", "Thị trấn", "Đặc khu"];
+        ORDER
+            .iter()
+            .filter(|k| self.communes().any(|c| c.kind == **k))
+            .map(|k| k.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Units of one level whose name matches an accent-insensitive query.
@@ -595,5 +615,28 @@ mod tests {
         assert_eq!(new_codes.len(), 37);
         // A mapping for other datasets joins nothing.
         assert!(new.clone().with_successors(&r, &old).successors.is_empty());
+    }
+
+    fn dataset_2025(id: &str) -> Units {
+        Units::from_json(crate::provinces::dataset_2025_text(id).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn cities_and_special_zones_have_their_words() {
+        let hcm = dataset_2025("ho-chi-minh-2025");
+        assert!(hcm.is_city() && hcm.two_tier());
+        assert_eq!(hcm.place_name(hcm.province().unwrap()), "Hồ Chí Minh");
+        let con_dao = hcm.get("26732").unwrap();
+        assert_eq!(con_dao.name, "Đặc khu Côn Đảo");
+        assert_eq!(hcm.place_name(con_dao), "Côn Đảo");
+        assert_eq!(hcm.receiver_of("26732").unwrap().code, "79");
+        assert_eq!(hcm.commune_kinds_vi(), "xã, phường, đặc khu");
+        let qn = dataset_2025("quang-ninh-2025");
+        assert!(!qn.is_city());
+        assert_eq!(qn.commune_kinds_vi(), "xã, phường, đặc khu");
+        assert_eq!(thai_nguyen().commune_kinds_vi(), "xã, phường");
+        assert!(!thai_nguyen().is_city() && !units().is_city());
+        assert_eq!(units().commune_kinds_vi(), "xã, phường, thị trấn");
+        assert_eq!(hcm.search(Level::Commune, "con dao")[0].code, "26732");
     }
 }

@@ -136,3 +136,128 @@ fn the_reform_mapping_is_its_source() {
         );
     }
 }
+
+/// All 34 provinces of 2025 (data/seed/units/vietnam-2025-units.json): one
+/// dataset per province, each its source province unit for unit, and the
+/// index (data/units/vietnam-2025.json) agreeing with them.
+mod vietnam_2025 {
+    use super::*;
+    use papi_core::provinces::{dataset_2025_text, dataset_id, ProvinceIndex, DATASET_IDS_2025};
+    use std::collections::BTreeSet;
+
+    fn provinces() -> Vec<Value> {
+        seed("vietnam-2025-units.json")["provinces"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn dataset_of(p: &Value) -> Units {
+        let id = dataset_id(p["codename"].as_str().unwrap());
+        let text = dataset_2025_text(&id).unwrap_or_else(|| panic!("{id} is shipped"));
+        Units::from_json(text).unwrap_or_else(|e| panic!("{id}: {e}"))
+    }
+
+    #[test]
+    fn every_province_is_its_source() {
+        let mut ids = BTreeSet::from(["bac-kan-2020".to_string()]);
+        for p in provinces() {
+            let units = dataset_of(&p);
+            let code = p["province_code"].as_str().unwrap();
+            assert_eq!(shipped_units(&units), source_units(&p), "{}", units.id);
+            assert_eq!(units.province_code, code);
+            assert_eq!(units.province().unwrap().name, p["name"].as_str().unwrap());
+            assert_eq!(units.valid_from.to_string(), "2025-07-01");
+            assert_eq!(units.valid_until, None);
+            assert!(units.two_tier(), "{}", units.id);
+            assert!(units.source.contains("vietnam-provinces 2025.10.1"));
+            for u in &units.units {
+                assert_eq!(nfc(&u.name), u.name, "{} is NFC", u.code);
+                assert!(u.gso_name.is_none() && u.agency.is_none());
+            }
+            assert!(ids.insert(units.id.clone()), "{} twice", units.id);
+        }
+        assert_eq!(ids.len(), 35);
+    }
+
+    #[test]
+    fn thai_nguyen_keeps_its_file_and_id() {
+        assert_eq!(
+            dataset_2025_text("thai-nguyen-2025"),
+            Some(papi_core::THAI_NGUYEN_UNITS_2025)
+        );
+        let p = provinces()
+            .into_iter()
+            .find(|p| p["province_code"] == "19")
+            .unwrap();
+        assert_eq!(dataset_of(&p).id, "thai-nguyen-2025");
+        let file = source_units(&seed("thai-nguyen-2025-units.json"));
+        assert_eq!(source_units(&p), file);
+    }
+
+    #[test]
+    fn totals() {
+        let all: Vec<Units> = provinces().iter().map(dataset_of).collect();
+        assert_eq!(all.len(), 34);
+        let kind = |k: &str| {
+            all.iter()
+                .flat_map(|u| u.communes())
+                .filter(|c| c.kind == k)
+                .count()
+        };
+        let communes: usize = all.iter().map(|u| u.communes().count()).sum();
+        assert_eq!(communes, 3_321);
+        assert_eq!(
+            (kind("Xã"), kind("Phường"), kind("Đặc khu")),
+            (2_621, 687, 13)
+        );
+        let cities = all
+            .iter()
+            .filter(|u| u.province().unwrap().kind == "Thành phố")
+            .count();
+        assert_eq!(cities, 6);
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_files() {
+        let index = ProvinceIndex::shipped();
+        assert_eq!(index.id, "vietnam-2025");
+        assert_eq!(index.provinces.len(), 34);
+        let datasets: Vec<&str> = index.provinces.iter().map(|p| p.dataset.as_str()).collect();
+        assert_eq!(datasets, DATASET_IDS_2025);
+        for (entry, p) in index.provinces.iter().zip(provinces()) {
+            let units = dataset_of(&p);
+            assert_eq!(entry.dataset, units.id);
+            assert_eq!(entry.province_code, units.province_code);
+            let province = units.province().unwrap();
+            assert_eq!((&entry.name, &entry.kind), (&province.name, &province.kind));
+            assert_eq!(entry.is_city(), entry.kind == "Thành phố");
+            assert_eq!(entry.file, format!("{}.json", units.id));
+            let kind = |k: &str| units.communes().filter(|c| c.kind == k).count() as u32;
+            assert_eq!(
+                (entry.xa, entry.phuong, entry.dac_khu),
+                (kind("Xã"), kind("Phường"), kind("Đặc khu")),
+                "{}",
+                units.id
+            );
+            assert_eq!(entry.communes() as usize, units.communes().count());
+            // The file the app fetches is the text the core ships.
+            let path = format!(
+                "{}/../data/units/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                entry.file
+            );
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                dataset_2025_text(&entry.dataset).unwrap()
+            );
+        }
+        let hcm = index.by_dataset("ho-chi-minh-2025").unwrap();
+        assert_eq!(hcm.place_name(), "Hồ Chí Minh");
+        assert_eq!(hcm.communes(), 168);
+        let hits = index.search("ho chi minh");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].dataset, "ho-chi-minh-2025");
+        assert_eq!(index.search("dak lak")[0].name, "Tỉnh Đắk Lắk");
+    }
+}

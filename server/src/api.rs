@@ -47,7 +47,8 @@ impl Api {
     /// The API of a server for the units of `dataset`, with the plans
     /// published on it so far.
     pub fn new(db: Db, dataset: &str, limits: Limits) -> Api {
-        let mut catalogue = Catalogue::shipped();
+        // Checked at start (`parse_args`): a dataset of this build.
+        let mut catalogue = Catalogue::shipped_for(dataset).unwrap_or_else(Catalogue::shipped);
         for text in db.published_plans().unwrap_or_else(|e| {
             tracing::error!(error = %e, "the published plans cannot be read");
             vec![]
@@ -269,15 +270,11 @@ fn check(
 ) -> Result<NewBatch, ServerError> {
     let now = chrono::Utc::now();
     let b = batch::parse_in(&bytes, catalogue, now)
-        .map_err(|e| ServerError::BadBatch(e.message_vi()))?;
+        .map_err(|e| ServerError::BadBatch(e.message_in_vi(catalogue, units)))?;
     // Of the server's own dataset (the plan's, checked by the parse).
     if b.units_id() != units.id {
         return Err(ServerError::BadBatch(
-            batch::BatchError::OtherUnits {
-                id: b.units_id().chars().take(40).collect(),
-                ours: units.id.clone(),
-            }
-            .message_vi(),
+            batch::BatchError::other_units(&b, units).message_in_vi(catalogue, units),
         ));
     }
     let text = String::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;

@@ -117,10 +117,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             dist.display()
         ));
     }
-    if papi_core::catalogue::Catalogue::shipped()
-        .dataset(&units)
-        .is_none()
-    {
+    if papi_core::catalogue::Catalogue::shipped_for(&units).is_none() {
         return Err(format!(
             "--units {units}: not a unit dataset of this build ({})",
             shipped_dataset_ids().join(", ")
@@ -147,13 +144,20 @@ pub fn env_or(name: &str, default: &str) -> String {
 /// The unit dataset a server serves unless told otherwise.
 pub const DEFAULT_UNITS: &str = "bac-kan-2020";
 
-/// The ids of the unit datasets this build ships.
+/// The ids of the unit datasets this build ships: Bắc Kạn 2020 and the
+/// 34 provinces' of 2025.
 pub fn shipped_dataset_ids() -> Vec<String> {
-    papi_core::catalogue::Catalogue::shipped()
+    let mut ids: Vec<String> = papi_core::catalogue::Catalogue::shipped()
         .datasets()
         .iter()
         .map(|u| u.id.clone())
-        .collect()
+        .collect();
+    for id in papi_core::provinces::DATASET_IDS_2025 {
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
 }
 
 /// The shipped plan and units (the same files the app carries): the 2020
@@ -269,6 +273,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Any of the 34 provinces of 2025; nothing else.
+        match args(&["serve", "--dist", dist, "--units", "ho-chi-minh-2025"]).unwrap() {
+            Command::Serve(c) => assert_eq!(c.units, "ho-chi-minh-2025"),
+            other => panic!("{other:?}"),
+        }
+        assert!(args(&["--dist", dist, "--units", "ha-giang-2025"])
+            .unwrap_err()
+            .contains("quang-ninh-2025"));
         assert!(matches!(
             args(&["unit", "list", "--db", "x.db"]).unwrap(),
             Command::Ops(ops::Command::UnitList { .. })

@@ -306,10 +306,12 @@ fn admin(path: &Path) -> Result<db::Admin, String> {
 /// (`PAPI_UNITS`, as `serve` reads it), with the shipped plans' bodies.
 fn ops_units() -> papi_core::Units {
     let units = crate::env_or("PAPI_UNITS", crate::DEFAULT_UNITS);
-    let catalogue = papi_core::catalogue::Catalogue::shipped();
-    match catalogue.dataset(&units) {
-        Some(_) => crate::units_of(&catalogue, &units),
-        None => crate::units_of(&catalogue, crate::DEFAULT_UNITS),
+    match papi_core::catalogue::Catalogue::shipped_for(&units) {
+        Some(catalogue) => crate::units_of(&catalogue, &units),
+        None => crate::units_of(
+            &papi_core::catalogue::Catalogue::shipped(),
+            crate::DEFAULT_UNITS,
+        ),
     }
 }
 

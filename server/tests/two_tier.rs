@@ -56,6 +56,19 @@ fn batch_2026(plan: &Plan, unit: &str, device: &str, seq: u64) -> Batch {
     )
 }
 
+/// Post `b` with `token`: stored, and the receipt names the unit by its
+/// dataset `units` and its code.
+async fn post_accepted(s: &TestServer, token: &str, b: &Batch, units: &str) {
+    let path = "/api/v1/batches";
+    let (st, body) = send_json(s, token, reqwest::Method::POST, path, b.to_json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["units"].as_str(), body["unit_code"].as_str()),
+        (Some(units), Some(b.unit_code.as_str())),
+        "{body}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     let s = start_units(&temp_dir("two-tier"), "thai-nguyen-2025").await;
@@ -154,21 +167,7 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     assert_eq!(Plan::from_json(&text).unwrap(), plan);
 
     // Now the commune's batch passes, and goes to the province directly.
-    let (st, body) = send_json(
-        &s,
-        &commune,
-        reqwest::Method::POST,
-        "/api/v1/batches",
-        b1.to_json(),
-    )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{body}");
-    // The receipt names the unit by its dataset and its code.
-    assert_eq!(
-        (body["units"].as_str(), body["unit_code"].as_str()),
-        (Some("thai-nguyen-2025"), Some(BANG_THANH)),
-        "{body}"
-    );
+    post_accepted(&s, &commune, &b1, "thai-nguyen-2025").await;
     let (st, page) = get_json(&s, Some(&province), "/api/v1/batches").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(page["batches"].as_array().unwrap().len(), 1);
@@ -187,8 +186,11 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
     )
     .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    // Named in words, with the unit that took over.
     assert!(
-        body["message"].as_str().unwrap().contains("danh mục"),
+        body["message"].as_str().unwrap().contains(
+            "lô của Xã Bộc Bố (Bắc Kạn, 2020), danh mục bac-kan-2020; đơn vị đang theo dõi dùng danh mục thai-nguyen-2025 (Thái Nguyên, 2025); đơn vị kế thừa: Xã Bằng Thành"
+        ),
         "{body}"
     );
 
@@ -211,4 +213,29 @@ async fn the_province_publishes_a_plan_and_its_communes_record_against_it() {
         .unwrap()
         .plan("thai-nguyen-papi-2026", "2026.1")
         .is_some());
+}
+
+/// Any of the 34 provinces of 2025 (`--units ho-chi-minh-2025`): a city's
+/// Sở Nội vụ publishes its plan, and a đặc khu records against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_for_any_province_of_2025() {
+    const CON_DAO: &str = "26732"; // Đặc khu Côn Đảo
+    let s = start_units(&temp_dir("two-tier-hcm"), "ho-chi-minh-2025").await;
+    let (_, city) = token(&s.db_path, "79");
+    let (_, con_dao) = token(&s.db_path, CON_DAO);
+    let mut plan = plan_2026("2026.1");
+    plan.id = "ho-chi-minh-papi-2026".into();
+    plan.units = "ho-chi-minh-2025".into();
+    let plans = papi_core::wire::PLANS_PATH;
+    let (st, body) = send_json(&s, &city, reqwest::Method::POST, plans, plan.to_json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    // Thái Nguyên's plan is another province's.
+    let other = plan_2026("2026.1").to_json();
+    let (st, _) = send_json(&s, &city, reqwest::Method::POST, plans, other).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let b = batch_2026(&plan, CON_DAO, "dev-cd", 1);
+    post_accepted(&s, &con_dao, &b, "ho-chi-minh-2025").await;
+    let (st, page) = get_json(&s, Some(&city), "/api/v1/batches").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(page["batches"][0]["batch"]["unit_code"], CON_DAO);
 }

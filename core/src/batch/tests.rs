@@ -174,7 +174,9 @@ fn another_plan_is_refused() {
     assert_eq!(
         parse_str(&b.to_json()),
         Err(BatchError::OtherPlan {
-            id: "ha-giang-2021".into()
+            id: "ha-giang-2021".into(),
+            units: "bac-kan-2020".into(),
+            unit_code: b.unit_code.clone(),
         })
     );
 }
@@ -693,7 +695,8 @@ fn a_code_is_read_only_in_its_own_dataset() {
         e,
         BatchError::OtherUnits {
             id: "thai-nguyen-2025".into(),
-            ours: "bac-kan-2020".into()
+            ours: "bac-kan-2020".into(),
+            unit_code: DONG_XA.into(),
         }
     );
     assert!(e.message_vi().contains("thai-nguyen-2025"));
