@@ -24,18 +24,22 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 work="$target/wasm-split"
 rm -rf "$work" "$out"
 mkdir -p "$work" "$out"
+# Only what a user can act on: cargo's errors and warnings (not its
+# progress), and none of the tools' notes on the name sections the splitter
+# leaves (hundreds of "unknown name subsection" lines, harmless).
+quiet() { "$@" 2> >(grep -v -e 'unknown name subsection' -e '^\[wasm-validator' >&2); }
 
-cargo rustc --release --target wasm32-unknown-unknown --bin papi-tracker -- -C link-arg=--emit-relocs
-cargo build --release -p papi-wasm-split
+cargo rustc -q --release --target wasm32-unknown-unknown --bin papi-tracker -- -C link-arg=--emit-relocs
+cargo build -q --release -p papi-wasm-split
 "$target/release/papi-wasm-split" "$target/wasm32-unknown-unknown/release/papi-tracker.wasm" "$work" papi-tracker
-wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+quiet wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-dir "$work" --out-name papi-tracker "$work/papi-tracker_split.wasm"
 rm "$work/papi-tracker_split.wasm"
-cargo rustc --release --target wasm32-unknown-unknown --bin papi-tracker --features first-visit
-wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name papi-first-visit \
+cargo rustc -q --release --target wasm32-unknown-unknown --bin papi-tracker --features first-visit
+quiet wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name papi-first-visit \
   "$target/wasm32-unknown-unknown/release/papi-tracker.wasm"
 for f in "$work"/*.wasm; do
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  quiet wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue "$f" -o "$out/$(basename "$f")"
 done
 cp "$work/__wasm_split_manifest.json" "$out/"
@@ -45,4 +49,4 @@ for js in "$work"/*.js; do
   terser "$js" --module --compress --mangle --output "$out/$(basename "$js")"
 done
 [ -d "$work/snippets" ] && cp -r "$work/snippets" "$out/"
-ls -l "$out"
+echo "build: the app's wasm, split into $(ls "$out"/*.wasm | wc -l) pieces, in $out"

@@ -19,14 +19,13 @@ use papi_core::catalogue::{Catalogue, PlanRefused};
 use papi_core::merge::receipt_id;
 use papi_core::{Level, Plan, Units};
 use serde_json::value::RawValue;
-use tokio::sync::Semaphore;
 
 use papi_core::batch::PlanRef;
 use papi_core::wire::{self, Health, PageItem, PageQuery, PostReply, PostStatus, Unreadable};
 
 use crate::db::{BatchRow, Db, NewBatch, Stored};
 use crate::error::{json_errors, ServerError};
-use crate::limits::{Limits, RateLimit, Uploads};
+use crate::limits::{Checks, Limits, RateLimit, Uploads};
 use crate::telemetry::Caller;
 use crate::tokens;
 
@@ -39,7 +38,7 @@ pub struct Api {
     pub units: Arc<Units>,
     pub limits: Arc<Limits>,
     uploads: Uploads,
-    checks: Arc<Semaphore>,
+    checks: Checks,
     rate: Arc<RateLimit>,
 }
 
@@ -67,7 +66,7 @@ impl Api {
             catalogue: Arc::new(RwLock::new(catalogue)),
             units: Arc::new(units),
             uploads: Uploads::new(&limits),
-            checks: Arc::new(Semaphore::new(limits.max_checks.max(1))),
+            checks: Checks::new(&limits),
             rate: Arc::new(RateLimit::new(&limits)),
             limits: Arc::new(limits),
         }
@@ -178,15 +177,14 @@ async fn post(
         .uploads
         .admit(token_id, announced.unwrap_or(MAX_BATCH_BYTES))?;
     let bytes = read_body(body, announced, api.limits.body_timeout).await?;
-    let turn = api.checks.clone().acquire_owned().await;
     let (catalogue, units) = (api.catalogue.clone(), api.units.clone());
-    let new = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        let catalogue = catalogue.read().unwrap_or_else(|p| p.into_inner());
-        check(bytes, &catalogue, &units, token_id)
-    })
-    .await
-    .map_err(|e| ServerError::Internal(e.to_string()))??;
+    let new = api
+        .checks
+        .run(bytes.len(), move || {
+            let catalogue = catalogue.read().unwrap_or_else(|p| p.into_inner());
+            check(bytes, &catalogue, &units, token_id)
+        })
+        .await??;
     if new.unit_code != unit {
         return Err(ServerError::WrongUnit {
             token: unit,

@@ -30,6 +30,8 @@ pub struct Limits {
     pub upload_bytes: usize,
     /// Batches checked by the core at once; the others wait their turn, in
     /// the order they arrived (one per token at most: see `Uploads::admit`).
+    /// Batches of `LARGE_BATCH_BYTES` or more have a lane of their own (one
+    /// at a time), so that a large batch never holds up the small ones.
     pub max_checks: usize,
     /// Batch text per GET page (at least one batch is always sent).
     pub page_bytes: usize,
@@ -62,6 +64,89 @@ impl Default for Limits {
 /// body's own buffer. Measured by `a_batch_is_checked_within_its_share` in
 /// server/tests/limits.rs.
 pub const CHECK_FACTOR: usize = 3;
+
+/// From this size on, a batch is checked in the large lane (see
+/// `Limits::max_checks`): a month of a commune's records is far smaller.
+pub const LARGE_BATCH_BYTES: usize = 1_000_000;
+
+/// The check's lanes: small batches take turns in one, large ones in the
+/// other, each first come, first served. Small batches are checked on the
+/// runtime's blocking threads; large ones on one thread of their own at a
+/// lower CPU priority, so that while a large batch (honest or junk) is read
+/// the small ones of every other commune still get the processor first.
+#[derive(Clone)]
+pub struct Checks {
+    small: Arc<Semaphore>,
+    large: Arc<Semaphore>,
+    large_thread: std::sync::mpsc::SyncSender<Job>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The nice value of the large lane's thread (0 is the process's own).
+pub const LARGE_CHECK_NICE: i32 = 10;
+
+impl Checks {
+    pub fn new(limits: &Limits) -> Checks {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1);
+        std::thread::Builder::new()
+            .name("papi-large-check".into())
+            .spawn(move || {
+                lower_this_threads_priority(LARGE_CHECK_NICE);
+                // Ends when the last `Checks` is dropped.
+                for job in rx {
+                    job();
+                }
+            })
+            .expect("a thread for large checks");
+        Checks {
+            small: Arc::new(Semaphore::new(limits.max_checks.max(1))),
+            large: Arc::new(Semaphore::new(1)),
+            large_thread: tx,
+        }
+    }
+
+    /// Run `check` on a batch of `len` bytes in its lane, once its turn
+    /// comes, off the async workers.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        len: usize,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let internal = |e: &dyn std::fmt::Display| ServerError::Internal(e.to_string());
+        if len < LARGE_BATCH_BYTES {
+            let turn = self.small.clone().acquire_owned().await;
+            return tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                check()
+            })
+            .await
+            .map_err(|e| internal(&e));
+        }
+        let _turn = self.large.clone().acquire_owned().await;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.large_thread
+            .send(Box::new(move || {
+                let _ = tx.send(check());
+            }))
+            .map_err(|e| internal(&e))?;
+        rx.await.map_err(|e| internal(&e))
+    }
+}
+
+/// Lower the calling thread's CPU priority (Linux: a thread's nice value
+/// is its own). Raising it back would need a privilege the service lacks,
+/// so only a thread kept for that work calls it.
+fn lower_this_threads_priority(nice: i32) {
+    // SAFETY: plain system calls on the calling thread's own id.
+    let done = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice)
+    };
+    if done != 0 {
+        tracing::warn!(nice, "the large checks' thread keeps its priority");
+    }
+}
 
 /// What one token may have in flight: one upload, received or checked.
 pub const RETRY_TOKEN_BUSY: u64 = 2;
@@ -243,6 +328,28 @@ mod tests {
         assert!(u.admit(3, 10).is_ok());
         drop(big);
         assert!(u.admit(3, MAX_BATCH_BYTES).is_ok());
+    }
+
+    fn this_threads_nice() -> i32 {
+        // SAFETY: plain system calls on the calling thread's own id.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::getpriority(libc::PRIO_PROCESS, tid)
+        }
+    }
+
+    #[tokio::test]
+    async fn large_batches_are_checked_at_a_lower_priority_small_ones_are_not() {
+        let checks = Checks::new(&Limits::default());
+        let ours = this_threads_nice();
+        let small = checks.run(LARGE_BATCH_BYTES - 1, this_threads_nice).await;
+        assert_eq!(small, Ok(ours));
+        let large = checks.run(LARGE_BATCH_BYTES, this_threads_nice).await;
+        assert_eq!(large, Ok((ours + LARGE_CHECK_NICE).min(19)));
+        // The large lane keeps working, one batch after another.
+        for _ in 0..3 {
+            assert_eq!(checks.run(MAX_BATCH_BYTES, || 7).await, Ok(7));
+        }
     }
 
     #[test]

@@ -2,6 +2,15 @@
 
 use papi_server::{db, ops, parse_args, Command, Config, USAGE};
 
+/// mimalloc, not glibc's malloc: under churn (large uploads checked on
+/// blocking threads, thousands of connections) glibc keeps freed memory in
+/// per-thread arenas, and the service's resident memory grew past its
+/// budget; mimalloc (v3) returns pages unused for a second to the system
+/// (BENCHMARKS.md, "Sync server under abuse", has both figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+
 fn main() {
     let cmd = match parse_args(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -76,3 +85,4 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
 }
+

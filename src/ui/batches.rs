@@ -153,6 +153,10 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
 /// Who this unit's batches go to (plan Section III).
 fn recipient_vi(unit: Option<(papi_core::Level, &str)>) -> &'static str {
     match unit {
+        // Two tiers: a commune reports to the province directly.
+        Some((papi_core::Level::Commune, _)) | None if crate::workspace::UNITS.two_tier() => {
+            "Gửi tệp lô cho Sở Nội vụ của tỉnh qua USB, thư điện tử hoặc tin nhắn. "
+        }
         Some((papi_core::Level::Commune, _)) | None => {
             "Gửi tệp lô cho Phòng Nội vụ huyện qua USB, thư điện tử hoặc tin nhắn. "
         }

@@ -91,8 +91,8 @@ fn EnrolConfirm(current: SyncSettings, offered: SyncSettings) -> impl IntoView {
             data-testid="enrol-confirm"
             on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); keep(); }>
             <h2 id="enrol-title">"Thay máy chủ đồng bộ?"</h2>
-            <p>"Liên kết vừa mở sẽ thay cài đặt đồng bộ đang dùng trên máy này. \
-    Chỉ chọn “Thay thế” khi huyện hoặc tỉnh vừa cấp mã truy cập mới cho đơn vị; nếu không rõ liên kết từ đâu, hãy chọn “Giữ nguyên”."</p>
+            <p>{format!("Liên kết vừa mở sẽ thay cài đặt đồng bộ đang dùng trên máy này. \
+    Chỉ chọn “Thay thế” khi {} vừa cấp mã truy cập mới cho đơn vị; nếu không rõ liên kết từ đâu, hãy chọn “Giữ nguyên”.", crate::ui::sync_panel::issuer_vi())}</p>
             <dl class="kv">
                 <dt>"Máy chủ đang dùng"</dt>
                 <dd data-testid="enrol-current">{current.base().to_string()}</dd>

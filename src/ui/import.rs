@@ -241,7 +241,9 @@ fn ImportLead() -> impl IntoView {
     });
     view! {
         <p class="lead">
-            {if province {
+            {if province && crate::workspace::UNITS.two_tier() {
+                "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã, phường và của các sở, ban, ngành. "
+            } else if province {
                 "Chọn hoặc kéo thả các gói của huyện (papi-…-goi-….json) và tệp lô của các sở, ban, ngành. "
             } else {
                 "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. "

@@ -51,7 +51,7 @@ pub fn SyncPanel() -> impl IntoView {
     view! {
         <div class="card" data-testid="sync-panel">
             <h3>"Đồng bộ với máy chủ"</h3>
-            <p>"Khi có mạng, các lô dữ liệu tự gửi lên máy chủ của huyện hoặc tỉnh. Không cần máy chủ thì vẫn ghi và xuất lô bình thường; gửi lên máy chủ không xóa gì trên máy này."</p>
+            <p>{format!("Khi có mạng, các lô dữ liệu tự gửi lên máy chủ của {}. Không cần máy chủ thì vẫn ghi và xuất lô bình thường; gửi lên máy chủ không xóa gì trên máy này.", issuer_vi())}</p>
             <form on:submit=save class="sync-form">
                 <div class="field">
                     <label for="sync-server">"Địa chỉ máy chủ"</label>
@@ -81,7 +81,7 @@ pub fn SyncPanel() -> impl IntoView {
                     let s = status();
                     let (pending, _) = sync.counts();
                     if !configured.get() {
-                        "Chưa bật: nhập mã truy cập của đơn vị (do huyện hoặc tỉnh cấp) rồi bấm “Lưu cài đặt đồng bộ”".to_string()
+                        format!("Chưa bật: nhập mã truy cập của đơn vị (do {} cấp) rồi bấm “Lưu cài đặt đồng bộ”", issuer_vi())
                     } else if s.running {
                         "Đang gửi…".to_string()
                     } else if pending == 0 && unsealed() > 0 {
@@ -153,5 +153,15 @@ fn save_settings(
         Err(e) => app
             .notices
             .notify(format!("Không lưu được cài đặt đồng bộ: {e}"), true, None),
+    }
+}
+
+/// Who runs the sync server and issues the tokens: the province with two
+/// tiers, the district or the province with three.
+pub fn issuer_vi() -> &'static str {
+    if crate::workspace::UNITS.two_tier() {
+        "tỉnh"
+    } else {
+        "huyện hoặc tỉnh"
     }
 }
