@@ -30,7 +30,7 @@ else
   echo "build: the app, in release mode (a few minutes; longer the first time on a new machine)"
   rm -f "$stamp"
   scripts/build-wasm.sh "$PAPI_WASM_DIR"
-  TRUNK_OFFLINE=true TRUNK_SKIP_VERSION_CHECK=true trunk build --quiet --release --dist "$dist"
+  CARGO_TERM_QUIET=true TRUNK_OFFLINE=true TRUNK_SKIP_VERSION_CHECK=true trunk build --quiet --release --dist "$dist"
   mkdir -p "$target"
   echo "$now" > "$stamp"
 fi

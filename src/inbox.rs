@@ -180,13 +180,15 @@ pub fn dry_run(
 ) -> Vec<FileCheck> {
     let mut overlay = Overlay::new(held);
     let now = platform::now();
+    // A file of another plan or dataset is refused naming both worlds (and
+    // the successor of its unit, where a reform maps it).
+    let catalogue = crate::workspace::catalogue();
     let mut out = Vec::new();
     for (file, f) in files.into_iter().enumerate() {
         let parsed = match f.bytes {
             Err(e) => Err(e),
-            Ok(bytes) => {
-                batch::parse_signed_file(&bytes, &PLAN, units, now).map_err(|e| e.message_vi())
-            }
+            Ok(bytes) => batch::parse_signed_file(&bytes, &PLAN, units, now)
+                .map_err(|e| e.message_in_vi(&catalogue, units)),
         };
         let (batches, signed) = match parsed {
             Err(e) => {

@@ -100,6 +100,20 @@ test('a district trusts a device on first use, refuses forgeries and revoked key
   rows = await importFiles(district.page, [third]);
   assert.equal(rows[0].state, 'refused');
   assert.ok(rows[0].text.includes('thu hồi'), rows[0].text);
+  // The revoked device stays revoked: a file in its name signed by another
+  // key (a reinstalled or stolen tablet that made itself a new one), or
+  // unsigned, is refused as well; a replacement device has a new id.
+  const deviceId = JSON.parse(third.text).device_id;
+  const record = [{ task: '2.3-1', date: '2020-04-16', title: 'Khóa mới của máy đã thu hồi' }];
+  const newKey = await makeBatch(DONG_XA.commune, deviceId, 60, record, '2020-12-02T09:00:00.000Z', { sign: true });
+  const unsigned = await makeBatch(DONG_XA.commune, deviceId, 61, record);
+  await district.page.click('[data-testid=file-checks] ~ .form-actions button:has-text("Đóng")');
+  rows = await importFiles(district.page, [newKey, unsigned], 2, { trust: false });
+  assert.ok(!(await district.page.$('[data-testid=trust-device]')), 'no offer to trust the new key');
+  for (const row of rows) {
+    assert.equal(row.state, 'refused', row.text);
+    assert.ok(row.text.includes('đã bị thu hồi'), row.text);
+  }
   await district.page.click('nav.tabs button:has-text("Nhập lô")');
   const received = await district.page.innerText('[data-testid=received-units]');
   assert.ok(received.includes('Xã Đổng Xá'), received);
