@@ -5,6 +5,9 @@
 //! the units dataset (the province's name included); only the national
 //! forms (UBND, Phòng Nội vụ, Sở Nội vụ, titles) are written here.
 
+use chrono::NaiveDate;
+
+use crate::dates::format_vn;
 use crate::units::{Level, Unit, Units};
 
 /// The parts of a report document that depend on who sends it. Text in
@@ -227,6 +230,45 @@ pub fn lower_first(s: &str) -> String {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// A unit whose dataset ended before the day a document would be dated
+/// (a district of 2020, in 2026): the office no longer exists, so its
+/// document is dated on its last day and says who took over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The unit's last day: the document's date.
+    pub last_day: NaiveDate,
+    /// What the screen tells the officer, in Vietnamese.
+    pub notice_vi: String,
+}
+
+/// `Some` when unit `code` of `units` has ended before `today`. `units`
+/// should carry the reform's successors (`catalogue::join_reform`); a unit
+/// the reform does not name (a provincial body) is taken over with its
+/// province.
+pub fn ended(units: &Units, code: &str, today: NaiveDate) -> Option<Ended> {
+    let last_day = units.last_day().filter(|last| *last < today)?;
+    let name = units.name_or_code(code);
+    let successor = units
+        .successor(code)
+        .or_else(|| units.successor(&units.province_code));
+    let took_over = match successor {
+        Some(s) => format!(
+            " từ ngày {} ({}); đơn vị kế thừa: {}",
+            format_vn(s.from),
+            s.resolution,
+            s.name
+        ),
+        None => String::new(),
+    };
+    Some(Ended {
+        last_day,
+        notice_vi: format!(
+            "{name} đã kết thúc hoạt động{took_over}. Văn bản của đơn vị được ghi ngày {}, ngày cuối cùng của đơn vị; báo cáo các kỳ sau do đơn vị kế thừa lập.",
+            format_vn(last_day)
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -461,5 +503,30 @@ mod tests {
         );
         assert_eq!(of("06.thanh-tra-tinh").unit_line_vi, "THANH TRA TỈNH");
         assert_eq!(of("06.bao-bac-kan").parent_line_vi, "TỈNH ỦY BẮC KẠN");
+    }
+
+    #[test]
+    fn a_unit_of_an_ended_dataset_issues_nothing_after_its_end() {
+        let units = crate::catalogue::join_reform(
+            Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap(),
+        );
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Before the reform, nothing is said and today is the date.
+        assert_eq!(ended(&units, "066", day(2025, 6, 30)), None);
+        // After it: a district names the province that took over, a
+        // commune its own successor; both dated on 30/06/2025.
+        let na_ri = ended(&units, "066", day(2026, 12, 5)).unwrap();
+        assert_eq!(na_ri.last_day, day(2025, 6, 30));
+        assert!(na_ri.notice_vi.starts_with("Huyện Na Rì đã kết thúc hoạt động từ ngày 01/07/2025"), "{}", na_ri.notice_vi);
+        assert!(na_ri.notice_vi.contains("đơn vị kế thừa: Tỉnh Thái Nguyên"), "{}", na_ri.notice_vi);
+        assert!(na_ri.notice_vi.contains("ghi ngày 30/06/2025"), "{}", na_ri.notice_vi);
+        let boc_bo = ended(&units, "01864", day(2026, 1, 1)).unwrap();
+        assert!(boc_bo.notice_vi.contains("đơn vị kế thừa: Xã Bằng Thành"), "{}", boc_bo.notice_vi);
+        // A provincial body goes with its province.
+        let body = ended(&units, "06.so-tai-chinh", day(2026, 1, 1)).unwrap();
+        assert!(body.notice_vi.contains("Tỉnh Thái Nguyên"), "{}", body.notice_vi);
+        // Today's datasets have not ended.
+        let now = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+        assert_eq!(ended(&now, "01864", day(2026, 12, 5)), None);
     }
 }

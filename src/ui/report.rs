@@ -64,6 +64,14 @@ pub fn ReportPage() -> impl IntoView {
         "Thực hiện Kế hoạch số {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
         PLAN.document.number, sender_vi, area_vi
     );
+    // A unit of 2020 in 2026: its office no longer exists, so its document
+    // is dated on its last day, and the screen says who took over.
+    let ended = papi_core::letterhead::ended(
+        &crate::workspace::UNITS_JOINED,
+        &settings.unit_code,
+        platform::today(),
+    );
+    let day = ended.as_ref().map_or_else(platform::today, |e| e.last_day);
     view! {
         <section class="report-screen">
             <div class="no-print report-controls">
@@ -71,8 +79,9 @@ pub fn ReportPage() -> impl IntoView {
                 <PeriodPicker/>
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
             </div>
+            {ended.map(|e| view! { <p class="warning no-print" role="note" data-testid="unit-ended">{e.notice_vi}</p> })}
             <article class="doc" data-testid="report">
-                <DocHead parent_line_vi unit_line_vi number_sign place_vi/>
+                <DocHead parent_line_vi unit_line_vi number_sign place_vi day/>
                 <h1 class="doc-title">"BÁO CÁO"</h1>
                 <p class="doc-subtitle">{format!("Kết quả thực hiện {plan_ref}")}</p>
                 <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", lower_first(&app.period.get().label_vi()))}</p>
@@ -97,11 +106,10 @@ fn DocHead(
     unit_line_vi: String,
     number_sign: String,
     place_vi: String,
+    /// The document's date: today, or the unit's last day when it has ended.
+    day: chrono::NaiveDate,
 ) -> impl IntoView {
-    let dated = format!(
-        "{place_vi}, {}",
-        papi_core::dates::format_nd30(platform::today())
-    );
+    let dated = format!("{place_vi}, {}", papi_core::dates::format_nd30(day));
     view! {
         <header class="doc-head">
             <div class="issuer">

@@ -128,12 +128,19 @@ test('a district imports, reads its dashboard, prints its year-end report and do
     'Nơi nhận:', 'UBND tỉnh Bắc Kạn (qua Sở Nội vụ);', 'TRƯỞNG PHÒNG', 'Lý Thị Lan']) {
     assert.ok(text.includes(want), `the report says "${want}"`);
   }
-  // Dated as Nghị định 30 writes it: today, a leading zero only for days
-  // below 10 and for January and February.
-  const now = new Date(Date.now() + 7 * 3600e3);
+  // Dated as Nghị định 30 writes it (a leading zero only for days below 10
+  // and for January and February): today, but never after the district's
+  // last day (30/06/2025: the districts ended with the reform), and the
+  // screen says who took over.
+  const now = new Date(Math.min(Date.now() + 7 * 3600e3, Date.UTC(2025, 5, 30)));
   const [d, m] = [now.getUTCDate(), now.getUTCMonth() + 1];
   const dated = `Na Rì, ngày ${String(d).padStart(2, '0')} tháng ${m <= 2 ? String(m).padStart(2, '0') : m} năm ${now.getUTCFullYear()}`;
   assert.ok(text.includes(dated), `the report is dated "${dated}"`);
+  if (Date.now() > Date.UTC(2025, 5, 30, 17)) {
+    const ended = await page.innerText('[data-testid=unit-ended]');
+    assert.ok(ended.includes('Huyện Na Rì đã kết thúc hoạt động') && ended.includes('đơn vị kế thừa: Tỉnh Thái Nguyên'), ended);
+    assert.ok(!text.includes('năm 2026'), 'no document of the district dated after its end');
+  }
   assert.equal(await page.innerText('[data-testid=report-totals]'),
     'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động; tổng số 4 hoạt động đã thực hiện và 1 hoạt động đã lên kế hoạch.');
   const t231 = await page.innerText('[data-task="2.3-1"]');
