@@ -210,8 +210,7 @@ impl Batch {
     /// no whitespace. The hash and the signature cover these bytes.
     pub fn canonical(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        self.write_canonical(&mut out)
-            .expect("batches serialise");
+        self.write_canonical(&mut out).expect("batches serialise");
         out
     }
 
@@ -227,19 +226,22 @@ impl Batch {
     }
 
     fn write_canonical(&self, out: impl std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(out, &Content {
-            format: &self.format,
-            format_version: self.format_version,
-            kind: self.kind,
-            plan: &self.plan,
-            units: self.units.as_deref(),
-            unit_code: &self.unit_code,
-            device_id: &self.device_id,
-            seq: self.seq,
-            created_at: self.created_at,
-            signer: self.signer.as_deref(),
-            records: &self.records,
-        })
+        serde_json::to_writer(
+            out,
+            &Content {
+                format: &self.format,
+                format_version: self.format_version,
+                kind: self.kind,
+                plan: &self.plan,
+                units: self.units.as_deref(),
+                unit_code: &self.unit_code,
+                device_id: &self.device_id,
+                seq: self.seq,
+                created_at: self.created_at,
+                signer: self.signer.as_deref(),
+                records: &self.records,
+            },
+        )
     }
 
     /// What a batch's signature covers: the SHA-256 digest of `canonical()`

@@ -507,9 +507,8 @@ mod tests {
 
     #[test]
     fn a_unit_of_an_ended_dataset_issues_nothing_after_its_end() {
-        let units = crate::catalogue::join_reform(
-            Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap(),
-        );
+        let units =
+            crate::catalogue::join_reform(Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap());
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         // Before the reform, nothing is said and today is the date.
         assert_eq!(ended(&units, "066", day(2025, 6, 30)), None);
@@ -517,14 +516,36 @@ mod tests {
         // commune its own successor; both dated on 30/06/2025.
         let na_ri = ended(&units, "066", day(2026, 12, 5)).unwrap();
         assert_eq!(na_ri.last_day, day(2025, 6, 30));
-        assert!(na_ri.notice_vi.starts_with("Huyện Na Rì đã kết thúc hoạt động từ ngày 01/07/2025"), "{}", na_ri.notice_vi);
-        assert!(na_ri.notice_vi.contains("đơn vị kế thừa: Tỉnh Thái Nguyên"), "{}", na_ri.notice_vi);
-        assert!(na_ri.notice_vi.contains("ghi ngày 30/06/2025"), "{}", na_ri.notice_vi);
+        assert!(
+            na_ri
+                .notice_vi
+                .starts_with("Huyện Na Rì đã kết thúc hoạt động từ ngày 01/07/2025"),
+            "{}",
+            na_ri.notice_vi
+        );
+        assert!(
+            na_ri.notice_vi.contains("đơn vị kế thừa: Tỉnh Thái Nguyên"),
+            "{}",
+            na_ri.notice_vi
+        );
+        assert!(
+            na_ri.notice_vi.contains("ghi ngày 30/06/2025"),
+            "{}",
+            na_ri.notice_vi
+        );
         let boc_bo = ended(&units, "01864", day(2026, 1, 1)).unwrap();
-        assert!(boc_bo.notice_vi.contains("đơn vị kế thừa: Xã Bằng Thành"), "{}", boc_bo.notice_vi);
+        assert!(
+            boc_bo.notice_vi.contains("đơn vị kế thừa: Xã Bằng Thành"),
+            "{}",
+            boc_bo.notice_vi
+        );
         // A provincial body goes with its province.
         let body = ended(&units, "06.so-tai-chinh", day(2026, 1, 1)).unwrap();
-        assert!(body.notice_vi.contains("Tỉnh Thái Nguyên"), "{}", body.notice_vi);
+        assert!(
+            body.notice_vi.contains("Tỉnh Thái Nguyên"),
+            "{}",
+            body.notice_vi
+        );
         // Today's datasets have not ended.
         let now = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
         assert_eq!(ended(&now, "01864", day(2026, 12, 5)), None);

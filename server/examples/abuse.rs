@@ -300,13 +300,22 @@ async fn province_reads(base: String, token: String, done: Arc<AtomicBool>) -> V
 
 /// 8 honest communes (their own units and tokens), unloaded and then under
 /// the mixed attack of one leaked token: memory, health and their p99.
-async fn mixed_attack(base: &str, pid: u32, db: &std::path::Path, bin: &str, seconds: u64) -> Value {
+async fn mixed_attack(
+    base: &str,
+    pid: u32,
+    db: &std::path::Path,
+    bin: &str,
+    seconds: u64,
+) -> Value {
     use common::attack::{self, Attack, Honest};
     // Units of their own, past the other phases' (a device speaks for one
     // unit, and each phase numbers its batches from 1).
     let all = common::communes(CLIENTS + 4 + 9);
     let units = &all[CLIENTS + 4..];
-    let tokens: Vec<String> = units.iter().map(|u| common::unit_add_with(bin, db, u)).collect();
+    let tokens: Vec<String> = units
+        .iter()
+        .map(|u| common::unit_add_with(bin, db, u))
+        .collect();
     let honest = |first: u64, n: u64| -> Vec<Honest> {
         units[..8]
             .iter()
@@ -321,9 +330,13 @@ async fn mixed_attack(base: &str, pid: u32, db: &std::path::Path, bin: &str, sec
             })
             .collect()
     };
-    let (quiet, _) = attack::honest_posts(base, honest(1, 100), Duration::from_millis(50), None).await;
+    let (quiet, _) =
+        attack::honest_posts(base, honest(1, 100), Duration::from_millis(50), None).await;
     let (q50, q99) = attack::p50_p99_ms(&quiet);
-    let full = Attack { seconds, ..Attack::full() };
+    let full = Attack {
+        seconds,
+        ..Attack::full()
+    };
     let junk = attack::junk_batch(&units[8], full.junk_bytes);
     let junk_mb = junk.len() as f64 / 1e6;
     let out = attack::run(base, pid, &full, &tokens[8], junk, honest(101, 1000)).await;

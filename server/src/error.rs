@@ -206,11 +206,28 @@ impl ServerError {
         // compile here.
         for e in &all {
             match e {
-                NoToken | BadToken | BadQuery | BadBody(_) | BadBatch(_) | WrongUnit { .. }
-                | NotAReceiver | NotFound | MethodNotAllowed | Timeout | Conflict { .. }
-                | BadPlan(_) | PlanChanged(_) | NotTheProvince | KeyRefused(_) | TooLarge
-                | RateLimited { .. } | TokenBusy { .. } | Busy { .. } | Unavailable(_)
-                | Internal(_) | Http(_) => {}
+                NoToken
+                | BadToken
+                | BadQuery
+                | BadBody(_)
+                | BadBatch(_)
+                | WrongUnit { .. }
+                | NotAReceiver
+                | NotFound
+                | MethodNotAllowed
+                | Timeout
+                | Conflict { .. }
+                | BadPlan(_)
+                | PlanChanged(_)
+                | NotTheProvince
+                | KeyRefused(_)
+                | TooLarge
+                | RateLimited { .. }
+                | TokenBusy { .. }
+                | Busy { .. }
+                | Unavailable(_)
+                | Internal(_)
+                | Http(_) => {}
             }
         }
         all

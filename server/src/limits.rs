@@ -375,7 +375,10 @@ mod tests {
         let held = tight.admit(1, 10).unwrap();
         assert!(matches!(tight.admit(2, 10), Err(ServerError::Busy { .. })));
         drop(held);
-        assert!(tight.admit(2, 10).is_ok(), "token 2 is not left marked busy");
+        assert!(
+            tight.admit(2, 10).is_ok(),
+            "token 2 is not left marked busy"
+        );
         drop((other, again));
     }
 }

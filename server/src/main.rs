@@ -10,7 +10,6 @@ use papi_server::{db, ops, parse_args, Command, Config, USAGE};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-
 fn main() {
     let cmd = match parse_args(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -85,4 +84,3 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
 }
-

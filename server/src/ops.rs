@@ -452,10 +452,18 @@ fn unit_lost_device(path: &Path, given: &str, url: Option<&str>) -> Result<(), S
         "Device {} of unit {}: key {}, token {} (\"{}\") {}.",
         k.device_id,
         k.unit_code,
-        if key_now { "revoked" } else { "was revoked already" },
+        if key_now {
+            "revoked"
+        } else {
+            "was revoked already"
+        },
         k.token_id,
         k.token_label,
-        if token_now { "revoked" } else { "was revoked already" },
+        if token_now {
+            "revoked"
+        } else {
+            "was revoked already"
+        },
     );
     let others: Vec<String> = admin
         .keys(Some(&k.unit_code))?
@@ -473,7 +481,10 @@ fn unit_lost_device(path: &Path, given: &str, url: Option<&str>) -> Result<(), S
     unit_add(
         path,
         &k.unit_code,
-        &format!("thay thiết bị {}", k.device_id.chars().take(12).collect::<String>()),
+        &format!(
+            "thay thiết bị {}",
+            k.device_id.chars().take(12).collect::<String>()
+        ),
         url,
     )
 }

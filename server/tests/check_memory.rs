@@ -50,9 +50,14 @@ fn a_batch_is_checked_within_its_share() {
     let now = chrono::Utc::now();
     // A large honest batch, and the same with its hash broken: the
     // costliest refusal (read whole, hashed, then refused).
-    let good = common::batch("02194", "dev", 1, 20_000).to_json().into_bytes();
+    let good = common::batch("02194", "dev", 1, 20_000)
+        .to_json()
+        .into_bytes();
     let mut bad = good.clone();
-    let at = String::from_utf8_lossy(&bad).find("\"sha256\": \"").unwrap() + 11;
+    let at = String::from_utf8_lossy(&bad)
+        .find("\"sha256\": \"")
+        .unwrap()
+        + 11;
     bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
     let size = good.len();
     assert!(size > 5_000_000, "{size}");
@@ -72,6 +77,9 @@ fn a_batch_is_checked_within_its_share() {
             peak <= allowed,
             "{what}: the check of a {size}-byte batch took {peak} bytes at its peak, over {allowed}"
         );
-        eprintln!("{what}: {size} bytes checked with a peak of {peak} bytes ({:.2}×)", peak as f64 / size as f64);
+        eprintln!(
+            "{what}: {size} bytes checked with a peak of {peak} bytes ({:.2}×)",
+            peak as f64 / size as f64
+        );
     }
 }

@@ -40,7 +40,12 @@ fn every_refusal_is_in_the_status_table_under_its_status() {
         let row = rows
             .iter()
             .find(|(_, codes)| codes.contains(e.code()))
-            .unwrap_or_else(|| panic!("`{}` is missing from docs/sync-api.md's status table", e.code()));
+            .unwrap_or_else(|| {
+                panic!(
+                    "`{}` is missing from docs/sync-api.md's status table",
+                    e.code()
+                )
+            });
         let under_its_status = match e {
             ServerError::Http(_) => row.0.starts_with("any other"),
             _ => row.0 == status,

@@ -177,13 +177,19 @@ async fn a_revoked_device_stays_revoked_for_every_key_and_unsigned_batches() {
     assert_eq!(st, StatusCode::CREATED);
     let admin = Admin::open(&s.db_path).unwrap();
     assert!(admin
-        .revoke_key(&device_key("dev-a").public_hex(), "2026-11-30T00:00:00.000Z")
+        .revoke_key(
+            &device_key("dev-a").public_hex(),
+            "2026-11-30T00:00:00.000Z"
+        )
         .unwrap());
     // (1) An unsigned version 1 batch in the revoked device's name.
     let (st, body) = post(&s, &dong_xa, &version_1(batch(DONG_XA, "dev-a", 2, 1))).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "key_refused");
-    assert!(body["message"].as_str().unwrap().contains("đã bị thu hồi"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("đã bị thu hồi"),
+        "{body}"
+    );
     // (2) The revoked device id with a brand-new key: refused, and the key
     // is never introduced.
     let fresh = DeviceKey::from_secret([42; 32]);
@@ -217,7 +223,13 @@ fn lost_device_revokes_the_key_and_the_token_and_re_enrols_in_one_step() {
         let (mut server, base) = spawn_server(bin, &dir, &db).await;
         let client = reqwest::Client::new();
         let url = format!("{base}{}", papi_core::wire::BATCHES_PATH);
-        post_created(&client, &url, &token, batch(DONG_XA, "dev-a", 1, 1).to_json()).await;
+        post_created(
+            &client,
+            &url,
+            &token,
+            batch(DONG_XA, "dev-a", 1, 1).to_json(),
+        )
+        .await;
         let run = |args: &[&str]| {
             std::process::Command::new(bin)
                 .args(args)
@@ -230,8 +242,15 @@ fn lost_device_revokes_the_key_and_the_token_and_re_enrols_in_one_step() {
         let fingerprint = papi_core::signature::fingerprint(&stolen_key).unwrap();
         let out = run(&["unit", "lost-device", &fingerprint, "--url", &base]);
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(text.contains("key revoked") && text.contains("revoked."), "{text}");
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("key revoked") && text.contains("revoked."),
+            "{text}"
+        );
         let link = text
             .lines()
             .find_map(|l| l.strip_prefix("Enrolment link: "))
@@ -249,7 +268,13 @@ fn lost_device_revokes_the_key_and_the_token_and_re_enrols_in_one_step() {
         assert_eq!(status_of(&token).await, StatusCode::UNAUTHORIZED);
         // … the new token works for the replacement device, not for the
         // revoked one.
-        post_created(&client, &url, &new_token, batch(DONG_XA, "dev-new", 1, 1).to_json()).await;
+        post_created(
+            &client,
+            &url,
+            &new_token,
+            batch(DONG_XA, "dev-new", 1, 1).to_json(),
+        )
+        .await;
         assert_eq!(status_of(&new_token).await, StatusCode::FORBIDDEN);
         // Done twice, it says so instead of failing silently.
         let again = run(&["unit", "lost-device", &stolen_key]);

@@ -106,7 +106,13 @@ pub async fn honest_posts(
                     break;
                 }
                 let t = Instant::now();
-                let status = match client.post(&url).bearer_auth(&h.token).body(body).send().await {
+                let status = match client
+                    .post(&url)
+                    .bearer_auth(&h.token)
+                    .body(body)
+                    .send()
+                    .await
+                {
                     Ok(r) => {
                         let s = r.status().as_u16();
                         let _ = r.bytes().await;
@@ -184,7 +190,13 @@ pub async fn run(
         background.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             while !stop.load(Ordering::Relaxed) {
-                let status = match client.post(&url).bearer_auth(&token).body(junk.clone()).send().await {
+                let status = match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .body(junk.clone())
+                    .send()
+                    .await
+                {
                     Ok(r) => r.status().as_u16(),
                     Err(_) => 0,
                 };
@@ -220,7 +232,9 @@ pub async fn run(
                     let mut buf = [0u8; 64];
                     let _ = tokio::time::timeout(Duration::from_secs(1), c.read(&mut buf)).await;
                     while !stop.load(Ordering::Relaxed) {
-                        match tokio::time::timeout(Duration::from_millis(500), c.read(&mut buf)).await {
+                        match tokio::time::timeout(Duration::from_millis(500), c.read(&mut buf))
+                            .await
+                        {
                             Ok(_) => break,
                             Err(_) => continue,
                         }
@@ -269,7 +283,8 @@ pub async fn run(
     out.junk = junk_seen.lock().unwrap().clone();
     out.tokenless = tokenless_seen.lock().unwrap().clone();
     let s = seen.lock().unwrap();
-    (out.peak_rss_kb, out.health_max_ms, out.health_failed) = (s.0.max(status_kb(pid, "VmRSS:")), s.1, s.2);
+    (out.peak_rss_kb, out.health_max_ms, out.health_failed) =
+        (s.0.max(status_kb(pid, "VmRSS:")), s.1, s.2);
     out
 }
 
@@ -294,9 +309,10 @@ pub async fn tokenless_upload(addr: &str, head: &str) -> u16 {
     let read = tokio::time::timeout(Duration::from_secs(30), rd.read(&mut buf)).await;
     writer.abort();
     match read {
-        Ok(Ok(n)) if n >= 12 && buf.starts_with(b"HTTP/1.1 ") => {
-            std::str::from_utf8(&buf[9..12]).ok().and_then(|s| s.parse().ok()).unwrap_or(0)
-        }
+        Ok(Ok(n)) if n >= 12 && buf.starts_with(b"HTTP/1.1 ") => std::str::from_utf8(&buf[9..12])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
         _ => 0,
     }
 }
@@ -306,8 +322,13 @@ pub async fn tokenless_upload(addr: &str, head: &str) -> u16 {
 pub fn junk_batch(unit: &str, bytes: usize) -> Vec<u8> {
     // About 640 bytes a record in the file's indented form.
     let records = (bytes / 640).max(1);
-    let mut body = super::batch(unit, "junk-device", 1, records).to_json().into_bytes();
-    let at = String::from_utf8_lossy(&body).find("\"sha256\": \"").unwrap() + 11;
+    let mut body = super::batch(unit, "junk-device", 1, records)
+        .to_json()
+        .into_bytes();
+    let at = String::from_utf8_lossy(&body)
+        .find("\"sha256\": \"")
+        .unwrap()
+        + 11;
     body[at] = if body[at] == b'0' { b'1' } else { b'0' };
     body
 }
