@@ -54,11 +54,7 @@ fn a_batch_is_checked_within_its_share() {
         .to_json()
         .into_bytes();
     let mut bad = good.clone();
-    let at = String::from_utf8_lossy(&bad)
-        .find("\"sha256\": \"")
-        .unwrap()
-        + 11;
-    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    common::attack::break_hash(&mut bad);
     let size = good.len();
     assert!(size > 5_000_000, "{size}");
     let catalogue = &catalogue;

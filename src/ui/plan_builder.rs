@@ -34,8 +34,7 @@ impl Info {
         let catalogue = workspace::catalogue();
         let newest = catalogue.datasets().last();
         let province = newest
-            .and_then(|u| u.province())
-            .map(|p| p.name.strip_prefix("Tỉnh ").unwrap_or(&p.name).to_string())
+            .and_then(|u| u.province().map(|p| u.place_name(p)))
             .unwrap_or_default();
         let slug = papi_core::search::fold(&province).replace(' ', "-");
         Info {
@@ -78,10 +77,10 @@ impl Info {
         }
         let units_id = get(self.units);
         let catalogue = workspace::catalogue();
+        // "Thái Nguyên" and whether it is a centrally-run city.
         let province = catalogue
             .dataset(&units_id)
-            .and_then(|u| u.province())
-            .map(|p| p.name.clone());
+            .and_then(|u| u.province().map(|p| (u.place_name(p), u.is_city())));
         if province.is_none() {
             problems.push(format!(
                 "Danh mục đơn vị \"{units_id}\": ứng dụng không có danh mục này"
@@ -90,17 +89,14 @@ impl Info {
         if !problems.is_empty() {
             return problems;
         }
-        let province = province.unwrap_or_default();
-        let place = province
-            .strip_prefix("Tỉnh ")
-            .unwrap_or(&province)
-            .to_string();
+        let (place, city) = province.unwrap_or_default();
         plan.id = id;
         plan.version = version;
         plan.units = units_id;
         plan.document.number = number;
         plan.document.date = date.unwrap_or(plan.document.date);
-        plan.document.issuer = format!("Ủy ban nhân dân tỉnh {place}");
+        let kind = if city { "thành phố" } else { "tỉnh" };
+        plan.document.issuer = format!("Ủy ban nhân dân {kind} {place}");
         plan.document.place = place;
         plan.document.title_verbatim = title.to_uppercase();
         plan.document.title = title;

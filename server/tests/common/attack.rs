@@ -325,10 +325,16 @@ pub fn junk_batch(unit: &str, bytes: usize) -> Vec<u8> {
     let mut body = super::batch(unit, "junk-device", 1, records)
         .to_json()
         .into_bytes();
-    let at = String::from_utf8_lossy(&body)
+    break_hash(&mut body);
+    body
+}
+
+/// Change one digit of a batch file's stated `sha256`: the file still
+/// reads whole, and is refused only once its content has been hashed.
+pub fn break_hash(body: &mut [u8]) {
+    let at = String::from_utf8_lossy(body)
         .find("\"sha256\": \"")
-        .unwrap()
+        .expect("a batch file states its sha256")
         + 11;
     body[at] = if body[at] == b'0' { b'1' } else { b'0' };
-    body
 }
