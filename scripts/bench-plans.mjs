@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
 import {
-  ROOT, appReady, freePort, launch, parseCsv, planRows300, startServer, stopAllServers, trustDevices, writeCsv,
+  ROOT, appReady, openHistory, freePort, launch, parseCsv, planRows300, startServer, stopAllServers, trustDevices, writeCsv,
 } from '../tests/e2e/helpers.mjs';
 import { dashboardRuns } from './bench-dashboard.mjs';
 
@@ -88,7 +88,7 @@ async function csvImports(page) {
 export async function twoTier(browser, server) {
   const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
   await page.goto(server.url);
-  await appReady(page);
+  await openHistory(page);
   await page.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await page.fill('#official', 'Đo');
   await page.click('form.unit-form button[type=submit]');

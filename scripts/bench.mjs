@@ -17,7 +17,7 @@ import { section as twoTierSection, twoTier } from './bench-plans.mjs';
 import { breakdown, section as sizeSection } from './size-breakdown.mjs';
 import { firstRunOnSlow3g, measure as measureFirstVisit, section as firstVisitSection } from './bench-first-visit.mjs';
 import {
-  DIST, ROOT, appReady, freePort, knowDevices, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
+  DIST, ROOT, appReady, openHistory, freePort, knowDevices, launch, launchProfile, makeBatch, setupCommune, setupDistrict, setupProvince, startServer,
   stopAllServers,
 } from '../tests/e2e/helpers.mjs';
 
@@ -142,7 +142,7 @@ const browser = await launch();
   });
   cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
   await page.goto(server.url);
-  await page.waitForSelector('form.unit-form');
+  await page.waitForSelector('[data-testid=province-picker], form.unit-form');
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
   await page.waitForTimeout(500);
   // What the service worker precaches is its own list (gen-sw.mjs), not
@@ -418,7 +418,7 @@ async function importAll(page, fs) {
   const pctx = await browser.newContext();
   const p = await pctx.newPage();
   await p.goto(server.url);
-  await appReady(p);
+  await openHistory(p);
   await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await p.fill('#official', 'Đo');
   await p.click('form.unit-form button[type=submit]');

@@ -15,8 +15,11 @@ if (!dir) {
 // Which chunks each split point needs (scripts/place-wasm.mjs copies it).
 const MANIFEST = '__wasm_split_manifest.json';
 const SKIP = new Set(['sw.js', 'sw-template.js', MANIFEST]);
-// Cached on first use instead of at install (see LAZY in the template).
-const isLazy = (url) => url.startsWith('/papi-xlsx');
+// Cached on first use instead of at install (see LAZY in the template):
+// the XLSX worker.
+// The provinces' unit datasets too (/units/): a device keeps only its own
+// province's, fetched when picked (src/home.rs).
+const isLazy = (url) => url.startsWith('/papi-xlsx') || url.startsWith('/units/');
 // The app's screens split off the main wasm (scripts/place-wasm.mjs):
 // precached in the background once the app is interactive (see CHUNKS in
 // the template), not on the first screen's critical path.

@@ -42,6 +42,9 @@ pub enum Screen {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub settings: RwSignal<Option<Settings>>,
+    /// The province and unit chosen on the first screen (`crate::home`),
+    /// before or besides any plan.
+    pub home: RwSignal<Option<crate::home::Home>>,
     /// Every record of this device, tombstones included.
     pub records: RwSignal<Vec<Activity>>,
     pub loaded: RwSignal<bool>,
@@ -65,7 +68,8 @@ impl AppState {
     /// nothing loaded yet.
     pub fn new() -> Self {
         AppState {
-            settings: RwSignal::new(session::load_settings()),
+            settings: RwSignal::new(session::load_settings().or_else(adopt_home)),
+            home: RwSignal::new(crate::home::load()),
             records: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(false),
             storage_label: RwSignal::new(""),
@@ -237,6 +241,20 @@ impl AppState {
         self.notices.withdraw_undo(id);
         self.change(id, Activity::restore, "Đã khôi phục", false);
     }
+}
+
+/// The settings of a workspace not set up yet whose plan is of the
+/// province chosen on the first screen: that choice, kept as the
+/// workspace's own (no second set-up). `None` when the plan names no such
+/// unit (a body the province's plan lacks: its form asks again).
+fn adopt_home() -> Option<Settings> {
+    let home = crate::home::load()?;
+    if home.dataset != crate::workspace::PLAN.units || UNITS.get(&home.unit_code).is_none() {
+        return None;
+    }
+    let settings = home.settings();
+    session::save_settings(&settings).ok()?;
+    Some(settings)
 }
 
 pub(crate) fn device_id() -> &'static str {

@@ -11,19 +11,20 @@ use leptos::prelude::*;
 
 use crate::app::AppState;
 
-/// Mount the first-run form; once the settings are saved (here, or by
-/// another tab), hand over to the app, which finds them.
+/// Mount the first screen; once a unit is chosen (the 2020 workspace's
+/// settings, or today's `home`; here, or by another tab), hand over to the
+/// app, which finds it.
 pub fn mount() {
     leptos::mount::mount_to_body(|| {
         let app = AppState::new();
         provide_context(app);
         provide_context(app.notices);
         Effect::new(move || {
-            if app.settings.with(Option::is_some) {
+            if app.settings.with(Option::is_some) || app.home.with(Option::is_some) {
                 hand_over();
             }
         });
-        view! { <crate::ui::setup::FirstVisit/> }
+        view! { <crate::ui::welcome::FirstVisit/> }
     });
 }
 

@@ -26,6 +26,7 @@ mod faults;
 #[cfg(feature = "first-visit")]
 mod first_visit;
 mod form;
+mod home;
 mod inbox;
 mod keys;
 mod notices;

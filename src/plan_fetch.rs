@@ -82,7 +82,7 @@ type Fetch = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Plan>
 /// chunk of its own, off the first screen's path: a chunk that cannot be
 /// fetched is a fetch that could not have run (offline), tried again when
 /// the network comes back. (wasm-bindgen-test builds are not split.)
-async fn fetched(s: SyncSettings) -> Result<Vec<Plan>, String> {
+pub(crate) async fn fetched(s: SyncSettings) -> Result<Vec<Plan>, String> {
     #[cfg(not(test))]
     return match fetch_chunk(s).await {
         Ok(run) => run.await,
@@ -105,6 +105,22 @@ pub struct Elsewhere {
 }
 
 impl Elsewhere {
+    /// What a device that works for no unit yet is told: the server's
+    /// province, and what to do next.
+    pub fn welcome_vi(&self) -> String {
+        let province = crate::home::index()
+            .by_dataset(&self.units)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("danh mục {}", self.units));
+        let plans = if self.adopted.is_empty() {
+            "Máy chủ chưa có kế hoạch của tỉnh: kế hoạch sẽ tự về máy khi Sở Nội vụ công bố."
+                .to_string()
+        } else {
+            format!("Đã nhận {}.", workspace::label_vi(&self.adopted[0]))
+        };
+        format!("Đã kết nối với máy chủ của {province}. {plans} Hãy chọn đơn vị của bạn để bắt đầu.")
+    }
+
     pub fn message_vi(&self) -> String {
         let catalogue = workspace::catalogue();
         let province = catalogue
@@ -223,7 +239,7 @@ async fn new_plans(s: &SyncSettings) -> Result<Vec<Plan>, String> {
         if answer.status != 200 {
             continue;
         }
-        match workspace::add(&answer.body) {
+        match workspace::add_fetching(&answer.body).await {
             Ok(Some(plan)) => {
                 // The server's tokens are of the plan's dataset: its
                 // workspace syncs with the server it came from.

@@ -137,6 +137,23 @@ fn download_parts(filename: &str, mime: &str, parts: js_sys::Array) -> Result<()
     Ok(())
 }
 
+/// A file of the app's own origin, as text (a province's unit dataset).
+/// Errors in Vietnamese.
+pub async fn get_text(path: &str) -> Result<String, String> {
+    let offline = || "máy đang không có mạng".to_string();
+    let resp = JsFuture::from(window().fetch_with_str(path))
+        .await
+        .map_err(|_| offline())?;
+    let resp: web_sys::Response = resp.unchecked_into();
+    if !resp.ok() {
+        return Err(format!("máy chủ trả lời mã {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(|_| offline())?)
+        .await
+        .map_err(|_| offline())?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
 /// A future that resolves after `ms` milliseconds (the browser's timer).
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -79,7 +79,8 @@ pub fn hold_for_dataset(units: &str, s: &SyncSettings) -> Result<(), String> {
     LocalStorage::set(dataset_key(units), s).map_err(|e| e.to_string())
 }
 
-fn held_for(units: &str) -> SyncSettings {
+/// The settings of an enrolment link held for the unit dataset `units`.
+pub fn held_for(units: &str) -> SyncSettings {
     LocalStorage::get(dataset_key(units)).unwrap_or_default()
 }
 

@@ -30,21 +30,45 @@ pub fn shipped_id() -> &'static str {
     &ID
 }
 
-/// The active plan's id for this page (read once).
+/// The active plan's id for this page (read once): the one chosen last;
+/// else the plan of the province chosen on the first screen (`home`), once
+/// the device holds one; else the shipped plan.
 pub fn active_id() -> &'static str {
     static ACTIVE: LazyLock<String> = LazyLock::new(|| {
         let id: Option<String> = LocalStorage::get(ACTIVE_KEY).ok();
         match id {
             Some(id) if catalogue().latest(&id).is_some() => id,
-            _ => shipped_id().to_string(),
+            _ => crate::home::load()
+                .and_then(|h| plan_of_dataset(&h.dataset))
+                .map(|p| p.id)
+                .unwrap_or_else(|| shipped_id().to_string()),
         }
     });
     &ACTIVE
 }
 
+/// The newest plan this device knows for the unit dataset `units` (the
+/// latest version of the plan issued last).
+pub fn plan_of_dataset(units: &str) -> Option<Plan> {
+    choices()
+        .into_iter()
+        .filter(|p| p.units == units)
+        .max_by_key(|p| p.document.date)
+}
+
 /// Whether the active plan is the shipped one (the original database).
 pub fn is_shipped() -> bool {
     active_id() == shipped_id()
+}
+
+/// Work on the plan `id` from now: remembered, then the app starts again
+/// on that plan's data.
+pub fn switch_to(id: &str) -> Result<(), String> {
+    set_active(id)?;
+    crate::platform::window()
+        .location()
+        .reload()
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// Remember `id` as the plan to work on from the next start.
@@ -96,10 +120,15 @@ fn stored_texts() -> Vec<String> {
     LocalStorage::get(PLANS_KEY).unwrap_or_default()
 }
 
-/// The shipped catalogue plus every stored plan that still reads (the
-/// reform not joined: `UNITS_JOINED`).
+/// The shipped catalogue plus every stored dataset (`home`) and plan that
+/// still reads (the reform not joined: `UNITS_JOINED`).
 pub fn catalogue() -> Catalogue {
     let mut c = Catalogue::shipped_unjoined();
+    for text in crate::home::stored_datasets() {
+        if let Ok(units) = papi_core::Units::from_json(&text) {
+            let _ = c.add_dataset(units);
+        }
+    }
     for text in stored_texts() {
         if let Ok(plan) = Plan::from_json(&text) {
             let _ = c.add_plan(plan);
@@ -126,6 +155,20 @@ pub fn add(text: &str) -> Result<Option<Plan>, String> {
         }
         Err(e) => Err(e.message_vi()),
     }
+}
+
+/// `add`, first fetching the plan's unit dataset when it is one of the 34
+/// provinces' and this device lacks it (a plan from the server or a file
+/// of another province than the one chosen).
+pub async fn add_fetching(text: &str) -> Result<Option<Plan>, String> {
+    if let Ok(plan) = Plan::from_json(text) {
+        if catalogue().dataset(&plan.units).is_none()
+            && crate::home::index().by_dataset(&plan.units).is_some()
+        {
+            crate::home::fetch_dataset(&plan.units).await?;
+        }
+    }
+    add(text)
 }
 
 /// The active plan (the latest version of the active id).

@@ -232,6 +232,15 @@ pub fn lower_first(s: &str) -> String {
     }
 }
 
+/// The first letter in upper case: "xã, phường" → "Xã, phường".
+pub fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A unit whose dataset ended before the day a document would be dated
 /// (a district of 2020, in 2026): the office no longer exists, so its
 /// document is dated on its last day and says who took over.

@@ -923,7 +923,7 @@ fn closest(text: &str, plan: &Plan) -> Vec<String> {
 }
 
 mod template;
-pub use template::template_2025;
+pub use template::{bodies_2025, template_2025};
 
 #[cfg(test)]
 mod tests;

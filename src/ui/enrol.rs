@@ -14,6 +14,48 @@ use crate::notices::{use_notices, Notices};
 use crate::plan_fetch::{use_known_plans, KnownPlans};
 use crate::sync::{self, use_sync, SyncSettings, SyncState};
 
+/// Where a link opened on a device that works for no unit yet has got:
+/// the first screen waits for the server to name its unit dataset, then
+/// opens on that province (`welcome::Step::first`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// No link, or one on a device already set up.
+    #[default]
+    None,
+    /// The server is being asked.
+    Resolving,
+    /// The server's unit dataset (or the plan in use's, for a server that
+    /// serves it or could not be asked).
+    Dataset(String),
+}
+
+/// The link's stage, for the first screen (provided by the root).
+#[derive(Clone, Copy)]
+pub struct Enrolment(RwSignal<Stage>);
+
+impl Enrolment {
+    pub fn provide() -> Enrolment {
+        let e = Enrolment(RwSignal::new(Stage::None));
+        provide_context(e);
+        e
+    }
+
+    pub fn resolving(&self) -> bool {
+        self.0.with(|s| *s == Stage::Resolving)
+    }
+
+    pub fn dataset(&self) -> Option<String> {
+        self.0.with(|s| match s {
+            Stage::Dataset(d) => Some(d.clone()),
+            _ => None,
+        })
+    }
+}
+
+pub fn use_enrolment() -> Enrolment {
+    expect_context::<Enrolment>()
+}
+
 #[component]
 pub fn EnrolLink() -> impl IntoView {
     let notices = use_notices();
@@ -32,15 +74,35 @@ pub fn EnrolLink() -> impl IntoView {
 /// plan in use, unless the server serves another unit dataset (then with
 /// that server's plans, `plan_fetch::enrol_elsewhere`). A server that cannot
 /// be asked now (offline) gets the plan in use, as a link always did; its
-/// first refusal of a batch then names the datasets.
+/// first refusal of a batch then names the datasets. On a device that
+/// works for no unit yet, the first screen then opens on the server's
+/// province.
 fn apply(notices: Notices, sync: SyncState, known: KnownPlans, offered: SyncSettings) {
+    let app = crate::app::use_app();
+    let fresh = app.settings.with_untracked(Option::is_none)
+        && app.home.with_untracked(Option::is_none);
+    let stage = use_enrolment().0;
+    if fresh {
+        stage.set(Stage::Resolving);
+    }
     spawn_local(async move {
-        match crate::plan_fetch::enrol_elsewhere(offered.clone()).await {
+        let dataset = match crate::plan_fetch::enrol_elsewhere(offered.clone()).await {
             Ok(Some(elsewhere)) => {
                 known.changed();
-                notices.notify(elsewhere.message_vi(), false, None);
+                if fresh {
+                    notices.notify(elsewhere.welcome_vi(), false, None);
+                } else {
+                    notices.notify(elsewhere.message_vi(), false, None);
+                }
+                elsewhere.units
             }
-            Ok(None) | Err(_) => save_here(notices, sync, &offered),
+            Ok(None) | Err(_) => {
+                save_here(notices, sync, &offered);
+                crate::workspace::PLAN.units.clone()
+            }
+        };
+        if fresh {
+            stage.set(Stage::Dataset(dataset));
         }
     });
 }

@@ -93,6 +93,17 @@ fn plans_view() -> Loaded {
     Ok(view! { <crate::ui::plans::PlansPage/> }.into_any())
 }
 
+// A province chosen whose plan the device lacks: the plan builder or the
+// way the plan comes, in the plans chunk.
+#[wasm_split(plans, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn no_plan_view() -> Loaded {
+    not_in_first_visit!();
+    Ok(view! { <crate::ui::no_plan::NoPlan/> }.into_any())
+}
+
+pub fn no_plan() -> AnyView {
+    screen(no_plan_view)
+}
 pub fn plans() -> AnyView {
     screen(plans_view)
 }

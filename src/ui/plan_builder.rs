@@ -1,14 +1,20 @@
-//! The plan builder (the province only): download the template (the task
-//! table as CSV, or the workbook), upload the filled CSV or workbook (read
-//! by the XLSX worker), see every problem
-//! with its sheet, row and column, and publish the plan: as a plan file,
-//! and on the sync server, from which the communes receive it. The sheets
-//! left out (agencies, roles, other sections) come from the active plan.
+//! The plan builder (the province's Sở Nội vụ): download the template (the
+//! task table as CSV, or the workbook), upload the filled CSV or workbook
+//! (read by the XLSX worker), see every problem with its sheet, row and
+//! column, and publish the plan: as a plan file, and on the sync server,
+//! from which the communes receive it.
+//!
+//! A plan is made for one province's unit dataset (`Source`). Its template
+//! is generic for a province of 2025 (`plan_sheet::template_2025`: the 8
+//! dimensions, the 2025 departments, "UBND các xã, phường, đặc khu", the
+//! province's name); the sheets left out of an upload come from it, so
+//! nothing of another province's plan carries over. A new version of the
+//! plan in use (the same id) starts from that plan instead.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use papi_core::plan_sheet::{self, SheetProblem};
-use papi_core::Plan;
+use papi_core::{Plan, Units};
 
 use crate::notices::{use_notices, Notices};
 use crate::plan_fetch::{self, use_known_plans};
@@ -28,22 +34,24 @@ struct Info {
 }
 
 impl Info {
-    /// Starts from the newest unit dataset (today's units) and this year.
-    fn new() -> Info {
+    /// Starts from the template's details (or the plan in use's id, for a
+    /// dataset with no template: the 2020 history).
+    fn new(source: &Source) -> Info {
         let year = chrono::Datelike::year(&platform::today());
-        let catalogue = workspace::catalogue();
-        let newest = catalogue.datasets().last();
-        let province = newest
-            .and_then(|u| u.province().map(|p| u.place_name(p)))
-            .unwrap_or_default();
-        let slug = papi_core::search::fold(&province).replace(' ', "-");
+        let start = source.template.as_ref().or(source.current.as_ref());
         Info {
-            id: RwSignal::new(format!("{slug}-papi-{year}")),
+            id: RwSignal::new(start.map(|p| p.id.clone()).unwrap_or_default()),
             version: RwSignal::new(format!("{year}.1")),
-            units: RwSignal::new(newest.map(|u| u.id.clone()).unwrap_or_default()),
+            units: RwSignal::new(source.units.id.clone()),
             number: RwSignal::new(String::new()),
             date: RwSignal::new(papi_core::dates::format_vn(platform::today())),
-            title: RwSignal::new(String::new()),
+            title: RwSignal::new(
+                source
+                    .template
+                    .as_ref()
+                    .map(|p| p.document.title.clone())
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -76,9 +84,8 @@ impl Info {
             problems.push("Ngày ban hành: phải có dạng dd/mm/yyyy".into());
         }
         let units_id = get(self.units);
-        let catalogue = workspace::catalogue();
         // "Thái Nguyên" and whether it is a centrally-run city.
-        let province = catalogue
+        let province = workspace::catalogue()
             .dataset(&units_id)
             .and_then(|u| u.province().map(|p| (u.place_name(p), u.is_city())));
         if province.is_none() {
@@ -104,6 +111,46 @@ impl Info {
     }
 }
 
+/// What a plan is made from: the province's unit dataset, its generic
+/// template (2025 datasets), and the plan in use when it is of the same
+/// dataset (for its new versions).
+#[derive(Clone)]
+pub struct Source {
+    pub units: Units,
+    pub template: Option<Plan>,
+    pub current: Option<Plan>,
+}
+
+impl Source {
+    /// For the province of `units`, this year.
+    pub fn of(units: Units) -> Source {
+        let year = chrono::Datelike::year(&platform::today());
+        let template = units
+            .two_tier()
+            .then(|| plan_sheet::template_2025(&units, year));
+        let current = (PLAN.units == units.id).then(|| PLAN.clone());
+        Source {
+            units,
+            template,
+            current,
+        }
+    }
+
+    /// The plan the sheets left out come from: the plan in use for a new
+    /// version of it (the same id), else the template.
+    fn base(&self, plan_id: &str) -> Option<&Plan> {
+        match &self.current {
+            Some(c) if c.id == plan_id || self.template.is_none() => Some(c),
+            _ => self.template.as_ref(),
+        }
+    }
+
+    /// The template to download: the generic one, else the plan in use.
+    fn template(&self) -> Option<&Plan> {
+        self.template.as_ref().or(self.current.as_ref())
+    }
+}
+
 /// What the upload gave.
 #[derive(Clone)]
 enum Built {
@@ -121,24 +168,31 @@ fn place(p: SheetProblem) -> (String, String) {
 /// Read a filled CSV into a plan: problems with their places, or the plan.
 pub fn build(
     csv: &str,
+    source: &Source,
+    plan_id: &str,
     info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
 ) -> Result<Plan, Problems> {
     let sheet = plan_sheet::sheet_from_csv(csv).map_err(|p| vec![place(p)])?;
-    build_sheets(&[sheet], info_apply)
+    build_sheets(&[sheet], source, plan_id, info_apply)
 }
 
-/// A workbook's sheets into a plan (sheets left out come from the active
-/// plan); the details typed on the screen are put on it.
+/// A workbook's sheets into a plan (sheets left out come from the base:
+/// `Source::base` of the plan id typed); the details typed on the screen
+/// are put on it.
 pub fn build_sheets(
     sheets: &[plan_sheet::Sheet],
+    source: &Source,
+    plan_id: &str,
     info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
 ) -> Result<Plan, Problems> {
-    let mut plan = plan_sheet::from_sheets(sheets, Some(&PLAN))
+    let base = source.base(plan_id);
+    let mut plan = plan_sheet::from_sheets(sheets, base)
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
-    // The id typed on the screen decides whether this is a new version of
-    // the plan in use (keeping the tasks it drops) or a plan of its own.
-    plan_sheet::carry_retired(&mut plan, &PLAN);
+    // A new version of the plan in use keeps the tasks it drops.
+    if let Some(current) = source.current.as_ref().filter(|c| c.id == plan.id) {
+        plan_sheet::carry_retired(&mut plan, current);
+    }
     if !info.is_empty() {
         return Err(info
             .into_iter()
@@ -153,21 +207,46 @@ pub fn build_sheets(
 }
 
 #[component]
-pub fn PlanBuilder() -> impl IntoView {
+pub fn PlanBuilder(units: Units) -> impl IntoView {
     let notices = use_notices();
-    let info = Info::new();
+    let source = Source::of(units);
+    let info = Info::new(&source);
     let built = RwSignal::new(Built::Nothing);
-    let template = move |_| {
-        let name = format!("mau-ke-hoach-{}.csv", PLAN.id);
+    let source = StoredValue::new(source);
+    let download_csv = move |plan: Plan, name: String| {
         if let Err(e) = platform::download(
             &name,
             "text/csv;charset=utf-8",
-            &plan_sheet::tasks_csv(&PLAN),
+            &plan_sheet::tasks_csv(&plan),
         ) {
             notices.notify(format!("Không tải được tệp mẫu: {e}"), true, None);
         }
     };
-    let template_xlsx = move |_| spawn_local(template_workbook(notices));
+    let template = move |_| {
+        if let Some(t) = source.with_value(|s| s.template().cloned()) {
+            let name = format!("mau-ke-hoach-{}.csv", t.id);
+            download_csv(t, name);
+        }
+    };
+    let template_xlsx = move |_| {
+        if let Some(t) = source.with_value(|s| s.template().cloned()) {
+            spawn_local(template_workbook(t, notices));
+        }
+    };
+    // A new version of the plan in use starts from its own tasks.
+    let current_csv = source.with_value(|s| {
+        s.current
+            .clone()
+            .filter(|_| s.template.is_some())
+            .map(|c| {
+                let name = format!("bang-nhiem-vu-{}-{}.csv", c.id, c.version);
+                view! {
+                    <button class="btn" on:click=move |_| download_csv(c.clone(), name.clone())>
+                        "Tải bảng nhiệm vụ của kế hoạch đang dùng (CSV)"
+                    </button>
+                }
+            })
+    });
     let picked = move |ev: leptos::ev::Event| {
         let files = crate::inbox::picked_files(&ev);
         spawn_local(async move {
@@ -177,16 +256,18 @@ pub fn PlanBuilder() -> impl IntoView {
             let started = platform::now();
             let name = f.name.clone();
             let failed = |e: String| vec![(name.clone(), e)];
+            let plan_id = info.id.get_untracked().trim().to_string();
+            let source = source.get_value();
             let result = match f.bytes {
                 Err(e) => Err(failed(e)),
                 Ok(b) if f.name.to_lowercase().ends_with(".xlsx") => {
                     match crate::xlsx::read_workbook(&b).await {
-                        Ok(sheets) => build_sheets(&sheets, |p| info.apply(p)),
+                        Ok(sheets) => build_sheets(&sheets, &source, &plan_id, |p| info.apply(p)),
                         Err(e) => Err(failed(e)),
                     }
                 }
                 Ok(b) => match String::from_utf8(b) {
-                    Ok(t) => build(&t, |p| info.apply(p)),
+                    Ok(t) => build(&t, &source, &plan_id, |p| info.apply(p)),
                     Err(_) => Err(failed("tệp không phải CSV dạng UTF-8".into())),
                 },
             };
@@ -198,12 +279,23 @@ pub fn PlanBuilder() -> impl IntoView {
             web_sys::console::log_1(&format!("plan-import-ms {ms}").into());
         });
     };
+    let province = source.with_value(|s| {
+        s.units
+            .province()
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    });
     view! {
         <div class="plan-builder">
-            <p>"1. Tải tệp mẫu (bảng nhiệm vụ của kế hoạch đang dùng), sửa trong Excel rồi lưu dạng CSV."</p>
+            <p>{format!(
+                "1. Tải tệp mẫu của {province}: 8 chỉ số nội dung PAPI, các chỉ tiêu thành phần, mỗi chỉ tiêu một nhiệm vụ ví dụ. \
+Sửa, thêm, bớt nhiệm vụ trong Excel rồi lưu (CSV hoặc .xlsx). Cơ quan chủ trì, phối hợp ghi theo tên: các sở, \
+\"UBND các {}\" (mọi đơn vị cấp xã), hoặc tên từng đơn vị (vd: \"UBND xã …; UBND phường …\").",
+                source.with_value(|s| s.units.commune_kinds_vi()))}</p>
             <div class="form-actions">
                 <button class="btn" on:click=template>"Tải mẫu (CSV)"</button>
                 <button class="btn" on:click=template_xlsx>"Tải mẫu (Excel)"</button>
+                {current_csv}
             </div>
             <p>"2. Thông tin văn bản:"</p>
             <InfoFields info=info/>
@@ -220,9 +312,9 @@ pub fn PlanBuilder() -> impl IntoView {
 
 /// The template as a workbook (every sheet of `plan_sheet::to_sheets`),
 /// written by the XLSX worker.
-async fn template_workbook(notices: Notices) {
+async fn template_workbook(template: Plan, notices: Notices) {
     use papi_core::report::{Sheet, SheetCell};
-    let sheets: Vec<Sheet> = plan_sheet::to_sheets(&PLAN)
+    let sheets: Vec<Sheet> = plan_sheet::to_sheets(&template)
         .into_iter()
         .map(|s| {
             let mut rows = s.rows.into_iter();
@@ -237,7 +329,7 @@ async fn template_workbook(notices: Notices) {
             }
         })
         .collect();
-    let name = format!("mau-ke-hoach-{}.xlsx", PLAN.id);
+    let name = format!("mau-ke-hoach-{}.xlsx", template.id);
     let result = crate::xlsx::workbook(&sheets).await.and_then(|bytes| {
         platform::download_bytes(
             &name,
@@ -261,9 +353,9 @@ fn InfoFields(info: Info) -> impl IntoView {
             </div>
         }
     };
-    let datasets: Vec<(String, String)> = workspace::catalogue()
-        .datasets()
-        .iter()
+    let dataset = info.units.get_untracked();
+    let dataset_vi = workspace::catalogue()
+        .dataset(&dataset)
         .map(|u| {
             let name = u.province().map(|p| p.name.clone()).unwrap_or_default();
             let tiers = if u.two_tier() {
@@ -271,24 +363,16 @@ fn InfoFields(info: Info) -> impl IntoView {
             } else {
                 "ba cấp"
             };
-            (u.id.clone(), format!("{name} ({}, {tiers})", u.id))
+            format!("{name} ({} đơn vị cấp xã, chính quyền {tiers})", u.communes().count())
         })
-        .collect();
+        .unwrap_or(dataset);
     view! {
         {field("plan-number", "Số văn bản", info.number)}
         {field("plan-date", "Ngày ban hành (dd/mm/yyyy)", info.date)}
         {field("plan-title", "Tên kế hoạch", info.title)}
         {field("plan-id", "Mã kế hoạch", info.id)}
         {field("plan-version", "Phiên bản", info.version)}
-        <div class="field">
-            <label for="plan-units">"Danh mục đơn vị hành chính"</label>
-            <select id="plan-units" on:change=move |ev| info.units.set(event_target_value(&ev))>
-                {datasets.into_iter().map(|(id, label)| {
-                    let selected = id == info.units.get_untracked();
-                    view! { <option value=id selected=selected>{label}</option> }
-                }).collect_view()}
-            </select>
-        </div>
+        <p class="muted" data-testid="plan-units">"Đơn vị hành chính: "{dataset_vi}</p>
     }
 }
 
@@ -359,6 +443,21 @@ fn Publish(plan: Plan) -> impl IntoView {
             outcome.set(Some(result));
         });
     };
+    // Once published, the province works in the plan's workspace (its
+    // choice of the first screen is that workspace's settings).
+    let enter = move || {
+        let id = plan.with_value(|p| p.id.clone());
+        (id != workspace::active_id()).then(|| {
+            view! {
+                <button class="btn primary" data-testid="enter-plan"
+                    on:click=move |_| if let Err(e) = workspace::switch_to(&id) {
+                        notices.notify(format!("Không chuyển được kế hoạch: {e}"), true, None);
+                    }>
+                    "Bắt đầu theo dõi kế hoạch này"
+                </button>
+            }
+        })
+    };
     view! {
         <div class="ok" data-testid="plan-ready">
             <p>{format!("Kế hoạch hợp lệ: {label}, {tasks} nhiệm vụ.")}</p>
@@ -368,6 +467,7 @@ fn Publish(plan: Plan) -> impl IntoView {
                 Ok(m) => view! { <p data-testid="publish-outcome">{format!("Đã công bố: {m}.")}</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert" data-testid="publish-outcome">{format!("Chưa công bố được: {e}.")}</p> }.into_any(),
             })}
+            {move || outcome.get().is_some().then(enter)}
         </div>
     }
 }
@@ -386,18 +486,28 @@ mod tests {
         vec![]
     }
 
+    fn thai_nguyen() -> Source {
+        Source::of(Units::from_json(papi_core::THAI_NGUYEN_UNITS_2025).unwrap())
+    }
+
     #[wasm_bindgen_test]
     fn every_problem_has_its_place_and_a_good_csv_makes_a_plan() {
-        let csv = plan_sheet::tasks_csv(&PLAN);
-        let plan = build(&csv, details).expect("the template reads back");
-        assert_eq!(plan.tasks().count(), PLAN.tasks().count());
+        let source = thai_nguyen();
+        let template = source.template.clone().expect("a 2025 dataset has a template");
+        assert!(source.current.is_none(), "the 2020 plan is not Thái Nguyên's");
+        let csv = plan_sheet::tasks_csv(&template);
+        let plan = build(&csv, &source, "builder-test-2026", details).expect("the template reads back");
+        assert_eq!(plan.tasks().count(), 27);
         assert_eq!(plan.units, "thai-nguyen-2025");
+        // Nothing of Bắc Kạn's plan: its agencies are the template's.
+        assert_eq!(plan.agencies, template.agencies);
+        assert!(plan.agency("so-tnmt").is_none());
         // A lead agency nobody knows, on the second task (row 3, column G).
         let mut sheet = plan_sheet::sheet_from_csv(&csv).unwrap();
         sheet.rows[2][6] = "Sở Không Có Thật".into();
         let bad =
             papi_core::report::csv(&plan_sheet::TASK_COLUMNS, sheet.rows[1..].iter().cloned());
-        let problems = build(&bad, details).unwrap_err();
+        let problems = build(&bad, &source, "builder-test-2026", details).unwrap_err();
         assert!(
             problems
                 .iter()
@@ -405,15 +515,30 @@ mod tests {
             "{problems:?}"
         );
         // Details refused before the plan is made.
-        let problems = build(&csv, |_| vec!["Số văn bản: chưa nhập".into()]).unwrap_err();
+        let problems = build(&csv, &source, "x", |_| vec!["Số văn bản: chưa nhập".into()])
+            .unwrap_err();
         assert_eq!(problems[0].0, "Thông tin kế hoạch");
         // A dataset this build lacks.
-        let problems = build(&csv, |p| {
+        let problems = build(&csv, &source, "x", |p| {
             details(p);
             p.units = "ha-noi-2030".into();
             vec![]
         })
         .unwrap_err();
         assert!(problems[0].1.contains("ha-noi-2030"), "{problems:?}");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_2020_history_builds_new_versions_of_its_plan() {
+        let source = Source::of(crate::workspace::UNITS.clone());
+        assert!(source.template.is_none(), "three tiers: no 2025 template");
+        let csv = plan_sheet::tasks_csv(&PLAN);
+        let plan = build(&csv, &source, &PLAN.id, |p| {
+            p.version = "2026.1".into();
+            vec![]
+        })
+        .expect("the plan in use reads back");
+        assert_eq!(plan.tasks().count(), PLAN.tasks().count());
+        assert_eq!(plan.agencies, PLAN.agencies);
     }
 }

@@ -12,16 +12,6 @@ use crate::plan_fetch::use_known_plans;
 use crate::workspace;
 use crate::workspace::PLAN;
 
-/// Work on the plan `id` from now: remembered, then the app starts again
-/// on that plan's data.
-pub fn switch_to(id: &str) -> Result<(), String> {
-    workspace::set_active(id)?;
-    crate::platform::window()
-        .location()
-        .reload()
-        .map_err(|e| format!("{e:?}"))
-}
-
 fn dataset_vi(plan: &Plan) -> String {
     let catalogue = workspace::catalogue();
     match catalogue.dataset(&plan.units) {
@@ -84,7 +74,9 @@ pub fn PlansPage() -> impl IntoView {
                 <div class="card">
                     <h3>"Lập kế hoạch mới từ bảng tính"</h3>
                     {move || if building.get() {
-                        view! { <crate::ui::plan_builder::PlanBuilder/> }.into_any()
+                        let units = workspace::catalogue().dataset(&PLAN.units).cloned()
+                            .unwrap_or_else(|| crate::workspace::UNITS.clone());
+                        view! { <crate::ui::plan_builder::PlanBuilder units=units/> }.into_any()
                     } else {
                         view! {
                             <button class="btn primary" on:click=move |_| building.set(true)>
@@ -132,7 +124,7 @@ pub fn PlanChoices() -> impl IntoView {
                         let newer = active && plan.version != PLAN.version;
                         let id = plan.id.clone();
                         let switch = move |_| {
-                            if let Err(e) = switch_to(&id) {
+                            if let Err(e) = workspace::switch_to(&id) {
                                 app.notices.notify(format!("Không chuyển được kế hoạch: {e}"), true, None);
                             }
                         };
@@ -165,7 +157,7 @@ pub fn PlanChoices() -> impl IntoView {
 
 /// A plan file (.json) from a colleague or the province.
 #[component]
-fn PlanFileImport() -> impl IntoView {
+pub fn PlanFileImport() -> impl IntoView {
     let app = use_app();
     let known = use_known_plans();
     let error = RwSignal::new(None::<String>);
@@ -173,10 +165,13 @@ fn PlanFileImport() -> impl IntoView {
         let files = crate::inbox::picked_files(&ev);
         spawn_local(async move {
             for f in crate::inbox::read_files(files).await {
-                let text = f.bytes.and_then(|b| {
+                let added = match f.bytes.and_then(|b| {
                     String::from_utf8(b).map_err(|_| "tệp không phải văn bản UTF-8".into())
-                });
-                match text.and_then(|t| workspace::add(&t)) {
+                }) {
+                    Ok(t) => workspace::add_fetching(&t).await,
+                    Err(e) => Err(e),
+                };
+                match added {
                     Ok(Some(plan)) => {
                         error.set(None);
                         known.changed();

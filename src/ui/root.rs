@@ -35,14 +35,43 @@ pub fn App() -> impl IntoView {
     );
 
     crate::start::when_set_up(app, pwa, outbox, inbox, sync);
+    ui::enrol::Enrolment::provide();
+    enter_home(app);
 
     view! {
         <ui::enrol::EnrolLink/>
-        {move || if app.settings.with(Option::is_none) {
-            view! { <ui::setup::FirstRun/> }.into_any()
-        } else {
+        {move || if app.settings.with(Option::is_some) {
             view! { <ui::shell::Shell/> }.into_any()
+        } else if app.home.with(Option::is_some) {
+            crate::ui::lazy::no_plan()
+        } else {
+            view! { <ui::setup::FirstRun/> }.into_any()
         }}
         <ui::shell::Notices/>
     }
+}
+
+/// A province chosen on the first screen (`crate::home`) whose plan this
+/// device holds: its workspace is opened (the page starts again on it,
+/// taking the choice as its settings). A commune or a body waiting for the
+/// plan is moved as soon as it arrives; the Sở Nội vụ, which may be
+/// publishing the plan it just built, chooses when (`ui::no_plan`).
+fn enter_home(app: AppState) {
+    let known = crate::plan_fetch::use_known_plans();
+    Effect::new(move || {
+        known.0.track();
+        let Some(home) = app.home.get() else { return };
+        if app.settings.with_untracked(Option::is_some)
+            || ui::welcome::is_office(&home)
+        {
+            return;
+        }
+        // The plan in use already, without the chosen unit: `no_plan`
+        // says so and asks again.
+        if let Some(plan) = crate::workspace::plan_of_dataset(&home.dataset)
+            .filter(|p| p.id != crate::workspace::active_id())
+        {
+            let _ = crate::workspace::switch_to(&plan.id);
+        }
+    });
 }

@@ -1,22 +1,37 @@
-//! Who am I: role, unit (district, then commune; accent-insensitive search)
-//! and name. Shown on first run and inside Settings.
+//! Who am I in a plan's workspace: role, unit (district, then commune, in
+//! three tiers; accent-insensitive search) and name. Shown inside Settings
+//! and for the 2020 history on the first run, whose first screen is
+//! today's (`ui::welcome`).
 
 use leptos::prelude::*;
 use papi_core::{Level, Unit};
 
 use crate::app::{use_app, AppState};
 use crate::session::{save_settings, Settings};
+use crate::ui::welcome::{Step, Welcome};
 use crate::workspace::UNITS;
 
 #[component]
 pub fn FirstRun() -> impl IntoView {
-    // Other plans (a file, the sync server) are offered before the unit:
-    // the unit list is the chosen plan's.
+    // Other plans (a file, the sync server) are offered with the first
+    // screen: a plan chosen brings its own province.
     let known = crate::plan_fetch::use_known_plans();
     let several = move || {
         known.0.track();
         crate::workspace::choices().len() > 1
     };
+    let enrolment = crate::ui::enrol::use_enrolment();
+    let step = RwSignal::new(Step::first(enrolment.dataset().as_deref()));
+    // A link's province, once its server has said which it is.
+    Effect::watch(
+        move || enrolment.dataset(),
+        move |d, _, _| {
+            if d.is_some() {
+                step.set(Step::first(d.as_deref()));
+            }
+        },
+        false,
+    );
     view! {
         <main
             id="main"
@@ -24,41 +39,22 @@ pub fn FirstRun() -> impl IntoView {
             on:pointerdown=|_| crate::start::preload()
             on:focusin=|_| crate::start::preload()
         >
-            <Intro/>
-            <Show when=several>
-                {crate::ui::plans::plan_choices()}
-            </Show>
-            <UnitForm/>
+            {move || if enrolment.resolving() {
+                view! {
+                    <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
+                    <p class="loading" role="status" data-testid="enrol-resolving">
+                        "Đang mở liên kết đăng ký: hỏi máy chủ tỉnh, thành phố của đơn vị…"
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <Show when=move || several() && step.with(|s| *s == Step::Province)>
+                        {crate::ui::plans::plan_choices()}
+                    </Show>
+                    <Welcome step=step/>
+                }.into_any()
+            }}
         </main>
-    }
-}
-
-/// The first-run form of the first-visit build (`crate::first_visit`): a
-/// device that keeps nothing yet knows the shipped plan alone.
-#[component]
-pub fn FirstVisit() -> impl IntoView {
-    view! {
-        <main id="main" class="first-run">
-            <Intro/>
-            <UnitForm/>
-        </main>
-    }
-}
-
-/// The first run's heading and what it is about.
-#[component]
-fn Intro() -> impl IntoView {
-    let plan = if crate::workspace::is_shipped() {
-        "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn. ".to_string()
-    } else {
-        format!("{}. ", crate::workspace::label_vi(&crate::workspace::PLAN))
-    };
-    view! {
-        <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
-        <p class="lead">
-            {plan}
-            "Chọn đơn vị của bạn một lần; mọi dữ liệu được lưu ngay trên máy này và dùng được cả khi không có mạng."
-        </p>
     }
 }
 
@@ -85,13 +81,24 @@ impl Start {
 }
 
 /// What is missing or wrong in the choice, in Vietnamese.
-fn problem_vi(level: Level, unit_code: &str, official_name: &str) -> Option<&'static str> {
+fn problem_vi(level: Level, unit_code: &str, official_name: &str) -> Option<String> {
     if unit_code.is_empty() || UNITS.get(unit_code).map(|u| u.level) != Some(level) {
         Some(match level {
-            Level::District => "Hãy chọn huyện, thành phố của bạn.",
-            _ => "Hãy chọn huyện rồi chọn xã, phường, thị trấn của bạn.",
+            Level::District => "Hãy chọn huyện, thành phố của bạn.".into(),
+            _ if UNITS.two_tier() => format!("Hãy chọn {} của bạn.", UNITS.commune_kinds_vi()),
+            _ => format!(
+                "Hãy chọn huyện rồi chọn {} của bạn.",
+                UNITS.commune_kinds_vi()
+            ),
         })
-    } else if official_name.is_empty() {
+    } else {
+        problem_name_vi(official_name).map(str::to_string)
+    }
+}
+
+/// What is wrong with the official's name, in Vietnamese.
+pub fn problem_name_vi(official_name: &str) -> Option<&'static str> {
+    if official_name.is_empty() {
         Some("Hãy nhập họ và tên của bạn.")
     } else if official_name.chars().count() > papi_core::text::MAX_AUTHOR {
         Some("Họ và tên dài quá 100 ký tự.")
@@ -180,7 +187,7 @@ pub fn UnitForm() -> impl IntoView {
             crate::platform::nfc,
         );
         match problem_vi(lvl, &unit_code, &official) {
-            Some(p) => error.set(Some(p.into())),
+            Some(p) => error.set(Some(p)),
             None => save(
                 app,
                 Settings {
@@ -192,7 +199,8 @@ pub fn UnitForm() -> impl IntoView {
         }
     };
 
-    let role_option = move |value: Level, label: &'static str| {
+    let kinds = UNITS.commune_kinds_vi();
+    let role_option = move |value: Level, label: String| {
         view! {
             <label class="choice">
                 <input
@@ -210,9 +218,9 @@ pub fn UnitForm() -> impl IntoView {
         <form class="card unit-form" on:submit=submit novalidate>
             <fieldset>
                 <legend>"Vai trò"</legend>
-                {role_option(Level::Commune, "Cán bộ cấp xã (UBND xã, phường, thị trấn)")}
-                {(!UNITS.two_tier()).then(|| role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)"))}
-                {role_option(Level::Province, "Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)")}
+                {role_option(Level::Commune, format!("Cán bộ cấp xã (UBND {kinds})"))}
+                {(!UNITS.two_tier()).then(|| role_option(Level::District, "Cán bộ cấp huyện (Phòng Nội vụ)".into()))}
+                {role_option(Level::Province, "Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)".into())}
             </fieldset>
             <Show when=move || level.get() == Level::Province>
                 <BodyPicker body=body/>
@@ -223,8 +231,8 @@ pub fn UnitForm() -> impl IntoView {
                     options=Signal::derive(districts) on_pick=move || commune.set(String::new())/>
             </Show>
             <Show when=move || level.get() == Level::Commune>
-                <UnitPicker id="commune" search_label="Tìm xã, phường, thị trấn" placeholder="vd: duc xuan"
-                    label="Xã, phường, thị trấn" query=commune_q selected=commune
+                <UnitPicker id="commune" search_label=format!("Tìm {kinds}") placeholder="vd: duc xuan"
+                    label=papi_core::letterhead::upper_first(&kinds) query=commune_q selected=commune
                     options=Signal::derive(communes) on_pick=|| ()/>
             </Show>
             <div class="field">
@@ -266,12 +274,12 @@ fn BodyPicker(body: RwSignal<String>) -> impl IntoView {
 
 /// A search box that narrows a list of units, and the list to pick from.
 #[component]
-fn UnitPicker(
+pub fn UnitPicker(
     /// The select's id; the search box gets `<id>-q`.
     id: &'static str,
-    search_label: &'static str,
+    #[prop(into)] search_label: String,
     placeholder: &'static str,
-    label: &'static str,
+    #[prop(into)] label: String,
     query: RwSignal<String>,
     selected: RwSignal<String>,
     /// (code, name) of the units the query lets through.
@@ -297,3 +305,4 @@ fn UnitPicker(
         </div>
     }
 }
+

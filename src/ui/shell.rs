@@ -46,6 +46,10 @@ pub fn Shell() -> impl IntoView {
         app.settings
             .with(|s| s.as_ref().is_some_and(|s| UNITS.is_receiver(&s.unit_code)))
     };
+    let office = move || {
+        app.settings
+            .with(|s| s.as_ref().is_some_and(|s| s.unit_code == UNITS.province_code))
+    };
     view! {
         // Fixed at the bottom, above the form's overlay (style/main.css).
         <Show when=move || update_ready.get()>
@@ -70,9 +74,9 @@ pub fn Shell() -> impl IntoView {
             {move || receives().then(|| nav(Screen::Dashboard, "Tổng hợp"))}
             {nav(Screen::Report, "Báo cáo năm")}
             {nav(Screen::PlanText, "Văn bản Kế hoạch")}
-            // Only once another plan is known (else from Cài đặt): the
-            // shipped plan alone keeps the navigation as it was.
-            {move || crate::ui::plans::several_known().then(|| nav(Screen::Plans, "Các kế hoạch"))}
+            // For the Sở Nội vụ, who makes the plans; for others only once
+            // another plan is known (else from Cài đặt).
+            {move || (office() || crate::ui::plans::several_known()).then(|| nav(Screen::Plans, "Các kế hoạch"))}
             {nav(Screen::Settings, "Cài đặt")}
         </nav>
         <ExportReminder/>

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  idbPut, recordActivity, screenShown, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles,
+  idbPut, pickProvince, recordActivity, screenShown, serverAndBrowser, seriousViolations, setupCommune, timelineTitles, today, waitForTitles,
   watchErrors,
 } from './helpers.mjs';
 
@@ -279,9 +279,12 @@ test('an unsaved form in one tab survives another tab saving and a reload', asyn
 test('no serious or critical accessibility violation on any screen, laptop and tablet', async () => {
   for (const viewport of [{ width: 1366, height: 768 }, { width: 800, height: 1280 }]) {
     const { context, page } = await freshPage(viewport);
-    await page.waitForSelector('form.unit-form');
+    await page.waitForSelector('[data-testid=province-picker]');
     const found = {};
     found.firstRun = await seriousViolations(page);
+    await pickProvince(page, 'quang ninh', 'quang-ninh-2025');
+    found.roleForm = await seriousViolations(page);
+    await page.click('button:has-text("Đổi tỉnh, thành phố")');
     await setupCommune(page);
     await recordActivity(page, '2.3-1', { title: 'Niêm yết', date: '15/04/2020' });
     await page.waitForSelector('form.activity-form', { state: 'detached' });

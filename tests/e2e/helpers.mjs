@@ -66,8 +66,9 @@ export function dbFile() {
 
 /** Start papi-server for `dist` on `port`; resolves once it answers. The
  * database is a fresh file unless `db` names one (a restart). */
-export async function startServer(port, dist = DIST, db = dbFile()) {
-  const proc = spawn(SERVER, ['serve', '--dist', dist, '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServer(port, dist = DIST, db = dbFile(), units = process.env.PAPI_UNITS) {
+  const env = units ? { ...process.env, PAPI_UNITS: units } : process.env;
+  const proc = spawn(SERVER, ['serve', '--dist', dist, '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let err = '';
@@ -77,7 +78,7 @@ export async function startServer(port, dist = DIST, db = dbFile()) {
     if (proc.exitCode !== null) throw new Error(`papi-server exited: ${err}`);
     try {
       const r = await fetch(url + '/healthz');
-      if (r.ok) return { url, proc, db, stop: () => stopServer(proc) };
+      if (r.ok) return { url, proc, db, units, stop: () => stopServer(proc) };
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -91,8 +92,9 @@ export function serverAdmin(db, ...args) {
   return execFileSync(SERVER, [...args, '--db', db], { encoding: 'utf8' });
 }
 
-export function unitToken(db, code) {
-  const out = execFileSync(SERVER, ['unit', 'add', code, '--db', db], { encoding: 'utf8' });
+export function unitToken(db, code, units = process.env.PAPI_UNITS) {
+  const env = units ? { ...process.env, PAPI_UNITS: units } : process.env;
+  const out = execFileSync(SERVER, ['unit', 'add', code, '--db', db], { encoding: 'utf8', env });
   return out.split('\n').find((l) => l.startsWith('papi_'));
 }
 
@@ -114,9 +116,31 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** The app has mounted (first-run form or the shell). */
+/** The app has mounted (the first screen, a form or the shell). */
 export async function appReady(page) {
-  await page.waitForSelector('form.unit-form, nav.tabs', { timeout: 15000 });
+  await page.waitForSelector('[data-testid=province-picker], form.unit-form, nav.tabs, [data-testid=waiting-for-plan], [data-testid=plan-held], .plan-builder', { timeout: 15000 });
+}
+
+/** The named choice of the 2020 history on the first screen. */
+export const HISTORY_2020 = 'Kế hoạch 124/KH-UBND năm 2020 của tỉnh Bắc Kạn (trước sắp xếp)';
+
+/** On the first screen (today's provinces), open the 2020 history's form:
+ * the three-tier flows of Bắc Kạn 2020 start there. */
+export async function openHistory(page) {
+  await appReady(page);
+  if (await page.locator('[data-testid=history-2020]').count()) {
+    await page.click(`button:has-text("${HISTORY_2020}")`);
+  }
+  await page.waitForSelector('form.unit-form');
+}
+
+/** On the first screen: pick a province by searching its name without
+ * accents, and wait for its role form (its communes listed). */
+export async function pickProvince(page, query, dataset) {
+  await appReady(page);
+  await page.fill('#province-q', query);
+  await page.click(`[data-testid=province-picker] button[data-dataset="${dataset}"]`);
+  await page.waitForSelector('[data-testid=role-form]');
 }
 
 /** Complete first run as a commune official of Phường Đức Xuân. */
@@ -127,7 +151,7 @@ export async function setupCommune(page, { district = '058', commune = '01840', 
 
 /** Fill the first-run form as a commune official, without saving it. */
 export async function fillCommune(page, { district = '058', commune = '01840', name = 'Nguyễn Văn An' } = {}) {
-  await appReady(page);
+  await openHistory(page);
   await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
   await page.selectOption('#district', district);
   await page.selectOption('#commune', commune);
@@ -149,7 +173,7 @@ export async function storeRead(page) {
 
 /** Complete first run as the province's Sở Nội vụ. */
 export async function setupProvince(page, { name = 'Hoàng Văn Tỉnh' } = {}) {
-  await appReady(page);
+  await openHistory(page);
   await page.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await page.fill('#official', name);
   await setUp(page, true);
@@ -157,7 +181,7 @@ export async function setupProvince(page, { name = 'Hoàng Văn Tỉnh' } = {}) 
 
 /** Complete first run as district staff (Phòng Nội vụ) of Huyện Na Rì. */
 export async function setupDistrict(page, { district = '066', name = 'Lý Thị Lan' } = {}) {
-  await appReady(page);
+  await openHistory(page);
   await page.getByLabel('Cán bộ cấp huyện (Phòng Nội vụ)').check();
   await page.selectOption('#district', district);
   await page.fill('#official', name);
@@ -467,12 +491,16 @@ export function writeCsv(rows) {
   return rows.map((r) => r.map((c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
 }
 
-/** The plan template's rows (header, 42 tasks) with each task 7 or 8 times
- * in a row (a dimension's rows stay together): a header and 300 tasks. */
+/** A plan template's rows (a header and its tasks) with each task repeated
+ * in a row, as evenly as may be (a dimension's rows stay together): a
+ * header and 300 tasks. */
 export function planRows300(rows) {
+  const tasks = rows.slice(1);
+  const each = Math.floor(300 / tasks.length);
+  const extra = 300 - each * tasks.length;
   const big = [rows[0]];
-  rows.slice(1).forEach((r, n) => {
-    for (let k = 0; k < (n < 6 ? 8 : 7); k += 1) {
+  tasks.forEach((r, n) => {
+    for (let k = 0; k < (n < extra ? each + 1 : each); k += 1) {
       big.push(r.map((c, i) => (i === 4 ? '' : i === 5 ? `${c} (đợt ${k + 1})` : c)));
     }
   });

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady,
+  launch, freePort, startServer, unitToken, stopAllServers, watchErrors, appReady, openHistory,
   download, recordActivity, applyImport, parseCsv, writeCsv, planRows300,
   setupCommune, setupProvince, exportBatch, importFiles, timelineTitles,
 } from './helpers.mjs';
@@ -27,25 +27,18 @@ async function uploadCsv(page, name, text) {
   await page.setInputFiles('[data-testid=plan-csv]', { name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
 }
 
-/** First run in a two-tier workspace: no district role, the province's communes. */
+/** First screen for a commune of Thái Nguyên (its province already named
+ * by the link): no district, the province's 92 communes; into the plan's
+ * workspace. */
 async function setupTwoTierCommune(page, code, name) {
-  await appReady(page);
-  assert.equal(await page.getByLabel('Cán bộ cấp huyện (Phòng Nội vụ)').count(), 0, 'no district role in two tiers');
-  await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
+  await page.waitForSelector('[data-testid=role-form]');
+  await page.getByLabel('Cán bộ cấp xã (UBND xã, phường)').check();
   assert.equal(await page.locator('#district').count(), 0);
   assert.equal(await page.locator('#commune option[value]:not([value=""])').count(), 92);
   await page.selectOption('#commune', code);
   await page.fill('#official', name);
-  await page.click('form.unit-form button[type=submit]');
+  await Promise.all([page.waitForEvent('load'), page.click('form.unit-form button[type=submit]')]);
   await page.waitForSelector('nav.tabs');
-}
-
-async function switchPlan(page, id) {
-  await Promise.all([
-    page.waitForEvent('load'),
-    page.click(`li[data-plan="${id}"] button:has-text("Chuyển sang kế hoạch này")`),
-  ]);
-  await appReady(page);
 }
 
 test('a province makes a plan from a CSV and publishes it; a commune of Thái Nguyên receives it, records, syncs; the province sees it among 92 communes', async () => {
@@ -56,27 +49,23 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   const communeToken = unitToken(db, '01864');
   browser = await launch();
 
-  // The province, enrolled by link, in the shipped workspace at first.
+  // The province, enrolled by link: its province at once, and with no
+  // plan yet, the plan builder.
   const pctx = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
   const p = await pctx.newPage();
   const perrors = watchErrors(p);
   const importMs = [];
   p.on('console', (m) => { const x = /plan-import-ms (\d+)/.exec(m.text()); if (x) importMs.push(Number(x[1])); });
   await p.goto(`${url}/#enrol=${provinceToken}`);
-  await appReady(p);
-  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
+  await p.waitForSelector('[data-testid=role-form]', { timeout: 20000 });
+  await p.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
   await p.fill('#official', 'Hoàng Văn Tỉnh');
   await p.click('form.unit-form button[type=submit]');
-  await p.waitForSelector('nav.tabs');
-  // With the shipped plan alone, the plans screen opens from Cài đặt.
-  assert.equal(await p.locator('nav.tabs button:text-is("Các kế hoạch")').count(), 0);
-  await p.click('nav.tabs button:has-text("Cài đặt")');
-  await p.click('[data-testid=open-plans]');
-  await p.click('button:has-text("Mở công cụ lập kế hoạch")');
+  await p.waitForSelector('.plan-builder', { timeout: 20000 });
   const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
   const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
   assert.equal(rows[0][6], 'Cơ quan chủ trì');
-  assert.equal(rows.length, 43, 'a header and 42 tasks');
+  assert.equal(rows.length, 28, 'a header and the 27 example tasks of the template');
 
   await p.fill('#plan-number', '45/KH-UBND');
   await p.fill('#plan-date', '15/01/2026');
@@ -99,7 +88,7 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   // Fixed: the template as it came, now the plan of Thái Nguyên 2026.
   await uploadCsv(p, 'ke-hoach.csv', template.text);
   await p.waitForSelector('[data-testid=plan-ready]');
-  assert.match(await p.innerText('[data-testid=plan-ready]'), /45\/KH-UBND ngày 15\/01\/2026.*42 nhiệm vụ/s);
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /45\/KH-UBND ngày 15\/01\/2026.*27 nhiệm vụ/s);
 
   // Offline: the file downloads, the server is not reached.
   await pctx.setOffline(true);
@@ -114,29 +103,11 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   const listed = await (await fetch(`${url}/api/v1/plans`, { headers: { Authorization: `Bearer ${communeToken}` } })).json();
   assert.ok(listed.plans.some((x) => x.id === 'thai-nguyen-papi-2026' && x.version === '2026.1'));
 
-  // A version of this plan for other units is refused on the spot: the
-  // versions of a plan share one workspace, of one dataset.
-  await p.fill('#plan-version', '2026.0');
-  await p.selectOption('#plan-units', 'bac-kan-2020');
-  await uploadCsv(p, 'ke-hoach.csv', template.text);
-  await p.waitForSelector('[data-testid=plan-problems]:has-text("mã kế hoạch khác")');
-  // A plan of the 2020 units is never sent to this server, which serves
-  // Thái Nguyên's (the link's settings are kept for that dataset): the
-  // file downloads, and the app says no server is set for it. (The
-  // server's own refusal of another dataset: server/tests/two_tier.rs.)
-  await p.fill('#plan-id', 'bac-kan-papi-2026');
-  await uploadCsv(p, 'ke-hoach.csv', template.text);
-  await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.0")');
-  await download(p, () => p.click('button:has-text("Công bố kế hoạch")'));
-  await p.waitForSelector('[data-testid=publish-outcome]:has-text("chưa cài máy chủ đồng bộ")');
-  assert.equal(await p.evaluate(() => localStorage.getItem('papi-tracker.sync')), null, 'the 2020 plan has no server');
-
   // The workbook template, read back by the XLSX worker; a file that is
   // no workbook is refused with the reason.
   const [xdl] = await Promise.all([p.waitForEvent('download'), p.click('button:has-text("Tải mẫu (Excel)")')]);
-  assert.equal(xdl.suggestedFilename(), 'mau-ke-hoach-bac-kan-124-2020.xlsx');
+  assert.equal(xdl.suggestedFilename(), 'mau-ke-hoach-thai-nguyen-papi-2026.xlsx');
   const xlsx = readFileSync(await xdl.path());
-  await p.selectOption('#plan-units', 'thai-nguyen-2025');
   await p.fill('#plan-id', 'thai-nguyen-papi-2026');
   await p.fill('#plan-version', '2026.5');
   const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -144,7 +115,7 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   await p.waitForSelector('[data-testid=plan-problems]:has-text("không đọc được tệp Excel")');
   await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.xlsx', mimeType: xlsxType, buffer: xlsx });
   await p.waitForSelector('[data-testid=plan-ready]:has-text("2026.5")');
-  assert.match(await p.innerText('[data-testid=plan-ready]'), /42 nhiệm vụ/);
+  assert.match(await p.innerText('[data-testid=plan-ready]'), /27 nhiệm vụ/);
 
   // A 300-task plan CSV: read and checked (its time is a benchmark:
   // scripts/bench-plans.mjs).
@@ -166,18 +137,16 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   const c = await cctx.newPage();
   const cerrors = watchErrors(c);
   await c.goto(`${url}/#enrol=${communeToken}`);
-  await c.waitForSelector('li[data-plan="thai-nguyen-papi-2026"]');
+  await c.waitForSelector('[data-testid=role-form]', { timeout: 20000 });
   // The link's server serves Thái Nguyên's units: its settings went to the
-  // workspace of that server's plan, not to the 2020 plan in use.
+  // workspace of that server's plan, not to the 2020 plan.
   await c.waitForFunction(() => localStorage.getItem('papi-tracker.sync@thai-nguyen-papi-2026') !== null);
-  // The first-run screen says so.
-  await c.waitForSelector('.notice:has-text("Máy chủ trong liên kết phục vụ các đơn vị của")');
+  // The first screen says so.
+  await c.waitForSelector('.notice:has-text("Đã kết nối với máy chủ của Tỉnh Thái Nguyên")');
   assert.equal(await c.evaluate(() => localStorage.getItem('papi-tracker.sync')), null);
-  await switchPlan(c, 'thai-nguyen-papi-2026');
-  assert.match(await c.innerText('.first-run .lead'), /45\/KH-UBND ngày 15\/01\/2026/);
   await setupTwoTierCommune(c, '01864', 'Nguyễn Thị Thành');
   assert.match(await c.innerText('header.topbar'), /Xã Bằng Thành/);
-  await recordActivity(c, '1.1-1', { title: 'Niêm yết công khai năm 2026', date: '02/03/2026' });
+  await recordActivity(c, '1.2-1', { title: 'Niêm yết công khai năm 2026', date: '02/03/2026' });
   await c.click('nav.tabs button:has-text("Lô dữ liệu")');
   await c.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")', { timeout: 30000 });
   // Its data is in the plan's own database, not the 2020 one.
@@ -188,12 +157,8 @@ test('a province makes a plan from a CSV and publishes it; a commune of Thái Ng
   const kept = await c.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.sync@thai-nguyen-papi-2026')));
   assert.equal(kept.token, communeToken);
 
-  // The province switches to the plan, pulls, and sees the commune.
-  await p.click('nav.tabs button:text-is("Các kế hoạch")');
-  await switchPlan(p, 'thai-nguyen-papi-2026');
-  await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
-  await p.fill('#official', 'Hoàng Văn Tỉnh');
-  await p.click('form.unit-form button[type=submit]');
+  // The province enters its plan (no second set-up), pulls, and sees the commune.
+  await Promise.all([p.waitForEvent('load'), p.click('[data-testid=plan-held] [data-testid=enter-plan]')]);
   await p.waitForSelector('nav.tabs');
   await p.click('nav.tabs button:has-text("Nhập lô")');
   await p.click('[data-testid=pull]');
@@ -242,7 +207,7 @@ test('a plan file of a dataset this build lacks is refused with the reason; a go
   const ctx = await browser.newContext({ serviceWorkers: 'block' });
   const page = await ctx.newPage();
   await page.goto(url);
-  await appReady(page);
+  await openHistory(page);
   await page.getByLabel('Cán bộ cấp xã (UBND xã, phường, thị trấn)').check();
   await page.selectOption('#district', '058');
   await page.selectOption('#commune', '01840');
@@ -295,7 +260,6 @@ test('a new version drops a task: its records stay readable, counted where they 
   const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
   const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
   await p.fill('#plan-id', 'bac-kan-124-2020');
-  await p.selectOption('#plan-units', 'bac-kan-2020');
   await p.fill('#plan-version', '2026.1');
   await p.fill('#plan-number', '15/KH-UBND');
   await p.fill('#plan-date', '10/01/2026');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  applyImport, download, exportBatch, importFiles, makeBatch, recordActivity, serverAndBrowser, seriousViolations,
+  applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations,
   setupCommune, setupDistrict, watchErrors,
 } from './helpers.mjs';
 
@@ -171,6 +171,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const tctx = await env.browser.newContext();
   const tc = await tctx.newPage();
   await tc.goto(env.server.url);
+  await openHistory(tc);
   await tc.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await tc.selectOption('#body', '06.so-tai-chinh');
   await tc.fill('#official', 'Hà Văn Tài');
@@ -194,6 +195,7 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const pctx = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
   const p = await pctx.newPage();
   await p.goto(env.server.url);
+  await openHistory(p);
   await p.getByLabel('Cấp tỉnh (Sở Nội vụ, các sở, ban, ngành)').check();
   await p.fill('#official', 'Nông Văn Sở');
   await p.click('form.unit-form button[type=submit]');

@@ -67,7 +67,7 @@ async function everyScreen(page) {
 for (const [role, setup, expected] of [
   ['commune', setupCommune, 6],
   ['district', setupDistrict, 8],
-  ['province', setupProvince, 8],
+  ['province', setupProvince, 9],
 ]) {
   test(`${role}: first screen on the first-visit build alone, then the app; after the background precache every screen opens with the server stopped`, async () => {
     const port = await freePort();
@@ -78,7 +78,7 @@ for (const [role, setup, expected] of [
     const requested = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(server.url);
-    await page.waitForSelector('form.unit-form button[type=submit]');
+    await page.waitForSelector('[data-testid=province-picker]');
     const firstScreen = requested.filter(appWasm);
     assert.equal(firstScreen.length, 1, firstScreen.join(' '));
     assert.match(firstScreen[0], /\/papi-first-visit_bg\.wasm$/);
@@ -172,8 +172,8 @@ test('the store\'s code is off the first screen\'s path: kept at install, fetche
 
   // A fresh device: the first-visit build never asks for the store's code.
   await page.goto(server.url);
-  await page.waitForSelector('form.unit-form button[type=submit]');
-  await page.click('#official');
+  await page.waitForSelector('[data-testid=province-picker]');
+  await page.click('#province-q');
   await page.waitForTimeout(1000);
   assert.ok(!requested.some((p) => p.endsWith('/split_start.wasm')), requested.filter(appWasm).join(' '));
 
@@ -182,11 +182,11 @@ test('the store\'s code is off the first screen\'s path: kept at install, fetche
   await page.evaluate(() => localStorage.setItem('papi-tracker.device-id', JSON.stringify('split-test-device')));
   requested.length = 0;
   await page.reload();
-  await page.waitForSelector('form.unit-form button[type=submit]');
+  await page.waitForSelector('[data-testid=province-picker]');
   assert.ok(requested.some((p) => p.endsWith('/papi-tracker_bg.wasm')), requested.filter(appWasm).join(' '));
   assert.ok(!requested.some((p) => p.endsWith('/split_start.wasm')), requested.filter(appWasm).join(' '));
   const fetched = page.waitForRequest((r) => r.url().endsWith('/split_start.wasm'));
-  await page.click('#official');
+  await page.click('#province-q');
   await fetched;
   await setupCommune(page);
   await recordActivity(page, '2.3-1', { title: 'Sau khi cài đặt', date: '15/04/2020' });

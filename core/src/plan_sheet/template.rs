@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use crate::agency::{resolve_agencies, Agency};
 use crate::letterhead::lower_first;
 use crate::plan::{AgencyCell, Dimension, Document, Plan, SubIndicator, Task, PLAN_FORMAT};
-use crate::units::{Level, Units};
+use crate::units::{Level, Unit, Units};
 
 /// The PAPI dimensions (chỉ số nội dung) and their sub-indicators (chỉ
 /// tiêu thành phần), as the PAPI report names them.
@@ -343,6 +343,32 @@ pub fn template_2025(units: &Units, year: i32) -> Plan {
     }
 }
 
+/// The provincial bodies of the province of `units` (a 2025 dataset)
+/// that record for themselves, as `Units::with_bodies` adds them for the
+/// template's plan: every department and office of Nghị định 45/2025/NĐ-CP
+/// but Sở Nội vụ (who makes and follows the plan). What a provincial body
+/// picks on the first screen, before its province's plan reaches the
+/// device; the codes are those the plan's units will have.
+pub fn bodies_2025(units: &Units) -> Vec<Unit> {
+    let province = units.province();
+    let kind = lower_first(province.map(|p| p.kind.as_str()).unwrap_or("Tỉnh"));
+    let fill = |s: &str| s.replace("{P}", &kind);
+    let all = agencies(&fill);
+    let bodies = &roles(&all)["bodies"];
+    all.into_iter()
+        .filter(|a| bodies.contains(&a.id))
+        .map(|a| Unit {
+            code: format!("{}.{}", units.province_code, a.id),
+            name: a.name,
+            level: Level::Province,
+            kind: "Cơ quan cấp tỉnh".into(),
+            parent_code: Some(units.province_code.clone()),
+            gso_name: None,
+            agency: Some(a.id),
+        })
+        .collect()
+}
+
 fn agencies(fill: &impl Fn(&str) -> String) -> Vec<Agency> {
     AGENCIES
         .iter()
@@ -412,6 +438,21 @@ mod tests {
 
     fn units(id: &str) -> Units {
         Units::from_json(dataset_2025_text(id).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_bodies_before_a_plan_are_the_template_plans_bodies() {
+        for id in ["ho-chi-minh-2025", "quang-ninh-2025", "thai-nguyen-2025"] {
+            let u = units(id);
+            let plan = template_2025(&u, 2026);
+            let from_plan: Vec<Unit> = u.clone().with_bodies(&plan).bodies().cloned().collect();
+            assert_eq!(bodies_2025(&u), from_plan, "{id}");
+            assert_eq!(from_plan.len(), 11, "{id}: the 12 bodies of NĐ 45 but Sở Nội vụ");
+            assert!(from_plan.iter().all(|b| b.name != "Sở Nội vụ"));
+        }
+        let hcm = bodies_2025(&units("ho-chi-minh-2025"));
+        assert!(hcm.iter().any(|b| b.name == "Thanh tra thành phố"), "{hcm:?}");
+        assert!(hcm.iter().any(|b| b.code == "79.so-y-te"), "{hcm:?}");
     }
 
     #[test]
