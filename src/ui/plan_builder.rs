@@ -133,7 +133,11 @@ pub fn build_sheets(
     sheets: &[plan_sheet::Sheet],
     info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
 ) -> Result<Plan, Problems> {
-    let mut plan = plan_sheet::from_sheets(sheets, Some(&PLAN))
+    // The communes a task names are looked up in the newest dataset, the
+    // one the details start from (`Info::new`); `add_plan` below checks
+    // them against the dataset chosen.
+    let known = workspace::catalogue();
+    let mut plan = plan_sheet::from_sheets(sheets, Some(&PLAN), known.datasets().last())
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
     // The id typed on the screen decides whether this is a new version of
