@@ -36,6 +36,13 @@ pub enum PlanRefused {
         held: String,
         units: String,
     },
+    /// A task names a unit (`unit:<code>`) that is not a commune of the
+    /// plan's dataset.
+    NotACommune {
+        task: String,
+        code: String,
+        units: String,
+    },
 }
 
 impl PlanRefused {
@@ -50,6 +57,9 @@ impl PlanRefused {
             ),
             PlanRefused::OtherUnits { id, held, units } => format!(
                 "kế hoạch \"{id}\" dùng danh mục đơn vị \"{held}\"; phiên bản mới không thể dùng \"{units}\": danh mục khác thì đặt mã kế hoạch khác"
+            ),
+            PlanRefused::NotACommune { task, code, units } => format!(
+                "nhiệm vụ {task} giao cho đơn vị mã {code}, nhưng danh mục đơn vị \"{units}\" không có đơn vị cấp xã nào mã này"
             ),
         }
     }
@@ -186,6 +196,14 @@ impl Catalogue {
                 plan.units.chars().take(40).collect(),
             ));
         };
+        plan.check_communes(units).map_err(|e| match e {
+            PlanError::NotACommune { task, code } => PlanRefused::NotACommune {
+                task,
+                code,
+                units: units.id.clone(),
+            },
+            e => PlanRefused::Invalid(e),
+        })?;
         if !units.two_tier() && plan.role_agencies.get("district").is_none_or(Vec::is_empty) {
             return Err(PlanRefused::Invalid(PlanError::UnknownAgency {
                 place: "role_agencies.district".into(),
@@ -470,5 +488,30 @@ mod tests {
         let mut c = Catalogue::shipped();
         let old = Units::from_json(crate::BAC_KAN_UNITS_2020).unwrap();
         assert_eq!(c.add_dataset(old), Ok(false));
+    }
+
+    #[test]
+    fn a_plan_naming_a_commune_of_another_dataset_is_refused() {
+        let named = crate::fixtures::NAMED_COMMUNES.clone();
+        let mut c = Catalogue::shipped_for("quang-ninh-2025").unwrap();
+        assert_eq!(c.add_plan(named.clone()), Ok(true));
+        // The same tasks under Thái Nguyên's dataset: Phường Hạ Long
+        // (06688) is not one of its communes.
+        let mut moved = named;
+        moved.id = "thai-nguyen-papi-2026".into();
+        moved.units = "thai-nguyen-2025".into();
+        let e = Catalogue::shipped().add_plan(moved).unwrap_err();
+        assert_eq!(
+            e,
+            PlanRefused::NotACommune {
+                task: "1.1-1".into(),
+                code: "06688".into(),
+                units: "thai-nguyen-2025".into()
+            }
+        );
+        assert_eq!(
+            e.message_vi(),
+            "nhiệm vụ 1.1-1 giao cho đơn vị mã 06688, nhưng danh mục đơn vị \"thai-nguyen-2025\" không có đơn vị cấp xã nào mã này"
+        );
     }
 }

@@ -31,7 +31,29 @@ pub static PLAN_WITHOUT_2_3_1: LazyLock<Plan> = LazyLock::new(|| {
             _ => {}
         }
     }
-    from_sheets(&sheets, Some(&PLAN)).unwrap()
+    from_sheets(&sheets, Some(&PLAN), Some(&UNITS)).unwrap()
+});
+
+/// Quảng Ninh's 2025 dataset (two tiers: xã, phường and đặc khu).
+pub static QUANG_NINH: LazyLock<Units> = LazyLock::new(|| {
+    Units::from_json(crate::provinces::dataset_2025_text("quang-ninh-2025").unwrap()).unwrap()
+});
+
+/// Phường Hạ Long and Đặc khu Vân Đồn, communes of Quảng Ninh (22).
+pub const HA_LONG: &str = "06688";
+pub const VAN_DON: &str = "06994";
+
+/// Quảng Ninh's 2026 template (`template_2025`) whose task 1.1-1 is led by
+/// two named communes, Phường Hạ Long and Đặc khu Vân Đồn, with Sở Tư pháp
+/// coordinating; built by the plan builder from its sheets.
+pub static NAMED_COMMUNES: LazyLock<Plan> = LazyLock::new(|| {
+    use crate::plan_sheet::{from_sheets, template_2025, to_sheets, TASKS};
+    let mut sheets = to_sheets(&template_2025(&QUANG_NINH, 2026));
+    let tasks = sheets.iter_mut().find(|s| s.name == TASKS).unwrap();
+    let row = tasks.rows.iter_mut().find(|r| r[4] == "1.1-1").unwrap();
+    row[6] = "UBND phường Hạ Long, Ủy ban nhân dân đặc khu Vân Đồn".into();
+    row[7] = "Sở Tư pháp".into();
+    from_sheets(&sheets, None, Some(&QUANG_NINH)).unwrap()
 });
 
 /// Xã Đổng Xá and Xã Văn Vũ, both of Huyện Na Rì (066).

@@ -8,7 +8,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
-use crate::agency::{resolve_agencies, Agency, AgencyGroup, AgencyId};
+use crate::agency::{
+    mentions, resolve_agencies, unit_code, Agency, AgencyGroup, AgencyId, Mention, UNIT_PREFIX,
+};
+use crate::units::{Level, Units};
 
 /// The plan-file format this build understands.
 pub const PLAN_FORMAT: u32 = 1;
@@ -110,6 +113,10 @@ pub struct Task {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgencyCell {
     pub text: String,
+    /// In order of mention: catalogue agency ids, and `unit:<GSO code>`
+    /// for a commune the text names ("UBND xã Phú Bình" → `unit:05908`,
+    /// a commune of the plan's dataset: `agency::UNIT_PREFIX`). Only the
+    /// communes named act as such an id (`Plan::agencies_of`).
     pub agencies: Vec<AgencyId>,
 }
 
@@ -148,6 +155,12 @@ pub enum PlanError {
         place: String,
         code: String,
     },
+    /// A `unit:` id that names no commune of the plan's dataset
+    /// (`Plan::check_communes`).
+    NotACommune {
+        task: String,
+        code: String,
+    },
 }
 
 impl fmt::Display for PlanError {
@@ -177,6 +190,12 @@ impl fmt::Display for PlanError {
                 write!(f, "{place}: agency text not resolved: \"{leftover}\"")
             }
             PlanError::BadCode { place, code } => write!(f, "{place}: code {code} is out of place"),
+            PlanError::NotACommune { task, code } => {
+                write!(
+                    f,
+                    "task {task}: unit {code} is not a commune of the plan's units"
+                )
+            }
         }
     }
 }
@@ -210,6 +229,12 @@ impl Plan {
         }
         let mut agency_ids = BTreeSet::new();
         for a in &self.agencies {
+            if a.id.starts_with(UNIT_PREFIX) {
+                return Err(PlanError::BadCode {
+                    place: "agency catalogue".into(),
+                    code: a.id.clone(),
+                });
+            }
             if !agency_ids.insert(a.id.as_str()) {
                 return Err(PlanError::DuplicateAgencyId(a.id.clone()));
             }
@@ -270,22 +295,10 @@ impl Plan {
                     }
                     for (col, cell) in [("lead", &t.lead), ("coordinating", &t.coordinating)] {
                         let place = format!("task {} {col}", t.id);
-                        for id in &cell.agencies {
+                        for id in cell.agencies.iter().filter(|id| unit_code(id).is_none()) {
                             known(&place, id)?;
                         }
-                        let resolved =
-                            resolve_agencies(&cell.text, &self.agencies, &self.agency_groups)
-                                .map_err(|leftover| PlanError::Unresolved {
-                                    place: place.clone(),
-                                    leftover,
-                                })?;
-                        if resolved != cell.agencies {
-                            return Err(PlanError::AgencyMismatch {
-                                place,
-                                stored: cell.agencies.clone(),
-                                resolved,
-                            });
-                        }
+                        self.check_cell(place, cell)?;
                     }
                 }
                 // A retired task keeps its earlier version's agency texts
@@ -295,6 +308,66 @@ impl Plan {
                         return Err(PlanError::DuplicateTaskId(r.task.id.clone()));
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A cell's stored agencies against what its text names: the catalogue
+    /// agencies exactly, each commune named by a well-formed `unit:` id
+    /// (which commune is its dataset's to say: `check_communes`).
+    fn check_cell(&self, place: String, cell: &AgencyCell) -> Result<(), PlanError> {
+        let named =
+            mentions(&cell.text, &self.agencies, &self.agency_groups).map_err(|leftover| {
+                PlanError::Unresolved {
+                    place: place.clone(),
+                    leftover,
+                }
+            })?;
+        let resolved = named
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| match m {
+                Mention::Agency(id) => id,
+                Mention::Commune(name) => cell
+                    .agencies
+                    .get(i)
+                    .filter(|id| unit_code(id).is_some())
+                    .cloned()
+                    .unwrap_or_else(|| format!("{UNIT_PREFIX}? ({name})")),
+            })
+            .collect();
+        agrees(place, cell, resolved)
+    }
+
+    /// The communes the tasks name against the plan's dataset: every
+    /// `unit:` id a commune of `units`, the one its text names.
+    pub fn check_communes(&self, units: &Units) -> Result<(), PlanError> {
+        let is_commune = |code: &str| units.get(code).is_some_and(|u| u.level == Level::Commune);
+        for t in self.tasks() {
+            for (col, cell) in [("lead", &t.lead), ("coordinating", &t.coordinating)] {
+                let mut codes = cell
+                    .agencies
+                    .iter()
+                    .filter_map(|id| unit_code(id))
+                    .peekable();
+                if codes.peek().is_none() {
+                    continue;
+                }
+                if let Some(code) = codes.find(|c| !is_commune(c)) {
+                    return Err(PlanError::NotACommune {
+                        task: t.id.clone(),
+                        code: code.to_string(),
+                    });
+                }
+                let place = format!("task {} {col}", t.id);
+                let resolved =
+                    resolve_agencies(&cell.text, &self.agencies, &self.agency_groups, Some(units))
+                        .map_err(|e| PlanError::Unresolved {
+                            place: place.clone(),
+                            leftover: e.text().to_string(),
+                        })?;
+                agrees(place, cell, resolved)?;
             }
         }
         Ok(())
@@ -395,6 +468,19 @@ impl Plan {
             }
         }
         TaskSummaries { by_task }
+    }
+}
+
+/// A cell's stored agencies are what its text resolves to.
+fn agrees(place: String, cell: &AgencyCell, resolved: Vec<AgencyId>) -> Result<(), PlanError> {
+    if resolved == cell.agencies {
+        Ok(())
+    } else {
+        Err(PlanError::AgencyMismatch {
+            place,
+            stored: cell.agencies.clone(),
+            resolved,
+        })
     }
 }
 
@@ -556,5 +642,67 @@ mod tests {
         assert!(t.text().contains(". - Xử lý nghiêm"));
         let (d, s, _) = p.locate("8.2-1").unwrap();
         assert_eq!((d.code.as_str(), s.code.as_str()), ("8", "8.2"));
+    }
+
+    #[test]
+    fn a_named_commune_is_a_well_formed_unit_id_beside_its_name() {
+        let named = crate::fixtures::NAMED_COMMUNES.clone();
+        named.check().unwrap();
+        let with_lead = |text: &str, ids: &[&str]| {
+            let mut p = named.clone();
+            let t = &mut p.dimensions[0].sub_indicators[0].tasks[0];
+            t.lead.text = text.into();
+            t.lead.agencies = ids.iter().map(|s| s.to_string()).collect();
+            p.check()
+        };
+        // Which commune a code is, is its dataset's to say (`check_communes`).
+        assert_eq!(with_lead("UBND phường Hạ Long", &["unit:12345"]), Ok(()));
+        assert!(matches!(
+            with_lead("UBND phường Hạ Long", &["unit:123"]),
+            Err(PlanError::UnknownAgency { ref agency, .. }) if agency == "unit:123"
+        ));
+        assert!(matches!(
+            with_lead("UBND phường Hạ Long", &["so-tu-phap"]),
+            Err(PlanError::AgencyMismatch { .. })
+        ));
+        assert!(matches!(
+            with_lead("Sở Tư pháp", &["so-tu-phap", "unit:06688"]),
+            Err(PlanError::AgencyMismatch { .. })
+        ));
+        assert!(matches!(
+            with_lead(
+                "UBND phường Hạ Long; Sở Tư pháp",
+                &["so-tu-phap", "unit:06688"]
+            ),
+            Err(PlanError::AgencyMismatch { .. })
+        ));
+        let mut odd = named.clone();
+        odd.agencies[0].id = "unit:06688".into();
+        assert!(matches!(odd.check(), Err(PlanError::BadCode { .. })));
+    }
+
+    #[test]
+    fn the_named_communes_are_checked_against_the_dataset() {
+        let named = crate::fixtures::NAMED_COMMUNES.clone();
+        let qn = &*crate::fixtures::QUANG_NINH;
+        named.check_communes(qn).unwrap();
+        let tn = Units::from_json(crate::THAI_NGUYEN_UNITS_2025).unwrap();
+        assert_eq!(
+            named.check_communes(&tn),
+            Err(PlanError::NotACommune {
+                task: "1.1-1".into(),
+                code: "06688".into()
+            })
+        );
+        // A commune of the dataset, but not the one the text names.
+        let mut swapped = named.clone();
+        swapped.dimensions[0].sub_indicators[0].tasks[0]
+            .lead
+            .agencies
+            .reverse();
+        assert!(matches!(
+            swapped.check_communes(qn),
+            Err(PlanError::AgencyMismatch { ref place, .. }) if place == "task 1.1-1 lead"
+        ));
     }
 }

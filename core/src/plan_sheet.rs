@@ -10,18 +10,23 @@
 //! out the same way: the template. A plan exported and imported back is the
 //! same plan, byte for byte (`Plan::to_json`).
 //!
+//! An agency cell names catalogue agencies ("Sở Tư pháp", "UBND các xã,
+//! phường, đặc khu") and may name communes of the plan's unit dataset
+//! ("UBND xã Phú Bình; UBND phường Phan Đình Phùng"): then only those
+//! communes have the task (`agency::UNIT_PREFIX`).
+//!
 //! Task ids are stable across versions: a row without an id keeps the id of
 //! the base plan's task with the same text under the same sub-indicator, so
 //! records made against the old version stay with their task.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::agency::{resolve_agencies, Agency, AgencyGroup};
+use crate::agency::{mentions, resolve_agencies, Agency, AgencyGroup, Unresolved};
 use crate::dates::{format_vn, parse_vn};
 use crate::plan::{
     AgencyCell, Dimension, Document, Plan, RetiredTask, SubIndicator, Task, PLAN_FORMAT,
 };
-use crate::units::Level;
+use crate::units::{Level, Units};
 
 /// A sheet: its name and its cells' texts, row by row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,9 @@ mod info {
     pub const FUNDING: &str = "Kinh phí";
     pub const CLOSING: &str = "Kết";
 }
+
+/// How the agency columns are written, for the plan builder's screen.
+pub const AGENCY_HELP_VI: &str = "Cột \"Cơ quan chủ trì\" và \"Cơ quan phối hợp\": tên các cơ quan trong danh mục, cách nhau bằng dấu chấm phẩy (vd: Sở Tư pháp; UBND các xã, phường, đặc khu). Nhiệm vụ chỉ giao cho một số xã thì ghi tên từng xã như trong danh mục đơn vị hành chính (vd: UBND xã Phú Bình; UBND phường Phan Đình Phùng; UBND đặc khu Vân Đồn).";
 
 /// A problem of the workbook, where it is: the sheet, the row (1 is the
 /// header) and the column letter, as a spreadsheet shows them.
@@ -342,8 +350,15 @@ fn check_header(sheet: &Sheet, want: &[&str], p: &mut Problems) -> bool {
 }
 
 /// Build a plan from a workbook's sheets. Sheets left out come from `base`;
-/// the task table is required. Every problem is listed, each with its place.
-pub fn from_sheets(sheets: &[Sheet], base: Option<&Plan>) -> Result<Plan, Vec<SheetProblem>> {
+/// the task table is required. The communes a task names are found in
+/// `units`, the dataset the plan is for (without it, naming one is a
+/// problem; `Catalogue::add_plan` checks them against the plan's own).
+/// Every problem is listed, each with its place.
+pub fn from_sheets(
+    sheets: &[Sheet],
+    base: Option<&Plan>,
+    units: Option<&Units>,
+) -> Result<Plan, Vec<SheetProblem>> {
     let mut p = Problems(Vec::new());
     let find = |name: &str| sheets.iter().find(|s| s.name.trim() == name);
     let Some(task_sheet) = find(TASKS) else {
@@ -363,7 +378,8 @@ pub fn from_sheets(sheets: &[Sheet], base: Option<&Plan>) -> Result<Plan, Vec<Sh
     plan.agencies = agencies;
     plan.agency_groups = groups;
     plan.role_agencies = roles;
-    plan.dimensions = dimensions(task_sheet, &plan, base, &mut p);
+    let names = Names { plan: &plan, units };
+    plan.dimensions = dimensions(task_sheet, &names, base, &mut p);
     if let Some(base) = base {
         carry_retired(&mut plan, base);
     }
@@ -592,8 +608,15 @@ fn info_of(sheet: Option<&Sheet>, base: Option<&Plan>, p: &mut Problems) -> Opti
     })
 }
 
+/// What an agency cell may name: the plan's catalogue, the dataset's
+/// communes.
+struct Names<'a> {
+    plan: &'a Plan,
+    units: Option<&'a Units>,
+}
+
 /// The task table: dimensions in order, their sub-indicators, the tasks.
-fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> Vec<Dimension> {
+fn dimensions(s: &Sheet, names: &Names, base: Option<&Plan>, p: &mut Problems) -> Vec<Dimension> {
     if !check_header(s, &TASK_COLUMNS, p) {
         return vec![];
     }
@@ -666,8 +689,8 @@ fn dimensions(s: &Sheet, plan: &Plan, base: Option<&Plan>, p: &mut Problems) -> 
             p.add(&s.name, row, Some(5), "nhiệm vụ trống".into());
             continue;
         }
-        let lead = agency_cell(cell(r, 6), plan, (row, 6), s, p);
-        let coordinating = agency_cell(cell(r, 7), plan, (row, 7), s, p);
+        let lead = agency_cell(cell(r, 6), names, (row, 6), s, p);
+        let coordinating = agency_cell(cell(r, 7), names, (row, 7), s, p);
         let id = cell(r, 4).to_string();
         let task = Task {
             id: id.clone(),
@@ -839,39 +862,71 @@ fn code_key(code: &str) -> Vec<u32> {
         .collect()
 }
 
-/// An agency column resolved against the catalogue; what resolves to no
-/// agency is a problem naming the closest ones.
+/// An agency column resolved against the catalogue and the dataset's
+/// communes; what resolves to nothing is a problem naming the closest
+/// names.
 fn agency_cell(
     text: &str,
-    plan: &Plan,
+    names: &Names,
     (row, col): (usize, usize),
     s: &Sheet,
     p: &mut Problems,
 ) -> AgencyCell {
-    match resolve_agencies(text, &plan.agencies, &plan.agency_groups) {
-        Ok(agencies) => AgencyCell {
-            text: text.into(),
-            agencies,
-        },
-        Err(leftover) => {
-            let leftover = unknown_part(&leftover, plan);
-            let near = closest(&leftover, plan);
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!("; gần nhất: {}", near.join("; "))
-            };
-            p.add(
-                &s.name,
-                row,
-                Some(col),
-                format!("\"{leftover}\" không phải cơ quan nào trong danh mục{hint}"),
-            );
-            AgencyCell {
-                text: text.into(),
-                agencies: vec![],
-            }
+    let plan = names.plan;
+    let agencies = resolve_agencies(text, &plan.agencies, &plan.agency_groups, names.units)
+        .unwrap_or_else(|e| {
+            p.add(&s.name, row, Some(col), unresolved_vi(&e, names));
+            vec![]
+        });
+    AgencyCell {
+        text: text.into(),
+        agencies,
+    }
+}
+
+/// Why an agency cell does not resolve, in Vietnamese.
+fn unresolved_vi(e: &Unresolved, names: &Names) -> String {
+    let units_id = names.units.map(|u| u.id.as_str()).unwrap_or_default();
+    match e {
+        Unresolved::Leftover(leftover) => {
+            let plan = names.plan;
+            let leftover = unknown_part(leftover, plan);
+            let agencies = plan
+                .agencies
+                .iter()
+                .flat_map(|a| std::iter::once(&a.name).chain(&a.aliases));
+            let hint = nearest_vi(&closest(agencies.map(String::as_str), |n| {
+                similarity(&leftover, n)
+            }));
+            format!("\"{leftover}\" không phải cơ quan nào trong danh mục{hint}")
         }
+        Unresolved::UnknownCommune(name) => {
+            let communes = names.units.into_iter().flat_map(|u| u.communes());
+            // "xã Hạ Long" is likest "Phường Hạ Long": compare the kinds
+            // aside too.
+            let hint = nearest_vi(&closest(communes.map(|c| c.name.as_str()), |n| {
+                similarity(name, n).max(similarity(without_kind(name), without_kind(n)))
+            }));
+            let kinds = names.units.map(Units::commune_kinds_vi).unwrap_or_default();
+            format!("\"{name}\" không phải {kinds} nào của danh mục đơn vị \"{units_id}\"{hint}")
+        }
+        Unresolved::AmbiguousCommune { name, codes } => format!(
+            "\"{name}\" là tên của {} đơn vị trong danh mục \"{units_id}\" (mã {}): không rõ giao cho đơn vị nào",
+            codes.len(),
+            codes.join(", ")
+        ),
+        Unresolved::NoUnits(name) => format!(
+            "chưa có danh mục đơn vị hành chính để tìm \"{name}\": hãy chọn danh mục đơn vị của kế hoạch"
+        ),
+    }
+}
+
+/// "; gần nhất: A; B" for the closest names found, else nothing.
+fn nearest_vi(near: &[String]) -> String {
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!("; gần nhất: {}", near.join("; "))
     }
 }
 
@@ -886,7 +941,7 @@ fn unknown_part(leftover: &str, plan: &Plan) -> String {
         .map(|(i, _)| i)
         .find(|&i| {
             let rest = leftover[i + 1..].trim();
-            !rest.is_empty() && resolve_agencies(rest, &plan.agencies, &plan.agency_groups).is_ok()
+            !rest.is_empty() && mentions(rest, &plan.agencies, &plan.agency_groups).is_ok()
         });
     match cut {
         Some(i) => leftover[..i].trim().to_string(),
@@ -894,21 +949,9 @@ fn unknown_part(leftover: &str, plan: &Plan) -> String {
     }
 }
 
-/// The three catalogue names (or aliases) most like `text`, accents and
-/// case aside.
-fn closest(text: &str, plan: &Plan) -> Vec<String> {
-    let want = crate::search::fold(text);
-    let mut scored: Vec<(f64, &str)> = plan
-        .agencies
-        .iter()
-        .flat_map(|a| std::iter::once(&a.name).chain(&a.aliases))
-        .map(|n| {
-            (
-                strsim::normalized_levenshtein(&want, &crate::search::fold(n)),
-                n.as_str(),
-            )
-        })
-        .collect();
+/// The three names that `score` finds likest (at least 0.4 of 1).
+fn closest<'a>(names: impl Iterator<Item = &'a str>, score: impl Fn(&str) -> f64) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = names.map(|n| (score(n), n)).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     let mut out: Vec<String> = Vec::new();
     for (score, name) in scored {
@@ -920,6 +963,21 @@ fn closest(text: &str, plan: &Plan) -> Vec<String> {
         }
     }
     out
+}
+
+/// How alike two names are (0 to 1), accents and case aside.
+fn similarity(a: &str, b: &str) -> f64 {
+    strsim::normalized_levenshtein(&crate::search::fold(a), &crate::search::fold(b))
+}
+
+/// A commune's name without its kind: "Phường Hạ Long" → "Hạ Long".
+fn without_kind(name: &str) -> &str {
+    let lower = name.to_lowercase();
+    crate::agency::COMMUNE_KINDS
+        .iter()
+        .find(|k| lower.starts_with(*k))
+        .and_then(|k| name.get(k.len()..))
+        .map_or(name, str::trim_start)
 }
 
 mod template;

@@ -12,7 +12,7 @@ use crate::agency::Role;
 use crate::dates::{format_vn, vn_date};
 use crate::merge::{gaps, Arrival, ArrivalBasis, Missing, Receipt, RecordKey, Scope};
 use crate::plan::{Dimension, Plan, RetiredTask, Task};
-use crate::units::{Unit, Units};
+use crate::units::{Level, Unit, Units};
 
 /// Days after a period's end by which its report is due.
 pub const REPORT_GRACE_DAYS: i64 = 10;
@@ -156,6 +156,11 @@ impl Rows {
 
     pub fn row_of(&self, unit_code: &str) -> Option<usize> {
         self.row_of.get(unit_code).copied()
+    }
+
+    /// Every recording unit of the rows.
+    pub fn units(&self) -> impl Iterator<Item = &str> {
+        self.row_of.keys().map(String::as_str)
     }
 
     /// The recording units a row stands for.
@@ -417,7 +422,10 @@ pub fn received_units<'a>(
     out
 }
 
-/// Tasks a commune leads with no live activity anywhere in scope.
+/// Tasks a commune in scope leads with no live activity anywhere in scope:
+/// those every commune leads, and those given by name to a commune in
+/// scope (a commune leads a task when it acts as one of its lead agencies:
+/// `Plan::role_of`).
 pub fn commune_tasks_without_activity<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     plan: &'a Plan,
@@ -429,11 +437,15 @@ pub fn commune_tasks_without_activity<'a>(
         .into_iter()
         .map(|(_, a)| a.fields.task_id.as_str())
         .collect();
-    let Some(commune) = units.communes().next() else {
-        return vec![];
-    };
+    let led: BTreeSet<String> = rows
+        .units()
+        .filter_map(|c| units.get(c))
+        .filter(|u| u.level == Level::Commune)
+        .flat_map(|u| plan.agencies_of(u))
+        .collect();
     plan.tasks()
-        .filter(|t| plan.role_of(commune, t) == Role::Lead && !done.contains(t.id.as_str()))
+        .filter(|t| t.lead.agencies.iter().any(|id| led.contains(id)))
+        .filter(|t| !done.contains(t.id.as_str()))
         .collect()
 }
 

@@ -477,6 +477,31 @@ mod tests {
     }
 
     #[test]
+    fn a_task_given_to_named_communes_is_theirs_alone() {
+        use crate::fixtures::{HA_LONG, NAMED_COMMUNES, QUANG_NINH, VAN_DON};
+        let warnings = |code: &str| {
+            let unit = QUANG_NINH.get(code).unwrap();
+            let cx = Context {
+                plan: &NAMED_COMMUNES,
+                unit,
+                today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                successor: None,
+                retired_tasks: false,
+            };
+            let d = Draft {
+                task_id: "1.1-1".into(),
+                date: "15/03/2026".into(),
+                ..draft()
+            };
+            validate(&d, &cx).unwrap().warnings
+        };
+        assert_eq!(warnings(HA_LONG), vec![]);
+        assert_eq!(warnings(VAN_DON), vec![]);
+        assert_eq!(warnings("06673"), vec![Warning::NoRole], "Phường Bãi Cháy");
+        assert_eq!(warnings("22"), vec![Warning::NoRole], "the province office");
+    }
+
+    #[test]
     fn warns_but_accepts_when_the_unit_has_no_role() {
         // 4.2-1 belongs to Sở Y tế and Sở Giáo dục with the districts.
         let c = check(&Draft {

@@ -186,7 +186,8 @@ pub fn build_sheets(
     info_apply: impl FnOnce(&mut Plan) -> Vec<String>,
 ) -> Result<Plan, Problems> {
     let base = source.base(plan_id);
-    let mut plan = plan_sheet::from_sheets(sheets, base)
+    // The communes a task names are those of the province's dataset.
+    let mut plan = plan_sheet::from_sheets(sheets, base, Some(&source.units))
         .map_err(|ps| ps.into_iter().map(place).collect::<Vec<_>>())?;
     let info = info_apply(&mut plan);
     // A new version of the plan in use keeps the tasks it drops.
@@ -289,9 +290,9 @@ pub fn PlanBuilder(units: Units) -> impl IntoView {
         <div class="plan-builder">
             <p>{format!(
                 "1. Tải tệp mẫu của {province}: 8 chỉ số nội dung PAPI, các chỉ tiêu thành phần, mỗi chỉ tiêu một nhiệm vụ ví dụ. \
-Sửa, thêm, bớt nhiệm vụ trong Excel rồi lưu (CSV hoặc .xlsx). Cơ quan chủ trì, phối hợp ghi theo tên: các sở, \
-\"UBND các {}\" (mọi đơn vị cấp xã), hoặc tên từng đơn vị (vd: \"UBND xã …; UBND phường …\").",
-                source.with_value(|s| s.units.commune_kinds_vi()))}</p>
+Sửa, thêm, bớt nhiệm vụ trong Excel rồi lưu (CSV hoặc .xlsx)."
+            )}</p>
+            <p class="muted">{plan_sheet::AGENCY_HELP_VI}</p>
             <div class="form-actions">
                 <button class="btn" on:click=template>"Tải mẫu (CSV)"</button>
                 <button class="btn" on:click=template_xlsx>"Tải mẫu (Excel)"</button>

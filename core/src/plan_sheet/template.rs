@@ -261,7 +261,8 @@ pub fn template_2025(units: &Units, year: i32) -> Plan {
     let agencies = agencies(&fill);
     let cell = |text: &str| {
         let text = fill(text);
-        let ids = resolve_agencies(&text, &agencies, &[]).expect("the template's agencies");
+        let ids =
+            resolve_agencies(&text, &agencies, &[], Some(units)).expect("the template's agencies");
         AgencyCell {
             text,
             agencies: ids,
@@ -479,12 +480,12 @@ mod tests {
         );
         // Through the workbook, and through the task table's CSV.
         let sheets = to_sheets(&plan);
-        assert_eq!(from_sheets(&sheets, None).unwrap(), plan);
+        assert_eq!(from_sheets(&sheets, None, Some(&hcm)).unwrap(), plan);
         let csv = sheet_from_csv(&tasks_csv(&plan)).unwrap();
         let mut with_csv: Vec<_> = sheets.into_iter().filter(|s| s.name != TASKS).collect();
         with_csv.push(csv);
         assert_eq!(
-            from_sheets(&with_csv, None).unwrap().to_json(),
+            from_sheets(&with_csv, None, Some(&hcm)).unwrap().to_json(),
             plan.to_json()
         );
         // It joins a catalogue of the city, its departments recording.
@@ -527,7 +528,12 @@ mod tests {
         let xa = tn.agency("ubnd-xa").unwrap();
         assert_eq!(xa.name, "UBND các xã, phường");
         assert_eq!(
-            resolve_agencies("UBND các xã, phường, đặc khu; Sở Y tế", &tn.agencies, &[]),
+            resolve_agencies(
+                "UBND các xã, phường, đặc khu; Sở Y tế",
+                &tn.agencies,
+                &[],
+                None
+            ),
             Ok(vec!["ubnd-xa".to_string(), "so-y-te".to_string()])
         );
         assert_eq!(

@@ -16,12 +16,12 @@ fn the_2020_plan_round_trips_byte_for_byte() {
         crate::BAC_KAN_124_2020,
         "to_json writes the shipped file's bytes"
     );
-    let back = from_sheets(&to_sheets(&p), None).unwrap();
+    let back = from_sheets(&to_sheets(&p), None, None).unwrap();
     assert_eq!(back.to_json(), crate::BAC_KAN_124_2020);
     // Through the CSV of the task table, the rest from the plan itself.
     let csv = tasks_csv(&p);
     let sheet = sheet_from_csv(&csv).unwrap();
-    let back = from_sheets(&[sheet], Some(&p)).unwrap();
+    let back = from_sheets(&[sheet], Some(&p), None).unwrap();
     assert_eq!(back.to_json(), crate::BAC_KAN_124_2020);
 }
 
@@ -39,7 +39,7 @@ fn a_csv_saved_by_excel_with_semicolons_reads_the_same() {
         })
         .collect::<Vec<_>>()
         .join("\r\n");
-    let back = from_sheets(&[sheet_from_csv(&text).unwrap()], Some(&p)).unwrap();
+    let back = from_sheets(&[sheet_from_csv(&text).unwrap()], Some(&p), None).unwrap();
     assert_eq!(back, p);
 }
 
@@ -51,7 +51,7 @@ fn every_problem_is_named_with_its_row_and_column() {
     t.rows[2][6] = "Sở Ngoại vụ; UBND các xã, phường, thị trấn".into(); // row 3, column G
     t.rows[3][5] = "  ".into(); // row 4, column F: empty task
     t.rows[5][4] = t.rows[4][4].clone(); // row 6, column E: duplicate id
-    let problems = from_sheets(&sheets, None).unwrap_err();
+    let problems = from_sheets(&sheets, None, None).unwrap_err();
     let places: Vec<String> = problems.iter().map(|x| x.place_vi()).collect();
     assert!(
         places.contains(&"Nhiệm vụ, dòng 3, cột G".to_string()),
@@ -88,19 +88,19 @@ fn every_problem_is_named_with_its_row_and_column() {
 
 #[test]
 fn sheets_that_are_not_the_template_say_so() {
-    let problems = from_sheets(&[], None).unwrap_err();
+    let problems = from_sheets(&[], None, None).unwrap_err();
     assert!(problems[0].message_vi.contains("thiếu trang \"Nhiệm vụ\""));
     let wrong = Sheet {
         name: TASKS.into(),
         rows: vec![vec!["STT".into(), "Nội dung".into()]],
     };
-    let problems = from_sheets(&[wrong], Some(&plan())).unwrap_err();
+    let problems = from_sheets(&[wrong], Some(&plan()), None).unwrap_err();
     assert_eq!(problems[0].place_vi(), "Nhiệm vụ, dòng 1, cột A");
     assert!(problems[0].message_vi.contains("hãy dùng tệp mẫu"));
     let mut sheets = to_sheets(&plan());
     let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
     info.rows[5][1] = "31/02/2026".into();
-    let problems = from_sheets(&sheets, None).unwrap_err();
+    let problems = from_sheets(&sheets, None, None).unwrap_err();
     assert_eq!(problems[0].place_vi(), "Thông tin, dòng 6, cột B");
 }
 
@@ -121,7 +121,7 @@ fn a_new_version_keeps_the_ids_of_unchanged_tasks() {
     t.rows.insert(row_21 + 1, added);
     let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
     info.rows[2][1] = "2026.1".into();
-    let new = from_sheets(&sheets, Some(&old)).unwrap();
+    let new = from_sheets(&sheets, Some(&old), None).unwrap();
     assert_eq!(new.version, "2026.1");
     // Unchanged tasks keep their ids; changed and new ones get free ids.
     for t in old.tasks().filter(|t| t.id != "2.1-1") {
@@ -154,7 +154,7 @@ fn dimensions_must_be_in_order_and_contiguous() {
     let t = tasks_sheet(&mut sheets);
     let moved = t.rows.remove(1);
     t.rows.push(moved);
-    let problems = from_sheets(&sheets, None).unwrap_err();
+    let problems = from_sheets(&sheets, None, None).unwrap_err();
     assert!(
         problems
             .iter()
@@ -173,7 +173,7 @@ fn without_rows(old: &Plan, version: &str, drop: impl Fn(&[String]) -> bool) -> 
     t.rows.insert(0, head);
     let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
     info.rows[2][1] = version.into();
-    from_sheets(&sheets, Some(old)).unwrap()
+    from_sheets(&sheets, Some(old), None).unwrap()
 }
 
 #[test]
@@ -219,7 +219,7 @@ fn a_task_whose_row_comes_back_is_current_again() {
     // v2 is the full 2020 table again (with its ids), built on v1.
     let mut sheets = to_sheets(&old);
     sheets.iter_mut().find(|s| s.name == INFO).unwrap().rows[2][1] = "2026.2".into();
-    let v2 = from_sheets(&sheets, Some(&v1)).unwrap();
+    let v2 = from_sheets(&sheets, Some(&v1), None).unwrap();
     assert!(v2.task("2.3-1").is_some());
     assert!(v2.retired("2.3-1").is_none());
     assert_eq!(v2.retired_tasks().count(), 0);
@@ -260,7 +260,7 @@ fn another_plan_built_on_this_one_retires_nothing() {
     let info = sheets.iter_mut().find(|s| s.name == INFO).unwrap();
     let id_row = info.rows.iter().position(|r| r[1] == old.id).unwrap();
     info.rows[id_row][1] = "thai-nguyen-papi-2027".into();
-    let next_year = from_sheets(&sheets, Some(&old)).unwrap();
+    let next_year = from_sheets(&sheets, Some(&old), None).unwrap();
     assert_eq!(next_year.id, "thai-nguyen-papi-2027");
     assert_eq!(next_year.retired_tasks().count(), 0);
 }
@@ -282,4 +282,145 @@ fn carrying_again_follows_the_plan_id() {
     carry_retired(&mut p, &old);
     assert_eq!(p.retired_tasks().count(), 1);
     assert_eq!(p, without_rows(&old, "2026.1", |r| r[2] == "2.3"));
+}
+
+mod named_communes {
+    use super::*;
+    use crate::agency::{unit_id, Role};
+    use crate::fixtures::{NAMED_COMMUNES, QUANG_NINH};
+    use crate::units::Unit;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_plan_naming_communes_round_trips_through_its_sheets_and_csv() {
+        let (named, qn) = (&*NAMED_COMMUNES, &*QUANG_NINH);
+        let lead = &named.task("1.1-1").unwrap().lead;
+        assert_eq!(
+            lead.text,
+            "UBND phường Hạ Long, Ủy ban nhân dân đặc khu Vân Đồn"
+        );
+        assert_eq!(
+            from_sheets(&to_sheets(named), None, Some(qn)).unwrap(),
+            *named
+        );
+        let csv = sheet_from_csv(&tasks_csv(named)).unwrap();
+        let back = from_sheets(&[csv], Some(named), Some(qn)).unwrap();
+        assert_eq!(back.to_json(), named.to_json());
+        assert_eq!(Plan::from_json(&named.to_json()).unwrap(), *named);
+    }
+
+    /// The named plan's sheets with two agency cells rewritten: task
+    /// 1.1-1's lead (row 2, column G) and 1.2-1's coordinating (row 3, H).
+    fn problems_of(lead: &str, coordinating: &str, units: Option<&Units>) -> Vec<SheetProblem> {
+        let mut sheets = to_sheets(&NAMED_COMMUNES);
+        let t = tasks_sheet(&mut sheets);
+        t.rows[1][6] = lead.into();
+        t.rows[2][7] = coordinating.into();
+        from_sheets(&sheets, None, units).unwrap_err()
+    }
+
+    fn at<'a>(problems: &'a [SheetProblem], place: &str) -> &'a str {
+        problems
+            .iter()
+            .find(|p| p.place_vi() == place)
+            .map(|p| p.message_vi.as_str())
+            .unwrap_or_else(|| panic!("nothing at {place}: {problems:?}"))
+    }
+
+    #[test]
+    fn an_unknown_commune_is_named_with_its_place_and_the_closest_ones() {
+        let problems = problems_of(
+            "Sở Tư pháp; UBND phường Hạ Longg",
+            "UBND xã Hạ Long",
+            Some(&QUANG_NINH),
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        let g = at(&problems, "Nhiệm vụ, dòng 2, cột G");
+        assert!(
+            g.starts_with("\"phường Hạ Longg\" không phải xã, phường, đặc khu nào của danh mục đơn vị \"quang-ninh-2025\"; gần nhất: Phường Hạ Long"),
+            "{g}"
+        );
+        // Hạ Long is a phường: the closest name says so.
+        let h = at(&problems, "Nhiệm vụ, dòng 3, cột H");
+        assert!(h.contains("gần nhất: Phường Hạ Long"), "{h}");
+        // An unknown agency beside a named commune is still the agency.
+        let problems = problems_of("Sở Ngoại vụ; UBND phường Hạ Long", "", Some(&QUANG_NINH));
+        let g = at(&problems, "Nhiệm vụ, dòng 2, cột G");
+        assert!(
+            g.starts_with("\"Sở Ngoại vụ\" không phải cơ quan nào"),
+            "{g}"
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_or_dataset_less_commune_is_named_with_its_place() {
+        let mut twice = QUANG_NINH.clone();
+        let bai_chay = twice.units.iter_mut().find(|u| u.code == "06673").unwrap();
+        bai_chay.name = "Phường Hạ Long".into();
+        let problems = problems_of("UBND phường Hạ Long", "Sở Tư pháp", Some(&twice));
+        assert_eq!(
+            at(&problems, "Nhiệm vụ, dòng 2, cột G"),
+            "\"phường Hạ Long\" là tên của 2 đơn vị trong danh mục \"quang-ninh-2025\" (mã 06673, 06688): không rõ giao cho đơn vị nào"
+        );
+        let problems = problems_of("UBND phường Hạ Long", "Sở Tư pháp", None);
+        assert_eq!(
+            at(&problems, "Nhiệm vụ, dòng 2, cột G"),
+            "chưa có danh mục đơn vị hành chính để tìm \"phường Hạ Long\": hãy chọn danh mục đơn vị của kế hoạch"
+        );
+    }
+
+    /// A cell naming the communes `picks` chooses (index, spelling, case,
+    /// separator), after Sở Tư pháp when `department`; with the ids it
+    /// must resolve to.
+    fn cell_of(picks: &[(usize, usize, usize, usize)], department: bool) -> (String, Vec<String>) {
+        let communes: Vec<&Unit> = QUANG_NINH.communes().collect();
+        let (mut text, mut want) = (String::new(), Vec::new());
+        if department {
+            text.push_str("Sở Tư pháp");
+            want.push("so-tu-phap".to_string());
+        }
+        for &(k, spelling, case, sep) in picks {
+            let c = communes[k % communes.len()];
+            if !text.is_empty() {
+                text.push_str(["; ", ", ", " và ", "\n"][sep]);
+            }
+            text.push_str(["UBND ", "Ủy ban nhân dân ", "Uỷ ban nhân dân ", ""][spelling]);
+            text.push_str(&match case {
+                0 => c.name.clone(),
+                1 => c.name.to_lowercase(),
+                _ => c.name.to_uppercase(),
+            });
+            let id = unit_id(&c.code);
+            if !want.contains(&id) {
+                want.push(id);
+            }
+        }
+        (text, want)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_communes_in_any_spelling_lead_alone_and_round_trip(
+            picks in prop::collection::vec((0usize..54, 0usize..4, 0usize..3, 0usize..4), 1..5),
+            department in any::<bool>(),
+        ) {
+            let qn = &*QUANG_NINH;
+            let (text, want) = cell_of(&picks, department);
+            let mut sheets = to_sheets(&NAMED_COMMUNES);
+            tasks_sheet(&mut sheets).rows[1][6] = text.clone();
+            let plan = from_sheets(&sheets, None, Some(qn)).unwrap();
+            let t = plan.task("1.1-1").unwrap();
+            prop_assert_eq!(&t.lead.text, &text);
+            prop_assert_eq!(&t.lead.agencies, &want);
+            prop_assert_eq!(plan.check_communes(qn), Ok(()));
+            let csv = sheet_from_csv(&tasks_csv(&plan)).unwrap();
+            prop_assert_eq!(&from_sheets(&[csv], Some(&plan), Some(qn)).unwrap(), &plan);
+            for c in qn.communes() {
+                let named = want.contains(&unit_id(&c.code));
+                prop_assert_eq!(plan.role_of(c, t) == Role::Lead, named, "{}", &c.name);
+            }
+        }
+    }
 }

@@ -681,3 +681,61 @@ fn history_groups_the_former_communes_under_their_successor() {
     );
     assert_eq!(groups.iter().map(|g| g.former.len()).sum::<usize>(), 108);
 }
+
+#[test]
+fn a_task_given_to_two_named_communes_expects_only_them() {
+    let plan = &*NAMED_COMMUNES;
+    let mut c = crate::catalogue::Catalogue::shipped_for("quang-ninh-2025").unwrap();
+    assert_eq!(c.add_plan(plan.clone()), Ok(true));
+    let units = c.units_for(plan).unwrap();
+    let province = units.province_code.clone();
+    let rows = Rows::new(&Scope::Province, units);
+    let other = &units
+        .communes()
+        .find(|u| u.code != HA_LONG && u.code != VAN_DON)
+        .unwrap()
+        .code;
+    let year = Period::Year(2026);
+    let recs = vec![
+        act(1, HA_LONG, "1.1-1", (2026, 3, 2), Status::Done),
+        act(2, other, "1.1-1", (2026, 3, 3), Status::Planned),
+        act(3, other, "1.2-1", (2026, 3, 4), Status::Done),
+    ];
+    let rep = report(&recs, plan, units, &rows, year);
+    let section = |id: &str| {
+        rep.dimensions
+            .iter()
+            .flat_map(|d| &d.subs)
+            .flat_map(|s| &s.tasks)
+            .find(|t| t.task_id == id)
+            .unwrap()
+            .clone()
+    };
+    // Every activity counts, whoever recorded it; of the communes, only
+    // Vân Đồn is still expected (Hạ Long has acted, no other was asked),
+    // and the province's row for Sở Tư pháp, which coordinates.
+    let named = section("1.1-1");
+    assert_eq!((named.done, named.planned, named.lines.len()), (1, 1, 2));
+    assert_eq!(named.without, vec![VAN_DON.to_string(), province.clone()]);
+    // A task of every commune expects each but the one that acted, and the
+    // province (Sở Nội vụ coordinates).
+    let every = section("1.2-1");
+    assert_eq!(every.without.len(), units.communes().count());
+    assert!(!every.without.contains(other));
+    assert!(every.without.contains(&HA_LONG.to_string()));
+
+    // The dashboard's untouched commune-led tasks: 1.1-1 only where one of
+    // its communes is in scope and nobody there acted.
+    let untouched = |recs: &[Activity], rows: &Rows| {
+        commune_tasks_without_activity(recs, plan, units, rows, year)
+            .iter()
+            .any(|t| t.id == "1.1-1")
+    };
+    assert!(!untouched(&recs, &rows));
+    assert!(untouched(&[], &rows));
+    assert!(untouched(&[], &Rows::single(VAN_DON)));
+    assert!(!untouched(&[], &Rows::single(other)));
+    // Hạ Long's activity is its own, not Vân Đồn's.
+    assert!(!untouched(&recs, &Rows::single(HA_LONG)));
+    assert!(untouched(&recs, &Rows::single(VAN_DON)));
+}
