@@ -247,12 +247,15 @@ impl AppState {
 /// province chosen on the first screen: that choice, kept as the
 /// workspace's own (no second set-up). `None` when the plan names no such
 /// unit (a body the province's plan lacks: its form asks again).
-fn adopt_home() -> Option<Settings> {
+pub(crate) fn adopt_home() -> Option<Settings> {
     let home = crate::home::load()?;
     if home.dataset != crate::workspace::PLAN.units || UNITS.get(&home.unit_code).is_none() {
         return None;
     }
-    let settings = home.settings();
+    let settings = Settings {
+        unit_code: home.unit_code,
+        official_name: home.official_name,
+    };
     session::save_settings(&settings).ok()?;
     Some(settings)
 }

@@ -31,16 +31,6 @@ pub struct Home {
     pub official_name: String,
 }
 
-impl Home {
-    /// The workspace settings this home gives a plan of its dataset.
-    pub fn settings(&self) -> crate::session::Settings {
-        crate::session::Settings {
-            unit_code: self.unit_code.clone(),
-            official_name: self.official_name.clone(),
-        }
-    }
-}
-
 pub fn load() -> Option<Home> {
     LocalStorage::get(HOME_KEY).ok()
 }

@@ -118,7 +118,9 @@ impl Elsewhere {
         } else {
             format!("Đã nhận {}.", workspace::label_vi(&self.adopted[0]))
         };
-        format!("Đã kết nối với máy chủ của {province}. {plans} Hãy chọn đơn vị của bạn để bắt đầu.")
+        format!(
+            "Đã kết nối với máy chủ của {province}. {plans} Hãy chọn đơn vị của bạn để bắt đầu."
+        )
     }
 
     pub fn message_vi(&self) -> String {

@@ -79,8 +79,8 @@ pub fn EnrolLink() -> impl IntoView {
 /// province.
 fn apply(notices: Notices, sync: SyncState, known: KnownPlans, offered: SyncSettings) {
     let app = crate::app::use_app();
-    let fresh = app.settings.with_untracked(Option::is_none)
-        && app.home.with_untracked(Option::is_none);
+    let fresh =
+        app.settings.with_untracked(Option::is_none) && app.home.with_untracked(Option::is_none);
     let stage = use_enrolment().0;
     if fresh {
         stage.set(Stage::Resolving);

@@ -61,7 +61,9 @@ pub fn NoPlan() -> impl IntoView {
             </div>
         }
         .into_any(),
-        _ if is_office(&home) => view! { <OfficeWithoutPlan home=home.clone() province=province.clone()/> }.into_any(),
+        _ if is_office(&home) => {
+            view! { <OfficeWithoutPlan home=home.clone() province=province.clone()/> }.into_any()
+        }
         _ => view! { <WaitingForPlan home=home.clone() province=province.clone()/> }.into_any(),
     };
     view! {
@@ -131,11 +133,9 @@ fn WaitingForPlan(home: Home, province: String) -> impl IntoView {
             match crate::plan_fetch::fetched(s).await {
                 Ok(added) if !added.is_empty() => known.changed(),
                 Ok(_) => {}
-                Err(e) => app.notices.notify(
-                    format!("Chưa hỏi được máy chủ: {e}"),
-                    true,
-                    None,
-                ),
+                Err(e) => app
+                    .notices
+                    .notify(format!("Chưa hỏi được máy chủ: {e}"), true, None),
             }
             checking.set(false);
         });

@@ -236,17 +236,14 @@ pub fn PlanBuilder(units: Units) -> impl IntoView {
     };
     // A new version of the plan in use starts from its own tasks.
     let current_csv = source.with_value(|s| {
-        s.current
-            .clone()
-            .filter(|_| s.template.is_some())
-            .map(|c| {
-                let name = format!("bang-nhiem-vu-{}-{}.csv", c.id, c.version);
-                view! {
-                    <button class="btn" on:click=move |_| download_csv(c.clone(), name.clone())>
-                        "Tải bảng nhiệm vụ của kế hoạch đang dùng (CSV)"
-                    </button>
-                }
-            })
+        s.current.clone().filter(|_| s.template.is_some()).map(|c| {
+            let name = format!("bang-nhiem-vu-{}-{}.csv", c.id, c.version);
+            view! {
+                <button class="btn" on:click=move |_| download_csv(c.clone(), name.clone())>
+                    "Tải bảng nhiệm vụ của kế hoạch đang dùng (CSV)"
+                </button>
+            }
+        })
     });
     let picked = move |ev: leptos::ev::Event| {
         let files = crate::inbox::picked_files(&ev);
@@ -290,7 +287,7 @@ pub fn PlanBuilder(units: Units) -> impl IntoView {
         <div class="plan-builder">
             <p>{format!(
                 "1. Tải tệp mẫu của {province}: 8 chỉ số nội dung PAPI, các chỉ tiêu thành phần, mỗi chỉ tiêu một nhiệm vụ ví dụ. \
-Sửa, thêm, bớt nhiệm vụ trong Excel rồi lưu (CSV hoặc .xlsx)."
+    Sửa, thêm, bớt nhiệm vụ trong Excel rồi lưu (CSV hoặc .xlsx)."
             )}</p>
             <p class="muted">{plan_sheet::AGENCY_HELP_VI}</p>
             <div class="form-actions">
@@ -364,7 +361,10 @@ fn InfoFields(info: Info) -> impl IntoView {
             } else {
                 "ba cấp"
             };
-            format!("{name} ({} đơn vị cấp xã, chính quyền {tiers})", u.communes().count())
+            format!(
+                "{name} ({} đơn vị cấp xã, chính quyền {tiers})",
+                u.communes().count()
+            )
         })
         .unwrap_or(dataset);
     view! {
@@ -494,10 +494,17 @@ mod tests {
     #[wasm_bindgen_test]
     fn every_problem_has_its_place_and_a_good_csv_makes_a_plan() {
         let source = thai_nguyen();
-        let template = source.template.clone().expect("a 2025 dataset has a template");
-        assert!(source.current.is_none(), "the 2020 plan is not Thái Nguyên's");
+        let template = source
+            .template
+            .clone()
+            .expect("a 2025 dataset has a template");
+        assert!(
+            source.current.is_none(),
+            "the 2020 plan is not Thái Nguyên's"
+        );
         let csv = plan_sheet::tasks_csv(&template);
-        let plan = build(&csv, &source, "builder-test-2026", details).expect("the template reads back");
+        let plan =
+            build(&csv, &source, "builder-test-2026", details).expect("the template reads back");
         assert_eq!(plan.tasks().count(), 27);
         assert_eq!(plan.units, "thai-nguyen-2025");
         // Nothing of Bắc Kạn's plan: its agencies are the template's.
@@ -516,8 +523,8 @@ mod tests {
             "{problems:?}"
         );
         // Details refused before the plan is made.
-        let problems = build(&csv, &source, "x", |_| vec!["Số văn bản: chưa nhập".into()])
-            .unwrap_err();
+        let problems =
+            build(&csv, &source, "x", |_| vec!["Số văn bản: chưa nhập".into()]).unwrap_err();
         assert_eq!(problems[0].0, "Thông tin kế hoạch");
         // A dataset this build lacks.
         let problems = build(&csv, &source, "x", |p| {

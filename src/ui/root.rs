@@ -45,7 +45,7 @@ pub fn App() -> impl IntoView {
         } else if app.home.with(Option::is_some) {
             crate::ui::lazy::no_plan()
         } else {
-            view! { <ui::setup::FirstRun/> }.into_any()
+            view! { <ui::welcome::FirstRun/> }.into_any()
         }}
         <ui::shell::Notices/>
     }
@@ -61,16 +61,21 @@ fn enter_home(app: AppState) {
     Effect::new(move || {
         known.0.track();
         let Some(home) = app.home.get() else { return };
-        if app.settings.with_untracked(Option::is_some)
-            || ui::welcome::is_office(&home)
-        {
+        if app.settings.with_untracked(Option::is_some) {
             return;
         }
-        // The plan in use already, without the chosen unit: `no_plan`
-        // says so and asks again.
-        if let Some(plan) = crate::workspace::plan_of_dataset(&home.dataset)
-            .filter(|p| p.id != crate::workspace::active_id())
-        {
+        // The plan in use is the province's: the choice is its settings
+        // (else `no_plan` says the plan names no such unit, and asks again).
+        if home.dataset == crate::workspace::PLAN.units {
+            if let Some(s) = crate::app::adopt_home() {
+                app.settings.set(Some(s));
+            }
+            return;
+        }
+        if ui::welcome::is_office(&home) {
+            return;
+        }
+        if let Some(plan) = crate::workspace::plan_of_dataset(&home.dataset) {
             let _ = crate::workspace::switch_to(&plan.id);
         }
     });

@@ -1,62 +1,13 @@
 //! Who am I in a plan's workspace: role, unit (district, then commune, in
 //! three tiers; accent-insensitive search) and name. Shown inside Settings
-//! and for the 2020 history on the first run, whose first screen is
-//! today's (`ui::welcome`).
+//! and for the 2020 history on the first run (`ui::welcome`).
 
 use leptos::prelude::*;
 use papi_core::{Level, Unit};
 
 use crate::app::{use_app, AppState};
 use crate::session::{save_settings, Settings};
-use crate::ui::welcome::{Step, Welcome};
 use crate::workspace::UNITS;
-
-#[component]
-pub fn FirstRun() -> impl IntoView {
-    // Other plans (a file, the sync server) are offered with the first
-    // screen: a plan chosen brings its own province.
-    let known = crate::plan_fetch::use_known_plans();
-    let several = move || {
-        known.0.track();
-        crate::workspace::choices().len() > 1
-    };
-    let enrolment = crate::ui::enrol::use_enrolment();
-    let step = RwSignal::new(Step::first(enrolment.dataset().as_deref()));
-    // A link's province, once its server has said which it is.
-    Effect::watch(
-        move || enrolment.dataset(),
-        move |d, _, _| {
-            if d.is_some() {
-                step.set(Step::first(d.as_deref()));
-            }
-        },
-        false,
-    );
-    view! {
-        <main
-            id="main"
-            class="first-run"
-            on:pointerdown=|_| crate::start::preload()
-            on:focusin=|_| crate::start::preload()
-        >
-            {move || if enrolment.resolving() {
-                view! {
-                    <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
-                    <p class="loading" role="status" data-testid="enrol-resolving">
-                        "Đang mở liên kết đăng ký: hỏi máy chủ tỉnh, thành phố của đơn vị…"
-                    </p>
-                }.into_any()
-            } else {
-                view! {
-                    <Show when=move || several() && step.with(|s| *s == Step::Province)>
-                        {crate::ui::plans::plan_choices()}
-                    </Show>
-                    <Welcome step=step/>
-                }.into_any()
-            }}
-        </main>
-    }
-}
 
 /// Where the form starts: the codes of the saved unit's district, commune
 /// and provincial body (the province office when none).
@@ -305,4 +256,3 @@ pub fn UnitPicker(
         </div>
     }
 }
-

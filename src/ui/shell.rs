@@ -47,8 +47,10 @@ pub fn Shell() -> impl IntoView {
             .with(|s| s.as_ref().is_some_and(|s| UNITS.is_receiver(&s.unit_code)))
     };
     let office = move || {
-        app.settings
-            .with(|s| s.as_ref().is_some_and(|s| s.unit_code == UNITS.province_code))
+        app.settings.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.unit_code == UNITS.province_code)
+        })
     };
     view! {
         // Fixed at the bottom, above the form's overlay (style/main.css).

@@ -44,14 +44,61 @@ impl Step {
             SessionStorage::delete(HISTORY_FLAG);
             return Step::History;
         }
-        let dataset = enrolled.map(str::to_string).or_else(|| {
-            (!workspace::is_shipped()).then(|| workspace::PLAN.units.clone())
-        });
+        let dataset = enrolled
+            .map(str::to_string)
+            .or_else(|| (!workspace::is_shipped()).then(|| workspace::PLAN.units.clone()));
         match dataset {
             Some(d) if d == workspace::PLAN.units && workspace::is_shipped() => Step::History,
             Some(d) if home::index().by_dataset(&d).is_some() => Step::Role(d),
             _ => Step::Province,
         }
+    }
+}
+
+#[component]
+pub fn FirstRun() -> impl IntoView {
+    // Other plans (a file, the sync server) are offered with the first
+    // screen: a plan chosen brings its own province.
+    let known = crate::plan_fetch::use_known_plans();
+    let several = move || {
+        known.0.track();
+        crate::workspace::choices().len() > 1
+    };
+    let enrolment = crate::ui::enrol::use_enrolment();
+    let step = RwSignal::new(Step::first(enrolment.dataset().as_deref()));
+    // A link's province, once its server has said which it is.
+    Effect::watch(
+        move || enrolment.dataset(),
+        move |d, _, _| {
+            if d.is_some() {
+                step.set(Step::first(d.as_deref()));
+            }
+        },
+        false,
+    );
+    view! {
+        <main
+            id="main"
+            class="first-run"
+            on:pointerdown=|_| crate::start::preload()
+            on:focusin=|_| crate::start::preload()
+        >
+            {move || if enrolment.resolving() {
+                view! {
+                    <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
+                    <p class="loading" role="status" data-testid="enrol-resolving">
+                        "Đang mở liên kết đăng ký: hỏi máy chủ tỉnh, thành phố của đơn vị…"
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <Show when=move || several() && step.with(|s| *s == Step::Province)>
+                        {crate::ui::plans::plan_choices()}
+                    </Show>
+                    <Welcome step=step/>
+                }.into_any()
+            }}
+        </main>
     }
 }
 
@@ -204,7 +251,6 @@ fn RoleStep(dataset: String, step: RwSignal<Step>) -> impl IntoView {
         }}
     }
 }
-
 
 /// The role a unit of 2025 has on the first screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -448,11 +448,18 @@ mod tests {
             let plan = template_2025(&u, 2026);
             let from_plan: Vec<Unit> = u.clone().with_bodies(&plan).bodies().cloned().collect();
             assert_eq!(bodies_2025(&u), from_plan, "{id}");
-            assert_eq!(from_plan.len(), 11, "{id}: the 12 bodies of NĐ 45 but Sở Nội vụ");
+            assert_eq!(
+                from_plan.len(),
+                11,
+                "{id}: the 12 bodies of NĐ 45 but Sở Nội vụ"
+            );
             assert!(from_plan.iter().all(|b| b.name != "Sở Nội vụ"));
         }
         let hcm = bodies_2025(&units("ho-chi-minh-2025"));
-        assert!(hcm.iter().any(|b| b.name == "Thanh tra thành phố"), "{hcm:?}");
+        assert!(
+            hcm.iter().any(|b| b.name == "Thanh tra thành phố"),
+            "{hcm:?}"
+        );
         assert!(hcm.iter().any(|b| b.code == "79.so-y-te"), "{hcm:?}");
     }
 
