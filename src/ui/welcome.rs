@@ -161,20 +161,20 @@ fn ProvinceStep(step: RwSignal<Step>) -> impl IntoView {
                     on:input=move |ev| query.set(event_target_value(&ev))/>
             </div>
             <ul class="province-list" aria-label="Tỉnh, thành phố">
-                <For each=shown key=|p| p.dataset.clone() let:p>
-                    {
-                        let dataset = p.dataset.clone();
-                        view! {
-                            <li>
-                                <button type="button" class="choice-btn" data-dataset=p.dataset.clone()
-                                    on:click=move |_| pick(dataset.clone())>
-                                    <strong>{p.name.clone()}</strong>
-                                    <span class="muted">{counts_vi(&p)}</span>
-                                </button>
-                            </li>
-                        }
+                // A plain list, not `<For>`: the keyed diffing would weigh on
+                // the first-visit build for 34 buttons.
+                {move || shown().into_iter().map(|p| {
+                    let dataset = p.dataset.clone();
+                    view! {
+                        <li>
+                            <button type="button" class="choice-btn" data-dataset=p.dataset.clone()
+                                on:click=move |_| pick(dataset.clone())>
+                                <strong>{p.name.clone()}</strong>
+                                <span class="muted">{counts_vi(&p)}</span>
+                            </button>
+                        </li>
                     }
-                </For>
+                }).collect_view()}
             </ul>
             <Show when=move || shown().is_empty()>
                 <p class="muted" role="status">"Không có tỉnh, thành phố nào khớp với từ tìm."</p>
