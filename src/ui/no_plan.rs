@@ -48,6 +48,7 @@ pub fn NoPlan() -> impl IntoView {
         .by_dataset(&home.dataset)
         .map(|p| p.name.clone())
         .unwrap_or_else(|| home.dataset.clone());
+    let unit = unit_name(&home);
     let change = move |_| {
         home::clear();
         app.home.set(None);
@@ -57,7 +58,7 @@ pub fn NoPlan() -> impl IntoView {
         Some(plan) if plan.id == workspace::active_id() => view! {
             <div class="card error" role="alert" data-testid="unit-not-in-plan">
                 <p>{format!("{} không giao việc cho {}. Hãy chọn lại đơn vị của bạn.",
-                    workspace::label_vi(&plan), unit_name(&home))}</p>
+                    workspace::label_vi(&plan), unit)}</p>
             </div>
         }
         .into_any(),
@@ -71,7 +72,7 @@ pub fn NoPlan() -> impl IntoView {
             <h1>"Theo dõi Kế hoạch nâng cao Chỉ số PAPI"</h1>
             <div class="card province-chosen">
                 <p>
-                    "Đơn vị: "<strong data-testid="home-unit">{unit_name(&home)}</strong>
+                    "Đơn vị: "<strong data-testid="home-unit">{unit.clone()}</strong>
                     {format!(" ({province}) · Người ghi: {}", home.official_name)}
                 </p>
                 <button type="button" class="btn small" on:click=change>"Đổi tỉnh hoặc đơn vị"</button>

@@ -186,15 +186,7 @@ pub fn UnitForm() -> impl IntoView {
                     label=papi_core::letterhead::upper_first(&kinds) query=commune_q selected=commune
                     options=Signal::derive(communes) on_pick=|| ()/>
             </Show>
-            <div class="field">
-                <label for="official">"Họ và tên người ghi"</label>
-                <input id="official" type="text" autocomplete="name"
-                    prop:value=move || official_name.get()
-                    on:input=move |ev| official_name.set(event_target_value(&ev))/>
-            </div>
-            <Show when=move || error.with(Option::is_some)>
-                <p class="error" role="alert">{move || error.get()}</p>
-            </Show>
+            <NameAndError official_name=official_name error=error/>
             <button type="submit" class="btn primary">
                 {move || if app.settings.with(Option::is_none) { "Lưu và bắt đầu" } else { "Lưu thông tin đơn vị" }}
             </button>
@@ -254,5 +246,25 @@ pub fn UnitPicker(
                 }).collect_view()}
             </select>
         </div>
+    }
+}
+
+/// The official's name and what is wrong with the form, the last part of
+/// both first-run forms (`welcome`'s and this one).
+#[component]
+pub fn NameAndError(
+    official_name: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="official">"Họ và tên người ghi"</label>
+            <input id="official" type="text" autocomplete="name"
+                prop:value=move || official_name.get()
+                on:input=move |ev| official_name.set(event_target_value(&ev))/>
+        </div>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </Show>
     }
 }

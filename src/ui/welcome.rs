@@ -19,7 +19,7 @@ use papi_core::{Unit, Units};
 
 use crate::app::use_app;
 use crate::home::{self, Home};
-use crate::ui::setup::{problem_name_vi, UnitPicker};
+use crate::ui::setup::{problem_name_vi, NameAndError, UnitPicker};
 use crate::workspace;
 
 /// The named choice of the 2020 history.
@@ -278,7 +278,8 @@ fn RoleForm(units: Units) -> impl IntoView {
     let app = use_app();
     let kinds = units.commune_kinds_vi();
     let kinds_title = papi_core::letterhead::upper_first(&kinds);
-    let kinds_pick = kinds.clone();
+    // What an empty commune choice is told.
+    let unpicked = format!("Hãy chọn {kinds} của bạn.");
     let role = RwSignal::new(Role::Commune);
     let commune = RwSignal::new(String::new());
     let commune_q = RwSignal::new(String::new());
@@ -313,7 +314,7 @@ fn RoleForm(units: Units) -> impl IntoView {
             crate::platform::nfc,
         );
         let problem = if unit_code.is_empty() {
-            Some(format!("Hãy chọn {} của bạn.", kinds_pick))
+            Some(unpicked.clone())
         } else {
             problem_name_vi(&official).map(str::to_string)
         };
@@ -375,15 +376,7 @@ fn RoleForm(units: Units) -> impl IntoView {
                     </select>
                 </div>
             </Show>
-            <div class="field">
-                <label for="official">"Họ và tên người ghi"</label>
-                <input id="official" type="text" autocomplete="name"
-                    prop:value=move || official_name.get()
-                    on:input=move |ev| official_name.set(event_target_value(&ev))/>
-            </div>
-            <Show when=move || error.with(Option::is_some)>
-                <p class="error" role="alert">{move || error.get()}</p>
-            </Show>
+            <NameAndError official_name=official_name error=error/>
             <button type="submit" class="btn primary">"Lưu và bắt đầu"</button>
         </form>
     }

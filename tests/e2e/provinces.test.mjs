@@ -120,6 +120,9 @@ async function walkOnce({ units, heading, place, communes: [a, b] }) {
     assert.match(await c.innerText('header.topbar'), new RegExp(u.name));
     assert.match(await c.innerText('article[data-task="1.1-1"]'), /Chủ trì/, 'the named commune leads 1.1-1');
     assert.match(await c.innerText('article[data-task="1.2-1"]'), /Chủ trì/, 'every commune leads 1.2-1');
+    // Offline once the screens' code it fetched on opening has arrived (a
+    // chunk cut off mid-download is another test's subject: split.test).
+    await c.waitForLoadState('networkidle');
     await cctx.setOffline(true);
     titles[u.code] = `Hoạt động của ${u.name}`;
     await recordActivity(c, '1.1-1', { title: titles[u.code], date: '02/03/2026' });
