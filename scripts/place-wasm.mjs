@@ -52,7 +52,8 @@ if (!html.includes(MARK)) {
 }
 // Which build starts (public/boot.js): the first-visit build (the first-run
 // form alone) when this browser keeps nothing of the app: no key of it in
-// localStorage and no enrolment link; otherwise the app. A localStorage that
+// localStorage, no enrolment link and no 2020 history asked for; otherwise
+// the app. A localStorage that
 // cannot be read counts as keeping something (the app copes with it). The
 // chosen build's JS and wasm are requested at once (the loader fetches the
 // same URLs, so the preloads are used).
@@ -62,6 +63,9 @@ const tags = `<link rel="modulepreload" href="/${name}/boot.js">
       function fresh() {
         try {
           if (/[#&]enrol=/.test(location.hash)) return false;
+          // The first screen's 2020 history, chosen in the first-visit
+          // build, opens in the app (src/ui/welcome.rs, open_history).
+          if (sessionStorage.getItem('papi-tracker.first-run-history')) return false;
           for (var i = 0; i < localStorage.length; i++) {
             if (String(localStorage.key(i)).indexOf('papi-tracker') === 0) return false;
           }

@@ -68,7 +68,7 @@ impl AppState {
     /// nothing loaded yet.
     pub fn new() -> Self {
         AppState {
-            settings: RwSignal::new(session::load_settings().or_else(adopt_home)),
+            settings: RwSignal::new(initial_settings()),
             home: RwSignal::new(crate::home::load()),
             records: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(false),
@@ -241,6 +241,15 @@ impl AppState {
         self.notices.withdraw_undo(id);
         self.change(id, Activity::restore, "Đã khôi phục", false);
     }
+}
+
+/// The settings at start. The first-visit build starts only on a device
+/// that keeps nothing, and reads no plan (its size: docs/first-visit.md).
+fn initial_settings() -> Option<Settings> {
+    if cfg!(feature = "first-visit") {
+        return None;
+    }
+    session::load_settings().or_else(adopt_home)
 }
 
 /// The settings of a workspace not set up yet whose plan is of the

@@ -21,18 +21,9 @@ pub fn mount() {
         provide_context(app.notices);
         Effect::new(move || {
             if app.settings.with(Option::is_some) || app.home.with(Option::is_some) {
-                hand_over();
+                crate::platform::hand_over();
             }
         });
         view! { <crate::ui::welcome::FirstVisit/> }
     });
-}
-
-/// public/boot.js's `papiHandOver`: a reload once the app can come (from
-/// the service worker's cache or the network), else said and tried again.
-fn hand_over() {
-    if crate::platform::call_global("papiHandOver").is_none() {
-        // Started without the loader (never in a build): reload.
-        let _ = crate::platform::window().location().reload();
-    }
 }

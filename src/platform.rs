@@ -19,6 +19,16 @@ pub fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
     f.call0(&wasm_bindgen::JsValue::NULL).ok()
 }
 
+/// public/boot.js's `papiHandOver` (the first-visit build gives way to the
+/// app): a reload once the app can come (from the service worker's cache or
+/// the network), else said and tried again.
+pub fn hand_over() {
+    if call_global("papiHandOver").is_none() {
+        // Started without the loader (never in a build): reload.
+        let _ = window().location().reload();
+    }
+}
+
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }

@@ -40,6 +40,10 @@ impl Step {
     /// history, if its server serves that); the active plan's province when
     /// a 2025 plan is in use; else the province list.
     pub fn first(enrolled: Option<&str>) -> Step {
+        // The first-visit build reads no plan: its device has none yet.
+        if cfg!(feature = "first-visit") {
+            return Step::Province;
+        }
         if SessionStorage::get::<bool>(HISTORY_FLAG).is_ok() {
             SessionStorage::delete(HISTORY_FLAG);
             return Step::History;
@@ -119,6 +123,7 @@ pub fn Welcome(step: RwSignal<Step>) -> impl IntoView {
     move || match step.get() {
         Step::Province => view! { <ProvinceStep step=step/> }.into_any(),
         Step::Role(dataset) => view! { <RoleStep dataset=dataset step=step/> }.into_any(),
+        Step::History if cfg!(feature = "first-visit") => ().into_any(),
         Step::History => view! { <HistoryStep step=step/> }.into_any(),
     }
 }
@@ -191,9 +196,13 @@ fn ProvinceStep(step: RwSignal<Step>) -> impl IntoView {
 
 /// The 2020 history is the shipped plan's workspace: opened here when it
 /// is the active one, else after switching to it (the page starts again,
-/// on this step).
+/// on this step). The first-visit build hands over to the app for it (its
+/// form reads the shipped plan, which that build leaves out).
 fn open_history(step: RwSignal<Step>) {
-    if workspace::is_shipped() {
+    if cfg!(feature = "first-visit") {
+        let _ = SessionStorage::set(HISTORY_FLAG, true);
+        crate::platform::hand_over();
+    } else if workspace::is_shipped() {
         step.set(Step::History);
     } else if workspace::set_active(workspace::shipped_id()).is_ok() {
         let _ = SessionStorage::set(HISTORY_FLAG, true);
@@ -265,7 +274,7 @@ enum Role {
 /// The province's bodies: its plan's, when the plan in use is of this
 /// dataset; else those of Nghị định 45/2025/NĐ-CP.
 fn bodies(units: &Units) -> Vec<Unit> {
-    if workspace::PLAN.units == units.id {
+    if !cfg!(feature = "first-visit") && workspace::PLAN.units == units.id {
         workspace::UNITS.bodies().cloned().collect()
     } else {
         bodies_2025(units)
