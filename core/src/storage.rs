@@ -6,10 +6,14 @@
 //!   under one localStorage key; the evidence field was called `result`, and
 //!   there were no revisions or device ids.
 //! - schema 2 (current): one entry per record, keyed by record id, each a JSON
-//!   envelope `{"schema":2,"record":{..}}`.
+//!   envelope `{"schema":2,"record":{..}}`, the record written by the
+//!   declaration of its fields (`record::FIELDS`).
 //!
 //! `decode_entry` reads every schema this build has ever written, so an update
-//! of the app never strands a stored record.
+//! of the app never strands a stored record. A field added to the record
+//! changes the stored form: a test pins a fully filled record's entry to
+//! `SCHEMA`, so the new field asks for the next schema (a later schema's
+//! envelope is the same; a field an older entry lacks reads as empty).
 
 use std::fmt;
 
@@ -19,6 +23,7 @@ use uuid::Uuid;
 
 use crate::activity::{Activity, ActivityFields, Status};
 use crate::merge::AppliedBatch;
+use crate::record::{Field, Texts};
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 2;
@@ -40,7 +45,9 @@ struct EnvelopeIn {
     record: Activity,
 }
 
-/// A record as the schema-1 prototype wrote it.
+/// A record as the schema-1 prototype wrote it: the typed texts by their
+/// names (`record::FIELDS`; the evidence was called `result`, and a text
+/// missing is empty).
 #[derive(Deserialize)]
 struct ActivityV1 {
     id: Uuid,
@@ -48,11 +55,8 @@ struct ActivityV1 {
     task_id: String,
     #[serde(with = "crate::dates::serde_date")]
     date: NaiveDate,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    participants: String,
+    #[serde(flatten)]
+    texts: Texts,
     #[serde(default)]
     result: String,
     status: Status,
@@ -70,10 +74,7 @@ impl From<ActivityV1> for Activity {
             fields: ActivityFields {
                 task_id: v.task_id,
                 date: v.date,
-                title: v.title,
-                description: v.description,
-                participants: v.participants,
-                evidence: v.result,
+                texts: v.texts.with(Field::EVIDENCE, v.result),
                 status: v.status,
             },
             author: v.author,
@@ -151,7 +152,9 @@ pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
     }
     let probe = probe(text)?;
     match probe.schema {
-        Some(2) => serde_json::from_str::<EnvelopeIn>(text)
+        // One envelope since schema 2; a field added since reads as empty
+        // in an older entry.
+        Some(n) if (2..=SCHEMA as u64).contains(&n) => serde_json::from_str::<EnvelopeIn>(text)
             .map(|e| e.record)
             .map_err(shape),
         Some(n) if n > SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
@@ -314,15 +317,13 @@ mod tests {
         Activity::create(
             new_id([3; 16]),
             "01834",
-            ActivityFields {
-                task_id: "2.3-1".into(),
-                date: NaiveDate::from_ymd_opt(2020, 4, 30).unwrap(),
-                title: "Niêm yết ngân sách".into(),
-                description: "".into(),
-                participants: "".into(),
-                evidence: "TB 12".into(),
-                status: Status::Done,
-            },
+            ActivityFields::new(
+                "2.3-1",
+                NaiveDate::from_ymd_opt(2020, 4, 30).unwrap(),
+                "Niêm yết ngân sách",
+                Status::Done,
+            )
+            .with(Field::EVIDENCE, "TB 12"),
             &by,
         )
     }
@@ -416,7 +417,7 @@ mod tests {
         let (good, bad) = decode_v1_array(V1).unwrap();
         assert_eq!(good.len(), 1);
         let a = &good[0];
-        assert_eq!(a.fields.evidence, "TB 12");
+        assert_eq!(a.fields.text(Field::EVIDENCE), "TB 12");
         assert_eq!(a.revision, 1);
         assert_eq!(a.updated_at, a.created_at);
         assert_eq!(a.fields, rec().fields);
@@ -462,20 +463,8 @@ mod tests {
         };
         let a = rec();
         assert_eq!(decide_write(None, &a, None), WriteDecision::Write);
-        let tab1 = a.edit(
-            ActivityFields {
-                title: "tab 1".into(),
-                ..a.fields.clone()
-            },
-            &by(1),
-        );
-        let tab2 = a.edit(
-            ActivityFields {
-                title: "tab 2".into(),
-                ..a.fields.clone()
-            },
-            &by(2),
-        );
+        let tab1 = a.edit(a.fields.clone().with(Field::TITLE, "tab 1"), &by(1));
+        let tab2 = a.edit(a.fields.clone().with(Field::TITLE, "tab 2"), &by(2));
         // Tab 1 saves first from revision 1: fine.
         assert_eq!(decide_write(Some(&a), &tab1, Some(1)), WriteDecision::Write);
         // Tab 2 also edited revision 1, but the store now holds tab 1's revision 2.

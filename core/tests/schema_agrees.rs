@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
 use papi_core::batch::{self, Batch, BatchKind, Header, MAX_SEQ};
+use papi_core::record::Field;
 use papi_core::signature::DeviceKey;
 use papi_core::{Plan, Units};
 
@@ -30,15 +31,18 @@ fn record(n: u8) -> Activity {
         device_id: "0b5c8f9e-7a53-4d2b-9b1e-3f6a2c1d4e5f",
         now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap(),
     };
-    let fields = ActivityFields {
-        task_id: "2.3-1".into(),
-        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
-        title: format!("Niêm yết công khai ngân sách xã, đợt {n}"),
-        description: "Tại trụ sở UBND xã và nhà văn hóa các thôn".into(),
-        participants: "Cán bộ văn phòng, trưởng thôn".into(),
-        evidence: "TB 12/TB-UBND".into(),
-        status: Status::Done,
-    };
+    let fields = ActivityFields::new(
+        "2.3-1",
+        NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        &format!("Niêm yết công khai ngân sách xã, đợt {n}"),
+        Status::Done,
+    )
+    .with(
+        Field::DESCRIPTION,
+        "Tại trụ sở UBND xã và nhà văn hóa các thôn",
+    )
+    .with(Field::PARTICIPANTS, "Cán bộ văn phòng, trưởng thôn")
+    .with(Field::EVIDENCE, "TB 12/TB-UBND");
     Activity::create(new_id([n; 16]), "02194", fields, &by)
 }
 
@@ -124,10 +128,13 @@ fn examples() -> Vec<(&'static str, String)> {
             sealed(|b| {
                 let r = &mut b.records[0];
                 r.author = "Ạ".repeat(100);
-                r.fields.title = "Ễ".repeat(200);
-                r.fields.description = format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000));
-                r.fields.participants = "ư".repeat(1000);
-                r.fields.evidence = "đ".repeat(500);
+                r.fields.texts.set(Field::TITLE, "Ễ".repeat(200));
+                r.fields.texts.set(
+                    Field::DESCRIPTION,
+                    format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000)),
+                );
+                r.fields.texts.set(Field::PARTICIPANTS, "ư".repeat(1000));
+                r.fields.texts.set(Field::EVIDENCE, "đ".repeat(500));
             }),
         ),
         (
@@ -156,19 +163,29 @@ fn examples() -> Vec<(&'static str, String)> {
         ),
         (
             "invalid-nul-in-title.json",
-            sealed(|b| b.records[0].fields.title = "Họp\0dân".into()),
+            sealed(|b| b.records[0].fields.texts.set(Field::TITLE, "Họp\0dân")),
         ),
         (
             "invalid-line-break-in-title.json",
-            sealed(|b| b.records[0].fields.title = "Họp\ndân".into()),
+            sealed(|b| b.records[0].fields.texts.set(Field::TITLE, "Họp\ndân")),
         ),
         (
             "invalid-tab-in-description.json",
-            sealed(|b| b.records[0].fields.description = "Họp\tdân".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::DESCRIPTION, "Họp\tdân")
+            }),
         ),
         (
             "invalid-bidi-override-in-evidence.json",
-            sealed(|b| b.records[0].fields.evidence = "TB \u{202E}21".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::EVIDENCE, "TB \u{202E}21")
+            }),
         ),
         (
             "invalid-bidi-mark-in-author.json",
@@ -176,7 +193,12 @@ fn examples() -> Vec<(&'static str, String)> {
         ),
         (
             "invalid-not-nfc-title.json",
-            sealed(|b| b.records[0].fields.title = "Nguye\u{302}\u{303}n".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::TITLE, "Nguye\u{302}\u{303}n")
+            }),
         ),
         (
             "invalid-time-without-milliseconds.json",

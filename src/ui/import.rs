@@ -431,9 +431,9 @@ fn FileRow(c: FileCheck, on_trust: Callback<papi_core::batch::Origin>) -> impl I
             {(!conflicts.is_empty()).then(|| view! {
                 <ul class="conflicts">
                     {conflicts.into_iter().map(|k| view! {
-                        <li>"Xung đột ở \"" {k.kept.fields.title.clone()} "\": giữ bản sửa lúc "
+                        <li>"Xung đột ở \"" {k.kept.fields.title().to_string()} "\": giữ bản sửa lúc "
                             {crate::platform::local_time_of(k.kept.updated_at)}
-                            ", bỏ bản \"" {k.other.fields.title.clone()} "\"."</li>
+                            ", bỏ bản \"" {k.other.fields.title().to_string()} "\"."</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -557,7 +557,7 @@ fn ReceivedUnits() -> impl IntoView {
                 let list = inbox.received.with(|r| {
                     timeline(r.records.values().filter(|a| a.unit_code == code))
                         .into_iter()
-                        .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title.clone(), a.fields.status))
+                        .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title().to_string(), a.fields.status))
                         .collect::<Vec<_>>()
                 });
                 view! {

@@ -3,6 +3,7 @@ use crate::activity::{new_id, ActivityFields, Author};
 use crate::batch::{BatchKey, BatchKind};
 use crate::fixtures::*;
 use crate::merge::AppliedBatch;
+use crate::record::Field;
 use crate::units::Level;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -14,15 +15,13 @@ fn act(n: u32, unit: &str, task: &str, date: (i32, u32, u32), status: Status) ->
     Activity::create(
         new_id(id),
         unit,
-        ActivityFields {
-            task_id: task.into(),
-            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
-            title: format!("Hoạt động {n}"),
-            description: String::new(),
-            participants: String::new(),
-            evidence: format!("VB {n}"),
+        ActivityFields::new(
+            task,
+            NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            &format!("Hoạt động {n}"),
             status,
-        },
+        )
+        .with(Field::EVIDENCE, &format!("VB {n}")),
         &Author {
             name: "A",
             device_id: "d",
