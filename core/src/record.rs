@@ -594,6 +594,91 @@ impl<'de> Deserialize<'de> for Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::BATCH_VERSION;
+
+    /// A fully filled record (`fixtures::filled`: every field of `FIELDS`)
+    /// in a batch of each format version, oldest first: its canonical bytes,
+    /// what the batch's hash and signature cover. The last is
+    /// `BATCH_VERSION`'s. A field added to the record is a new format
+    /// version: this test asks for its line (and the older lines stay).
+    const CANONICAL: &[(u32, &str)] = &[(1, FILLED_V1), (2, FILLED_V1)];
+    /// Versions 1 and 2 carry the same record.
+    const FILLED_V1: &str = r#"{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}"#;
+
+    #[test]
+    fn a_filled_records_canonical_bytes_are_pinned_to_the_format_version() {
+        let record = crate::fixtures::filled();
+        let (last, _) = CANONICAL.last().expect("a line per version");
+        assert_eq!(
+            *last, BATCH_VERSION,
+            "a line in CANONICAL for every format version"
+        );
+        for (version, pinned) in CANONICAL {
+            let bytes = serde_json::to_string(&Versioned {
+                record: &record,
+                version: *version,
+            })
+            .unwrap();
+            assert_eq!(
+                bytes, *pinned,
+                "a record's canonical bytes in a version {version} batch changed: a field \
+                 added to the record comes with a new format version (its `since`)"
+            );
+            // Read back as a batch carries it: the same record, but the
+            // fields a later version added, which read as empty.
+            let Strict(back) = serde_json::from_str(pinned).unwrap();
+            let mut expected = record.clone();
+            expected.fields.texts = record.fields.texts.map(|f, v| {
+                if f.spec().since <= *version {
+                    v.into()
+                } else {
+                    String::new()
+                }
+            });
+            assert_eq!(back, expected);
+        }
+    }
+
+    #[test]
+    fn a_batch_record_is_exactly_the_declared_fields() {
+        let text = CANONICAL.last().unwrap().1;
+        // An unknown field is refused, not dropped; so is a field twice.
+        let extra = text.replacen(r#""deleted":false"#, r#""deleted":false,"x":1"#, 1);
+        let e = serde_json::from_str::<Strict>(&extra).err().unwrap();
+        assert!(e.to_string().starts_with("unknown field `x`"), "{e}");
+        let twice = text.replacen(r#""revision":2"#, r#""revision":2,"revision":3"#, 1);
+        let e = serde_json::from_str::<Strict>(&twice).err().unwrap();
+        assert!(
+            e.to_string().starts_with("duplicate field `revision`"),
+            "{e}"
+        );
+        // Every field of version 1 must be there.
+        for f in Field::all().filter(|f| f.spec().since <= 1) {
+            let wire = f.spec().wire;
+            let start = text.find(&format!("\"{wire}\":")).unwrap();
+            let end = text[start..]
+                .find(",\"")
+                .map_or(text.len() - 1, |e| start + e + 1);
+            let without = format!("{}{}", &text[..start], &text[end..]).replace(",}", "}");
+            let e = serde_json::from_str::<Strict>(&without).err().unwrap();
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("missing field `{wire}`")),
+                "{e}"
+            );
+        }
+        // The stored form is read leniently: an unknown key is passed over,
+        // and any RFC 3339 instant read.
+        let stored: Activity = serde_json::from_str(
+            &extra.replace("2020-05-01T08:00:00.000Z", "2020-05-01T08:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(stored, crate::fixtures::filled());
+        assert!(serde_json::from_str::<Strict>(
+            &text.replace(".000Z\",\"updated", "Z\",\"updated")
+        )
+        .is_err());
+    }
 
     #[test]
     fn the_declaration_holds_together() {

@@ -484,3 +484,43 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod pinned {
+    use super::*;
+    use crate::fixtures::filled;
+
+    /// A fully filled record (`fixtures::filled`: every field of
+    /// `record::FIELDS`) as each schema since 2 stores it, oldest first; the
+    /// last is `SCHEMA`'s. A field added to the record changes what this
+    /// build writes: then this test asks for the next `SCHEMA` and its line
+    /// here, and every older line must still read (the new field empty).
+    const STORED: &[(u32, &str)] = &[(
+        2,
+        r#"{"schema":2,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}}"#,
+    )];
+
+    #[test]
+    fn a_filled_records_stored_form_is_pinned_to_the_schema() {
+        let (schema, pinned) = STORED.last().expect("a line per schema");
+        let now = encode_entry(&filled());
+        assert_eq!(
+            (*schema, now.as_str()),
+            (SCHEMA, *pinned),
+            "the stored record changed: a new storage::SCHEMA, an upgrade in decode_entry \
+             if the envelope changes, and the new line in STORED"
+        );
+        for (schema, text) in STORED {
+            let mut expected = filled();
+            // What an older schema lacks reads as empty.
+            expected.fields.texts = expected.fields.texts.map(|f, v| {
+                match text.contains(&format!("\"{}\":", f.spec().wire)) {
+                    true => v.to_string(),
+                    false => String::new(),
+                }
+            });
+            assert!(text.starts_with(&format!("{{\"schema\":{schema},")));
+            assert_eq!(decode_entry(text), Ok(expected), "schema {schema}");
+        }
+    }
+}

@@ -421,6 +421,49 @@ fn csv_is_excel_safe() {
 }
 
 #[test]
+fn every_field_of_the_record_is_in_the_activities_table_and_its_exports() {
+    let a = filled();
+    let rows = na_ri();
+    let period = Period::Year(2020);
+    let columns = activity_columns();
+    let table = activity_table([&a], &PLAN, &UNITS, &rows, period);
+    assert_eq!(table.len(), 1);
+    assert_eq!(table[0].len(), columns.len(), "a cell per column");
+    let csv = activities_csv([&a], &PLAN, &UNITS, &rows, period);
+    let m = matrix([&a], &PLAN, &rows, period);
+    let book = workbook([&a], &m, &PLAN, &UNITS, &rows, period);
+    let sheet = book.iter().find(|s| s.name == "Hoạt động").unwrap();
+    let header: Vec<&str> = columns.iter().map(|c| c.header).collect();
+    assert_eq!(sheet.header, header);
+    assert!(csv.starts_with(&format!("\u{feff}{}\r\n", header.join(","))));
+    // Every text a person types, by its label, with its value, in the table,
+    // the CSV and the sheet; its width where it has one.
+    for (f, value) in a.fields.texts.iter() {
+        let i = header.iter().position(|h| *h == f.label_vi());
+        let i = i.unwrap_or_else(|| panic!("{} has a column", f.spec().wire));
+        assert_eq!(table[0][i], value);
+        assert!(
+            csv.contains(&value.replace('"', "\"\"")),
+            "{value} in the CSV"
+        );
+        assert_eq!(sheet.rows[0][i], SheetCell::Text(value.into()));
+        let width = sheet.widths.iter().find(|(c, _)| *c as usize == i);
+        assert_eq!(width.map(|(_, w)| *w), f.spec().width, "{}", f.spec().wire);
+    }
+    // And the record's other fields that people read.
+    for f in [
+        Field::UNIT_CODE,
+        Field::TASK,
+        Field::DATE,
+        Field::STATUS,
+        Field::AUTHOR,
+    ] {
+        assert!(header.contains(&f.label_vi()), "{}", f.spec().wire);
+    }
+    assert!(table[0].contains(&"Kế hoạch".to_string()) && table[0].contains(&"20/04/2020".into()));
+}
+
+#[test]
 fn provincial_bodies_record_for_themselves_and_roll_up_into_the_province() {
     let units = Units::from_json(crate::BAC_KAN_UNITS_2020)
         .unwrap()
