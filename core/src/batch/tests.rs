@@ -44,7 +44,7 @@ fn hash_is_independent_of_record_order_and_matches_known_bytes() {
     assert_eq!(a.sha256, hex(&Sha256::digest(a.canonical())));
     let text = String::from_utf8(a.canonical()).unwrap();
     assert!(text.starts_with(
-        &format!(r#"{{"format":"papi-tracker.batch","format_version":2,"kind":"changes","plan":{{"id":"bac-kan-124-2020","version":"2020.2"}},"units":"bac-kan-2020","unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","signer":"{}","records":[{{"id":"#, signer_of("dev-a"))
+        &format!(r#"{{"format":"papi-tracker.batch","format_version":{},"kind":"changes","plan":{{"id":"bac-kan-124-2020","version":"2020.2"}},"units":"bac-kan-2020","unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","signer":"{}","records":[{{"id":"#, BATCH_VERSION, signer_of("dev-a"))
     ));
     assert!(!text.contains('\n') && !text.contains("sha256") && !text.contains("signature"));
 }
