@@ -211,7 +211,11 @@ async fn a_newer_releases_entry_is_never_overwritten_nor_moved() {
     clear_local();
     let b = fresh_idb("papi-test-future").await;
     let r = rec(7, "Cũ");
-    let future = r#"{"schema":3,"record":{"anything":"new"}}"#;
+    let future = format!(
+        r#"{{"schema":{},"record":{{"anything":"new"}}}}"#,
+        papi_core::storage::SCHEMA + 1
+    );
+    let future = future.as_str();
     put_raw(&b, &r.id.to_string(), future).await;
     match b.save(&r, None).await {
         Err(StoreError::Failed(m)) => assert!(m.contains("phiên bản mới hơn"), "{m}"),
