@@ -185,6 +185,33 @@ const fn same(a: &str, b: &str) -> bool {
     true
 }
 
+/// Each field's place in `Texts` (typed texts only), and the typed texts in
+/// order: looked up on every read and write of a record.
+const SLOTS: [Option<u8>; COUNT] = {
+    let mut out = [None; COUNT];
+    let (mut i, mut n) = (0, 0);
+    while i < COUNT {
+        if matches!(FIELDS[i].kind, Kind::Typed) {
+            out[i] = Some(n);
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
+const TYPED_FIELDS: [Field; TYPED] = {
+    let mut out = [Field(0); TYPED];
+    let (mut i, mut n) = (0, 0);
+    while i < COUNT {
+        if matches!(FIELDS[i].kind, Kind::Typed) {
+            out[n] = Field(i as u8);
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
 /// Every wire name, for serde's "unknown field" message.
 static WIRE: [&str; COUNT] = {
     let mut out = [""; COUNT];
@@ -253,7 +280,7 @@ impl Field {
 
     /// The texts a person types, in the form's (and the canonical) order.
     pub fn typed() -> impl Iterator<Item = Field> {
-        Field::all().filter(|f| f.spec().kind == Kind::Typed)
+        TYPED_FIELDS.into_iter()
     }
 
     /// The one field of a kind that names a field of `Activity` (not `Typed`).
@@ -265,9 +292,7 @@ impl Field {
 
     /// Its place in `Texts`, for a typed text.
     fn slot(self) -> Option<usize> {
-        (self.spec().kind == Kind::Typed)
-            .then(|| Field::typed().position(|f| f == self))
-            .flatten()
+        SLOTS[self.0 as usize].map(usize::from)
     }
 }
 
