@@ -443,6 +443,7 @@ struct Reader {
 }
 
 /// A key of a record: its field, or `None` for a key passed over.
+#[derive(Clone, Copy)]
 struct Key {
     strict: bool,
     hint: usize,
@@ -601,7 +602,7 @@ impl<'de> Deserialize<'de> for Texts {
                     strict: false,
                     hint: 0,
                 };
-                while let Some(f) = map.next_key_seed(Key { ..key })? {
+                while let Some(f) = map.next_key_seed(key)? {
                     match f.filter(|f| f.spec().kind == Kind::Typed) {
                         Some(f) => texts.set(f, map.next_value::<String>()?),
                         None => {

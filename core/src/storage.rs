@@ -11,9 +11,10 @@
 //!
 //! `decode_entry` reads every schema this build has ever written, so an update
 //! of the app never strands a stored record. A field added to the record
-//! changes the stored form: a test pins a fully filled record's entry to
-//! `SCHEMA`, so the new field asks for the next schema (a later schema's
-//! envelope is the same; a field an older entry lacks reads as empty).
+//! changes the stored form: tests pin a fully filled record's entry to
+//! `SCHEMA` (and a receiver's entry holding it to `RECEIVED_SCHEMA`), so the
+//! new field asks for the next schemas (a later schema's envelope is the
+//! same; a field an older entry lacks reads as empty).
 
 use std::fmt;
 
@@ -183,7 +184,10 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
 /// writes: `{"schema":2,"entry":{"receipt":{..},"records":[..]}}`, keyed by
 /// the receipt's id. Schema 2 added `received_at` (the server's time of
 /// receipt): a release that knows only 1 sets such entries aside instead of
-/// judging "on time" by the sender's clock.
+/// judging "on time" by the sender's clock. The entry holds records in
+/// their stored form: a field added to the record is a new schema here too
+/// (pinned like `SCHEMA`), so an older release sets the entry aside rather
+/// than drop the field from what it forwards.
 pub const RECEIVED_SCHEMA: u32 = 2;
 
 #[derive(Serialize)]
@@ -209,9 +213,11 @@ pub fn encode_received(entry: &AppliedBatch) -> String {
 pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError> {
     let probe = probe(text)?;
     let entry = match probe.schema {
-        Some(1 | 2) => serde_json::from_str::<ReceivedIn>(text)
-            .map(|e| e.entry)
-            .map_err(shape)?,
+        Some(n) if (1..=RECEIVED_SCHEMA as u64).contains(&n) => {
+            serde_json::from_str::<ReceivedIn>(text)
+                .map(|e| e.entry)
+                .map_err(shape)?
+        }
         Some(n) if n > RECEIVED_SCHEMA as u64 => return Err(EntryError::FutureSchema(n)),
         _ => return Err(EntryError::BadShape("không rõ lược đồ".into())),
     };
@@ -499,6 +505,49 @@ mod pinned {
         2,
         r#"{"schema":2,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}}"#,
     )];
+
+    /// The same record in a receiver's entry, as each schema since 2 stores
+    /// it; the last is `RECEIVED_SCHEMA`'s.
+    const RECEIVED: &[(u32, &str)] = &[(
+        2,
+        r#"{"schema":2,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"received_at":"2020-05-02T04:00:00.000Z"}}"#,
+    )];
+
+    fn received(record: Activity) -> AppliedBatch {
+        use crate::merge::Receipt;
+        use chrono::TimeZone;
+        let at = |d, h| Utc.with_ymd_and_hms(2020, 5, d, h, 0, 0).unwrap();
+        AppliedBatch {
+            received_at: Some(at(2, 4)),
+            receipt: Receipt {
+                key: crate::batch::BatchKey {
+                    unit_code: record.unit_code.clone(),
+                    device_id: record.device_id.clone(),
+                    seq: 3,
+                },
+                kind: crate::batch::BatchKind::Changes,
+                sha256: "ab".repeat(32),
+                created_at: at(2, 3),
+                records: 1,
+                imported_at: Utc.with_ymd_and_hms(2020, 12, 2, 9, 0, 0).unwrap(),
+            },
+            records: vec![record],
+            also: vec![],
+        }
+    }
+
+    #[test]
+    fn a_filled_records_received_entry_is_pinned_to_the_schema() {
+        let (schema, pinned) = RECEIVED.last().expect("a line per schema");
+        let entry = received(filled());
+        let now = encode_received(&entry);
+        assert_eq!(
+            (*schema, now.as_str()),
+            (RECEIVED_SCHEMA, *pinned),
+            "a receiver's entry changed: a new storage::RECEIVED_SCHEMA and the new line in RECEIVED"
+        );
+        assert_eq!(decode_received(&entry.receipt.id(), &now), Ok(entry));
+    }
 
     #[test]
     fn a_filled_records_stored_form_is_pinned_to_the_schema() {
