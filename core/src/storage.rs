@@ -357,10 +357,14 @@ mod tests {
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);
-        assert!(text.starts_with(r#"{"schema":2,"entry":{"#), "{text}");
+        let current = format!(r#""schema":{RECEIVED_SCHEMA}"#);
+        assert!(
+            text.starts_with(&format!("{{{current},\"entry\":{{")),
+            "{text}"
+        );
         assert_eq!(decode_received(&key, &text).unwrap(), entry);
         // A schema-1 entry (no server time) still reads.
-        let old = text.replacen(r#""schema":2"#, r#""schema":1"#, 1).replacen(
+        let old = text.replacen(&current, r#""schema":1"#, 1).replacen(
             r#","received_at":"2020-06-02T03:04:05.000Z""#,
             "",
             1,
@@ -385,11 +389,12 @@ mod tests {
             decode_received(&key, &text[..text.len() - 3]),
             Err(EntryError::BadJson(_))
         ));
-        let newer = text.replacen(r#""schema":2"#, r#""schema":3"#, 1);
-        assert!(matches!(
+        let next = RECEIVED_SCHEMA + 1;
+        let newer = text.replacen(&current, &format!(r#""schema":{next}"#), 1);
+        assert_eq!(
             decode_received(&key, &newer),
-            Err(EntryError::FutureSchema(3))
-        ));
+            Err(EntryError::FutureSchema(next as u64))
+        );
         let bare = serde_json::to_string(&entry).unwrap();
         assert!(matches!(
             decode_received(&key, &bare),
