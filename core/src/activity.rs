@@ -316,6 +316,23 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_kept_by_an_older_release_still_loads() {
+        let kept = r#"{"task_id":"2.3-1","date":"15/04/2020","title":"Họp","description":"","participants":"","evidence":"TB 1","status":"done"}"#;
+        let d: Draft = serde_json::from_str(kept).unwrap();
+        assert_eq!(d.texts.get(Field::TITLE), "Họp");
+        assert_eq!(d.texts.get(Field::EVIDENCE), "TB 1");
+        assert_eq!(d.status, Some(Status::Done));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            kept,
+            "and is kept the same way"
+        );
+        // Fields missing (an older release's, or a newer one's extra) are fine.
+        let d: Draft = serde_json::from_str(r#"{"title":"x","place":"y"}"#).unwrap();
+        assert_eq!((d.texts.get(Field::TITLE), d.status), ("x", None));
+    }
+
+    #[test]
     fn new_id_is_v4() {
         let id = new_id([7; 16]);
         assert_eq!(id.get_version_num(), 4);
