@@ -219,7 +219,7 @@ impl AppState {
         spawn_local(async move {
             match this.persist(&next, Some(cur.revision)).await {
                 Ok(()) => this.notices.notify(
-                    format!("{done}: {}", next.fields.title),
+                    format!("{done}: {}", next.fields.title()),
                     false,
                     undo.then_some(id),
                 ),

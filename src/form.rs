@@ -76,7 +76,8 @@ impl FormState {
     }
 
     /// Whether closing the open form would lose something typed: an edit
-    /// that differs from the record, or a new activity with any text.
+    /// that differs from the record, or a new activity with any text
+    /// (any of the record's typed texts, `papi_core::record::FIELDS`).
     pub fn changed(&self) -> bool {
         self.open.with_untracked(|f| {
             let Some(f) = f else { return false };
@@ -86,14 +87,7 @@ impl FormState {
                         .find(|r| r.id == id)
                         .is_none_or(|r| r.to_draft() != f.draft)
                 }),
-                None => [
-                    &f.draft.title,
-                    &f.draft.description,
-                    &f.draft.participants,
-                    &f.draft.evidence,
-                ]
-                .iter()
-                .any(|s| !s.trim().is_empty()),
+                None => f.draft.texts.any(),
             }
         })
     }
@@ -130,15 +124,11 @@ impl FormState {
         };
         let mut draft = form.draft.clone();
         // What was typed or pasted, made fit to store (NFC, no hidden
-        // characters): what a batch may carry.
-        for (s, multiline) in [
-            (&mut draft.title, false),
-            (&mut draft.description, true),
-            (&mut draft.participants, false),
-            (&mut draft.evidence, false),
-        ] {
-            *s = papi_core::text::clean(s, multiline, platform::nfc);
-        }
+        // characters, line breaks only where the field takes them): what a
+        // batch may carry.
+        draft.texts = draft.texts.map(|field, typed| {
+            papi_core::text::clean(typed, field.spec().multiline, platform::nfc)
+        });
         let checked = match validate(&draft, &cx) {
             Ok(c) => c,
             Err(errors) => {
@@ -195,7 +185,7 @@ impl FormState {
                     this.set(None);
                     this.app
                         .notices
-                        .notify(format!("Đã lưu: {}", rec.fields.title), false, None);
+                        .notify(format!("Đã lưu: {}", rec.fields.title()), false, None);
                 }
                 Err(e) => this.save_failed(e, form.editing.map(|(id, _)| id)),
             }

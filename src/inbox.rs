@@ -55,6 +55,10 @@ impl Signed {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileState {
     Refused(String),
+    /// Pulled from the server and of a newer format version (this one) than
+    /// this build reads: not applied, not refused for good; kept and tried
+    /// again after the app is updated (`crate::pull`).
+    Newer(u32, String),
     /// Signed by a device nobody has vouched for: held until the officer
     /// compares the fingerprint with the sender and trusts the device.
     UnknownDevice,
@@ -75,6 +79,9 @@ pub struct Picked {
     pub bytes: Result<Vec<u8>, String>,
     /// When the sync server received it; `None` for a file.
     pub received_at: Option<DateTime<Utc>>,
+    /// Pulled from the sync server (or kept from an earlier pull), not a
+    /// file the officer picked.
+    pub pulled: bool,
 }
 
 /// Read the files of a picker or a drop, refusing oversize ones unread.
@@ -99,6 +106,7 @@ pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
             name,
             bytes,
             received_at: None,
+            pulled: false,
         });
     }
     out
@@ -186,16 +194,22 @@ pub fn dry_run(
     let mut out = Vec::new();
     for (file, f) in files.into_iter().enumerate() {
         let parsed = match f.bytes {
-            Err(e) => Err(e),
+            Err(e) => Err((e, None)),
             Ok(bytes) => batch::parse_signed_file(&bytes, &PLAN, units, now)
-                .map_err(|e| e.message_in_vi(&catalogue, units)),
+                .map_err(|e| (e.message_in_vi(&catalogue, units), e.too_new())),
         };
         let (batches, signed) = match parsed {
-            Err(e) => {
+            Err((why, too_new)) => {
+                let state = match too_new {
+                    // From the server: kept until the app is updated. (A
+                    // file picked is refused: it can be picked again then.)
+                    Some(version) if f.pulled => FileState::Newer(version, why),
+                    _ => FileState::Refused(why),
+                };
                 out.push(FileCheck {
                     file,
                     name: f.name,
-                    state: FileState::Refused(e),
+                    state,
                     received_at: f.received_at,
                     signed: None,
                 });

@@ -647,6 +647,7 @@ pub async fn pull(
                     bytes: Ok(it.batch.get().as_bytes().to_vec()),
                     // "On time" is judged by when the server received it.
                     received_at: papi_core::dates::parse_instant(&it.received_at),
+                    pulled: true,
                 },
             });
         }

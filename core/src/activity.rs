@@ -11,6 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::record::{Field, Texts};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -38,39 +40,62 @@ pub struct Draft {
     pub task_id: String,
     /// As typed: dd/mm/yyyy (or yyyy-mm-dd from a date picker).
     pub date: String,
-    pub title: String,
-    pub description: String,
-    pub participants: String,
-    pub evidence: String,
+    /// The title, description, … as typed (`record::FIELDS`).
+    #[serde(flatten)]
+    pub texts: Texts,
     pub status: Option<Status>,
 }
 
 /// Validated, normalised content of a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityFields {
     pub task_id: String,
-    #[serde(with = "crate::dates::serde_date")]
     pub date: NaiveDate,
-    pub title: String,
-    pub description: String,
-    pub participants: String,
-    /// Result or evidence reference, e.g. a document number.
-    pub evidence: String,
+    /// The title, description, participants, result or evidence reference
+    /// (e.g. a document number), …: the texts a person types
+    /// (`record::FIELDS`).
+    pub texts: Texts,
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl ActivityFields {
+    /// A record's content with a title and no other text.
+    pub fn new(task_id: &str, date: NaiveDate, title: &str, status: Status) -> ActivityFields {
+        ActivityFields {
+            task_id: task_id.into(),
+            date,
+            texts: Texts::default().with(Field::TITLE, title),
+            status,
+        }
+    }
+
+    /// This content with the text of `f` set to `value`.
+    pub fn with(mut self, f: Field, value: &str) -> ActivityFields {
+        self.texts.set(f, value);
+        self
+    }
+
+    pub fn title(&self) -> &str {
+        self.texts.get(Field::TITLE)
+    }
+
+    /// A typed text (`record::Kind::Typed`).
+    pub fn text(&self, f: Field) -> &str {
+        self.texts.get(f)
+    }
+}
+
+/// A record. Its stored form and its form in a batch are written and read
+/// by the declaration of its fields (`record`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     /// UUID v4 made on the device.
     pub id: Uuid,
     pub unit_code: String,
-    #[serde(flatten)]
     pub fields: ActivityFields,
     pub author: String,
     pub device_id: String,
-    #[serde(with = "crate::dates::serde_instant")]
     pub created_at: DateTime<Utc>,
-    #[serde(with = "crate::dates::serde_instant")]
     pub updated_at: DateTime<Utc>,
     /// 1 on creation, +1 on every edit, delete or restore.
     pub revision: u32,
@@ -210,10 +235,7 @@ impl Activity {
         Draft {
             task_id: f.task_id.clone(),
             date: crate::dates::format_vn(f.date),
-            title: f.title.clone(),
-            description: f.description.clone(),
-            participants: f.participants.clone(),
-            evidence: f.evidence.clone(),
+            texts: f.texts.clone(),
             status: Some(f.status),
         }
     }
@@ -243,15 +265,12 @@ mod tests {
     }
 
     fn fields(title: &str, day: u32) -> ActivityFields {
-        ActivityFields {
-            task_id: "1.1-1".into(),
-            date: NaiveDate::from_ymd_opt(2020, 5, day).unwrap(),
-            title: title.into(),
-            description: String::new(),
-            participants: String::new(),
-            evidence: String::new(),
-            status: Status::Done,
-        }
+        ActivityFields::new(
+            "1.1-1",
+            NaiveDate::from_ymd_opt(2020, 5, day).unwrap(),
+            title,
+            Status::Done,
+        )
     }
 
     fn by(now: i64) -> Author<'static> {
@@ -273,7 +292,7 @@ mod tests {
             mine.revision, 2,
             "based on revision 1: a store holding 2 refuses it"
         );
-        assert_eq!(mine.fields.title, "Họp dân thôn");
+        assert_eq!(mine.fields.title(), "Họp dân thôn");
         assert!(!mine.deleted);
     }
 
@@ -297,6 +316,23 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_kept_by_an_older_release_still_loads() {
+        let kept = r#"{"task_id":"2.3-1","date":"15/04/2020","title":"Họp","description":"","participants":"","evidence":"TB 1","status":"done"}"#;
+        let d: Draft = serde_json::from_str(kept).unwrap();
+        assert_eq!(d.texts.get(Field::TITLE), "Họp");
+        assert_eq!(d.texts.get(Field::EVIDENCE), "TB 1");
+        assert_eq!(d.status, Some(Status::Done));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            kept,
+            "and is kept the same way"
+        );
+        // Fields missing (an older release's, or a newer one's extra) are fine.
+        let d: Draft = serde_json::from_str(r#"{"title":"x","place":"y"}"#).unwrap();
+        assert_eq!((d.texts.get(Field::TITLE), d.status), ("x", None));
+    }
+
+    #[test]
     fn new_id_is_v4() {
         let id = new_id([7; 16]);
         assert_eq!(id.get_version_num(), 4);
@@ -313,7 +349,8 @@ mod tests {
         assert!(c.deleted);
         assert_eq!(c.revision, 3);
         assert_eq!(
-            c.fields.title, "Họp dân thôn",
+            c.fields.title(),
+            "Họp dân thôn",
             "a tombstone keeps its content for undo"
         );
         let d = c.restore(&by(30));
@@ -332,7 +369,7 @@ mod tests {
         let all = [a.clone(), b.clone(), c];
         let t: Vec<_> = timeline(&all)
             .into_iter()
-            .map(|x| x.fields.title.as_str())
+            .map(|x| x.fields.title())
             .collect();
         assert_eq!(t, vec!["b", "a"]);
     }

@@ -16,16 +16,20 @@ use crate::dates::{format_iso, format_vn, serde_canonical_instant, vn_date};
 use crate::plan::Plan;
 use crate::text::{self, TextProblem};
 use crate::units::Units;
-use crate::validation::{
-    validate, Context, FieldError, MAX_DESCRIPTION, MAX_EVIDENCE, MAX_PARTICIPANTS, MAX_TITLE,
-};
+use crate::validation::{validate, Context, FieldError};
 
 /// The `format` field of every batch file.
 pub const BATCH_FORMAT: &str = "papi-tracker.batch";
-/// The newest batch format version this build reads and writes. Version 2
-/// adds the unit dataset (`units`), the signer's public key (`signer`) and
-/// the signature; version 1 files are still read, as unsigned.
+/// The newest batch format version this build reads and writes: every
+/// version from 1 to it is read (docs/batch-format.md, "Versions"). Version
+/// 2 adds the unit dataset (`units`), the signer's public key (`signer`)
+/// and the signature; version 1 files are still read, as unsigned. A field
+/// added to the record (`record::FIELDS`) comes with the next version.
 pub const BATCH_VERSION: u32 = 2;
+/// The newest bundle format version this build reads and writes: bundles
+/// are versioned on their own (a bundle of one version carries batches of
+/// any version its reader reads).
+pub const BUNDLE_VERSION: u32 = 2;
 /// The unit dataset a version 1 batch's codes belong to: there was one.
 pub const V1_UNITS: &str = "bac-kan-2020";
 /// Files larger than this are refused before they are parsed. A commune's
@@ -55,8 +59,10 @@ pub struct PlanRef {
     pub version: String,
 }
 
-/// A sealed batch. Field order is the canonical order (see `canonical`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A sealed batch. Field order is the canonical order (see `canonical`);
+/// its file is written by `Serialize` (the canonical content, then the hash
+/// and the signature).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     pub format: String,
@@ -88,59 +94,11 @@ pub struct Batch {
     pub signature: Option<String>,
 }
 
-/// A record as a batch carries it: exactly these fields, no other (the
-/// stored `Activity` flattens its fields, which serde cannot combine with
-/// refusing unknown ones).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordWire {
-    id: Uuid,
-    unit_code: String,
-    task_id: String,
-    #[serde(with = "crate::dates::serde_date")]
-    date: NaiveDate,
-    title: String,
-    description: String,
-    participants: String,
-    evidence: String,
-    status: crate::activity::Status,
-    author: String,
-    device_id: String,
-    #[serde(with = "serde_canonical_instant")]
-    created_at: DateTime<Utc>,
-    #[serde(with = "serde_canonical_instant")]
-    updated_at: DateTime<Utc>,
-    revision: u32,
-    deleted: bool,
-}
-
-impl From<RecordWire> for Activity {
-    fn from(w: RecordWire) -> Activity {
-        Activity {
-            id: w.id,
-            unit_code: w.unit_code,
-            fields: crate::activity::ActivityFields {
-                task_id: w.task_id,
-                date: w.date,
-                title: w.title,
-                description: w.description,
-                participants: w.participants,
-                evidence: w.evidence,
-                status: w.status,
-            },
-            author: w.author,
-            device_id: w.device_id,
-            created_at: w.created_at,
-            updated_at: w.updated_at,
-            revision: w.revision,
-            deleted: w.deleted,
-        }
-    }
-}
-
+/// The records of a batch as its file carries them (`record::Strict`:
+/// exactly the declared fields, no other).
 fn strict_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Activity>, D::Error> {
-    let wire = Vec::<RecordWire>::deserialize(d)?;
-    Ok(wire.into_iter().map(Activity::from).collect())
+    let wire = Vec::<crate::record::Strict>::deserialize(d)?;
+    Ok(wire.into_iter().map(|r| r.0).collect())
 }
 
 /// The hashed and signed content: every field of the batch except the hash
@@ -161,7 +119,43 @@ struct Content<'a> {
     created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     signer: Option<&'a str>,
-    records: &'a [Activity],
+    records: Records<'a>,
+}
+
+/// A batch's records with the fields of its format version, each in the
+/// declaration's order (`record::FIELDS`).
+struct Records<'a> {
+    version: u32,
+    list: &'a [Activity],
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list.iter().map(|record| crate::record::Versioned {
+            record,
+            version: self.version,
+        }))
+    }
+}
+
+/// The file: the content, then the hash and the signature.
+impl Serialize for Batch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct File<'a> {
+            #[serde(flatten)]
+            content: Content<'a>,
+            sha256: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            signature: Option<&'a str>,
+        }
+        File {
+            content: self.content(),
+            sha256: &self.sha256,
+            signature: self.signature.as_deref(),
+        }
+        .serialize(s)
+    }
 }
 
 /// What a device knows when it seals a batch.
@@ -226,22 +220,26 @@ impl Batch {
     }
 
     fn write_canonical(&self, out: impl std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(
-            out,
-            &Content {
-                format: &self.format,
-                format_version: self.format_version,
-                kind: self.kind,
-                plan: &self.plan,
-                units: self.units.as_deref(),
-                unit_code: &self.unit_code,
-                device_id: &self.device_id,
-                seq: self.seq,
-                created_at: self.created_at,
-                signer: self.signer.as_deref(),
-                records: &self.records,
+        serde_json::to_writer(out, &self.content())
+    }
+
+    fn content(&self) -> Content<'_> {
+        Content {
+            format: &self.format,
+            format_version: self.format_version,
+            kind: self.kind,
+            plan: &self.plan,
+            units: self.units.as_deref(),
+            unit_code: &self.unit_code,
+            device_id: &self.device_id,
+            seq: self.seq,
+            created_at: self.created_at,
+            signer: self.signer.as_deref(),
+            records: Records {
+                version: self.format_version,
+                list: &self.records,
             },
-        )
+        }
     }
 
     /// What a batch's signature covers: the SHA-256 digest of `canonical()`
@@ -332,7 +330,11 @@ pub enum BatchError {
     Truncated,
     /// JSON, but not a PAPI Tracker batch (or a malformed one).
     NotABatch(String),
+    /// A batch of a newer format version than this build reads: refused
+    /// until the app is updated, never for good (`too_new`).
     NewerVersion(u32),
+    /// The same, of a bundle.
+    NewerBundle(u32),
     /// The batch names a plan the receiver does not follow: its plan id,
     /// and its unit (dataset and code) for `message_in_vi`.
     OtherPlan {
@@ -415,6 +417,18 @@ pub enum BatchError {
 }
 
 impl BatchError {
+    /// The format version of a batch (or bundle) refused only because this
+    /// build is older than the one that made it: such a batch is kept and
+    /// tried again once the app is updated, never refused for good
+    /// (docs/batch-format.md, "Versions"; `pull::Fate`).
+    pub fn too_new(&self) -> Option<u32> {
+        match self {
+            BatchError::NewerVersion(v) | BatchError::NewerBundle(v) => Some(*v),
+            BatchError::InBundle { error, .. } => error.too_new(),
+            _ => None,
+        }
+    }
+
     pub fn message_vi(&self) -> String {
         match self {
             BatchError::TooLarge { len, max } => format!(
@@ -436,6 +450,9 @@ impl BatchError {
             }
             BatchError::NewerVersion(v) => format!(
                 "lô được tạo bằng phiên bản định dạng {v}, mới hơn ứng dụng này (phiên bản {BATCH_VERSION}): hãy cập nhật ứng dụng rồi nhập lại."
+            ),
+            BatchError::NewerBundle(v) => format!(
+                "gói được tạo bằng phiên bản định dạng gói {v}, mới hơn ứng dụng này (phiên bản {BUNDLE_VERSION}): hãy cập nhật ứng dụng rồi nhập lại."
             ),
             BatchError::OtherPlan { id, .. } => {
                 format!("lô thuộc kế hoạch khác (\"{id}\"), không phải kế hoạch đang theo dõi.")
@@ -584,7 +601,19 @@ pub fn parse(
     units: &Units,
     now: DateTime<Utc>,
 ) -> Result<Batch, BatchError> {
-    parse_resolving(bytes, |_| Some((plan, units)), now)
+    parse_reading(bytes, plan, units, now, BATCH_VERSION)
+}
+
+/// `parse` by a build that reads format versions up to `reads`: this
+/// build's `BATCH_VERSION`, or an older build's in tests (`pull`).
+pub(crate) fn parse_reading(
+    bytes: &[u8],
+    plan: &Plan,
+    units: &Units,
+    now: DateTime<Utc>,
+    reads: u32,
+) -> Result<Batch, BatchError> {
+    parse_resolving(bytes, |_| Some((plan, units)), now, reads)
 }
 
 /// `parse` against the plan the batch names, of the plans a catalogue
@@ -602,6 +631,7 @@ pub fn parse_in(
             Some((plan, catalogue.units_for(plan)?))
         },
         now,
+        BATCH_VERSION,
     )
 }
 
@@ -610,6 +640,7 @@ fn parse_resolving<'c>(
     bytes: &[u8],
     resolve: impl FnOnce(&PlanRef) -> Option<(&'c Plan, &'c Units)>,
     now: DateTime<Utc>,
+    reads: u32,
 ) -> Result<Batch, BatchError> {
     if bytes.len() > MAX_BATCH_BYTES {
         return Err(BatchError::TooLarge {
@@ -659,7 +690,7 @@ fn parse_resolving<'c>(
         None => return Err(BatchError::NotABatch("thiếu trường format".into())),
     }
     match probe.format_version.as_ref().and_then(|v| v.as_u64()) {
-        Some(v) if v > BATCH_VERSION as u64 => {
+        Some(v) if v > reads as u64 => {
             return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
         }
         Some(v) if v >= 1 => {}
@@ -745,7 +776,7 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
                 unit_code: r.unit_code.chars().take(20).collect(),
             });
         }
-        check_record_texts(r)?;
+        check_record_texts(r, b.format_version)?;
         if r.revision > MAX_REVISION {
             return Err(BatchError::RevisionTooLarge {
                 id: r.id,
@@ -810,37 +841,30 @@ fn check_header_texts(b: &Batch) -> Result<(), BatchError> {
     Ok(())
 }
 
-/// A record's texts: the same bounds as the form, and NFC, no control
-/// character (a line break only in the description), no bidi character.
-fn check_record_texts(r: &Activity) -> Result<(), BatchError> {
-    let f = &r.fields;
-    let fields = [
-        ("Tác giả", &r.author, text::MAX_AUTHOR, false),
-        ("Mã thiết bị", &r.device_id, text::MAX_DEVICE_ID, false),
-        ("Mã nhiệm vụ", &f.task_id, text::MAX_PLAN_ID, false),
-        ("Tiêu đề", &f.title, MAX_TITLE, false),
-        ("Mô tả", &f.description, MAX_DESCRIPTION, true),
-        (
-            "Thành phần tham gia",
-            &f.participants,
-            MAX_PARTICIPANTS,
-            false,
-        ),
-        (
-            "Kết quả / văn bản minh chứng",
-            &f.evidence,
-            MAX_EVIDENCE,
-            false,
-        ),
-    ];
-    for (field, value, max, multiline) in fields {
-        text::check(value, max, multiline).map_err(|problem| BatchError::RecordText {
+/// A record's texts (`record::FIELDS`): the same bounds as the form, and
+/// NFC, no control character (a line break only where the field takes
+/// several lines), no bidi character; and none of a field the batch's
+/// version does not have.
+fn check_record_texts(r: &Activity, version: u32) -> Result<(), BatchError> {
+    for f in crate::record::Field::all() {
+        let spec = f.spec();
+        let Some(value) = crate::record::text_of(r, f) else {
+            continue;
+        };
+        text::check(value, spec.max, spec.multiline).map_err(|problem| BatchError::RecordText {
             id: r.id,
-            field,
+            field: spec.label_vi,
             problem,
         })?;
     }
-    Ok(())
+    match crate::record::beyond(version, &r.fields.texts) {
+        Some(f) => Err(BatchError::NotABatch(format!(
+            "hoạt động {} có trường {}, không có trong định dạng phiên bản {version}",
+            r.id,
+            f.spec().wire
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A planned activity may lie ahead, but not beyond the end of next year.
@@ -1038,7 +1062,7 @@ impl Bundle {
             .collect();
         Bundle {
             format: BUNDLE_FORMAT.into(),
-            format_version: BATCH_VERSION,
+            format_version: BUNDLE_VERSION,
             from: h.unit_code.into(),
             units: Some(h.units.into()),
             created_at: h.created_at,
@@ -1167,8 +1191,8 @@ fn parse_bundle(
         return Ok(None);
     }
     match p.format_version {
-        Some(v) if v > BATCH_VERSION as u64 => {
-            return Err(BatchError::NewerVersion(v.min(u32::MAX as u64) as u32))
+        Some(v) if v > BUNDLE_VERSION as u64 => {
+            return Err(BatchError::NewerBundle(v.min(u32::MAX as u64) as u32))
         }
         Some(v) if v >= 1 => {}
         _ => return Err(BatchError::NotABatch("format_version không hợp lệ".into())),

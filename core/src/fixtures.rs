@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crate::activity::{new_id, Activity, ActivityFields, Author, Status};
 use crate::batch::{Batch, Header};
 use crate::plan::Plan;
+use crate::record::Field;
 use crate::signature::DeviceKey;
 use crate::units::Units;
 
@@ -74,15 +75,35 @@ pub fn at(min: i64) -> DateTime<Utc> {
 }
 
 pub fn fields(title: &str) -> ActivityFields {
-    ActivityFields {
-        task_id: "2.3-1".into(),
-        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
-        title: title.into(),
-        description: "Tại trụ sở UBND xã".into(),
-        participants: "".into(),
-        evidence: "TB 12/TB-UBND".into(),
-        status: Status::Done,
-    }
+    ActivityFields::new(
+        "2.3-1",
+        NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        title,
+        Status::Done,
+    )
+    .with(Field::DESCRIPTION, "Tại trụ sở UBND xã")
+    .with(Field::EVIDENCE, "TB 12/TB-UBND")
+}
+
+/// A record with every field filled: each typed text of `record::FIELDS`
+/// holds its label (and a second line where it takes several), so a field
+/// added to the declaration is in it at once. Edited once, of Xã Đổng Xá.
+pub fn filled() -> Activity {
+    let texts = crate::record::Texts::default().map(|f, _| match f.spec().multiline {
+        true => format!("{}\ndòng hai", f.label_vi()),
+        false => format!("{} ({})", f.label_vi(), f.spec().wire),
+    });
+    let fields = ActivityFields {
+        texts,
+        ..ActivityFields::new(
+            "2.3-1",
+            NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+            "",
+            Status::Planned,
+        )
+    };
+    Activity::create(new_id([7; 16]), DONG_XA, fields.clone(), &by("dev-a", 0))
+        .edit(fields, &by("dev-b", 90))
 }
 
 pub fn by(device: &str, min: i64) -> Author<'_> {

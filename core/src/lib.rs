@@ -19,6 +19,7 @@ pub mod plan;
 pub mod plan_sheet;
 pub mod provinces;
 pub mod pull;
+pub mod record;
 pub mod report;
 pub mod retry;
 pub mod search;

@@ -12,6 +12,7 @@ use crate::agency::Role;
 use crate::dates::{format_vn, vn_date};
 use crate::merge::{gaps, Arrival, ArrivalBasis, Missing, Receipt, RecordKey, Scope};
 use crate::plan::{Dimension, Plan, RetiredTask, Task};
+use crate::record::{Field, Kind};
 use crate::units::{Level, Unit, Units};
 
 /// Days after a period's end by which its report is due.
@@ -600,8 +601,8 @@ fn task_section(
         .map(|(_, a)| Line {
             date: a.fields.date,
             unit_code: a.unit_code.clone(),
-            title: a.fields.title.clone(),
-            evidence: a.fields.evidence.clone(),
+            title: a.fields.title().to_string(),
+            evidence: a.fields.text(Field::EVIDENCE).to_string(),
             status: a.fields.status,
         })
         .collect();
@@ -735,24 +736,72 @@ pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Stri
     out
 }
 
-/// Columns of the activities table (CSV and the workbook's sheet).
-pub const ACTIVITY_COLUMNS: [&str; 13] = [
-    "Mã đơn vị",
-    "Đơn vị",
-    "Thuộc",
-    "Khía cạnh",
-    "Chỉ tiêu",
-    "Nhiệm vụ",
-    "Ngày",
-    "Trạng thái",
-    "Tiêu đề",
-    "Mô tả",
-    "Thành phần tham gia",
-    "Kết quả / văn bản minh chứng",
-    "Người ghi",
-];
+/// What a column of the activities table holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// A field of the record (`record::FIELDS`), as text.
+    Field(Field),
+    /// The unit's name, and the name of the roll-up's row it counts in.
+    UnitName,
+    Row,
+    /// The task's dimension and sub-indicator.
+    Dimension,
+    SubIndicator,
+}
 
-/// The live activities of a roll-up, one row per activity, by row then date.
+/// A column of the activities table (CSV and the workbook's sheet): its
+/// header, its width in the workbook (`None`: the default), what it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    pub header: &'static str,
+    pub width: Option<f64>,
+    cell: Holds,
+}
+
+impl Column {
+    const fn of(header: &'static str, width: Option<f64>, cell: Holds) -> Column {
+        Column {
+            header,
+            width,
+            cell,
+        }
+    }
+
+    fn field(f: Field) -> Column {
+        Column::of(f.label_vi(), f.spec().width, Holds::Field(f))
+    }
+}
+
+/// The activities table's columns: the unit and the row it counts in, the
+/// task's place in the plan, the task, date and status, every text a person
+/// types (`record::FIELDS`, in order), and who recorded it.
+pub fn activity_columns() -> Vec<Column> {
+    let mut columns = vec![
+        Column::field(Field::UNIT_CODE),
+        Column::of("Đơn vị", Some(28.0), Holds::UnitName),
+        Column::of("Thuộc", None, Holds::Row),
+        Column::of("Khía cạnh", None, Holds::Dimension),
+        Column::of("Chỉ tiêu", None, Holds::SubIndicator),
+        Column::field(Field::TASK),
+        Column::field(Field::DATE),
+        Column::field(Field::STATUS),
+    ];
+    columns.extend(Field::typed().map(Column::field));
+    columns.push(Column::field(Field::AUTHOR));
+    columns
+}
+
+/// A field of a record as one cell of text.
+fn field_text(a: &Activity, f: Field) -> String {
+    match f.spec().kind {
+        Kind::Date => format_vn(a.fields.date),
+        Kind::Status => a.fields.status.label_vi().to_string(),
+        _ => crate::record::text_of(a, f).unwrap_or_default().to_string(),
+    }
+}
+
+/// The live activities of a roll-up, one row per activity, by row then date:
+/// one cell per column of `activity_columns()`.
 pub fn activity_table<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     plan: &Plan,
@@ -760,6 +809,7 @@ pub fn activity_table<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Vec<String>> {
+    let columns = activity_columns();
     let name = |c: &str| units.name_or_code(c);
     let mut list = live(records, rows, period);
     list.sort_by(|a, b| {
@@ -769,25 +819,19 @@ pub fn activity_table<'a>(
     });
     list.into_iter()
         .map(|(r, a)| {
-            let (d, s) = plan
-                .locate_record(&a.fields.task_id)
-                .map(|(d, s, ..)| (d.name.clone(), s.name.clone()))
-                .unwrap_or_default();
-            vec![
-                a.unit_code.clone(),
-                name(&a.unit_code),
-                name(&rows.codes[r]),
-                d,
-                s,
-                a.fields.task_id.clone(),
-                format_vn(a.fields.date),
-                a.fields.status.label_vi().to_string(),
-                a.fields.title.clone(),
-                a.fields.description.clone(),
-                a.fields.participants.clone(),
-                a.fields.evidence.clone(),
-                a.author.clone(),
-            ]
+            let place = plan.locate_record(&a.fields.task_id);
+            columns
+                .iter()
+                .map(|c| match c.cell {
+                    Holds::Field(f) => field_text(a, f),
+                    Holds::UnitName => name(&a.unit_code),
+                    Holds::Row => name(&rows.codes[r]),
+                    Holds::Dimension => place.map(|(d, ..)| d.name.clone()).unwrap_or_default(),
+                    Holds::SubIndicator => {
+                        place.map(|(_, s, ..)| s.name.clone()).unwrap_or_default()
+                    }
+                })
+                .collect()
         })
         .collect()
 }
@@ -800,10 +844,8 @@ pub fn activities_csv<'a>(
     rows: &Rows,
     period: Period,
 ) -> String {
-    csv(
-        &ACTIVITY_COLUMNS,
-        activity_table(records, plan, units, rows, period),
-    )
+    let header: Vec<&str> = activity_columns().iter().map(|c| c.header).collect();
+    csv(&header, activity_table(records, plan, units, rows, period))
 }
 
 /// The roll-up matrix as CSV: one row per unit, one column per
@@ -876,15 +918,20 @@ pub fn workbook<'a>(
             .collect(),
         widths: vec![(1, 30.0)],
     };
+    let columns = activity_columns();
     let activities = Sheet {
         name: "Hoạt động".into(),
         title: None,
-        header: ACTIVITY_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        header: columns.iter().map(|c| c.header.to_string()).collect(),
         rows: activity_table(records, plan, units, rows, period)
             .into_iter()
             .map(|r| r.into_iter().map(text).collect())
             .collect(),
-        widths: vec![(1, 28.0), (8, 40.0)],
+        widths: columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i as u16, c.width?)))
+            .collect(),
     };
     vec![summary, activities]
 }

@@ -6,10 +6,15 @@
 //!   under one localStorage key; the evidence field was called `result`, and
 //!   there were no revisions or device ids.
 //! - schema 2 (current): one entry per record, keyed by record id, each a JSON
-//!   envelope `{"schema":2,"record":{..}}`.
+//!   envelope `{"schema":2,"record":{..}}`, the record written by the
+//!   declaration of its fields (`record::FIELDS`).
 //!
 //! `decode_entry` reads every schema this build has ever written, so an update
-//! of the app never strands a stored record.
+//! of the app never strands a stored record. A field added to the record
+//! changes the stored form: tests pin a fully filled record's entry to
+//! `SCHEMA` (and a receiver's entry holding it to `RECEIVED_SCHEMA`), so the
+//! new field asks for the next schemas (a later schema's envelope is the
+//! same; a field an older entry lacks reads as empty).
 
 use std::fmt;
 
@@ -19,6 +24,7 @@ use uuid::Uuid;
 
 use crate::activity::{Activity, ActivityFields, Status};
 use crate::merge::AppliedBatch;
+use crate::record::{Field, Texts};
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 2;
@@ -40,7 +46,9 @@ struct EnvelopeIn {
     record: Activity,
 }
 
-/// A record as the schema-1 prototype wrote it.
+/// A record as the schema-1 prototype wrote it: the typed texts by their
+/// names (`record::FIELDS`; the evidence was called `result`, and a text
+/// missing is empty).
 #[derive(Deserialize)]
 struct ActivityV1 {
     id: Uuid,
@@ -48,11 +56,8 @@ struct ActivityV1 {
     task_id: String,
     #[serde(with = "crate::dates::serde_date")]
     date: NaiveDate,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    participants: String,
+    #[serde(flatten)]
+    texts: Texts,
     #[serde(default)]
     result: String,
     status: Status,
@@ -70,10 +75,7 @@ impl From<ActivityV1> for Activity {
             fields: ActivityFields {
                 task_id: v.task_id,
                 date: v.date,
-                title: v.title,
-                description: v.description,
-                participants: v.participants,
-                evidence: v.result,
+                texts: v.texts.with(Field::EVIDENCE, v.result),
                 status: v.status,
             },
             author: v.author,
@@ -151,7 +153,9 @@ pub fn decode_entry(text: &str) -> Result<Activity, EntryError> {
     }
     let probe = probe(text)?;
     match probe.schema {
-        Some(2) => serde_json::from_str::<EnvelopeIn>(text)
+        // One envelope since schema 2; a field added since reads as empty
+        // in an older entry.
+        Some(n) if (2..=SCHEMA as u64).contains(&n) => serde_json::from_str::<EnvelopeIn>(text)
             .map(|e| e.record)
             .map_err(shape),
         Some(n) if n > SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
@@ -180,7 +184,10 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
 /// writes: `{"schema":2,"entry":{"receipt":{..},"records":[..]}}`, keyed by
 /// the receipt's id. Schema 2 added `received_at` (the server's time of
 /// receipt): a release that knows only 1 sets such entries aside instead of
-/// judging "on time" by the sender's clock.
+/// judging "on time" by the sender's clock. The entry holds records in
+/// their stored form: a field added to the record is a new schema here too
+/// (pinned like `SCHEMA`), so an older release sets the entry aside rather
+/// than drop the field from what it forwards.
 pub const RECEIVED_SCHEMA: u32 = 2;
 
 #[derive(Serialize)]
@@ -206,9 +213,11 @@ pub fn encode_received(entry: &AppliedBatch) -> String {
 pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError> {
     let probe = probe(text)?;
     let entry = match probe.schema {
-        Some(1 | 2) => serde_json::from_str::<ReceivedIn>(text)
-            .map(|e| e.entry)
-            .map_err(shape)?,
+        Some(n) if (1..=RECEIVED_SCHEMA as u64).contains(&n) => {
+            serde_json::from_str::<ReceivedIn>(text)
+                .map(|e| e.entry)
+                .map_err(shape)?
+        }
         Some(n) if n > RECEIVED_SCHEMA as u64 => return Err(EntryError::FutureSchema(n)),
         _ => return Err(EntryError::BadShape("không rõ lược đồ".into())),
     };
@@ -314,15 +323,13 @@ mod tests {
         Activity::create(
             new_id([3; 16]),
             "01834",
-            ActivityFields {
-                task_id: "2.3-1".into(),
-                date: NaiveDate::from_ymd_opt(2020, 4, 30).unwrap(),
-                title: "Niêm yết ngân sách".into(),
-                description: "".into(),
-                participants: "".into(),
-                evidence: "TB 12".into(),
-                status: Status::Done,
-            },
+            ActivityFields::new(
+                "2.3-1",
+                NaiveDate::from_ymd_opt(2020, 4, 30).unwrap(),
+                "Niêm yết ngân sách",
+                Status::Done,
+            )
+            .with(Field::EVIDENCE, "TB 12"),
             &by,
         )
     }
@@ -350,10 +357,14 @@ mod tests {
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);
-        assert!(text.starts_with(r#"{"schema":2,"entry":{"#), "{text}");
+        let current = format!(r#""schema":{RECEIVED_SCHEMA}"#);
+        assert!(
+            text.starts_with(&format!("{{{current},\"entry\":{{")),
+            "{text}"
+        );
         assert_eq!(decode_received(&key, &text).unwrap(), entry);
         // A schema-1 entry (no server time) still reads.
-        let old = text.replacen(r#""schema":2"#, r#""schema":1"#, 1).replacen(
+        let old = text.replacen(&current, r#""schema":1"#, 1).replacen(
             r#","received_at":"2020-06-02T03:04:05.000Z""#,
             "",
             1,
@@ -378,11 +389,12 @@ mod tests {
             decode_received(&key, &text[..text.len() - 3]),
             Err(EntryError::BadJson(_))
         ));
-        let newer = text.replacen(r#""schema":2"#, r#""schema":3"#, 1);
-        assert!(matches!(
+        let next = RECEIVED_SCHEMA + 1;
+        let newer = text.replacen(&current, &format!(r#""schema":{next}"#), 1);
+        assert_eq!(
             decode_received(&key, &newer),
-            Err(EntryError::FutureSchema(3))
-        ));
+            Err(EntryError::FutureSchema(next as u64))
+        );
         let bare = serde_json::to_string(&entry).unwrap();
         assert!(matches!(
             decode_received(&key, &bare),
@@ -399,7 +411,7 @@ mod tests {
     fn round_trips_current_schema() {
         let a = rec();
         let s = encode_entry(&a);
-        assert!(s.starts_with("{\"schema\":2,"));
+        assert!(s.starts_with(&format!("{{\"schema\":{SCHEMA},")));
         assert_eq!(decode_entry(&s), Ok(a.clone()));
         assert_eq!(decode_keyed(&a.id.to_string(), &s), Ok(a.clone()));
         assert!(matches!(
@@ -416,7 +428,7 @@ mod tests {
         let (good, bad) = decode_v1_array(V1).unwrap();
         assert_eq!(good.len(), 1);
         let a = &good[0];
-        assert_eq!(a.fields.evidence, "TB 12");
+        assert_eq!(a.fields.text(Field::EVIDENCE), "TB 12");
         assert_eq!(a.revision, 1);
         assert_eq!(a.updated_at, a.created_at);
         assert_eq!(a.fields, rec().fields);
@@ -462,20 +474,8 @@ mod tests {
         };
         let a = rec();
         assert_eq!(decide_write(None, &a, None), WriteDecision::Write);
-        let tab1 = a.edit(
-            ActivityFields {
-                title: "tab 1".into(),
-                ..a.fields.clone()
-            },
-            &by(1),
-        );
-        let tab2 = a.edit(
-            ActivityFields {
-                title: "tab 2".into(),
-                ..a.fields.clone()
-            },
-            &by(2),
-        );
+        let tab1 = a.edit(a.fields.clone().with(Field::TITLE, "tab 1"), &by(1));
+        let tab2 = a.edit(a.fields.clone().with(Field::TITLE, "tab 2"), &by(2));
         // Tab 1 saves first from revision 1: fine.
         assert_eq!(decide_write(Some(&a), &tab1, Some(1)), WriteDecision::Write);
         // Tab 2 also edited revision 1, but the store now holds tab 1's revision 2.
@@ -493,5 +493,88 @@ mod tests {
             decide_write(Some(&tab1), &tab1.clone(), None),
             WriteDecision::AlreadyCurrent
         );
+    }
+}
+
+#[cfg(test)]
+mod pinned {
+    use super::*;
+    use crate::fixtures::filled;
+
+    /// A fully filled record (`fixtures::filled`: every field of
+    /// `record::FIELDS`) as each schema since 2 stores it, oldest first; the
+    /// last is `SCHEMA`'s. A field added to the record changes what this
+    /// build writes: then this test asks for the next `SCHEMA` and its line
+    /// here, and every older line must still read (the new field empty).
+    const STORED: &[(u32, &str)] = &[(
+        2,
+        r#"{"schema":2,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}}"#,
+    )];
+
+    /// The same record in a receiver's entry, as each schema since 2 stores
+    /// it; the last is `RECEIVED_SCHEMA`'s.
+    const RECEIVED: &[(u32, &str)] = &[(
+        2,
+        r#"{"schema":2,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"received_at":"2020-05-02T04:00:00.000Z"}}"#,
+    )];
+
+    fn received(record: Activity) -> AppliedBatch {
+        use crate::merge::Receipt;
+        use chrono::TimeZone;
+        let at = |d, h| Utc.with_ymd_and_hms(2020, 5, d, h, 0, 0).unwrap();
+        AppliedBatch {
+            received_at: Some(at(2, 4)),
+            receipt: Receipt {
+                key: crate::batch::BatchKey {
+                    unit_code: record.unit_code.clone(),
+                    device_id: record.device_id.clone(),
+                    seq: 3,
+                },
+                kind: crate::batch::BatchKind::Changes,
+                sha256: "ab".repeat(32),
+                created_at: at(2, 3),
+                records: 1,
+                imported_at: Utc.with_ymd_and_hms(2020, 12, 2, 9, 0, 0).unwrap(),
+            },
+            records: vec![record],
+            also: vec![],
+        }
+    }
+
+    #[test]
+    fn a_filled_records_received_entry_is_pinned_to_the_schema() {
+        let (schema, pinned) = RECEIVED.last().expect("a line per schema");
+        let entry = received(filled());
+        let now = encode_received(&entry);
+        assert_eq!(
+            (*schema, now.as_str()),
+            (RECEIVED_SCHEMA, *pinned),
+            "a receiver's entry changed: a new storage::RECEIVED_SCHEMA and the new line in RECEIVED"
+        );
+        assert_eq!(decode_received(&entry.receipt.id(), &now), Ok(entry));
+    }
+
+    #[test]
+    fn a_filled_records_stored_form_is_pinned_to_the_schema() {
+        let (schema, pinned) = STORED.last().expect("a line per schema");
+        let now = encode_entry(&filled());
+        assert_eq!(
+            (*schema, now.as_str()),
+            (SCHEMA, *pinned),
+            "the stored record changed: a new storage::SCHEMA, an upgrade in decode_entry \
+             if the envelope changes, and the new line in STORED"
+        );
+        for (schema, text) in STORED {
+            let mut expected = filled();
+            // What an older schema lacks reads as empty.
+            expected.fields.texts = expected.fields.texts.map(|f, v| {
+                match text.contains(&format!("\"{}\":", f.spec().wire)) {
+                    true => v.to_string(),
+                    false => String::new(),
+                }
+            });
+            assert!(text.starts_with(&format!("{{\"schema\":{schema},")));
+            assert_eq!(decode_entry(text), Ok(expected), "schema {schema}");
+        }
     }
 }

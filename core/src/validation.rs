@@ -9,38 +9,12 @@ use crate::activity::{ActivityFields, Draft, Status};
 use crate::agency::Role;
 use crate::dates::{format_vn, parse_vn};
 use crate::plan::Plan;
+use crate::record::Texts;
 use crate::units::Unit;
 
-pub const MAX_TITLE: usize = 200;
-pub const MAX_DESCRIPTION: usize = 4000;
-pub const MAX_PARTICIPANTS: usize = 1000;
-pub const MAX_EVIDENCE: usize = 500;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Task,
-    Date,
-    Title,
-    Description,
-    Participants,
-    Evidence,
-    Status,
-}
-
-impl Field {
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Field::Task => "Nhiệm vụ",
-            Field::Date => "Ngày",
-            Field::Title => "Tiêu đề",
-            Field::Description => "Mô tả",
-            Field::Participants => "Thành phần tham gia",
-            Field::Evidence => "Kết quả / văn bản minh chứng",
-            Field::Status => "Trạng thái",
-        }
-    }
-}
+/// A field of the record (`record::FIELDS` declares each, with its label
+/// and limits).
+pub use crate::record::Field;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -70,7 +44,7 @@ pub enum Problem {
     Text(crate::text::TextProblem),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: Field,
     pub problem: Problem,
@@ -161,24 +135,24 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
             .flatten()
     });
     if draft.task_id.trim().is_empty() {
-        err(Field::Task, Problem::Required);
+        err(Field::TASK, Problem::Required);
     } else if task.is_none() {
-        err(Field::Task, Problem::UnknownTask);
+        err(Field::TASK, Problem::UnknownTask);
     }
 
     let status = draft.status;
     let date = if draft.date.trim().is_empty() {
-        err(Field::Date, Problem::Required);
+        err(Field::DATE, Problem::Required);
         None
     } else {
         match parse_vn(&draft.date) {
             None => {
-                err(Field::Date, Problem::BadDate);
+                err(Field::DATE, Problem::BadDate);
                 None
             }
             Some(d) if d < cx.plan.records_from() => {
                 err(
-                    Field::Date,
+                    Field::DATE,
                     Problem::BeforePlan {
                         plan_date: cx.plan.records_from(),
                     },
@@ -186,13 +160,13 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
                 None
             }
             Some(d) if d > cx.today && status != Some(Status::Planned) => {
-                err(Field::Date, Problem::InFuture { today: cx.today });
+                err(Field::DATE, Problem::InFuture { today: cx.today });
                 None
             }
             Some(d) if cx.successor.is_some_and(|s| d >= s.from) => {
                 let s = cx.successor.expect("checked");
                 err(
-                    Field::Date,
+                    Field::DATE,
                     Problem::UnitEnded {
                         from: s.from,
                         successor: s.name.clone(),
@@ -204,33 +178,24 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
         }
     };
 
-    let title = draft.title.trim();
-    if title.is_empty() {
-        err(Field::Title, Problem::Required);
-    }
-    for (field, value, max) in [
-        (Field::Title, title, MAX_TITLE),
-        (
-            Field::Description,
-            draft.description.trim(),
-            MAX_DESCRIPTION,
-        ),
-        (
-            Field::Participants,
-            draft.participants.trim(),
-            MAX_PARTICIPANTS,
-        ),
-        (Field::Evidence, draft.evidence.trim(), MAX_EVIDENCE),
-    ] {
+    // Every text a person types, by its declaration: required or not, its
+    // limit, its line-break rule.
+    let mut texts = Texts::default();
+    for (field, typed) in draft.texts.iter() {
+        let spec = field.spec();
+        let value = typed.trim();
         let len = chars(value);
-        if len > max {
-            err(field, Problem::TooLong { max, len });
-        } else if let Err(p) = crate::text::check(value, max, field == Field::Description) {
+        if value.is_empty() && !spec.optional {
+            err(field, Problem::Required);
+        } else if len > spec.max {
+            err(field, Problem::TooLong { max: spec.max, len });
+        } else if let Err(p) = crate::text::check(value, spec.max, spec.multiline) {
             err(field, Problem::Text(p));
         }
+        texts.set(field, value);
     }
     if status.is_none() {
-        err(Field::Status, Problem::Required);
+        err(Field::STATUS, Problem::Required);
     }
 
     match (task, date, status) {
@@ -244,10 +209,7 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
                 fields: ActivityFields {
                     task_id: task.id.clone(),
                     date,
-                    title: title.to_string(),
-                    description: draft.description.trim().to_string(),
-                    participants: draft.participants.trim().to_string(),
-                    evidence: draft.evidence.trim().to_string(),
+                    texts,
                     status,
                 },
                 warnings,
@@ -273,12 +235,22 @@ mod tests {
         Draft {
             task_id: "2.3-1".into(),
             date: "15/04/2020".into(),
-            title: "  Niêm yết công khai dự toán ngân sách xã  ".into(),
-            description: "Tại trụ sở UBND xã".into(),
-            participants: "Cán bộ văn phòng".into(),
-            evidence: "Thông báo số 12/TB-UBND".into(),
+            texts: Texts::default()
+                .with(Field::TITLE, "  Niêm yết công khai dự toán ngân sách xã  ")
+                .with(Field::DESCRIPTION, "Tại trụ sở UBND xã")
+                .with(Field::PARTICIPANTS, "Cán bộ văn phòng")
+                .with(Field::EVIDENCE, "Thông báo số 12/TB-UBND"),
             status: Some(Status::Done),
         }
+    }
+
+    /// `draft()` with these texts typed instead.
+    fn typing(texts: &[(Field, String)]) -> Draft {
+        let mut d = draft();
+        for (f, v) in texts {
+            d.texts.set(*f, v.clone());
+        }
+        d
     }
 
     fn today() -> NaiveDate {
@@ -333,7 +305,7 @@ mod tests {
             retired_tasks,
         };
         let errs = validate(&d, &cx(false)).unwrap_err();
-        assert_eq!(fields_of(errs), vec![(Field::Task, Problem::UnknownTask)]);
+        assert_eq!(fields_of(errs), vec![(Field::TASK, Problem::UnknownTask)]);
         assert_eq!(validate(&d, &cx(true)).unwrap().fields.task_id, "2.3-1");
     }
 
@@ -344,7 +316,7 @@ mod tests {
     #[test]
     fn accepts_and_normalises_a_good_draft() {
         let c = check(&draft()).unwrap();
-        assert_eq!(c.fields.title, "Niêm yết công khai dự toán ngân sách xã");
+        assert_eq!(c.fields.title(), "Niêm yết công khai dự toán ngân sách xã");
         assert_eq!(c.fields.date, NaiveDate::from_ymd_opt(2020, 4, 15).unwrap());
         assert!(c.warnings.is_empty(), "a commune leads 2.3-1");
     }
@@ -352,16 +324,15 @@ mod tests {
     #[test]
     fn empty_title_and_missing_date() {
         let d = Draft {
-            title: "   ".into(),
             date: "".into(),
-            ..draft()
+            ..typing(&[(Field::TITLE, "   ".into())])
         };
         let e = check(&d).unwrap_err();
         assert_eq!(
             fields_of(e.clone()),
             vec![
-                (Field::Date, Problem::Required),
-                (Field::Title, Problem::Required)
+                (Field::DATE, Problem::Required),
+                (Field::TITLE, Problem::Required)
             ]
         );
         assert_eq!(e[1].message_vi(), "Tiêu đề không được để trống.");
@@ -374,7 +345,7 @@ mod tests {
             ..draft()
         })
         .unwrap_err();
-        assert_eq!(fields_of(bad), vec![(Field::Date, Problem::BadDate)]);
+        assert_eq!(fields_of(bad), vec![(Field::DATE, Problem::BadDate)]);
         let early = check(&Draft {
             date: "09/03/2020".into(),
             ..draft()
@@ -399,7 +370,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             fields_of(future),
-            vec![(Field::Date, Problem::InFuture { today: today() })]
+            vec![(Field::DATE, Problem::InFuture { today: today() })]
         );
         // A planned activity may lie in the future.
         assert!(check(&Draft {
@@ -417,28 +388,28 @@ mod tests {
             ..draft()
         })
         .unwrap_err();
-        assert_eq!(fields_of(e), vec![(Field::Task, Problem::UnknownTask)]);
-        let e = check(&Draft {
-            title: "ạ".repeat(MAX_TITLE + 1),
-            evidence: "x".repeat(MAX_EVIDENCE + 1),
-            ..draft()
-        })
+        assert_eq!(fields_of(e), vec![(Field::TASK, Problem::UnknownTask)]);
+        let (max_title, max_evidence) = (Field::TITLE.spec().max, Field::EVIDENCE.spec().max);
+        let e = check(&typing(&[
+            (Field::TITLE, "ạ".repeat(max_title + 1)),
+            (Field::EVIDENCE, "x".repeat(max_evidence + 1)),
+        ]))
         .unwrap_err();
         assert_eq!(
             fields_of(e.clone()),
             vec![
                 (
-                    Field::Title,
+                    Field::TITLE,
                     Problem::TooLong {
-                        max: MAX_TITLE,
-                        len: MAX_TITLE + 1
+                        max: max_title,
+                        len: max_title + 1
                     }
                 ),
                 (
-                    Field::Evidence,
+                    Field::EVIDENCE,
                     Problem::TooLong {
-                        max: MAX_EVIDENCE,
-                        len: MAX_EVIDENCE + 1
+                        max: max_evidence,
+                        len: max_evidence + 1
                     }
                 ),
             ]
@@ -448,11 +419,10 @@ mod tests {
             "Tiêu đề dài 201 ký tự, tối đa 200 ký tự."
         );
         // A hidden character, or a mark left loose, is named in the form.
-        let e = check(&Draft {
-            title: "Họp\u{202E}dân".into(),
-            description: "x\u{300}\ndòng hai".into(),
-            ..draft()
-        })
+        let e = check(&typing(&[
+            (Field::TITLE, "Họp\u{202E}dân".into()),
+            (Field::DESCRIPTION, "x\u{300}\ndòng hai".into()),
+        ]))
         .unwrap_err();
         assert_eq!(
             e.iter().map(|e| e.message_vi()).collect::<Vec<_>>(),
@@ -463,17 +433,13 @@ mod tests {
             ]
         );
         // Exactly at the limit (in characters, not bytes) is accepted.
-        assert!(check(&Draft {
-            title: "ạ".repeat(MAX_TITLE),
-            ..draft()
-        })
-        .is_ok());
+        assert!(check(&typing(&[(Field::TITLE, "ạ".repeat(max_title))])).is_ok());
         let e = check(&Draft {
             status: None,
             ..draft()
         })
         .unwrap_err();
-        assert_eq!(fields_of(e), vec![(Field::Status, Problem::Required)]);
+        assert_eq!(fields_of(e), vec![(Field::STATUS, Problem::Required)]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status};
 use papi_core::batch::{self, Batch, BatchKind, Bundle, Header};
 use papi_core::merge::{gaps, Received, Scope, Verdict};
+use papi_core::record::Field;
 use papi_core::report::{self, Period, Rows};
 use papi_core::signature::DeviceKey;
 use papi_core::{Plan, Units};
@@ -48,15 +49,14 @@ fn record(n: u8, unit: &str) -> Activity {
         device_id: "dev-a",
         now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap(),
     };
-    let fields = ActivityFields {
-        task_id: "2.3-1".into(),
-        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
-        title: format!("Hoạt động {n}"),
-        description: "Tại trụ sở UBND xã\nvà các thôn".into(),
-        participants: String::new(),
-        evidence: "TB 12/TB-UBND".into(),
-        status: Status::Done,
-    };
+    let fields = ActivityFields::new(
+        "2.3-1",
+        NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        &format!("Hoạt động {n}"),
+        Status::Done,
+    )
+    .with(Field::DESCRIPTION, "Tại trụ sở UBND xã\nvà các thôn")
+    .with(Field::EVIDENCE, "TB 12/TB-UBND");
     Activity::create(new_id([n; 16]), unit, fields, &by)
 }
 

@@ -3,14 +3,21 @@
 //! `valid-*` passes both, `invalid-*` fails both. The examples are made here
 //! from the shipped plan and units; `PAPI_WRITE_EXAMPLES=1 cargo test -p
 //! papi-core --test schema_agrees` writes them anew after a format change.
+//!
+//! The schema and docs/batch-format.md are also held to the declaration of
+//! the record's fields (`papi_core::record::FIELDS`), field by field: each
+//! version's fields, each text's limit, emptiness and line-break rule.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
-use papi_core::batch::{self, Batch, BatchKind, Header, MAX_SEQ};
+use papi_core::batch::{self, Batch, BatchKind, Header, BATCH_VERSION, MAX_SEQ};
+use papi_core::record::Field;
+use papi_core::record::{Kind, FIELDS};
 use papi_core::signature::DeviceKey;
 use papi_core::{Plan, Units};
+use serde_json::{json, Value};
 
 fn plan() -> Plan {
     Plan::from_json(papi_core::BAC_KAN_124_2020).unwrap()
@@ -30,15 +37,18 @@ fn record(n: u8) -> Activity {
         device_id: "0b5c8f9e-7a53-4d2b-9b1e-3f6a2c1d4e5f",
         now: Utc.with_ymd_and_hms(2020, 5, 1, 8, 0, 0).unwrap(),
     };
-    let fields = ActivityFields {
-        task_id: "2.3-1".into(),
-        date: NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
-        title: format!("Niêm yết công khai ngân sách xã, đợt {n}"),
-        description: "Tại trụ sở UBND xã và nhà văn hóa các thôn".into(),
-        participants: "Cán bộ văn phòng, trưởng thôn".into(),
-        evidence: "TB 12/TB-UBND".into(),
-        status: Status::Done,
-    };
+    let fields = ActivityFields::new(
+        "2.3-1",
+        NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
+        &format!("Niêm yết công khai ngân sách xã, đợt {n}"),
+        Status::Done,
+    )
+    .with(
+        Field::DESCRIPTION,
+        "Tại trụ sở UBND xã và nhà văn hóa các thôn",
+    )
+    .with(Field::PARTICIPANTS, "Cán bộ văn phòng, trưởng thôn")
+    .with(Field::EVIDENCE, "TB 12/TB-UBND");
     Activity::create(new_id([n; 16]), "02194", fields, &by)
 }
 
@@ -124,10 +134,13 @@ fn examples() -> Vec<(&'static str, String)> {
             sealed(|b| {
                 let r = &mut b.records[0];
                 r.author = "Ạ".repeat(100);
-                r.fields.title = "Ễ".repeat(200);
-                r.fields.description = format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000));
-                r.fields.participants = "ư".repeat(1000);
-                r.fields.evidence = "đ".repeat(500);
+                r.fields.texts.set(Field::TITLE, "Ễ".repeat(200));
+                r.fields.texts.set(
+                    Field::DESCRIPTION,
+                    format!("{}\n{}", "ạ".repeat(1999), "ố".repeat(2000)),
+                );
+                r.fields.texts.set(Field::PARTICIPANTS, "ư".repeat(1000));
+                r.fields.texts.set(Field::EVIDENCE, "đ".repeat(500));
             }),
         ),
         (
@@ -156,19 +169,29 @@ fn examples() -> Vec<(&'static str, String)> {
         ),
         (
             "invalid-nul-in-title.json",
-            sealed(|b| b.records[0].fields.title = "Họp\0dân".into()),
+            sealed(|b| b.records[0].fields.texts.set(Field::TITLE, "Họp\0dân")),
         ),
         (
             "invalid-line-break-in-title.json",
-            sealed(|b| b.records[0].fields.title = "Họp\ndân".into()),
+            sealed(|b| b.records[0].fields.texts.set(Field::TITLE, "Họp\ndân")),
         ),
         (
             "invalid-tab-in-description.json",
-            sealed(|b| b.records[0].fields.description = "Họp\tdân".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::DESCRIPTION, "Họp\tdân")
+            }),
         ),
         (
             "invalid-bidi-override-in-evidence.json",
-            sealed(|b| b.records[0].fields.evidence = "TB \u{202E}21".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::EVIDENCE, "TB \u{202E}21")
+            }),
         ),
         (
             "invalid-bidi-mark-in-author.json",
@@ -176,7 +199,12 @@ fn examples() -> Vec<(&'static str, String)> {
         ),
         (
             "invalid-not-nfc-title.json",
-            sealed(|b| b.records[0].fields.title = "Nguye\u{302}\u{303}n".into()),
+            sealed(|b| {
+                b.records[0]
+                    .fields
+                    .texts
+                    .set(Field::TITLE, "Nguye\u{302}\u{303}n")
+            }),
         ),
         (
             "invalid-time-without-milliseconds.json",
@@ -227,15 +255,22 @@ fn the_example_files_are_current() {
     }
 }
 
-#[test]
-fn schema_and_core_agree_on_every_example() {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/batch.schema.json")).unwrap();
-    let validator = jsonschema::options()
+fn schema() -> Value {
+    serde_json::from_str(include_str!("../../docs/batch.schema.json")).unwrap()
+}
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
         .with_format("nfc", papi_core::text::is_nfc)
         .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
+        .build(schema)
+        .unwrap()
+}
+
+#[test]
+fn schema_and_core_agree_on_every_example() {
+    let schema = schema();
+    let validator = validator(&schema);
     let (plan, units) = (plan(), units());
     let mut seen = 0;
     for entry in std::fs::read_dir(dir()).unwrap() {
@@ -261,4 +296,191 @@ fn schema_and_core_agree_on_every_example() {
         examples().len(),
         "every example file is one this test makes"
     );
+}
+
+/// The example of a valid batch (of `BATCH_VERSION`) as JSON.
+fn valid_changes() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir().join("valid-changes.json")).unwrap())
+        .unwrap()
+}
+
+/// `valid_changes()` as a batch of `version` would carry it: the record
+/// fields of that version only, and for version 1 no signature.
+fn of_version(version: u32) -> Value {
+    let mut b = valid_changes();
+    b["format_version"] = json!(version);
+    if version == 1 {
+        let head = b.as_object_mut().unwrap();
+        for k in ["units", "signer", "signature"] {
+            head.remove(k);
+        }
+    }
+    for r in b["records"].as_array_mut().unwrap() {
+        for f in FIELDS.iter().filter(|f| f.since > version) {
+            r.as_object_mut().unwrap().remove(f.wire);
+        }
+    }
+    b
+}
+
+#[test]
+fn the_schema_states_every_field_of_the_declaration() {
+    let schema = schema();
+    let v = validator(&schema);
+    let record = &schema["$defs"]["record"];
+    let mut props: Vec<&str> = record["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut declared: Vec<&str> = FIELDS.iter().map(|f| f.wire).collect();
+    props.sort();
+    declared.sort();
+    assert_eq!(
+        props, declared,
+        "the schema's record fields are the declared ones"
+    );
+    let required: Vec<&str> = FIELDS
+        .iter()
+        .filter(|f| f.since <= 1)
+        .map(|f| f.wire)
+        .collect();
+    assert_eq!(
+        record["required"],
+        json!(required),
+        "version 1's fields, in the canonical order"
+    );
+    assert_eq!(
+        schema["properties"]["format_version"]["enum"],
+        json!((1..=BATCH_VERSION).collect::<Vec<_>>()),
+        "the schema states every format version this build reads"
+    );
+    // Each version's records carry exactly its fields: each one is
+    // required, a later version's is refused.
+    for version in 1..=BATCH_VERSION {
+        let b = of_version(version);
+        assert!(v.is_valid(&b), "a version {version} batch");
+        for f in FIELDS {
+            let mut changed = b.clone();
+            let r = changed["records"][0].as_object_mut().unwrap();
+            if f.since <= version {
+                r.remove(f.wire);
+            } else {
+                r.insert(f.wire.into(), json!(""));
+            }
+            assert!(
+                !v.is_valid(&changed),
+                "version {version}: the schema must {} `{}`",
+                if f.since <= version {
+                    "require"
+                } else {
+                    "refuse"
+                },
+                f.wire
+            );
+        }
+    }
+    // Each text's limit, whether it may be empty, and its line-break rule.
+    let with = |wire: &str, value: String| {
+        let mut b = valid_changes();
+        b["records"][0][wire] = json!(value);
+        v.is_valid(&b)
+    };
+    for f in FIELDS.iter().filter(|f| f.max > 0) {
+        let w = f.wire;
+        assert_eq!(
+            record["properties"][w]["maxLength"],
+            json!(f.max),
+            "`{w}`'s limit"
+        );
+        assert!(!with(w, "ạ".repeat(f.max + 1)), "`{w}` past its limit");
+        if f.kind != Kind::UnitCode {
+            // (A unit code is also a pattern.)
+            assert!(with(w, "ạ".repeat(f.max)), "`{w}` at its limit");
+        }
+        assert_eq!(with(w, String::new()), f.optional, "`{w}` empty");
+        assert_eq!(
+            with(w, "a\nb".into()),
+            f.multiline,
+            "`{w}` with a line break"
+        );
+    }
+}
+
+#[test]
+fn the_format_document_states_every_field_of_the_declaration() {
+    let doc = include_str!("../../docs/batch-format.md");
+    let backticked = |s: &'static str| s.split('`').skip(1).step_by(2).collect::<Vec<_>>();
+    let declared = |name: &str| FIELDS.iter().any(|f| f.wire == name);
+    // "A record carries: …": every field, in the canonical order.
+    let list = doc
+        .split("A record carries:")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .expect("docs/batch-format.md lists a record's fields");
+    let named: Vec<&str> = backticked(list)
+        .into_iter()
+        .filter(|n| declared(n))
+        .collect();
+    let wires: Vec<&str> = FIELDS.iter().map(|f| f.wire).collect();
+    assert_eq!(named, wires, "the record's fields, in the canonical order");
+    // The limits table: each text's limit and line-break rule.
+    let limits = doc.split("## Limits").nth(1).unwrap();
+    let rows: Vec<(Vec<&str>, &str)> = limits
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            (backticked(cells[0]), cells[1])
+        })
+        .collect();
+    let thousands = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for f in FIELDS.iter().filter(|f| f.max > 0) {
+        let (_, limit) = rows
+            .iter()
+            .find(|(names, _)| names.contains(&f.wire))
+            .unwrap_or_else(|| panic!("`{}` has a row in the limits table", f.wire));
+        let n = thousands(f.max);
+        let stated = match f.optional {
+            true => format!("at most {n} characters"),
+            false => format!("1–{n} characters"),
+        };
+        assert!(
+            limit.contains(&stated),
+            "`{}`: {limit:?} should say {stated:?}",
+            f.wire
+        );
+        assert_eq!(
+            limit.contains("line breaks"),
+            f.multiline,
+            "`{}`: {limit:?}",
+            f.wire
+        );
+    }
+}
+
+#[test]
+fn the_longest_texts_example_holds_every_typed_text_at_its_limit() {
+    let text = std::fs::read_to_string(dir().join("valid-longest-texts.json")).unwrap();
+    let b: Value = serde_json::from_str(&text).unwrap();
+    let r = &b["records"][0];
+    for f in FIELDS
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Typed | Kind::Author))
+    {
+        let len = r[f.wire].as_str().map(|s| s.chars().count());
+        assert_eq!(len, Some(f.max), "`{}` at its limit in the example", f.wire);
+    }
 }

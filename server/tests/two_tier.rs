@@ -31,15 +31,12 @@ fn batch_2026(plan: &Plan, unit: &str, device: &str, seq: u64) -> Batch {
     let rec = Activity::create(
         new_id([seq as u8; 16]),
         unit,
-        ActivityFields {
-            task_id: "2.3-1".into(),
-            date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-            title: "Niêm yết công khai dự toán ngân sách xã năm 2026".into(),
-            description: String::new(),
-            participants: String::new(),
-            evidence: String::new(),
-            status: Status::Done,
-        },
+        ActivityFields::new(
+            "2.3-1",
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            "Niêm yết công khai dự toán ngân sách xã năm 2026",
+            Status::Done,
+        ),
         &Author {
             name: "Nông Thị Hoa",
             device_id: device,

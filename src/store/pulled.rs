@@ -1,9 +1,12 @@
-//! Batches a district or the province pulled from the sync server and
-//! refused for good (invalid, out of scope, the same number with other
-//! content…): kept with the reason and the batch as the server sent it, so
-//! the pull's cursor can move past them and the import screen lists them
-//! after any reload. Key: `<server>|<receiving unit>/<cursor>`, zero-padded
-//! so entries sort in the server's order.
+//! Batches a district or the province pulled from the sync server and did
+//! not take: refused for good (invalid, out of scope, the same number with
+//! other content…), or kept until the app is updated (a newer format
+//! version than this build reads, `newer`: tried again by every pull, and
+//! forgotten here once taken). Each with the reason and the batch as the
+//! server sent it, so the pull's cursor can move past them and the import
+//! screen lists them after any reload. Key:
+//! `<server>|<receiving unit>/<cursor>`, zero-padded so entries sort in the
+//! server's order.
 
 use idb::TransactionMode;
 use serde::{Deserialize, Serialize};
@@ -30,18 +33,41 @@ pub struct RefusedPull {
     pub refused_at: chrono::DateTime<chrono::Utc>,
     /// The batch exactly as the server sent it.
     pub text: String,
+    /// Kept until the app is updated: the batch's format version, newer
+    /// than this build reads (`papi_core::pull::Fate::TooNew`). `None`:
+    /// refused for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer: Option<u32>,
+    /// When the server received it (a kept batch is judged by it when it
+    /// is tried again, as when it was pulled).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "papi_core::dates::serde_opt_instant"
+    )]
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl RefusedPull {
     pub fn key(&self) -> String {
         format!("{}|{}/{:020}", self.server, self.receiver, self.cursor)
     }
+
+    /// Whether it waits for an update rather than being refused for good.
+    pub fn kept(&self) -> bool {
+        self.newer.is_some()
+    }
 }
 
 impl IdbStore {
-    /// Keep these refusals (one transaction; the same batch again replaces
-    /// its entry).
-    pub async fn record_refused(&self, list: &[RefusedPull]) -> Result<(), StoreError> {
+    /// Keep these refusals and batches kept for an update, and forget the
+    /// kept ones now taken (by key), in one transaction; the same batch
+    /// again replaces its entry.
+    pub async fn record_pulls(
+        &self,
+        list: &[RefusedPull],
+        forget: &[String],
+    ) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction(&[PULL_REFUSED], TransactionMode::ReadWrite)
@@ -55,6 +81,13 @@ impl IdbStore {
                     &JsValue::from_str(&text),
                     Some(&JsValue::from_str(&r.key())),
                 )
+                .map_err(err)?
+                .await
+                .map_err(err)?;
+        }
+        for key in forget {
+            store
+                .delete(JsValue::from_str(key))
                 .map_err(err)?
                 .await
                 .map_err(err)?;

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use papi_core::activity::new_id;
 use papi_core::apply::Applied;
+use papi_core::record::Field;
 use papi_core::{Activity, ActivityFields, Author, Status};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -23,15 +24,14 @@ fn rec(n: u8, title: &str) -> Activity {
     Activity::create(
         new_id([n; 16]),
         "01840",
-        ActivityFields {
-            task_id: "2.3-1".into(),
-            date: NaiveDate::from_ymd_opt(2020, 5, 1 + n as u32 % 28).unwrap(),
-            title: title.into(),
-            description: "Niêm yết tại trụ sở".into(),
-            participants: String::new(),
-            evidence: format!("TB {n}"),
-            status: Status::Done,
-        },
+        ActivityFields::new(
+            "2.3-1",
+            NaiveDate::from_ymd_opt(2020, 5, 1 + n as u32 % 28).unwrap(),
+            title,
+            Status::Done,
+        )
+        .with(Field::DESCRIPTION, "Niêm yết tại trụ sở")
+        .with(Field::EVIDENCE, &format!("TB {n}")),
         &by,
     )
 }
@@ -74,7 +74,7 @@ async fn saves_and_loads_one_entry_per_record() {
         assert_eq!(loaded.records.len(), 3, "{}", b.label_vi());
         assert!(loaded.set_aside.is_empty());
         let two = b.get(&rec(2, "").id.to_string()).await.unwrap().unwrap();
-        assert_eq!((two.fields.title.as_str(), two.revision), ("Đã sửa", 2));
+        assert_eq!((two.fields.title(), two.revision), ("Đã sửa", 2));
         // Replaying an older version is a no-op, never a downgrade.
         assert_eq!(b.save(&rec(2, "cũ"), None).await, Ok(Saved::AlreadyCurrent));
         clear_local();
@@ -86,27 +86,15 @@ async fn a_stale_edit_from_another_tab_is_refused() {
     for b in backends("conflict").await {
         let base = rec(5, "Gốc");
         b.save(&base, None).await.unwrap();
-        let tab1 = base.edit(
-            ActivityFields {
-                title: "Tab 1".into(),
-                ..base.fields.clone()
-            },
-            &later(1),
-        );
-        let tab2 = base.edit(
-            ActivityFields {
-                title: "Tab 2".into(),
-                ..base.fields.clone()
-            },
-            &later(2),
-        );
+        let tab1 = base.edit(base.fields.clone().with(Field::TITLE, "Tab 1"), &later(1));
+        let tab2 = base.edit(base.fields.clone().with(Field::TITLE, "Tab 2"), &later(2));
         assert_eq!(b.save(&tab1, Some(1)).await, Ok(Saved::Written));
         match b.save(&tab2, Some(1)).await {
-            Err(StoreError::Conflict(cur)) => assert_eq!(cur.fields.title, "Tab 1"),
+            Err(StoreError::Conflict(cur)) => assert_eq!(cur.fields.title(), "Tab 1"),
             other => panic!("{}: expected a conflict, got {other:?}", b.label_vi()),
         }
         let kept = b.get(&base.id.to_string()).await.unwrap().unwrap();
-        assert_eq!(kept.fields.title, "Tab 1", "tab 1's update is not lost");
+        assert_eq!(kept.fields.title(), "Tab 1", "tab 1's update is not lost");
         clear_local();
     }
 }
@@ -160,7 +148,7 @@ async fn data_of_the_previous_layout_is_read_by_this_one() {
     let loaded = b.load_all().await.unwrap();
     assert_eq!(loaded.migrated, 1);
     assert_eq!(loaded.records.len(), 1);
-    assert_eq!(loaded.records[0].fields.evidence, "BC 3");
+    assert_eq!(loaded.records[0].fields.text(Field::EVIDENCE), "BC 3");
     assert_eq!(loaded.set_aside.len(), 1, "the bad element is reported");
     assert!(LocalStorage::raw().get_item(V1_KEY).unwrap().is_none());
     assert_eq!(
@@ -223,7 +211,11 @@ async fn a_newer_releases_entry_is_never_overwritten_nor_moved() {
     clear_local();
     let b = fresh_idb("papi-test-future").await;
     let r = rec(7, "Cũ");
-    let future = r#"{"schema":3,"record":{"anything":"new"}}"#;
+    let future = format!(
+        r#"{{"schema":{},"record":{{"anything":"new"}}}}"#,
+        papi_core::storage::SCHEMA + 1
+    );
+    let future = future.as_str();
     put_raw(&b, &r.id.to_string(), future).await;
     match b.save(&r, None).await {
         Err(StoreError::Failed(m)) => assert!(m.contains("phiên bản mới hơn"), "{m}"),
@@ -265,7 +257,7 @@ async fn saving_over_a_corrupted_entry_keeps_the_old_bytes_aside() {
             .unwrap()
             .unwrap()
             .fields
-            .title,
+            .title(),
         "Mới"
     );
 }
@@ -376,7 +368,7 @@ async fn a_batch_is_applied_whole_once_and_never_over_a_newer_version() {
     assert_eq!(
         held.records[&papi_core::merge::RecordKey::of(&one)]
             .fields
-            .title,
+            .title(),
         "Một (sửa)",
         "the older version read back later does not win"
     );

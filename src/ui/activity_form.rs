@@ -11,70 +11,19 @@ use crate::form::{use_form, FormState};
 use crate::ui::badges::role_badge;
 use crate::workspace::PLAN;
 
-/// A text field of the form: the draft's field it edits, its element id,
-/// and what its label adds to the field's own name.
-#[derive(Debug, Clone, Copy)]
-struct TextInput {
-    field: Field,
-    id: &'static str,
-    hint: Option<&'static str>,
-    multiline: bool,
-}
-
-impl TextInput {
-    const fn new(field: Field, id: &'static str) -> TextInput {
-        TextInput {
-            field,
-            id,
-            hint: None,
-            multiline: false,
-        }
-    }
-
-    fn label(self) -> String {
-        match self.hint {
-            Some(h) => format!("{} ({h})", self.field.label_vi()),
-            None => self.field.label_vi().to_string(),
-        }
-    }
-}
-
 const DATE_ID: &str = "act-date";
 const STATUS_ID: &str = "act-status-done";
-/// The text fields, in the form's order.
-const TEXT_INPUTS: [TextInput; 4] = [
-    TextInput::new(Field::Title, "act-title"),
-    TextInput {
-        multiline: true,
-        ..TextInput::new(Field::Description, "act-description")
-    },
-    TextInput::new(Field::Participants, "act-participants"),
-    TextInput {
-        hint: Some("vd: số văn bản"),
-        ..TextInput::new(Field::Evidence, "act-evidence")
-    },
-];
 
-/// The draft's text behind a text field.
-fn text_of(d: &Draft, field: Field) -> &str {
-    match field {
-        Field::Date => &d.date,
-        Field::Title => &d.title,
-        Field::Description => &d.description,
-        Field::Participants => &d.participants,
-        Field::Evidence => &d.evidence,
-        Field::Task | Field::Status => "",
-    }
+/// The element id of a text the person types (`act-title`, …).
+fn input_id(field: Field) -> String {
+    format!("act-{}", field.spec().wire)
 }
 
-fn set_text(d: &mut Draft, field: Field, value: String) {
-    match field {
-        Field::Date => d.date = value,
-        Field::Title => d.title = value,
-        Field::Description => d.description = value,
-        Field::Participants => d.participants = value,
-        Field::Evidence => d.evidence = value,
-        Field::Task | Field::Status => {}
+/// Its label: the field's name, and what the form adds to it.
+fn input_label(field: Field) -> String {
+    match field.spec().hint_vi {
+        Some(h) => format!("{} ({h})", field.label_vi()),
+        None => field.label_vi().to_string(),
     }
 }
 
@@ -137,11 +86,11 @@ pub fn ActivityForm() -> impl IntoView {
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
                 <h2 id="form-title">{move || if editing() { "Sửa hoạt động" } else { "Ghi hoạt động mới" }}</h2>
                 <TaskInfo/>
-                <Show when=move || error_of(form, Field::Task).is_some()>
-                    <p class="field-error">{move || error_of(form, Field::Task)}</p>
+                <Show when=move || error_of(form, Field::TASK).is_some()>
+                    <p class="field-error">{move || error_of(form, Field::TASK)}</p>
                 </Show>
                 <DateField/>
-                {TEXT_INPUTS.into_iter().map(|input| view! { <TextField input=input/> }).collect_view()}
+                {Field::typed().map(|field| view! { <TextField field=field/> }).collect_view()}
                 <StatusField/>
                 <Show when=move || form.save_error.with(Option::is_some)>
                     <p class="error" role="alert" data-testid="save-error">{move || form.save_error.get()}</p>
@@ -184,7 +133,7 @@ fn TaskInfo() -> impl IntoView {
 #[component]
 fn DateField() -> impl IntoView {
     let form = use_form();
-    let err = move || error_of(form, Field::Date);
+    let err = move || error_of(form, Field::DATE);
     let iso_date = move || {
         draft_with(form, |d| {
             parse_vn(&d.date).map(|d| d.to_string()).unwrap_or_default()
@@ -214,38 +163,39 @@ fn DateField() -> impl IntoView {
     }
 }
 
-/// A text field with its label and inline error.
+/// A text the person types (`papi_core::record::FIELDS`), with its label
+/// and inline error; several lines where the field takes them.
 #[component]
-fn TextField(input: TextInput) -> impl IntoView {
+fn TextField(field: Field) -> impl IntoView {
     let form = use_form();
-    let TextInput { field, id, .. } = input;
+    let id = input_id(field);
     let err = move || error_of(form, field);
     let err_id = format!("{id}-error");
     let described = {
         let err_id = err_id.clone();
         move || err().map(|_| err_id.clone())
     };
-    let value = move || draft_with(form, |d| text_of(d, field).to_string());
+    let value = move || draft_with(form, |d| d.texts.get(field).to_string());
     let on_input = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
-        form.edit_draft(|d| set_text(d, field, v));
+        form.edit_draft(|d| d.texts.set(field, v));
     };
-    let control = if input.multiline {
+    let control = if field.spec().multiline {
         view! {
-            <textarea id=id rows="3" aria-invalid=move || err().is_some().to_string()
+            <textarea id=id.clone() rows="3" aria-invalid=move || err().is_some().to_string()
                 aria-describedby=described prop:value=value on:input=on_input></textarea>
         }
         .into_any()
     } else {
         view! {
-            <input id=id type="text" aria-invalid=move || err().is_some().to_string()
+            <input id=id.clone() type="text" aria-invalid=move || err().is_some().to_string()
                 aria-describedby=described prop:value=value on:input=on_input/>
         }
         .into_any()
     };
     view! {
         <div class="field">
-            <label for=id>{input.label()}</label>
+            <label for=id>{input_label(field)}</label>
             {control}
             <Show when=move || err().is_some()>
                 <p class="field-error" id=err_id.clone()>{err}</p>
@@ -273,8 +223,8 @@ fn StatusField() -> impl IntoView {
             <legend>"Trạng thái"</legend>
             {choice(Status::Done, Some(STATUS_ID))}
             {choice(Status::Planned, None)}
-            <Show when=move || error_of(form, Field::Status).is_some()>
-                <p class="field-error">{move || error_of(form, Field::Status)}</p>
+            <Show when=move || error_of(form, Field::STATUS).is_some()>
+                <p class="field-error">{move || error_of(form, Field::STATUS)}</p>
             </Show>
         </fieldset>
     }
@@ -289,10 +239,12 @@ fn manage_focus() {
     // arrive; a later frame could take the focus from a field being typed in).
     // When the form's chunk arrived late, the view may be built before it is
     // in the page: then the first frame it is in.
-    Effect::new(|_| {
-        if !focus_by_id(TEXT_INPUTS[0].id) {
-            request_animation_frame(|| {
-                focus_by_id(TEXT_INPUTS[0].id);
+    let first = Field::typed().next().map(input_id).unwrap_or_default();
+    Effect::new(move |_| {
+        if !focus_by_id(&first) {
+            let first = first.clone();
+            request_animation_frame(move || {
+                focus_by_id(&first);
             });
         }
     });
@@ -300,14 +252,14 @@ fn manage_focus() {
     // takes the focus, so it is in view and announced.
     Effect::new(move |_| {
         form.errors.with(|es| {
-            let in_order = std::iter::once((Field::Date, DATE_ID))
-                .chain(TEXT_INPUTS.iter().map(|t| (t.field, t.id)))
-                .chain(std::iter::once((Field::Status, STATUS_ID)));
+            let in_order = std::iter::once((Field::DATE, DATE_ID.to_string()))
+                .chain(Field::typed().map(|f| (f, input_id(f))))
+                .chain(std::iter::once((Field::STATUS, STATUS_ID.to_string())));
             let first = in_order
                 .into_iter()
                 .find(|(f, _)| es.iter().any(|e| e.field == *f));
             if let Some((_, id)) = first {
-                focus_by_id(id);
+                focus_by_id(&id);
             }
         })
     });

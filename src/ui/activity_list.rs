@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use papi_core::activity::timeline;
 use papi_core::dates::format_vn;
+use papi_core::record::Field;
 use papi_core::{Activity, Status};
 
 use crate::app::use_app;
@@ -76,23 +77,26 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
         Status::Done => "badge done",
         Status::Planned => "badge planned",
     };
-    let detail = |label: &'static str, v: &str| {
-        (!v.is_empty()).then(
-            || view! { <p class="detail"><span class="k">{label}": "</span>{v.to_string()}</p> },
-        )
-    };
+    // Every text typed besides the title (`papi_core::record::FIELDS`),
+    // when there is one.
+    let details = f
+        .texts
+        .iter()
+        .filter(|(field, v)| *field != Field::TITLE && !v.is_empty())
+        .map(|(field, v)| {
+            view! { <p class="detail"><span class="k">{field.label_vi()}": "</span>{v.to_string()}</p> }
+        })
+        .collect_view();
     view! {
         <li class="activity" data-id=id.to_string()>
             <div class="activity-head">
                 <time datetime=f.date.to_string()>{format_vn(f.date)}</time>
                 <span class=status_class>{f.status.label_vi()}</span>
-                <strong class="title">{f.title.clone()}</strong>
+                <strong class="title">{f.title().to_string()}</strong>
             </div>
             {task_label}
-            {detail("Mô tả", &f.description)}
-            {detail("Thành phần", &f.participants)}
-            {detail("Kết quả / minh chứng", &f.evidence)}
-            <p class="meta">"Người ghi: " {a.author.clone()} " · sửa lần " {a.revision}</p>
+            {details}
+            <p class="meta">{Field::AUTHOR.label_vi()}": " {a.author.clone()} " · sửa lần " {a.revision}</p>
             <div class="row-actions">
                 {(!retired).then(|| view! { <button class="btn" on:click=move |_| form.open_edit(id)>"Sửa"</button> })}
                 <button class="btn danger" on:click=move |_| app.delete(id)>"Xóa"</button>

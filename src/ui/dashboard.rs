@@ -713,7 +713,7 @@ fn Drill(
                         .filter(|a| !a.deleted && a.fields.task_id == task && p.contains(a.fields.date) && rows.row_of(&a.unit_code) == Some(row))
                         .collect();
                     v.sort_by_key(|a| (a.fields.date, a.id));
-                    v.into_iter().map(|a| (format_vn(a.fields.date), UNITS.name_or_code(&a.unit_code), a.fields.title.clone(), a.fields.status.label_vi().to_string())).collect()
+                    v.into_iter().map(|a| (format_vn(a.fields.date), UNITS.name_or_code(&a.unit_code), a.fields.title().to_string(), a.fields.status.label_vi().to_string())).collect()
                 }));
                 view! {
                     <h4>{format!("Hoạt động của nhiệm vụ {task}")}</h4>

@@ -329,7 +329,7 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
     let text = move || {
         checks.with(|cs| {
             let (mut ready, mut applied, mut already, mut refused) = (0, 0, 0, 0);
-            let mut held = 0;
+            let (mut held, mut newer) = (0, 0);
             let (mut add, mut upd, mut same, mut conf) = (0, 0, 0, 0);
             for c in cs {
                 match &c.state {
@@ -347,6 +347,7 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
                     FileState::AlreadyImported => already += 1,
                     FileState::Refused(_) | FileState::Failed(_) => refused += 1,
                     FileState::UnknownDevice => held += 1,
+                    FileState::Newer(..) => newer += 1,
                 }
             }
             let verb = if ready > 0 { "Sẽ nhập" } else { "Đã nhập" };
@@ -357,8 +358,13 @@ fn Summary(checks: RwSignal<Vec<FileCheck>>) -> impl IntoView {
             } else {
                 String::new()
             };
+            let newer = if newer > 0 {
+                format!(" Chờ cập nhật ứng dụng: {newer} lô.")
+            } else {
+                String::new()
+            };
             format!(
-                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} tệp.{held}",
+                "{verb} {} lô: thêm {add}, cập nhật {upd}, giữ nguyên {same}, xung đột {conf}. Đã nhập trước đó: {already} lô. Bị từ chối: {refused} tệp.{held}{newer}",
                 ready + applied
             )
         })
@@ -397,6 +403,11 @@ fn FileRow(c: FileCheck, on_trust: Callback<papi_core::batch::Origin>) -> impl I
             vec![],
         ),
         FileState::Refused(why) => ("refused", format!("Từ chối: {why}"), vec![]),
+        FileState::Newer(_, why) => (
+            "held",
+            format!("Chưa áp dụng, đã giữ lại: {why} Lô sẽ được nhập ở lần tải từ máy chủ sau khi ứng dụng được cập nhật."),
+            vec![],
+        ),
         FileState::Failed(why) => (
             "refused",
             format!("Không nhập được, không có gì bị ghi: {why}"),
@@ -431,9 +442,9 @@ fn FileRow(c: FileCheck, on_trust: Callback<papi_core::batch::Origin>) -> impl I
             {(!conflicts.is_empty()).then(|| view! {
                 <ul class="conflicts">
                     {conflicts.into_iter().map(|k| view! {
-                        <li>"Xung đột ở \"" {k.kept.fields.title.clone()} "\": giữ bản sửa lúc "
+                        <li>"Xung đột ở \"" {k.kept.fields.title().to_string()} "\": giữ bản sửa lúc "
                             {crate::platform::local_time_of(k.kept.updated_at)}
-                            ", bỏ bản \"" {k.other.fields.title.clone()} "\"."</li>
+                            ", bỏ bản \"" {k.other.fields.title().to_string()} "\"."</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -557,7 +568,7 @@ fn ReceivedUnits() -> impl IntoView {
                 let list = inbox.received.with(|r| {
                     timeline(r.records.values().filter(|a| a.unit_code == code))
                         .into_iter()
-                        .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title.clone(), a.fields.status))
+                        .map(|a| (a.id, a.fields.date, a.fields.task_id.clone(), a.fields.title().to_string(), a.fields.status))
                         .collect::<Vec<_>>()
                 });
                 view! {

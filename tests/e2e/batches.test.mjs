@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import {
-  ROOT, applyImport, freePort, download, exportBatch, hashOf, idbPut, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
+  FORMAT_VERSION, ROOT, applyImport, freePort, download, exportBatch, hashOf, idbPut, importFiles, receivedCounts, recordActivity, reseal, serverAndBrowser,
   signatureHolds, trustDevices,
   seriousViolations, setupCommune, setupDistrict, waitForTitles, watchErrors,
 } from './helpers.mjs';
@@ -168,7 +168,7 @@ test('every kind of bad file is refused with its name and reason, and changes no
     ['khong-phai-json.json', 'Kính gửi Phòng Nội vụ'],
     ['cat-cut.json', good.text.slice(0, good.text.length / 2)],
     ['dinh-dang-khac.json', JSON.stringify({ format: 'excel-export', rows: [] })],
-    ['phien-ban-moi.json', await variant((b) => { b.format_version = 3; })],
+    ['phien-ban-moi.json', await variant((b) => { b.format_version = FORMAT_VERSION + 1; })],
     ['ke-hoach-khac.json', await variant((b) => { b.plan.id = 'ha-giang-2021'; })],
     ['sua-mot-byte.json', good.text.replace('Hoạt động gốc', 'Hoạt động gộc')],
     ['don-vi-khac.json', await variant((b) => { b.records[0] = { ...rec, unit_code: '02137' }; })],

@@ -12,6 +12,14 @@ import { chromium } from 'playwright-core';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The shipped plan file (batches name its id and version). */
 export const PLAN_FILE = JSON.parse(readFileSync(join(ROOT, 'data/plans/bac-kan-124-2020.json'), 'utf8'));
+/** The batch format's JSON Schema, which core/tests/schema_agrees.rs holds to
+ * the core's declaration of the record's fields (`record::FIELDS`). */
+const BATCH_SCHEMA = JSON.parse(readFileSync(join(ROOT, 'docs/batch.schema.json'), 'utf8'));
+/** The newest batch format version the app writes and reads (the schema
+ * lists every version the core reads). */
+export const FORMAT_VERSION = Math.max(...BATCH_SCHEMA.properties.format_version.enum);
+/** A record's fields in format versions 1 and 2, in the canonical order. */
+const RECORD_FIELDS = BATCH_SCHEMA.$defs.record.required;
 export const DIST = join(ROOT, 'dist');
 const SERVER = join(ROOT, 'target/release/papi-server');
 
@@ -233,7 +241,7 @@ export async function testKey() {
 export async function reseal(batch) {
   const { createHash, sign } = await import('node:crypto');
   const { sha256, signature, ...content } = batch;
-  if (batch.format_version !== 2) {
+  if (batch.format_version === 1) {
     return { ...content, sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
   }
   const key = await testKey();
@@ -408,30 +416,31 @@ export async function deviceKey(device) {
 }
 
 /** A sealed batch made the way the core makes one (docs/batch-format.md):
- * records `{ task, date, title, status }` of `unit`, from `device`. Version
- * 1 (unsigned, as the earlier release wrote) unless `sign`: then version 2,
- * signed by `deviceKey(device)`. */
+ * records `{ task, date, title, status }` of `unit`, from `device` (any
+ * other text of the record, such as `evidence`, as given, else empty).
+ * Version 1 (unsigned, as the earlier release wrote) unless `sign`: then
+ * version 2, signed by `deviceKey(device)`. Both stay readable by every
+ * later release (docs/batch-format.md, "Versions"). */
 export async function makeBatch(unit, device, seq, records, createdAt = '2020-12-02T09:00:00.000Z', { sign = false } = {}) {
   const { randomUUID, createHash, sign: edSign } = await import('node:crypto');
   // Recorded an hour before the batch was sealed.
   const recordedAt = new Date(Date.parse(createdAt) - 3600e3).toISOString();
-  const recs = records.map((r) => ({
-    id: r.id ?? randomUUID(),
-    unit_code: unit,
-    task_id: r.task,
-    date: r.date,
-    title: r.title,
-    description: r.description ?? '',
-    participants: r.participants ?? '',
-    evidence: r.evidence ?? '',
-    status: r.status ?? 'done',
-    author: r.author ?? 'Người ghi thử',
-    device_id: device,
-    created_at: recordedAt,
-    updated_at: recordedAt,
-    revision: r.revision ?? 1,
-    deleted: false,
-  })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const recs = records.map((r) => {
+    const set = {
+      id: r.id ?? randomUUID(),
+      unit_code: unit,
+      task_id: r.task,
+      status: r.status ?? 'done',
+      author: r.author ?? 'Người ghi thử',
+      device_id: device,
+      created_at: recordedAt,
+      updated_at: recordedAt,
+      revision: r.revision ?? 1,
+      deleted: false,
+    };
+    // The date and every text a person types: as given, or empty.
+    return Object.fromEntries(RECORD_FIELDS.map((k) => [k, set[k] ?? r[k] ?? '']));
+  }).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const name = `papi-${unit}-${seq}-20201202.json`;
   if (sign) {
     const key = await deviceKey(device);

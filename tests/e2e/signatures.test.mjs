@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  applyImport, exportBatch, importFiles, makeBatch, recordActivity, reseal, serverAndBrowser,
+  FORMAT_VERSION, applyImport, exportBatch, importFiles, makeBatch, recordActivity, reseal, serverAndBrowser,
   setupCommune, setupDistrict, setupProvince, trustDevices, download,
 } from './helpers.mjs';
 
@@ -38,7 +38,7 @@ test('a district trusts a device on first use, refuses forgeries and revoked key
   const first = await recordAndExport(commune.page, 'Niêm yết dự toán');
   const fp = await ownFingerprint(commune.page);
   const batch1 = JSON.parse(first.text);
-  assert.equal(batch1.format_version, 2);
+  assert.equal(batch1.format_version, FORMAT_VERSION);
   assert.match(batch1.signer, /^[0-9a-f]{64}$/);
   assert.match(batch1.signature, /^[0-9a-f]{128}$/);
   assert.ok(!first.text.includes('secret') && !first.text.includes('private'), 'no private key in a batch');

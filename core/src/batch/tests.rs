@@ -1,6 +1,7 @@
 use super::*;
 use crate::activity::Status;
 use crate::fixtures::*;
+use crate::record::Field;
 use crate::text::{self, TextProblem};
 
 fn sealed(records: Vec<Activity>) -> Batch {
@@ -43,7 +44,7 @@ fn hash_is_independent_of_record_order_and_matches_known_bytes() {
     assert_eq!(a.sha256, hex(&Sha256::digest(a.canonical())));
     let text = String::from_utf8(a.canonical()).unwrap();
     assert!(text.starts_with(
-        &format!(r#"{{"format":"papi-tracker.batch","format_version":2,"kind":"changes","plan":{{"id":"bac-kan-124-2020","version":"2020.2"}},"units":"bac-kan-2020","unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","signer":"{}","records":[{{"id":"#, signer_of("dev-a"))
+        &format!(r#"{{"format":"papi-tracker.batch","format_version":{},"kind":"changes","plan":{{"id":"bac-kan-124-2020","version":"2020.2"}},"units":"bac-kan-2020","unit_code":"02194","device_id":"dev-a","seq":1,"created_at":"2020-05-01T18:00:00.000Z","signer":"{}","records":[{{"id":"#, BATCH_VERSION, signer_of("dev-a"))
     ));
     assert!(!text.contains('\n') && !text.contains("sha256") && !text.contains("signature"));
 }
@@ -116,8 +117,14 @@ fn refuses_each_kind_of_bad_file_with_its_reason() {
     assert!(
         matches!(parse_str(&wrong_type), Err(BatchError::NotABatch(w)) if w.starts_with("một trường có giá trị sai kiểu, ở dòng "))
     );
-    let newer = good.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
-    assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(3)));
+    let next = BATCH_VERSION + 1;
+    let newer = good.replacen(
+        &format!("\"format_version\": {BATCH_VERSION}"),
+        &format!("\"format_version\": {next}"),
+        1,
+    );
+    assert_eq!(parse_str(&newer), Err(BatchError::NewerVersion(next)));
+    assert_eq!(BatchError::NewerVersion(next).too_new(), Some(next));
     assert_eq!(
         parse(&[0xff, 0xfe, 0x00], &PLAN, &UNITS, now()),
         Err(BatchError::NotUtf8)
@@ -202,7 +209,7 @@ fn record_level_problems_are_named() {
     );
     assert!(matches!(
         resealed(b.clone(), |b| b.records[0].fields.task_id = "9.9-9".into()),
-        Err(BatchError::RecordInvalid { id: i, errors }) if i == id && errors[0].field == crate::validation::Field::Task
+        Err(BatchError::RecordInvalid { id: i, errors }) if i == id && errors[0].field == Field::TASK
     ));
     // Before the plan was issued.
     assert!(matches!(
@@ -258,7 +265,10 @@ fn record_level_problems_are_named() {
         Err(BatchError::BadHeader(_))
     ));
     assert!(matches!(
-        resealed(b.clone(), |b| b.records[0].fields.title = " x ".into()),
+        resealed(b.clone(), |b| b.records[0]
+            .fields
+            .texts
+            .set(Field::TITLE, " x ")),
         Err(BatchError::RecordNotNormalized(_))
     ));
     // Sealed years after the receiver's today: a clock gone wrong, refused
@@ -278,17 +288,24 @@ fn record_level_problems_are_named() {
 #[test]
 fn markup_is_data_not_a_reason_to_refuse() {
     let mut r = record(1, DONG_XA, "dev-a", 0);
-    r.fields.title = "<script>alert(1)</script><img src=x onerror=alert(2)>".into();
+    r.fields.texts.set(
+        Field::TITLE,
+        "<script>alert(1)</script><img src=x onerror=alert(2)>",
+    );
     let b = parse_str(&sealed(vec![r.clone()]).to_json()).unwrap();
-    assert_eq!(b.records[0].fields.title, r.fields.title);
+    assert_eq!(b.records[0].fields.title(), r.fields.title());
 }
 
 #[test]
 fn messages_are_vietnamese_and_specific() {
     assert!(BatchError::Truncated.message_vi().contains("cắt cụt"));
-    assert!(BatchError::NewerVersion(2)
+    assert!(BatchError::NewerVersion(BATCH_VERSION + 1)
         .message_vi()
         .contains("cập nhật ứng dụng"));
+    assert!(BatchError::NewerBundle(BUNDLE_VERSION + 1)
+        .message_vi()
+        .contains("cập nhật ứng dụng"));
+    assert_eq!(BatchError::Truncated.too_new(), None);
     assert!(BatchError::NotJson { line: 3, column: 7 }
         .message_vi()
         .contains("dòng 3, cột 7"));
@@ -388,7 +405,7 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
     let pos = 1 + b
         .batches
         .iter()
-        .position(|x| x.records.iter().any(|r| r.fields.title == "Hoạt động 2"))
+        .position(|x| x.records.iter().any(|r| r.fields.title() == "Hoạt động 2"))
         .unwrap();
     let refused = parse_file(text.as_bytes(), &PLAN, &UNITS, now()).unwrap_err();
     assert!(
@@ -397,13 +414,31 @@ fn a_bundle_carries_one_checked_batch_per_unit() {
     assert!(refused.message_vi().starts_with(&format!(
         "lô thứ {pos} trong gói bị từ chối nên cả gói không được nhập: mã kiểm tra (SHA-256) không khớp"
     )));
-    let newer = b
-        .to_json()
-        .replacen("\"format_version\":2", "\"format_version\":3", 1);
+    // A bundle of a newer bundle version; a batch of a newer format
+    // version in a bundle of this one: both wait for an update.
+    let (next_bundle, next_batch) = (BUNDLE_VERSION + 1, BATCH_VERSION + 1);
+    let newer = b.to_json().replacen(
+        &format!("\"format_version\":{BUNDLE_VERSION}"),
+        &format!("\"format_version\":{next_bundle}"),
+        1,
+    );
+    assert!(newer.starts_with(&format!(
+        "{{\"format\":\"{BUNDLE_FORMAT}\",\"format_version\":{next_bundle}"
+    )));
     assert_eq!(
         parse_file(newer.as_bytes(), &PLAN, &UNITS, now()),
-        Err(BatchError::NewerVersion(3))
+        Err(BatchError::NewerBundle(next_bundle))
     );
+    let inner = b.to_json().replace(
+        &format!("\"format\":\"{BATCH_FORMAT}\",\"format_version\":{BATCH_VERSION}"),
+        &format!("\"format\":\"{BATCH_FORMAT}\",\"format_version\":{next_batch}"),
+    );
+    let e = parse_file(inner.as_bytes(), &PLAN, &UNITS, now()).unwrap_err();
+    assert!(
+        matches!(&e, BatchError::InBundle { position: 1, .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.too_new(), Some(next_batch));
     assert_eq!(
         parse_file(b"", &PLAN, &UNITS, now()),
         Err(BatchError::Empty)
@@ -498,7 +533,7 @@ fn texts_are_bounded_nfc_and_without_hidden_characters() {
         record_text(|r| r.author = "A".repeat(40_000)),
         BatchError::RecordText {
             id,
-            field: "Tác giả",
+            field: Field::AUTHOR.label_vi(),
             problem: TextProblem::TooLong {
                 max: text::MAX_AUTHOR,
                 len: 40_000
@@ -514,7 +549,7 @@ fn texts_are_bounded_nfc_and_without_hidden_characters() {
         }
     ));
     assert!(matches!(
-        record_text(|r| r.fields.title = "Họp\0dân".into()),
+        record_text(|r| r.fields.texts.set(Field::TITLE, "Họp\0dân")),
         BatchError::RecordText {
             field: "Tiêu đề",
             problem: TextProblem::Control {
@@ -525,14 +560,14 @@ fn texts_are_bounded_nfc_and_without_hidden_characters() {
         }
     ));
     assert!(matches!(
-        record_text(|r| r.fields.evidence = "TB \u{202E}21".into()),
+        record_text(|r| r.fields.texts.set(Field::EVIDENCE, "TB \u{202E}21")),
         BatchError::RecordText {
             problem: TextProblem::Bidi { ch: '\u{202E}', .. },
             ..
         }
     ));
     assert!(matches!(
-        record_text(|r| r.fields.title = "Nguye\u{302}\u{303}n".into()),
+        record_text(|r| r.fields.texts.set(Field::TITLE, "Nguye\u{302}\u{303}n")),
         BatchError::RecordText {
             field: "Tiêu đề",
             problem: TextProblem::NotNfc,
@@ -540,15 +575,17 @@ fn texts_are_bounded_nfc_and_without_hidden_characters() {
         }
     ));
     assert!(matches!(
-        record_text(|r| r.fields.title = "một\ndòng".into()),
+        record_text(|r| r.fields.texts.set(Field::TITLE, "một\ndòng")),
         BatchError::RecordText {
             problem: TextProblem::Control { ch: '\n', .. },
             ..
         }
     ));
     // A line break is fine in the description.
-    assert!(resealed(b.clone(), |b| b.records[0].fields.description =
-        "dòng một\ndòng hai".into())
+    assert!(resealed(b.clone(), |b| b.records[0]
+        .fields
+        .texts
+        .set(Field::DESCRIPTION, "dòng một\ndòng hai"))
     .is_ok());
     assert!(matches!(
         resealed(b.clone(), |b| b.plan.version = "v".repeat(100_000)),
@@ -566,7 +603,7 @@ fn texts_are_bounded_nfc_and_without_hidden_characters() {
     ));
     let msg = record_text(|r| r.author = "A".repeat(101)).message_vi();
     assert!(
-        msg.ends_with("Tác giả dài 101 ký tự, tối đa 100 ký tự."),
+        msg.ends_with("Người ghi dài 101 ký tự, tối đa 100 ký tự."),
         "{msg}"
     );
 }

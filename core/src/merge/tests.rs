@@ -1,6 +1,7 @@
 use super::*;
 use crate::batch::{backup, parse, Outbox};
 use crate::fixtures::*;
+use crate::record::Field;
 use proptest::prelude::*;
 
 fn na_ri() -> Scope {
@@ -342,7 +343,9 @@ fn history(steps: &[Step]) -> Vec<Batch> {
         {
             None => {
                 let mut r = record(n, unit_of(d), DEVICES[d], t);
-                r.fields.title = format!("Tạo {n} trên {}", DEVICES[d]);
+                r.fields
+                    .texts
+                    .set(Field::TITLE, format!("Tạo {n} trên {}", DEVICES[d]));
                 store.push(r);
             }
             Some(r) if s.delete => *r = r.delete(&who),

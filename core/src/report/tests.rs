@@ -3,6 +3,7 @@ use crate::activity::{new_id, ActivityFields, Author};
 use crate::batch::{BatchKey, BatchKind};
 use crate::fixtures::*;
 use crate::merge::AppliedBatch;
+use crate::record::Field;
 use crate::units::Level;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -14,15 +15,13 @@ fn act(n: u32, unit: &str, task: &str, date: (i32, u32, u32), status: Status) ->
     Activity::create(
         new_id(id),
         unit,
-        ActivityFields {
-            task_id: task.into(),
-            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
-            title: format!("Hoạt động {n}"),
-            description: String::new(),
-            participants: String::new(),
-            evidence: format!("VB {n}"),
+        ActivityFields::new(
+            task,
+            NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            &format!("Hoạt động {n}"),
             status,
-        },
+        )
+        .with(Field::EVIDENCE, &format!("VB {n}")),
         &Author {
             name: "A",
             device_id: "d",
@@ -419,6 +418,49 @@ fn csv_is_excel_safe() {
     let s = summary_csv(&m, &rows, &UNITS);
     assert_eq!(s.lines().count(), rows.codes.len() + 1);
     assert!(s.lines().next().unwrap().ends_with(",8.2,Tổng"));
+}
+
+#[test]
+fn every_field_of_the_record_is_in_the_activities_table_and_its_exports() {
+    let a = filled();
+    let rows = na_ri();
+    let period = Period::Year(2020);
+    let columns = activity_columns();
+    let table = activity_table([&a], &PLAN, &UNITS, &rows, period);
+    assert_eq!(table.len(), 1);
+    assert_eq!(table[0].len(), columns.len(), "a cell per column");
+    let csv = activities_csv([&a], &PLAN, &UNITS, &rows, period);
+    let m = matrix([&a], &PLAN, &rows, period);
+    let book = workbook([&a], &m, &PLAN, &UNITS, &rows, period);
+    let sheet = book.iter().find(|s| s.name == "Hoạt động").unwrap();
+    let header: Vec<&str> = columns.iter().map(|c| c.header).collect();
+    assert_eq!(sheet.header, header);
+    assert!(csv.starts_with(&format!("\u{feff}{}\r\n", header.join(","))));
+    // Every text a person types, by its label, with its value, in the table,
+    // the CSV and the sheet; its width where it has one.
+    for (f, value) in a.fields.texts.iter() {
+        let i = header.iter().position(|h| *h == f.label_vi());
+        let i = i.unwrap_or_else(|| panic!("{} has a column", f.spec().wire));
+        assert_eq!(table[0][i], value);
+        assert!(
+            csv.contains(&value.replace('"', "\"\"")),
+            "{value} in the CSV"
+        );
+        assert_eq!(sheet.rows[0][i], SheetCell::Text(value.into()));
+        let width = sheet.widths.iter().find(|(c, _)| *c as usize == i);
+        assert_eq!(width.map(|(_, w)| *w), f.spec().width, "{}", f.spec().wire);
+    }
+    // And the record's other fields that people read.
+    for f in [
+        Field::UNIT_CODE,
+        Field::TASK,
+        Field::DATE,
+        Field::STATUS,
+        Field::AUTHOR,
+    ] {
+        assert!(header.contains(&f.label_vi()), "{}", f.spec().wire);
+    }
+    assert!(table[0].contains(&"Kế hoạch".to_string()) && table[0].contains(&"20/04/2020".into()));
 }
 
 #[test]

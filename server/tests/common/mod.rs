@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use papi_core::activity::new_id;
 use papi_core::batch::{Batch, BatchKind, Header};
+use papi_core::record::Field;
 use papi_core::{Activity, ActivityFields, Author, Status};
 use papi_server::limits::Limits;
 use papi_server::{app_with, db, plan_and_units, tokens, Config};
@@ -166,16 +167,18 @@ pub fn batch(unit: &str, device: &str, seq: u64, n: usize) -> Batch {
             Activity::create(
                 new_id(id),
                 unit,
-                ActivityFields {
-                    task_id: "2.3-1".into(),
-                    date: NaiveDate::from_ymd_opt(2020, 5, 1 + (i % 28) as u32).unwrap(),
-                    title: format!("Hoạt động {i} của lô {seq}"),
-                    description: "Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa các thôn"
-                        .into(),
-                    participants: "Cán bộ văn phòng, trưởng thôn".into(),
-                    evidence: format!("Thông báo số {i}/TB-UBND"),
-                    status: Status::Done,
-                },
+                ActivityFields::new(
+                    "2.3-1",
+                    NaiveDate::from_ymd_opt(2020, 5, 1 + (i % 28) as u32).unwrap(),
+                    &format!("Hoạt động {i} của lô {seq}"),
+                    Status::Done,
+                )
+                .with(
+                    Field::DESCRIPTION,
+                    "Niêm yết công khai tại trụ sở UBND xã và nhà văn hóa các thôn",
+                )
+                .with(Field::PARTICIPANTS, "Cán bộ văn phòng, trưởng thôn")
+                .with(Field::EVIDENCE, &format!("Thông báo số {i}/TB-UBND")),
                 &Author {
                     name: "Hoàng Văn Đức",
                     device_id: device,
