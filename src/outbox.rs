@@ -133,9 +133,10 @@ impl OutboxState {
             .await
             .map_err(StoreError::Failed)?;
         let public = signer.public_hex();
-        let Some((batch, next)) =
-            outbox.seal_next(&records, &self.header_now(&unit, device, &public))
-        else {
+        let Some((batch, next)) = outbox.seal_next(
+            batch::Holding::records(&records),
+            &self.header_now(&unit, device, &public),
+        ) else {
             return Ok(None);
         };
         let batch = crate::keys::sign_batch(&signer, batch)
@@ -183,7 +184,11 @@ impl OutboxState {
             Ok(signer) => {
                 let public = signer.public_hex();
                 let h = self.header_now(&unit, crate::app::device_id(), &public);
-                crate::keys::sign_batch(&signer, batch::backup(&records, &h)).await
+                crate::keys::sign_batch(
+                    &signer,
+                    batch::backup(batch::Holding::records(&records), &h),
+                )
+                .await
             }
             Err(e) => Err(e),
         };

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::evidence::FileRef;
 use crate::record::{Field, Texts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,6 +45,10 @@ pub struct Draft {
     #[serde(flatten)]
     pub texts: Texts,
     pub status: Option<Status>,
+    /// The evidence files (`evidence::FileRef`): the form types none; an
+    /// edit keeps the record's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRef>,
 }
 
 /// Validated, normalised content of a record.
@@ -56,6 +61,9 @@ pub struct ActivityFields {
     /// (`record::FIELDS`).
     pub texts: Texts,
     pub status: Status,
+    /// The evidence files it lists, in the order of their hashes (format
+    /// version 3; empty in a record of an older batch).
+    pub files: Vec<FileRef>,
 }
 
 impl ActivityFields {
@@ -66,6 +74,7 @@ impl ActivityFields {
             date,
             texts: Texts::default().with(Field::TITLE, title),
             status,
+            files: Vec::new(),
         }
     }
 
@@ -237,6 +246,7 @@ impl Activity {
             date: crate::dates::format_vn(f.date),
             texts: f.texts.clone(),
             status: Some(f.status),
+            files: f.files.clone(),
         }
     }
 }

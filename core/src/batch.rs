@@ -12,8 +12,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::activity::{Activity, MAX_REVISION};
+use crate::assessment::Assessment;
 use crate::dates::{format_iso, format_vn, serde_canonical_instant, vn_date};
+use crate::declared::Declared;
+use crate::merge::Periods;
 use crate::plan::Plan;
+use crate::review::ReviewPeriod;
+use crate::submission::Submission;
 use crate::text::{self, TextProblem};
 use crate::units::Units;
 use crate::validation::{validate, Context, FieldError};
@@ -23,9 +28,13 @@ pub const BATCH_FORMAT: &str = "papi-tracker.batch";
 /// The newest batch format version this build reads and writes: every
 /// version from 1 to it is read (docs/batch-format.md, "Versions"). Version
 /// 2 adds the unit dataset (`units`), the signer's public key (`signer`)
-/// and the signature; version 1 files are still read, as unsigned. A field
+/// and the signature; version 1 files are still read, as unsigned. Version
+/// 3 adds the record's evidence files (`files`), the unit's period
+/// assessments (`assessments`) and submissions (`submissions`). A field
 /// added to the record (`record::FIELDS`) comes with the next version.
-pub const BATCH_VERSION: u32 = 2;
+pub const BATCH_VERSION: u32 = 3;
+/// The version that brought `assessments` and `submissions`.
+pub const PERIODS_SINCE: u32 = 3;
 /// The newest bundle format version this build reads and writes: bundles
 /// are versioned on their own (a bundle of one version carries batches of
 /// any version its reader reads).
@@ -61,9 +70,10 @@ pub struct PlanRef {
 
 /// A sealed batch. Field order is the canonical order (see `canonical`);
 /// its file is written by `Serialize` (the canonical content, then the hash
-/// and the signature).
+/// and the signature), and read as exactly the fields of its version
+/// (`BatchWire`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "BatchWire")]
 pub struct Batch {
     pub format: String,
     pub format_version: u32,
@@ -84,21 +94,96 @@ pub struct Batch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
     /// Full current state of each record, sorted by id; tombstones included.
-    #[serde(deserialize_with = "strict_records")]
     pub records: Vec<Activity>,
+    /// The unit's period assessments, sorted by period (version 3; empty
+    /// below).
+    pub assessments: Vec<Assessment>,
+    /// The unit's period submissions, sorted by period (version 3; empty
+    /// below).
+    pub submissions: Vec<Submission>,
     /// Lowercase hex SHA-256 of `canonical()`.
     pub sha256: String,
     /// Ed25519 signature by `signer` over `signing_message()` (the 32 bytes
     /// of the SHA-256 digest of `canonical()`), lowercase hex (version 2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
 }
 
-/// The records of a batch as its file carries them (`record::Strict`:
-/// exactly the declared fields, no other).
-fn strict_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Activity>, D::Error> {
-    let wire = Vec::<crate::record::Strict>::deserialize(d)?;
-    Ok(wire.into_iter().map(|r| r.0).collect())
+/// A batch as its file carries it: no unknown field; each record exactly
+/// the declared fields of the batch's version (`record::Strict`); the
+/// period entries present from version 3 on, absent below.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchWire {
+    format: String,
+    format_version: u32,
+    kind: BatchKind,
+    plan: PlanRef,
+    #[serde(default)]
+    units: Option<String>,
+    unit_code: String,
+    device_id: String,
+    seq: u64,
+    #[serde(with = "serde_canonical_instant")]
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    signer: Option<String>,
+    records: Vec<crate::record::Strict>,
+    #[serde(default, deserialize_with = "present")]
+    assessments: Option<Vec<Assessment>>,
+    #[serde(default, deserialize_with = "present")]
+    submissions: Option<Vec<Submission>>,
+    sha256: String,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+/// A key that is there holds a list (`null` is not an absent list).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Vec::deserialize(d).map(Some)
+}
+
+/// Version 3's lists: required from it on, refused below.
+fn periods_of<T>(list: Option<Vec<T>>, wire: &str, version: u32) -> Result<Vec<T>, String> {
+    match (list, version >= PERIODS_SINCE) {
+        (Some(list), true) => Ok(list),
+        (None, false) => Ok(Vec::new()),
+        (None, true) => Err(format!(
+            "thiếu trường {wire} của định dạng phiên bản {version}"
+        )),
+        (Some(_), false) => Err(format!(
+            "có trường {wire}, không có trong định dạng phiên bản {version} (có từ phiên bản {PERIODS_SINCE})"
+        )),
+    }
+}
+
+impl TryFrom<BatchWire> for Batch {
+    type Error = String;
+
+    fn try_from(w: BatchWire) -> Result<Batch, String> {
+        let version = w.format_version;
+        for r in &w.records {
+            r.check_version(version)?;
+        }
+        Ok(Batch {
+            assessments: periods_of(w.assessments, "assessments", version)?,
+            submissions: periods_of(w.submissions, "submissions", version)?,
+            records: w.records.into_iter().map(|r| r.0).collect(),
+            format: w.format,
+            format_version: version,
+            kind: w.kind,
+            plan: w.plan,
+            units: w.units,
+            unit_code: w.unit_code,
+            device_id: w.device_id,
+            seq: w.seq,
+            created_at: w.created_at,
+            signer: w.signer,
+            sha256: w.sha256,
+            signature: w.signature,
+        })
+    }
 }
 
 /// The hashed and signed content: every field of the batch except the hash
@@ -120,6 +205,11 @@ struct Content<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     signer: Option<&'a str>,
     records: Records<'a>,
+    /// Version 3 on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assessments: Option<&'a [Assessment]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submissions: Option<&'a [Submission]>,
 }
 
 /// A batch's records with the fields of its format version, each in the
@@ -158,6 +248,50 @@ impl Serialize for Batch {
     }
 }
 
+/// What a batch carries: records, and (version 3) the unit's period
+/// assessments and submissions. A list of records alone converts into it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sealed {
+    pub records: Vec<Activity>,
+    pub assessments: Vec<Assessment>,
+    pub submissions: Vec<Submission>,
+}
+
+impl Sealed {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.assessments.is_empty() && self.submissions.is_empty()
+    }
+}
+
+impl From<Vec<Activity>> for Sealed {
+    fn from(records: Vec<Activity>) -> Sealed {
+        Sealed {
+            records,
+            ..Sealed::default()
+        }
+    }
+}
+
+/// What a device holds of one unit, for its outbox and its backup: its
+/// records (of any unit: the unit's are taken) and the unit's period
+/// assessments and submissions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Holding<'a> {
+    pub records: &'a [Activity],
+    pub assessments: &'a [Assessment],
+    pub submissions: &'a [Submission],
+}
+
+impl<'a> Holding<'a> {
+    /// Records and nothing else (a device that keeps no period entries).
+    pub fn records(records: &'a [Activity]) -> Holding<'a> {
+        Holding {
+            records,
+            ..Holding::default()
+        }
+    }
+}
+
 /// What a device knows when it seals a batch.
 pub struct Header<'a> {
     pub plan: &'a Plan,
@@ -173,10 +307,18 @@ pub struct Header<'a> {
 }
 
 impl Batch {
-    /// Seal records into a batch, not yet signed. Records are sorted by id
-    /// so the same content always makes the same bytes and the same hash.
-    pub fn seal(h: &Header, kind: BatchKind, seq: u64, mut records: Vec<Activity>) -> Batch {
+    /// Seal records (and period entries) into a batch, not yet signed.
+    /// Records are sorted by id, period entries by period, so the same
+    /// content always makes the same bytes and the same hash.
+    pub fn seal(h: &Header, kind: BatchKind, seq: u64, content: impl Into<Sealed>) -> Batch {
+        let Sealed {
+            mut records,
+            mut assessments,
+            mut submissions,
+        } = content.into();
         records.sort_by_key(|a| a.id);
+        assessments.sort_by_key(|a| a.period);
+        submissions.sort_by_key(|s| s.period);
         let mut b = Batch {
             format: BATCH_FORMAT.into(),
             format_version: BATCH_VERSION,
@@ -192,6 +334,8 @@ impl Batch {
             created_at: h.created_at,
             signer: Some(h.signer.into()),
             records,
+            assessments,
+            submissions,
             sha256: String::new(),
             signature: None,
         };
@@ -239,7 +383,14 @@ impl Batch {
                 version: self.format_version,
                 list: &self.records,
             },
+            assessments: self.has_periods().then_some(&self.assessments[..]),
+            submissions: self.has_periods().then_some(&self.submissions[..]),
         }
+    }
+
+    /// Whether its version carries `assessments` and `submissions`.
+    fn has_periods(&self) -> bool {
+        self.format_version >= PERIODS_SINCE
     }
 
     /// What a batch's signature covers: the SHA-256 digest of `canonical()`
@@ -414,6 +565,23 @@ pub enum BatchError {
         unit_code: String,
         from: String,
     },
+    /// A record's evidence files: too many, or one of them (named) wrong.
+    RecordFiles {
+        id: Uuid,
+        problem: crate::evidence::FileProblem,
+    },
+    /// A period entry (`what`: "đánh giá", "lần gửi báo cáo") is wrong.
+    PeriodEntry {
+        what: &'static str,
+        period: String,
+        problem: String,
+    },
+    /// Period entries not in the order of their periods, or one twice.
+    PeriodOrder {
+        what: &'static str,
+        period: String,
+        twice: bool,
+    },
 }
 
 impl BatchError {
@@ -512,6 +680,22 @@ impl BatchError {
             ),
             BatchError::BundleSigner { position } => format!(
                 "lô thứ {position} trong gói không do thiết bị đã ký gói ký: cả gói không được nhập."
+            ),
+            BatchError::RecordFiles { id, problem } => {
+                format!("hoạt động {id} không hợp lệ: {}", problem.message_vi())
+            }
+            BatchError::PeriodEntry {
+                what,
+                period,
+                problem,
+            } => format!("{what} kỳ {period} không hợp lệ: {problem}."),
+            BatchError::PeriodOrder {
+                what,
+                period,
+                twice: true,
+            } => format!("{what} kỳ {period} xuất hiện hai lần trong lô."),
+            BatchError::PeriodOrder { what, period, .. } => format!(
+                "danh sách {what} không theo thứ tự kỳ (ở kỳ {period}): lô không do ứng dụng tạo ra."
             ),
             BatchError::FromTheFuture { created, today } => format!(
                 "lô ghi ngày tạo {} sau hôm nay ({}): đồng hồ của máy đã xuất lô hoặc của máy này bị sai.",
@@ -777,6 +961,8 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             });
         }
         check_record_texts(r, b.format_version)?;
+        crate::evidence::check(&r.fields.files)
+            .map_err(|problem| BatchError::RecordFiles { id: r.id, problem })?;
         if r.revision > MAX_REVISION {
             return Err(BatchError::RevisionTooLarge {
                 id: r.id,
@@ -805,6 +991,59 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
                     format_vn(r.fields.date)
                 ),
             });
+        }
+    }
+    check_periods(b, plan.records_from(), latest)
+}
+
+/// The period entries (version 3): none below it; each valid by its
+/// declaration, sorted by period with none twice, and made between the
+/// plan and the batch's time.
+fn check_periods(b: &Batch, from: NaiveDate, latest: DateTime<Utc>) -> Result<(), BatchError> {
+    let any = !b.assessments.is_empty() || !b.submissions.is_empty();
+    if any && !b.has_periods() {
+        return Err(BatchError::NotABatch(format!(
+            "có đánh giá hoặc lần gửi báo cáo, không có trong định dạng phiên bản {}",
+            b.format_version
+        )));
+    }
+    check_entries(&b.assessments, from, latest)?;
+    check_entries(&b.submissions, from, latest)
+}
+
+fn check_entries<T: Declared>(
+    list: &[T],
+    from: NaiveDate,
+    latest: DateTime<Utc>,
+) -> Result<(), BatchError> {
+    let mut prev: Option<ReviewPeriod> = None;
+    for e in list {
+        let period = e.period();
+        if let Some(p) = prev.filter(|p| *p >= period) {
+            return Err(BatchError::PeriodOrder {
+                what: T::NAME_VI,
+                period: period.to_string(),
+                twice: p == period,
+            });
+        }
+        prev = Some(period);
+        let entry = |problem: String| BatchError::PeriodEntry {
+            what: T::NAME_VI,
+            period: period.to_string(),
+            problem,
+        };
+        crate::declared::check(e).map_err(|i| entry(i.message_vi()))?;
+        if vn_date(e.time()) < from {
+            return Err(entry(format!(
+                "ghi lúc {} trước ngày ban hành Kế hoạch",
+                format_vn(vn_date(e.time()))
+            )));
+        }
+        if e.time() > latest {
+            return Err(entry(format!(
+                "ghi lúc {} sau ngày tạo lô",
+                format_vn(vn_date(e.time()))
+            )));
         }
     }
     Ok(())
@@ -857,7 +1096,7 @@ fn check_record_texts(r: &Activity, version: u32) -> Result<(), BatchError> {
             problem,
         })?;
     }
-    match crate::record::beyond(version, &r.fields.texts) {
+    match crate::record::beyond(version, &r.fields) {
         Some(f) => Err(BatchError::NotABatch(format!(
             "hoạt động {} có trường {}, không có trong định dạng phiên bản {version}",
             r.id,
@@ -904,7 +1143,9 @@ fn check_record_times(
 }
 
 /// A device's sending state for one unit: the next sequence number and, per
-/// record, the revision last sealed into a batch.
+/// record, the revision last sealed into a batch; the same per period for
+/// the unit's assessments and submissions (an outbox of an older release
+/// has none).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbox {
     pub unit_code: String,
@@ -912,6 +1153,33 @@ pub struct Outbox {
     pub sealed: BTreeMap<Uuid, u32>,
     #[serde(default, with = "crate::dates::serde_opt_instant")]
     pub last_sealed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed_assessments: BTreeMap<ReviewPeriod, u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed_submissions: BTreeMap<ReviewPeriod, u32>,
+}
+
+/// The entries changed since they were last sealed (`sealed`: per period,
+/// the revision sealed).
+fn pending_entries<T: Declared + Clone>(
+    sealed: &BTreeMap<ReviewPeriod, u32>,
+    list: &[T],
+) -> Vec<T> {
+    list.iter()
+        .filter(|e| {
+            sealed
+                .get(&e.period())
+                .is_none_or(|&rev| e.revision() > rev)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Note each entry's revision as sealed.
+fn mark_sealed<T: Declared>(sealed: &mut BTreeMap<ReviewPeriod, u32>, list: &[T]) {
+    for e in list {
+        sealed.insert(e.period(), e.revision());
+    }
 }
 
 impl Outbox {
@@ -932,10 +1200,20 @@ impl Outbox {
             .collect()
     }
 
+    /// Everything of this unit changed since it was last sealed: records,
+    /// assessments and submissions.
+    pub fn pending_all(&self, held: Holding) -> Sealed {
+        Sealed {
+            records: self.pending(held.records).into_iter().cloned().collect(),
+            assessments: pending_entries(&self.sealed_assessments, held.assessments),
+            submissions: pending_entries(&self.sealed_submissions, held.submissions),
+        }
+    }
+
     /// Seal the pending changes into the next batch; `None` when nothing is
     /// pending. Returns the batch and the outbox after it.
-    pub fn seal_next(&self, records: &[Activity], h: &Header) -> Option<(Batch, Outbox)> {
-        let pending: Vec<Activity> = self.pending(records).into_iter().cloned().collect();
+    pub fn seal_next(&self, held: Holding, h: &Header) -> Option<(Batch, Outbox)> {
+        let pending = self.pending_all(held);
         // Checked: past the ceiling nothing more is numbered (a receiver
         // would refuse it); a backup still carries every record.
         let after = self
@@ -946,9 +1224,11 @@ impl Outbox {
             return None;
         }
         let mut next = self.clone();
-        for r in &pending {
+        for r in &pending.records {
             next.sealed.insert(r.id, r.revision);
         }
+        mark_sealed(&mut next.sealed_assessments, &pending.assessments);
+        mark_sealed(&mut next.sealed_submissions, &pending.submissions);
         let batch = Batch::seal(h, BatchKind::Changes, self.next_seq, pending);
         next.next_seq = after?;
         next.last_sealed_at = Some(h.created_at);
@@ -1039,25 +1319,45 @@ struct BundleContent<'a> {
 }
 
 impl Bundle {
-    /// Seal the records held by a district into one backup batch per unit
-    /// (`h.unit_code` is the sender). Not yet signed: see `sign_with`, or
-    /// sign each batch's and then the bundle's `canonical()`.
-    pub fn seal<'a>(h: &Header, records: impl IntoIterator<Item = &'a Activity>) -> Bundle {
-        let mut by_unit: BTreeMap<&str, Vec<Activity>> = BTreeMap::new();
+    /// Seal the records and period entries held by a district into one
+    /// backup batch per unit (`h.unit_code` is the sender; the entries of
+    /// `h.plan`). Not yet signed: see `sign_with`, or sign each batch's and
+    /// then the bundle's `canonical()`.
+    pub fn seal<'a>(
+        h: &Header,
+        records: impl IntoIterator<Item = &'a Activity>,
+        periods: &Periods,
+    ) -> Bundle {
+        let mut by_unit: BTreeMap<&str, Sealed> = BTreeMap::new();
         for r in records {
-            by_unit
-                .entry(r.unit_code.as_str())
-                .or_default()
-                .push(r.clone());
+            let unit = by_unit.entry(r.unit_code.as_str()).or_default();
+            unit.records.push(r.clone());
+        }
+        let plan = h.plan.id.as_str();
+        for (k, a) in periods
+            .assessments
+            .iter()
+            .filter(|(k, _)| k.plan_id == plan)
+        {
+            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
+            unit.assessments.push(a.clone());
+        }
+        for (k, s) in periods
+            .submissions
+            .iter()
+            .filter(|(k, _)| k.plan_id == plan)
+        {
+            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
+            unit.submissions.push(s.clone());
         }
         let batches = by_unit
             .into_iter()
-            .map(|(unit, recs)| {
+            .map(|(unit, content)| {
                 let inner = Header {
                     unit_code: unit,
                     ..*h
                 };
-                Batch::seal(&inner, BatchKind::Backup, 0, recs)
+                Batch::seal(&inner, BatchKind::Backup, 0, content)
             })
             .collect();
         Bundle {
@@ -1310,17 +1610,26 @@ fn check_bundle_signature(bundle: &Bundle) -> Result<(), BatchError> {
         .map_err(BatchError::BadSignature)
 }
 
-/// A full backup of the unit's records on this device.
-pub fn backup(records: &[Activity], h: &Header) -> Batch {
-    let mine = records
+/// A full backup of the unit's records, assessments and submissions on
+/// this device.
+pub fn backup(held: Holding, h: &Header) -> Batch {
+    let records = held
+        .records
         .iter()
         .filter(|r| r.unit_code == h.unit_code)
         .cloned()
         .collect();
-    Batch::seal(h, BatchKind::Backup, 0, mine)
+    let content = Sealed {
+        records,
+        assessments: held.assessments.to_vec(),
+        submissions: held.submissions.to_vec(),
+    };
+    Batch::seal(h, BatchKind::Backup, 0, content)
 }
 
 mod recover;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod version_3;
 mod worlds;

@@ -5,10 +5,15 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::activity::{new_id, Activity, ActivityFields, Author, Status};
+use crate::assessment::Assessment;
 use crate::batch::{Batch, Header};
+use crate::declared;
+use crate::evidence::FileRef;
 use crate::plan::Plan;
 use crate::record::Field;
+use crate::review::ReviewPeriod;
 use crate::signature::DeviceKey;
+use crate::submission::Submission;
 use crate::units::Units;
 
 pub static PLAN: LazyLock<Plan> =
@@ -95,6 +100,10 @@ pub fn filled() -> Activity {
     });
     let fields = ActivityFields {
         texts,
+        files: vec![
+            file(0x11, "image/jpeg", 350_000, "Ảnh bảng tin"),
+            file(0x22, "application/pdf", 1_200_000, ""),
+        ],
         ..ActivityFields::new(
             "2.3-1",
             NaiveDate::from_ymd_opt(2020, 4, 20).unwrap(),
@@ -104,6 +113,46 @@ pub fn filled() -> Activity {
     };
     Activity::create(new_id([7; 16]), DONG_XA, fields.clone(), &by("dev-a", 0))
         .edit(fields, &by("dev-b", 90))
+}
+
+/// An evidence reference whose hash is the byte `n` 32 times.
+pub fn file(n: u8, media_type: &str, size: u64, caption: &str) -> FileRef {
+    FileRef {
+        sha256: format!("{n:02x}").repeat(32),
+        media_type: media_type.into(),
+        size,
+        caption: caption.into(),
+    }
+}
+
+/// An assessment with every field filled: each section holds its label
+/// and a second line. Of 2020, edited once on "dev-b".
+pub fn filled_assessment() -> Assessment {
+    let section = |wire| format!("{}\ndòng hai", declared::spec::<Assessment>(wire).label_vi);
+    Assessment {
+        period: ReviewPeriod::year(2020),
+        results: section("results"),
+        shortcomings: section("shortcomings"),
+        direction: section("direction"),
+        proposals: section("proposals"),
+        author: "Người ghi (author)".into(),
+        device_id: "dev-b".into(),
+        updated_at: at(90),
+        revision: 2,
+        deleted: false,
+    }
+}
+
+/// A submission with every field filled: the second of 2020's first half.
+pub fn filled_submission() -> Submission {
+    Submission {
+        period: ReviewPeriod::half(2020, crate::review::Half::First),
+        note: "Ghi chú khi gửi (note)".into(),
+        at: at(90),
+        revision: 2,
+        author: "Người gửi (author)".into(),
+        device_id: "dev-b".into(),
+    }
 }
 
 pub fn by(device: &str, min: i64) -> Author<'_> {
@@ -158,5 +207,6 @@ pub fn bundle<'a>(
     min: i64,
     records: impl IntoIterator<Item = &'a Activity>,
 ) -> crate::batch::Bundle {
-    crate::batch::Bundle::seal(&header(from, device, min), records).sign_with(&device_key(device))
+    crate::batch::Bundle::seal(&header(from, device, min), records, &Default::default())
+        .sign_with(&device_key(device))
 }

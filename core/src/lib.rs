@@ -1,16 +1,22 @@
 //! PAPI Tracker's domain core: the plan, the administrative units, the agency
 //! catalogue, activity records and their validation, and accent-insensitive
 //! search, and batches: sealed at the device (`batch`), merged at the
-//! district or province (`merge`). Sans-IO: no clock, no randomness, no storage, no network. Time,
+//! district or province (`merge`); a record's evidence references
+//! (`evidence`), and a unit's period assessment (`assessment`) and
+//! submission (`submission`), declared as tables (`declared`), for a
+//! review period (`review`). Sans-IO: no clock, no randomness, no storage, no network. Time,
 //! ids and bytes come in as arguments, so every rule is deterministic and runs
 //! the same natively (tests) and in the browser (the app).
 
 pub mod activity;
 pub mod agency;
 pub mod apply;
+pub mod assessment;
 pub mod batch;
 pub mod catalogue;
 pub mod dates;
+pub mod declared;
+pub mod evidence;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod letterhead;
@@ -22,9 +28,11 @@ pub mod pull;
 pub mod record;
 pub mod report;
 pub mod retry;
+pub mod review;
 pub mod search;
 pub mod signature;
 pub mod storage;
+pub mod submission;
 pub mod text;
 pub mod trust;
 pub mod units;

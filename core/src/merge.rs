@@ -6,6 +6,10 @@
 //! sequence): the same batch again changes nothing; the same name with other
 //! content is a conflict and the first one is kept. So any order of import,
 //! with any duplication, ends in the same state.
+//!
+//! A unit's period entries (format version 3: its assessments and
+//! submissions, `Periods`) are named by (unit, plan, period) and merged by
+//! the same rule (`declared::version_cmp`): the greatest version wins.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,8 +18,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::activity::Activity;
+use crate::assessment::Assessment;
 use crate::batch::{Batch, BatchError, BatchKey, BatchKind};
 use crate::dates::serde_instant;
+use crate::declared::{version_cmp, Declared};
+use crate::review::ReviewPeriod;
+use crate::submission::Submission;
 use crate::units::{Level, Units};
 
 /// Which units' batches a receiver takes.
@@ -103,6 +111,98 @@ pub fn name_check(held: Option<&str>, incoming: &str) -> NameCheck {
 pub trait Holdings {
     fn record(&self, key: &RecordKey) -> Option<&Activity>;
     fn receipt(&self, id: &str) -> Option<&Receipt>;
+    /// The period entries held, nearest first (a dry run's own, then what
+    /// it was planned on).
+    fn periods(&self) -> Vec<&Periods>;
+}
+
+/// A unit's period entry is named by its unit, the plan and the period.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PeriodKey {
+    pub unit_code: String,
+    pub plan_id: String,
+    pub period: ReviewPeriod,
+}
+
+/// The units' period entries a receiver holds (format version 3): for
+/// each (unit, plan, period), the greatest version of its assessment and
+/// of its submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Periods {
+    pub assessments: BTreeMap<PeriodKey, Assessment>,
+    pub submissions: BTreeMap<PeriodKey, Submission>,
+}
+
+/// A kind of period entry, and where `Periods` keeps it.
+pub trait PeriodEntry: Declared + Clone {
+    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self>;
+    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self>;
+}
+
+impl PeriodEntry for Assessment {
+    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self> {
+        &p.assessments
+    }
+    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self> {
+        &mut p.assessments
+    }
+}
+
+impl PeriodEntry for Submission {
+    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self> {
+        &p.submissions
+    }
+    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self> {
+        &mut p.submissions
+    }
+}
+
+impl Periods {
+    /// Keep `e` under `key` if it is newer than the version held.
+    pub fn keep<T: PeriodEntry>(&mut self, key: PeriodKey, e: T) {
+        match T::of_mut(self).entry(key) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(e);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                if version_cmp(&e, o.get()).is_gt() {
+                    o.insert(e);
+                }
+            }
+        }
+    }
+
+    /// Keep each of a unit's entries of a plan that is newer.
+    fn keep_all<T: PeriodEntry>(&mut self, unit_code: &str, plan_id: &str, list: &[T]) {
+        for e in list {
+            let key = PeriodKey {
+                unit_code: unit_code.into(),
+                plan_id: plan_id.into(),
+                period: e.period(),
+            };
+            self.keep(key, e.clone());
+        }
+    }
+}
+
+/// The entry held under `key`, of the nearest holdings that has one.
+pub fn held<'a, T: PeriodEntry>(h: &'a impl Holdings, key: &PeriodKey) -> Option<&'a T> {
+    h.periods().into_iter().find_map(|p| T::of(p).get(key))
+}
+
+/// The entries of a batch that are newer than what is held.
+fn newer_entries<T: PeriodEntry>(h: &impl Holdings, b: &Batch, list: &[T]) -> Vec<T> {
+    list.iter()
+        .filter(|e| {
+            let key = PeriodKey {
+                unit_code: b.unit_code.clone(),
+                plan_id: b.plan.id.clone(),
+                period: e.period(),
+            };
+            held::<T>(h, &key).is_none_or(|cur| version_cmp(*e, cur).is_gt())
+        })
+        .cloned()
+        .collect()
 }
 
 /// A record is named by its unit and its id: two units' records that share
@@ -159,6 +259,8 @@ pub struct Received {
     /// over late does not make its sender late). Through the server that is
     /// when the server received it; for a file, when it was sealed.
     pub delivered: HashMap<RecordKey, Arrival>,
+    /// The units' assessments and submissions (format version 3).
+    pub periods: Periods,
 }
 
 impl Holdings for Received {
@@ -167,6 +269,9 @@ impl Holdings for Received {
     }
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id)
+    }
+    fn periods(&self) -> Vec<&Periods> {
+        vec![&self.periods]
     }
 }
 
@@ -248,6 +353,9 @@ pub struct Changes {
     pub conflicts: Vec<Conflict>,
     /// The versions to write (the winners that differ from what is held).
     pub writes: Vec<Activity>,
+    /// The period entries to write: those newer than the ones held.
+    pub assessments: Vec<Assessment>,
+    pub submissions: Vec<Submission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,6 +414,8 @@ pub fn plan(held: &impl Holdings, b: &Batch, scope: &Scope, units: &Units) -> Ve
             }
         }
     }
+    c.assessments = newer_entries(held, b, &b.assessments);
+    c.submissions = newer_entries(held, b, &b.submissions);
     Verdict::Accepted(c)
 }
 
@@ -368,6 +478,9 @@ impl Received {
                 }
             }
         }
+        let plan = &entry.plan_id;
+        self.periods.keep_all(unit, plan, &entry.assessments);
+        self.periods.keep_all(unit, plan, &entry.submissions);
         self.receipts.insert(entry.receipt.id(), entry.receipt);
     }
 
@@ -421,6 +534,15 @@ pub struct AppliedBatch {
         with = "crate::dates::serde_opt_instant"
     )]
     pub received_at: Option<DateTime<Utc>>,
+    /// The plan the batch named: with its unit, the key of its period
+    /// entries (empty in an entry of an older schema, which has none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub plan_id: String,
+    /// The period entries the batch wrote (the dry run's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<Assessment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<Submission>,
 }
 
 impl AppliedBatch {
@@ -443,6 +565,9 @@ impl AppliedBatch {
                 .filter(|id| !written.contains(id))
                 .collect(),
             received_at,
+            plan_id: b.plan.id.clone(),
+            assessments: c.assessments.clone(),
+            submissions: c.submissions.clone(),
         }
     }
 
@@ -467,6 +592,7 @@ pub struct Overlay<'a, H: Holdings> {
     base: &'a H,
     records: HashMap<RecordKey, Activity>,
     receipts: BTreeMap<String, Receipt>,
+    periods: Periods,
 }
 
 impl<'a, H: Holdings> Overlay<'a, H> {
@@ -475,6 +601,7 @@ impl<'a, H: Holdings> Overlay<'a, H> {
             base,
             records: HashMap::new(),
             receipts: BTreeMap::new(),
+            periods: Periods::default(),
         }
     }
 
@@ -491,6 +618,11 @@ impl<'a, H: Holdings> Overlay<'a, H> {
                     self.records.insert(key, w.clone());
                 }
             }
+            // Newer than anything held: the nearest holdings now.
+            self.periods
+                .keep_all(&b.unit_code, &b.plan.id, &c.assessments);
+            self.periods
+                .keep_all(&b.unit_code, &b.plan.id, &c.submissions);
             let r = receipt_of(b, at);
             self.receipts.insert(r.id(), r);
         }
@@ -504,6 +636,11 @@ impl<H: Holdings> Holdings for Overlay<'_, H> {
     }
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id).or_else(|| self.base.receipt(id))
+    }
+    fn periods(&self) -> Vec<&Periods> {
+        let mut all = vec![&self.periods];
+        all.extend(self.base.periods());
+        all
     }
 }
 

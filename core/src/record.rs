@@ -13,7 +13,9 @@
 //!
 //! The texts a person types (`Kind::Typed`) are kept together in `Texts`,
 //! so an optional text field is one entry here; docs/batch-format.md
-//! ("Versions") says what else a new field takes.
+//! ("Versions") says what else a new field takes. The evidence files
+//! (`Kind::Files`, format version 3) are a list of references
+//! (`evidence::FileRef`), not a text: the form does not type them.
 
 use std::fmt;
 
@@ -24,6 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::activity::{Activity, ActivityFields};
 use crate::dates;
+use crate::evidence::FileRef;
 use crate::text;
 
 /// What a field holds, and where `Activity` keeps it.
@@ -52,6 +55,10 @@ pub enum Kind {
     Revision,
     /// `Activity::deleted`: a tombstone.
     Deleted,
+    /// The evidence files a record lists (`ActivityFields::files`): a
+    /// list of `evidence::FileRef`, at most `evidence::MAX_FILES`, in the
+    /// order of their hashes.
+    Files,
 }
 
 /// One field of the record.
@@ -69,8 +76,8 @@ pub struct FieldSpec {
     /// For a text: whether it may be empty.
     pub optional: bool,
     /// The batch format version that introduced it. A field of a later
-    /// version than 1 is a typed, optional text: records and batches made
-    /// before it lack it, and it reads as empty there.
+    /// version than 1 is optional (an empty text, an empty list): records
+    /// and batches made before it lack it, and it reads as empty there.
     pub since: u32,
     /// What the form adds to its label ("vd: số văn bản").
     pub hint_vi: Option<&'static str>,
@@ -152,6 +159,12 @@ pub const FIELDS: &[FieldSpec] = &[
     fixed("updated_at", "Thời điểm sửa", Kind::UpdatedAt),
     fixed("revision", "Số lần sửa", Kind::Revision),
     fixed("deleted", "Đã xóa", Kind::Deleted),
+    FieldSpec {
+        optional: true,
+        since: 3,
+        width: Some(30.0),
+        ..fixed("files", "Tệp minh chứng", Kind::Files)
+    },
 ];
 
 const COUNT: usize = FIELDS.len();
@@ -239,6 +252,7 @@ impl Field {
     pub const STATUS: Field = Field::named("status");
     pub const AUTHOR: Field = Field::named("author");
     pub const DEVICE_ID: Field = Field::named("device_id");
+    pub const FILES: Field = Field::named("files");
 
     /// The field with this wire name (at compile time: a name not in
     /// `FIELDS` does not build).
@@ -281,6 +295,12 @@ impl Field {
     /// The texts a person types, in the form's (and the canonical) order.
     pub fn typed() -> impl Iterator<Item = Field> {
         TYPED_FIELDS.into_iter()
+    }
+
+    /// What a person enters in a record, in the canonical order: the texts
+    /// typed (`typed`) and the evidence files.
+    pub fn entered() -> impl Iterator<Item = Field> {
+        Field::all().filter(|f| matches!(f.spec().kind, Kind::Typed | Kind::Files))
     }
 
     /// The one field of a kind that names a field of `Activity` (not `Typed`).
@@ -360,14 +380,17 @@ pub fn text_of(r: &Activity, f: Field) -> Option<&str> {
     }
 }
 
-/// The first typed text a batch of format `version` cannot carry (its
-/// field came later) that holds something. Its canonical form leaves the
-/// field out, so the hash and the signature would not cover it.
-pub fn beyond(version: u32, texts: &Texts) -> Option<Field> {
-    texts
+/// The first field a batch of format `version` cannot carry (it came
+/// later) that holds something: a text, or a file. Its canonical form
+/// leaves the field out, so the hash and the signature would not cover it.
+pub fn beyond(version: u32, fields: &ActivityFields) -> Option<Field> {
+    let later = |f: &Field| f.spec().since > version;
+    let text = fields
+        .texts
         .iter()
-        .find(|(f, v)| f.spec().since > version && !v.is_empty())
-        .map(|(f, _)| f)
+        .find(|(f, v)| later(f) && !v.is_empty())
+        .map(|(f, _)| f);
+    text.or_else(|| (!fields.files.is_empty() && later(&Field::FILES)).then_some(Field::FILES))
 }
 
 /// A record written with the fields of batch format `version`, in the
@@ -401,6 +424,7 @@ impl Serialize for Versioned<'_> {
                 }
                 Kind::Revision => map.serialize_entry(key, &r.revision)?,
                 Kind::Deleted => map.serialize_entry(key, &r.deleted)?,
+                Kind::Files => map.serialize_entry(key, &r.fields.files)?,
             }
         }
         map.end()
@@ -423,17 +447,42 @@ impl Serialize for Activity {
 /// field added after version 1 that an older record lacks reads as empty.
 impl<'de> Deserialize<'de> for Activity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Activity, D::Error> {
-        d.deserialize_map(Reader { strict: false })
+        d.deserialize_map(Reader { strict: false }).map(|(r, _)| r)
     }
 }
 
 /// A record as a batch carries it: exactly the declared fields (an unknown
-/// one is refused, not dropped), instants in the canonical form.
-pub(crate) struct Strict(pub Activity);
+/// one is refused, not dropped), instants in the canonical form; and which
+/// fields it had, for the batch's version (`Strict::check_version`).
+pub(crate) struct Strict(pub Activity, [bool; COUNT]);
 
 impl<'de> Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
-        d.deserialize_map(Reader { strict: true }).map(Strict)
+        d.deserialize_map(Reader { strict: true })
+            .map(|(r, seen)| Strict(r, seen))
+    }
+}
+
+impl Strict {
+    /// A record of a version `version` batch has exactly that version's
+    /// fields: each one whose `since` is at most `version`, no later one
+    /// (not even empty: nothing would cover it).
+    pub fn check_version(&self, version: u32) -> Result<(), String> {
+        let wrong = Field::all().find(|f| (f.spec().since <= version) != self.1[f.0 as usize]);
+        match wrong {
+            None => Ok(()),
+            Some(f) if f.spec().since <= version => Err(format!(
+                "hoạt động {} thiếu trường {} của định dạng phiên bản {version}",
+                self.0.id,
+                f.spec().wire
+            )),
+            Some(f) => Err(format!(
+                "hoạt động {} có trường {}, không có trong định dạng phiên bản {version} (có từ phiên bản {})",
+                self.0.id,
+                f.spec().wire,
+                f.spec().since
+            )),
+        }
     }
 }
 
@@ -507,19 +556,20 @@ impl Reader {
 }
 
 impl<'de> Visitor<'de> for Reader {
-    type Value = Activity;
+    type Value = (Activity, [bool; COUNT]);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an activity record")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Activity, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut seen = [false; COUNT];
         let (mut id, mut unit_code, mut task_id, mut date, mut status) =
             (None, None, None, None, None);
         let (mut author, mut device_id, mut created, mut updated) = (None, None, None, None);
         let (mut revision, mut deleted) = (None, None);
         let mut texts = Texts::default();
+        let mut files = Vec::new();
         let mut hint = 0;
         while let Some(key) = map.next_key_seed(Key {
             strict: self.strict,
@@ -546,6 +596,7 @@ impl<'de> Visitor<'de> for Reader {
                 Kind::UpdatedAt => updated = Some(self.instant(&mut map)?),
                 Kind::Revision => revision = Some(map.next_value()?),
                 Kind::Deleted => deleted = Some(map.next_value()?),
+                Kind::Files => files = map.next_value::<Vec<FileRef>>()?,
             }
         }
         // Every field of version 1 is there; a later one an older record
@@ -556,7 +607,7 @@ impl<'de> Visitor<'de> for Reader {
         fn need<T, E: de::Error>(v: Option<T>, kind: Kind) -> Result<T, E> {
             v.ok_or_else(|| E::missing_field(Field::of(kind).spec().wire))
         }
-        Ok(Activity {
+        let record = Activity {
             id: need(id, Kind::Id)?,
             unit_code: need(unit_code, Kind::UnitCode)?,
             fields: ActivityFields {
@@ -564,6 +615,7 @@ impl<'de> Visitor<'de> for Reader {
                 date: need(date, Kind::Date)?,
                 texts,
                 status: need(status, Kind::Status)?,
+                files,
             },
             author: need(author, Kind::Author)?,
             device_id: need(device_id, Kind::DeviceId)?,
@@ -571,7 +623,8 @@ impl<'de> Visitor<'de> for Reader {
             updated_at: need(updated, Kind::UpdatedAt)?,
             revision: need(revision, Kind::Revision)?,
             deleted: need(deleted, Kind::Deleted)?,
-        })
+        };
+        Ok((record, seen))
     }
 }
 
@@ -627,9 +680,11 @@ mod tests {
     /// what the batch's hash and signature cover. The last is
     /// `BATCH_VERSION`'s. A field added to the record is a new format
     /// version: this test asks for its line (and the older lines stay).
-    const CANONICAL: &[(u32, &str)] = &[(1, FILLED_V1), (2, FILLED_V1)];
+    const CANONICAL: &[(u32, &str)] = &[(1, FILLED_V1), (2, FILLED_V1), (3, FILLED_V3)];
     /// Versions 1 and 2 carry the same record.
     const FILLED_V1: &str = r#"{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}"#;
+    /// Version 3 adds the evidence files.
+    const FILLED_V3: &str = r#"{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":""}]}"#;
 
     #[test]
     fn a_filled_records_canonical_bytes_are_pinned_to_the_format_version() {
@@ -652,7 +707,8 @@ mod tests {
             );
             // Read back as a batch carries it: the same record, but the
             // fields a later version added, which read as empty.
-            let Strict(back) = serde_json::from_str(pinned).unwrap();
+            let strict: Strict = serde_json::from_str(pinned).unwrap();
+            assert_eq!(strict.check_version(*version), Ok(()));
             let mut expected = record.clone();
             expected.fields.texts = record.fields.texts.map(|f, v| {
                 if f.spec().since <= *version {
@@ -661,7 +717,10 @@ mod tests {
                     String::new()
                 }
             });
-            assert_eq!(back, expected);
+            if Field::FILES.spec().since > *version {
+                expected.fields.files.clear();
+            }
+            assert_eq!(strict.0, expected);
         }
     }
 
@@ -724,8 +783,8 @@ mod tests {
             );
             if s.since > 1 {
                 assert!(
-                    s.kind == Kind::Typed && s.optional,
-                    "{}: a later field is an optional typed text (older records lack it)",
+                    matches!(s.kind, Kind::Typed | Kind::Files) && s.optional,
+                    "{}: a later field is optional, a text or the files (older records lack it)",
                     s.wire
                 );
             }
@@ -767,11 +826,38 @@ mod tests {
     }
 
     #[test]
-    fn a_text_beyond_a_batch_version_is_found() {
-        let t = Texts::default().with(Field::DESCRIPTION, "x");
-        assert_eq!(beyond(crate::batch::BATCH_VERSION, &t), None);
+    fn a_field_beyond_a_batch_version_is_found() {
+        let mut fields = crate::fixtures::fields("x");
+        fields.texts = Texts::default().with(Field::DESCRIPTION, "x");
+        assert_eq!(beyond(crate::batch::BATCH_VERSION, &fields), None);
         // Every field is later than a version 0.
-        assert_eq!(beyond(0, &t), Some(Field::DESCRIPTION));
-        assert_eq!(beyond(0, &Texts::default()), None);
+        assert_eq!(beyond(0, &fields), Some(Field::DESCRIPTION));
+        fields.texts = Texts::default();
+        assert_eq!(beyond(0, &fields), None);
+        // The files came with version 3.
+        fields.files = crate::fixtures::filled().fields.files;
+        assert_eq!(beyond(2, &fields), Some(Field::FILES));
+        assert_eq!(beyond(3, &fields), None);
+    }
+
+    #[test]
+    fn a_batch_record_has_its_versions_fields_only() {
+        let v3: Strict = serde_json::from_str(FILLED_V3).unwrap();
+        let e = v3.check_version(2).unwrap_err();
+        assert!(
+            e.contains("có trường files") && e.contains("phiên bản 2"),
+            "{e}"
+        );
+        // Even an empty list is refused below version 3, and required from it.
+        let empty = FILLED_V1.replacen("}", r#","files":[]}"#, 1);
+        let empty: Strict = serde_json::from_str(&empty).unwrap();
+        assert!(empty.check_version(2).is_err());
+        assert_eq!(empty.check_version(3), Ok(()));
+        let v1: Strict = serde_json::from_str(FILLED_V1).unwrap();
+        let e = v1.check_version(3).unwrap_err();
+        assert!(e.contains("thiếu trường files"), "{e}");
+        // A malformed reference is refused when read.
+        let bad = FILLED_V3.replacen(r#""size":350000"#, r#""size":"lớn""#, 1);
+        assert!(serde_json::from_str::<Strict>(&bad).is_err());
     }
 }

@@ -774,7 +774,8 @@ impl Column {
 
 /// The activities table's columns: the unit and the row it counts in, the
 /// task's place in the plan, the task, date and status, every text a person
-/// types (`record::FIELDS`, in order), and who recorded it.
+/// types and the evidence files (`record::FIELDS`, in order: `Field::entered`),
+/// and who recorded it.
 pub fn activity_columns() -> Vec<Column> {
     let mut columns = vec![
         Column::field(Field::UNIT_CODE),
@@ -786,7 +787,7 @@ pub fn activity_columns() -> Vec<Column> {
         Column::field(Field::DATE),
         Column::field(Field::STATUS),
     ];
-    columns.extend(Field::typed().map(Column::field));
+    columns.extend(Field::entered().map(Column::field));
     columns.push(Column::field(Field::AUTHOR));
     columns
 }
@@ -796,6 +797,7 @@ fn field_text(a: &Activity, f: Field) -> String {
     match f.spec().kind {
         Kind::Date => format_vn(a.fields.date),
         Kind::Status => a.fields.status.label_vi().to_string(),
+        Kind::Files => crate::evidence::summary_vi(&a.fields.files),
         _ => crate::record::text_of(a, f).unwrap_or_default().to_string(),
     }
 }

@@ -5,9 +5,11 @@
 //! - schema 1 (the prototype): every record of the device in one JSON array
 //!   under one localStorage key; the evidence field was called `result`, and
 //!   there were no revisions or device ids.
-//! - schema 2 (current): one entry per record, keyed by record id, each a JSON
+//! - schema 2: one entry per record, keyed by record id, each a JSON
 //!   envelope `{"schema":2,"record":{..}}`, the record written by the
 //!   declaration of its fields (`record::FIELDS`).
+//! - schema 3 (current): the same envelope; the record has its evidence
+//!   files (`files`, format version 3). A schema-2 entry reads with none.
 //!
 //! `decode_entry` reads every schema this build has ever written, so an update
 //! of the app never strands a stored record. A field added to the record
@@ -27,7 +29,7 @@ use crate::merge::AppliedBatch;
 use crate::record::{Field, Texts};
 
 /// The schema this build writes.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
@@ -77,6 +79,7 @@ impl From<ActivityV1> for Activity {
                 date: v.date,
                 texts: v.texts.with(Field::EVIDENCE, v.result),
                 status: v.status,
+                files: Vec::new(),
             },
             author: v.author,
             device_id: "legacy".into(),
@@ -187,8 +190,10 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
 /// judging "on time" by the sender's clock. The entry holds records in
 /// their stored form: a field added to the record is a new schema here too
 /// (pinned like `SCHEMA`), so an older release sets the entry aside rather
-/// than drop the field from what it forwards.
-pub const RECEIVED_SCHEMA: u32 = 2;
+/// than drop the field from what it forwards. Schema 3 added the records'
+/// evidence files and the batch's period entries (`plan_id`, `assessments`,
+/// `submissions`); an older entry reads with none.
+pub const RECEIVED_SCHEMA: u32 = 3;
 
 #[derive(Serialize)]
 struct ReceivedOut<'a> {
@@ -354,6 +359,9 @@ mod tests {
             },
             records: vec![rec()],
             also: vec![new_id([4; 16])],
+            plan_id: "bac-kan-124-2020".into(),
+            assessments: vec![crate::fixtures::filled_assessment()],
+            submissions: vec![crate::fixtures::filled_submission()],
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);
@@ -506,17 +514,30 @@ mod pinned {
     /// last is `SCHEMA`'s. A field added to the record changes what this
     /// build writes: then this test asks for the next `SCHEMA` and its line
     /// here, and every older line must still read (the new field empty).
-    const STORED: &[(u32, &str)] = &[(
-        2,
-        r#"{"schema":2,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}}"#,
-    )];
+    const STORED: &[(u32, &str)] = &[
+        (
+            2,
+            r#"{"schema":2,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}}"#,
+        ),
+        (
+            3,
+            r#"{"schema":3,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":""}]}}"#,
+        ),
+    ];
 
-    /// The same record in a receiver's entry, as each schema since 2 stores
-    /// it; the last is `RECEIVED_SCHEMA`'s.
-    const RECEIVED: &[(u32, &str)] = &[(
-        2,
-        r#"{"schema":2,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"received_at":"2020-05-02T04:00:00.000Z"}}"#,
-    )];
+    /// The same record in a receiver's entry, with a filled assessment and
+    /// submission from schema 3 on, as each schema since 2 stores it; the
+    /// last is `RECEIVED_SCHEMA`'s.
+    const RECEIVED: &[(u32, &str)] = &[
+        (
+            2,
+            r#"{"schema":2,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"received_at":"2020-05-02T04:00:00.000Z"}}"#,
+        ),
+        (
+            3,
+            r#"{"schema":3,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":""}]}],"received_at":"2020-05-02T04:00:00.000Z","plan_id":"bac-kan-124-2020","assessments":[{"period":"2020","results":"Kết quả nổi bật\ndòng hai","shortcomings":"Hạn chế, khó khăn và nguyên nhân\ndòng hai","direction":"Phương hướng, giải pháp\ndòng hai","proposals":"Đề xuất, kiến nghị\ndòng hai","author":"Người ghi (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"submissions":[{"period":"2020-H1","note":"Ghi chú khi gửi (note)","at":"2020-05-01T09:30:00.000Z","revision":2,"author":"Người gửi (author)","device_id":"dev-b"}]}}"#,
+        ),
+    ];
 
     fn received(record: Activity) -> AppliedBatch {
         use crate::merge::Receipt;
@@ -538,6 +559,9 @@ mod pinned {
             },
             records: vec![record],
             also: vec![],
+            plan_id: "bac-kan-124-2020".into(),
+            assessments: vec![crate::fixtures::filled_assessment()],
+            submissions: vec![crate::fixtures::filled_submission()],
         }
     }
 
@@ -551,7 +575,32 @@ mod pinned {
             (RECEIVED_SCHEMA, *pinned),
             "a receiver's entry changed: a new storage::RECEIVED_SCHEMA and the new line in RECEIVED"
         );
-        assert_eq!(decode_received(&entry.receipt.id(), &now), Ok(entry));
+        assert_eq!(
+            decode_received(&entry.receipt.id(), &now),
+            Ok(entry.clone())
+        );
+        // An older entry reads with what it lacks empty.
+        for (schema, text) in &RECEIVED[..RECEIVED.len() - 1] {
+            let old = decode_received(&entry.receipt.id(), text).unwrap();
+            assert_eq!(old.records, vec![as_of_schema(text)], "schema {schema}");
+            assert!(old.assessments.is_empty() && old.submissions.is_empty());
+            assert_eq!(old.plan_id, "");
+        }
+    }
+
+    /// `filled()` as an entry of an older schema holds it: what the entry
+    /// lacks reads as empty.
+    fn as_of_schema(text: &str) -> Activity {
+        let mut expected = filled();
+        let has = |f: Field| text.contains(&format!("\"{}\":", f.spec().wire));
+        expected.fields.texts = expected.fields.texts.map(|f, v| match has(f) {
+            true => v.to_string(),
+            false => String::new(),
+        });
+        if !has(Field::FILES) {
+            expected.fields.files.clear();
+        }
+        expected
     }
 
     #[test]
@@ -565,16 +614,12 @@ mod pinned {
              if the envelope changes, and the new line in STORED"
         );
         for (schema, text) in STORED {
-            let mut expected = filled();
-            // What an older schema lacks reads as empty.
-            expected.fields.texts = expected.fields.texts.map(|f, v| {
-                match text.contains(&format!("\"{}\":", f.spec().wire)) {
-                    true => v.to_string(),
-                    false => String::new(),
-                }
-            });
             assert!(text.starts_with(&format!("{{\"schema\":{schema},")));
-            assert_eq!(decode_entry(text), Ok(expected), "schema {schema}");
+            assert_eq!(
+                decode_entry(text),
+                Ok(as_of_schema(text)),
+                "schema {schema}"
+            );
         }
     }
 }

@@ -42,6 +42,10 @@ pub enum Problem {
     },
     /// A hidden or loose character (`text::check`).
     Text(crate::text::TextProblem),
+    /// The evidence files: too many, or one of them (named) wrong.
+    Files {
+        problem: crate::evidence::FileProblem,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +74,18 @@ impl FieldError {
             ),
             Problem::TooLong { max, len } => format!("{label} dài {len} ký tự, tối đa {max} ký tự."),
             Problem::Text(p) => format!("{}.", p.message_vi(label)),
+            Problem::Files { problem } => capitalised(&problem.message_vi()),
         }
     }
+}
+
+/// A sentence that starts with a capital letter.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +211,11 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
     if status.is_none() {
         err(Field::STATUS, Problem::Required);
     }
+    // The evidence files, in their canonical order.
+    let files = crate::evidence::sorted(draft.files.clone());
+    if let Err(problem) = crate::evidence::check(&files) {
+        err(Field::FILES, Problem::Files { problem });
+    }
 
     match (task, date, status) {
         (Some(task), Some(date), Some(status)) if errors.is_empty() => {
@@ -211,6 +230,7 @@ pub fn validate(draft: &Draft, cx: &Context) -> Result<Checked, Vec<FieldError>>
                     date,
                     texts,
                     status,
+                    files,
                 },
                 warnings,
             })
@@ -241,6 +261,7 @@ mod tests {
                 .with(Field::PARTICIPANTS, "Cán bộ văn phòng")
                 .with(Field::EVIDENCE, "Thông báo số 12/TB-UBND"),
             status: Some(Status::Done),
+            files: Vec::new(),
         }
     }
 
@@ -440,6 +461,32 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(fields_of(e), vec![(Field::STATUS, Problem::Required)]);
+    }
+
+    #[test]
+    fn evidence_files_are_sorted_and_checked() {
+        let files = crate::fixtures::filled().fields.files;
+        let mut reversed = files.clone();
+        reversed.reverse();
+        let c = check(&Draft {
+            files: reversed,
+            ..draft()
+        })
+        .unwrap();
+        assert_eq!(c.fields.files, files, "kept in the order of their hashes");
+        let mut twice = files.clone();
+        twice.push(files[0].clone());
+        let e = check(&Draft {
+            files: twice,
+            ..draft()
+        })
+        .unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, Field::FILES);
+        assert_eq!(
+            e[0].message_vi(),
+            "Tệp minh chứng thứ 2 trùng với tệp liền trước (cùng mã SHA-256): mỗi tệp chỉ ghi một lần."
+        );
     }
 
     #[test]

@@ -75,8 +75,8 @@ fn seeds() -> Vec<Value> {
     let recs = vec![record(1, "02194"), record(2, "02194"), record(3, "02137")];
     let changes =
         Batch::seal(&h("02194"), BatchKind::Changes, 3, recs[..2].to_vec()).sign_with(&key());
-    let backup = batch::backup(&recs, &h("02137")).sign_with(&key());
-    let bundle = Bundle::seal(&h("066"), &recs).sign_with(&key());
+    let backup = batch::backup(batch::Holding::records(&recs), &h("02137")).sign_with(&key());
+    let bundle = Bundle::seal(&h("066"), &recs, &Default::default()).sign_with(&key());
     [changes.to_json(), backup.to_json(), bundle.to_json()]
         .iter()
         .map(|t| serde_json::from_str(t).unwrap())

@@ -6,16 +6,22 @@
 //!
 //! The schema and docs/batch-format.md are also held to the declaration of
 //! the record's fields (`papi_core::record::FIELDS`), field by field: each
-//! version's fields, each text's limit, emptiness and line-break rule.
+//! version's fields, each text's limit, emptiness and line-break rule; and
+//! to the declarations of the period entries (`assessment::FIELDS`,
+//! `submission::FIELDS`) the same way.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
+use papi_core::assessment::Assessment;
 use papi_core::batch::{self, Batch, BatchKind, Header, BATCH_VERSION, MAX_SEQ};
+use papi_core::declared::{self, Spec};
+use papi_core::evidence::FileRef;
 use papi_core::record::Field;
 use papi_core::record::{Kind, FIELDS};
 use papi_core::signature::DeviceKey;
+use papi_core::submission::Submission;
 use papi_core::{Plan, Units};
 use serde_json::{json, Value};
 
@@ -52,6 +58,46 @@ fn record(n: u8) -> Activity {
     Activity::create(new_id([n; 16]), "02194", fields, &by)
 }
 
+/// An evidence reference whose hash is the byte `n` 32 times.
+fn file(n: u8, media_type: &str, size: u64, caption: &str) -> FileRef {
+    FileRef {
+        sha256: format!("{n:02x}").repeat(32),
+        media_type: media_type.into(),
+        size,
+        caption: caption.into(),
+    }
+}
+
+/// Version 3's content on the example batch: files on the first record, an
+/// assessment of 2020 and a submission of its first half.
+fn with_evidence_and_periods(b: &mut Batch) {
+    b.records[0].fields.files = vec![
+        file(0x3a, "image/jpeg", 412_345, "Ảnh bảng tin nhà văn hóa thôn"),
+        file(0x7c, "application/pdf", 1_234_567, "Biên bản niêm yết"),
+    ];
+    let at = Utc.with_ymd_and_hms(2020, 5, 2, 2, 0, 0).unwrap();
+    b.assessments = vec![Assessment {
+        period: "2020".parse().unwrap(),
+        results: "Niêm yết công khai ngân sách đúng hạn.\nNgười dân được biết.".into(),
+        shortcomings: "Một số thôn chưa có bảng tin.".into(),
+        direction: String::new(),
+        proposals: "Đề nghị hỗ trợ kinh phí làm bảng tin.".into(),
+        author: "Hà Thị Bình".into(),
+        device_id: b.device_id.clone(),
+        updated_at: at,
+        revision: 1,
+        deleted: false,
+    }];
+    b.submissions = vec![Submission {
+        period: "2020-H1".parse().unwrap(),
+        note: "Gửi báo cáo 6 tháng đầu năm.".into(),
+        at,
+        revision: 1,
+        author: "Hà Thị Bình".into(),
+        device_id: b.device_id.clone(),
+    }];
+}
+
 /// The examples' device key (secret bytes 0x42 × 32: published, so never
 /// a real device's).
 fn example_key() -> DeviceKey {
@@ -86,6 +132,78 @@ fn examples() -> Vec<(&'static str, String)> {
     let canonical = "2020-05-02T03:00:00.000Z";
     vec![
         ("valid-changes.json", sealed(|_| {})),
+        ("valid-version-2.json", sealed(|b| b.format_version = 2)),
+        (
+            "valid-version-3-evidence-and-periods.json",
+            sealed(with_evidence_and_periods),
+        ),
+        (
+            "invalid-version-2-with-files.json",
+            sealed(|b| b.format_version = 2).replacen(
+                "\"deleted\": false",
+                "\"deleted\": false,\n      \"files\": []",
+                1,
+            ),
+        ),
+        (
+            "invalid-version-2-with-assessments.json",
+            sealed(|b| b.format_version = 2).replacen(
+                "\"sha256\":",
+                "\"assessments\": [],\n  \"sha256\":",
+                1,
+            ),
+        ),
+        (
+            "invalid-version-3-without-submissions.json",
+            sealed(|_| {}).replacen("\"submissions\": [],", "", 1),
+        ),
+        (
+            "invalid-file-hash-upper-case.json",
+            sealed(|b| {
+                with_evidence_and_periods(b);
+                b.records[0].fields.files[0].sha256 = "3A".repeat(32);
+            }),
+        ),
+        (
+            "invalid-file-type.json",
+            sealed(|b| {
+                with_evidence_and_periods(b);
+                b.records[0].fields.files[0].media_type = "image/gif".into();
+            }),
+        ),
+        (
+            "invalid-image-too-big.json",
+            sealed(|b| {
+                with_evidence_and_periods(b);
+                b.records[0].fields.files[0].size = 4_000_001;
+            }),
+        ),
+        (
+            "invalid-too-many-files.json",
+            sealed(|b| {
+                b.records[0].fields.files = (1..=21)
+                    .map(|n| file(n, "image/webp", 90_000, ""))
+                    .collect();
+            }),
+        ),
+        (
+            "invalid-period.json",
+            sealed(with_evidence_and_periods).replacen("\"2020-H1\"", "\"2020-H3\"", 1),
+        ),
+        (
+            "invalid-section-too-long.json",
+            sealed(|b| {
+                with_evidence_and_periods(b);
+                b.assessments[0].results = "ạ".repeat(4001);
+            }),
+        ),
+        (
+            "invalid-submission-revision-0.json",
+            sealed(|b| {
+                with_evidence_and_periods(b);
+                b.submissions[0].revision = 0;
+            }),
+        ),
         (
             "valid-version-1.json",
             unsigned(|b| {
@@ -315,6 +433,12 @@ fn of_version(version: u32) -> Value {
             head.remove(k);
         }
     }
+    if version < 3 {
+        let head = b.as_object_mut().unwrap();
+        for k in ["assessments", "submissions"] {
+            head.remove(k);
+        }
+    }
     for r in b["records"].as_array_mut().unwrap() {
         for f in FIELDS.iter().filter(|f| f.since > version) {
             r.as_object_mut().unwrap().remove(f.wire);
@@ -408,26 +532,30 @@ fn the_schema_states_every_field_of_the_declaration() {
     }
 }
 
-#[test]
-fn the_format_document_states_every_field_of_the_declaration() {
-    let doc = include_str!("../../docs/batch-format.md");
-    let backticked = |s: &'static str| s.split('`').skip(1).step_by(2).collect::<Vec<_>>();
-    let declared = |name: &str| FIELDS.iter().any(|f| f.wire == name);
-    // "A record carries: …": every field, in the canonical order.
-    let list = doc
-        .split("A record carries:")
+const DOC: &str = include_str!("../../docs/batch-format.md");
+
+fn backticked(s: &'static str) -> Vec<&'static str> {
+    s.split('`').skip(1).step_by(2).collect()
+}
+
+/// The declared names the document lists after `intro` ("A record
+/// carries:"), in its order, up to the paragraph's end.
+fn listed_after(intro: &str, declared: &[&str]) -> Vec<&'static str> {
+    let list = DOC
+        .split(intro)
         .nth(1)
         .and_then(|s| s.split("\n\n").next())
-        .expect("docs/batch-format.md lists a record's fields");
-    let named: Vec<&str> = backticked(list)
+        .unwrap_or_else(|| panic!("docs/batch-format.md lists what follows {intro:?}"));
+    backticked(list)
         .into_iter()
-        .filter(|n| declared(n))
-        .collect();
-    let wires: Vec<&str> = FIELDS.iter().map(|f| f.wire).collect();
-    assert_eq!(named, wires, "the record's fields, in the canonical order");
-    // The limits table: each text's limit and line-break rule.
-    let limits = doc.split("## Limits").nth(1).unwrap();
-    let rows: Vec<(Vec<&str>, &str)> = limits
+        .filter(|n| declared.contains(n))
+        .collect()
+}
+
+/// The limits table's rows: the names in the first cell, the limit.
+fn limit_rows() -> Vec<(Vec<&'static str>, &'static str)> {
+    let limits = DOC.split("## Limits").nth(1).unwrap();
+    limits
         .lines()
         .take_while(|l| !l.starts_with("## "))
         .filter(|l| l.starts_with("| `"))
@@ -435,40 +563,184 @@ fn the_format_document_states_every_field_of_the_declaration() {
             let cells: Vec<&str> = l.split(" | ").collect();
             (backticked(cells[0]), cells[1])
         })
-        .collect();
-    let thousands = |n: usize| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
+        .collect()
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        out
+        out.push(c);
+    }
+    out
+}
+
+/// A text's row in the limits table states its limit, whether it may be
+/// empty and its line-break rule: the first row that names the field and
+/// mentions `within`.
+fn assert_limit_row(wire: &str, max: usize, optional: bool, multiline: bool, within: &str) {
+    let rows = limit_rows();
+    let (_, limit) = rows
+        .iter()
+        .filter(|(names, _)| names.contains(&wire))
+        .find(|(_, limit)| limit.contains(within))
+        .unwrap_or_else(|| panic!("`{wire}` has a row in the limits table ({within:?})"));
+    let n = thousands(max);
+    let stated = match optional {
+        true => format!("at most {n} characters"),
+        false => format!("1–{n} characters"),
     };
+    assert!(
+        limit.contains(&stated),
+        "`{wire}`: {limit:?} should say {stated:?}"
+    );
+    assert_eq!(
+        limit.contains("line breaks"),
+        multiline,
+        "`{wire}`: {limit:?}"
+    );
+}
+
+#[test]
+fn the_format_document_states_every_field_of_the_declaration() {
+    let wires: Vec<&str> = FIELDS.iter().map(|f| f.wire).collect();
+    assert_eq!(
+        listed_after("A record carries:", &wires),
+        wires,
+        "the record's fields, in the canonical order"
+    );
     for f in FIELDS.iter().filter(|f| f.max > 0) {
-        let (_, limit) = rows
-            .iter()
-            .find(|(names, _)| names.contains(&f.wire))
-            .unwrap_or_else(|| panic!("`{}` has a row in the limits table", f.wire));
-        let n = thousands(f.max);
-        let stated = match f.optional {
-            true => format!("at most {n} characters"),
-            false => format!("1–{n} characters"),
-        };
-        assert!(
-            limit.contains(&stated),
-            "`{}`: {limit:?} should say {stated:?}",
-            f.wire
-        );
+        assert_limit_row(f.wire, f.max, f.optional, f.multiline, "");
+    }
+}
+
+#[test]
+fn the_format_document_states_every_field_of_the_period_entries() {
+    for (intro, fields) in [
+        ("An assessment carries:", papi_core::assessment::FIELDS),
+        ("A submission carries:", papi_core::submission::FIELDS),
+    ] {
+        let wires: Vec<&str> = fields.iter().map(|f| f.wire).collect();
+        assert_eq!(listed_after(intro, &wires), wires, "{intro}");
+        for f in fields.iter().filter(|f| f.max > 0) {
+            // `author` and `device_id` share the record's rows.
+            assert_limit_row(f.wire, f.max, f.optional, f.multiline, "");
+        }
+    }
+}
+
+/// The v1 and v2 examples' hashes as they were before version 3: a
+/// version only adds, so every earlier batch keeps its bytes, hash and
+/// signature.
+const EARLIER: &[(&str, u32, &str)] = &[
+    (
+        "valid-version-1.json",
+        1,
+        "2b58038bb91eed1273d6f5a377c37a1bb8e0d07dee00848c1aa0ed085b7655af",
+    ),
+    (
+        "valid-version-2.json",
+        2,
+        "6cb883a8e4ea4f0d760d155bac8d47b8253fc4bc2971eff8487b0109cbb3c8d3",
+    ),
+];
+
+#[test]
+fn earlier_versions_still_read_with_the_same_bytes_hash_and_signature() {
+    let (plan, units) = (plan(), units());
+    for (name, version, sha256) in EARLIER {
+        let text = std::fs::read_to_string(dir().join(name)).unwrap();
+        // `parse` checks the hash and, from version 2, the signature.
+        let b = batch::parse(text.as_bytes(), &plan, &units, now()).unwrap();
+        assert_eq!((b.format_version, b.sha256.as_str()), (*version, *sha256));
         assert_eq!(
-            limit.contains("line breaks"),
-            f.multiline,
-            "`{}`: {limit:?}",
+            b.content_hash(),
+            *sha256,
+            "{name}: the same canonical bytes"
+        );
+        assert_eq!(b.to_json(), text, "{name}: written again, the same file");
+        assert!(!text.contains("\"files\"") && !text.contains("assessments"));
+    }
+}
+
+/// The example with version 3's content, as JSON.
+fn with_periods() -> Value {
+    let path = dir().join("valid-version-3-evidence-and-periods.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The schema states a period entry's fields as its table declares them.
+fn assert_schema_states(def: &str, list: &str, fields: &[Spec]) {
+    let schema = schema();
+    let v = validator(&schema);
+    let entry = &schema["$defs"][def];
+    let wires: Vec<&str> = fields.iter().map(|f| f.wire).collect();
+    let mut props: Vec<&str> = entry["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut sorted = wires.clone();
+    props.sort();
+    sorted.sort();
+    assert_eq!(props, sorted, "{def}: the declared fields");
+    assert_eq!(
+        entry["required"],
+        json!(wires),
+        "{def}: all, in the canonical order"
+    );
+    let with = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut b = with_periods();
+        change(b[list][0].as_object_mut().unwrap());
+        v.is_valid(&b)
+    };
+    assert!(with(&|_| {}), "{def}: the example");
+    for f in fields {
+        assert!(
+            !with(&|e| {
+                e.remove(f.wire);
+            }),
+            "{def}: `{}` required",
             f.wire
         );
     }
+    for f in fields.iter().filter(|f| f.max > 0) {
+        let w = f.wire;
+        let set = |value: String| {
+            with(&move |e| {
+                e.insert(w.into(), json!(value));
+            })
+        };
+        assert_eq!(
+            entry["properties"][w]["maxLength"],
+            json!(f.max),
+            "`{w}`'s limit"
+        );
+        assert!(!set("ạ".repeat(f.max + 1)), "`{w}` past its limit");
+        assert!(set("ạ".repeat(f.max)), "`{w}` at its limit");
+        assert_eq!(set(String::new()), f.optional, "`{w}` empty");
+        assert_eq!(set("a\nb".into()), f.multiline, "`{w}` with a line break");
+    }
+}
+
+#[test]
+fn the_schema_states_every_field_of_the_period_entries() {
+    assert_schema_states("assessment", "assessments", papi_core::assessment::FIELDS);
+    assert_schema_states("submission", "submissions", papi_core::submission::FIELDS);
+    // The same texts by the core's own checks (`declared::check`).
+    let b = batch::parse(
+        with_periods().to_string().as_bytes(),
+        &plan(),
+        &units(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(declared::check(&b.assessments[0]), Ok(()));
+    assert_eq!(declared::check(&b.submissions[0]), Ok(()));
 }
 
 #[test]

@@ -302,7 +302,12 @@ async fn sealing_numbers_batches_once_even_with_two_tabs() {
     let (start, rebuilt) = idb.outbox("01840").await.unwrap();
     assert_eq!(rebuilt, None);
     assert_eq!(start, Outbox::new("01840"));
-    let (b1, next) = start.seal_next(&recs, &header("01840", &plan)).unwrap();
+    let (b1, next) = start
+        .seal_next(
+            papi_core::batch::Holding::records(&recs),
+            &header("01840", &plan),
+        )
+        .unwrap();
     let stored = idb.seal(&start, &b1, &next).await.unwrap();
     assert_eq!((stored.seq, stored.records), (1, 2));
     // A second tab that read the outbox before the seal cannot reuse number 1.
@@ -531,9 +536,19 @@ async fn a_corrupted_outbox_or_batch_never_blocks_sealing_nor_vanishes() {
     // Two batches sealed, then the second one's entry and the outbox are
     // damaged, and a garbage entry sits among the received ones.
     let (o0, _) = idb.outbox("01840").await.unwrap();
-    let (b1, o1) = o0.seal_next(&recs[..1], &header("01840", &plan)).unwrap();
+    let (b1, o1) = o0
+        .seal_next(
+            papi_core::batch::Holding::records(&recs[..1]),
+            &header("01840", &plan),
+        )
+        .unwrap();
     idb.seal(&o0, &b1, &o1).await.unwrap();
-    let (b2, o2) = o1.seal_next(&recs, &header("01840", &plan)).unwrap();
+    let (b2, o2) = o1
+        .seal_next(
+            papi_core::batch::Holding::records(&recs),
+            &header("01840", &plan),
+        )
+        .unwrap();
     idb.seal(&o1, &b2, &o2).await.unwrap();
     put_raw_in(idb, "batches", "01840/0000000002", "{\"unit_code\":").await;
     put_raw_in(idb, "outbox", "01840", "{\"unit_code\":\"01840\",\"next_s").await;
@@ -563,7 +578,12 @@ async fn a_corrupted_outbox_or_batch_never_blocks_sealing_nor_vanishes() {
     assert_eq!(idb.outbox("01840").await.unwrap(), (rebuilt.clone(), None));
 
     // Sealing goes on with number 3, and re-seals every record.
-    let (b3, o3) = rebuilt.seal_next(&recs, &header("01840", &plan)).unwrap();
+    let (b3, o3) = rebuilt
+        .seal_next(
+            papi_core::batch::Holding::records(&recs),
+            &header("01840", &plan),
+        )
+        .unwrap();
     assert_eq!((b3.seq, b3.records.len()), (3, 2));
     idb.seal(&rebuilt, &b3, &o3).await.unwrap();
     assert_eq!(idb.outbox("01840").await.unwrap().0.next_seq, 4);

@@ -87,6 +87,12 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
             view! { <p class="detail"><span class="k">{field.label_vi()}": "</span>{v.to_string()}</p> }
         })
         .collect_view();
+    // The evidence files it lists (format version 3): their count and
+    // captions; the form attaches none yet.
+    let files = (!f.files.is_empty()).then(|| {
+        let summary = papi_core::evidence::summary_vi(&f.files);
+        view! { <p class="detail"><span class="k">{Field::FILES.label_vi()}": "</span>{summary}</p> }
+    });
     view! {
         <li class="activity" data-id=id.to_string()>
             <div class="activity-head">
@@ -96,6 +102,7 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
             </div>
             {task_label}
             {details}
+            {files}
             <p class="meta">{Field::AUTHOR.label_vi()}": " {a.author.clone()} " · sửa lần " {a.revision}</p>
             <div class="row-actions">
                 {(!retired).then(|| view! { <button class="btn" on:click=move |_| form.open_edit(id)>"Sửa"</button> })}

@@ -225,7 +225,8 @@ fn download_xlsx(app: AppState, inbox: InboxState, rows: StoredValue<Rows>, matr
 }
 
 /// A district's bundle for the province: every record it holds of its
-/// scope, one sealed batch per unit.
+/// scope, and the units' period entries it received, one sealed batch per
+/// unit.
 async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Scope>) {
     let unit = app.unit_code();
     let signer = match crate::keys::device_signer().await {
@@ -237,6 +238,9 @@ async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Sco
         }
     };
     let public = signer.public_hex();
+    // The units' assessments and submissions received (format version 3)
+    // travel on with their records.
+    let periods = inbox.received.with_untracked(|r| r.periods.clone());
     let bundle = scope.with_value(|s| {
         inbox.with_all_records(|all| {
             let mine: Vec<&Activity> = all
@@ -252,7 +256,7 @@ async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Sco
                 created_at: platform::now(),
                 signer: &public,
             };
-            Bundle::seal(&h, mine)
+            Bundle::seal(&h, mine, &periods)
         })
     });
     let bundle = match crate::keys::sign_bundle(&signer, bundle).await {

@@ -63,7 +63,10 @@ fn file_names() {
     // user sees.
     let b = sealed(two());
     assert_eq!(b.file_name(), "papi-02194-1-20200502.json");
-    let k = backup(&two(), &header(DONG_XA, "dev-a", 600));
+    let k = backup(
+        crate::batch::Holding::records(&two()),
+        &header(DONG_XA, "dev-a", 600),
+    );
     assert_eq!(k.file_name(), "papi-02194-saoluu-20200502.json");
     assert_eq!(k.seq, 0);
     assert_eq!(k.kind, BatchKind::Backup);
@@ -324,14 +327,29 @@ fn outbox_seals_only_what_changed_and_numbers_batches() {
     recs.push(record(3, VAN_VU, dev, 0)); // another unit: never in this outbox
     let ob = Outbox::new(DONG_XA);
     assert_eq!(ob.pending(&recs).len(), 2);
-    let (b1, ob) = ob.seal_next(&recs, &header(DONG_XA, dev, 100)).unwrap();
+    let (b1, ob) = ob
+        .seal_next(
+            crate::batch::Holding::records(&recs),
+            &header(DONG_XA, dev, 100),
+        )
+        .unwrap();
     assert_eq!((b1.seq, b1.records.len()), (1, 2));
     assert_eq!(ob.next_seq, 2);
-    assert!(ob.seal_next(&recs, &header(DONG_XA, dev, 101)).is_none());
+    assert!(ob
+        .seal_next(
+            crate::batch::Holding::records(&recs),
+            &header(DONG_XA, dev, 101)
+        )
+        .is_none());
     // Edit one, delete the other: both travel, the tombstone too.
     recs[0] = recs[0].edit(fields("Sửa"), &by(dev, 200));
     recs[1] = recs[1].delete(&by(dev, 201));
-    let (b2, ob) = ob.seal_next(&recs, &header(DONG_XA, dev, 300)).unwrap();
+    let (b2, ob) = ob
+        .seal_next(
+            crate::batch::Holding::records(&recs),
+            &header(DONG_XA, dev, 300),
+        )
+        .unwrap();
     assert_eq!(b2.seq, 2);
     assert_eq!(b2.records.len(), 2);
     assert!(b2.records.iter().any(|r| r.deleted));
@@ -355,7 +373,12 @@ fn reminds_after_three_days_of_unexported_changes() {
             since: at(0)
         })
     );
-    let (_, ob) = ob.seal_next(&recs, &header(DONG_XA, "dev-a", 10)).unwrap();
+    let (_, ob) = ob
+        .seal_next(
+            crate::batch::Holding::records(&recs),
+            &header(DONG_XA, "dev-a", 10),
+        )
+        .unwrap();
     assert_eq!(ob.reminder(&recs, at(60 * 24 * 30)), None);
 }
 
@@ -516,10 +539,18 @@ fn numbers_are_bounded() {
     let mut o = Outbox::new(DONG_XA);
     o.next_seq = MAX_SEQ + 1;
     assert!(o
-        .seal_next(&two(), &header(DONG_XA, "dev-a", 600))
+        .seal_next(
+            crate::batch::Holding::records(&two()),
+            &header(DONG_XA, "dev-a", 600)
+        )
         .is_none());
     o.next_seq = MAX_SEQ;
-    let (last, after) = o.seal_next(&two(), &header(DONG_XA, "dev-a", 600)).unwrap();
+    let (last, after) = o
+        .seal_next(
+            crate::batch::Holding::records(&two()),
+            &header(DONG_XA, "dev-a", 600),
+        )
+        .unwrap();
     assert_eq!((last.seq, after.next_seq), (MAX_SEQ, MAX_SEQ + 1));
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::batch::{backup, parse, Outbox};
+use crate::batch::{backup, parse, Bundle, Outbox};
 use crate::fixtures::*;
 use crate::record::Field;
 use proptest::prelude::*;
@@ -175,8 +175,14 @@ fn backups_are_imported_idempotently_beside_numbered_batches() {
         record(1, DONG_XA, "dev-a", 0),
         record(2, DONG_XA, "dev-a", 1),
     ];
-    let b = signed(backup(&recs, &header(DONG_XA, "dev-a", 50)));
-    let later = signed(backup(&recs, &header(DONG_XA, "dev-a", 90)));
+    let b = signed(backup(
+        crate::batch::Holding::records(&recs),
+        &header(DONG_XA, "dev-a", 50),
+    ));
+    let later = signed(backup(
+        crate::batch::Holding::records(&recs),
+        &header(DONG_XA, "dev-a", 90),
+    ));
     let mut held = Received::default();
     assert_eq!(
         counts(&held.import(&b, &na_ri(), &UNITS, at(700))),
@@ -294,17 +300,76 @@ struct Step {
     record: u8,
     delete: bool,
     seal: bool,
+    /// Also change a period entry of the device's unit: 0 and 1 the
+    /// assessment of 2020 or of its first half, 2 the submission of 2020;
+    /// anything else, none.
+    entry: u8,
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (0usize..4, 0u8..4, any::<bool>(), prop::bool::weighted(0.3)).prop_map(
-        |(device, record, delete, seal)| Step {
+    (
+        0usize..4,
+        0u8..4,
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+        0u8..6,
+    )
+        .prop_map(|(device, record, delete, seal, entry)| Step {
             device,
             record,
             delete,
             seal,
-        },
-    )
+            entry,
+        })
+}
+
+/// What one device holds of its unit's period entries.
+#[derive(Debug, Clone, Default)]
+struct Entries {
+    assessments: Vec<crate::assessment::Assessment>,
+    submissions: Vec<crate::submission::Submission>,
+}
+
+impl Entries {
+    /// Change an entry on `device` at step `t` (`Step::entry`).
+    fn change(&mut self, entry: u8, device: &str, t: i64) {
+        let period = |p: &str| p.parse::<crate::review::ReviewPeriod>().unwrap();
+        match entry {
+            0 | 1 => {
+                let period = period(if entry == 0 { "2020" } else { "2020-H1" });
+                let list = &mut self.assessments;
+                let i = list
+                    .iter()
+                    .position(|a| a.period == period)
+                    .unwrap_or_else(|| {
+                        list.push(crate::assessment::Assessment {
+                            period,
+                            revision: 0,
+                            ..filled_assessment()
+                        });
+                        list.len() - 1
+                    });
+                let a = &mut list[i];
+                a.revision += 1;
+                a.results = format!("Sửa lúc {t} trên {device}");
+                a.device_id = device.into();
+                a.updated_at = at(t);
+            }
+            2 => {
+                let s = self.submissions.first().cloned();
+                let revision = s.map_or(1, |s| s.revision + 1);
+                self.submissions = vec![crate::submission::Submission {
+                    period: period("2020"),
+                    revision,
+                    note: format!("Gửi lúc {t} trên {device}"),
+                    device_id: device.into(),
+                    at: at(t),
+                    ..filled_submission()
+                }];
+            }
+            _ => {}
+        }
+    }
 }
 
 const DEVICES: [&str; 4] = ["dev-0", "dev-1", "dev-2", "dev-3"];
@@ -320,12 +385,20 @@ fn unit_of(device: usize) -> &'static str {
 /// Run a history on four devices; return every batch they sealed.
 fn history(steps: &[Step]) -> Vec<Batch> {
     let mut stores: Vec<Vec<Activity>> = vec![vec![]; 4];
+    let mut entries: Vec<Entries> = vec![Entries::default(); 4];
     let mut outboxes: Vec<Outbox> = (0..4).map(|d| Outbox::new(unit_of(d))).collect();
     let mut batches = vec![];
-    let mut seal = |d: usize, t: i64, stores: &Vec<Vec<Activity>>, outboxes: &mut Vec<Outbox>| {
-        if let Some((b, next)) =
-            outboxes[d].seal_next(&stores[d], &header(unit_of(d), DEVICES[d], t))
-        {
+    let mut seal = |d: usize,
+                    t: i64,
+                    stores: &[Vec<Activity>],
+                    entries: &[Entries],
+                    outboxes: &mut [Outbox]| {
+        let held = crate::batch::Holding {
+            records: &stores[d],
+            assessments: &entries[d].assessments,
+            submissions: &entries[d].submissions,
+        };
+        if let Some((b, next)) = outboxes[d].seal_next(held, &header(unit_of(d), DEVICES[d], t)) {
             outboxes[d] = next;
             batches.push(signed(b));
         }
@@ -356,14 +429,26 @@ fn history(steps: &[Step]) -> Vec<Batch> {
                 )
             }
         }
+        entries[d].change(s.entry, DEVICES[d], t);
         if s.seal {
-            seal(d, t, &stores, &mut outboxes);
+            seal(d, t, &stores, &entries, &mut outboxes);
         }
     }
     for d in 0..4 {
-        seal(d, steps.len() as i64 + 10, &stores, &mut outboxes);
+        seal(d, steps.len() as i64 + 10, &stores, &entries, &mut outboxes);
     }
     batches
+}
+
+/// The expected period entries: per (unit, plan, period), the greatest
+/// version in any batch.
+fn expected_periods(batches: &[Batch]) -> Periods {
+    let mut p = Periods::default();
+    for b in batches {
+        p.keep_all(&b.unit_code, &b.plan.id, &b.assessments);
+        p.keep_all(&b.unit_code, &b.plan.id, &b.submissions);
+    }
+    p
 }
 
 /// The expected end state: per record, the greatest version in any batch.
@@ -393,7 +478,12 @@ fn files(batches: &[Batch]) -> Vec<String> {
         }
         m
     });
-    let genuine = crate::fixtures::bundle(NA_RI, "dev-h", 900, latest.values().copied());
+    let genuine = Bundle::seal(
+        &header(NA_RI, "dev-h", 900),
+        latest.values().copied(),
+        &expected_periods(batches),
+    )
+    .sign_with(&device_key("dev-h"));
     let mut forged = genuine.clone();
     forged.from = "058".into();
     out.push(genuine.to_json());
@@ -434,6 +524,7 @@ proptest! {
             prop_assert!(matches!(in_order.import(b, &na_ri(), &UNITS, at(0)), Verdict::Accepted(_)));
         }
         prop_assert_eq!(&in_order.records, &expected(&batches));
+        prop_assert_eq!(&in_order.periods, &expected_periods(&batches));
 
         // The same files, bundles (genuine and forged) included, in
         // order and then shuffled with duplicates: the same state.
@@ -465,6 +556,8 @@ proptest! {
             }
         }
         prop_assert_eq!(&other.records, &reference.records);
+        prop_assert_eq!(&other.periods, &reference.periods);
+        prop_assert_eq!(&reference.periods, &in_order.periods, "nor to the period entries");
         // When each record first arrived does not depend on the order either.
         prop_assert_eq!(&other.delivered, &reference.delivered);
         // Read back in another order (a store lists by key), the entries

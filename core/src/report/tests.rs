@@ -362,6 +362,9 @@ fn on_time_through_the_server_uses_its_time_of_receipt() {
         records: recs.clone(),
         also: vec![],
         received_at: Some(server),
+        plan_id: PLAN.id.clone(),
+        assessments: vec![],
+        submissions: vec![],
     };
     let status = |entry: AppliedBatch| {
         let held = crate::merge::Received::from_entries([entry]);
@@ -450,6 +453,11 @@ fn every_field_of_the_record_is_in_the_activities_table_and_its_exports() {
         let width = sheet.widths.iter().find(|(c, _)| *c as usize == i);
         assert_eq!(width.map(|(_, w)| *w), f.spec().width, "{}", f.spec().wire);
     }
+    // The evidence files: their count and captions.
+    let i = header.iter().position(|h| *h == Field::FILES.label_vi());
+    let i = i.expect("the files have a column");
+    assert_eq!(table[0][i], "2 tệp: Ảnh bảng tin");
+    assert!(csv.contains("2 tệp: Ảnh bảng tin"));
     // And the record's other fields that people read.
     for f in [
         Field::UNIT_CODE,
