@@ -65,8 +65,10 @@ pub struct Assessment {
 }
 
 impl Declared for Assessment {
+    type Key = ReviewPeriod;
     const FIELDS: &'static [Spec] = FIELDS;
     const NAME_VI: &'static str = "đánh giá";
+    const KEY_VI: &'static str = "kỳ";
 
     fn get(&self, wire: &str) -> Value<'_> {
         match wire {
@@ -99,7 +101,7 @@ impl Declared for Assessment {
         }
     }
 
-    fn period(&self) -> ReviewPeriod {
+    fn key(&self) -> ReviewPeriod {
         self.period
     }
     fn revision(&self) -> u32 {

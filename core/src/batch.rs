@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use crate::activity::{Activity, MAX_REVISION};
 use crate::assessment::Assessment;
+use crate::comment::Comment;
 use crate::dates::{format_iso, format_vn, serde_canonical_instant, vn_date};
 use crate::declared::Declared;
-use crate::merge::Periods;
+use crate::merge::Entries;
 use crate::plan::Plan;
 use crate::review::ReviewPeriod;
 use crate::submission::Submission;
@@ -30,11 +31,15 @@ pub const BATCH_FORMAT: &str = "papi-tracker.batch";
 /// 2 adds the unit dataset (`units`), the signer's public key (`signer`)
 /// and the signature; version 1 files are still read, as unsigned. Version
 /// 3 adds the record's evidence files (`files`), the unit's period
-/// assessments (`assessments`) and submissions (`submissions`). A field
+/// assessments (`assessments`) and submissions (`submissions`), and its
+/// comments on activities (`comments`). A field
 /// added to the record (`record::FIELDS`) comes with the next version.
 pub const BATCH_VERSION: u32 = 3;
-/// The version that brought `assessments` and `submissions`.
-pub const PERIODS_SINCE: u32 = 3;
+/// The version that brought the unit's entries beside its records:
+/// `assessments`, `submissions` and `comments`.
+pub const ENTRIES_SINCE: u32 = 3;
+/// The keys of those lists in a batch, in the canonical order.
+pub const ENTRY_LISTS: [&str; 3] = ["assessments", "submissions", "comments"];
 /// The newest bundle format version this build reads and writes: bundles
 /// are versioned on their own (a bundle of one version carries batches of
 /// any version its reader reads).
@@ -101,6 +106,9 @@ pub struct Batch {
     /// The unit's period submissions, sorted by period (version 3; empty
     /// below).
     pub submissions: Vec<Submission>,
+    /// The unit's comments on its activities, sorted by id (version 3;
+    /// empty below).
+    pub comments: Vec<Comment>,
     /// Lowercase hex SHA-256 of `canonical()`.
     pub sha256: String,
     /// Ed25519 signature by `signer` over `signing_message()` (the 32 bytes
@@ -132,6 +140,8 @@ struct BatchWire {
     assessments: Option<Vec<Assessment>>,
     #[serde(default, deserialize_with = "present")]
     submissions: Option<Vec<Submission>>,
+    #[serde(default, deserialize_with = "present")]
+    comments: Option<Vec<Comment>>,
     sha256: String,
     #[serde(default)]
     signature: Option<String>,
@@ -145,15 +155,15 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// Version 3's lists: required from it on, refused below.
-fn periods_of<T>(list: Option<Vec<T>>, wire: &str, version: u32) -> Result<Vec<T>, String> {
-    match (list, version >= PERIODS_SINCE) {
+fn entries_of<T>(list: Option<Vec<T>>, wire: &str, version: u32) -> Result<Vec<T>, String> {
+    match (list, version >= ENTRIES_SINCE) {
         (Some(list), true) => Ok(list),
         (None, false) => Ok(Vec::new()),
         (None, true) => Err(format!(
             "thiếu trường {wire} của định dạng phiên bản {version}"
         )),
         (Some(_), false) => Err(format!(
-            "có trường {wire}, không có trong định dạng phiên bản {version} (có từ phiên bản {PERIODS_SINCE})"
+            "có trường {wire}, không có trong định dạng phiên bản {version} (có từ phiên bản {ENTRIES_SINCE})"
         )),
     }
 }
@@ -167,8 +177,9 @@ impl TryFrom<BatchWire> for Batch {
             r.check_version(version)?;
         }
         Ok(Batch {
-            assessments: periods_of(w.assessments, "assessments", version)?,
-            submissions: periods_of(w.submissions, "submissions", version)?,
+            assessments: entries_of(w.assessments, "assessments", version)?,
+            submissions: entries_of(w.submissions, "submissions", version)?,
+            comments: entries_of(w.comments, "comments", version)?,
             records: w.records.into_iter().map(|r| r.0).collect(),
             format: w.format,
             format_version: version,
@@ -210,6 +221,8 @@ struct Content<'a> {
     assessments: Option<&'a [Assessment]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     submissions: Option<&'a [Submission]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comments: Option<&'a [Comment]>,
 }
 
 /// A batch's records with the fields of its format version, each in the
@@ -249,17 +262,22 @@ impl Serialize for Batch {
 }
 
 /// What a batch carries: records, and (version 3) the unit's period
-/// assessments and submissions. A list of records alone converts into it.
+/// assessments, submissions and comments. A list of records alone converts
+/// into it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sealed {
     pub records: Vec<Activity>,
     pub assessments: Vec<Assessment>,
     pub submissions: Vec<Submission>,
+    pub comments: Vec<Comment>,
 }
 
 impl Sealed {
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.assessments.is_empty() && self.submissions.is_empty()
+        self.records.is_empty()
+            && self.assessments.is_empty()
+            && self.submissions.is_empty()
+            && self.comments.is_empty()
     }
 }
 
@@ -274,12 +292,13 @@ impl From<Vec<Activity>> for Sealed {
 
 /// What a device holds of one unit, for its outbox and its backup: its
 /// records (of any unit: the unit's are taken) and the unit's period
-/// assessments and submissions.
+/// assessments, submissions and comments.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Holding<'a> {
     pub records: &'a [Activity],
     pub assessments: &'a [Assessment],
     pub submissions: &'a [Submission],
+    pub comments: &'a [Comment],
 }
 
 impl<'a> Holding<'a> {
@@ -315,10 +334,12 @@ impl Batch {
             mut records,
             mut assessments,
             mut submissions,
+            mut comments,
         } = content.into();
         records.sort_by_key(|a| a.id);
         assessments.sort_by_key(|a| a.period);
         submissions.sort_by_key(|s| s.period);
+        comments.sort_by_key(|c| c.id);
         let mut b = Batch {
             format: BATCH_FORMAT.into(),
             format_version: BATCH_VERSION,
@@ -336,6 +357,7 @@ impl Batch {
             records,
             assessments,
             submissions,
+            comments,
             sha256: String::new(),
             signature: None,
         };
@@ -383,14 +405,16 @@ impl Batch {
                 version: self.format_version,
                 list: &self.records,
             },
-            assessments: self.has_periods().then_some(&self.assessments[..]),
-            submissions: self.has_periods().then_some(&self.submissions[..]),
+            assessments: self.has_entries().then_some(&self.assessments[..]),
+            submissions: self.has_entries().then_some(&self.submissions[..]),
+            comments: self.has_entries().then_some(&self.comments[..]),
         }
     }
 
-    /// Whether its version carries `assessments` and `submissions`.
-    fn has_periods(&self) -> bool {
-        self.format_version >= PERIODS_SINCE
+    /// Whether its version carries `assessments`, `submissions` and
+    /// `comments`.
+    fn has_entries(&self) -> bool {
+        self.format_version >= ENTRIES_SINCE
     }
 
     /// What a batch's signature covers: the SHA-256 digest of `canonical()`
@@ -570,16 +594,17 @@ pub enum BatchError {
         id: Uuid,
         problem: crate::evidence::FileProblem,
     },
-    /// A period entry (`what`: "đánh giá", "lần gửi báo cáo") is wrong.
-    PeriodEntry {
+    /// A unit entry (`what`: "đánh giá", "lần gửi báo cáo", "ý kiến";
+    /// `key`: "kỳ 2026", "mã …") is wrong.
+    Entry {
         what: &'static str,
-        period: String,
+        key: String,
         problem: String,
     },
-    /// Period entries not in the order of their periods, or one twice.
-    PeriodOrder {
+    /// Unit entries not in the order of their keys, or one twice.
+    EntryOrder {
         what: &'static str,
-        period: String,
+        key: String,
         twice: bool,
     },
 }
@@ -684,18 +709,16 @@ impl BatchError {
             BatchError::RecordFiles { id, problem } => {
                 format!("hoạt động {id} không hợp lệ: {}", problem.message_vi())
             }
-            BatchError::PeriodEntry {
+            BatchError::Entry { what, key, problem } => {
+                format!("{what} {key} không hợp lệ: {problem}.")
+            }
+            BatchError::EntryOrder {
                 what,
-                period,
-                problem,
-            } => format!("{what} kỳ {period} không hợp lệ: {problem}."),
-            BatchError::PeriodOrder {
-                what,
-                period,
+                key,
                 twice: true,
-            } => format!("{what} kỳ {period} xuất hiện hai lần trong lô."),
-            BatchError::PeriodOrder { what, period, .. } => format!(
-                "danh sách {what} không theo thứ tự kỳ (ở kỳ {period}): lô không do ứng dụng tạo ra."
+            } => format!("{what} {key} xuất hiện hai lần trong lô."),
+            BatchError::EntryOrder { what, key, .. } => format!(
+                "danh sách {what} không theo thứ tự (ở {key}): lô không do ứng dụng tạo ra."
             ),
             BatchError::FromTheFuture { created, today } => format!(
                 "lô ghi ngày tạo {} sau hôm nay ({}): đồng hồ của máy đã xuất lô hoặc của máy này bị sai.",
@@ -993,22 +1016,23 @@ pub fn check(b: &Batch, plan: &Plan, units: &Units, now: DateTime<Utc>) -> Resul
             });
         }
     }
-    check_periods(b, plan.records_from(), latest)
+    check_unit_entries(b, plan.records_from(), latest)
 }
 
-/// The period entries (version 3): none below it; each valid by its
-/// declaration, sorted by period with none twice, and made between the
-/// plan and the batch's time.
-fn check_periods(b: &Batch, from: NaiveDate, latest: DateTime<Utc>) -> Result<(), BatchError> {
-    let any = !b.assessments.is_empty() || !b.submissions.is_empty();
-    if any && !b.has_periods() {
+/// The unit's entries beside its records (version 3): none below it; each
+/// valid by its declaration, sorted by key with none twice, and made
+/// between the plan and the batch's time.
+fn check_unit_entries(b: &Batch, from: NaiveDate, latest: DateTime<Utc>) -> Result<(), BatchError> {
+    let any = !b.assessments.is_empty() || !b.submissions.is_empty() || !b.comments.is_empty();
+    if any && !b.has_entries() {
         return Err(BatchError::NotABatch(format!(
-            "có đánh giá hoặc lần gửi báo cáo, không có trong định dạng phiên bản {}",
+            "có đánh giá, lần gửi báo cáo hoặc ý kiến, không có trong định dạng phiên bản {}",
             b.format_version
         )));
     }
     check_entries(&b.assessments, from, latest)?;
-    check_entries(&b.submissions, from, latest)
+    check_entries(&b.submissions, from, latest)?;
+    check_entries(&b.comments, from, latest)
 }
 
 fn check_entries<T: Declared>(
@@ -1016,20 +1040,20 @@ fn check_entries<T: Declared>(
     from: NaiveDate,
     latest: DateTime<Utc>,
 ) -> Result<(), BatchError> {
-    let mut prev: Option<ReviewPeriod> = None;
+    let mut prev: Option<T::Key> = None;
     for e in list {
-        let period = e.period();
-        if let Some(p) = prev.filter(|p| *p >= period) {
-            return Err(BatchError::PeriodOrder {
+        let key = e.key();
+        let named = || format!("{} {key}", T::KEY_VI);
+        if let Some(p) = prev.as_ref().filter(|p| **p >= key) {
+            return Err(BatchError::EntryOrder {
                 what: T::NAME_VI,
-                period: period.to_string(),
-                twice: p == period,
+                key: named(),
+                twice: *p == key,
             });
         }
-        prev = Some(period);
-        let entry = |problem: String| BatchError::PeriodEntry {
+        let entry = |problem: String| BatchError::Entry {
             what: T::NAME_VI,
-            period: period.to_string(),
+            key: named(),
             problem,
         };
         crate::declared::check(e).map_err(|i| entry(i.message_vi()))?;
@@ -1045,6 +1069,7 @@ fn check_entries<T: Declared>(
                 format_vn(vn_date(e.time()))
             )));
         }
+        prev = Some(key);
     }
     Ok(())
 }
@@ -1143,9 +1168,9 @@ fn check_record_times(
 }
 
 /// A device's sending state for one unit: the next sequence number and, per
-/// record, the revision last sealed into a batch; the same per period for
-/// the unit's assessments and submissions (an outbox of an older release
-/// has none).
+/// record, the revision last sealed into a batch; the same per key for the
+/// unit's assessments, submissions and comments (an outbox of an older
+/// release has none).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbox {
     pub unit_code: String,
@@ -1157,28 +1182,23 @@ pub struct Outbox {
     pub sealed_assessments: BTreeMap<ReviewPeriod, u32>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sealed_submissions: BTreeMap<ReviewPeriod, u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed_comments: BTreeMap<Uuid, u32>,
 }
 
-/// The entries changed since they were last sealed (`sealed`: per period,
+/// The entries changed since they were last sealed (`sealed`: per key,
 /// the revision sealed).
-fn pending_entries<T: Declared + Clone>(
-    sealed: &BTreeMap<ReviewPeriod, u32>,
-    list: &[T],
-) -> Vec<T> {
+fn pending_entries<T: Declared + Clone>(sealed: &BTreeMap<T::Key, u32>, list: &[T]) -> Vec<T> {
     list.iter()
-        .filter(|e| {
-            sealed
-                .get(&e.period())
-                .is_none_or(|&rev| e.revision() > rev)
-        })
+        .filter(|e| sealed.get(&e.key()).is_none_or(|&rev| e.revision() > rev))
         .cloned()
         .collect()
 }
 
 /// Note each entry's revision as sealed.
-fn mark_sealed<T: Declared>(sealed: &mut BTreeMap<ReviewPeriod, u32>, list: &[T]) {
+fn mark_sealed<T: Declared>(sealed: &mut BTreeMap<T::Key, u32>, list: &[T]) {
     for e in list {
-        sealed.insert(e.period(), e.revision());
+        sealed.insert(e.key(), e.revision());
     }
 }
 
@@ -1201,12 +1221,13 @@ impl Outbox {
     }
 
     /// Everything of this unit changed since it was last sealed: records,
-    /// assessments and submissions.
+    /// assessments, submissions and comments.
     pub fn pending_all(&self, held: Holding) -> Sealed {
         Sealed {
             records: self.pending(held.records).into_iter().cloned().collect(),
             assessments: pending_entries(&self.sealed_assessments, held.assessments),
             submissions: pending_entries(&self.sealed_submissions, held.submissions),
+            comments: pending_entries(&self.sealed_comments, held.comments),
         }
     }
 
@@ -1229,6 +1250,7 @@ impl Outbox {
         }
         mark_sealed(&mut next.sealed_assessments, &pending.assessments);
         mark_sealed(&mut next.sealed_submissions, &pending.submissions);
+        mark_sealed(&mut next.sealed_comments, &pending.comments);
         let batch = Batch::seal(h, BatchKind::Changes, self.next_seq, pending);
         next.next_seq = after?;
         next.last_sealed_at = Some(h.created_at);
@@ -1326,7 +1348,7 @@ impl Bundle {
     pub fn seal<'a>(
         h: &Header,
         records: impl IntoIterator<Item = &'a Activity>,
-        periods: &Periods,
+        entries: &Entries,
     ) -> Bundle {
         let mut by_unit: BTreeMap<&str, Sealed> = BTreeMap::new();
         for r in records {
@@ -1334,7 +1356,7 @@ impl Bundle {
             unit.records.push(r.clone());
         }
         let plan = h.plan.id.as_str();
-        for (k, a) in periods
+        for (k, a) in entries
             .assessments
             .iter()
             .filter(|(k, _)| k.plan_id == plan)
@@ -1342,13 +1364,17 @@ impl Bundle {
             let unit = by_unit.entry(k.unit_code.as_str()).or_default();
             unit.assessments.push(a.clone());
         }
-        for (k, s) in periods
+        for (k, s) in entries
             .submissions
             .iter()
             .filter(|(k, _)| k.plan_id == plan)
         {
             let unit = by_unit.entry(k.unit_code.as_str()).or_default();
             unit.submissions.push(s.clone());
+        }
+        for (k, c) in entries.comments.iter().filter(|(k, _)| k.plan_id == plan) {
+            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
+            unit.comments.push(c.clone());
         }
         let batches = by_unit
             .into_iter()
@@ -1610,8 +1636,8 @@ fn check_bundle_signature(bundle: &Bundle) -> Result<(), BatchError> {
         .map_err(BatchError::BadSignature)
 }
 
-/// A full backup of the unit's records, assessments and submissions on
-/// this device.
+/// A full backup of the unit's records, assessments, submissions and
+/// comments on this device.
 pub fn backup(held: Holding, h: &Header) -> Batch {
     let records = held
         .records
@@ -1623,6 +1649,7 @@ pub fn backup(held: Holding, h: &Header) -> Batch {
         records,
         assessments: held.assessments.to_vec(),
         submissions: held.submissions.to_vec(),
+        comments: held.comments.to_vec(),
     };
     Batch::seal(h, BatchKind::Backup, 0, content)
 }

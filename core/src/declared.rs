@@ -1,7 +1,10 @@
-//! Entities of a unit's period declared as one table of fields each, in the
-//! style of the activity record's `record::FIELDS`, but flat and of one
-//! format version (3): the period assessment (`assessment::FIELDS`) and the
-//! period submission (`submission::FIELDS`).
+//! The entries a unit writes beside its records, declared as one table of
+//! fields each, in the style of the activity record's `record::FIELDS`, but
+//! flat and of one format version (3): the period assessment
+//! (`assessment::FIELDS`), the period submission (`submission::FIELDS`)
+//! and the comment on an activity (`comment::FIELDS`). Each is named by its
+//! unit, the plan and its key (`Declared::Key`: a period, or a comment's
+//! id).
 //!
 //! What reads the table: the serialisation (every field, in the table's
 //! order, which is the canonical order; an unknown, missing or repeated key
@@ -17,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserializer, Serializer};
+use uuid::Uuid;
 
 use crate::activity::MAX_REVISION;
 use crate::review::ReviewPeriod;
@@ -25,9 +29,10 @@ use crate::text::TextProblem;
 /// What a declared field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// The period it is about (`ReviewPeriod`): its key, with the batch's
-    /// unit and plan.
+    /// The period it is about (`ReviewPeriod`).
     Period,
+    /// An id (a UUID): a comment's own, or the record it is about.
+    Id,
     /// A text; `Spec::max`, `multiline` and `optional` say which.
     Text,
     /// A canonical instant (`yyyy-mm-ddThh:mm:ss.sssZ`): the version's time.
@@ -79,6 +84,7 @@ pub const fn text(wire: &'static str, label_vi: &'static str, max: usize) -> Spe
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'a> {
     Period(ReviewPeriod),
+    Id(Uuid),
     Text(&'a str),
     Instant(DateTime<Utc>),
     Revision(u32),
@@ -87,16 +93,21 @@ pub enum Value<'a> {
 
 /// An entity declared by a table of fields.
 pub trait Declared: Sized {
+    /// What names it, with its unit and the plan; a batch lists its
+    /// entries in this order, none twice.
+    type Key: Ord + Clone + fmt::Debug + fmt::Display;
     /// Its fields, in the canonical order.
     const FIELDS: &'static [Spec];
-    /// What people call one ("đánh giá", "báo cáo đã gửi").
+    /// What people call one ("đánh giá", "lần gửi báo cáo", "ý kiến").
     const NAME_VI: &'static str;
+    /// What people call its key ("kỳ", "mã").
+    const KEY_VI: &'static str;
     /// The value of the field named `wire` (one of `FIELDS`).
     fn get(&self, wire: &str) -> Value<'_>;
     /// The entity from the values read, every field of `FIELDS` among them.
     fn build(values: &mut Values) -> Self;
 
-    fn period(&self) -> ReviewPeriod;
+    fn key(&self) -> Self::Key;
     fn revision(&self) -> u32;
     /// The time of this version.
     fn time(&self) -> DateTime<Utc>;
@@ -117,6 +128,7 @@ pub fn serialize<T: Declared, S: Serializer>(t: &T, s: S) -> Result<S::Ok, S::Er
     for f in T::FIELDS {
         match t.get(f.wire) {
             Value::Period(p) => map.serialize_entry(f.wire, &p)?,
+            Value::Id(id) => map.serialize_entry(f.wire, &id)?,
             Value::Text(v) => map.serialize_entry(f.wire, v)?,
             Value::Instant(at) => map.serialize_entry(f.wire, &crate::dates::format_instant(at))?,
             Value::Revision(r) => map.serialize_entry(f.wire, &r)?,
@@ -130,6 +142,7 @@ pub fn serialize<T: Declared, S: Serializer>(t: &T, s: S) -> Result<S::Ok, S::Er
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Owned {
     Period(ReviewPeriod),
+    Id(Uuid),
     Text(String),
     Instant(DateTime<Utc>),
     Revision(u32),
@@ -149,6 +162,13 @@ impl Values {
     pub fn period(&mut self, wire: &str) -> ReviewPeriod {
         match self.take(wire) {
             Owned::Period(p) => p,
+            other => unreachable!("{wire} read as {other:?}"),
+        }
+    }
+
+    pub fn id(&mut self, wire: &str) -> Uuid {
+        match self.take(wire) {
+            Owned::Id(id) => id,
             other => unreachable!("{wire} read as {other:?}"),
         }
     }
@@ -221,6 +241,7 @@ impl<'de, T: Declared> Visitor<'de> for Reader<T> {
             }
             values.0[i] = Some(match fields[i].kind {
                 Kind::Period => Owned::Period(map.next_value()?),
+                Kind::Id => Owned::Id(map.next_value()?),
                 Kind::Text => Owned::Text(map.next_value()?),
                 Kind::Instant => Owned::Instant(map.next_value::<Canonical>()?.0),
                 Kind::Revision => Owned::Revision(map.next_value()?),
@@ -294,7 +315,7 @@ fn text_problem(field: &Spec, v: &str) -> Option<Problem> {
 }
 
 /// Total order between two versions of one entity (same unit, plan and
-/// period), the records' rule (`Activity::version_cmp`): higher revision,
+/// key), the records' rule (`Activity::version_cmp`): higher revision,
 /// then later time, then device id, then content.
 pub fn version_cmp<T: Declared>(a: &T, b: &T) -> Ordering {
     let content = |t: &T| {

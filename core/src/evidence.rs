@@ -13,6 +13,11 @@ pub const MAX_IMAGE_BYTES: u64 = 4_000_000;
 pub const MAX_PDF_BYTES: u64 = 15_000_000;
 /// The longest caption, in characters (one line).
 pub const MAX_CAPTION: usize = 200;
+/// The largest thumbnail, in bytes: a small JPEG or WebP the device makes
+/// beside an image, which a receiver fetches first on a weak link.
+pub const MAX_THUMB_BYTES: u64 = 100_000;
+/// The longest edge of a thumbnail, in pixels.
+pub const THUMB_EDGE: u32 = 320;
 
 /// The kinds of file a record may reference: its wire name and its largest
 /// size.
@@ -24,7 +29,8 @@ pub const TYPES: &[(&str, u64)] = &[
 ];
 
 /// One evidence file of a record, as the batch carries it: keys in this
-/// order. `caption` is always there, empty when the file has none.
+/// order. `caption` and `thumb` are always there, empty when the file has
+/// none.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileRef {
@@ -36,6 +42,10 @@ pub struct FileRef {
     /// Its size in bytes, 1 up to its type's limit.
     pub size: u64,
     pub caption: String,
+    /// The SHA-256 of its thumbnail (an image of at most `THUMB_EDGE`
+    /// pixels and `MAX_THUMB_BYTES` bytes, JPEG or WebP), or "" (a PDF, or
+    /// an image that is small already).
+    pub thumb: String,
 }
 
 /// What is wrong with a record's list of files.
@@ -66,6 +76,11 @@ pub enum FileProblem {
     },
     /// A caption with spaces at either end.
     CaptionNotTrimmed {
+        position: usize,
+    },
+    /// The thumbnail's hash is not "" nor 64 lowercase hex, or is the
+    /// file's own.
+    BadThumb {
         position: usize,
     },
     /// The same file listed twice.
@@ -117,6 +132,10 @@ impl FileProblem {
                 "chú thích {} có khoảng trắng thừa ở đầu hoặc cuối.",
                 nth(position)
             ),
+            FileProblem::BadThumb { position } => format!(
+                "{} có mã ảnh thu nhỏ không hợp lệ (để trống, hoặc 64 chữ số hệ 16 viết thường khác mã của tệp).",
+                nth(position)
+            ),
             FileProblem::Duplicate { position } => format!(
                 "{} trùng với tệp liền trước (cùng mã SHA-256): mỗi tệp chỉ ghi một lần.",
                 nth(position)
@@ -163,6 +182,9 @@ fn check_file(f: &FileRef, position: usize) -> Result<(), FileProblem> {
         .map_err(|problem| FileProblem::Caption { position, problem })?;
     if f.caption.trim() != f.caption {
         return Err(FileProblem::CaptionNotTrimmed { position });
+    }
+    if !f.thumb.is_empty() && (!is_sha256(&f.thumb) || f.thumb == f.sha256) {
+        return Err(FileProblem::BadThumb { position });
     }
     Ok(())
 }
@@ -234,8 +256,9 @@ mod tests {
         assert_eq!(
             json,
             format!(
-                r#"{{"sha256":"{}","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"}}"#,
-                "01".repeat(32)
+                r#"{{"sha256":"{}","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin","thumb":"{}"}}"#,
+                "01".repeat(32),
+                "f1".repeat(32)
             )
         );
     }
@@ -286,6 +309,11 @@ mod tests {
         assert!(matches!(line, FileProblem::Caption { position: 1, .. }));
         let spaces = problem(|f| f[0].caption = " Ảnh".into());
         assert_eq!(spaces, FileProblem::CaptionNotTrimmed { position: 1 });
+        let thumb = problem(|f| f[0].thumb = f[0].sha256.clone());
+        assert_eq!(thumb, FileProblem::BadThumb { position: 1 });
+        assert!(thumb.message_vi().contains("ảnh thu nhỏ"));
+        let thumb = problem(|f| f[2].thumb = "AB".repeat(32));
+        assert_eq!(thumb, FileProblem::BadThumb { position: 3 });
         let twice = problem(|f| f[1] = f[0].clone());
         assert_eq!(twice, FileProblem::Duplicate { position: 2 });
         assert!(twice.message_vi().contains("trùng"));
@@ -306,7 +334,7 @@ mod tests {
     #[test]
     fn a_reference_has_exactly_its_fields() {
         let with_extra = format!(
-            r#"{{"sha256":"{}","type":"image/png","size":1,"caption":"","x":1}}"#,
+            r#"{{"sha256":"{}","type":"image/png","size":1,"caption":"","thumb":"","x":1}}"#,
             "ab".repeat(32)
         );
         assert!(serde_json::from_str::<FileRef>(&with_extra).is_err());
@@ -316,7 +344,7 @@ mod tests {
         );
         assert!(serde_json::from_str::<FileRef>(&without_caption).is_err());
         let negative = format!(
-            r#"{{"sha256":"{}","type":"image/png","size":-1,"caption":""}}"#,
+            r#"{{"sha256":"{}","type":"image/png","size":-1,"caption":"","thumb":""}}"#,
             "ab".repeat(32)
         );
         assert!(serde_json::from_str::<FileRef>(&negative).is_err());

@@ -115,13 +115,37 @@ pub fn filled() -> Activity {
         .edit(fields, &by("dev-b", 90))
 }
 
-/// An evidence reference whose hash is the byte `n` 32 times.
+/// An evidence reference whose hash is the byte `n` 32 times; an image's
+/// thumbnail's is `n ^ 0xf0` 32 times, a PDF has none.
 pub fn file(n: u8, media_type: &str, size: u64, caption: &str) -> FileRef {
+    let thumb = match media_type.starts_with("image/") {
+        true => format!("{:02x}", n ^ 0xf0).repeat(32),
+        false => String::new(),
+    };
     FileRef {
         sha256: format!("{n:02x}").repeat(32),
         media_type: media_type.into(),
         size,
         caption: caption.into(),
+        thumb,
+    }
+}
+
+/// A comment with every field filled, on `filled()`'s record; edited once
+/// on "dev-b".
+pub fn filled_comment() -> crate::comment::Comment {
+    crate::comment::Comment {
+        id: new_id([12; 16]),
+        record: new_id([7; 16]),
+        text: format!(
+            "{}\ndòng hai",
+            declared::spec::<crate::comment::Comment>("text").label_vi
+        ),
+        author: "Người viết (author)".into(),
+        device_id: "dev-b".into(),
+        updated_at: at(90),
+        revision: 2,
+        deleted: false,
     }
 }
 

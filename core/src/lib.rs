@@ -14,6 +14,7 @@ pub mod apply;
 pub mod assessment;
 pub mod batch;
 pub mod catalogue;
+pub mod comment;
 pub mod dates;
 pub mod declared;
 pub mod evidence;

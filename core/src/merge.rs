@@ -7,9 +7,9 @@
 //! content is a conflict and the first one is kept. So any order of import,
 //! with any duplication, ends in the same state.
 //!
-//! A unit's period entries (format version 3: its assessments and
-//! submissions, `Periods`) are named by (unit, plan, period) and merged by
-//! the same rule (`declared::version_cmp`): the greatest version wins.
+//! The entries a unit writes beside its records (format version 3: its
+//! period assessments and submissions, its comments on activities,
+//! `Entries`) are named by (unit, plan, key) and merged by the same rule (`declared::version_cmp`): the greatest version wins.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::activity::Activity;
 use crate::assessment::Assessment;
 use crate::batch::{Batch, BatchError, BatchKey, BatchKind};
+use crate::comment::Comment;
 use crate::dates::serde_instant;
 use crate::declared::{version_cmp, Declared};
 use crate::review::ReviewPeriod;
@@ -111,55 +112,78 @@ pub fn name_check(held: Option<&str>, incoming: &str) -> NameCheck {
 pub trait Holdings {
     fn record(&self, key: &RecordKey) -> Option<&Activity>;
     fn receipt(&self, id: &str) -> Option<&Receipt>;
-    /// The period entries held, nearest first (a dry run's own, then what
-    /// it was planned on).
-    fn periods(&self) -> Vec<&Periods>;
+    /// The unit entries held, nearest first (a dry run's own, then what it
+    /// was planned on).
+    fn entries(&self) -> Vec<&Entries>;
 }
 
-/// A unit's period entry is named by its unit, the plan and the period.
+/// A unit entry is named by its unit, the plan and its own key (a period,
+/// or a comment's id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PeriodKey {
+pub struct EntryKey<K> {
     pub unit_code: String,
     pub plan_id: String,
-    pub period: ReviewPeriod,
+    pub key: K,
 }
 
-/// The units' period entries a receiver holds (format version 3): for
-/// each (unit, plan, period), the greatest version of its assessment and
-/// of its submission.
+/// An assessment's or a submission's name.
+pub type PeriodKey = EntryKey<ReviewPeriod>;
+
+/// The entries the units write beside their records that a receiver holds
+/// (format version 3): for each (unit, plan, key), the greatest version of
+/// the assessment or submission of a period, and of a comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Periods {
+pub struct Entries {
     pub assessments: BTreeMap<PeriodKey, Assessment>,
     pub submissions: BTreeMap<PeriodKey, Submission>,
+    pub comments: BTreeMap<EntryKey<Uuid>, Comment>,
 }
 
-/// A kind of period entry, and where `Periods` keeps it.
-pub trait PeriodEntry: Declared + Clone {
-    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self>;
-    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self>;
+/// A kind of unit entry, and where `Entries` keeps it.
+pub trait Entry: Declared + Clone {
+    fn of(p: &Entries) -> &BTreeMap<EntryKey<Self::Key>, Self>;
+    fn of_mut(p: &mut Entries) -> &mut BTreeMap<EntryKey<Self::Key>, Self>;
 }
 
-impl PeriodEntry for Assessment {
-    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self> {
+impl Entry for Assessment {
+    fn of(p: &Entries) -> &BTreeMap<PeriodKey, Self> {
         &p.assessments
     }
-    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self> {
+    fn of_mut(p: &mut Entries) -> &mut BTreeMap<PeriodKey, Self> {
         &mut p.assessments
     }
 }
 
-impl PeriodEntry for Submission {
-    fn of(p: &Periods) -> &BTreeMap<PeriodKey, Self> {
+impl Entry for Submission {
+    fn of(p: &Entries) -> &BTreeMap<PeriodKey, Self> {
         &p.submissions
     }
-    fn of_mut(p: &mut Periods) -> &mut BTreeMap<PeriodKey, Self> {
+    fn of_mut(p: &mut Entries) -> &mut BTreeMap<PeriodKey, Self> {
         &mut p.submissions
     }
 }
 
-impl Periods {
+impl Entry for Comment {
+    fn of(p: &Entries) -> &BTreeMap<EntryKey<Uuid>, Self> {
+        &p.comments
+    }
+    fn of_mut(p: &mut Entries) -> &mut BTreeMap<EntryKey<Uuid>, Self> {
+        &mut p.comments
+    }
+}
+
+/// The name of a unit's entry `e` of a plan.
+pub fn entry_key<T: Entry>(unit_code: &str, plan_id: &str, e: &T) -> EntryKey<T::Key> {
+    EntryKey {
+        unit_code: unit_code.into(),
+        plan_id: plan_id.into(),
+        key: e.key(),
+    }
+}
+
+impl Entries {
     /// Keep `e` under `key` if it is newer than the version held.
-    pub fn keep<T: PeriodEntry>(&mut self, key: PeriodKey, e: T) {
+    pub fn keep<T: Entry>(&mut self, key: EntryKey<T::Key>, e: T) {
         match T::of_mut(self).entry(key) {
             std::collections::btree_map::Entry::Vacant(v) => {
                 v.insert(e);
@@ -173,32 +197,23 @@ impl Periods {
     }
 
     /// Keep each of a unit's entries of a plan that is newer.
-    fn keep_all<T: PeriodEntry>(&mut self, unit_code: &str, plan_id: &str, list: &[T]) {
+    fn keep_all<T: Entry>(&mut self, unit_code: &str, plan_id: &str, list: &[T]) {
         for e in list {
-            let key = PeriodKey {
-                unit_code: unit_code.into(),
-                plan_id: plan_id.into(),
-                period: e.period(),
-            };
-            self.keep(key, e.clone());
+            self.keep(entry_key(unit_code, plan_id, e), e.clone());
         }
     }
 }
 
 /// The entry held under `key`, of the nearest holdings that has one.
-pub fn held<'a, T: PeriodEntry>(h: &'a impl Holdings, key: &PeriodKey) -> Option<&'a T> {
-    h.periods().into_iter().find_map(|p| T::of(p).get(key))
+pub fn held<'a, T: Entry>(h: &'a impl Holdings, key: &EntryKey<T::Key>) -> Option<&'a T> {
+    h.entries().into_iter().find_map(|p| T::of(p).get(key))
 }
 
 /// The entries of a batch that are newer than what is held.
-fn newer_entries<T: PeriodEntry>(h: &impl Holdings, b: &Batch, list: &[T]) -> Vec<T> {
+fn newer_entries<T: Entry>(h: &impl Holdings, b: &Batch, list: &[T]) -> Vec<T> {
     list.iter()
         .filter(|e| {
-            let key = PeriodKey {
-                unit_code: b.unit_code.clone(),
-                plan_id: b.plan.id.clone(),
-                period: e.period(),
-            };
+            let key = entry_key(&b.unit_code, &b.plan.id, *e);
             held::<T>(h, &key).is_none_or(|cur| version_cmp(*e, cur).is_gt())
         })
         .cloned()
@@ -259,8 +274,8 @@ pub struct Received {
     /// over late does not make its sender late). Through the server that is
     /// when the server received it; for a file, when it was sealed.
     pub delivered: HashMap<RecordKey, Arrival>,
-    /// The units' assessments and submissions (format version 3).
-    pub periods: Periods,
+    /// The units' assessments, submissions and comments (format version 3).
+    pub entries: Entries,
 }
 
 impl Holdings for Received {
@@ -270,8 +285,8 @@ impl Holdings for Received {
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id)
     }
-    fn periods(&self) -> Vec<&Periods> {
-        vec![&self.periods]
+    fn entries(&self) -> Vec<&Entries> {
+        vec![&self.entries]
     }
 }
 
@@ -356,6 +371,7 @@ pub struct Changes {
     /// The period entries to write: those newer than the ones held.
     pub assessments: Vec<Assessment>,
     pub submissions: Vec<Submission>,
+    pub comments: Vec<Comment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,6 +432,7 @@ pub fn plan(held: &impl Holdings, b: &Batch, scope: &Scope, units: &Units) -> Ve
     }
     c.assessments = newer_entries(held, b, &b.assessments);
     c.submissions = newer_entries(held, b, &b.submissions);
+    c.comments = newer_entries(held, b, &b.comments);
     Verdict::Accepted(c)
 }
 
@@ -479,8 +496,9 @@ impl Received {
             }
         }
         let plan = &entry.plan_id;
-        self.periods.keep_all(unit, plan, &entry.assessments);
-        self.periods.keep_all(unit, plan, &entry.submissions);
+        self.entries.keep_all(unit, plan, &entry.assessments);
+        self.entries.keep_all(unit, plan, &entry.submissions);
+        self.entries.keep_all(unit, plan, &entry.comments);
         self.receipts.insert(entry.receipt.id(), entry.receipt);
     }
 
@@ -534,15 +552,18 @@ pub struct AppliedBatch {
         with = "crate::dates::serde_opt_instant"
     )]
     pub received_at: Option<DateTime<Utc>>,
-    /// The plan the batch named: with its unit, the key of its period
-    /// entries (empty in an entry of an older schema, which has none).
+    /// The plan the batch named: with its unit and their own keys, the names
+    /// of its unit entries (empty in an entry of an older schema, which has
+    /// none).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub plan_id: String,
-    /// The period entries the batch wrote (the dry run's).
+    /// The unit entries the batch wrote (the dry run's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assessments: Vec<Assessment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub submissions: Vec<Submission>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
 }
 
 impl AppliedBatch {
@@ -568,6 +589,7 @@ impl AppliedBatch {
             plan_id: b.plan.id.clone(),
             assessments: c.assessments.clone(),
             submissions: c.submissions.clone(),
+            comments: c.comments.clone(),
         }
     }
 
@@ -592,7 +614,7 @@ pub struct Overlay<'a, H: Holdings> {
     base: &'a H,
     records: HashMap<RecordKey, Activity>,
     receipts: BTreeMap<String, Receipt>,
-    periods: Periods,
+    entries: Entries,
 }
 
 impl<'a, H: Holdings> Overlay<'a, H> {
@@ -601,7 +623,7 @@ impl<'a, H: Holdings> Overlay<'a, H> {
             base,
             records: HashMap::new(),
             receipts: BTreeMap::new(),
-            periods: Periods::default(),
+            entries: Entries::default(),
         }
     }
 
@@ -619,10 +641,10 @@ impl<'a, H: Holdings> Overlay<'a, H> {
                 }
             }
             // Newer than anything held: the nearest holdings now.
-            self.periods
-                .keep_all(&b.unit_code, &b.plan.id, &c.assessments);
-            self.periods
-                .keep_all(&b.unit_code, &b.plan.id, &c.submissions);
+            let (unit, plan) = (&b.unit_code, &b.plan.id);
+            self.entries.keep_all(unit, plan, &c.assessments);
+            self.entries.keep_all(unit, plan, &c.submissions);
+            self.entries.keep_all(unit, plan, &c.comments);
             let r = receipt_of(b, at);
             self.receipts.insert(r.id(), r);
         }
@@ -637,9 +659,9 @@ impl<H: Holdings> Holdings for Overlay<'_, H> {
     fn receipt(&self, id: &str) -> Option<&Receipt> {
         self.receipts.get(id).or_else(|| self.base.receipt(id))
     }
-    fn periods(&self) -> Vec<&Periods> {
-        let mut all = vec![&self.periods];
-        all.extend(self.base.periods());
+    fn entries(&self) -> Vec<&Entries> {
+        let mut all = vec![&self.entries];
+        all.extend(self.base.entries());
         all
     }
 }

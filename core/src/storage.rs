@@ -192,7 +192,7 @@ pub fn decode_keyed(key: &str, text: &str) -> Result<Activity, EntryError> {
 /// (pinned like `SCHEMA`), so an older release sets the entry aside rather
 /// than drop the field from what it forwards. Schema 3 added the records'
 /// evidence files and the batch's period entries (`plan_id`, `assessments`,
-/// `submissions`); an older entry reads with none.
+/// `submissions`, `comments`); an older entry reads with none.
 pub const RECEIVED_SCHEMA: u32 = 3;
 
 #[derive(Serialize)]
@@ -362,6 +362,7 @@ mod tests {
             plan_id: "bac-kan-124-2020".into(),
             assessments: vec![crate::fixtures::filled_assessment()],
             submissions: vec![crate::fixtures::filled_submission()],
+            comments: vec![crate::fixtures::filled_comment()],
         };
         let key = entry.receipt.id();
         let text = encode_received(&entry);
@@ -521,7 +522,7 @@ mod pinned {
         ),
         (
             3,
-            r#"{"schema":3,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":""}]}}"#,
+            r#"{"schema":3,"record":{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin","thumb":"e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":"","thumb":""}]}}"#,
         ),
     ];
 
@@ -535,7 +536,7 @@ mod pinned {
         ),
         (
             3,
-            r#"{"schema":3,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":""}]}],"received_at":"2020-05-02T04:00:00.000Z","plan_id":"bac-kan-124-2020","assessments":[{"period":"2020","results":"Kết quả nổi bật\ndòng hai","shortcomings":"Hạn chế, khó khăn và nguyên nhân\ndòng hai","direction":"Phương hướng, giải pháp\ndòng hai","proposals":"Đề xuất, kiến nghị\ndòng hai","author":"Người ghi (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"submissions":[{"period":"2020-H1","note":"Ghi chú khi gửi (note)","at":"2020-05-01T09:30:00.000Z","revision":2,"author":"Người gửi (author)","device_id":"dev-b"}]}}"#,
+            r#"{"schema":3,"entry":{"receipt":{"key":{"unit_code":"02194","device_id":"dev-b","seq":3},"kind":"changes","sha256":"abababababababababababababababababababababababababababababababab","created_at":"2020-05-02T03:00:00.000Z","records":1,"imported_at":"2020-12-02T09:00:00.000Z"},"records":[{"id":"07070707-0707-4707-8707-070707070707","unit_code":"02194","task_id":"2.3-1","date":"2020-04-20","title":"Tiêu đề (title)","description":"Mô tả\ndòng hai","participants":"Thành phần tham gia (participants)","evidence":"Kết quả / văn bản minh chứng (evidence)","status":"planned","author":"Hà Thị B","device_id":"dev-b","created_at":"2020-05-01T08:00:00.000Z","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false,"files":[{"sha256":"1111111111111111111111111111111111111111111111111111111111111111","type":"image/jpeg","size":350000,"caption":"Ảnh bảng tin","thumb":"e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1"},{"sha256":"2222222222222222222222222222222222222222222222222222222222222222","type":"application/pdf","size":1200000,"caption":"","thumb":""}]}],"received_at":"2020-05-02T04:00:00.000Z","plan_id":"bac-kan-124-2020","assessments":[{"period":"2020","results":"Kết quả nổi bật\ndòng hai","shortcomings":"Hạn chế, khó khăn và nguyên nhân\ndòng hai","direction":"Phương hướng, giải pháp\ndòng hai","proposals":"Đề xuất, kiến nghị\ndòng hai","author":"Người ghi (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"submissions":[{"period":"2020-H1","note":"Ghi chú khi gửi (note)","at":"2020-05-01T09:30:00.000Z","revision":2,"author":"Người gửi (author)","device_id":"dev-b"}],"comments":[{"id":"0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c","record":"07070707-0707-4707-8707-070707070707","text":"Nội dung ý kiến\ndòng hai","author":"Người viết (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}]}}"#,
         ),
     ];
 
@@ -562,6 +563,7 @@ mod pinned {
             plan_id: "bac-kan-124-2020".into(),
             assessments: vec![crate::fixtures::filled_assessment()],
             submissions: vec![crate::fixtures::filled_submission()],
+            comments: vec![crate::fixtures::filled_comment()],
         }
     }
 

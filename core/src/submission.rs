@@ -41,8 +41,10 @@ pub struct Submission {
 }
 
 impl Declared for Submission {
+    type Key = ReviewPeriod;
     const FIELDS: &'static [Spec] = FIELDS;
     const NAME_VI: &'static str = "lần gửi báo cáo";
+    const KEY_VI: &'static str = "kỳ";
 
     fn get(&self, wire: &str) -> Value<'_> {
         match wire {
@@ -67,7 +69,7 @@ impl Declared for Submission {
         }
     }
 
-    fn period(&self) -> ReviewPeriod {
+    fn key(&self) -> ReviewPeriod {
         self.period
     }
     fn revision(&self) -> u32 {

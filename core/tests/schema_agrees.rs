@@ -7,8 +7,8 @@
 //! The schema and docs/batch-format.md are also held to the declaration of
 //! the record's fields (`papi_core::record::FIELDS`), field by field: each
 //! version's fields, each text's limit, emptiness and line-break rule; and
-//! to the declarations of the period entries (`assessment::FIELDS`,
-//! `submission::FIELDS`) the same way.
+//! to the declarations of the unit's other entries (`assessment::FIELDS`,
+//! `submission::FIELDS`, `comment::FIELDS`) the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use papi_core::activity::{new_id, Activity, ActivityFields, Author, Status, MAX_REVISION};
 use papi_core::assessment::Assessment;
 use papi_core::batch::{self, Batch, BatchKind, Header, BATCH_VERSION, MAX_SEQ};
+use papi_core::comment::Comment;
 use papi_core::declared::{self, Spec};
 use papi_core::evidence::FileRef;
 use papi_core::record::Field;
@@ -58,22 +59,39 @@ fn record(n: u8) -> Activity {
     Activity::create(new_id([n; 16]), "02194", fields, &by)
 }
 
-/// An evidence reference whose hash is the byte `n` 32 times.
-fn file(n: u8, media_type: &str, size: u64, caption: &str) -> FileRef {
+/// An evidence reference whose hash is the byte `n` 32 times; its
+/// thumbnail's is `thumb` 32 times, if any.
+fn file(n: u8, media_type: &str, size: u64, caption: &str, thumb: Option<u8>) -> FileRef {
     FileRef {
         sha256: format!("{n:02x}").repeat(32),
         media_type: media_type.into(),
         size,
         caption: caption.into(),
+        thumb: thumb
+            .map(|t| format!("{t:02x}").repeat(32))
+            .unwrap_or_default(),
     }
 }
 
 /// Version 3's content on the example batch: files on the first record, an
-/// assessment of 2020 and a submission of its first half.
-fn with_evidence_and_periods(b: &mut Batch) {
+/// assessment of 2020, a submission of its first half and a comment on the
+/// first record.
+fn with_version_3_content(b: &mut Batch) {
     b.records[0].fields.files = vec![
-        file(0x3a, "image/jpeg", 412_345, "Ảnh bảng tin nhà văn hóa thôn"),
-        file(0x7c, "application/pdf", 1_234_567, "Biên bản niêm yết"),
+        file(
+            0x3a,
+            "image/jpeg",
+            412_345,
+            "Ảnh bảng tin nhà văn hóa thôn",
+            Some(0xb3),
+        ),
+        file(
+            0x7c,
+            "application/pdf",
+            1_234_567,
+            "Biên bản niêm yết",
+            None,
+        ),
     ];
     let at = Utc.with_ymd_and_hms(2020, 5, 2, 2, 0, 0).unwrap();
     b.assessments = vec![Assessment {
@@ -95,6 +113,16 @@ fn with_evidence_and_periods(b: &mut Batch) {
         revision: 1,
         author: "Hà Thị Bình".into(),
         device_id: b.device_id.clone(),
+    }];
+    b.comments = vec![Comment {
+        id: new_id([0x5c; 16]),
+        record: b.records[0].id,
+        text: "Đã bổ sung ảnh bảng tin theo ý kiến của Sở Nội vụ.".into(),
+        author: "Hà Thị Bình".into(),
+        device_id: b.device_id.clone(),
+        updated_at: at,
+        revision: 1,
+        deleted: false,
     }];
 }
 
@@ -133,10 +161,7 @@ fn examples() -> Vec<(&'static str, String)> {
     vec![
         ("valid-changes.json", sealed(|_| {})),
         ("valid-version-2.json", sealed(|b| b.format_version = 2)),
-        (
-            "valid-version-3-evidence-and-periods.json",
-            sealed(with_evidence_and_periods),
-        ),
+        ("valid-version-3.json", sealed(with_version_3_content)),
         (
             "invalid-version-2-with-files.json",
             sealed(|b| b.format_version = 2).replacen(
@@ -160,21 +185,21 @@ fn examples() -> Vec<(&'static str, String)> {
         (
             "invalid-file-hash-upper-case.json",
             sealed(|b| {
-                with_evidence_and_periods(b);
+                with_version_3_content(b);
                 b.records[0].fields.files[0].sha256 = "3A".repeat(32);
             }),
         ),
         (
             "invalid-file-type.json",
             sealed(|b| {
-                with_evidence_and_periods(b);
+                with_version_3_content(b);
                 b.records[0].fields.files[0].media_type = "image/gif".into();
             }),
         ),
         (
             "invalid-image-too-big.json",
             sealed(|b| {
-                with_evidence_and_periods(b);
+                with_version_3_content(b);
                 b.records[0].fields.files[0].size = 4_000_001;
             }),
         ),
@@ -182,27 +207,45 @@ fn examples() -> Vec<(&'static str, String)> {
             "invalid-too-many-files.json",
             sealed(|b| {
                 b.records[0].fields.files = (1..=21)
-                    .map(|n| file(n, "image/webp", 90_000, ""))
+                    .map(|n| file(n, "image/webp", 90_000, "", None))
                     .collect();
             }),
         ),
         (
             "invalid-period.json",
-            sealed(with_evidence_and_periods).replacen("\"2020-H1\"", "\"2020-H3\"", 1),
+            sealed(with_version_3_content).replacen("\"2020-H1\"", "\"2020-H3\"", 1),
         ),
         (
             "invalid-section-too-long.json",
             sealed(|b| {
-                with_evidence_and_periods(b);
+                with_version_3_content(b);
                 b.assessments[0].results = "ạ".repeat(4001);
             }),
         ),
         (
             "invalid-submission-revision-0.json",
             sealed(|b| {
-                with_evidence_and_periods(b);
+                with_version_3_content(b);
                 b.submissions[0].revision = 0;
             }),
+        ),
+        (
+            "invalid-comment-empty.json",
+            sealed(|b| {
+                with_version_3_content(b);
+                b.comments[0].text = String::new();
+            }),
+        ),
+        (
+            "invalid-thumb-hash.json",
+            sealed(|b| {
+                with_version_3_content(b);
+                b.records[0].fields.files[0].thumb = "b3".repeat(31);
+            }),
+        ),
+        (
+            "invalid-version-3-without-comments.json",
+            sealed(|_| {}).replacen("\"comments\": [],", "", 1),
         ),
         (
             "valid-version-1.json",
@@ -435,7 +478,7 @@ fn of_version(version: u32) -> Value {
     }
     if version < 3 {
         let head = b.as_object_mut().unwrap();
-        for k in ["assessments", "submissions"] {
+        for k in batch::ENTRY_LISTS {
             head.remove(k);
         }
     }
@@ -618,10 +661,11 @@ fn the_format_document_states_every_field_of_the_declaration() {
 }
 
 #[test]
-fn the_format_document_states_every_field_of_the_period_entries() {
+fn the_format_document_states_every_field_of_the_unit_entries() {
     for (intro, fields) in [
         ("An assessment carries:", papi_core::assessment::FIELDS),
         ("A submission carries:", papi_core::submission::FIELDS),
+        ("A comment carries:", papi_core::comment::FIELDS),
     ] {
         let wires: Vec<&str> = fields.iter().map(|f| f.wire).collect();
         assert_eq!(listed_after(intro, &wires), wires, "{intro}");
@@ -667,12 +711,12 @@ fn earlier_versions_still_read_with_the_same_bytes_hash_and_signature() {
 }
 
 /// The example with version 3's content, as JSON.
-fn with_periods() -> Value {
-    let path = dir().join("valid-version-3-evidence-and-periods.json");
+fn with_version_3() -> Value {
+    let path = dir().join("valid-version-3.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The schema states a period entry's fields as its table declares them.
+/// The schema states a unit entry's fields as its table declares them.
 fn assert_schema_states(def: &str, list: &str, fields: &[Spec]) {
     let schema = schema();
     let v = validator(&schema);
@@ -694,7 +738,7 @@ fn assert_schema_states(def: &str, list: &str, fields: &[Spec]) {
         "{def}: all, in the canonical order"
     );
     let with = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
-        let mut b = with_periods();
+        let mut b = with_version_3();
         change(b[list][0].as_object_mut().unwrap());
         v.is_valid(&b)
     };
@@ -728,12 +772,13 @@ fn assert_schema_states(def: &str, list: &str, fields: &[Spec]) {
 }
 
 #[test]
-fn the_schema_states_every_field_of_the_period_entries() {
+fn the_schema_states_every_field_of_the_unit_entries() {
     assert_schema_states("assessment", "assessments", papi_core::assessment::FIELDS);
     assert_schema_states("submission", "submissions", papi_core::submission::FIELDS);
+    assert_schema_states("comment", "comments", papi_core::comment::FIELDS);
     // The same texts by the core's own checks (`declared::check`).
     let b = batch::parse(
-        with_periods().to_string().as_bytes(),
+        with_version_3().to_string().as_bytes(),
         &plan(),
         &units(),
         now(),
@@ -741,6 +786,7 @@ fn the_schema_states_every_field_of_the_period_entries() {
     .unwrap();
     assert_eq!(declared::check(&b.assessments[0]), Ok(()));
     assert_eq!(declared::check(&b.submissions[0]), Ok(()));
+    assert_eq!(declared::check(&b.comments[0]), Ok(()));
 }
 
 #[test]

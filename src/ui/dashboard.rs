@@ -238,9 +238,9 @@ async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Sco
         }
     };
     let public = signer.public_hex();
-    // The units' assessments and submissions received (format version 3)
-    // travel on with their records.
-    let periods = inbox.received.with_untracked(|r| r.periods.clone());
+    // The units' assessments, submissions and comments received (format
+    // version 3) travel on with their records.
+    let entries = inbox.received.with_untracked(|r| r.entries.clone());
     let bundle = scope.with_value(|s| {
         inbox.with_all_records(|all| {
             let mine: Vec<&Activity> = all
@@ -256,7 +256,7 @@ async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Sco
                 created_at: platform::now(),
                 signer: &public,
             };
-            Bundle::seal(&h, mine, &periods)
+            Bundle::seal(&h, mine, &entries)
         })
     });
     let bundle = match crate::keys::sign_bundle(&signer, bundle).await {

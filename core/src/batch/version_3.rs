@@ -17,6 +17,7 @@ fn v3(change: impl FnOnce(&mut Batch)) -> Batch {
         records: vec![filled()],
         assessments: vec![filled_assessment()],
         submissions: vec![filled_submission()],
+        comments: vec![filled_comment()],
     };
     let mut b = Batch::seal(
         &header(DONG_XA, "dev-b", 600),
@@ -38,7 +39,7 @@ fn refusal(change: impl FnOnce(&mut Batch)) -> String {
 /// The canonical bytes of `v3(|_| {})` after its records: what the hash and
 /// the signature cover of the period entries (each in its declaration's
 /// order, `assessment::FIELDS`, `submission::FIELDS`).
-const PERIODS_CANONICAL: &str = r#""assessments":[{"period":"2020","results":"Kết quả nổi bật\ndòng hai","shortcomings":"Hạn chế, khó khăn và nguyên nhân\ndòng hai","direction":"Phương hướng, giải pháp\ndòng hai","proposals":"Đề xuất, kiến nghị\ndòng hai","author":"Người ghi (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"submissions":[{"period":"2020-H1","note":"Ghi chú khi gửi (note)","at":"2020-05-01T09:30:00.000Z","revision":2,"author":"Người gửi (author)","device_id":"dev-b"}]}"#;
+const PERIODS_CANONICAL: &str = r#""assessments":[{"period":"2020","results":"Kết quả nổi bật\ndòng hai","shortcomings":"Hạn chế, khó khăn và nguyên nhân\ndòng hai","direction":"Phương hướng, giải pháp\ndòng hai","proposals":"Đề xuất, kiến nghị\ndòng hai","author":"Người ghi (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}],"submissions":[{"period":"2020-H1","note":"Ghi chú khi gửi (note)","at":"2020-05-01T09:30:00.000Z","revision":2,"author":"Người gửi (author)","device_id":"dev-b"}],"comments":[{"id":"0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c","record":"07070707-0707-4707-8707-070707070707","text":"Nội dung ý kiến\ndòng hai","author":"Người viết (author)","device_id":"dev-b","updated_at":"2020-05-01T09:30:00.000Z","revision":2,"deleted":false}]}"#;
 
 #[test]
 fn a_version_3_batch_carries_files_and_period_entries() {
@@ -57,16 +58,19 @@ fn a_version_3_batch_carries_files_and_period_entries() {
     let empty = v3(|b| {
         b.assessments.clear();
         b.submissions.clear();
+        b.comments.clear();
     });
     let text = String::from_utf8(empty.canonical()).unwrap();
     assert!(
-        text.ends_with(r#""assessments":[],"submissions":[]}"#),
+        text.ends_with(r#""assessments":[],"submissions":[],"comments":[]}"#),
         "{text}"
     );
     assert!(parse_str(&empty.to_json()).is_ok());
-    let without = empty.to_json().replacen("\"assessments\": [],", "", 1);
-    let e = parse_str(&without).unwrap_err().message_vi();
-    assert!(e.contains("thiếu trường assessments"), "{e}");
+    for list in ENTRY_LISTS {
+        let without = empty.to_json().replacen(&format!("\"{list}\": [],"), "", 1);
+        let e = parse_str(&without).unwrap_err().message_vi();
+        assert!(e.contains(&format!("thiếu trường {list}")), "{e}");
+    }
 }
 
 #[test]
@@ -89,7 +93,7 @@ fn an_older_version_carries_none_of_version_3() {
         e.contains("có trường files") && e.contains("phiên bản 2"),
         "{e}"
     );
-    for list in ["assessments", "submissions"] {
+    for list in ENTRY_LISTS {
         let with = text.replacen("\"sha256\":", &format!("\"{list}\": [],\n\"sha256\":"), 1);
         let e = parse_str(&with).unwrap_err().message_vi();
         assert!(e.contains(&format!("có trường {list}")), "{e}");
@@ -129,6 +133,11 @@ fn a_bad_file_reference_names_its_record_and_file() {
     assert!(twice.contains("thứ 2 trùng"), "{twice}");
     let order = refusal(|b| b.records[0].fields.files.reverse());
     assert!(order.contains("không theo thứ tự"), "{order}");
+    let thumb = refusal(|b| b.records[0].fields.files[0].thumb = "x".into());
+    assert!(
+        thumb.contains("tệp minh chứng thứ 1 có mã ảnh thu nhỏ"),
+        "{thumb}"
+    );
     let many = refusal(|b| {
         b.records[0].fields.files = (0..=crate::evidence::MAX_FILES as u8)
             .map(|n| file(n, "image/webp", 10, ""))
@@ -165,11 +174,32 @@ fn bad_period_entries_are_named() {
         later.period = "2020-H2".parse().unwrap();
         b.submissions.insert(0, later);
     });
-    assert!(order.contains("không theo thứ tự kỳ"), "{order}");
+    assert!(
+        order.contains("không theo thứ tự (ở kỳ 2020-H1)"),
+        "{order}"
+    );
     let late = refusal(|b| b.assessments[0].updated_at = b.created_at + chrono::Duration::days(2));
     assert!(late.contains("sau ngày tạo lô"), "{late}");
     let early = refusal(|b| b.submissions[0].at = at(-60 * 24 * 400));
     assert!(early.contains("trước ngày ban hành Kế hoạch"), "{early}");
+    // A comment: named by its id.
+    let id = filled_comment().id;
+    let empty = refusal(|b| b.comments[0].text = String::new());
+    assert_eq!(
+        empty,
+        format!("ý kiến mã {id} không hợp lệ: Nội dung ý kiến không được để trống.")
+    );
+    let twice = refusal(|b| b.comments.push(b.comments[0].clone()));
+    assert_eq!(twice, format!("ý kiến mã {id} xuất hiện hai lần trong lô."));
+    let order = refusal(|b| {
+        let mut other = b.comments[0].clone();
+        other.id = crate::activity::new_id([1; 16]);
+        b.comments.push(other);
+    });
+    assert!(
+        order.contains("danh sách ý kiến không theo thứ tự"),
+        "{order}"
+    );
     // A period the format does not know, in the file's text.
     let json = v3(|_| {}).to_json();
     for bad in ["2026-H3", "1999", "2026-h1"] {
@@ -187,10 +217,12 @@ fn the_outbox_seals_changed_period_entries_once() {
     let s = filled_submission();
     let held = |a: &Assessment, s: &Submission| (vec![a.clone()], vec![s.clone()]);
     let (assessments, submissions) = held(&a, &s);
+    let comments = vec![filled_comment()];
     let holding = Holding {
         records: &recs,
         assessments: &assessments,
         submissions: &submissions,
+        comments: &comments,
     };
     let ob = Outbox::new(DONG_XA);
     let (b1, ob) = ob
@@ -244,13 +276,13 @@ fn the_outbox_seals_changed_period_entries_once() {
 
 #[test]
 fn a_bundle_forwards_each_units_period_entries() {
-    use crate::merge::{PeriodKey, Periods};
+    use crate::merge::{Entries, PeriodKey};
     let key = |unit: &str, plan: &str| PeriodKey {
         unit_code: unit.into(),
         plan_id: plan.into(),
-        period: filled_assessment().period,
+        key: filled_assessment().period,
     };
-    let mut periods = Periods::default();
+    let mut periods = Entries::default();
     periods.keep(key(VAN_VU, &PLAN.id), filled_assessment());
     periods.keep(key(DONG_XA, &PLAN.id), filled_submission());
     periods.keep(key(DONG_XA, "another-plan"), filled_assessment());

@@ -300,9 +300,9 @@ struct Step {
     record: u8,
     delete: bool,
     seal: bool,
-    /// Also change a period entry of the device's unit: 0 and 1 the
-    /// assessment of 2020 or of its first half, 2 the submission of 2020;
-    /// anything else, none.
+    /// Also change an entry of the device's unit: 0 and 1 the assessment
+    /// of 2020 or of its first half, 2 the submission of 2020, 3 the
+    /// unit's comment on its first record; anything else, none.
     entry: u8,
 }
 
@@ -312,7 +312,7 @@ fn step() -> impl Strategy<Value = Step> {
         0u8..4,
         any::<bool>(),
         prop::bool::weighted(0.3),
-        0u8..6,
+        0u8..7,
     )
         .prop_map(|(device, record, delete, seal, entry)| Step {
             device,
@@ -323,14 +323,15 @@ fn step() -> impl Strategy<Value = Step> {
         })
 }
 
-/// What one device holds of its unit's period entries.
+/// What one device holds of its unit's entries.
 #[derive(Debug, Clone, Default)]
-struct Entries {
+struct DeviceEntries {
     assessments: Vec<crate::assessment::Assessment>,
     submissions: Vec<crate::submission::Submission>,
+    comments: Vec<crate::comment::Comment>,
 }
 
-impl Entries {
+impl DeviceEntries {
     /// Change an entry on `device` at step `t` (`Step::entry`).
     fn change(&mut self, entry: u8, device: &str, t: i64) {
         let period = |p: &str| p.parse::<crate::review::ReviewPeriod>().unwrap();
@@ -367,6 +368,17 @@ impl Entries {
                     ..filled_submission()
                 }];
             }
+            3 => {
+                let c = self.comments.first().cloned();
+                let revision = c.map_or(1, |c| c.revision + 1);
+                self.comments = vec![crate::comment::Comment {
+                    revision,
+                    text: format!("Ý kiến lúc {t} trên {device}"),
+                    device_id: device.into(),
+                    updated_at: at(t),
+                    ..crate::fixtures::filled_comment()
+                }];
+            }
             _ => {}
         }
     }
@@ -385,18 +397,19 @@ fn unit_of(device: usize) -> &'static str {
 /// Run a history on four devices; return every batch they sealed.
 fn history(steps: &[Step]) -> Vec<Batch> {
     let mut stores: Vec<Vec<Activity>> = vec![vec![]; 4];
-    let mut entries: Vec<Entries> = vec![Entries::default(); 4];
+    let mut entries: Vec<DeviceEntries> = vec![DeviceEntries::default(); 4];
     let mut outboxes: Vec<Outbox> = (0..4).map(|d| Outbox::new(unit_of(d))).collect();
     let mut batches = vec![];
     let mut seal = |d: usize,
                     t: i64,
                     stores: &[Vec<Activity>],
-                    entries: &[Entries],
+                    entries: &[DeviceEntries],
                     outboxes: &mut [Outbox]| {
         let held = crate::batch::Holding {
             records: &stores[d],
             assessments: &entries[d].assessments,
             submissions: &entries[d].submissions,
+            comments: &entries[d].comments,
         };
         if let Some((b, next)) = outboxes[d].seal_next(held, &header(unit_of(d), DEVICES[d], t)) {
             outboxes[d] = next;
@@ -440,13 +453,14 @@ fn history(steps: &[Step]) -> Vec<Batch> {
     batches
 }
 
-/// The expected period entries: per (unit, plan, period), the greatest
-/// version in any batch.
-fn expected_periods(batches: &[Batch]) -> Periods {
-    let mut p = Periods::default();
+/// The expected unit entries: per (unit, plan, key), the greatest version
+/// in any batch.
+fn expected_entries(batches: &[Batch]) -> Entries {
+    let mut p = Entries::default();
     for b in batches {
         p.keep_all(&b.unit_code, &b.plan.id, &b.assessments);
         p.keep_all(&b.unit_code, &b.plan.id, &b.submissions);
+        p.keep_all(&b.unit_code, &b.plan.id, &b.comments);
     }
     p
 }
@@ -481,7 +495,7 @@ fn files(batches: &[Batch]) -> Vec<String> {
     let genuine = Bundle::seal(
         &header(NA_RI, "dev-h", 900),
         latest.values().copied(),
-        &expected_periods(batches),
+        &expected_entries(batches),
     )
     .sign_with(&device_key("dev-h"));
     let mut forged = genuine.clone();
@@ -524,7 +538,7 @@ proptest! {
             prop_assert!(matches!(in_order.import(b, &na_ri(), &UNITS, at(0)), Verdict::Accepted(_)));
         }
         prop_assert_eq!(&in_order.records, &expected(&batches));
-        prop_assert_eq!(&in_order.periods, &expected_periods(&batches));
+        prop_assert_eq!(&in_order.entries, &expected_entries(&batches));
 
         // The same files, bundles (genuine and forged) included, in
         // order and then shuffled with duplicates: the same state.
@@ -556,8 +570,8 @@ proptest! {
             }
         }
         prop_assert_eq!(&other.records, &reference.records);
-        prop_assert_eq!(&other.periods, &reference.periods);
-        prop_assert_eq!(&reference.periods, &in_order.periods, "nor to the period entries");
+        prop_assert_eq!(&other.entries, &reference.entries);
+        prop_assert_eq!(&reference.entries, &in_order.entries, "nor to the unit entries");
         // When each record first arrived does not depend on the order either.
         prop_assert_eq!(&other.delivered, &reference.delivered);
         // Read back in another order (a store lists by key), the entries

@@ -365,6 +365,7 @@ fn on_time_through_the_server_uses_its_time_of_receipt() {
         plan_id: PLAN.id.clone(),
         assessments: vec![],
         submissions: vec![],
+        comments: vec![],
     };
     let status = |entry: AppliedBatch| {
         let held = crate::merge::Received::from_entries([entry]);
