@@ -4,7 +4,7 @@
 //! Built by Trunk as a separate wasm (index.html, data-type="worker") and
 //! started by the app only when someone exports to Excel.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,17 +19,21 @@ struct Sheet {
     widths: Vec<(u16, f64)>,
 }
 
+/// The core's `report::SheetCell`: a number, a text, or a date
+/// (`{"date": "yyyy-mm-dd"}`), written as a real date shown dd/mm/yyyy.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Cell {
     Number(f64),
     Text(String),
+    Date { date: String },
 }
 
 fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(13);
+    let day = Format::new().set_num_format("dd/mm/yyyy");
     for s in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&s.name)?;
@@ -47,9 +51,17 @@ fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                 match cell {
                     Cell::Number(n) => ws.write_number(r, c as u16, *n)?,
                     Cell::Text(t) => ws.write_string(r, c as u16, t)?,
+                    Cell::Date { date } => ws.write_datetime_with_format(
+                        r,
+                        c as u16,
+                        ExcelDateTime::parse_from_str(date)?,
+                        &day,
+                    )?,
                 };
             }
         }
+        // The header stays in view while the rows scroll.
+        ws.set_freeze_panes(row + 1, 0)?;
         for (col, w) in &s.widths {
             ws.set_column_width(*col, *w)?;
         }

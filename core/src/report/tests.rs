@@ -461,6 +461,16 @@ fn every_field_of_the_record_is_in_the_activities_table_and_its_exports() {
         assert!(header.contains(&f.label_vi()), "{}", f.spec().wire);
     }
     assert!(table[0].contains(&"Kế hoạch".to_string()) && table[0].contains(&"20/04/2020".into()));
+    // The sheet's date is a date (a spreadsheet sorts it), as the XLSX
+    // worker reads it; the CSV's is dd/mm/yyyy.
+    let d = header.iter().position(|h| *h == Field::DATE.label_vi()).unwrap();
+    let date = NaiveDate::from_ymd_opt(2020, 4, 20).unwrap();
+    assert_eq!(sheet.rows[0][d], SheetCell::Date { date });
+    assert_eq!(
+        serde_json::to_string(&sheet.rows[0][d]).unwrap(),
+        r#"{"date":"2020-04-20"}"#
+    );
+    assert_eq!(SheetCell::Date { date }.into_text(), "20/04/2020");
 }
 
 #[test]
@@ -576,7 +586,10 @@ fn the_workbook_has_the_summary_and_every_activity() {
         json.contains(r#"["02194","Xã Đổng Xá","Xã Đổng Xá","#),
         "{json}"
     );
-    assert!(json.contains(r#""2.3-1","20/04/2020","#) || json.contains(r#""2.3-1","15/04/2020","#));
+    assert!(
+        json.contains(r#""2.3-1",{"date":"2020-04-20"},"#)
+            || json.contains(r#""2.3-1",{"date":"2020-04-15"},"#)
+    );
 }
 
 proptest! {
