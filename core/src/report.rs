@@ -521,6 +521,63 @@ impl Report {
     }
 }
 
+/// What the report's annex lists once, instead of under every task: each
+/// row (unit) with the tasks it has a role in and no activity for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annex {
+    /// In the rows' order.
+    pub idle_units: Vec<IdleUnit>,
+}
+
+/// A row (unit) of the annex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdleUnit {
+    pub code: String,
+    /// The tasks it has a role in and no activity for, in the plan's order.
+    pub tasks: Vec<String>,
+    /// Whether it has no activity at all in the period (the document then
+    /// says so instead of listing every task).
+    pub none_at_all: bool,
+}
+
+impl TaskSection {
+    /// Whether the period has any activity of the task (done or planned).
+    pub fn has_activity(&self) -> bool {
+        self.done + self.planned > 0
+    }
+}
+
+impl Report {
+    fn task_sections(&self) -> impl Iterator<Item = &TaskSection> {
+        self.dimensions
+            .iter()
+            .flat_map(|d| &d.subs)
+            .flat_map(|s| &s.tasks)
+    }
+
+    /// The annex: the units without activity.
+    pub fn annex(&self) -> Annex {
+        let active: BTreeSet<usize> = self
+            .task_sections()
+            .flat_map(|t| &t.lines)
+            .filter_map(|l| self.rows.row_of(&l.unit_code))
+            .collect();
+        let idle_units = (self.rows.codes.iter().enumerate())
+            .map(|(r, code)| IdleUnit {
+                code: code.clone(),
+                tasks: self
+                    .task_sections()
+                    .filter(|t| t.without.contains(code))
+                    .map(|t| t.task_id.clone())
+                    .collect(),
+                none_at_all: !active.contains(&r),
+            })
+            .filter(|u| !u.tasks.is_empty())
+            .collect();
+        Annex { idle_units }
+    }
+}
+
 /// Does any unit of a row have a role in a task?
 fn row_has_role(plan: &Plan, units: &Units, rows: &Rows, row: usize, task: &Task) -> bool {
     rows.members(row)
@@ -844,12 +901,12 @@ fn activity_cells<'a>(
                     Holds::Field(f) => field_cell(a, f),
                     Holds::UnitName => SheetCell::Text(name(&a.unit_code)),
                     Holds::Row => SheetCell::Text(name(&rows.codes[r])),
-                    Holds::Dimension => SheetCell::Text(
-                        place.map(|(d, ..)| d.name.clone()).unwrap_or_default(),
-                    ),
-                    Holds::SubIndicator => SheetCell::Text(
-                        place.map(|(_, s, ..)| s.name.clone()).unwrap_or_default(),
-                    ),
+                    Holds::Dimension => {
+                        SheetCell::Text(place.map(|(d, ..)| d.name.clone()).unwrap_or_default())
+                    }
+                    Holds::SubIndicator => {
+                        SheetCell::Text(place.map(|(_, s, ..)| s.name.clone()).unwrap_or_default())
+                    }
                 })
                 .collect()
         })

@@ -1,13 +1,15 @@
 //! "Báo cáo năm": the year-end report of Section III of the plan, laid out
 //! as a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP):
 //! issuing body, national title and motto, number, place and date, title,
-//! body (summary table first, then per dimension → sub-indicator → task),
-//! recipients and signature. Printed on A4 by the browser (print CSS).
+//! body (summary table first, then per dimension → sub-indicator → the
+//! tasks with activity), recipients and signature, then an annex that lists
+//! once the tasks and the units without activity. Printed on A4 by the
+//! browser (print CSS: the decree's margins, page numbers from page 2).
 
 use leptos::prelude::*;
 use papi_core::dates::format_vn;
 use papi_core::letterhead::{letterhead, lower_first, Letterhead};
-use papi_core::report::{self, DimSection, Report, TaskSection, Totals};
+use papi_core::report::{self, Annex, DimSection, IdleUnit, Report, TaskSection, Totals};
 
 use crate::app::use_app;
 use crate::platform;
@@ -93,6 +95,7 @@ pub fn ReportPage() -> impl IntoView {
                     }
                 }}
                 <DocFoot recipients_vi signer_vi official_name=settings.official_name/>
+                {move || view! { <AnnexSection annex=content.get().0.annex()/> }}
             </article>
         </section>
     }
@@ -119,8 +122,8 @@ fn DocHead(
                 <p>"Số: ……/" {number_sign}</p>
             </div>
             <div class="motto">
-                <p class="strong">"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</p>
-                <p class="strong">"Độc lập - Tự do - Hạnh phúc"</p>
+                <p class="strong national">"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</p>
+                <p class="strong motto-line">"Độc lập - Tự do - Hạnh phúc"</p>
                 <p class="rule"></p>
                 <p class="dated"><em>{dated}</em></p>
             </div>
@@ -161,19 +164,32 @@ fn SummarySection(report: Report, months: [usize; 12]) -> impl IntoView {
     }
 }
 
-/// Part II, one dimension: its sub-indicators and their tasks.
+/// Part II, one dimension: its sub-indicators and their tasks with
+/// activity; the tasks without are named once, in one line.
 #[component]
 fn DimensionSection(dimension: DimSection) -> impl IntoView {
+    let idle = dimension
+        .subs
+        .iter()
+        .flat_map(|s| &s.tasks)
+        .filter(|t| !t.has_activity())
+        .map(|t| t.task_id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <h3>{format!("{}. {}", dimension.code, dimension.name)}</h3>
-        {dimension.subs.into_iter().map(|s| view! {
+        {dimension.subs.into_iter().filter(|s| s.tasks.iter().any(TaskSection::has_activity)).map(|s| view! {
             <h4>{format!("{} {}", s.code, s.name)}</h4>
-            {s.tasks.into_iter().map(|t| view! { <TaskResult task=t/> }).collect_view()}
+            {s.tasks.into_iter().filter(TaskSection::has_activity).map(|t| view! { <TaskResult task=t/> }).collect_view()}
         }).collect_view()}
+        {(!idle.is_empty()).then(|| view! {
+            <p class="indent idle" data-testid="idle-tasks">{format!("Nhiệm vụ chưa có hoạt động trong kỳ: {idle}.")}</p>
+        })}
     }
 }
 
-/// One task's results: figures, the first activities, who has none.
+/// One task's results: figures and the first activities (who has none is
+/// in the annex).
 #[component]
 fn TaskResult(task: TaskSection) -> impl IntoView {
     let text = PLAN
@@ -185,12 +201,6 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
         .retired
         .as_ref()
         .map(|v| format!(" (nhiệm vụ của phiên bản {v}, không còn trong kế hoạch hiện hành)"));
-    let without = task
-        .without
-        .iter()
-        .map(|c| UNITS.name_or_code(c))
-        .collect::<Vec<_>>()
-        .join(", ");
     let more = task.lines.len().saturating_sub(MAX_LINES);
     view! {
         <div class="doc-task" data-task=task.task_id.clone()>
@@ -209,8 +219,8 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
                     })}
                 </ul>
             })}
-            {(!without.is_empty()).then(|| view! {
-                <p class="indent without">{format!("Chưa có hoạt động: {without}.")}</p>
+            {(!task.without.is_empty()).then(|| view! {
+                <p class="indent without">{format!("Chưa có hoạt động: {} đơn vị (xem Phụ lục).", task.without.len())}</p>
             })}
         </div>
     }
@@ -235,5 +245,45 @@ fn DocFoot(
                 <p class="signer-name strong">{official_name}</p>
             </div>
         </footer>
+    }
+}
+
+/// The annex, once for the whole report: each unit with the tasks it has
+/// a role in and no activity for (the tasks without any activity are named
+/// under their dimension).
+#[component]
+fn AnnexSection(annex: Annex) -> impl IntoView {
+    if annex.idle_units.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="doc-annex" data-testid="report-annex">
+            <h2 class="doc-title">"PHỤ LỤC"</h2>
+            <p class="doc-subtitle">"Đơn vị chưa có hoạt động theo nhiệm vụ được giao trong kỳ báo cáo"</p>
+            <table class="grid doc-table" data-testid="annex-units">
+                <colgroup><col class="n"/><col class="unit"/><col class="count"/><col/></colgroup>
+                <thead><tr><th scope="col">"TT"</th><th scope="col">"Đơn vị"</th><th scope="col">"Số nhiệm vụ"</th><th scope="col">"Nhiệm vụ"</th></tr></thead>
+                <tbody>
+                    {annex.idle_units.into_iter().enumerate().map(|(i, u)| view! { <IdleRow n=i + 1 unit=u/> }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// One unit of the annex: a unit with no activity at all is said in a
+/// few words, not by listing every task it has a role in.
+#[component]
+fn IdleRow(n: usize, unit: IdleUnit) -> impl IntoView {
+    let tasks = if unit.none_at_all {
+        "Chưa có hoạt động nào trong kỳ".to_string()
+    } else {
+        unit.tasks.join(", ")
+    };
+    view! {
+        <tr data-unit=unit.code.clone()>
+            <td>{n}</td><td>{UNITS.name_or_code(&unit.code)}</td><td>{unit.tasks.len()}</td><td>{tasks}</td>
+        </tr>
     }
 }
