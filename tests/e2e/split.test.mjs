@@ -239,6 +239,25 @@ test('the app cannot be fetched when the first-visit form hands over: said, with
   await server.stop();
 });
 
+test('the 2020 history chosen in the first-visit build opens in the app; offline before the app was kept, said, and opened once the network is back', async () => {
+  const server = await startServer(await freePort());
+  const { context, page } = await withoutWorker();
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=history-2020]');
+  assert.equal(await page.evaluate(() => window.papiBuild), 'papi-first-visit');
+  await context.setOffline(true);
+  await page.click('[data-testid=history-2020]');
+  await page.waitForSelector('#hand-over:has-text("chưa mở được dữ liệu năm 2020")', { timeout: 15000 });
+  assert.equal(await page.locator('[data-testid=province-picker]').count(), 1, 'not reloaded into an error page');
+  await context.setOffline(false);
+  // The app, on the 2020 form (districts and all).
+  await page.waitForSelector('form.unit-form #district', { timeout: 20000 });
+  assert.equal(await page.evaluate(() => window.papiBuild), 'papi-tracker');
+  assert.match(await page.innerText('main'), /124\/KH-UBND ngày 10\/03\/2020/);
+  await context.close();
+  await server.stop();
+});
+
 test('the first-visit form saved offline before the app was kept: said, nothing reloaded, and the app opens once the network is back', async () => {
   const server = await startServer(await freePort());
   const { context, page } = await firstVisitFilled(server);
