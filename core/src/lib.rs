@@ -21,6 +21,7 @@ pub mod provinces;
 pub mod pull;
 pub mod record;
 pub mod report;
+pub mod report_doc;
 pub mod retry;
 pub mod search;
 pub mod signature;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
+import mammoth from 'mammoth';
 import {
   applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations,
   setupCommune, setupDistrict, watchErrors,
@@ -216,6 +217,22 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   assert.equal(lines[1][0], '2', `page 2 numbered at its top: ${lines[1].slice(0, 3).join(' | ')}`);
   assert.ok(lines.at(-1).some((l) => l.includes('PHỤ LỤC')) || lines.at(-2).some((l) => l.includes('PHỤ LỤC')), 'the annex prints');
   await page.emulateMedia({ media: 'screen' });
+  // The same document as a Word file, read by a real reader (mammoth):
+  // real headings and tables, the same words as the page.
+  const [wordDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=docx]')]);
+  assert.equal(wordDl.suggestedFilename(), 'bao-cao-066-2020.docx');
+  const wordFile = join(tmpdir(), `papi-${Date.now()}.docx`);
+  await wordDl.saveAs(wordFile);
+  const { value: html, messages } = await mammoth.convertToHtml({ path: wordFile });
+  assert.deepEqual(messages.filter((m) => m.type === 'error'), []);
+  for (const want of ['<h1>I. TỔNG HỢP CHUNG</h1>', '<h1>II. KẾT QUẢ THEO TỪNG NỘI DUNG</h1>', '<h2>2. Công khai, minh bạch trong việc ra quyết định ở địa phương</h2>',
+    'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'UBND HUYỆN NA RÌ', 'PHÒNG NỘI VỤ', 'PHỤ LỤC', 'Lý Thị Lan',
+    'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động', '15/04/2020 – Xã Đổng Xá: Niêm yết dự toán (TB 12/TB-UBND)',
+    'Nhiệm vụ chưa có hoạt động trong kỳ: 1.2-1, 1.2-2, 1.3-1, 1.4-1.', dated]) {
+    assert.ok(html.includes(want), `the Word file says "${want}"`);
+  }
+  assert.equal((html.match(/<table>/g) || []).length, 4, 'letterhead, summary, signature and annex tables');
+  assert.match(html, /<td><p>Xã Văn Lang<\/p><\/td><td><p>35<\/p><\/td><td><p>Chưa có hoạt động nào trong kỳ<\/p><\/td>/);
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(errors, []);
 

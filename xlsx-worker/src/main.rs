@@ -1,8 +1,12 @@
-//! The XLSX web worker: receives a workbook as JSON (the core's
-//! `report::Sheet`s), answers with the .xlsx bytes, or with an error text.
+//! The export web worker: receives a workbook as JSON (the core's
+//! `report::Sheet`s) and answers with the .xlsx bytes, or the year-end
+//! report (`docx:` and the core's `report_doc::Doc` as JSON) and answers
+//! with the .docx bytes (`docx.rs`); or with an error text.
 //! It says "ready" first: messages sent before its wasm runs would be lost.
 //! Built by Trunk as a separate wasm (index.html, data-type="worker") and
 //! started by the app only when someone exports to Excel.
+
+mod docx;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use serde::Deserialize;
@@ -85,9 +89,14 @@ fn main() {
                 return;
             }
             let text = ev.data().as_string().unwrap_or_default();
-            let result = serde_json::from_str::<Vec<Sheet>>(&text)
-                .map_err(|e| format!("dữ liệu không đọc được: {e}"))
-                .and_then(|sheets| build(&sheets).map_err(|e| e.to_string()));
+            let result = match text.strip_prefix(DOCX) {
+                Some(doc) => serde_json::from_str(doc)
+                    .map_err(|e| format!("dữ liệu báo cáo không đọc được: {e}"))
+                    .and_then(|doc| docx::build(&doc)),
+                None => serde_json::from_str::<Vec<Sheet>>(&text)
+                    .map_err(|e| format!("dữ liệu không đọc được: {e}"))
+                    .and_then(|sheets| build(&sheets).map_err(|e| e.to_string())),
+            };
             let _ = match result {
                 Ok(bytes) => reply.post_message(&js_sys::Uint8Array::from(&bytes[..])),
                 Err(e) => reply.post_message(&JsValue::from_str(&e)),
@@ -100,6 +109,8 @@ fn main() {
 }
 
 const READY: &str = "ready";
+/// Before the JSON of a report to write as .docx.
+const DOCX: &str = "docx:";
 /// Before the JSON of the sheets read from a workbook.
 const SHEETS: &str = "sheets:";
 
