@@ -61,13 +61,18 @@ pub fn ReportPage() -> impl IntoView {
         platform::today(),
     );
     let day = ended.as_ref().map_or_else(platform::today, |e| e.last_day);
+    // Who signs: the head, or a deputy for the head ("KT.").
+    let deputy = RwSignal::new(false);
+    let signer = Signal::derive(move || signer_lines(&signer_vi, deputy.get()));
     view! {
         <section class="report-screen">
             <div class="no-print report-controls">
                 <h2>"Báo cáo kết quả thực hiện Kế hoạch"</h2>
                 <PeriodPicker/>
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
-                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day)>"Tải tệp Word (.docx)"</button>
+                <label class="choice"><input type="checkbox" data-testid="deputy" prop:checked=move || deputy.get()
+                    on:change=move |ev| deputy.set(event_target_checked(&ev))/>"Cấp phó ký thay (KT.)"</label>
+                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked())>"Tải tệp Word (.docx)"</button>
             </div>
             {ended.map(|e| view! { <p class="warning no-print" role="note" data-testid="unit-ended">{e.notice_vi}</p> })}
             <article class="doc" data-testid="report">
@@ -82,7 +87,7 @@ pub fn ReportPage() -> impl IntoView {
                         <SummarySection report=r months=months/>
                     }
                 }}
-                <DocFoot recipients_vi signer_vi official_name=settings.official_name/>
+                <DocFoot recipients_vi signer=signer official_name=settings.official_name/>
                 {move || view! { <AnnexSection annex=content.get().0.annex()/> }}
             </article>
         </section>
@@ -200,7 +205,7 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
 #[component]
 fn DocFoot(
     recipients_vi: Vec<String>,
-    signer_vi: Vec<String>,
+    signer: Signal<Vec<String>>,
     official_name: String,
 ) -> impl IntoView {
     view! {
@@ -210,7 +215,7 @@ fn DocFoot(
                 {recipients_vi.into_iter().map(|r| view! { <p>"- " {r}</p> }).collect_view()}
             </div>
             <div class="signature">
-                {signer_vi.into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
+                {move || signer.get().into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
                 <p><em>"(Ký, ghi rõ họ tên, đóng dấu)"</em></p>
                 <p class="signer-name strong">{official_name}</p>
             </div>
@@ -252,7 +257,7 @@ fn IdleRow(n: usize, unit: IdleUnit) -> impl IntoView {
 
 /// The report as a Word file: the same document, written by the export
 /// worker, for the office to finish, number and sign in its document system.
-fn download_docx(report: Report, day: chrono::NaiveDate) {
+fn download_docx(report: Report, day: chrono::NaiveDate, deputy: bool) {
     let app = use_app();
     let Some(settings) = app.settings.get_untracked() else {
         return;
@@ -260,7 +265,8 @@ fn download_docx(report: Report, day: chrono::NaiveDate) {
     let Some(unit) = UNITS.get(&settings.unit_code) else {
         return;
     };
-    let lh = letterhead(unit, &UNITS);
+    let mut lh = letterhead(unit, &UNITS);
+    lh.signer_vi = signer_lines(&lh.signer_vi, deputy);
     let document = doc::document(
         &report,
         &doc::DocInput {
@@ -286,4 +292,13 @@ fn download_docx(report: Report, day: chrono::NaiveDate) {
                 .notify(format!("Không tạo được tệp Word {file}: {e}"), true, None);
         }
     });
+}
+
+/// The signature block's lines: the head's, or a deputy's for the head.
+fn signer_lines(head: &[String], deputy: bool) -> Vec<String> {
+    if deputy {
+        papi_core::letterhead::deputy_signer(head)
+    } else {
+        head.to_vec()
+    }
 }

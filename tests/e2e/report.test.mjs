@@ -233,6 +233,12 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   }
   assert.equal((html.match(/<table>/g) || []).length, 4, 'letterhead, summary, signature and annex tables');
   assert.match(html, /<td><p>Xã Văn Lang<\/p><\/td><td><p>35<\/p><\/td><td><p>Chưa có hoạt động nào trong kỳ<\/p><\/td>/);
+  // A deputy signs for the head: "KT." and the deputy's title.
+  await page.check('[data-testid=deputy]');
+  const signed = await page.innerText('.doc-foot .signature');
+  assert.match(signed, /KT\. TRƯỞNG PHÒNG\s+PHÓ TRƯỞNG PHÒNG/);
+  await page.uncheck('[data-testid=deputy]');
+  assert.doesNotMatch(await page.innerText('.doc-foot .signature'), /KT\./);
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(errors, []);
 
