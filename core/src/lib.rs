@@ -15,6 +15,7 @@ pub mod dates;
 pub(crate) mod fixtures;
 pub mod letterhead;
 pub mod merge;
+pub mod papi_score;
 pub mod plan;
 pub mod plan_sheet;
 pub mod provinces;

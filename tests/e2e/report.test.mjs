@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
 import {
-  applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations,
+  applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations, setupProvince,
   setupCommune, setupDistrict, watchErrors,
 } from './helpers.mjs';
 
@@ -343,5 +343,49 @@ test('a commune\'s report opens on the year that has its activities, worded as a
   assert.match(await page.innerText('[data-testid=report-totals]'), /tổng số 1 hoạt động đã thực hiện và 0 hoạt động đã lên kế hoạch/);
   await page.selectOption('#period-quarter', '2');
   assert.match(await page.innerText('[data-testid=report]'), /\(Kỳ báo cáo: quý II\/2020\)/);
+  await context.close();
+});
+
+test('the province keeps its PAPI scores by year beside the plan\'s progress: typed or imported, each with its source; wrong figures refused and said', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.server.url);
+  await setupProvince(page);
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  await page.waitForSelector('[data-testid=papi-scores]');
+  // The plan's progress per dimension is there before any score.
+  assert.equal(await page.locator('[data-testid=papi-plan-progress] td').count(), 8 + 1);
+  const type = async (values) => {
+    for (const [i, v] of values.entries()) await page.fill(`#papi-col-${i}`, v);
+    await page.click('[data-testid=papi-score-form] button[type=submit]');
+  };
+  const year = ['2024', '50', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '12', '63', 'Báo cáo PAPI 2024, tr. 20'];
+  await type(year);
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /tổng điểm 50 khác tổng 8 nội dung \(44.00\)/);
+  assert.equal(await page.locator('[data-testid=papi-score-table] tr[data-year]').count(), 0, 'nothing kept');
+  year[1] = '44';
+  year[12] = '';
+  await type(year);
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /chưa ghi nguồn số liệu/);
+  year[12] = 'Báo cáo PAPI 2024, tr. 20';
+  await type(year);
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2024"]');
+  assert.equal(await page.locator('[data-testid=papi-score-problems]').count(), 0);
+  // A sheet of another year, and a bad one refused whole with its row.
+  const csv = (rows) => ({ name: 'papi.csv', mimeType: 'text/csv', buffer: Buffer.from(['Năm,Tổng điểm,1,2,3,4,5,6,7,8,Xếp hạng,Trên tổng số tỉnh,Nguồn', ...rows].join('\r\n')) });
+  await page.setInputFiles('#papi-score-file', csv(['2022,40,5,5,5,5,5,5,5,5,20,63,Báo cáo PAPI 2022', '2021,40,5,5,5,5,5,5,5,5,,,']));
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /dòng 3: chưa ghi nguồn số liệu/);
+  assert.equal(await page.locator('[data-testid=papi-score-table] tr[data-year]').count(), 1);
+  await page.setInputFiles('#papi-score-file', csv(['2023,"43,2",5.4,5.4,5.4,5.4,5.4,5.4,5.4,5.4,15,63,Báo cáo PAPI 2023']));
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2023"]');
+  assert.match(await page.innerText('[data-testid=papi-score-table] tr[data-year="2023"]'), /43,20\t5,40/);
+  // Kept on the device.
+  await page.reload();
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2024"]');
+  assert.deepEqual(await page.$$eval('[data-testid=papi-score-table] tr[data-year]', (r) => r.map((x) => x.dataset.year)), ['2024', '2023']);
+  assert.match(await page.innerText('[data-testid=papi-score-table] tr[data-year="2024"]'), /44,00[\s\S]*12\/63\tBáo cáo PAPI 2024, tr. 20/);
+  assert.deepEqual(errors, []);
   await context.close();
 });
