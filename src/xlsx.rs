@@ -16,24 +16,19 @@ type Handler = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 pub async fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
     let text = serde_json::to_string(sheets).map_err(|e| e.to_string())?;
-    let answer = ask(text.as_str().into(), |d| {
-        d.is_instance_of::<js_sys::Uint8Array>()
-    })
-    .await?;
-    Ok(js_sys::Uint8Array::new(&answer).to_vec())
+    file_of(&text).await
 }
 
 /// The year-end report as a Word file, written by the worker from the
 /// core's document (`report_doc::Doc`: the same words as the printed page).
 pub async fn docx(doc: &papi_core::report_doc::Doc) -> Result<Vec<u8>, String> {
-    let text = format!(
-        "docx:{}",
-        serde_json::to_string(doc).map_err(|e| e.to_string())?
-    );
-    let answer = ask(text.as_str().into(), |d| {
-        d.is_instance_of::<js_sys::Uint8Array>()
-    })
-    .await?;
+    let text = serde_json::to_string(doc).map_err(|e| e.to_string())?;
+    file_of(&format!("docx:{text}")).await
+}
+
+/// The file the worker writes for `message` (its bytes), or its error text.
+async fn file_of(message: &str) -> Result<Vec<u8>, String> {
+    let answer = ask(message.into(), |d| d.is_instance_of::<js_sys::Uint8Array>()).await?;
     Ok(js_sys::Uint8Array::new(&answer).to_vec())
 }
 

@@ -547,6 +547,16 @@ impl TaskSection {
     }
 }
 
+impl DimSection {
+    /// Its tasks with no activity in the period, in the plan's order.
+    pub fn idle_tasks(&self) -> Vec<&str> {
+        (self.subs.iter().flat_map(|s| &s.tasks))
+            .filter(|t| !t.has_activity())
+            .map(|t| t.task_id.as_str())
+            .collect()
+    }
+}
+
 impl Report {
     fn task_sections(&self) -> impl Iterator<Item = &TaskSection> {
         self.dimensions

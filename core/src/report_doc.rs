@@ -273,10 +273,7 @@ pub fn document(report: &Report, input: &DocInput) -> Doc {
                 body.extend(task_blocks(plan, units, t));
             }
         }
-        let idle: Vec<&str> = (d.subs.iter().flat_map(|s| &s.tasks))
-            .filter(|t| !t.has_activity())
-            .map(|t| t.task_id.as_str())
-            .collect();
+        let idle = d.idle_tasks();
         if !idle.is_empty() {
             body.push(italic(idle_sentence(&idle)));
         }

@@ -159,14 +159,7 @@ fn cells(row: &[String]) -> impl IntoView {
 /// activity; the tasks without are named once, in one line.
 #[component]
 fn DimensionSection(dimension: DimSection) -> impl IntoView {
-    let idle = dimension
-        .subs
-        .iter()
-        .flat_map(|s| &s.tasks)
-        .filter(|t| !t.has_activity())
-        .map(|t| t.task_id.clone())
-        .collect::<Vec<_>>();
-    let idle: Vec<&str> = idle.iter().map(String::as_str).collect();
+    let idle = dimension.idle_tasks();
     let idle = (!idle.is_empty()).then(|| doc::idle_sentence(&idle));
     view! {
         <h3>{format!("{}. {}", dimension.code, dimension.name)}</h3>
