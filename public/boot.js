@@ -53,14 +53,16 @@ export async function start(build = 'papi-tracker') {
 // the network: a reload offline before the worker has kept it would leave
 // a browser error page. Until then the page says so and tries again when
 // the network or the worker changes, and every few seconds.
-window.papiHandOver = async function handOver() {
+// `said` is what the page says while it waits (by default: the unit saved).
+window.papiHandOver = async function handOver(said) {
   if (await appReachable()) {
     location.reload();
     return;
   }
   if (!document.getElementById('hand-over')) {
-    window.papiStatus('hand-over', 'Đã lưu thông tin đơn vị. Máy đang không có mạng nên chưa tải được phần còn lại của ứng dụng; ứng dụng sẽ tự mở khi có mạng.');
-    const again = () => window.papiHandOver();
+    window.papiStatus('hand-over', typeof said === 'string' ? said
+      : 'Đã lưu thông tin đơn vị. Máy đang không có mạng nên chưa tải được phần còn lại của ứng dụng; ứng dụng sẽ tự mở khi có mạng.');
+    const again = () => window.papiHandOver(said);
     window.addEventListener('online', again);
     navigator.serviceWorker?.addEventListener('controllerchange', again);
     setInterval(again, 5000);

@@ -21,7 +21,7 @@ pub fn mount() {
         provide_context(app.notices);
         Effect::new(move || {
             if app.settings.with(Option::is_some) || app.home.with(Option::is_some) {
-                crate::platform::hand_over();
+                crate::platform::hand_over_saying(None);
             }
         });
         view! { <crate::ui::welcome::FirstVisit/> }

@@ -21,9 +21,15 @@ pub fn call_global(name: &str) -> Option<wasm_bindgen::JsValue> {
 
 /// public/boot.js's `papiHandOver` (the first-visit build gives way to the
 /// app): a reload once the app can come (from the service worker's cache or
-/// the network), else said and tried again.
-pub fn hand_over() {
-    if call_global("papiHandOver").is_none() {
+/// the network), else `said` (by default: the unit saved) and tried again.
+pub fn hand_over_saying(said: Option<&str>) {
+    let f = js_sys::Reflect::get(&window(), &"papiHandOver".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let arg = said.map_or(wasm_bindgen::JsValue::UNDEFINED, Into::into);
+    if f.and_then(|f| f.call1(&wasm_bindgen::JsValue::NULL, &arg).ok())
+        .is_none()
+    {
         // Started without the loader (never in a build): reload.
         let _ = window().location().reload();
     }

@@ -1,6 +1,7 @@
-//! The Excel export, run in a web worker (`xlsx-worker/`, rust_xlsxwriter):
-//! the XLSX writer is larger than the rest of the app, so it is loaded only
-//! when someone exports, and the app's own wasm stays small. The sheets'
+//! The Excel and Word exports, run in a web worker (`xlsx-worker/`,
+//! rust_xlsxwriter and docx-rs): the writers are larger than the rest of
+//! the app, so they are loaded only when someone exports, and the app's own
+//! wasm stays small. The sheets'
 //! content comes from the core (`report::workbook`).
 
 use papi_core::report::Sheet;
@@ -15,10 +16,19 @@ type Handler = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 pub async fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
     let text = serde_json::to_string(sheets).map_err(|e| e.to_string())?;
-    let answer = ask(text.as_str().into(), |d| {
-        d.is_instance_of::<js_sys::Uint8Array>()
-    })
-    .await?;
+    file_of(&text).await
+}
+
+/// The year-end report as a Word file, written by the worker from the
+/// core's document (`report_doc::Doc`: the same words as the printed page).
+pub async fn docx(doc: &papi_core::report_doc::Doc) -> Result<Vec<u8>, String> {
+    let text = serde_json::to_string(doc).map_err(|e| e.to_string())?;
+    file_of(&format!("docx:{text}")).await
+}
+
+/// The file the worker writes for `message` (its bytes), or its error text.
+async fn file_of(message: &str) -> Result<Vec<u8>, String> {
+    let answer = ask(message.into(), |d| d.is_instance_of::<js_sys::Uint8Array>()).await?;
     Ok(js_sys::Uint8Array::new(&answer).to_vec())
 }
 

@@ -280,6 +280,21 @@ pub fn ended(units: &Units, code: &str, today: NaiveDate) -> Option<Ended> {
     })
 }
 
+/// The signature block when a deputy signs for the head (Nghị định
+/// 30/2020/NĐ-CP, Điều 13 and Phụ lục I: "KT." before the head's title, then
+/// the deputy's own): ["TRƯỞNG PHÒNG"] becomes ["KT. TRƯỞNG PHÒNG", "PHÓ
+/// TRƯỞNG PHÒNG"]; ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] keeps its "TM." line
+/// and becomes […, "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"].
+pub fn deputy_signer(signer: &[String]) -> Vec<String> {
+    let Some((head, above)) = signer.split_last() else {
+        return vec![];
+    };
+    let mut out = above.to_vec();
+    out.push(format!("KT. {head}"));
+    out.push(format!("PHÓ {head}"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +314,10 @@ mod tests {
         assert_eq!(l.place_vi, "Đổng Xá");
         assert_eq!(l.signer_vi, ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]);
         assert_eq!(
+            deputy_signer(&l.signer_vi),
+            ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+        );
+        assert_eq!(
             l.recipients_vi,
             ["UBND Huyện Na Rì (qua Phòng Nội vụ);", "Lưu: VT."]
         );
@@ -316,6 +335,11 @@ mod tests {
         assert_eq!(l.number_sign, "BC-PNV");
         assert_eq!(l.place_vi, "Na Rì");
         assert_eq!(l.signer_vi, ["TRƯỞNG PHÒNG"]);
+        assert_eq!(
+            deputy_signer(&l.signer_vi),
+            ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"]
+        );
+        assert!(deputy_signer(&[]).is_empty());
         assert_eq!(
             l.recipients_vi,
             [

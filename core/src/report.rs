@@ -521,6 +521,73 @@ impl Report {
     }
 }
 
+/// What the report's annex lists once, instead of under every task: each
+/// row (unit) with the tasks it has a role in and no activity for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annex {
+    /// In the rows' order.
+    pub idle_units: Vec<IdleUnit>,
+}
+
+/// A row (unit) of the annex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdleUnit {
+    pub code: String,
+    /// The tasks it has a role in and no activity for, in the plan's order.
+    pub tasks: Vec<String>,
+    /// Whether it has no activity at all in the period (the document then
+    /// says so instead of listing every task).
+    pub none_at_all: bool,
+}
+
+impl TaskSection {
+    /// Whether the period has any activity of the task (done or planned).
+    pub fn has_activity(&self) -> bool {
+        self.done + self.planned > 0
+    }
+}
+
+impl DimSection {
+    /// Its tasks with no activity in the period, in the plan's order.
+    pub fn idle_tasks(&self) -> Vec<&str> {
+        (self.subs.iter().flat_map(|s| &s.tasks))
+            .filter(|t| !t.has_activity())
+            .map(|t| t.task_id.as_str())
+            .collect()
+    }
+}
+
+impl Report {
+    fn task_sections(&self) -> impl Iterator<Item = &TaskSection> {
+        self.dimensions
+            .iter()
+            .flat_map(|d| &d.subs)
+            .flat_map(|s| &s.tasks)
+    }
+
+    /// The annex: the units without activity.
+    pub fn annex(&self) -> Annex {
+        let active: BTreeSet<usize> = self
+            .task_sections()
+            .flat_map(|t| &t.lines)
+            .filter_map(|l| self.rows.row_of(&l.unit_code))
+            .collect();
+        let idle_units = (self.rows.codes.iter().enumerate())
+            .map(|(r, code)| IdleUnit {
+                code: code.clone(),
+                tasks: self
+                    .task_sections()
+                    .filter(|t| t.without.contains(code))
+                    .map(|t| t.task_id.clone())
+                    .collect(),
+                none_at_all: !active.contains(&r),
+            })
+            .filter(|u| !u.tasks.is_empty())
+            .collect();
+        Annex { idle_units }
+    }
+}
+
 /// Does any unit of a row have a role in a task?
 fn row_has_role(plan: &Plan, units: &Units, rows: &Rows, row: usize, task: &Task) -> bool {
     rows.members(row)
@@ -792,18 +859,22 @@ pub fn activity_columns() -> Vec<Column> {
     columns
 }
 
-/// A field of a record as one cell of text.
-fn field_text(a: &Activity, f: Field) -> String {
+/// A field of a record as one cell: a date as a date (a spreadsheet sorts
+/// and filters it), anything else as its text.
+fn field_cell(a: &Activity, f: Field) -> SheetCell {
     match f.spec().kind {
-        Kind::Date => format_vn(a.fields.date),
-        Kind::Status => a.fields.status.label_vi().to_string(),
-        Kind::Files => crate::evidence::summary_vi(&a.fields.files),
-        _ => crate::record::text_of(a, f).unwrap_or_default().to_string(),
+        Kind::Date => SheetCell::Date {
+            date: a.fields.date,
+        },
+        Kind::Status => SheetCell::Text(a.fields.status.label_vi().to_string()),
+        Kind::Files => SheetCell::Text(crate::evidence::summary_vi(&a.fields.files)),
+        _ => SheetCell::Text(crate::record::text_of(a, f).unwrap_or_default().to_string()),
     }
 }
 
 /// The live activities of a roll-up, one row per activity, by row then date:
-/// one cell per column of `activity_columns()`.
+/// one text per column of `activity_columns()` (the CSV's cells; dates
+/// dd/mm/yyyy).
 pub fn activity_table<'a>(
     records: impl IntoIterator<Item = &'a Activity>,
     plan: &Plan,
@@ -811,6 +882,20 @@ pub fn activity_table<'a>(
     rows: &Rows,
     period: Period,
 ) -> Vec<Vec<String>> {
+    activity_cells(records, plan, units, rows, period)
+        .into_iter()
+        .map(|r| r.into_iter().map(SheetCell::into_text).collect())
+        .collect()
+}
+
+/// `activity_table` as typed cells (the workbook's).
+fn activity_cells<'a>(
+    records: impl IntoIterator<Item = &'a Activity>,
+    plan: &Plan,
+    units: &Units,
+    rows: &Rows,
+    period: Period,
+) -> Vec<Vec<SheetCell>> {
     let columns = activity_columns();
     let name = |c: &str| units.name_or_code(c);
     let mut list = live(records, rows, period);
@@ -825,12 +910,14 @@ pub fn activity_table<'a>(
             columns
                 .iter()
                 .map(|c| match c.cell {
-                    Holds::Field(f) => field_text(a, f),
-                    Holds::UnitName => name(&a.unit_code),
-                    Holds::Row => name(&rows.codes[r]),
-                    Holds::Dimension => place.map(|(d, ..)| d.name.clone()).unwrap_or_default(),
+                    Holds::Field(f) => field_cell(a, f),
+                    Holds::UnitName => SheetCell::Text(name(&a.unit_code)),
+                    Holds::Row => SheetCell::Text(name(&rows.codes[r])),
+                    Holds::Dimension => {
+                        SheetCell::Text(place.map(|(d, ..)| d.name.clone()).unwrap_or_default())
+                    }
                     Holds::SubIndicator => {
-                        place.map(|(_, s, ..)| s.name.clone()).unwrap_or_default()
+                        SheetCell::Text(place.map(|(_, s, ..)| s.name.clone()).unwrap_or_default())
                     }
                 })
                 .collect()
@@ -878,11 +965,29 @@ pub struct Sheet {
     pub widths: Vec<(u16, f64)>,
 }
 
+/// One cell of a sheet: the XLSX worker writes a number as a number, a
+/// date as a date (`{"date": "yyyy-mm-dd"}`, shown dd/mm/yyyy) and a text
+/// as a text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum SheetCell {
     Number(f64),
     Text(String),
+    Date {
+        #[serde(with = "crate::dates::serde_date")]
+        date: NaiveDate,
+    },
+}
+
+impl SheetCell {
+    /// The cell as a CSV writes it (dates dd/mm/yyyy).
+    pub fn into_text(self) -> String {
+        match self {
+            SheetCell::Number(n) => n.to_string(),
+            SheetCell::Text(t) => t,
+            SheetCell::Date { date } => format_vn(date),
+        }
+    }
 }
 
 /// The workbook: the summary (units × sub-indicators) and the activities,
@@ -925,10 +1030,7 @@ pub fn workbook<'a>(
         name: "Hoạt động".into(),
         title: None,
         header: columns.iter().map(|c| c.header.to_string()).collect(),
-        rows: activity_table(records, plan, units, rows, period)
-            .into_iter()
-            .map(|r| r.into_iter().map(text).collect())
-            .collect(),
+        rows: activity_cells(records, plan, units, rows, period),
         widths: columns
             .iter()
             .enumerate()

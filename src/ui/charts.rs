@@ -32,15 +32,7 @@ pub fn DimensionCharts(
     }
 }
 
-/// The first words of a long text (a chart's label, a task in a list).
-pub fn short(s: &str) -> String {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    if words.len() <= 14 {
-        words.join(" ")
-    } else {
-        format!("{}…", words[..14].join(" "))
-    }
-}
+pub use papi_core::report_doc::short;
 
 /// Horizontal bars: label, value, of a maximum (e.g. tasks with activity of
 /// all tasks of a dimension).

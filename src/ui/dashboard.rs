@@ -112,12 +112,33 @@ pub fn Dashboard() -> impl IntoView {
         })
     });
     let is_district = settings.level() == Level::District;
+    // The report's figures, for the charts and the PAPI card.
+    let figures = Memo::new(move |_| {
+        let p = app.period.get();
+        rows.with_value(|rows| {
+            inbox.with_all_records(|all| {
+                (
+                    report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
+                    report::per_month(all.iter().copied(), rows, p.year()),
+                )
+            })
+        })
+    });
+    let progress = Signal::derive(move || {
+        figures.with(|(r, _)| {
+            r.dimensions
+                .iter()
+                .map(|d| (d.tasks_with_activity, d.tasks))
+                .collect::<Vec<_>>()
+        })
+    });
     view! {
         <section class="dashboard">
             <h2>"Tổng hợp kết quả thực hiện"</h2>
             <PeriodPicker/>
             <Exports rows=rows scope=scope matrix=matrix is_district=is_district/>
-            <Charts rows=rows/>
+            <Charts figures=figures/>
+            {(settings.level() == Level::Province).then(|| view! { <crate::ui::papi_score::PapiScoreCard progress=progress/> })}
             <MatrixCard rows=rows matrix=matrix/>
             <StatusCard scope=scope is_district=is_district/>
             <UntouchedCard rows=rows/>
@@ -286,20 +307,11 @@ async fn forward_bundle(app: AppState, inbox: InboxState, scope: StoredValue<Sco
 
 /// Tasks with activity per dimension, and activities per month.
 #[component]
-fn Charts(rows: StoredValue<Rows>) -> impl IntoView {
-    let app = use_app();
-    let inbox = crate::inbox::use_inbox();
+fn Charts(figures: Memo<(report::Report, [usize; 12])>) -> impl IntoView {
     move || {
-        let p = app.period.get();
-        let (report, months) = rows.with_value(|rows| {
-            inbox.with_all_records(|all| {
-                (
-                    report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
-                    report::per_month(all.iter().copied(), rows, p.year()),
-                )
-            })
-        });
-        view! { <DimensionCharts per_dimension=per_dimension(&report) months=months/> }
+        figures.with(|(report, months)| {
+            view! { <DimensionCharts per_dimension=per_dimension(report) months=*months/> }
+        })
     }
 }
 

@@ -14,6 +14,7 @@ pub mod history;
 pub mod import;
 pub mod lazy;
 pub mod no_plan;
+pub mod papi_score;
 pub mod plan_browser;
 pub mod plan_builder;
 pub mod plan_text;

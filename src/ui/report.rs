@@ -1,23 +1,21 @@
 //! "Báo cáo năm": the year-end report of Section III of the plan, laid out
 //! as a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP):
 //! issuing body, national title and motto, number, place and date, title,
-//! body (summary table first, then per dimension → sub-indicator → task),
-//! recipients and signature. Printed on A4 by the browser (print CSS).
+//! body (summary table first, then per dimension → sub-indicator → the
+//! tasks with activity), recipients and signature, then an annex that lists
+//! once the tasks and the units without activity. Printed on A4 by the
+//! browser (print CSS: the decree's margins, page numbers from page 2).
 
 use leptos::prelude::*;
-use papi_core::dates::format_vn;
 use papi_core::letterhead::{letterhead, lower_first, Letterhead};
-use papi_core::report::{self, DimSection, Report, TaskSection, Totals};
+use papi_core::report::{self, Annex, DimSection, IdleUnit, Report, TaskSection};
+use papi_core::report_doc::{self as doc, MAX_LINES};
 
 use crate::app::use_app;
 use crate::platform;
-use crate::ui::charts::{per_dimension, short, DimensionCharts};
+use crate::ui::charts::{per_dimension, DimensionCharts};
 use crate::ui::dashboard::{scope_rows, PeriodPicker};
 use crate::workspace::{PLAN, UNITS};
-
-/// Activities listed per task in the document; the rest are counted (a
-/// province-year holds tens of thousands; the exports list them all).
-const MAX_LINES: usize = 30;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -43,6 +41,9 @@ pub fn ReportPage() -> impl IntoView {
             })
         })
     });
+    let lh = letterhead(unit, &UNITS);
+    let plan_ref = doc::plan_ref(&PLAN);
+    let opening = doc::opening(&PLAN, &lh);
     let Letterhead {
         parent_line_vi,
         unit_line_vi,
@@ -50,20 +51,8 @@ pub fn ReportPage() -> impl IntoView {
         place_vi,
         signer_vi,
         recipients_vi,
-        sender_vi,
-        area_vi,
-    } = letterhead(unit, &UNITS);
-    let plan_ref = format!(
-        "Kế hoạch số {} ngày {} của {} về {}",
-        PLAN.document.number,
-        format_vn(PLAN.document.date),
-        PLAN.document.issuer,
-        lower_first(&PLAN.document.title)
-    );
-    let opening = format!(
-        "Thực hiện Kế hoạch số {}, {} báo cáo kết quả thực hiện trên địa bàn {} như sau:",
-        PLAN.document.number, sender_vi, area_vi
-    );
+        ..
+    } = lh;
     // A unit of 2020 in 2026: its office no longer exists, so its document
     // is dated on its last day, and the screen says who took over.
     let ended = papi_core::letterhead::ended(
@@ -72,12 +61,18 @@ pub fn ReportPage() -> impl IntoView {
         platform::today(),
     );
     let day = ended.as_ref().map_or_else(platform::today, |e| e.last_day);
+    // Who signs: the head, or a deputy for the head ("KT.").
+    let deputy = RwSignal::new(false);
+    let signer = Signal::derive(move || signer_lines(&signer_vi, deputy.get()));
     view! {
         <section class="report-screen">
             <div class="no-print report-controls">
                 <h2>"Báo cáo kết quả thực hiện Kế hoạch"</h2>
                 <PeriodPicker/>
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
+                <label class="choice"><input type="checkbox" data-testid="deputy" prop:checked=move || deputy.get()
+                    on:change=move |ev| deputy.set(event_target_checked(&ev))/>"Cấp phó ký thay (KT.)"</label>
+                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked())>"Tải tệp Word (.docx)"</button>
             </div>
             {ended.map(|e| view! { <p class="warning no-print" role="note" data-testid="unit-ended">{e.notice_vi}</p> })}
             <article class="doc" data-testid="report">
@@ -92,7 +87,8 @@ pub fn ReportPage() -> impl IntoView {
                         <SummarySection report=r months=months/>
                     }
                 }}
-                <DocFoot recipients_vi signer_vi official_name=settings.official_name/>
+                <DocFoot recipients_vi signer=signer official_name=settings.official_name/>
+                {move || view! { <AnnexSection annex=content.get().0.annex()/> }}
             </article>
         </section>
     }
@@ -119,8 +115,8 @@ fn DocHead(
                 <p>"Số: ……/" {number_sign}</p>
             </div>
             <div class="motto">
-                <p class="strong">"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</p>
-                <p class="strong">"Độc lập - Tự do - Hạnh phúc"</p>
+                <p class="strong national">"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</p>
+                <p class="strong motto-line">"Độc lập - Tự do - Hạnh phúc"</p>
                 <p class="rule"></p>
                 <p class="dated"><em>{dated}</em></p>
             </div>
@@ -132,27 +128,18 @@ fn DocHead(
 /// II, per dimension.
 #[component]
 fn SummarySection(report: Report, months: [usize; 12]) -> impl IntoView {
-    let Totals {
-        tasks,
-        tasks_with_activity: with,
-        done,
-        planned,
-    } = report.totals();
+    let summary = doc::summary_table(&report);
+    let (rows, total) = summary.rows.split_at(summary.rows.len() - 1);
     view! {
         <h2>"I. TỔNG HỢP CHUNG"</h2>
-        <p class="indent" data-testid="report-totals">{format!(
-            "Trong kỳ, {tasks} nhiệm vụ của Kế hoạch có {with} nhiệm vụ đã có hoạt động; tổng số {done} hoạt động đã thực hiện và {planned} hoạt động đã lên kế hoạch."
-        )}</p>
+        <p class="indent" data-testid="report-totals">{doc::totals_sentence(report.totals())}</p>
         <table class="grid doc-table" data-testid="report-summary">
             <thead><tr>
-                <th scope="col">"TT"</th><th scope="col">"Nội dung (lĩnh vực)"</th><th scope="col">"Số nhiệm vụ"</th>
-                <th scope="col">"Nhiệm vụ đã có hoạt động"</th><th scope="col">"Hoạt động đã thực hiện"</th><th scope="col">"Hoạt động kế hoạch"</th>
+                {summary.header.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect_view()}
             </tr></thead>
             <tbody>
-                {report.dimensions.iter().map(|d| view! {
-                    <tr><td>{d.code.clone()}</td><td>{d.name.clone()}</td><td>{d.tasks}</td><td>{d.tasks_with_activity}</td><td>{d.done}</td><td>{d.planned}</td></tr>
-                }).collect_view()}
-                <tr class="total"><td></td><td>"Cộng"</td><td>{tasks}</td><td>{with}</td><td>{done}</td><td>{planned}</td></tr>
+                {rows.iter().map(|r| view! { <tr>{cells(r)}</tr> }).collect_view()}
+                {total.iter().map(|r| view! { <tr class="total">{cells(r)}</tr> }).collect_view()}
             </tbody>
         </table>
         <DimensionCharts per_dimension=per_dimension(&report) months=months/>
@@ -161,56 +148,47 @@ fn SummarySection(report: Report, months: [usize; 12]) -> impl IntoView {
     }
 }
 
-/// Part II, one dimension: its sub-indicators and their tasks.
+/// A table row's cells.
+fn cells(row: &[String]) -> impl IntoView {
+    row.iter()
+        .map(|c| view! { <td>{c.clone()}</td> })
+        .collect_view()
+}
+
+/// Part II, one dimension: its sub-indicators and their tasks with
+/// activity; the tasks without are named once, in one line.
 #[component]
 fn DimensionSection(dimension: DimSection) -> impl IntoView {
+    let idle = dimension.idle_tasks();
+    let idle = (!idle.is_empty()).then(|| doc::idle_sentence(&idle));
     view! {
         <h3>{format!("{}. {}", dimension.code, dimension.name)}</h3>
-        {dimension.subs.into_iter().map(|s| view! {
+        {dimension.subs.into_iter().filter(|s| s.tasks.iter().any(TaskSection::has_activity)).map(|s| view! {
             <h4>{format!("{} {}", s.code, s.name)}</h4>
-            {s.tasks.into_iter().map(|t| view! { <TaskResult task=t/> }).collect_view()}
+            {s.tasks.into_iter().filter(TaskSection::has_activity).map(|t| view! { <TaskResult task=t/> }).collect_view()}
         }).collect_view()}
+        {idle.map(|text| view! { <p class="indent idle" data-testid="idle-tasks">{text}</p> })}
     }
 }
 
-/// One task's results: figures, the first activities, who has none.
+/// One task's results: figures and the first activities (who has none is
+/// in the annex).
 #[component]
 fn TaskResult(task: TaskSection) -> impl IntoView {
-    let text = PLAN
-        .locate_record(&task.task_id)
-        .map(|(.., x, _)| x.items.join(" "))
-        .unwrap_or_default();
-    // A task this version dropped: its activities still count here.
-    let retired = task
-        .retired
-        .as_ref()
-        .map(|v| format!(" (nhiệm vụ của phiên bản {v}, không còn trong kế hoạch hiện hành)"));
-    let without = task
-        .without
-        .iter()
-        .map(|c| UNITS.name_or_code(c))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (lead, text) = doc::task_head(&PLAN, &task);
     let more = task.lines.len().saturating_sub(MAX_LINES);
     view! {
         <div class="doc-task" data-task=task.task_id.clone()>
-            <p class="task-head"><strong>{format!("Nhiệm vụ {}: ", task.task_id)}</strong>{short(&text)}<em>{retired}</em></p>
-            <p class="indent">{format!("Kết quả: {} hoạt động đã thực hiện, {} hoạt động kế hoạch.", task.done, task.planned)}</p>
+            <p class="task-head"><strong>{lead}</strong>{text}</p>
+            <p class="indent">{doc::result_sentence(&task)}</p>
             {(!task.lines.is_empty()).then(|| view! {
                 <ul class="doc-lines">
-                    {task.lines.iter().take(MAX_LINES).map(|l| view! {
-                        <li>{format!("{} – {}: {}", format_vn(l.date), UNITS.name_or_code(&l.unit_code), l.title)}
-                            {(!l.evidence.is_empty()).then(|| format!(" ({})", l.evidence))}
-                            {(l.status == papi_core::Status::Planned).then_some(" [kế hoạch]")}
-                        </li>
-                    }).collect_view()}
-                    {(more > 0).then(|| view! {
-                        <li><em>{format!("… và {more} hoạt động khác (xem đầy đủ trong tệp Excel hoặc CSV).")}</em></li>
-                    })}
+                    {task.lines.iter().take(MAX_LINES).map(|l| view! { <li>{doc::line_text(l, &UNITS)}</li> }).collect_view()}
+                    {(more > 0).then(|| view! { <li><em>{doc::more_lines(more)}</em></li> })}
                 </ul>
             })}
-            {(!without.is_empty()).then(|| view! {
-                <p class="indent without">{format!("Chưa có hoạt động: {without}.")}</p>
+            {(!task.without.is_empty()).then(|| view! {
+                <p class="indent without">{doc::without_sentence(task.without.len())}</p>
             })}
         </div>
     }
@@ -220,7 +198,7 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
 #[component]
 fn DocFoot(
     recipients_vi: Vec<String>,
-    signer_vi: Vec<String>,
+    signer: Signal<Vec<String>>,
     official_name: String,
 ) -> impl IntoView {
     view! {
@@ -230,10 +208,90 @@ fn DocFoot(
                 {recipients_vi.into_iter().map(|r| view! { <p>"- " {r}</p> }).collect_view()}
             </div>
             <div class="signature">
-                {signer_vi.into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
+                {move || signer.get().into_iter().map(|l| view! { <p class="strong">{l}</p> }).collect_view()}
                 <p><em>"(Ký, ghi rõ họ tên, đóng dấu)"</em></p>
                 <p class="signer-name strong">{official_name}</p>
             </div>
         </footer>
+    }
+}
+
+/// The annex, once for the whole report: each unit with the tasks it has
+/// a role in and no activity for (the tasks without any activity are named
+/// under their dimension).
+#[component]
+fn AnnexSection(annex: Annex) -> impl IntoView {
+    if annex.idle_units.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="doc-annex" data-testid="report-annex">
+            <h2 class="doc-title">{doc::ANNEX_TITLE}</h2>
+            <p class="doc-subtitle">{doc::ANNEX_SUBTITLE}</p>
+            <table class="grid doc-table" data-testid="annex-units">
+                // The columns' shares are doc::ANNEX_WIDTHS (style/main.css).
+                <colgroup><col class="n"/><col class="unit"/><col class="count"/><col/></colgroup>
+                <thead><tr>{doc::ANNEX_HEADER.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {annex.idle_units.into_iter().enumerate().map(|(i, u)| view! { <IdleRow n=i + 1 unit=u/> }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// One unit of the annex: a unit with no activity at all is said in a
+/// few words, not by listing every task it has a role in.
+#[component]
+fn IdleRow(n: usize, unit: IdleUnit) -> impl IntoView {
+    view! { <tr data-unit=unit.code.clone()>{cells(&doc::annex_row(n, &unit, &UNITS))}</tr> }
+}
+
+/// The report as a Word file: the same document, written by the export
+/// worker, for the office to finish, number and sign in its document system.
+fn download_docx(report: Report, day: chrono::NaiveDate, deputy: bool) {
+    let app = use_app();
+    let Some(settings) = app.settings.get_untracked() else {
+        return;
+    };
+    let Some(unit) = UNITS.get(&settings.unit_code) else {
+        return;
+    };
+    let mut lh = letterhead(unit, &UNITS);
+    lh.signer_vi = signer_lines(&lh.signer_vi, deputy);
+    let document = doc::document(
+        &report,
+        &doc::DocInput {
+            plan: &PLAN,
+            units: &UNITS,
+            letterhead: &lh,
+            day,
+            official_name: &settings.official_name,
+        },
+    );
+    let file = format!(
+        "bao-cao-{}-{}.docx",
+        settings.unit_code,
+        crate::ui::dashboard::period_slug(report.period)
+    );
+    leptos::task::spawn_local(async move {
+        let result = crate::xlsx::docx(&document).await.and_then(|b| {
+            let mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+            platform::download_bytes(&file, mime, &b).map_err(|e| e.to_string())
+        });
+        if let Err(e) = result {
+            app.notices
+                .notify(format!("Không tạo được tệp Word {file}: {e}"), true, None);
+        }
+    });
+}
+
+/// The signature block's lines: the head's, or a deputy's for the head.
+fn signer_lines(head: &[String], deputy: bool) -> Vec<String> {
+    if deputy {
+        papi_core::letterhead::deputy_signer(head)
+    } else {
+        head.to_vec()
     }
 }

@@ -201,7 +201,9 @@ fn ProvinceStep(step: RwSignal<Step>) -> impl IntoView {
 fn open_history(step: RwSignal<Step>) {
     if cfg!(feature = "first-visit") {
         let _ = SessionStorage::set(HISTORY_FLAG, true);
-        crate::platform::hand_over();
+        crate::platform::hand_over_saying(Some(
+            "Máy đang không có mạng nên chưa mở được dữ liệu năm 2020 của tỉnh Bắc Kạn; ứng dụng sẽ tự mở khi có mạng.",
+        ));
     } else if workspace::is_shipped() {
         step.set(Step::History);
     } else if workspace::set_active(workspace::shipped_id()).is_ok() {

@@ -7,8 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import ExcelJS from 'exceljs';
+import mammoth from 'mammoth';
 import {
-  applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations,
+  applyImport, download, exportBatch, importFiles, makeBatch, openHistory, recordActivity, serverAndBrowser, seriousViolations, setupProvince,
   setupCommune, setupDistrict, watchErrors,
 } from './helpers.mjs';
 
@@ -37,6 +39,9 @@ async function makeNaRi() {
   ];
 }
 
+/** The file `xlsxOf` saved last. */
+let lastXlsx;
+
 /** Download the dashboard's XLSX as `name`; its sheet names, and whether
  * each of `strings` is in it (read with Python's zipfile). */
 async function xlsxOf(page, name, strings) {
@@ -44,6 +49,7 @@ async function xlsxOf(page, name, strings) {
   assert.equal(dl.suggestedFilename(), name);
   const xlsx = join(tmpdir(), `papi-${Date.now()}.xlsx`);
   await dl.saveAs(xlsx);
+  lastXlsx = xlsx;
   return execFileSync('python3', ['-c', `
 import sys, zipfile, re
 z = zipfile.ZipFile(sys.argv[1])
@@ -51,6 +57,35 @@ wb = z.read('xl/workbook.xml').decode()
 ss = z.read('xl/sharedStrings.xml').decode()
 print('|'.join(re.findall(r'<sheet name="([^"]+)"', wb)))
 print(*[s in ss for s in sys.argv[2:]])`, xlsx, ...strings], { encoding: 'utf8' }).trim().split('\n');
+}
+
+/** The text lines of each page of a PDF, as a real reader (PDF.js)
+ * extracts them: the items of a page grouped by their baseline, top to
+ * bottom, NFC. */
+async function pdfLines(bytes) {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), disableFontFace: true, verbosity: 0 }).promise;
+  const pages = [];
+  for (let n = 1; n <= doc.numPages; n++) {
+    const { items } = await (await doc.getPage(n)).getTextContent();
+    const lines = new Map();
+    for (const it of items) {
+      const y = Math.round(it.transform[5]);
+      lines.set(y, (lines.get(y) ?? '') + it.str);
+    }
+    pages.push([...lines.entries()].sort((a, b) => b[0] - a[0]).map(([, t]) => t.normalize('NFC').trim()).filter(Boolean));
+  }
+  return pages;
+}
+
+/** The XLSX's "Hoạt động" sheet as a real reader (ExcelJS) sees it: the
+ * header, the first row's values, and the frozen pane. */
+async function activitySheet(file) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  const ws = wb.getWorksheet('Hoạt động');
+  const header = ws.getRow(1).values.slice(1);
+  return { header, row: ws.getRow(2).values.slice(1), dateFormat: ws.getRow(2).getCell(header.indexOf('Ngày') + 1).numFmt, views: ws.views };
 }
 
 test('a district imports, reads its dashboard, prints its year-end report and downloads CSV and XLSX', async () => {
@@ -118,6 +153,17 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   assert.ok(summary.text.split('\r\n')[1].startsWith('02137,Xã Văn Vũ,') || summary.text.includes('02194,Xã Đổng Xá,'));
   assert.deepEqual(await xlsxOf(page, 'papi-066-2020.xlsx', ['Niêm yết quyết toán', 'Xã Đổng Xá']),
     ['Tổng hợp|Hoạt động', 'True True']);
+  // Dates are dates (sortable, shown dd/mm/yyyy), counts numbers, the header frozen.
+  const sheet = await activitySheet(lastXlsx);
+  const day = sheet.row[sheet.header.indexOf('Ngày')];
+  assert.ok(day instanceof Date, `the date cell is a date: ${day}`);
+  assert.equal(sheet.dateFormat, 'dd/mm/yyyy');
+  assert.equal(day.toISOString().slice(0, 4), '2020');
+  assert.deepEqual(sheet.views.map((v) => [v.state, v.ySplit]), [['frozen', 1]]);
+  const summaryWb = new ExcelJS.Workbook();
+  await summaryWb.xlsx.readFile(lastXlsx);
+  const total = summaryWb.getWorksheet('Tổng hợp').getRow(4).values.at(-1);
+  assert.equal(typeof total, 'number', `a count is a number: ${total}`);
 
   // The year-end report, as printed.
   await page.click('button:has-text("Báo cáo năm (in)")');
@@ -146,16 +192,53 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   const t231 = await page.innerText('[data-task="2.3-1"]');
   assert.match(t231, /Kết quả: 3 hoạt động đã thực hiện, 0 hoạt động kế hoạch\./);
   assert.match(t231, /15\/04\/2020 – Xã Đổng Xá: Niêm yết dự toán \(TB 12\/TB-UBND\)/);
-  assert.match(t231, /Chưa có hoạt động: Xã Văn Lang, /);
-  assert.doesNotMatch(t231, /Chưa có hoạt động:[^\n]*Xã Đổng Xá/);
+  assert.match(t231, /Chưa có hoạt động: \d+ đơn vị \(xem Phụ lục\)/);
+  // Who has no activity is listed once, in the annex, not under every task.
+  assert.equal(await page.locator('[data-testid=report] .without').count(), 3, 'a line per task with activity only');
+  assert.equal(await page.locator('[data-testid=report] .doc-task').count(), 3, 'only the tasks with activity have a section');
+  const vanLang = await page.innerText('[data-testid=annex-units] tr:has-text("Xã Văn Lang")');
+  // A commune with nothing at all is said in a few words, not by its 35 tasks.
+  assert.match(vanLang, /\t35\tChưa có hoạt động nào trong kỳ$/);
+  assert.doesNotMatch(await page.innerText('[data-testid=annex-units] tr[data-unit="02194"]'), /2\.3-1/);
+  assert.match(await page.innerText('[data-testid=report]'), /Nhiệm vụ chưa có hoạt động trong kỳ: 1\.2-1, 1\.2-2, 1\.3-1, 1\.4-1\./);
   // Print: only the document, on A4.
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.isVisible('nav.tabs'), false);
   assert.equal(await page.isVisible('[data-testid=print]'), false);
-  const pdf = await page.pdf({ format: 'A4' });
-  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
-  assert.ok(pages >= 3, `the report prints on ${pages} A4 pages`);
+  const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+  const lines = await pdfLines(pdf);
+  if (process.env.PAPI_KEEP_PDF) writeFileSync(process.env.PAPI_KEEP_PDF, JSON.stringify(lines, null, 1));
+  // A few activities make a short document (issue 30: at most 4 pages), the
+  // quốc hiệu on one line, page numbers from page 2 at the top.
+  assert.ok(lines.length >= 2 && lines.length <= 4, `the report prints on ${lines.length} A4 pages`);
+  assert.ok(lines[0].some((l) => l.replace(/\s+/g, ' ').includes('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM')),
+    `the quốc hiệu on one line of page 1: ${lines[0].slice(0, 6).join(' | ')}`);
+  assert.notEqual(lines[0][0], '1', 'no number on page 1');
+  assert.equal(lines[1][0], '2', `page 2 numbered at its top: ${lines[1].slice(0, 3).join(' | ')}`);
+  assert.ok(lines.at(-1).some((l) => l.includes('PHỤ LỤC')) || lines.at(-2).some((l) => l.includes('PHỤ LỤC')), 'the annex prints');
   await page.emulateMedia({ media: 'screen' });
+  // The same document as a Word file, read by a real reader (mammoth):
+  // real headings and tables, the same words as the page.
+  const [wordDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=docx]')]);
+  assert.equal(wordDl.suggestedFilename(), 'bao-cao-066-2020.docx');
+  const wordFile = join(tmpdir(), `papi-${Date.now()}.docx`);
+  await wordDl.saveAs(wordFile);
+  const { value: html, messages } = await mammoth.convertToHtml({ path: wordFile });
+  assert.deepEqual(messages.filter((m) => m.type === 'error'), []);
+  for (const want of ['<h1>I. TỔNG HỢP CHUNG</h1>', '<h1>II. KẾT QUẢ THEO TỪNG NỘI DUNG</h1>', '<h2>2. Công khai, minh bạch trong việc ra quyết định ở địa phương</h2>',
+    'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'UBND HUYỆN NA RÌ', 'PHÒNG NỘI VỤ', 'PHỤ LỤC', 'Lý Thị Lan',
+    'Trong kỳ, 42 nhiệm vụ của Kế hoạch có 3 nhiệm vụ đã có hoạt động', '15/04/2020 – Xã Đổng Xá: Niêm yết dự toán (TB 12/TB-UBND)',
+    'Nhiệm vụ chưa có hoạt động trong kỳ: 1.2-1, 1.2-2, 1.3-1, 1.4-1.', dated]) {
+    assert.ok(html.includes(want), `the Word file says "${want}"`);
+  }
+  assert.equal((html.match(/<table>/g) || []).length, 4, 'letterhead, summary, signature and annex tables');
+  assert.match(html, /<td><p>Xã Văn Lang<\/p><\/td><td><p>35<\/p><\/td><td><p>Chưa có hoạt động nào trong kỳ<\/p><\/td>/);
+  // A deputy signs for the head: "KT." and the deputy's title.
+  await page.check('[data-testid=deputy]');
+  const signed = await page.innerText('.doc-foot .signature');
+  assert.match(signed, /KT\. TRƯỞNG PHÒNG\s+PHÓ TRƯỞNG PHÒNG/);
+  await page.uncheck('[data-testid=deputy]');
+  assert.doesNotMatch(await page.innerText('.doc-foot .signature'), /KT\./);
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(errors, []);
 
@@ -233,7 +316,9 @@ test('a district imports, reads its dashboard, prints its year-end report and do
   await p.click('button:has-text("Báo cáo năm (in)")');
   const ptext = await p.innerText('[data-testid=report]');
   assert.ok(ptext.includes('SỞ NỘI VỤ') && ptext.includes('GIÁM ĐỐC') && ptext.includes('Bắc Kạn, ngày'));
-  assert.match(await p.innerText('[data-task="2.3-1"]'), /Chưa có hoạt động: Thành phố Bắc Kạn, Huyện Pác Nặm/);
+  const annexUnits = await p.innerText('[data-testid=annex-units]');
+  assert.match(annexUnits, /Thành phố Bắc Kạn/);
+  assert.match(annexUnits, /Huyện Pác Nặm/);
   // The province downloads the whole province's XLSX.
   await p.click('nav.tabs button:has-text("Tổng hợp")');
   assert.deepEqual(await xlsxOf(p, 'papi-06-2020.xlsx', ['Công khai dự toán ngân sách tỉnh', 'Sở Tài chính', 'Niêm yết quyết toán']),
@@ -258,5 +343,49 @@ test('a commune\'s report opens on the year that has its activities, worded as a
   assert.match(await page.innerText('[data-testid=report-totals]'), /tổng số 1 hoạt động đã thực hiện và 0 hoạt động đã lên kế hoạch/);
   await page.selectOption('#period-quarter', '2');
   assert.match(await page.innerText('[data-testid=report]'), /\(Kỳ báo cáo: quý II\/2020\)/);
+  await context.close();
+});
+
+test('the province keeps its PAPI scores by year beside the plan\'s progress: typed or imported, each with its source; wrong figures refused and said', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.server.url);
+  await setupProvince(page);
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  await page.waitForSelector('[data-testid=papi-scores]');
+  // The plan's progress per dimension is there before any score.
+  assert.equal(await page.locator('[data-testid=papi-plan-progress] td').count(), 8 + 1);
+  const type = async (values) => {
+    for (const [i, v] of values.entries()) await page.fill(`#papi-col-${i}`, v);
+    await page.click('[data-testid=papi-score-form] button[type=submit]');
+  };
+  const year = ['2024', '50', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '5,5', '12', '63', 'Báo cáo PAPI 2024, tr. 20'];
+  await type(year);
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /tổng điểm 50 khác tổng 8 nội dung \(44.00\)/);
+  assert.equal(await page.locator('[data-testid=papi-score-table] tr[data-year]').count(), 0, 'nothing kept');
+  year[1] = '44';
+  year[12] = '';
+  await type(year);
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /chưa ghi nguồn số liệu/);
+  year[12] = 'Báo cáo PAPI 2024, tr. 20';
+  await type(year);
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2024"]');
+  assert.equal(await page.locator('[data-testid=papi-score-problems]').count(), 0);
+  // A sheet of another year, and a bad one refused whole with its row.
+  const csv = (rows) => ({ name: 'papi.csv', mimeType: 'text/csv', buffer: Buffer.from(['Năm,Tổng điểm,1,2,3,4,5,6,7,8,Xếp hạng,Trên tổng số tỉnh,Nguồn', ...rows].join('\r\n')) });
+  await page.setInputFiles('#papi-score-file', csv(['2022,40,5,5,5,5,5,5,5,5,20,63,Báo cáo PAPI 2022', '2021,40,5,5,5,5,5,5,5,5,,,']));
+  assert.match(await page.innerText('[data-testid=papi-score-problems]'), /dòng 3: chưa ghi nguồn số liệu/);
+  assert.equal(await page.locator('[data-testid=papi-score-table] tr[data-year]').count(), 1);
+  await page.setInputFiles('#papi-score-file', csv(['2023,"43,2",5.4,5.4,5.4,5.4,5.4,5.4,5.4,5.4,15,63,Báo cáo PAPI 2023']));
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2023"]');
+  assert.match(await page.innerText('[data-testid=papi-score-table] tr[data-year="2023"]'), /43,20\t5,40/);
+  // Kept on the device.
+  await page.reload();
+  await page.click('nav.tabs button:has-text("Tổng hợp")');
+  await page.waitForSelector('[data-testid=papi-score-table] tr[data-year="2024"]');
+  assert.deepEqual(await page.$$eval('[data-testid=papi-score-table] tr[data-year]', (r) => r.map((x) => x.dataset.year)), ['2024', '2023']);
+  assert.match(await page.innerText('[data-testid=papi-score-table] tr[data-year="2024"]'), /44,00[\s\S]*12\/63\tBáo cáo PAPI 2024, tr. 20/);
+  assert.deepEqual(errors, []);
   await context.close();
 });

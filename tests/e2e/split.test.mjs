@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  fillCommune, freePort, launch, recordActivity, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, timelineTitles, watchErrors,
+  freePort, launch, pickProvince, recordActivity, setupCommune, setupDistrict, setupProvince, startServer, stopAllServers, timelineTitles, watchErrors,
 } from './helpers.mjs';
 
 let browser;
@@ -199,21 +199,28 @@ test('the store\'s code is off the first screen\'s path: kept at install, fetche
 });
 
 /** A fresh device with no service worker (`withoutWorker`), on the
- * first-visit form filled in as a commune official. */
+ * first-visit form filled in as a commune official of today's Thái Nguyên
+ * (the 2020 history's form is the app's: the first-visit build hands over
+ * for it). */
 async function firstVisitFilled(server, abort) {
   const { context, page } = await withoutWorker(abort);
   await page.goto(server.url);
-  await fillCommune(page);
+  assert.equal(await page.evaluate(() => window.papiBuild), 'papi-first-visit');
+  await pickProvince(page, 'thai nguyen', 'thai-nguyen-2025');
+  await page.fill('#commune-q', 'phu binh');
+  await page.selectOption('#commune', '05908');
+  await page.fill('#official', 'Nguyễn Văn An');
   return { context, page };
 }
 
-/** The unit this device keeps, and then that the app has opened on it. */
+/** The home this device keeps, and then that the app has opened on it
+ * (its province has no plan on the device yet: the app says it waits). */
 async function keptThenOpened(page) {
-  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.settings')));
-  assert.deepEqual(kept, { unit_code: '01840', official_name: 'Nguyễn Văn An' });
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('papi-tracker.home')));
+  assert.deepEqual(kept, { dataset: 'thai-nguyen-2025', unit_code: '05908', official_name: 'Nguyễn Văn An' });
   return async () => {
-    await page.waitForSelector('nav.tabs', { timeout: 20000 });
-    assert.match(await page.innerText('header .unit'), /Đức Xuân/);
+    await page.waitForSelector('[data-testid=waiting-for-plan]', { timeout: 20000 });
+    assert.equal(await page.evaluate(() => window.papiBuild), 'papi-tracker');
   };
 }
 
@@ -232,6 +239,25 @@ test('the app cannot be fetched when the first-visit form hands over: said, with
   await server.stop();
 });
 
+test('the 2020 history chosen in the first-visit build opens in the app; offline before the app was kept, said, and opened once the network is back', async () => {
+  const server = await startServer(await freePort());
+  const { context, page } = await withoutWorker();
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=history-2020]');
+  assert.equal(await page.evaluate(() => window.papiBuild), 'papi-first-visit');
+  await context.setOffline(true);
+  await page.click('[data-testid=history-2020]');
+  await page.waitForSelector('#hand-over:has-text("chưa mở được dữ liệu năm 2020")', { timeout: 15000 });
+  assert.equal(await page.locator('[data-testid=province-picker]').count(), 1, 'not reloaded into an error page');
+  await context.setOffline(false);
+  // The app, on the 2020 form (districts and all).
+  await page.waitForSelector('form.unit-form #district', { timeout: 20000 });
+  assert.equal(await page.evaluate(() => window.papiBuild), 'papi-tracker');
+  assert.match(await page.innerText('main'), /124\/KH-UBND ngày 10\/03\/2020/);
+  await context.close();
+  await server.stop();
+});
+
 test('the first-visit form saved offline before the app was kept: said, nothing reloaded, and the app opens once the network is back', async () => {
   const server = await startServer(await freePort());
   const { context, page } = await firstVisitFilled(server);
@@ -240,7 +266,7 @@ test('the first-visit form saved offline before the app was kept: said, nothing 
   await page.waitForSelector('#hand-over:has-text("chưa tải được phần còn lại của ứng dụng")', { timeout: 15000 });
   // Still the page it was: not reloaded into a browser error.
   await page.waitForTimeout(6000);
-  assert.equal(await page.locator('form.unit-form').count(), 1);
+  assert.equal(await page.locator('[data-testid=role-form]').count(), 1);
   const opened = await keptThenOpened(page);
 
   await context.setOffline(false);

@@ -1,10 +1,14 @@
-//! The XLSX web worker: receives a workbook as JSON (the core's
-//! `report::Sheet`s), answers with the .xlsx bytes, or with an error text.
+//! The export web worker: receives a workbook as JSON (the core's
+//! `report::Sheet`s) and answers with the .xlsx bytes, or the year-end
+//! report (`docx:` and the core's `report_doc::Doc` as JSON) and answers
+//! with the .docx bytes (`docx.rs`); or with an error text.
 //! It says "ready" first: messages sent before its wasm runs would be lost.
 //! Built by Trunk as a separate wasm (index.html, data-type="worker") and
 //! started by the app only when someone exports to Excel.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+mod docx;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,17 +23,21 @@ struct Sheet {
     widths: Vec<(u16, f64)>,
 }
 
+/// The core's `report::SheetCell`: a number, a text, or a date
+/// (`{"date": "yyyy-mm-dd"}`), written as a real date shown dd/mm/yyyy.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Cell {
     Number(f64),
     Text(String),
+    Date { date: String },
 }
 
 fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(13);
+    let day = Format::new().set_num_format("dd/mm/yyyy");
     for s in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&s.name)?;
@@ -47,9 +55,17 @@ fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                 match cell {
                     Cell::Number(n) => ws.write_number(r, c as u16, *n)?,
                     Cell::Text(t) => ws.write_string(r, c as u16, t)?,
+                    Cell::Date { date } => ws.write_datetime_with_format(
+                        r,
+                        c as u16,
+                        ExcelDateTime::parse_from_str(date)?,
+                        &day,
+                    )?,
                 };
             }
         }
+        // The header stays in view while the rows scroll.
+        ws.set_freeze_panes(row + 1, 0)?;
         for (col, w) in &s.widths {
             ws.set_column_width(*col, *w)?;
         }
@@ -73,9 +89,14 @@ fn main() {
                 return;
             }
             let text = ev.data().as_string().unwrap_or_default();
-            let result = serde_json::from_str::<Vec<Sheet>>(&text)
-                .map_err(|e| format!("dữ liệu không đọc được: {e}"))
-                .and_then(|sheets| build(&sheets).map_err(|e| e.to_string()));
+            let result = match text.strip_prefix(DOCX) {
+                Some(doc) => serde_json::from_str(doc)
+                    .map_err(|e| format!("dữ liệu báo cáo không đọc được: {e}"))
+                    .and_then(|doc| docx::build(&doc)),
+                None => serde_json::from_str::<Vec<Sheet>>(&text)
+                    .map_err(|e| format!("dữ liệu không đọc được: {e}"))
+                    .and_then(|sheets| build(&sheets).map_err(|e| e.to_string())),
+            };
             let _ = match result {
                 Ok(bytes) => reply.post_message(&js_sys::Uint8Array::from(&bytes[..])),
                 Err(e) => reply.post_message(&JsValue::from_str(&e)),
@@ -88,6 +109,8 @@ fn main() {
 }
 
 const READY: &str = "ready";
+/// Before the JSON of a report to write as .docx.
+const DOCX: &str = "docx:";
 /// Before the JSON of the sheets read from a workbook.
 const SHEETS: &str = "sheets:";
 

@@ -178,6 +178,38 @@ fn a_small_district_year_by_hand() {
     assert!(!t231.without.contains(&DONG_XA.to_string()));
     assert!(t231.without.contains(&NA_RI.to_string()));
 
+    // The annex lists each unit once: Đổng Xá lacks the tasks it has a
+    // role in but 2.3-1 (and whatever other task it recorded for), Na Rì
+    // lacks 2.3-1 too; a commune with nothing is said to have nothing.
+    let annex = rep.annex();
+    let idle = |code: &str| annex.idle_units.iter().find(|u| u.code == code).cloned();
+    let dong_xa = idle(DONG_XA).expect("Đổng Xá lacks some tasks");
+    assert!(!dong_xa.tasks.contains(&"2.3-1".to_string()));
+    assert!(!dong_xa.none_at_all, "Đổng Xá has activities");
+    assert!(idle(NA_RI).unwrap().tasks.contains(&"2.3-1".to_string()));
+    let silent = UNITS
+        .children(NA_RI)
+        .find(|u| u.code != DONG_XA && u.code != VAN_VU)
+        .unwrap();
+    assert!(
+        idle(&silent.code).unwrap().none_at_all,
+        "{} has none",
+        silent.name
+    );
+    for u in &annex.idle_units {
+        assert!(rows.codes.contains(&u.code), "{} is a row", u.code);
+        assert!(!u.tasks.is_empty(), "{} listed with nothing", u.code);
+    }
+    // Every unit the tasks name as without activity is in the annex.
+    let named: BTreeSet<&String> = rep
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.subs)
+        .flat_map(|s| &s.tasks)
+        .flat_map(|t| &t.without)
+        .collect();
+    assert_eq!(named.len(), annex.idle_units.len());
+
     let none = commune_tasks_without_activity(&recs, &PLAN, &UNITS, &rows, Period::Year(2020));
     assert_eq!(
         none.len(),
@@ -470,6 +502,19 @@ fn every_field_of_the_record_is_in_the_activities_table_and_its_exports() {
         assert!(header.contains(&f.label_vi()), "{}", f.spec().wire);
     }
     assert!(table[0].contains(&"Kế hoạch".to_string()) && table[0].contains(&"20/04/2020".into()));
+    // The sheet's date is a date (a spreadsheet sorts it), as the XLSX
+    // worker reads it; the CSV's is dd/mm/yyyy.
+    let d = header
+        .iter()
+        .position(|h| *h == Field::DATE.label_vi())
+        .unwrap();
+    let date = NaiveDate::from_ymd_opt(2020, 4, 20).unwrap();
+    assert_eq!(sheet.rows[0][d], SheetCell::Date { date });
+    assert_eq!(
+        serde_json::to_string(&sheet.rows[0][d]).unwrap(),
+        r#"{"date":"2020-04-20"}"#
+    );
+    assert_eq!(SheetCell::Date { date }.into_text(), "20/04/2020");
 }
 
 #[test]
@@ -585,7 +630,10 @@ fn the_workbook_has_the_summary_and_every_activity() {
         json.contains(r#"["02194","Xã Đổng Xá","Xã Đổng Xá","#),
         "{json}"
     );
-    assert!(json.contains(r#""2.3-1","20/04/2020","#) || json.contains(r#""2.3-1","15/04/2020","#));
+    assert!(
+        json.contains(r#""2.3-1",{"date":"2020-04-20"},"#)
+            || json.contains(r#""2.3-1",{"date":"2020-04-15"},"#)
+    );
 }
 
 proptest! {

@@ -1,0 +1,135 @@
+use super::*;
+use crate::activity::{new_id, Activity, ActivityFields, Author};
+use crate::fixtures::*;
+use crate::letterhead::letterhead;
+use crate::merge::Scope;
+use crate::record::Field;
+use crate::report::{report, Period, Rows};
+use chrono::{TimeZone, Utc};
+
+fn act(n: u32, unit: &str, task: &str, status: Status) -> Activity {
+    let mut id = [0u8; 16];
+    id[..4].copy_from_slice(&n.to_le_bytes());
+    Activity::create(
+        new_id(id),
+        unit,
+        ActivityFields::new(
+            task,
+            NaiveDate::from_ymd_opt(2020, 4, 15).unwrap(),
+            &format!("Hoạt động {n}"),
+            status,
+        )
+        .with(Field::EVIDENCE, "TB 12/TB-UBND"),
+        &Author {
+            name: "A",
+            device_id: "d",
+            now: Utc.with_ymd_and_hms(2020, 12, 1, 0, 0, 0).unwrap(),
+        },
+    )
+}
+
+fn na_ri_doc(recs: &[Activity]) -> Doc {
+    let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
+    let rep = report(recs, &PLAN, &UNITS, &rows, Period::Year(2020));
+    let lh = letterhead(UNITS.get(NA_RI).unwrap(), &UNITS);
+    document(
+        &rep,
+        &DocInput {
+            plan: &PLAN,
+            units: &UNITS,
+            letterhead: &lh,
+            day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
+            official_name: "Lý Thị Lan",
+        },
+    )
+}
+
+fn texts(blocks: &[Block]) -> Vec<String> {
+    blocks
+        .iter()
+        .flat_map(|b| match b {
+            Block::Heading { text, .. } | Block::Item { text } => vec![text.clone()],
+            Block::Para { lead, text, .. } => vec![format!("{lead}{text}")],
+            Block::Table(t) => t.rows.iter().map(|r| r.join("\t")).collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_one_activity_report_names_only_its_task_and_lists_idle_units_once() {
+    let doc = na_ri_doc(&[act(1, DONG_XA, "2.3-1", Status::Done)]);
+    assert_eq!(
+        (doc.parent_line.as_str(), doc.unit_line.as_str()),
+        ("UBND HUYỆN NA RÌ", "PHÒNG NỘI VỤ")
+    );
+    assert_eq!(doc.dated, "Na Rì, ngày 28 tháng 12 năm 2020");
+    assert!(
+        doc.subtitles[0].starts_with("Kết quả thực hiện Kế hoạch số 124/KH-UBND ngày 10/03/2020")
+    );
+    let body = texts(&doc.body);
+    // One task section: its heading, result and activity.
+    assert_eq!(
+        body.iter()
+            .filter(|t| t.starts_with("Nhiệm vụ 2.3-1: "))
+            .count(),
+        1
+    );
+    assert!(body.iter().all(|t| !t.starts_with("Nhiệm vụ 1.1-1: ")));
+    assert!(body.contains(&"15/04/2020 – Xã Đổng Xá: Hoạt động 1 (TB 12/TB-UBND)".to_string()));
+    assert!(body.contains(&"Kết quả: 1 hoạt động đã thực hiện, 0 hoạt động kế hoạch.".to_string()));
+    // Idle tasks named once per dimension: eight dimensions, eight lines.
+    let idle = body
+        .iter()
+        .filter(|t| t.starts_with("Nhiệm vụ chưa có hoạt động trong kỳ: "))
+        .count();
+    assert_eq!(idle, 8);
+    // The annex: one row per unit, a silent commune in a few words.
+    let annex = texts(&doc.annex);
+    assert_eq!(
+        annex.len(),
+        UNITS.children(NA_RI).count() + 1,
+        "every commune and the district"
+    );
+    assert!(annex
+        .iter()
+        .any(|r| r.contains("Xã Văn Lang\t") && r.ends_with("\tChưa có hoạt động nào trong kỳ")));
+    let dong_xa = annex.iter().find(|r| r.contains("Xã Đổng Xá")).unwrap();
+    assert!(
+        !dong_xa.contains("2.3-1") && dong_xa.contains("1.1-1"),
+        "{dong_xa}"
+    );
+    // The summary table ends with the total row.
+    let Some(Block::Table(summary)) = doc.body.iter().find(|b| matches!(b, Block::Table(_))) else {
+        panic!("no summary table");
+    };
+    assert!(summary.total_row);
+    assert_eq!(summary.rows.last().unwrap()[1..4], ["Cộng", "42", "1"]);
+    assert_eq!(summary.widths.iter().map(|w| *w as u32).sum::<u32>(), 100);
+    assert_eq!(ANNEX_WIDTHS.iter().map(|w| *w as u32).sum::<u32>(), 100);
+}
+
+#[test]
+fn the_document_travels_as_json_unchanged() {
+    let doc = na_ri_doc(&[
+        act(1, DONG_XA, "2.3-1", Status::Done),
+        act(2, VAN_VU, "1.1-1", Status::Planned),
+    ]);
+    let json = serde_json::to_string(&doc).unwrap();
+    assert_eq!(serde_json::from_str::<Doc>(&json).unwrap(), doc);
+    assert!(texts(&doc.body).iter().any(|t| t.ends_with("[kế hoạch]")));
+}
+
+#[test]
+fn a_long_task_is_cut_with_a_count_of_the_rest() {
+    let recs: Vec<Activity> = (0..35)
+        .map(|n| act(n, DONG_XA, "2.3-1", Status::Done))
+        .collect();
+    let doc = na_ri_doc(&recs);
+    let items = doc
+        .body
+        .iter()
+        .filter(|b| matches!(b, Block::Item { .. }))
+        .count();
+    assert_eq!(items, MAX_LINES + 1);
+    assert!(texts(&doc.body).contains(&more_lines(5)));
+}
