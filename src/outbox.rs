@@ -8,6 +8,7 @@ use papi_core::batch::{self, Batch, BatchKind, Header};
 use papi_core::dates::format_vn;
 
 use crate::app::AppState;
+use crate::entries::EntriesState;
 use crate::platform;
 use crate::store::{StoreError, StoredBatch};
 use crate::tabs::{self, TabMessage};
@@ -20,6 +21,9 @@ use crate::workspace::{PLAN, UNITS, UNITS_JOINED};
 #[derive(Clone, Copy)]
 pub struct OutboxState {
     app: AppState,
+    /// The unit's assessments, submissions and comments: they travel with
+    /// its records.
+    entries: EntriesState,
     /// This unit's outbox on this device (`None` until loaded).
     pub outbox: RwSignal<Option<papi_core::batch::Outbox>>,
     /// Batches this device sealed for this unit, oldest first.
@@ -31,25 +35,31 @@ pub fn use_outbox() -> OutboxState {
 }
 
 impl OutboxState {
-    pub fn new(app: AppState) -> OutboxState {
+    pub fn new(app: AppState, entries: EntriesState) -> OutboxState {
         OutboxState {
             app,
+            entries,
             outbox: RwSignal::new(None),
             batches: RwSignal::new(vec![]),
         }
     }
 
-    /// Changes of this unit not yet in a batch (reactive).
+    /// Changes of this unit not yet in a batch (reactive): records, and
+    /// assessments, submissions and comments.
     pub fn unsealed(&self) -> usize {
         self.outbox.with(|o| {
-            o.as_ref()
-                .map(|o| self.app.records.with(|rs| o.pending(rs).len()))
-                .unwrap_or(0)
+            let Some(o) = o.as_ref() else { return 0 };
+            let entries = self.entries.held.with(|e| {
+                let p = o.pending_all(e.holding(&[]));
+                p.assessments.len() + p.submissions.len() + p.comments.len()
+            });
+            self.app.records.with(|rs| o.pending(rs).len()) + entries
         })
     }
 
     /// Load this unit's outbox and batch history from the store.
     pub async fn refresh_outbox(&self) {
+        let _ = self.entries.refresh();
         let unit = self.app.unit_code();
         let Some(store) = self.app.store() else {
             return;
@@ -129,12 +139,15 @@ impl OutboxState {
         let (outbox, rebuilt) = idb.outbox(&unit).await?;
         self.app.report_faults(rebuilt.into_iter().collect());
         let records = self.app.records.get_untracked();
+        // Entries this release cannot read stay as they are: the records
+        // still travel.
+        let entries = self.entries.refresh().unwrap_or_default();
         let signer = crate::keys::device_signer()
             .await
             .map_err(StoreError::Failed)?;
         let public = signer.public_hex();
         let Some((batch, next)) = outbox.seal_next(
-            batch::Holding::records(&records),
+            entries.holding(&records),
             &self.header_now(&unit, device, &public),
         ) else {
             return Ok(None);
@@ -175,20 +188,18 @@ impl OutboxState {
         self.refresh_outbox().await;
     }
 
-    /// A full backup of the unit's records, as a file, signed by this
-    /// device.
+    /// A full backup of the unit's records and entries, as a file, signed
+    /// by this device.
     pub async fn download_backup(&self) {
         let unit = self.app.unit_code();
         let records = self.app.records.get_untracked();
+        let entries = self.entries.refresh().unwrap_or_default();
         let signed = match crate::keys::device_signer().await {
             Ok(signer) => {
                 let public = signer.public_hex();
                 let h = self.header_now(&unit, crate::app::device_id(), &public);
-                crate::keys::sign_batch(
-                    &signer,
-                    batch::backup(batch::Holding::records(&records), &h),
-                )
-                .await
+                let b = batch::backup(entries.holding(&records), &h);
+                crate::keys::sign_batch(&signer, b).await
             }
             Err(e) => Err(e),
         };
@@ -205,7 +216,7 @@ impl OutboxState {
     /// record is written only if it is newer than the one held, so a restore
     /// never loses a later change. Returns how many were written.
     pub async fn restore(&self, name: &str, bytes: &[u8]) -> Result<usize, String> {
-        let b: Batch = batch::parse(bytes, &PLAN, &UNITS_JOINED, platform::now())
+        let mut b: Batch = batch::parse(bytes, &PLAN, &UNITS_JOINED, platform::now())
             .map_err(|e| format!("Tệp {name}: {}", e.message_vi()))?;
         let unit = self.app.unit_code();
         if b.unit_code != unit {
@@ -218,7 +229,7 @@ impl OutboxState {
             ));
         }
         let mut written = 0;
-        for r in b.records {
+        for r in std::mem::take(&mut b.records) {
             match self.app.persist_replica(r).await {
                 Ok(true) => written += 1,
                 Ok(false) => {}
@@ -230,13 +241,25 @@ impl OutboxState {
                 }
             }
         }
+        // The unit's assessments and the rest: each kept if newer.
+        let mut entries = 0;
+        self.entries
+            .update(|e| {
+                entries = e.restore(&b);
+                entries > 0
+            })
+            .map_err(|e| format!("Tệp {name}: đã khôi phục {written} hoạt động, nhưng {e}"))?;
         let kind = match b.kind {
             BatchKind::Backup => "bản sao lưu",
             BatchKind::Changes => "lô",
         };
+        let also = match entries {
+            0 => String::new(),
+            n => format!(" và {n} mục đánh giá, gửi báo cáo, ý kiến"),
+        };
         self.app.notices.notify(
             format!(
-                "Đã khôi phục {written} hoạt động từ {kind} ngày {}.",
+                "Đã khôi phục {written} hoạt động{also} từ {kind} ngày {}.",
                 format_vn(papi_core::dates::vn_date(b.created_at))
             ),
             false,

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::activity::MAX_REVISION;
 use crate::declared::{self, fixed, text, Declared, Kind, Spec, Value, Values};
 use crate::review::ReviewPeriod;
 use crate::text::{MAX_AUTHOR, MAX_DEVICE_ID};
@@ -115,6 +116,16 @@ impl Declared for Assessment {
     }
 }
 
+/// The four sections as typed, in the order of `SECTIONS`.
+pub type Sections = [String; 4];
+
+/// Who saves a version, and when.
+pub struct Saver<'a> {
+    pub author: &'a str,
+    pub device_id: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 impl Assessment {
     /// A section's text, by its wire name (one of `SECTIONS`).
     pub fn section(&self, wire: &str) -> &str {
@@ -123,6 +134,108 @@ impl Assessment {
             _ => "",
         }
     }
+
+    /// The four sections, in the order of `SECTIONS`.
+    pub fn sections(&self) -> Sections {
+        SECTIONS.map(|w| self.section(w).to_string())
+    }
+
+    /// Whether every section is empty.
+    pub fn is_blank(&self) -> bool {
+        SECTIONS.iter().all(|w| self.section(w).is_empty())
+    }
+
+    /// The version saved from the form: the first (revision 1) or the one
+    /// after `prev`; all sections emptied, a tombstone. `Ok(None)` when
+    /// nothing changed (the sections already say that), so a save twice
+    /// makes one version. The sections must be clean already
+    /// (`text::clean`); spaces at either end are dropped. Every field is
+    /// checked by the declaration: the first problem, named.
+    pub fn saved(
+        prev: Option<&Assessment>,
+        period: ReviewPeriod,
+        sections: Sections,
+        by: &Saver,
+    ) -> Result<Option<Assessment>, declared::Issue> {
+        let [results, shortcomings, direction, proposals] =
+            sections.map(|s| s.trim().to_string());
+        let blank = [&results, &shortcomings, &direction, &proposals]
+            .iter()
+            .all(|s| s.is_empty());
+        let next = Assessment {
+            period,
+            results,
+            shortcomings,
+            direction,
+            proposals,
+            author: by.author.trim().to_string(),
+            device_id: by.device_id.to_string(),
+            updated_at: by.at,
+            revision: prev.map_or(1, |p| p.revision.saturating_add(1).min(MAX_REVISION)),
+            deleted: blank,
+        };
+        let unchanged = match prev {
+            Some(p) => p.sections() == next.sections() && p.deleted == next.deleted,
+            None => blank,
+        };
+        if unchanged {
+            return Ok(None);
+        }
+        declared::check(&next)?;
+        Ok(Some(next))
+    }
+}
+
+/// One section of the units' assessments put together for the receiver's
+/// own report: a line per unit that wrote something in it ("- Xã Đổng Xá:
+/// …", its lines joined by "; "), in the order given, within `room`
+/// characters; the units that do not fit are counted in a last line.
+pub fn compile(units: &[(String, &Assessment)], wire: &str, room: usize) -> String {
+    let written: Vec<(&String, String)> = units
+        .iter()
+        .filter(|(_, a)| !a.deleted)
+        .map(|(name, a)| {
+            let text: Vec<&str> = a
+                .section(wire)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            (name, text.join("; "))
+        })
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for (i, (name, text)) in written.iter().enumerate() {
+        let line = format!("- {name}: {text}");
+        let rest = written.len() - i - 1;
+        // Room for this line, its line break, and the last line if some
+        // are left out after it.
+        let tail = match rest {
+            0 => 0,
+            _ => 60,
+        };
+        let len = line.chars().count() + usize::from(!out.is_empty());
+        if used + len + tail > room {
+            let left = written.len() - i;
+            let last = format!("- Và {left} đơn vị khác: xem đánh giá của từng đơn vị.");
+            let len = last.chars().count() + usize::from(!out.is_empty());
+            if used + len <= room {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&last);
+            }
+            return out;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&line);
+        used += len;
+    }
+    out
 }
 
 impl Serialize for Assessment {
@@ -201,6 +314,91 @@ mod tests {
         a.device_id = "d".into();
         a.revision = 0;
         assert_eq!(check(&a).unwrap_err().problem, Problem::Revision(0));
+    }
+
+    fn saver(min: i64) -> Saver<'static> {
+        Saver {
+            author: " Hà Thị B ",
+            device_id: "dev-a",
+            at: crate::fixtures::at(min),
+        }
+    }
+
+    fn typed(results: &str) -> Sections {
+        [results.into(), "Hạn chế".into(), String::new(), String::new()]
+    }
+
+    #[test]
+    fn a_save_makes_the_next_version_or_nothing() {
+        let p = ReviewPeriod::year(2020);
+        let first = Assessment::saved(None, p, typed(" Kết quả "), &saver(1))
+            .unwrap()
+            .unwrap();
+        assert_eq!((first.revision, first.deleted), (1, false));
+        assert_eq!((first.results.as_str(), first.author.as_str()), ("Kết quả", "Hà Thị B"));
+        // The same sections again: no new version.
+        assert_eq!(
+            Assessment::saved(Some(&first), p, typed("Kết quả"), &saver(2)),
+            Ok(None)
+        );
+        let second = Assessment::saved(Some(&first), p, typed("Kết quả mới"), &saver(3))
+            .unwrap()
+            .unwrap();
+        assert_eq!(second.revision, 2);
+        assert!(declared::version_cmp(&second, &first).is_gt());
+        // Emptied: a tombstone, which a later text brings back.
+        let gone = Assessment::saved(Some(&second), p, Default::default(), &saver(4))
+            .unwrap()
+            .unwrap();
+        assert!(gone.deleted && gone.is_blank() && gone.revision == 3);
+        let back = Assessment::saved(Some(&gone), p, typed("Lại"), &saver(5))
+            .unwrap()
+            .unwrap();
+        assert!(!back.deleted && back.revision == 4);
+        // Nothing typed and nothing held: nothing to save.
+        assert_eq!(Assessment::saved(None, p, Default::default(), &saver(6)), Ok(None));
+    }
+
+    #[test]
+    fn a_save_past_a_limit_names_the_section() {
+        let long = "ạ".repeat(MAX_SECTION + 1);
+        let e = Assessment::saved(None, ReviewPeriod::year(2020), typed(&long), &saver(1))
+            .unwrap_err();
+        assert_eq!(e.field.wire, "results");
+        assert!(e.message_vi().starts_with("Kết quả nổi bật dài 4001 ký tự"), "{}", e.message_vi());
+    }
+
+    #[test]
+    fn the_units_sections_are_compiled_within_the_room_given() {
+        let mut a = filled_assessment();
+        a.shortcomings = "Thiếu bảng tin\n\nchưa có kinh phí".into();
+        let mut b = filled_assessment();
+        b.shortcomings = String::new();
+        let mut c = filled_assessment();
+        c.shortcomings = "Cán bộ kiêm nhiệm nhiều việc, chưa được tập huấn về PAPI và cải cách hành chính".into();
+        let mut gone = filled_assessment();
+        gone.deleted = true;
+        let list = vec![
+            ("Xã A".to_string(), &a),
+            ("Xã B".to_string(), &b),
+            ("Xã C".to_string(), &c),
+            ("Xã D".to_string(), &gone),
+        ];
+        assert_eq!(
+            compile(&list, "shortcomings", MAX_SECTION),
+            "- Xã A: Thiếu bảng tin; chưa có kinh phí\n- Xã C: Cán bộ kiêm nhiệm nhiều việc, chưa được tập huấn về PAPI và cải cách hành chính"
+        );
+        // Too little room: the units left out are counted, and the text
+        // never passes the room.
+        let tight = compile(&list, "shortcomings", 100);
+        assert_eq!(
+            tight,
+            "- Xã A: Thiếu bảng tin; chưa có kinh phí\n- Và 1 đơn vị khác: xem đánh giá của từng đơn vị."
+        );
+        for room in 0..120 {
+            assert!(compile(&list, "shortcomings", room).chars().count() <= room, "{room}");
+        }
+        assert_eq!(compile(&list, "proposals", 0), "");
     }
 
     #[test]

@@ -98,6 +98,28 @@ impl YearScore {
     }
 }
 
+/// A score as the report writes it: two decimals, a decimal comma ("42,51").
+pub fn format_score(x: f64) -> String {
+    format!("{x:.2}").replace('.', ",")
+}
+
+/// The sentence the report's assessment quotes: the year's total, its rank
+/// if known, and its source ("Theo kết quả Chỉ số PAPI năm 2024 (Báo cáo
+/// PAPI 2024, tr. 12), tỉnh Thái Nguyên đạt 42,51 điểm, xếp thứ 12/63
+/// tỉnh, thành phố.").
+pub fn quote_vi(s: &YearScore, province: &str) -> String {
+    let rank = match (s.rank, s.of) {
+        (Some(r), Some(n)) => format!(", xếp thứ {r}/{n} tỉnh, thành phố"),
+        _ => String::new(),
+    };
+    format!(
+        "Theo kết quả Chỉ số PAPI năm {} ({}), {province} đạt {} điểm{rank}.",
+        s.year,
+        s.source.trim(),
+        format_score(s.total)
+    )
+}
+
 /// The results kept, one per year.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Scores(pub BTreeMap<i32, YearScore>);
@@ -272,5 +294,23 @@ mod tests {
         y.total = 70.0;
         assert!(kept.put(y).is_err());
         assert_eq!(kept.0[&2024].total, 44.0, "the kept year is unchanged");
+    }
+
+    #[test]
+    fn a_year_is_quoted_with_its_source_and_rank() {
+        let mut s = YearScore {
+            year: 2024,
+            total: 42.505,
+            dimensions: [5.3; DIMENSIONS],
+            rank: Some(12),
+            of: Some(63),
+            source: " Báo cáo PAPI 2024, tr. 12 ".into(),
+        };
+        assert_eq!(
+            quote_vi(&s, "tỉnh Thái Nguyên"),
+            "Theo kết quả Chỉ số PAPI năm 2024 (Báo cáo PAPI 2024, tr. 12), tỉnh Thái Nguyên đạt 42,51 điểm, xếp thứ 12/63 tỉnh, thành phố."
+        );
+        s.rank = None;
+        assert!(quote_vi(&s, "tỉnh Thái Nguyên").ends_with("đạt 42,51 điểm."));
     }
 }

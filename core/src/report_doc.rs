@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::assessment::Assessment;
 use crate::dates::{format_nd30, format_vn};
 use crate::letterhead::{lower_first, Letterhead};
 use crate::plan::Plan;
@@ -83,6 +84,44 @@ pub struct DocInput<'a> {
     /// The document's date: today, or the unit's last day when it has ended.
     pub day: NaiveDate,
     pub official_name: &'a str,
+    /// The unit's own assessment of the period (the sections a person
+    /// writes), if any.
+    pub assessment: Option<&'a Assessment>,
+}
+
+/// The parts after the figures, each with the assessment's sections it
+/// holds (by wire name): "III. ĐÁNH GIÁ CHUNG" (results, then
+/// shortcomings, each under its numbered label), "IV." and "V.".
+pub const ASSESSMENT_PARTS: [(&str, &[&str]); 3] = [
+    ("III. ĐÁNH GIÁ CHUNG", &["results", "shortcomings"]),
+    ("IV. PHƯƠNG HƯỚNG, GIẢI PHÁP", &["direction"]),
+    ("V. ĐỀ XUẤT, KIẾN NGHỊ", &["proposals"]),
+];
+
+/// What an empty section prints: a line for the office to fill in.
+pub const UNWRITTEN: &str = "……………………………………………………………………………………";
+
+/// Parts III–V: the assessment's sections under their headings, a
+/// paragraph per line; an empty one (or no assessment) a dotted line.
+pub fn assessment_blocks(a: Option<&Assessment>) -> Vec<Block> {
+    let live = a.filter(|a| !a.deleted);
+    let mut out = Vec::new();
+    for (part, sections) in ASSESSMENT_PARTS {
+        out.push(heading(1, part));
+        for (n, wire) in sections.iter().enumerate() {
+            if sections.len() > 1 {
+                let label = crate::declared::spec::<Assessment>(wire).label_vi;
+                out.push(heading(2, &format!("{}. {label}", n + 1)));
+            }
+            let text = live.map_or("", |a| a.section(wire));
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            match lines.is_empty() {
+                true => out.push(para(UNWRITTEN.into())),
+                false => out.extend(lines.into_iter().map(|l| para(l.to_string()))),
+            }
+        }
+    }
+    out
 }
 
 /// "Kế hoạch số 124/KH-UBND ngày 10/03/2020 của UBND tỉnh Bắc Kạn về …".
@@ -253,6 +292,7 @@ pub fn document(report: &Report, input: &DocInput) -> Doc {
         letterhead: lh,
         day,
         official_name,
+        assessment,
     } = *input;
     let mut body = vec![
         para(opening(plan, lh)),
@@ -278,6 +318,7 @@ pub fn document(report: &Report, input: &DocInput) -> Doc {
             body.push(italic(idle_sentence(&idle)));
         }
     }
+    body.extend(assessment_blocks(assessment));
     Doc {
         parent_line: lh.parent_line_vi.clone(),
         unit_line: lh.unit_line_vi.clone(),

@@ -25,6 +25,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::activity::{Activity, ActivityFields, Status};
+use crate::assessment::Assessment;
+use crate::comment::Comment;
+use crate::declared::Declared;
+use crate::review::ReviewPeriod;
+use crate::submission::Submission;
 use crate::merge::AppliedBatch;
 use crate::record::{Field, Texts};
 
@@ -234,6 +239,110 @@ pub fn decode_received(key: &str, text: &str) -> Result<AppliedBatch, EntryError
         });
     }
     Ok(entry)
+}
+
+/// The schema of a unit's own entries on a device (`UnitEntries`).
+pub const ENTRIES_SCHEMA: u32 = 1;
+
+/// What a device holds of one unit besides its records (format version 3):
+/// its assessments of periods, its submissions and its comments, each
+/// sorted by its key with one version per key. Stored as one entry per unit
+/// (`{"schema":1,"entries":{..}}`), each entity by its declaration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEntries {
+    pub assessments: Vec<Assessment>,
+    pub submissions: Vec<Submission>,
+    pub comments: Vec<Comment>,
+}
+
+/// Put `e` in `list` in place of the version of the same key, if newer.
+/// Returns whether it was kept.
+fn put_newer<T: Declared + Clone>(list: &mut Vec<T>, e: &T) -> bool {
+    match list.binary_search_by(|x| x.key().cmp(&e.key())) {
+        Ok(i) if crate::declared::version_cmp(e, &list[i]).is_gt() => {
+            list[i] = e.clone();
+            true
+        }
+        Ok(_) => false,
+        Err(i) => {
+            list.insert(i, e.clone());
+            true
+        }
+    }
+}
+
+impl UnitEntries {
+    /// What the outbox and the backup read: these entries with `records`.
+    pub fn holding<'a>(&'a self, records: &'a [Activity]) -> crate::batch::Holding<'a> {
+        crate::batch::Holding {
+            records,
+            assessments: &self.assessments,
+            submissions: &self.submissions,
+            comments: &self.comments,
+        }
+    }
+
+    /// The assessment of a period, if any (a withdrawn one included).
+    pub fn assessment(&self, period: ReviewPeriod) -> Option<&Assessment> {
+        self.assessments.iter().find(|a| a.period == period)
+    }
+
+    /// Keep a new version of an assessment (the one saved from the form).
+    pub fn put_assessment(&mut self, a: &Assessment) -> bool {
+        put_newer(&mut self.assessments, a)
+    }
+
+    /// Keep each entry of a batch of this unit (a backup being restored)
+    /// that is newer than the one held. Returns how many were kept.
+    pub fn restore(&mut self, b: &crate::batch::Batch) -> usize {
+        let kept = |n: bool| usize::from(n);
+        b.assessments
+            .iter()
+            .map(|a| kept(put_newer(&mut self.assessments, a)))
+            .chain(
+                b.submissions
+                    .iter()
+                    .map(|s| kept(put_newer(&mut self.submissions, s))),
+            )
+            .chain(
+                b.comments
+                    .iter()
+                    .map(|c| kept(put_newer(&mut self.comments, c))),
+            )
+            .sum()
+    }
+}
+
+#[derive(Serialize)]
+struct UnitEntriesOut<'a> {
+    schema: u32,
+    entries: &'a UnitEntries,
+}
+
+#[derive(Deserialize)]
+struct UnitEntriesIn {
+    entries: UnitEntries,
+}
+
+pub fn encode_unit_entries(e: &UnitEntries) -> String {
+    serde_json::to_string(&UnitEntriesOut {
+        schema: ENTRIES_SCHEMA,
+        entries: e,
+    })
+    .expect("entries serialise")
+}
+
+/// Read a unit's entries; a newer release's are `FutureSchema` (the caller
+/// leaves them as they are and writes nothing over them).
+pub fn decode_unit_entries(text: &str) -> Result<UnitEntries, EntryError> {
+    match probe(text)?.schema {
+        Some(n) if n == ENTRIES_SCHEMA as u64 => serde_json::from_str::<UnitEntriesIn>(text)
+            .map(|e| e.entries)
+            .map_err(shape),
+        Some(n) if n > ENTRIES_SCHEMA as u64 => Err(EntryError::FutureSchema(n)),
+        _ => Err(EntryError::BadShape("không rõ lược đồ".into())),
+    }
 }
 
 /// A schema-1 store (one JSON array). Good records come back upgraded; a bad
@@ -623,5 +732,75 @@ mod pinned {
                 "schema {schema}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod unit_entries {
+    use super::*;
+    use crate::fixtures::*;
+
+    fn held() -> UnitEntries {
+        UnitEntries {
+            assessments: vec![filled_assessment()],
+            submissions: vec![filled_submission()],
+            comments: vec![filled_comment()],
+        }
+    }
+
+    #[test]
+    fn a_units_entries_are_stored_and_read_back() {
+        let text = encode_unit_entries(&held());
+        assert!(text.starts_with(r#"{"schema":1,"entries":{"assessments":[{"period":"2020","#));
+        assert_eq!(decode_unit_entries(&text), Ok(held()));
+        let newer = text.replacen(r#""schema":1"#, r#""schema":2"#, 1);
+        assert_eq!(decode_unit_entries(&newer), Err(EntryError::FutureSchema(2)));
+        assert!(matches!(
+            decode_unit_entries(r#"{"entries":{}}"#),
+            Err(EntryError::BadShape(_))
+        ));
+        assert!(matches!(decode_unit_entries("{"), Err(EntryError::BadJson(_))));
+        let extra = text.replacen(r#""entries":{"#, r#""entries":{"x":[],"#, 1);
+        assert!(matches!(decode_unit_entries(&extra), Err(EntryError::BadShape(_))));
+    }
+
+    #[test]
+    fn only_a_newer_version_replaces_the_one_held() {
+        let mut e = UnitEntries::default();
+        let a = filled_assessment();
+        assert!(e.put_assessment(&a));
+        assert!(!e.put_assessment(&a), "the same version again");
+        let older = Assessment {
+            revision: 1,
+            ..a.clone()
+        };
+        assert!(!e.put_assessment(&older));
+        let half = Assessment {
+            period: "2020-H1".parse().unwrap(),
+            ..a.clone()
+        };
+        assert!(e.put_assessment(&half));
+        let periods: Vec<String> = e.assessments.iter().map(|a| a.period.to_string()).collect();
+        assert_eq!(periods, ["2020", "2020-H1"], "sorted by period");
+        assert_eq!(e.assessment(ReviewPeriod::year(2020)), Some(&a));
+        // A backup restores what is newer and nothing else.
+        let mut b = crate::batch::Batch::seal(
+            &header(DONG_XA, "dev-b", 600),
+            crate::batch::BatchKind::Backup,
+            0,
+            crate::batch::Sealed {
+                records: vec![],
+                assessments: vec![older, Assessment {
+                    revision: 9,
+                    ..a.clone()
+                }],
+                submissions: vec![filled_submission()],
+                comments: vec![],
+            },
+        );
+        assert_eq!(e.restore(&b), 2, "the revision 9 assessment and the submission");
+        assert_eq!(e.assessment(ReviewPeriod::year(2020)).unwrap().revision, 9);
+        b.assessments.clear();
+        assert_eq!(e.restore(&b), 0, "the same again");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod activity_form;
 pub mod activity_list;
+pub mod assessment;
 pub mod badges;
 pub mod batches;
 pub mod charts;

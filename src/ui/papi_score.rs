@@ -16,7 +16,7 @@ fn key() -> String {
     format!("papi-tracker.papi-scores.{}", PLAN.units)
 }
 
-fn load() -> Scores {
+pub fn load() -> Scores {
     LocalStorage::get(key()).unwrap_or_default()
 }
 
@@ -107,7 +107,7 @@ fn dim_name(d: usize) -> String {
 
 /// "18,52": as Vietnamese documents write decimals.
 fn fmt(x: f64) -> String {
-    format!("{x:.2}").replace('.', ",")
+    papi_core::papi_score::format_score(x)
 }
 
 /// One year, typed.

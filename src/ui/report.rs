@@ -27,7 +27,7 @@ pub fn ReportPage() -> impl IntoView {
     let Some(unit) = UNITS.get(&settings.unit_code) else {
         return ().into_any();
     };
-    let (_, rows) = scope_rows(settings.level(), &settings.unit_code);
+    let (scope, rows) = scope_rows(settings.level(), &settings.unit_code);
     let rows = StoredValue::new(rows);
     inbox.start_on_a_year_with_data();
     let content = Memo::new(move |_| {
@@ -64,6 +64,12 @@ pub fn ReportPage() -> impl IntoView {
     // Who signs: the head, or a deputy for the head ("KT.").
     let deputy = RwSignal::new(false);
     let signer = Signal::derive(move || signer_lines(&signer_vi, deputy.get()));
+    // The unit's own assessment of the period, as saved.
+    let entries = crate::entries::use_entries();
+    let assessment = Memo::new(move |_| {
+        let p = crate::ui::assessment::review_period(app.period.get())?;
+        entries.held.with(|e| e.assessment(p).cloned())
+    });
     view! {
         <section class="report-screen">
             <div class="no-print report-controls">
@@ -72,9 +78,10 @@ pub fn ReportPage() -> impl IntoView {
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
                 <label class="choice"><input type="checkbox" data-testid="deputy" prop:checked=move || deputy.get()
                     on:change=move |ev| deputy.set(event_target_checked(&ev))/>"Cấp phó ký thay (KT.)"</label>
-                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked())>"Tải tệp Word (.docx)"</button>
+                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked(), assessment.get_untracked())>"Tải tệp Word (.docx)"</button>
             </div>
             {ended.map(|e| view! { <p class="warning no-print" role="note" data-testid="unit-ended">{e.notice_vi}</p> })}
+            <crate::ui::assessment::AssessmentPanel scope=scope/>
             <article class="doc" data-testid="report">
                 <DocHead parent_line_vi unit_line_vi number_sign place_vi day/>
                 <h1 class="doc-title">"BÁO CÁO"</h1>
@@ -87,6 +94,7 @@ pub fn ReportPage() -> impl IntoView {
                         <SummarySection report=r months=months/>
                     }
                 }}
+                {move || view! { <Blocks blocks=doc::assessment_blocks(assessment.get().as_ref())/> }}
                 <DocFoot recipients_vi signer=signer official_name=settings.official_name/>
                 {move || view! { <AnnexSection annex=content.get().0.annex()/> }}
             </article>
@@ -194,6 +202,24 @@ fn TaskResult(task: TaskSection) -> impl IntoView {
     }
 }
 
+/// Headings and paragraphs of the document (parts III–V): level 1 as the
+/// page's parts, level 2 below.
+#[component]
+fn Blocks(blocks: Vec<doc::Block>) -> impl IntoView {
+    blocks
+        .into_iter()
+        .map(|b| match b {
+            doc::Block::Heading { level: 1, text } => view! { <h2>{text}</h2> }.into_any(),
+            doc::Block::Heading { text, .. } => view! { <h3>{text}</h3> }.into_any(),
+            doc::Block::Para { lead, text, .. } => {
+                view! { <p class="indent"><strong>{lead}</strong>{text}</p> }.into_any()
+            }
+            doc::Block::Item { text } => view! { <p class="indent">{text}</p> }.into_any(),
+            doc::Block::Table(_) => ().into_any(),
+        })
+        .collect_view()
+}
+
 /// Recipients and signature.
 #[component]
 fn DocFoot(
@@ -250,7 +276,12 @@ fn IdleRow(n: usize, unit: IdleUnit) -> impl IntoView {
 
 /// The report as a Word file: the same document, written by the export
 /// worker, for the office to finish, number and sign in its document system.
-fn download_docx(report: Report, day: chrono::NaiveDate, deputy: bool) {
+fn download_docx(
+    report: Report,
+    day: chrono::NaiveDate,
+    deputy: bool,
+    assessment: Option<papi_core::assessment::Assessment>,
+) {
     let app = use_app();
     let Some(settings) = app.settings.get_untracked() else {
         return;
@@ -268,6 +299,7 @@ fn download_docx(report: Report, day: chrono::NaiveDate, deputy: bool) {
             letterhead: &lh,
             day,
             official_name: &settings.official_name,
+            assessment: assessment.as_ref(),
         },
     );
     let file = format!(

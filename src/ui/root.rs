@@ -19,7 +19,9 @@ pub fn App() -> impl IntoView {
     provide_context(crate::form::FormState::new(app));
     let pwa = crate::pwa::PwaState::watch();
     provide_context(pwa);
-    let outbox = OutboxState::new(app);
+    let entries = crate::entries::EntriesState::new(app);
+    provide_context(entries);
+    let outbox = OutboxState::new(app, entries);
     provide_context(outbox);
     let inbox = InboxState::new(app);
     provide_context(inbox);
@@ -30,7 +32,10 @@ pub fn App() -> impl IntoView {
     // A change of unit (Settings) brings that unit's outbox and history.
     Effect::watch(
         move || app.unit_code(),
-        move |_, _, _| spawn_local(async move { outbox.refresh_outbox().await }),
+        move |_, _, _| {
+            let _ = entries.refresh();
+            spawn_local(async move { outbox.refresh_outbox().await })
+        },
         false,
     );
 

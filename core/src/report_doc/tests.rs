@@ -29,6 +29,10 @@ fn act(n: u32, unit: &str, task: &str, status: Status) -> Activity {
 }
 
 fn na_ri_doc(recs: &[Activity]) -> Doc {
+    na_ri_doc_with(recs, None)
+}
+
+fn na_ri_doc_with(recs: &[Activity], assessment: Option<&crate::assessment::Assessment>) -> Doc {
     let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
     let rep = report(recs, &PLAN, &UNITS, &rows, Period::Year(2020));
     let lh = letterhead(UNITS.get(NA_RI).unwrap(), &UNITS);
@@ -40,6 +44,7 @@ fn na_ri_doc(recs: &[Activity]) -> Doc {
             letterhead: &lh,
             day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
             official_name: "Lý Thị Lan",
+            assessment,
         },
     )
 }
@@ -132,4 +137,51 @@ fn a_long_task_is_cut_with_a_count_of_the_rest() {
         .count();
     assert_eq!(items, MAX_LINES + 1);
     assert!(texts(&doc.body).contains(&more_lines(5)));
+}
+
+#[test]
+fn the_assessment_follows_the_figures_a_paragraph_per_line() {
+    let recs = [act(1, DONG_XA, "2.3-1", Status::Done)];
+    let body = texts(&na_ri_doc(&recs).body);
+    let at = body.iter().position(|t| t == "III. ĐÁNH GIÁ CHUNG").unwrap();
+    // Nothing written: each section a dotted line for the office to fill.
+    assert_eq!(
+        body[at..].to_vec(),
+        vec![
+            "III. ĐÁNH GIÁ CHUNG",
+            "1. Kết quả nổi bật",
+            UNWRITTEN,
+            "2. Hạn chế, khó khăn và nguyên nhân",
+            UNWRITTEN,
+            "IV. PHƯƠNG HƯỚNG, GIẢI PHÁP",
+            UNWRITTEN,
+            "V. ĐỀ XUẤT, KIẾN NGHỊ",
+            UNWRITTEN,
+        ]
+    );
+    let mut a = filled_assessment();
+    a.direction = String::new();
+    let body = texts(&na_ri_doc_with(&recs, Some(&a)).body);
+    let at = body.iter().position(|t| t == "III. ĐÁNH GIÁ CHUNG").unwrap();
+    assert_eq!(
+        body[at..].to_vec(),
+        vec![
+            "III. ĐÁNH GIÁ CHUNG",
+            "1. Kết quả nổi bật",
+            "Kết quả nổi bật",
+            "dòng hai",
+            "2. Hạn chế, khó khăn và nguyên nhân",
+            "Hạn chế, khó khăn và nguyên nhân",
+            "dòng hai",
+            "IV. PHƯƠNG HƯỚNG, GIẢI PHÁP",
+            UNWRITTEN,
+            "V. ĐỀ XUẤT, KIẾN NGHỊ",
+            "Đề xuất, kiến nghị",
+            "dòng hai",
+        ]
+    );
+    // A withdrawn assessment prints as none.
+    a.deleted = true;
+    let body = texts(&na_ri_doc_with(&recs, Some(&a)).body);
+    assert!(!body.contains(&"dòng hai".to_string()));
 }
