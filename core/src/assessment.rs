@@ -157,8 +157,7 @@ impl Assessment {
         sections: Sections,
         by: &Saver,
     ) -> Result<Option<Assessment>, declared::Issue> {
-        let [results, shortcomings, direction, proposals] =
-            sections.map(|s| s.trim().to_string());
+        let [results, shortcomings, direction, proposals] = sections.map(|s| s.trim().to_string());
         let blank = [&results, &shortcomings, &direction, &proposals]
             .iter()
             .all(|s| s.is_empty());
@@ -325,7 +324,12 @@ mod tests {
     }
 
     fn typed(results: &str) -> Sections {
-        [results.into(), "Hạn chế".into(), String::new(), String::new()]
+        [
+            results.into(),
+            "Hạn chế".into(),
+            String::new(),
+            String::new(),
+        ]
     }
 
     #[test]
@@ -335,7 +339,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((first.revision, first.deleted), (1, false));
-        assert_eq!((first.results.as_str(), first.author.as_str()), ("Kết quả", "Hà Thị B"));
+        assert_eq!(
+            (first.results.as_str(), first.author.as_str()),
+            ("Kết quả", "Hà Thị B")
+        );
         // The same sections again: no new version.
         assert_eq!(
             Assessment::saved(Some(&first), p, typed("Kết quả"), &saver(2)),
@@ -356,16 +363,23 @@ mod tests {
             .unwrap();
         assert!(!back.deleted && back.revision == 4);
         // Nothing typed and nothing held: nothing to save.
-        assert_eq!(Assessment::saved(None, p, Default::default(), &saver(6)), Ok(None));
+        assert_eq!(
+            Assessment::saved(None, p, Default::default(), &saver(6)),
+            Ok(None)
+        );
     }
 
     #[test]
     fn a_save_past_a_limit_names_the_section() {
         let long = "ạ".repeat(MAX_SECTION + 1);
-        let e = Assessment::saved(None, ReviewPeriod::year(2020), typed(&long), &saver(1))
-            .unwrap_err();
+        let e =
+            Assessment::saved(None, ReviewPeriod::year(2020), typed(&long), &saver(1)).unwrap_err();
         assert_eq!(e.field.wire, "results");
-        assert!(e.message_vi().starts_with("Kết quả nổi bật dài 4001 ký tự"), "{}", e.message_vi());
+        assert!(
+            e.message_vi().starts_with("Kết quả nổi bật dài 4001 ký tự"),
+            "{}",
+            e.message_vi()
+        );
     }
 
     #[test]
@@ -375,7 +389,9 @@ mod tests {
         let mut b = filled_assessment();
         b.shortcomings = String::new();
         let mut c = filled_assessment();
-        c.shortcomings = "Cán bộ kiêm nhiệm nhiều việc, chưa được tập huấn về PAPI và cải cách hành chính".into();
+        c.shortcomings =
+            "Cán bộ kiêm nhiệm nhiều việc, chưa được tập huấn về PAPI và cải cách hành chính"
+                .into();
         let mut gone = filled_assessment();
         gone.deleted = true;
         let list = vec![
@@ -396,7 +412,10 @@ mod tests {
             "- Xã A: Thiếu bảng tin; chưa có kinh phí\n- Và 1 đơn vị khác: xem đánh giá của từng đơn vị."
         );
         for room in 0..120 {
-            assert!(compile(&list, "shortcomings", room).chars().count() <= room, "{room}");
+            assert!(
+                compile(&list, "shortcomings", room).chars().count() <= room,
+                "{room}"
+            );
         }
         assert_eq!(compile(&list, "proposals", 0), "");
     }

@@ -98,11 +98,9 @@ pub const ASSESSMENT_PARTS: [(&str, &[&str]); 3] = [
     ("V. ĐỀ XUẤT, KIẾN NGHỊ", &["proposals"]),
 ];
 
-/// What an empty section prints: a line for the office to fill in.
-pub const UNWRITTEN: &str = "……………………………………………………………………………………";
-
 /// Parts III–V: the assessment's sections under their headings, a
-/// paragraph per line; an empty one (or no assessment) a dotted line.
+/// paragraph per line; an empty one (or no assessment) its heading alone,
+/// for the office to fill in (in the Word file).
 pub fn assessment_blocks(a: Option<&Assessment>) -> Vec<Block> {
     let live = a.filter(|a| !a.deleted);
     let mut out = Vec::new();
@@ -115,10 +113,7 @@ pub fn assessment_blocks(a: Option<&Assessment>) -> Vec<Block> {
             }
             let text = live.map_or("", |a| a.section(wire));
             let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            match lines.is_empty() {
-                true => out.push(para(UNWRITTEN.into())),
-                false => out.extend(lines.into_iter().map(|l| para(l.to_string()))),
-            }
+            out.extend(lines.into_iter().map(|l| para(l.to_string())));
         }
     }
     out

@@ -28,10 +28,10 @@ use crate::activity::{Activity, ActivityFields, Status};
 use crate::assessment::Assessment;
 use crate::comment::Comment;
 use crate::declared::Declared;
-use crate::review::ReviewPeriod;
-use crate::submission::Submission;
 use crate::merge::AppliedBatch;
 use crate::record::{Field, Texts};
+use crate::review::ReviewPeriod;
+use crate::submission::Submission;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 3;
@@ -754,14 +754,23 @@ mod unit_entries {
         assert!(text.starts_with(r#"{"schema":1,"entries":{"assessments":[{"period":"2020","#));
         assert_eq!(decode_unit_entries(&text), Ok(held()));
         let newer = text.replacen(r#""schema":1"#, r#""schema":2"#, 1);
-        assert_eq!(decode_unit_entries(&newer), Err(EntryError::FutureSchema(2)));
+        assert_eq!(
+            decode_unit_entries(&newer),
+            Err(EntryError::FutureSchema(2))
+        );
         assert!(matches!(
             decode_unit_entries(r#"{"entries":{}}"#),
             Err(EntryError::BadShape(_))
         ));
-        assert!(matches!(decode_unit_entries("{"), Err(EntryError::BadJson(_))));
+        assert!(matches!(
+            decode_unit_entries("{"),
+            Err(EntryError::BadJson(_))
+        ));
         let extra = text.replacen(r#""entries":{"#, r#""entries":{"x":[],"#, 1);
-        assert!(matches!(decode_unit_entries(&extra), Err(EntryError::BadShape(_))));
+        assert!(matches!(
+            decode_unit_entries(&extra),
+            Err(EntryError::BadShape(_))
+        ));
     }
 
     #[test]
@@ -790,15 +799,22 @@ mod unit_entries {
             0,
             crate::batch::Sealed {
                 records: vec![],
-                assessments: vec![older, Assessment {
-                    revision: 9,
-                    ..a.clone()
-                }],
+                assessments: vec![
+                    older,
+                    Assessment {
+                        revision: 9,
+                        ..a.clone()
+                    },
+                ],
                 submissions: vec![filled_submission()],
                 comments: vec![],
             },
         );
-        assert_eq!(e.restore(&b), 2, "the revision 9 assessment and the submission");
+        assert_eq!(
+            e.restore(&b),
+            2,
+            "the revision 9 assessment and the submission"
+        );
         assert_eq!(e.assessment(ReviewPeriod::year(2020)).unwrap().revision, 9);
         b.assessments.clear();
         assert_eq!(e.restore(&b), 0, "the same again");

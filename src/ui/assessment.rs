@@ -109,7 +109,7 @@ fn Editor(period: ReviewPeriod, texts: [RwSignal<String>; 4]) -> impl IntoView {
     };
     let quote = papi_quote(period);
     view! {
-        <p class="muted">{format!("Kỳ {}. Lưu trên máy này như một hoạt động; gửi lên cùng lô dữ liệu. Để trống một mục thì báo cáo in dòng chấm để điền tay.", period.label_vi())}</p>
+        <p class="muted">{format!("Kỳ {}. Lưu trên máy này như một hoạt động; gửi lên cùng lô dữ liệu. Mục để trống chỉ in tiêu đề, để điền tiếp trong tệp Word.", period.label_vi())}</p>
         {SECTIONS.iter().zip(texts).map(|(wire, text)| {
             let id = format!("assess-{wire}");
             view! {
@@ -162,7 +162,11 @@ fn papi_quote(period: ReviewPeriod) -> Option<String> {
 /// A receiver's view of its units' assessments of the period, and the
 /// button that puts their shortcomings and proposals into its own.
 #[component]
-fn UnitAssessments(period: ReviewPeriod, scope: Scope, texts: [RwSignal<String>; 4]) -> impl IntoView {
+fn UnitAssessments(
+    period: ReviewPeriod,
+    scope: Scope,
+    texts: [RwSignal<String>; 4],
+) -> impl IntoView {
     let app = use_app();
     let inbox = crate::inbox::use_inbox();
     let own = app.unit_code();
