@@ -1,7 +1,8 @@
-//! The review of a unit's period by its receiver (issue 28). A later piece
-//! of work grows this module with the receiver's decisions (accepted, sent
-//! back with a reason, reopened), its comments on one activity and its
-//! reminders; for now it holds the period a review is about.
+//! The review of a unit's period by its receiver (issue 28): the period a
+//! review is about, and where each unit stands (`Standing`). For now a
+//! unit's period is sent or not (its submissions); the receiver's decisions
+//! (accepted, sent back with a reason, reopened), comments and reminders
+//! are a later piece of work.
 
 use std::fmt;
 use std::str::FromStr;
@@ -116,6 +117,54 @@ impl<'de> Deserialize<'de> for ReviewPeriod {
     }
 }
 
+/// Where a unit's period stands with its receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// "Chưa gửi": the unit has not said the period is ready.
+    NotSent,
+    /// "Đã gửi": the unit's latest submission.
+    Sent(crate::submission::Submission),
+}
+
+impl Standing {
+    /// "Chưa gửi", "Đã gửi lần 2 ngày 12/01/2021".
+    pub fn label_vi(&self) -> String {
+        match self {
+            Standing::NotSent => "Chưa gửi".into(),
+            Standing::Sent(s) => format!(
+                "Đã gửi lần {} ngày {}",
+                s.revision,
+                crate::dates::format_vn(crate::dates::vn_date(s.at))
+            ),
+        }
+    }
+}
+
+/// Each unit's standing for `period` of `plan_id`, from what a receiver
+/// holds, in the order of `units`.
+pub fn standings<'a>(
+    held: &crate::merge::Entries,
+    plan_id: &str,
+    period: ReviewPeriod,
+    units: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, Standing)> {
+    units
+        .into_iter()
+        .map(|unit| {
+            let key = crate::merge::EntryKey {
+                unit_code: unit.to_string(),
+                plan_id: plan_id.to_string(),
+                key: period,
+            };
+            let standing = match held.submissions.get(&key) {
+                Some(s) => Standing::Sent(s.clone()),
+                None => Standing::NotSent,
+            };
+            (unit, standing)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +227,39 @@ mod tests {
         assert_eq!(wire, sorted);
         assert_eq!(wire, ["2026", "2026-H1", "2026-H2", "2027"]);
         assert_eq!(ReviewPeriod::year(2026).label_vi(), "năm 2026");
+    }
+
+    #[test]
+    fn a_unit_stands_by_its_latest_submission() {
+        use crate::fixtures::*;
+        let mut held = crate::merge::Entries::default();
+        let s = filled_submission();
+        let key = |unit: &str| crate::merge::EntryKey {
+            unit_code: unit.to_string(),
+            plan_id: PLAN.id.clone(),
+            key: s.period,
+        };
+        held.keep(key(DONG_XA), s.clone());
+        let later = crate::submission::Submission {
+            revision: 3,
+            ..s.clone()
+        };
+        held.keep(key(DONG_XA), later.clone());
+        held.keep(key(DONG_XA), s.clone());
+        let got = standings(&held, &PLAN.id, s.period, [DONG_XA, VAN_VU]);
+        assert_eq!(
+            got,
+            vec![
+                (DONG_XA, Standing::Sent(later)),
+                (VAN_VU, Standing::NotSent)
+            ]
+        );
+        assert_eq!(got[0].1.label_vi(), "Đã gửi lần 3 ngày 01/05/2020");
+        assert_eq!(got[1].1.label_vi(), "Chưa gửi");
+        // Another period or another plan: not sent.
+        let other = standings(&held, &PLAN.id, ReviewPeriod::year(2021), [DONG_XA]);
+        assert_eq!(other[0].1, Standing::NotSent);
+        let plan = standings(&held, "another", s.period, [DONG_XA]);
+        assert_eq!(plan[0].1, Standing::NotSent);
     }
 }

@@ -293,6 +293,16 @@ impl UnitEntries {
         put_newer(&mut self.assessments, a)
     }
 
+    /// The submission of a period, if any.
+    pub fn submission(&self, period: ReviewPeriod) -> Option<&Submission> {
+        self.submissions.iter().find(|s| s.period == period)
+    }
+
+    /// Keep a new submission (the unit sends its period again).
+    pub fn put_submission(&mut self, s: &Submission) -> bool {
+        put_newer(&mut self.submissions, s)
+    }
+
     /// Keep each entry of a batch of this unit (a backup being restored)
     /// that is newer than the one held. Returns how many were kept.
     pub fn restore(&mut self, b: &crate::batch::Batch) -> usize {

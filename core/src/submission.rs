@@ -83,6 +83,33 @@ impl Declared for Submission {
     }
 }
 
+impl Submission {
+    /// The unit sends its period (again): the first submission, or the one
+    /// after `prev`, with a note (clean already; spaces at either end
+    /// dropped), checked by the declaration.
+    pub fn next(
+        prev: Option<&Submission>,
+        period: ReviewPeriod,
+        note: &str,
+        by: &crate::assessment::Saver,
+    ) -> Result<Submission, declared::Issue> {
+        let s = Submission {
+            period,
+            note: note.trim().to_string(),
+            at: by.at,
+            revision: prev.map_or(1, |p| {
+                p.revision
+                    .saturating_add(1)
+                    .min(crate::activity::MAX_REVISION)
+            }),
+            author: by.author.trim().to_string(),
+            device_id: by.device_id.to_string(),
+        };
+        declared::check(&s)?;
+        Ok(s)
+    }
+}
+
 impl Serialize for Submission {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         declared::serialize(self, s)
@@ -128,6 +155,24 @@ mod tests {
         assert_eq!(check(&s), Ok(()));
         let negative = FILLED.replacen(r#""revision":2"#, r#""revision":-1"#, 1);
         assert!(serde_json::from_str::<Submission>(&negative).is_err());
+    }
+
+    #[test]
+    fn each_sending_is_the_next_revision_and_a_bad_note_is_named() {
+        let by = crate::assessment::Saver {
+            author: "Hà Thị B",
+            device_id: "dev-a",
+            at: crate::fixtures::at(5),
+        };
+        let p = ReviewPeriod::year(2020);
+        let first = Submission::next(None, p, " Đã đủ ", &by).unwrap();
+        assert_eq!((first.revision, first.note.as_str()), (1, "Đã đủ"));
+        let again = Submission::next(Some(&first), p, "", &by).unwrap();
+        assert_eq!(again.revision, 2);
+        assert!(version_cmp(&again, &first).is_gt());
+        let e = Submission::next(None, p, &"ạ".repeat(MAX_NOTE + 1), &by).unwrap_err();
+        assert_eq!(e.field.wire, "note");
+        assert!(Submission::next(None, p, "a\nb", &by).is_err());
     }
 
     #[test]

@@ -47,9 +47,14 @@ pub fn AssessmentPanel(scope: Option<Scope>) -> impl IntoView {
                     let held = use_entries().held.with_untracked(|e| e.assessment(p).cloned());
                     let start: Sections = held.map(|a| a.sections()).unwrap_or_default();
                     let texts: [RwSignal<String>; 4] = start.map(RwSignal::new);
+                    let reports_up = UNITS.receiver_of(&app.unit_code()).is_some();
                     view! {
                         <Editor period=p texts=texts/>
-                        {scope.clone().map(|s| view! { <UnitAssessments period=p scope=s texts=texts/> })}
+                        {reports_up.then(|| view! { <SendPeriod period=p/> })}
+                        {scope.clone().map(|s| view! {
+                            <Standings period=p scope=s.clone()/>
+                            <UnitAssessments period=p scope=s texts=texts/>
+                        })}
                     }.into_any()
                 }
             }}
@@ -138,6 +143,140 @@ fn Editor(period: ReviewPeriod, texts: [RwSignal<String>; 4]) -> impl IntoView {
             )}</p>
         })}
         {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="assessment-problem">{p}</p> })}
+    }
+}
+
+/// "Gửi báo cáo": the unit says its period is ready for its receiver's
+/// review, with a short note; it travels with the next batch. Sent again
+/// after a correction, it is the next submission.
+#[component]
+fn SendPeriod(period: ReviewPeriod) -> impl IntoView {
+    let app = use_app();
+    let entries = use_entries();
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let sent = move || entries.held.with(|e| e.submission(period).cloned());
+    let send = move |_| {
+        let author = app
+            .settings
+            .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
+            .unwrap_or_default();
+        let by = Saver {
+            author: &author,
+            device_id: crate::app::device_id(),
+            at: platform::now(),
+        };
+        let typed = papi_core::text::clean(&note.get_untracked(), false, platform::nfc);
+        let result = entries.update(|e| {
+            match papi_core::submission::Submission::next(e.submission(period), period, &typed, &by)
+            {
+                Ok(s) => e.put_submission(&s),
+                Err(issue) => {
+                    problem.set(Some(format!("Chưa gửi: {}.", issue.message_vi())));
+                    false
+                }
+            }
+        });
+        match result {
+            Ok(true) => {
+                problem.set(None);
+                note.set(String::new());
+                app.notices.notify(
+                    format!(
+                        "Đã báo gửi báo cáo {}: đi cùng lô dữ liệu tiếp theo (tự động khi có mạng, hoặc “Xuất lô dữ liệu”).",
+                        period.label_vi()
+                    ),
+                    false,
+                    None,
+                );
+            }
+            Ok(false) => {}
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    let receiver = UNITS
+        .receiver_of(&app.unit_code())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    view! {
+        <div class="send-period" data-testid="send-period">
+            <h4>{format!("Gửi báo cáo {} cho {receiver}", period.label_vi())}</h4>
+            <p class="muted">"Khi các hoạt động và phần đánh giá của kỳ đã đủ, báo cho cấp trên để xem xét. Sửa sau khi gửi thì gửi lại."</p>
+            {move || sent().map(|s| view! {
+                <p data-testid="period-sent">{format!(
+                    "{}{}.",
+                    papi_core::review::Standing::Sent(s.clone()).label_vi(),
+                    if s.note.is_empty() { String::new() } else { format!(": “{}”", s.note) }
+                )}</p>
+            })}
+            <div class="field">
+                <label for="submit-note">"Ghi chú khi gửi (không bắt buộc)"</label>
+                <input id="submit-note" maxlength=papi_core::submission::MAX_NOTE.to_string() prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev))/>
+            </div>
+            <button class="btn primary" data-testid="period-submit" on:click=send>
+                {move || if sent().is_some() { "Gửi lại báo cáo kỳ này" } else { "Gửi báo cáo kỳ này" }}
+            </button>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        </div>
+    }
+}
+
+/// A receiver's view of who has sent the period: each unit it collects
+/// from, sent (when, which time, the note) or not yet.
+#[component]
+fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
+    let app = use_app();
+    let inbox = crate::inbox::use_inbox();
+    let own = app.unit_code();
+    let codes: Vec<String> = UNITS
+        .units
+        .iter()
+        .filter(|u| u.code != own && scope.admits(&UNITS, &u.code))
+        .map(|u| u.code.clone())
+        .collect();
+    let rows = Memo::new(move |_| {
+        inbox.received.with(|r| {
+            papi_core::review::standings(
+                &r.entries,
+                &PLAN.id,
+                period,
+                codes.iter().map(String::as_str),
+            )
+            .into_iter()
+            .map(|(code, st)| (code.to_string(), st))
+            .collect::<Vec<_>>()
+        })
+    });
+    let sent = move || {
+        rows.with(|r| {
+            r.iter()
+                .filter(|(_, s)| matches!(s, papi_core::review::Standing::Sent(_)))
+                .count()
+        })
+    };
+    view! {
+        <details class="standings" data-testid="standings">
+            <summary>{move || format!("Tình trạng gửi báo cáo {}: {}/{} đơn vị đã gửi", period.label_vi(), sent(), rows.with(Vec::len))}</summary>
+            <table class="grid">
+                <thead><tr><th scope="col">"Đơn vị"</th><th scope="col">"Tình trạng"</th><th scope="col">"Ghi chú"</th></tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|(code, st)| {
+                        let note = match &st {
+                            papi_core::review::Standing::Sent(s) => s.note.clone(),
+                            papi_core::review::Standing::NotSent => String::new(),
+                        };
+                        view! {
+                            <tr data-unit=code.clone()>
+                                <td>{UNITS.name_or_code(&code)}</td>
+                                <td>{st.label_vi()}</td>
+                                <td>{note}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </details>
     }
 }
 

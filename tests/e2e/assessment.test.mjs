@@ -55,6 +55,13 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   await openReport(page, 2020);
   assert.equal(await page.inputValue('#assess-shortcomings'), 'Thôn Nà Pài chưa có bảng tin.');
 
+  // The commune says its year is ready for review, with a note.
+  await page.fill('#submit-note', 'Đã đủ hoạt động và đánh giá năm 2020.');
+  await page.click('[data-testid=period-submit]');
+  await page.waitForSelector('[data-testid=period-sent]');
+  assert.match(await page.innerText('[data-testid=period-sent]'), /^Đã gửi lần 1 ngày \d{2}\/\d{2}\/\d{4}: “Đã đủ hoạt động và đánh giá năm 2020\.”\.$/);
+  assert.equal(await page.innerText('[data-testid=period-submit]'), 'Gửi lại báo cáo kỳ này');
+
   // It travels in the next batch, format version 3, with the record.
   const batch = await exportBatch(page);
   const sealed = JSON.parse(batch.text);
@@ -62,7 +69,9 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   assert.equal(sealed.records.length, 1);
   assert.deepEqual(sealed.assessments.map((a) => [a.period, a.shortcomings, a.revision, a.author]),
     [['2020', 'Thôn Nà Pài chưa có bảng tin.', 1, 'Hoàng Văn Tư']]);
-  assert.deepEqual([sealed.submissions, sealed.comments], [[], []]);
+  assert.deepEqual(sealed.submissions.map((x) => [x.period, x.note, x.revision, x.author]),
+    [['2020', 'Đã đủ hoạt động và đánh giá năm 2020.', 1, 'Hoàng Văn Tư']]);
+  assert.deepEqual(sealed.comments, []);
   assert.deepEqual(sealed.records[0].files, []);
   assert.deepEqual(errors, []);
   await context.close();
@@ -79,6 +88,16 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   await importFiles(p, [batch]);
   await applyImport(p);
   await openReport(p, 2020);
+  // The province sees who has sent the year, and who not.
+  const standings = await p.innerText('[data-testid=standings] summary');
+  const [, sentCount, ofCount] = standings.match(/Tình trạng gửi báo cáo năm 2020: (\d+)\/(\d+) đơn vị đã gửi/);
+  assert.equal(sentCount, '1');
+  assert.ok(Number(ofCount) > 100, standings);
+  await p.click('[data-testid=standings] summary');
+  assert.match(await p.innerText('[data-testid=standings] tr[data-unit="02194"]'), /Xã Đổng Xá\tĐã gửi lần 1 ngày \d{2}\/\d{2}\/\d{4}\tĐã đủ hoạt động và đánh giá năm 2020\./);
+  assert.match(await p.innerText('[data-testid=standings] tr[data-unit="02137"]'), /Xã Văn Vũ\tChưa gửi/);
+  // The province reports to no one: it has nothing to send.
+  assert.equal(await p.locator('[data-testid=send-period]').count(), 0);
   const units = await p.innerText('[data-testid=unit-assessments]');
   assert.match(units, /Đánh giá của các đơn vị \(1 đơn vị đã gửi\)/);
   await p.click('[data-testid=unit-assessments] summary');
