@@ -72,15 +72,8 @@ fn Editor(period: ReviewPeriod, texts: [RwSignal<String>; 4]) -> impl IntoView {
     let save = move |_| {
         let sections: Sections =
             texts.map(|t| papi_core::text::clean(&t.get_untracked(), true, platform::nfc));
-        let author = app
-            .settings
-            .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
-            .unwrap_or_default();
-        let by = Saver {
-            author: &author,
-            device_id: crate::app::device_id(),
-            at: platform::now(),
-        };
+        let author = official_name(app);
+        let by = saver(&author);
         let result = entries.update(|e| {
             match Assessment::saved(e.assessment(period), period, sections.clone(), &by) {
                 Ok(Some(a)) => e.put_assessment(&a),
@@ -157,15 +150,8 @@ fn SendPeriod(period: ReviewPeriod) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let sent = move || entries.held.with(|e| e.submission(period).cloned());
     let send = move |_| {
-        let author = app
-            .settings
-            .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
-            .unwrap_or_default();
-        let by = Saver {
-            author: &author,
-            device_id: crate::app::device_id(),
-            at: platform::now(),
-        };
+        let author = official_name(app);
+        let by = saver(&author);
         let typed = papi_core::text::clean(&note.get_untracked(), false, platform::nfc);
         let result = entries.update(|e| {
             match papi_core::submission::Submission::next(e.submission(period), period, &typed, &by)
@@ -277,6 +263,22 @@ fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
                 </tbody>
             </table>
         </details>
+    }
+}
+
+/// The official using the app (who saves, who sends).
+fn official_name(app: crate::app::AppState) -> String {
+    app.settings
+        .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
+        .unwrap_or_default()
+}
+
+/// A version saved now, on this device, by `author`.
+fn saver(author: &str) -> Saver<'_> {
+    Saver {
+        author,
+        device_id: crate::app::device_id(),
+        at: platform::now(),
     }
 }
 
