@@ -23,6 +23,8 @@ pub enum Period {
     Year(i32),
     /// Year and quarter 1..=4.
     Quarter(i32, u32),
+    /// Year and half 1..=2 ("6 tháng đầu năm", "6 tháng cuối năm").
+    Half(i32, u32),
 }
 
 impl Period {
@@ -30,14 +32,17 @@ impl Period {
         match self {
             Period::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1),
             Period::Quarter(y, q) => NaiveDate::from_ymd_opt(y, (q.clamp(1, 4) - 1) * 3 + 1, 1),
+            Period::Half(y, h) => NaiveDate::from_ymd_opt(y, (h.clamp(1, 2) - 1) * 6 + 1, 1),
         }
         .expect("a valid year")
     }
 
     pub fn end(self) -> NaiveDate {
         match self {
-            Period::Year(y) => NaiveDate::from_ymd_opt(y, 12, 31).expect("a valid year"),
-            Period::Quarter(y, 4) => NaiveDate::from_ymd_opt(y, 12, 31).expect("a valid year"),
+            Period::Year(y) | Period::Quarter(y, 4..) | Period::Half(y, 2..) => {
+                NaiveDate::from_ymd_opt(y, 12, 31).expect("a valid year")
+            }
+            Period::Half(y, _) => NaiveDate::from_ymd_opt(y, 6, 30).expect("a valid year"),
             Period::Quarter(y, q) => {
                 NaiveDate::from_ymd_opt(y, q.clamp(1, 3) * 3 + 1, 1).expect("a valid year")
                     - Duration::days(1)
@@ -55,7 +60,7 @@ impl Period {
 
     pub fn year(self) -> i32 {
         match self {
-            Period::Year(y) | Period::Quarter(y, _) => y,
+            Period::Year(y) | Period::Quarter(y, _) | Period::Half(y, _) => y,
         }
     }
 
@@ -66,6 +71,8 @@ impl Period {
                 let roman = ["I", "II", "III", "IV"][(q.clamp(1, 4) - 1) as usize];
                 format!("Quý {roman}/{y}")
             }
+            Period::Half(y, 1) => format!("6 tháng đầu năm {y}"),
+            Period::Half(y, _) => format!("6 tháng cuối năm {y}"),
         }
     }
 }

@@ -16,12 +16,17 @@ use crate::entries::use_entries;
 use crate::platform;
 use crate::workspace::{PLAN, UNITS};
 
-/// The report's period as a review period: a year (a quarter has no
-/// assessment of its own).
+/// The report's period as a review period: a year or a half (a quarter
+/// has no assessment of its own).
 pub fn review_period(p: papi_core::report::Period) -> Option<ReviewPeriod> {
+    use papi_core::report::Period;
+    use papi_core::review::Half;
+    let year = u16::try_from(p.year()).ok();
     match p {
-        papi_core::report::Period::Year(y) => u16::try_from(y).ok().map(ReviewPeriod::year),
-        papi_core::report::Period::Quarter(..) => None,
+        Period::Year(_) => year.map(ReviewPeriod::year),
+        Period::Half(_, 1) => year.map(|y| ReviewPeriod::half(y, Half::First)),
+        Period::Half(..) => year.map(|y| ReviewPeriod::half(y, Half::Second)),
+        Period::Quarter(..) => None,
     }
 }
 
@@ -39,7 +44,7 @@ pub fn AssessmentPanel(scope: Option<Scope>) -> impl IntoView {
             <h3>"Đánh giá, phương hướng, kiến nghị (phần III–V của báo cáo)"</h3>
             {move || match period.get() {
                 None => view! {
-                    <p class="muted" data-testid="assessment-quarter">"Phần đánh giá được viết cho cả năm: chọn Kỳ “Cả năm” để viết."</p>
+                    <p class="muted" data-testid="assessment-quarter">"Phần đánh giá được viết cho cả năm hoặc 6 tháng: chọn Kỳ “Cả năm” hoặc “6 tháng…” để viết."</p>
                 }.into_any(),
                 Some(p) => {
                     // The sections as typed, shared by the editor and the

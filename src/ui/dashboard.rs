@@ -52,15 +52,21 @@ pub fn PeriodPicker() -> impl IntoView {
     let first = chrono::Datelike::year(&PLAN.records_from());
     let last = chrono::Datelike::year(&platform::today()).max(first);
     let year = move || app.period.get().year();
+    // The part of the year, as the select's value: "" the whole year,
+    // "h1"/"h2" a half, "1".."4" a quarter.
     let quarter = move || match app.period.get() {
         Period::Quarter(_, q) => q.to_string(),
+        Period::Half(_, h) => format!("h{h}"),
         Period::Year(_) => String::new(),
     };
     let set = move |y: i32, q: &str| {
-        app.period.set(match q.parse::<u32>() {
-            Ok(q) if (1..=4).contains(&q) => Period::Quarter(y, q),
-            _ => Period::Year(y),
-        })
+        app.period
+            .set(match (q.strip_prefix('h'), q.parse::<u32>()) {
+                (Some("1"), _) => Period::Half(y, 1),
+                (Some("2"), _) => Period::Half(y, 2),
+                (_, Ok(q)) if (1..=4).contains(&q) => Period::Quarter(y, q),
+                _ => Period::Year(y),
+            })
     };
     view! {
         <div class="period-picker">
@@ -79,6 +85,8 @@ pub fn PeriodPicker() -> impl IntoView {
                 <label for="period-quarter">"Kỳ"</label>
                 <select id="period-quarter" on:change=move |ev| set(year(), &event_target_value(&ev))>
                     <option value="" selected=move || quarter().is_empty()>"Cả năm"</option>
+                    <option value="h1" selected=move || quarter() == "h1">"6 tháng đầu năm"</option>
+                    <option value="h2" selected=move || quarter() == "h2">"6 tháng cuối năm"</option>
                     {(1..=4u32).map(|q| view! {
                         <option value=q.to_string() selected=move || quarter() == q.to_string()>
                             {Period::Quarter(2000, q).label_vi().replace("/2000", "")}
@@ -742,10 +750,11 @@ fn Drill(
     }
 }
 
-/// The period in a file name: "2020", "2020-q2".
+/// The period in a file name: "2020", "2020-q2", "2020-h1".
 pub fn period_slug(p: Period) -> String {
     match p {
         Period::Year(y) => y.to_string(),
         Period::Quarter(y, q) => format!("{y}-q{q}"),
+        Period::Half(y, h) => format!("{y}-h{h}"),
     }
 }

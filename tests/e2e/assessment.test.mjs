@@ -55,6 +55,16 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   await openReport(page, 2020);
   assert.equal(await page.inputValue('#assess-shortcomings'), 'Thôn Nà Pài chưa có bảng tin.');
 
+  // A half year has an assessment of its own.
+  await page.selectOption('#period-quarter', 'h1');
+  await page.waitForFunction(() => document.querySelector('#assess-results')?.value === '');
+  assert.match(await page.innerText('[data-testid=report]'), /\(Kỳ báo cáo: 6 tháng đầu năm 2020\)/);
+  await page.fill('#assess-results', 'Sáu tháng đầu năm: niêm yết dự toán đúng hạn.');
+  await page.click('[data-testid=assessment-save]');
+  await page.waitForSelector('[data-testid=assessment-saved]');
+  await page.selectOption('#period-quarter', '');
+  await page.waitForFunction(() => document.querySelector('#assess-shortcomings')?.value === 'Thôn Nà Pài chưa có bảng tin.');
+
   // The commune says its year is ready for review, with a note.
   await page.fill('#submit-note', 'Đã đủ hoạt động và đánh giá năm 2020.');
   await page.click('[data-testid=period-submit]');
@@ -68,7 +78,7 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   assert.equal(sealed.format_version, 3);
   assert.equal(sealed.records.length, 1);
   assert.deepEqual(sealed.assessments.map((a) => [a.period, a.shortcomings, a.revision, a.author]),
-    [['2020', 'Thôn Nà Pài chưa có bảng tin.', 1, 'Hoàng Văn Tư']]);
+    [['2020', 'Thôn Nà Pài chưa có bảng tin.', 1, 'Hoàng Văn Tư'], ['2020-H1', '', 1, 'Hoàng Văn Tư']]);
   assert.deepEqual(sealed.submissions.map((x) => [x.period, x.note, x.revision, x.author]),
     [['2020', 'Đã đủ hoạt động và đánh giá năm 2020.', 1, 'Hoàng Văn Tư']]);
   assert.deepEqual(sealed.comments, []);

@@ -76,6 +76,16 @@ fn periods_and_their_deadlines() {
     assert_eq!(Period::Year(2020).label_vi(), "Năm 2020");
     assert!(Period::Year(2020).contains(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()));
     assert!(!q2.contains(NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()));
+    // Halves: January to June, July to December.
+    let d = |m, day| NaiveDate::from_ymd_opt(2020, m, day).unwrap();
+    let (h1, h2) = (Period::Half(2020, 1), Period::Half(2020, 2));
+    assert_eq!((h1.start(), h1.end()), (d(1, 1), d(6, 30)));
+    assert_eq!((h2.start(), h2.end()), (d(7, 1), d(12, 31)));
+    assert_eq!(h1.deadline(), d(7, 10));
+    assert_eq!(h1.label_vi(), "6 tháng đầu năm 2020");
+    assert_eq!(h2.label_vi(), "6 tháng cuối năm 2020");
+    assert!(h1.contains(d(6, 30)) && !h1.contains(d(7, 1)) && h2.contains(d(7, 1)));
+    assert_eq!(h2.year(), 2020);
 }
 
 #[test]
