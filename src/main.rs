@@ -22,6 +22,7 @@ macro_rules! not_in_first_visit {
 }
 
 mod app;
+mod decisions;
 mod entries;
 mod faults;
 #[cfg(feature = "first-visit")]

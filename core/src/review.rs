@@ -1,13 +1,21 @@
 //! The review of a unit's period by its receiver (issue 28): the period a
-//! review is about, and where each unit stands (`Standing`). For now a
-//! unit's period is sent or not (its submissions); the receiver's decisions
-//! (accepted, sent back with a reason, reopened), comments and reminders
-//! are a later piece of work.
+//! review is about, the receiver's decisions on it (`Decision`: accepted,
+//! sent back with a reason, reopened with a reason), and where each unit
+//! stands (`Standing`), from its submissions, the decisions and its records.
+//! Decisions are made and kept on the receiver's device; carrying them down
+//! to the unit (signed), comments and reminders are a later piece of work.
 
 use std::fmt;
 use std::str::FromStr;
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::activity::Activity;
+use crate::submission::Submission;
 
 /// The first and last years a period may name.
 pub const FIRST_YEAR: u16 = 2000;
@@ -51,6 +59,18 @@ impl fmt::Display for BadPeriod {
 }
 
 impl ReviewPeriod {
+    /// Whether a date falls in the period.
+    pub fn contains(&self, d: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        let first_half = d.month() <= 6;
+        d.year() == i32::from(self.year)
+            && match self.half {
+                None => true,
+                Some(Half::First) => first_half,
+                Some(Half::Second) => !first_half,
+            }
+    }
+
     pub fn year(year: u16) -> ReviewPeriod {
         ReviewPeriod { year, half: None }
     }
@@ -117,33 +137,140 @@ impl<'de> Deserialize<'de> for ReviewPeriod {
     }
 }
 
+/// What a receiver decides on a unit's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// "Tiếp nhận": checked; locks the period (a later change is shown as
+    /// one).
+    Accept,
+    /// "Trả lại": back to the unit for correction, with a reason.
+    SendBack,
+    /// "Mở lại": an accepted period opened again, with a reason.
+    Reopen,
+}
+
+/// The longest reason, in characters (one line).
+pub const MAX_REASON: usize = 1000;
+
+/// A receiver's decision on one unit's period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub unit_code: String,
+    pub plan_id: String,
+    pub period: ReviewPeriod,
+    pub action: Action,
+    /// Required to send back or reopen; may be empty to accept.
+    pub reason: String,
+    /// The revision of the unit's submission it judged (0: none).
+    pub submission: u32,
+    /// Accept: the unit's records of the period as accepted (id →
+    /// revision), so a later change shows.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accepted: BTreeMap<Uuid, u32>,
+    #[serde(with = "crate::dates::serde_canonical_instant")]
+    pub at: DateTime<Utc>,
+    pub author: String,
+}
+
+impl Decision {
+    /// What is wrong with it, in Vietnamese: a missing or too long reason.
+    pub fn problem(&self) -> Option<String> {
+        let reason = self.reason.trim();
+        if reason.is_empty() && self.action != Action::Accept {
+            return Some("cần ghi lý do trả lại hoặc mở lại để đơn vị biết cần sửa gì".into());
+        }
+        crate::text::check(reason, MAX_REASON, false)
+            .err()
+            .map(|p| p.message_vi("Lý do"))
+    }
+}
+
 /// Where a unit's period stands with its receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
     /// "Chưa gửi": the unit has not said the period is ready.
     NotSent,
-    /// "Đã gửi": the unit's latest submission.
-    Sent(crate::submission::Submission),
+    /// "Đã gửi": the unit's latest submission, not yet decided on.
+    Sent(Submission),
+    /// "Trả lại": sent back (or reopened), not sent again since.
+    SentBack(Decision),
+    /// "Đã tiếp nhận", nothing changed since.
+    Accepted(Decision),
+    /// "Có thay đổi sau khi tiếp nhận": the records (ids) changed or added
+    /// since the acceptance.
+    ChangedAfter(Decision, Vec<Uuid>),
 }
 
 impl Standing {
-    /// "Chưa gửi", "Đã gửi lần 2 ngày 12/01/2021".
+    /// "Chưa gửi", "Đã gửi lần 2 ngày 12/01/2021", "Đã tiếp nhận ngày …",
+    /// "Trả lại ngày …: lý do", "Có thay đổi sau khi tiếp nhận (1)".
     pub fn label_vi(&self) -> String {
+        let day = |at: DateTime<Utc>| crate::dates::format_vn(crate::dates::vn_date(at));
         match self {
             Standing::NotSent => "Chưa gửi".into(),
-            Standing::Sent(s) => format!(
-                "Đã gửi lần {} ngày {}",
-                s.revision,
-                crate::dates::format_vn(crate::dates::vn_date(s.at))
-            ),
+            Standing::Sent(s) => format!("Đã gửi lần {} ngày {}", s.revision, day(s.at)),
+            Standing::SentBack(d) => {
+                let what = match d.action {
+                    Action::Reopen => "Mở lại",
+                    _ => "Trả lại",
+                };
+                format!("{what} ngày {}: {}", day(d.at), d.reason)
+            }
+            Standing::Accepted(d) => format!("Đã tiếp nhận ngày {}", day(d.at)),
+            Standing::ChangedAfter(_, ids) => {
+                format!("Có thay đổi sau khi tiếp nhận ({})", ids.len())
+            }
         }
     }
 }
 
+/// The records of a unit's period as a receiver accepts them.
+pub fn snapshot<'a>(records: impl IntoIterator<Item = &'a Activity>) -> BTreeMap<Uuid, u32> {
+    records.into_iter().map(|r| (r.id, r.revision)).collect()
+}
+
+/// Where one unit's period stands: its latest submission, the receiver's
+/// decisions on that period (any order: the latest by time, then reason,
+/// wins), and the unit's records of the period (tombstones included).
+pub fn standing<'a>(
+    submission: Option<&Submission>,
+    decisions: impl IntoIterator<Item = &'a Decision>,
+    records: impl IntoIterator<Item = &'a Activity>,
+) -> Standing {
+    let latest = decisions
+        .into_iter()
+        .max_by(|a, b| a.at.cmp(&b.at).then_with(|| a.reason.cmp(&b.reason)));
+    let sent_again = |d: &Decision| submission.is_some_and(|s| s.revision > d.submission);
+    match latest {
+        None => submission.map_or(Standing::NotSent, |s| Standing::Sent(s.clone())),
+        Some(d) if d.action == Action::Accept => {
+            let changed: Vec<Uuid> = records
+                .into_iter()
+                .filter(|r| d.accepted.get(&r.id) != Some(&r.revision))
+                .map(|r| r.id)
+                .collect();
+            match (changed.is_empty(), submission) {
+                (false, _) => Standing::ChangedAfter(d.clone(), changed),
+                (true, Some(s)) if sent_again(d) => Standing::Sent(s.clone()),
+                _ => Standing::Accepted(d.clone()),
+            }
+        }
+        Some(d) => match submission {
+            Some(s) if sent_again(d) => Standing::Sent(s.clone()),
+            _ => Standing::SentBack(d.clone()),
+        },
+    }
+}
+
 /// Each unit's standing for `period` of `plan_id`, from what a receiver
-/// holds, in the order of `units`.
+/// holds (the submissions received, its decisions, the records), in the
+/// order of `units`.
 pub fn standings<'a>(
     held: &crate::merge::Entries,
+    decisions: &[Decision],
+    records: &[&Activity],
     plan_id: &str,
     period: ReviewPeriod,
     units: impl IntoIterator<Item = &'a str>,
@@ -156,11 +283,14 @@ pub fn standings<'a>(
                 plan_id: plan_id.to_string(),
                 key: period,
             };
-            let standing = match held.submissions.get(&key) {
-                Some(s) => Standing::Sent(s.clone()),
-                None => Standing::NotSent,
-            };
-            (unit, standing)
+            let own = decisions
+                .iter()
+                .filter(|d| d.unit_code == unit && d.plan_id == plan_id && d.period == period);
+            let recs = records
+                .iter()
+                .copied()
+                .filter(|r| r.unit_code == unit && period.contains(r.fields.date));
+            (unit, standing(held.submissions.get(&key), own, recs))
         })
         .collect()
 }
@@ -246,7 +376,7 @@ mod tests {
         };
         held.keep(key(DONG_XA), later.clone());
         held.keep(key(DONG_XA), s.clone());
-        let got = standings(&held, &PLAN.id, s.period, [DONG_XA, VAN_VU]);
+        let got = standings(&held, &[], &[], &PLAN.id, s.period, [DONG_XA, VAN_VU]);
         assert_eq!(
             got,
             vec![
@@ -257,9 +387,133 @@ mod tests {
         assert_eq!(got[0].1.label_vi(), "Đã gửi lần 3 ngày 01/05/2020");
         assert_eq!(got[1].1.label_vi(), "Chưa gửi");
         // Another period or another plan: not sent.
-        let other = standings(&held, &PLAN.id, ReviewPeriod::year(2021), [DONG_XA]);
+        let other = standings(
+            &held,
+            &[],
+            &[],
+            &PLAN.id,
+            ReviewPeriod::year(2021),
+            [DONG_XA],
+        );
         assert_eq!(other[0].1, Standing::NotSent);
-        let plan = standings(&held, "another", s.period, [DONG_XA]);
+        let plan = standings(&held, &[], &[], "another", s.period, [DONG_XA]);
         assert_eq!(plan[0].1, Standing::NotSent);
+    }
+
+    fn decision(action: Action, reason: &str, submission: u32, min: i64) -> Decision {
+        Decision {
+            unit_code: crate::fixtures::DONG_XA.into(),
+            plan_id: crate::fixtures::PLAN.id.clone(),
+            period: ReviewPeriod::year(2020),
+            action,
+            reason: reason.into(),
+            submission,
+            accepted: BTreeMap::new(),
+            at: crate::fixtures::at(min),
+            author: "Sở Nội vụ".into(),
+        }
+    }
+
+    #[test]
+    fn a_period_goes_sent_back_sent_again_accepted_changed_and_reopened() {
+        use crate::fixtures::*;
+        let sub = |revision| Submission {
+            period: ReviewPeriod::year(2020),
+            revision,
+            ..filled_submission()
+        };
+        let r1 = record(1, DONG_XA, "dev-a", 10);
+        let mut recs = vec![r1.clone()];
+        assert_eq!(standing(None, [], &recs), Standing::NotSent);
+        assert!(matches!(
+            standing(Some(&sub(1)), [], &recs),
+            Standing::Sent(_)
+        ));
+        // Sent back: the reason stands until the unit sends again.
+        let back = decision(Action::SendBack, "Thiếu biên bản", 1, 20);
+        let st = standing(Some(&sub(1)), [&back], &recs);
+        assert_eq!(st, Standing::SentBack(back.clone()));
+        assert!(
+            st.label_vi().ends_with(": Thiếu biên bản"),
+            "{}",
+            st.label_vi()
+        );
+        assert!(
+            matches!(standing(Some(&sub(2)), [&back], &recs), Standing::Sent(s) if s.revision == 2)
+        );
+        // Accepted with the records as they are: a change after shows.
+        let accept = Decision {
+            accepted: snapshot(&recs),
+            ..decision(Action::Accept, "", 2, 30)
+        };
+        assert_eq!(
+            standing(Some(&sub(2)), [&back, &accept], &recs),
+            Standing::Accepted(accept.clone())
+        );
+        recs[0] = r1.edit(fields("Sửa sau khi tiếp nhận"), &by("dev-a", 40));
+        recs.push(record(2, DONG_XA, "dev-a", 41));
+        let st = standing(Some(&sub(2)), [&accept, &back], &recs);
+        assert_eq!(
+            st,
+            Standing::ChangedAfter(accept.clone(), vec![recs[0].id, recs[1].id])
+        );
+        assert_eq!(st.label_vi(), "Có thay đổi sau khi tiếp nhận (2)");
+        // Accepted again: nothing changed since.
+        let again = Decision {
+            accepted: snapshot(&recs),
+            ..decision(Action::Accept, "", 2, 50)
+        };
+        assert_eq!(
+            standing(Some(&sub(2)), [&accept, &again], &recs),
+            Standing::Accepted(again.clone())
+        );
+        // Reopened, with a reason.
+        let reopen = decision(Action::Reopen, "Cần bổ sung ảnh", 2, 60);
+        let st = standing(Some(&sub(2)), [&reopen, &again, &accept], &recs);
+        assert!(
+            st.label_vi().starts_with("Mở lại ngày "),
+            "{}",
+            st.label_vi()
+        );
+        // Any order of the decisions: the same standing.
+        let all = [&back, &accept, &again, &reopen];
+        for k in 0..all.len() {
+            let mut order = all.to_vec();
+            order.rotate_left(k);
+            order.reverse();
+            assert_eq!(standing(Some(&sub(2)), order.iter().copied(), &recs), st);
+        }
+    }
+
+    #[test]
+    fn sending_back_or_reopening_needs_a_reason() {
+        let d = decision(Action::SendBack, "  ", 1, 1);
+        assert!(d.problem().unwrap().contains("cần ghi lý do"));
+        assert!(decision(Action::Reopen, "", 1, 1).problem().is_some());
+        assert_eq!(decision(Action::Accept, "", 1, 1).problem(), None);
+        let long = decision(Action::SendBack, &"ạ".repeat(MAX_REASON + 1), 1, 1);
+        assert!(
+            long.problem().unwrap().starts_with("Lý do dài"),
+            "{:?}",
+            long.problem()
+        );
+        let line = decision(Action::SendBack, "a\nb", 1, 1);
+        assert!(line.problem().is_some());
+        // Stored as it was written.
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), d);
+        assert!(json.contains(r#""action":"send_back""#), "{json}");
+    }
+
+    #[test]
+    fn a_period_holds_its_dates() {
+        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 15).unwrap();
+        let h1: ReviewPeriod = "2020-H1".parse().unwrap();
+        assert!(h1.contains(d(2020, 6)) && !h1.contains(d(2020, 7)) && !h1.contains(d(2021, 1)));
+        assert!(ReviewPeriod::year(2020).contains(d(2020, 12)));
+        assert!(!"2020-H2"
+            .parse::<ReviewPeriod>()
+            .unwrap()
+            .contains(d(2020, 1)));
     }
 }

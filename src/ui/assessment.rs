@@ -57,7 +57,7 @@ pub fn AssessmentPanel(scope: Option<Scope>) -> impl IntoView {
                         <Editor period=p texts=texts/>
                         {reports_up.then(|| view! { <SendPeriod period=p/> })}
                         {scope.clone().map(|s| view! {
-                            <Standings period=p scope=s.clone()/>
+                            <crate::ui::review::Standings period=p scope=s.clone()/>
                             <UnitAssessments period=p scope=s texts=texts/>
                         })}
                     }.into_any()
@@ -77,7 +77,7 @@ fn Editor(period: ReviewPeriod, texts: [RwSignal<String>; 4]) -> impl IntoView {
     let save = move |_| {
         let sections: Sections =
             texts.map(|t| papi_core::text::clean(&t.get_untracked(), true, platform::nfc));
-        let author = official_name(app);
+        let author = crate::ui::review::official_name(app);
         let by = saver(&author);
         let result = entries.update(|e| {
             match Assessment::saved(e.assessment(period), period, sections.clone(), &by) {
@@ -155,7 +155,7 @@ fn SendPeriod(period: ReviewPeriod) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let sent = move || entries.held.with(|e| e.submission(period).cloned());
     let send = move |_| {
-        let author = official_name(app);
+        let author = crate::ui::review::official_name(app);
         let by = saver(&author);
         let typed = papi_core::text::clean(&note.get_untracked(), false, platform::nfc);
         let result = entries.update(|e| {
@@ -211,71 +211,6 @@ fn SendPeriod(period: ReviewPeriod) -> impl IntoView {
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         </div>
     }
-}
-
-/// A receiver's view of who has sent the period: each unit it collects
-/// from, sent (when, which time, the note) or not yet.
-#[component]
-fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
-    let app = use_app();
-    let inbox = crate::inbox::use_inbox();
-    let own = app.unit_code();
-    let codes: Vec<String> = UNITS
-        .units
-        .iter()
-        .filter(|u| u.code != own && scope.admits(&UNITS, &u.code))
-        .map(|u| u.code.clone())
-        .collect();
-    let rows = Memo::new(move |_| {
-        inbox.received.with(|r| {
-            papi_core::review::standings(
-                &r.entries,
-                &PLAN.id,
-                period,
-                codes.iter().map(String::as_str),
-            )
-            .into_iter()
-            .map(|(code, st)| (code.to_string(), st))
-            .collect::<Vec<_>>()
-        })
-    });
-    let sent = move || {
-        rows.with(|r| {
-            r.iter()
-                .filter(|(_, s)| matches!(s, papi_core::review::Standing::Sent(_)))
-                .count()
-        })
-    };
-    view! {
-        <details class="standings" data-testid="standings">
-            <summary>{move || format!("Tình trạng gửi báo cáo {}: {}/{} đơn vị đã gửi", period.label_vi(), sent(), rows.with(Vec::len))}</summary>
-            <table class="grid">
-                <thead><tr><th scope="col">"Đơn vị"</th><th scope="col">"Tình trạng"</th><th scope="col">"Ghi chú"</th></tr></thead>
-                <tbody>
-                    {move || rows.get().into_iter().map(|(code, st)| {
-                        let note = match &st {
-                            papi_core::review::Standing::Sent(s) => s.note.clone(),
-                            papi_core::review::Standing::NotSent => String::new(),
-                        };
-                        view! {
-                            <tr data-unit=code.clone()>
-                                <td>{UNITS.name_or_code(&code)}</td>
-                                <td>{st.label_vi()}</td>
-                                <td>{note}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </details>
-    }
-}
-
-/// The official using the app (who saves, who sends).
-fn official_name(app: crate::app::AppState) -> String {
-    app.settings
-        .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
-        .unwrap_or_default()
 }
 
 /// A version saved now, on this device, by `author`.

@@ -495,6 +495,28 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
             })
         })
     });
+    // Whether each unit has sent the period for review (a year or a half;
+    // a quarter has no review of its own).
+    let sent = Memo::new(move |_| {
+        let Some(period) = crate::ui::assessment::review_period(app.period.get()) else {
+            return std::collections::HashMap::new();
+        };
+        // The decisions made on this device (the report screen makes them).
+        let decisions = crate::decisions::load().unwrap_or_default();
+        inbox.received.with(|r| {
+            inbox.with_all_records(|all| {
+                statuses.with(|list| {
+                    let codes = list.iter().map(|s| s.unit_code.as_str());
+                    papi_core::review::standings(
+                        &r.entries, &decisions, all, &PLAN.id, period, codes,
+                    )
+                    .into_iter()
+                    .map(|(code, st)| (code.to_string(), st.label_vi()))
+                    .collect::<std::collections::HashMap<_, _>>()
+                })
+            })
+        })
+    });
     let status_filter = RwSignal::new(StatusFilter::All);
     let name_q = RwSignal::new(String::new());
     let by_name = RwSignal::new(false);
@@ -540,10 +562,14 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
                         <th scope="col">"Đơn vị"</th><th scope="col">"Hoạt động trong kỳ"</th>
                         <th scope="col">"Số lô đã nhận"</th><th scope="col">"Lô gần nhất"</th>
                         <th scope="col">"Lô còn thiếu"</th><th scope="col">"Tình trạng"</th>
+                        <th scope="col">"Gửi báo cáo kỳ"</th>
                     </tr></thead>
                     <tbody>
                         {move || shown().into_iter()
-                            .map(|s| view! { <StatusRow status=s with_district=!is_district/> })
+                            .map(|s| {
+                                let review = sent.with(|m| m.get(&s.unit_code).cloned()).unwrap_or_else(|| "—".into());
+                                view! { <StatusRow status=s with_district=!is_district review=review/> }
+                            })
                             .collect_view()}
                     </tbody>
                 </table>
@@ -554,7 +580,12 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
 
 /// One unit's line of the status table.
 #[component]
-fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
+fn StatusRow(
+    status: UnitStatus,
+    with_district: bool,
+    /// Whether the unit sent the period for review ("—" for a quarter).
+    review: String,
+) -> impl IntoView {
     let s = status;
     // The province's list is long: say which district a commune is in.
     let district = UNITS
@@ -577,6 +608,7 @@ fn StatusRow(status: UnitStatus, with_district: bool) -> impl IntoView {
                 // Whether "on time" is the server's word or the file's.
                 {s.basis.map(|b| view! { <span class="basis">" (" {b.label_vi()} ")"</span> })}
             </td>
+            <td data-testid="review-standing">{review}</td>
         </tr>
     }
 }

@@ -22,6 +22,7 @@ pub mod plan_text;
 pub mod plans;
 pub mod pull_refused;
 pub mod report;
+pub mod review;
 pub mod root;
 pub mod settings;
 pub mod setup;

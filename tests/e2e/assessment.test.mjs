@@ -84,7 +84,6 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   assert.deepEqual(sealed.comments, []);
   assert.deepEqual(sealed.records[0].files, []);
   assert.deepEqual(errors, []);
-  await context.close();
 
   // The province: imports the batch, reads the commune's assessment.
   const pctx = await env.browser.newContext({ acceptDownloads: true });
@@ -106,6 +105,16 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   await p.click('[data-testid=standings] summary');
   assert.match(await p.innerText('[data-testid=standings] tr[data-unit="02194"]'), /Xã Đổng Xá\tĐã gửi lần 1 ngày \d{2}\/\d{2}\/\d{4}\tĐã đủ hoạt động và đánh giá năm 2020\./);
   assert.match(await p.innerText('[data-testid=standings] tr[data-unit="02137"]'), /Xã Văn Vũ\tChưa gửi/);
+  // The dashboard's status table says it too, per unit.
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.selectOption('#period-year', '2020');
+  await p.selectOption('#period-quarter', '');
+  await p.waitForSelector('[data-testid=unit-status] tr[data-unit="02194"] [data-testid=review-standing]');
+  assert.match(await p.innerText('[data-testid=unit-status] tr[data-unit="02194"] [data-testid=review-standing]'), /^Đã gửi lần 1 ngày \d{2}\/\d{2}\/\d{4}$/);
+  assert.equal(await p.innerText('[data-testid=unit-status] tr[data-unit="02137"] [data-testid=review-standing]'), 'Chưa gửi');
+  await p.selectOption('#period-quarter', '2');
+  await p.waitForFunction(() => document.querySelector('[data-testid=unit-status] tr[data-unit="02194"] [data-testid=review-standing]')?.textContent === '—');
+  await openReport(p, 2020);
   // The province reports to no one: it has nothing to send.
   assert.equal(await p.locator('[data-testid=send-period]').count(), 0);
   const units = await p.innerText('[data-testid=unit-assessments]');
@@ -132,5 +141,63 @@ test('a commune\'s assessment of its year reaches the province, which compiles i
   const words = text.replace(/\s+/g, ' ');
   assert.match(words, /III\. ĐÁNH GIÁ CHUNG 1\. Kết quả nổi bật Theo kết quả Chỉ số PAPI năm 2019/);
   assert.match(words, /- Xã Đổng Xá: Thôn Nà Pài chưa có bảng tin\. IV\. PHƯƠNG HƯỚNG, GIẢI PHÁP V\. ĐỀ XUẤT, KIẾN NGHỊ - Xã Đổng Xá: Đề nghị hỗ trợ kinh phí làm bảng tin\./);
+
+  // The review (issue 28): sending back needs a reason, which the row shows.
+  await openReport(p, 2020);
+  await p.click('[data-testid=standings] summary');
+  const row = (unit) => `[data-testid=standings] tr[data-unit="${unit}"]`;
+  await p.click(`${row('02194')} [data-testid=send-back]`);
+  assert.match(await p.innerText('[data-testid=review-problem]'), /cần ghi lý do/);
+  assert.match(await p.innerText(`${row('02194')} [data-testid=standing]`), /^Đã gửi lần 1/);
+  await p.fill('#review-reason', 'Thiếu biên bản niêm yết');
+  await p.click(`${row('02194')} [data-testid=send-back]`);
+  await p.waitForFunction((sel) => /^Trả lại ngày \d{2}\/\d{2}\/\d{4}: Thiếu biên bản niêm yết$/.test(document.querySelector(sel)?.textContent ?? ''), `${row('02194')} [data-testid=standing]`);
+
+  // The commune corrects an activity and sends the year again.
+  const edit = async (title) => {
+    await page.click('nav.tabs button:has-text("Nhật ký hoạt động")');
+    await page.click('li.activity button:has-text("Sửa")');
+    await page.fill('#act-title', title);
+    await page.click('form.activity-form button[type=submit]');
+    await page.waitForSelector('form.activity-form', { state: 'detached' });
+  };
+  await edit('Niêm yết dự toán (kèm biên bản)');
+  await openReport(page, 2020);
+  await page.click('[data-testid=period-submit]');
+  await page.waitForFunction(() => /^Đã gửi lần 2/.test(document.querySelector('[data-testid=period-sent]')?.textContent ?? ''));
+  const second = await exportBatch(page);
+  await importFiles(p, [second]);
+  await applyImport(p);
+  await openReport(p, 2020);
+  await p.click('[data-testid=standings] summary');
+  assert.match(await p.innerText(`${row('02194')} [data-testid=standing]`), /^Đã gửi lần 2 ngày /);
+  await p.click(`${row('02194')} [data-testid=accept]`);
+  await p.waitForFunction((sel) => /^Đã tiếp nhận ngày /.test(document.querySelector(sel)?.textContent ?? ''), `${row('02194')} [data-testid=standing]`);
+
+  // A change after the acceptance still travels, and shows, with what changed.
+  await edit('Niêm yết dự toán (sửa sau khi tiếp nhận)');
+  const third = await exportBatch(page);
+  await importFiles(p, [third]);
+  await applyImport(p);
+  await openReport(p, 2020);
+  await p.click('[data-testid=standings] summary');
+  assert.equal(await p.innerText(`${row('02194')} [data-testid=standing]`), 'Có thay đổi sau khi tiếp nhận (1)');
+  assert.equal(await p.innerText(`${row('02194')} [data-testid=standing-note]`), 'Đã thay đổi: 15/04/2020 Niêm yết dự toán (sửa sau khi tiếp nhận)');
+  // The dashboard says so too.
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.waitForSelector('[data-testid=unit-status] tr[data-unit="02194"] [data-testid=review-standing]');
+  assert.equal(await p.innerText('[data-testid=unit-status] tr[data-unit="02194"] [data-testid=review-standing]'), 'Có thay đổi sau khi tiếp nhận (1)');
+  // Accepted again: locked as it is now.
+  await openReport(p, 2020);
+  await p.click('[data-testid=standings] summary');
+  await p.click(`${row('02194')} [data-testid=accept]`);
+  await p.waitForFunction((sel) => /^Đã tiếp nhận ngày /.test(document.querySelector(sel)?.textContent ?? ''), `${row('02194')} [data-testid=standing]`);
+  // Kept on the device: after a reload, the same.
+  await p.reload();
+  await p.waitForSelector('nav.tabs');
+  await openReport(p, 2020);
+  await p.click('[data-testid=standings] summary');
+  assert.match(await p.innerText(`${row('02194')} [data-testid=standing]`), /^Đã tiếp nhận ngày /);
+  await context.close();
   await pctx.close();
 });
