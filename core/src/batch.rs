@@ -1324,6 +1324,19 @@ pub struct Bundle {
     pub signature: Option<String>,
 }
 
+/// Put each entry of `plan` into its unit's content, in the list `list`
+/// picks.
+fn sort_into<'a, T: crate::merge::Entry>(
+    by_unit: &mut BTreeMap<&'a str, Sealed>,
+    plan: &str,
+    held: &'a BTreeMap<crate::merge::EntryKey<T::Key>, T>,
+    list: impl Fn(&mut Sealed) -> &mut Vec<T>,
+) {
+    for (k, e) in held.iter().filter(|(k, _)| k.plan_id == plan) {
+        list(by_unit.entry(k.unit_code.as_str()).or_default()).push(e.clone());
+    }
+}
+
 /// What a bundle's signature covers: its header and the hash of each batch,
 /// in order (each batch's own signature covers its content).
 #[derive(Serialize)]
@@ -1356,26 +1369,13 @@ impl Bundle {
             unit.records.push(r.clone());
         }
         let plan = h.plan.id.as_str();
-        for (k, a) in entries
-            .assessments
-            .iter()
-            .filter(|(k, _)| k.plan_id == plan)
-        {
-            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
-            unit.assessments.push(a.clone());
-        }
-        for (k, s) in entries
-            .submissions
-            .iter()
-            .filter(|(k, _)| k.plan_id == plan)
-        {
-            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
-            unit.submissions.push(s.clone());
-        }
-        for (k, c) in entries.comments.iter().filter(|(k, _)| k.plan_id == plan) {
-            let unit = by_unit.entry(k.unit_code.as_str()).or_default();
-            unit.comments.push(c.clone());
-        }
+        sort_into(&mut by_unit, plan, &entries.assessments, |s| {
+            &mut s.assessments
+        });
+        sort_into(&mut by_unit, plan, &entries.submissions, |s| {
+            &mut s.submissions
+        });
+        sort_into(&mut by_unit, plan, &entries.comments, |s| &mut s.comments);
         let batches = by_unit
             .into_iter()
             .map(|(unit, content)| {

@@ -497,12 +497,14 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
     });
     // Whether each unit has sent the period for review (a year or a half;
     // a quarter has no review of its own).
+    // The decisions made on this device (the report screen makes them),
+    // read once for this screen.
+    let decisions = StoredValue::new(crate::decisions::load().unwrap_or_default());
     let sent = Memo::new(move |_| {
         let Some(period) = crate::ui::assessment::review_period(app.period.get()) else {
             return std::collections::HashMap::new();
         };
-        // The decisions made on this device (the report screen makes them).
-        let decisions = crate::decisions::load().unwrap_or_default();
+        let decisions = decisions.get_value();
         inbox.received.with(|r| {
             inbox.with_all_records(|all| {
                 statuses.with(|list| {
