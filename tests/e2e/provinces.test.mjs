@@ -123,9 +123,23 @@ async function walkOnce({ units, heading, place, communes: [a, b] }) {
     // Offline once the screens' code it fetched on opening has arrived (a
     // chunk cut off mid-download is another test's subject: split.test).
     await c.waitForLoadState('networkidle');
+    // The report screen opened once online: its code is here when offline.
+    await c.click('nav.tabs button:has-text("Báo cáo năm")');
+    await c.waitForSelector('[data-testid=assessment] #assess-shortcomings');
+    await c.click('nav.tabs button:has-text("Nhiệm vụ")');
     await cctx.setOffline(true);
     titles[u.code] = `Hoạt động của ${u.name}`;
     await recordActivity(c, '1.1-1', { title: titles[u.code], date: '02/03/2026' });
+    // Its assessment of the year, and the year sent for review, offline:
+    // they travel in the same batch as the activity.
+    await c.click('nav.tabs button:has-text("Báo cáo năm")');
+    await c.waitForSelector('[data-testid=assessment] #assess-shortcomings');
+    assert.equal(await c.inputValue('#period-year'), '2026');
+    await c.fill('#assess-shortcomings', `Hạn chế của ${u.name}`);
+    await c.click('[data-testid=assessment-save]');
+    await c.waitForSelector('[data-testid=assessment-saved]');
+    await c.click('[data-testid=period-submit]');
+    await c.waitForSelector('[data-testid=period-sent]');
     await cctx.setOffline(false);
     await c.click('nav.tabs button:has-text("Lô dữ liệu")');
     await c.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")', { timeout: 30000 });
@@ -157,6 +171,9 @@ async function walkOnce({ units, heading, place, communes: [a, b] }) {
   assert.ok(report.includes(heading), `the report is headed "${heading}"`);
   assert.ok(report.includes(`${place}, ngày`), `dated at ${place}`);
   assert.doesNotMatch(report, FOREIGN);
+  // Both communes sent 2026 with their assessments, through the server.
+  assert.match(await p.innerText('[data-testid=standings] summary'), new RegExp(`năm 2026: 2/\\d+ đơn vị đã gửi`));
+  assert.match(await p.innerText('[data-testid=unit-assessments]'), /\(2 đơn vị đã gửi\)/);
   assert.deepEqual(perrors.filter((e) => !/Failed to load resource/.test(e)), []);
   await pctx.close();
   await server.stop();
