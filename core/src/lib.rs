@@ -18,6 +18,7 @@ pub mod comment;
 pub mod dates;
 pub mod declared;
 pub mod evidence;
+pub mod feedback;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod letterhead;

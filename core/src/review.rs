@@ -2,15 +2,16 @@
 //! review is about, the receiver's decisions on it (`Decision`: accepted,
 //! sent back with a reason, reopened with a reason), and where each unit
 //! stands (`Standing`), from its submissions, the decisions and its records.
-//! Decisions are made and kept on the receiver's device; carrying them down
-//! to the unit (signed), comments and reminders are a later piece of work.
+//! The receiver's reminders (`Reminder`: send a period by a deadline), and
+//! each (unit, period)'s history (`history`). Decisions, reminders and
+//! comments go down to the unit signed (`feedback`).
 
 use std::fmt;
 use std::str::FromStr;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
@@ -187,6 +188,54 @@ impl Decision {
     }
 }
 
+/// The longest reminder text, in characters (one line; may be empty).
+pub const MAX_REMINDER: usize = 500;
+
+/// A reminder to send a period's report by a deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminder {
+    pub id: Uuid,
+    pub unit_code: String,
+    pub plan_id: String,
+    pub period: ReviewPeriod,
+    #[serde(with = "crate::dates::serde_date")]
+    pub deadline: NaiveDate,
+    /// What the receiver adds ("đề nghị gửi trước hạn"); may be empty.
+    pub text: String,
+    #[serde(with = "crate::dates::serde_canonical_instant")]
+    pub at: DateTime<Utc>,
+    pub author: String,
+}
+
+impl Reminder {
+    /// What is wrong with it, in Vietnamese.
+    pub fn problem(&self) -> Option<String> {
+        crate::text::check(&self.text, MAX_REMINDER, false)
+            .err()
+            .map(|p| p.message_vi("Nội dung nhắc"))
+            .or_else(|| {
+                crate::text::check(&self.author, crate::text::MAX_AUTHOR, false)
+                    .err()
+                    .map(|p| p.message_vi("Người nhắc"))
+            })
+    }
+
+    /// "Nhắc gửi báo cáo năm 2026 trước ngày 15/12/2026: …".
+    pub fn label_vi(&self) -> String {
+        let mut s = format!(
+            "Nhắc gửi báo cáo {} trước ngày {}",
+            self.period.label_vi(),
+            crate::dates::format_vn(self.deadline)
+        );
+        if !self.text.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.text);
+        }
+        s
+    }
+}
+
 /// Where a unit's period stands with its receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
@@ -293,6 +342,68 @@ pub fn standings<'a>(
             (unit, standing(held.submissions.get(&key), own, recs))
         })
         .collect()
+}
+
+/// One step of a (unit, period)'s history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `None`: now (a change after acceptance, seen in the records).
+    pub at: Option<DateTime<Utc>>,
+    /// "Đơn vị gửi báo cáo (lần 2): …", "Trả lại (Trần Văn Sở): lý do".
+    pub text_vi: String,
+}
+
+/// Who did what when on one unit's period, oldest first: its latest
+/// submission (a revision counts the sends before it), the receiver's
+/// decisions and reminders, and a change after acceptance.
+pub fn history<'a>(
+    submission: Option<&Submission>,
+    decisions: impl IntoIterator<Item = &'a Decision>,
+    reminders: impl IntoIterator<Item = &'a Reminder>,
+    standing: &Standing,
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    if let Some(s) = submission {
+        let mut text = format!("Đơn vị gửi báo cáo (lần {}, {})", s.revision, s.author);
+        if !s.note.is_empty() {
+            text.push_str(": ");
+            text.push_str(&s.note);
+        }
+        out.push(Event {
+            at: Some(s.at),
+            text_vi: text,
+        });
+    }
+    for d in decisions {
+        let what = match d.action {
+            Action::Accept => "Tiếp nhận",
+            Action::SendBack => "Trả lại",
+            Action::Reopen => "Mở lại",
+        };
+        let mut text = format!("{what} ({})", d.author);
+        if !d.reason.is_empty() {
+            text.push_str(": ");
+            text.push_str(&d.reason);
+        }
+        out.push(Event {
+            at: Some(d.at),
+            text_vi: text,
+        });
+    }
+    for r in reminders {
+        out.push(Event {
+            at: Some(r.at),
+            text_vi: format!("{} ({})", r.label_vi(), r.author),
+        });
+    }
+    out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.text_vi.cmp(&b.text_vi)));
+    if let Standing::ChangedAfter(_, ids) = standing {
+        out.push(Event {
+            at: None,
+            text_vi: format!("Có thay đổi sau khi tiếp nhận: {} hoạt động", ids.len()),
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -515,5 +626,46 @@ mod tests {
             .parse::<ReviewPeriod>()
             .unwrap()
             .contains(d(2020, 1)));
+    }
+    #[test]
+    fn a_periods_history_says_who_did_what_when_in_order() {
+        use crate::fixtures::{at, record, DONG_XA};
+        let sub = Submission {
+            period: ReviewPeriod::year(2020),
+            note: "Bổ sung biên bản".into(),
+            at: at(30),
+            revision: 2,
+            author: "Hà Thị B".into(),
+            device_id: "dev-a".into(),
+        };
+        let back = decision(Action::SendBack, "Thiếu minh chứng", 1, 20);
+        let mut ok = decision(Action::Accept, "", 2, 40);
+        let rec = record(1, DONG_XA, "dev-a", 10);
+        ok.accepted.insert(rec.id, rec.revision + 1);
+        let remind = Reminder {
+            id: crate::activity::new_id([3; 16]),
+            unit_code: DONG_XA.into(),
+            plan_id: crate::fixtures::PLAN.id.clone(),
+            period: ReviewPeriod::year(2020),
+            deadline: NaiveDate::from_ymd_opt(2020, 12, 15).unwrap(),
+            text: String::new(),
+            at: at(5),
+            author: "Sở Nội vụ".into(),
+        };
+        let st = standing(Some(&sub), [&back, &ok], [&rec]);
+        assert!(matches!(st, Standing::ChangedAfter(_, ref ids) if ids.len() == 1));
+        let h = history(Some(&sub), [&ok, &back], [&remind], &st);
+        let texts: Vec<&str> = h.iter().map(|e| e.text_vi.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Nhắc gửi báo cáo năm 2020 trước ngày 15/12/2020 (Sở Nội vụ)",
+                "Trả lại (Sở Nội vụ): Thiếu minh chứng",
+                "Đơn vị gửi báo cáo (lần 2, Hà Thị B): Bổ sung biên bản",
+                "Tiếp nhận (Sở Nội vụ)",
+                "Có thay đổi sau khi tiếp nhận: 1 hoạt động",
+            ]
+        );
+        assert_eq!(h[4].at, None);
     }
 }

@@ -14,6 +14,9 @@ pub const KEYS_PATH: &str = "/api/v1/keys";
 pub const PLANS_PATH: &str = "/api/v1/plans";
 
 /// Where anyone (no token) reads the server's state and its unit dataset.
+/// POST (a receiver: feedback to one of its units) and GET (any unit:
+/// the feedback addressed to it, with its receiver's keys).
+pub const FEEDBACK_PATH: &str = "/api/v1/feedback";
 pub const HEALTH_PATH: &str = "/api/v1/health";
 
 /// GET /api/v1/health.
@@ -229,4 +232,31 @@ mod tests {
             }
         );
     }
+}
+
+/// GET /api/v1/feedback?after=&limit=: the feedback addressed to the
+/// token's unit, oldest first, and the device keys the server knows for
+/// the unit's receiver (revoked ones too), which verify it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FeedbackPage {
+    pub feedback: Vec<FeedbackItem>,
+    pub keys: Vec<crate::trust::KnownKey>,
+    pub next: i64,
+    pub more: bool,
+}
+
+/// A feedback as the server received it: its text, untouched.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FeedbackItem {
+    pub cursor: i64,
+    pub received_at: String,
+    pub feedback: Box<RawValue>,
+}
+
+/// The reply to a feedback kept (201 new, 200 held already).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackReply {
+    pub status: PostStatus,
+    pub sha256: String,
+    pub cursor: i64,
 }

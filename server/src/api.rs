@@ -37,8 +37,8 @@ pub struct Api {
     /// The server's dataset (`Config::units`), with every plan's bodies.
     pub units: Arc<Units>,
     pub limits: Arc<Limits>,
-    uploads: Uploads,
-    checks: Checks,
+    pub(crate) uploads: Uploads,
+    pub(crate) checks: Checks,
     rate: Arc<RateLimit>,
 }
 
@@ -83,6 +83,12 @@ pub fn router(api: Api) -> Router {
             get(list).post(post).route_layer(auth.clone()),
         )
         .route(wire::KEYS_PATH, get(keys).route_layer(auth.clone()))
+        .route(
+            wire::FEEDBACK_PATH,
+            get(crate::feedback::list)
+                .post(crate::feedback::post)
+                .route_layer(auth.clone()),
+        )
         .route(
             wire::PLANS_PATH,
             get(crate::plans::list)
@@ -176,7 +182,7 @@ async fn post(
     let _permit = api
         .uploads
         .admit(token_id, announced.unwrap_or(MAX_BATCH_BYTES))?;
-    let bytes = read_body(body, announced, api.limits.body_timeout).await?;
+    let bytes = read_body(body, announced, api.limits.body_timeout, MAX_BATCH_BYTES).await?;
     let (catalogue, units) = (api.catalogue.clone(), api.units.clone());
     let new = api
         .checks
@@ -215,7 +221,7 @@ async fn post(
 }
 
 /// The body's announced length; over the largest batch is 413 at once.
-fn announced_length(headers: &HeaderMap) -> Result<Option<usize>, ServerError> {
+pub(crate) fn announced_length(headers: &HeaderMap) -> Result<Option<usize>, ServerError> {
     let Some(v) = headers.get(header::CONTENT_LENGTH) else {
         return Ok(None);
     };
@@ -226,12 +232,13 @@ fn announced_length(headers: &HeaderMap) -> Result<Option<usize>, ServerError> {
     }
 }
 
-/// The whole body, within the deadline and the size limit, in one buffer
+/// The whole body, within the deadline and `max` bytes, in one buffer
 /// (which becomes the stored text without a copy).
-async fn read_body(
+pub(crate) async fn read_body(
     mut body: Body,
     announced: Option<usize>,
     deadline: Duration,
+    max: usize,
 ) -> Result<Vec<u8>, ServerError> {
     let until = tokio::time::Instant::now() + deadline;
     let mut buf = Vec::with_capacity(announced.unwrap_or(0));
@@ -241,7 +248,7 @@ async fn read_body(
     {
         let frame = frame.map_err(|e| ServerError::BadBody(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > MAX_BATCH_BYTES {
+            if buf.len() + data.len() > max {
                 return Err(ServerError::TooLarge);
             }
             buf.extend_from_slice(&data);
@@ -312,7 +319,7 @@ pub const PAGE_DEFAULT: usize = 100;
 pub const PAGE_MAX: usize = 500;
 
 /// What a token may read: its district's batches, or (the province) all.
-fn receiver_scope(api: &Api, unit: &str) -> Result<Option<String>, ServerError> {
+pub(crate) fn receiver_scope(api: &Api, unit: &str) -> Result<Option<String>, ServerError> {
     match api.units.get(unit).map(|u| u.level) {
         Some(Level::Province) if unit == api.units.province_code => Ok(None),
         Some(Level::District) => Ok(Some(unit.to_string())),

@@ -70,6 +70,19 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
      );",
+    // 4 → 5: feedback (format version 3): what a receiver sends down to
+    // one of its units, read by that unit's tokens.
+    "CREATE TABLE feedback (
+        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256 TEXT NOT NULL UNIQUE,
+        from_unit TEXT NOT NULL,
+        to_unit TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        token_id INTEGER NOT NULL
+     );
+     CREATE INDEX feedback_to ON feedback (to_unit, cursor);",
 ];
 
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -177,6 +190,17 @@ pub enum Stored {
     /// Signed by a revoked key, or by a key that speaks for another unit or
     /// device, or this unit's device is known with another key.
     KeyRefused(Verdict),
+}
+
+/// A checked feedback to keep: who signed it, for whom, its text.
+#[derive(Debug, Clone)]
+pub struct NewFeedback {
+    pub origin: Origin,
+    pub to_unit: String,
+    pub sha256: String,
+    pub body: String,
+    pub received_at: String,
+    pub token_id: i64,
 }
 
 type Reply = oneshot::Sender<Result<Stored, String>>;
@@ -464,6 +488,78 @@ impl Db {
         .await
     }
 
+    /// Keep a feedback (checked by the caller), judging and introducing
+    /// its signer's key like a batch's, in one transaction on the token
+    /// connection (feedback is rare: it need not join the writer's groups).
+    pub async fn store_feedback(&self, f: NewFeedback) -> Result<Stored, String> {
+        let conn = self.tokens.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = c.transaction()?;
+            let held: Option<i64> = tx
+                .query_row(
+                    "SELECT cursor FROM feedback WHERE sha256 = ?1",
+                    [&f.sha256],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(cursor) = held {
+                return Ok(Stored::Duplicate { cursor });
+            }
+            if let Some(verdict) = admit_signer(&tx, &f.origin, f.token_id, &f.received_at)? {
+                return Ok(Stored::KeyRefused(verdict));
+            }
+            tx.execute(
+                "INSERT INTO feedback (sha256, from_unit, to_unit, device_id, body, received_at, token_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    f.sha256,
+                    f.origin.unit_code,
+                    f.to_unit,
+                    f.origin.device_id,
+                    f.body,
+                    f.received_at,
+                    f.token_id
+                ],
+            )?;
+            let cursor = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Stored::Accepted { cursor })
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e: rusqlite::Error| e.to_string())
+    }
+
+    /// The feedback addressed to `to_unit` after a cursor: at most `limit`
+    /// rows (a feedback is at most `feedback::MAX_BYTES`).
+    pub async fn feedback_after(
+        &self,
+        to_unit: String,
+        after: i64,
+        limit: usize,
+    ) -> Result<Page, String> {
+        self.read(move |c| {
+            let mut rows: Vec<BatchRow> = c
+                .prepare_cached(
+                    "SELECT cursor, received_at, body FROM feedback
+                     WHERE to_unit = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
+                )?
+                .query_map(params![to_unit, after, limit as i64 + 1], |r| {
+                    Ok(BatchRow {
+                        cursor: r.get(0)?,
+                        received_at: r.get(1)?,
+                        body: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            Ok(Page { rows, more })
+        })
+        .await
+    }
+
     pub async fn count_batches(&self) -> Result<i64, String> {
         self.read(|c| c.query_row("SELECT count(*) FROM batches", [], |r| r.get(0)))
             .await
@@ -597,25 +693,35 @@ fn key_row(units: &str, r: &rusqlite::Row) -> rusqlite::Result<KnownKey> {
 /// of the key anywhere): a key seen for the first time is introduced by the
 /// posting token. `Some(verdict)` refuses the batch.
 fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> {
-    let mut ring = unit_keyring(c, &b.units, &b.unit_code)?;
-    // The key may be known for another unit: then it speaks for that one.
-    if let Some(signer) = &b.signer {
-        let elsewhere = c
-            .prepare_cached(
-                "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
-                 WHERE key = ?1",
-            )?
-            .query_row([signer], |r| key_row(&b.units, r))
-            .optional()?;
-        ring.absorb(elsewhere);
-    }
     let origin = Origin {
         units: b.units.clone(),
         unit_code: b.unit_code.clone(),
         device_id: b.device_id.clone(),
         signer: b.signer.clone(),
     };
-    match ring.judge(&origin) {
+    admit_signer(c, &origin, b.token_id, &b.received_at)
+}
+
+/// `admit_key` for any signed file (a batch, a feedback) of `origin`.
+fn admit_signer(
+    c: &Connection,
+    origin: &Origin,
+    token_id: i64,
+    received_at: &str,
+) -> rusqlite::Result<Option<Verdict>> {
+    let mut ring = unit_keyring(c, &origin.units, &origin.unit_code)?;
+    // The key may be known for another unit: then it speaks for that one.
+    if let Some(signer) = &origin.signer {
+        let elsewhere = c
+            .prepare_cached(
+                "SELECT key, unit_code, device_id, introduced_at, revoked_at FROM device_keys
+                 WHERE key = ?1",
+            )?
+            .query_row([signer], |r| key_row(&origin.units, r))
+            .optional()?;
+        ring.absorb(elsewhere);
+    }
+    match ring.judge(origin) {
         // An old release's unsigned batch, of a device not known to sign.
         Verdict::Verified(_) | Verdict::Unsigned => Ok(None),
         Verdict::UnknownDevice { key, .. } => {
@@ -625,10 +731,10 @@ fn admit_key(c: &Connection, b: &NewBatch) -> rusqlite::Result<Option<Verdict>> 
             )?
             .execute(params![
                 key,
-                b.unit_code,
-                b.device_id,
-                b.token_id,
-                b.received_at
+                origin.unit_code,
+                origin.device_id,
+                token_id,
+                received_at
             ])?;
             Ok(None)
         }

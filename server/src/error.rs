@@ -21,6 +21,13 @@ pub enum ServerError {
     BadBody(String),
     /// The core refused the batch; its reason, in Vietnamese.
     BadBatch(String),
+    /// The core refused the feedback; its reason, in Vietnamese.
+    BadFeedback(String),
+    /// A feedback to a unit the token's unit does not receive from.
+    NotItsReceiver {
+        token: String,
+        unit: String,
+    },
     WrongUnit {
         token: String,
         batch: String,
@@ -72,10 +79,14 @@ impl ServerError {
         use ServerError::*;
         match self {
             NoToken | BadToken => StatusCode::UNAUTHORIZED,
-            BadQuery | BadBody(_) | BadBatch(_) | BadPlan(_) => StatusCode::BAD_REQUEST,
+            BadQuery | BadBody(_) | BadBatch(_) | BadFeedback(_) | BadPlan(_) => {
+                StatusCode::BAD_REQUEST
+            }
             PlanChanged(_) => StatusCode::CONFLICT,
             NotTheProvince => StatusCode::FORBIDDEN,
-            WrongUnit { .. } | NotAReceiver | KeyRefused(_) => StatusCode::FORBIDDEN,
+            WrongUnit { .. } | NotAReceiver | NotItsReceiver { .. } | KeyRefused(_) => {
+                StatusCode::FORBIDDEN
+            }
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -96,6 +107,8 @@ impl ServerError {
             BadQuery => "bad_query",
             BadBody(_) => "bad_body",
             BadBatch(_) => "bad_batch",
+            BadFeedback(_) => "bad_feedback",
+            NotItsReceiver { .. } => "not_its_receiver",
             WrongUnit { .. } => "wrong_unit",
             NotAReceiver => "not_a_receiver",
             NotFound => "not_found",
@@ -123,9 +136,14 @@ impl ServerError {
             BadToken => "mã truy cập không đúng hoặc đã bị thu hồi".into(),
             BadQuery => "tham số không hợp lệ: after và limit phải là số nguyên không âm".into(),
             BadBody(_) => "không đọc được nội dung yêu cầu; hãy gửi lại".into(),
-            BadBatch(reason) | KeyRefused(reason) | BadPlan(reason) | PlanChanged(reason) => {
-                reason.clone()
-            }
+            BadBatch(reason)
+            | BadFeedback(reason)
+            | KeyRefused(reason)
+            | BadPlan(reason)
+            | PlanChanged(reason) => reason.clone(),
+            NotItsReceiver { token, unit } => format!(
+                "mã truy cập của đơn vị {token} không được gửi phản hồi cho đơn vị {unit}: chỉ đơn vị nhận báo cáo của {unit} được gửi"
+            ),
             NotTheProvince => "chỉ Sở Nội vụ (mã truy cập của tỉnh) được công bố kế hoạch".into(),
             WrongUnit { token, batch } => format!(
                 "mã truy cập của đơn vị {token} không được gửi lô của đơn vị {batch}"
@@ -178,6 +196,11 @@ impl ServerError {
             BadQuery,
             BadBody(String::new()),
             BadBatch(String::new()),
+            BadFeedback(String::new()),
+            NotItsReceiver {
+                token: String::new(),
+                unit: String::new(),
+            },
             WrongUnit {
                 token: String::new(),
                 batch: String::new(),
@@ -211,6 +234,8 @@ impl ServerError {
                 | BadQuery
                 | BadBody(_)
                 | BadBatch(_)
+                | BadFeedback(_)
+                | NotItsReceiver { .. }
                 | WrongUnit { .. }
                 | NotAReceiver
                 | NotFound

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod db;
 pub mod enrol;
 pub mod error;
+pub mod feedback;
 pub mod limits;
 pub mod metrics;
 pub mod ops;

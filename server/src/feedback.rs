@@ -1,0 +1,192 @@
+//! Feedback on the server (docs/sync-api.md): a receiver posts what it
+//! says to one of its units (decisions, reminders, comments; the core's
+//! `feedback`), and that unit's tokens read what is addressed to it, with
+//! the receiver's device keys that verify it. The server checks what the
+//! unit will check again: its shape and signature, that the token's unit
+//! is the addressed unit's receiver, and the signer's key (introduced by
+//! the first file a token posts with it, as for batches).
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use papi_core::feedback::{self, Feedback};
+use papi_core::wire::{FeedbackItem, FeedbackPage, FeedbackReply, PageQuery, PostStatus};
+use serde_json::value::RawValue;
+
+use crate::api::{announced_length, read_body, Api, TokenId};
+use crate::db::{NewFeedback, Stored};
+use crate::error::ServerError;
+use crate::telemetry::Caller;
+
+/// Feedback rows per page (each at most `feedback::MAX_BYTES`).
+pub const PAGE_MAX: usize = 50;
+
+/// POST /api/v1/feedback: a receiver's feedback to one of its units.
+pub async fn post(
+    State(api): State<Api>,
+    Extension(Caller(unit)): Extension<Caller>,
+    Extension(TokenId(token_id)): Extension<TokenId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ServerError> {
+    crate::api::receiver_scope(&api, &unit)?;
+    let too_large = || {
+        ServerError::BadFeedback(
+            feedback::FeedbackError::TooLarge(feedback::MAX_BYTES + 1).message_vi(|c| c.into()),
+        )
+    };
+    let announced = announced_length(&headers)?;
+    if announced.is_some_and(|n| n > feedback::MAX_BYTES) {
+        return Err(too_large());
+    }
+    let _permit = api
+        .uploads
+        .admit(token_id, announced.unwrap_or(feedback::MAX_BYTES))?;
+    let bytes = read_body(
+        body,
+        announced,
+        api.limits.body_timeout,
+        feedback::MAX_BYTES,
+    )
+    .await
+    .map_err(|e| match e {
+        ServerError::TooLarge => too_large(),
+        e => e,
+    })?;
+    let units = api.units.clone();
+    let (f, text) = api
+        .checks
+        .run(
+            bytes.len(),
+            move || -> Result<(Feedback, String), ServerError> {
+                let name = |c: &str| units.name_or_code(c);
+                let f = feedback::parse(&bytes)
+                    .map_err(|e| ServerError::BadFeedback(e.message_vi(name)))?;
+                let text =
+                    String::from_utf8(bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
+                Ok((f, text))
+            },
+        )
+        .await??;
+    if f.units != api.units.id {
+        return Err(ServerError::BadFeedback(format!(
+            "phản hồi dùng danh mục đơn vị \"{}\", máy chủ này phục vụ \"{}\"",
+            f.units.chars().take(40).collect::<String>(),
+            api.units.id
+        )));
+    }
+    if f.from_unit != unit {
+        return Err(ServerError::WrongUnit {
+            token: unit,
+            batch: f.from_unit,
+        });
+    }
+    // A receiver speaks only for the units it receives from.
+    if api.units.receiver_of(&f.to_unit).map(|u| u.code.as_str()) != Some(unit.as_str()) {
+        return Err(ServerError::NotItsReceiver {
+            token: unit,
+            unit: f.to_unit,
+        });
+    }
+    let known_plan = {
+        let catalogue = api.catalogue.read().unwrap_or_else(|p| p.into_inner());
+        catalogue.plan(&f.plan.id, &f.plan.version).is_some()
+    };
+    if !known_plan {
+        return Err(ServerError::BadFeedback(format!(
+            "máy chủ không có kế hoạch {} phiên bản {}: hãy công bố kế hoạch trước",
+            f.plan.id, f.plan.version
+        )));
+    }
+    let sha256 = f.sha256.clone();
+    let stored = api
+        .db
+        .store_feedback(NewFeedback {
+            origin: f.origin(),
+            to_unit: f.to_unit.clone(),
+            sha256: sha256.clone(),
+            body: crate::api::served_text(&text).to_string(),
+            received_at: papi_core::dates::format_instant(chrono::Utc::now()),
+            token_id,
+        })
+        .await
+        .map_err(ServerError::Unavailable)?;
+    let reply = |code, status, cursor| {
+        (
+            code,
+            Json(FeedbackReply {
+                status,
+                sha256: sha256.clone(),
+                cursor,
+            }),
+        )
+            .into_response()
+    };
+    match stored {
+        Stored::Accepted { cursor } => {
+            tracing::info!(from = %f.from_unit, to = %f.to_unit, cursor, "feedback kept");
+            Ok(reply(StatusCode::CREATED, PostStatus::Accepted, cursor))
+        }
+        Stored::Duplicate { cursor } => Ok(reply(StatusCode::OK, PostStatus::Duplicate, cursor)),
+        Stored::Conflict { .. } => Err(ServerError::Internal("a feedback conflict".into())),
+        Stored::KeyRefused(verdict) => Err(ServerError::KeyRefused(
+            verdict.message_vi(|c| api.units.name_or_code(c)),
+        )),
+    }
+}
+
+/// GET /api/v1/feedback?after=&limit=: what is addressed to the token's
+/// unit, and its receiver's device keys.
+pub async fn list(
+    State(api): State<Api>,
+    Extension(Caller(unit)): Extension<Caller>,
+    page: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ServerError> {
+    let Query(page) = page.map_err(|_| ServerError::BadQuery)?;
+    let limit = page.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
+    let after = page.after.unwrap_or(0);
+    let got = api
+        .db
+        .feedback_after(unit.clone(), after, limit)
+        .await
+        .map_err(ServerError::Internal)?;
+    let receiver = api.units.receiver_of(&unit).map(|u| u.code.clone());
+    let keys = match receiver {
+        Some(r) => api
+            .db
+            .device_keys()
+            .await
+            .map_err(ServerError::Internal)?
+            .into_iter()
+            .filter(|k| k.unit_code == r)
+            .collect(),
+        None => vec![],
+    };
+    let next = got.rows.last().map(|r| r.cursor).unwrap_or(after);
+    let mut items = Vec::with_capacity(got.rows.len());
+    for r in got.rows {
+        match RawValue::from_string(r.body) {
+            Ok(feedback) => items.push(FeedbackItem {
+                cursor: r.cursor,
+                received_at: r.received_at,
+                feedback,
+            }),
+            // Checked when posted: a damaged row is logged and passed over
+            // (the unit's copy comes again as a file if it matters).
+            Err(e) => {
+                tracing::error!(cursor = r.cursor, error = %e, "a stored feedback cannot be served")
+            }
+        }
+    }
+    let body = serde_json::to_vec(&FeedbackPage {
+        feedback: items,
+        keys,
+        next,
+        more: got.more,
+    })
+    .map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
