@@ -25,6 +25,7 @@ mod app;
 mod decisions;
 mod entries;
 mod faults;
+mod feedback;
 #[cfg(feature = "first-visit")]
 mod first_visit;
 mod form;

@@ -87,6 +87,19 @@ pub struct DocInput<'a> {
     /// The unit's own assessment of the period (the sections a person
     /// writes), if any.
     pub assessment: Option<&'a Assessment>,
+    /// What the figures cover when they are not everything received (the
+    /// report limited to accepted periods: `scope_note`), said after the
+    /// opening.
+    pub scope_note: Option<&'a str>,
+}
+
+/// "Số liệu của báo cáo chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm
+/// 2026 (2/95 đơn vị) và của đơn vị lập báo cáo." for a report limited to
+/// the accepted periods of `accepted` units out of `units`.
+pub fn scope_note(period_vi: &str, accepted: usize, units: usize) -> String {
+    format!(
+        "Số liệu của báo cáo chỉ gồm các đơn vị đã được tiếp nhận báo cáo {period_vi} ({accepted}/{units} đơn vị) và của đơn vị lập báo cáo."
+    )
 }
 
 /// The parts after the figures, each with the assessment's sections it
@@ -288,14 +301,16 @@ pub fn document(report: &Report, input: &DocInput) -> Doc {
         day,
         official_name,
         assessment,
+        scope_note,
     } = *input;
-    let mut body = vec![
-        para(opening(plan, lh)),
+    let mut body = vec![para(opening(plan, lh))];
+    body.extend(scope_note.map(|n| italic(n.to_string())));
+    body.extend([
         heading(1, "I. TỔNG HỢP CHUNG"),
         para(totals_sentence(report.totals())),
         Block::Table(summary_table(report)),
         heading(1, "II. KẾT QUẢ THEO TỪNG NỘI DUNG"),
-    ];
+    ]);
     for d in &report.dimensions {
         body.push(heading(2, &format!("{}. {}", d.code, d.name)));
         for s in d

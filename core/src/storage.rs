@@ -303,6 +303,24 @@ impl UnitEntries {
         put_newer(&mut self.submissions, s)
     }
 
+    /// Keep a new version of one of the unit's comments (written, corrected
+    /// or withdrawn here).
+    pub fn put_comment(&mut self, c: &Comment) -> bool {
+        put_newer(&mut self.comments, c)
+    }
+
+    /// The unit's comments on one activity, oldest first (withdrawn ones
+    /// left out).
+    pub fn comments_on(&self, record: Uuid) -> Vec<&Comment> {
+        let mut c: Vec<&Comment> = self
+            .comments
+            .iter()
+            .filter(|c| c.record == record && !c.deleted)
+            .collect();
+        c.sort_by_key(|c| (c.updated_at, c.id));
+        c
+    }
+
     /// Keep each entry of a batch of this unit (a backup being restored)
     /// that is newer than the one held. Returns how many were kept.
     pub fn restore(&mut self, b: &crate::batch::Batch) -> usize {

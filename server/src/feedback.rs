@@ -84,22 +84,27 @@ pub async fn post(
             batch: f.from_unit,
         });
     }
-    // A receiver speaks only for the units it receives from.
-    if api.units.receiver_of(&f.to_unit).map(|u| u.code.as_str()) != Some(unit.as_str()) {
+    // A receiver speaks only for the units it receives from (of the plan:
+    // its recording bodies included).
+    let receiver = {
+        let catalogue = api.catalogue.read().unwrap_or_else(|p| p.into_inner());
+        let Some(plan) = catalogue.plan(&f.plan.id, &f.plan.version) else {
+            return Err(ServerError::BadFeedback(format!(
+                "máy chủ không có kế hoạch {} phiên bản {}: hãy công bố kế hoạch trước",
+                f.plan.id, f.plan.version
+            )));
+        };
+        catalogue
+            .units_for(plan)
+            .unwrap_or(&api.units)
+            .receiver_of(&f.to_unit)
+            .map(|u| u.code.clone())
+    };
+    if receiver.as_deref() != Some(unit.as_str()) {
         return Err(ServerError::NotItsReceiver {
             token: unit,
             unit: f.to_unit,
         });
-    }
-    let known_plan = {
-        let catalogue = api.catalogue.read().unwrap_or_else(|p| p.into_inner());
-        catalogue.plan(&f.plan.id, &f.plan.version).is_some()
-    };
-    if !known_plan {
-        return Err(ServerError::BadFeedback(format!(
-            "máy chủ không có kế hoạch {} phiên bản {}: hãy công bố kế hoạch trước",
-            f.plan.id, f.plan.version
-        )));
     }
     let sha256 = f.sha256.clone();
     let stored = api
@@ -153,7 +158,7 @@ pub async fn list(
         .feedback_after(unit.clone(), after, limit)
         .await
         .map_err(ServerError::Internal)?;
-    let receiver = api.units.receiver_of(&unit).map(|u| u.code.clone());
+    let receiver = receiver_of(&api, &unit);
     let keys = match receiver {
         Some(r) => api
             .db
@@ -189,4 +194,19 @@ pub async fn list(
     })
     .map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Who receives from `unit`: in the server's dataset, or (a provincial
+/// body) in the units of a plan published since the server started.
+fn receiver_of(api: &Api, unit: &str) -> Option<String> {
+    if let Some(r) = api.units.receiver_of(unit) {
+        return Some(r.code.clone());
+    }
+    let catalogue = api.catalogue.read().unwrap_or_else(|p| p.into_inner());
+    catalogue
+        .plans()
+        .iter()
+        .filter(|p| p.units == api.units.id)
+        .filter_map(|p| catalogue.units_for(p))
+        .find_map(|u| u.receiver_of(unit).map(|r| r.code.clone()))
 }

@@ -168,6 +168,17 @@ async fn the_province_speaks_to_one_commune_and_only_it_hears() {
         "{body}"
     );
 
+    // A provincial body of the plan (published after the server started)
+    // is one of the province's units too.
+    let body = feedback(PROVINCE, "dev-so", "dev-so", "19.so-y-te");
+    let (st, reply) = send_json(&s, &province, Method::POST, FEEDBACK_PATH, body.to_json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{reply}");
+    let (_, body_token) = token(&s.db_path, "19.so-y-te");
+    let (st, page) = get_json(&s, Some(&body_token), FEEDBACK_PATH).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(page["feedback"].as_array().unwrap().len(), 1);
+    assert_eq!(page["keys"][0]["unit_code"], PROVINCE, "its receiver's key");
+
     // Another key in the name of the province's known device: refused.
     let forged = feedback(PROVINCE, "dev-so", "dev-forger", DUC_XUAN);
     let (st, body) = send_json(&s, &province, Method::POST, FEEDBACK_PATH, forged.to_json()).await;

@@ -77,7 +77,7 @@ fn Editor(period: ReviewPeriod, texts: [RwSignal<String>; 4]) -> impl IntoView {
     let save = move |_| {
         let sections: Sections =
             texts.map(|t| papi_core::text::clean(&t.get_untracked(), true, platform::nfc));
-        let author = crate::ui::review::official_name(app);
+        let author = crate::ui::review_state::official_name(app);
         let by = saver(&author);
         let result = entries.update(|e| {
             match Assessment::saved(e.assessment(period), period, sections.clone(), &by) {
@@ -155,7 +155,7 @@ fn SendPeriod(period: ReviewPeriod) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let sent = move || entries.held.with(|e| e.submission(period).cloned());
     let send = move |_| {
-        let author = crate::ui::review::official_name(app);
+        let author = crate::ui::review_state::official_name(app);
         let by = saver(&author);
         let typed = papi_core::text::clean(&note.get_untracked(), false, platform::nfc);
         let result = entries.update(|e| {

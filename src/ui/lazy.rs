@@ -101,6 +101,18 @@ fn no_plan_view() -> Loaded {
     Ok(view! { <crate::ui::no_plan::NoPlan/> }.into_any())
 }
 
+// What a unit heard from its receiver, above its first screen's tasks:
+// fetched after the first screen, only on a device that has heard something
+// or has a server to ask.
+#[wasm_split(heard, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn heard_view() -> Loaded {
+    not_in_first_visit!();
+    Ok(view! { <crate::ui::heard::HeardPanel/> }.into_any())
+}
+
+pub fn heard() -> AnyView {
+    screen(heard_view)
+}
 pub fn no_plan() -> AnyView {
     screen(no_plan_view)
 }

@@ -30,17 +30,66 @@ pub fn ReportPage() -> impl IntoView {
     let (scope, rows) = scope_rows(settings.level(), &settings.unit_code);
     let rows = StoredValue::new(rows);
     inbox.start_on_a_year_with_data();
+    // A receiver's decisions, shared with the review on this screen.
+    let decided = crate::ui::review_state::Decided::provide();
+    // A receiver may limit the report to the periods it accepted.
+    let accepted_only = RwSignal::new(false);
+    let limit = {
+        let (scope, own) = (scope.clone(), settings.unit_code.clone());
+        Memo::new(
+            move |_| -> Option<(std::collections::BTreeSet<String>, usize, String)> {
+                let scope = scope.as_ref().filter(|_| accepted_only.get())?;
+                let period = crate::ui::assessment::review_period(app.period.get())?;
+                let codes: Vec<&str> = UNITS
+                    .units
+                    .iter()
+                    .filter(|u| u.code != own && scope.admits(&UNITS, &u.code))
+                    .map(|u| u.code.as_str())
+                    .collect();
+                let total = codes.len();
+                let accepted = inbox.received.with(|r| {
+                    inbox.with_all_records(|all| {
+                        decided.0.with(|ds| {
+                            papi_core::review::standings(
+                                &r.entries, ds, all, &PLAN.id, period, codes,
+                            )
+                            .into_iter()
+                            .filter(|(_, st)| {
+                                matches!(st, papi_core::review::Standing::Accepted(_))
+                            })
+                            .map(|(c, _)| c.to_string())
+                            .collect::<std::collections::BTreeSet<_>>()
+                        })
+                    })
+                });
+                let note = doc::scope_note(&period.label_vi(), accepted.len(), total);
+                Some((accepted, total, note))
+            },
+        )
+    };
+    let own = settings.unit_code.clone();
     let content = Memo::new(move |_| {
         let p = app.period.get();
+        let kept = limit.get();
         rows.with_value(|rows| {
             inbox.with_all_records(|all| {
+                let shown: Vec<&papi_core::Activity> = all
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        kept.as_ref().is_none_or(|(set, _, _)| {
+                            r.unit_code == own || set.contains(&r.unit_code)
+                        })
+                    })
+                    .collect();
                 (
-                    report::report(all.iter().copied(), &PLAN, &UNITS, rows, p),
-                    report::per_month(all.iter().copied(), rows, p.year()),
+                    report::report(shown.iter().copied(), &PLAN, &UNITS, rows, p),
+                    report::per_month(shown.iter().copied(), rows, p.year()),
                 )
             })
         })
     });
+    let scope_note = Signal::derive(move || limit.with(|l| l.as_ref().map(|(_, _, n)| n.clone())));
     let lh = letterhead(unit, &UNITS);
     let plan_ref = doc::plan_ref(&PLAN);
     let opening = doc::opening(&PLAN, &lh);
@@ -78,7 +127,11 @@ pub fn ReportPage() -> impl IntoView {
                 <button class="btn primary" data-testid="print" on:click=move |_| { let _ = platform::window().print(); }>"In báo cáo (A4)"</button>
                 <label class="choice"><input type="checkbox" data-testid="deputy" prop:checked=move || deputy.get()
                     on:change=move |ev| deputy.set(event_target_checked(&ev))/>"Cấp phó ký thay (KT.)"</label>
-                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked(), assessment.get_untracked())>"Tải tệp Word (.docx)"</button>
+                {scope.is_some().then(|| view! {
+                    <label class="choice"><input type="checkbox" data-testid="report-accepted-only" prop:checked=move || accepted_only.get()
+                        on:change=move |ev| accepted_only.set(event_target_checked(&ev))/>"Chỉ gồm các đơn vị đã được tiếp nhận kỳ này"</label>
+                })}
+                <button class="btn" data-testid="docx" on:click=move |_| download_docx(content.get_untracked().0, day, deputy.get_untracked(), assessment.get_untracked(), scope_note.get_untracked())>"Tải tệp Word (.docx)"</button>
             </div>
             {ended.map(|e| view! { <p class="warning no-print" role="note" data-testid="unit-ended">{e.notice_vi}</p> })}
             <crate::ui::assessment::AssessmentPanel scope=scope/>
@@ -88,6 +141,7 @@ pub fn ReportPage() -> impl IntoView {
                 <p class="doc-subtitle">{format!("Kết quả thực hiện {plan_ref}")}</p>
                 <p class="doc-subtitle">{move || format!("(Kỳ báo cáo: {})", lower_first(&app.period.get().label_vi()))}</p>
                 <p class="indent">{opening}</p>
+                {move || scope_note.get().map(|n| view! { <p class="indent" data-testid="report-scope-note"><em>{n}</em></p> })}
                 {move || {
                     let (r, months) = content.get();
                     view! {
@@ -281,6 +335,7 @@ fn download_docx(
     day: chrono::NaiveDate,
     deputy: bool,
     assessment: Option<papi_core::assessment::Assessment>,
+    scope_note: Option<String>,
 ) {
     let app = use_app();
     let Some(settings) = app.settings.get_untracked() else {
@@ -300,6 +355,7 @@ fn download_docx(
             day,
             official_name: &settings.official_name,
             assessment: assessment.as_ref(),
+            scope_note: scope_note.as_deref(),
         },
     );
     let file = format!(

@@ -5,12 +5,14 @@
 //! changed, until the period is accepted again (`papi_core::review`).
 
 use leptos::prelude::*;
+use papi_core::feedback::Says;
 use papi_core::merge::Scope;
 use papi_core::review::{self, Action, Decision, ReviewPeriod, Standing};
 use papi_core::Activity;
 
 use crate::app::use_app;
 use crate::platform;
+use crate::ui::review_state::{official_name, Decided, Tell};
 use crate::workspace::{PLAN, UNITS};
 
 /// Who has sent the period, each unit's standing, and the decisions.
@@ -26,11 +28,23 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
         .map(|u| u.code.clone())
         .collect();
     let problem = RwSignal::new(None::<String>);
-    let decisions = RwSignal::new(crate::decisions::load().unwrap_or_else(|e| {
+    let decisions = match use_context::<Decided>() {
+        Some(d) => d.0,
+        None => Decided::provide().0,
+    };
+    if let Err(e) = crate::decisions::load() {
+        problem.set(Some(e));
+    }
+    let reason = RwSignal::new(String::new());
+    // What this device sent down, and how the last sending went.
+    let said = RwSignal::new(crate::feedback::sent().unwrap_or_else(|e| {
         problem.set(Some(e));
         Vec::new()
     }));
-    let reason = RwSignal::new(String::new());
+    let delivery = RwSignal::new(None::<String>);
+    let tell = Tell { said, delivery };
+    tell.post_pending();
+    crate::ui::review_unit::RemindForm::provide();
     let rows = Memo::new(move |_| {
         inbox.received.with(|r| {
             inbox.with_all_records(|all| {
@@ -76,11 +90,17 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
             at: platform::now(),
             author: official_name(app),
         };
-        match crate::decisions::append(d) {
+        let to = d.unit_code.clone();
+        match crate::decisions::append(d.clone()) {
             Ok(all) => {
                 decisions.set(all);
                 reason.set(String::new());
                 problem.set(None);
+                let says = Says {
+                    decisions: vec![d],
+                    ..Says::default()
+                };
+                tell.send(app.unit_code(), vec![(to, says)]);
             }
             Err(e) => problem.set(Some(e)),
         }
@@ -94,10 +114,12 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
                     on:input=move |ev| reason.set(event_target_value(&ev))/>
             </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="review-problem">{p}</p> })}
+            <crate::ui::review_unit::Reminders period rows tell/>
+            {move || delivery.get().map(|d| view! { <p class="muted" role="status" data-testid="feedback-delivery">{d}</p> })}
             <table class="grid">
                 <thead><tr><th scope="col">"Đơn vị"</th><th scope="col">"Tình trạng"</th><th scope="col">"Ghi chú"</th><th scope="col">"Xử lý"</th></tr></thead>
                 <tbody>
-                    {move || rows.get().into_iter().map(|(code, st)| view! { <StandingRow code st decide/> }).collect_view()}
+                    {move || rows.get().into_iter().map(|(code, st)| view! { <StandingRow code st period decide tell decisions/> }).collect_view()}
                 </tbody>
             </table>
         </details>
@@ -110,7 +132,10 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
 fn StandingRow(
     code: String,
     st: Standing,
+    period: ReviewPeriod,
     decide: impl Fn(String, Action, u32) + Copy + Send + Sync + 'static,
+    tell: Tell,
+    decisions: RwSignal<Vec<Decision>>,
 ) -> impl IntoView {
     let inbox = crate::inbox::use_inbox();
     let button = |label: &'static str, testid: &'static str, action: Action, submission: u32| {
@@ -146,11 +171,25 @@ fn StandingRow(
             )
         }
     };
+    let reminded = {
+        let code = code.clone();
+        move || {
+            tell.last_reminder(&code, period).map(|at| {
+                let day = papi_core::dates::format_vn(papi_core::dates::vn_date(at));
+                view! { <span class="muted" data-testid="reminded">{format!(" Đã nhắc ngày {day}")}</span> }
+            })
+        }
+    };
+    let details = view! { <crate::ui::review_unit::UnitDetails code=code.clone() st=st.clone() period tell decisions/> };
     view! {
         <tr data-unit=code.clone()>
             <td>{UNITS.name_or_code(&code)}</td>
             <td data-testid="standing">{st.label_vi()}</td>
-            <td data-testid="standing-note">{note}</td>
+            <td>
+                <span data-testid="standing-note">{note}</span>
+                {reminded}
+                {details}
+            </td>
             <td>{actions}</td>
         </tr>
     }
@@ -170,11 +209,4 @@ fn changed_titles(all: &[&Activity], unit: &str, ids: &[uuid::Uuid]) -> Vec<Stri
             )
         })
         .collect()
-}
-
-/// The official using the app (who saves, who sends).
-pub fn official_name(app: crate::app::AppState) -> String {
-    app.settings
-        .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
-        .unwrap_or_default()
 }

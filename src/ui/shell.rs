@@ -52,6 +52,13 @@ pub fn Shell() -> impl IntoView {
                 .is_some_and(|s| s.unit_code == UNITS.province_code)
         })
     };
+    // A unit with a receiver that has heard from it, or can ask its server.
+    let hears = move || {
+        let own = app.unit_code();
+        UNITS.receiver_of(&own).is_some()
+            && (crate::feedback::has_heard(&own)
+                || crate::sync::settings_for(&crate::workspace::PLAN).is_set())
+    };
     view! {
         // Fixed at the bottom, above the form's overlay (style/main.css).
         <Show when=move || update_ready.get()>
@@ -85,7 +92,7 @@ pub fn Shell() -> impl IntoView {
         // Busy until the records kept are read (`crate::start`).
         <main id="main" inert=modal aria-busy=move || (!app.loaded.get()).then_some("true")>
             {move || match app.screen.get() {
-                Screen::Plan => view! { <PlanBrowser/> }.into_any(),
+                Screen::Plan => view! { {hears().then(crate::ui::lazy::heard)} <PlanBrowser/> }.into_any(),
                 Screen::Timeline => crate::ui::lazy::timeline(),
                 Screen::PlanText => crate::ui::lazy::plan_text(),
                 Screen::Batches => crate::ui::lazy::batches(),

@@ -45,6 +45,7 @@ fn na_ri_doc_with(recs: &[Activity], assessment: Option<&crate::assessment::Asse
             day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
             official_name: "Lý Thị Lan",
             assessment,
+            scope_note: None,
         },
     )
 }
@@ -185,4 +186,33 @@ fn the_assessment_follows_the_figures_a_paragraph_per_line() {
     a.deleted = true;
     let body = texts(&na_ri_doc_with(&recs, Some(&a)).body);
     assert!(!body.contains(&"dòng hai".to_string()));
+}
+
+#[test]
+fn a_report_limited_to_accepted_periods_says_so_after_its_opening() {
+    let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
+    let rep = report(&[], &PLAN, &UNITS, &rows, Period::Year(2020));
+    let lh = letterhead(UNITS.get(NA_RI).unwrap(), &UNITS);
+    let note = scope_note("năm 2020", 2, 17);
+    let doc = document(
+        &rep,
+        &DocInput {
+            plan: &PLAN,
+            units: &UNITS,
+            letterhead: &lh,
+            day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
+            official_name: "Lý Thị Lan",
+            assessment: None,
+            scope_note: Some(&note),
+        },
+    );
+    let all = texts(&doc.body);
+    assert_eq!(
+        all[1],
+        "Số liệu của báo cáo chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm 2020 (2/17 đơn vị) và của đơn vị lập báo cáo."
+    );
+    assert_eq!(all[2], "I. TỔNG HỢP CHUNG");
+    assert!(!texts(&na_ri_doc(&[]).body)
+        .iter()
+        .any(|t| t.starts_with("Số liệu của báo cáo chỉ")));
 }

@@ -1,0 +1,259 @@
+// The receiver acts (issue 28), walked by visible text in Thái Nguyên
+// (two tiers): a commune sends its year; the Sở Nội vụ sends it back with
+// a reason and a comment on its activity; the commune sees both, answers,
+// corrects and sends again; the province accepts; a later change shows as
+// "Có thay đổi sau khi tiếp nhận (1)" with what changed. A reminder reaches
+// a commune that has not sent through the server, and another, offline, by
+// file (its receiver's key compared by fingerprint once); a forged feedback
+// (another key) and a replayed one change nothing.
+import assert from 'node:assert/strict';
+import { createHash, sign } from 'node:crypto';
+import { after, test } from 'node:test';
+import {
+  applyImport, download, freePort, launch, recordActivity, startServer, stopAllServers, testKey, unitToken,
+  watchErrors, writeCsv, parseCsv,
+} from './helpers.mjs';
+
+let browser;
+after(async () => {
+  await browser?.close();
+  await stopAllServers();
+});
+
+const UNITS = 'thai-nguyen-2025';
+const [A, B, C] = ['01864', '05443', '01840']; // Xã Bằng Thành, another xã, Phường Đức Xuân
+const OK = (errors) => errors.filter((e) => !/Failed to load resource/.test(e));
+
+async function enrol(url, token, ctxOptions = {}) {
+  const ctx = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true, ...ctxOptions });
+  const page = await ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${url}/#enrol=${token}`);
+  await page.waitForSelector('[data-testid=role-form]', { timeout: 20000 });
+  return { ctx, page, errors };
+}
+
+/** The province's Sở Nội vụ: enrols, publishes its template as the plan. */
+async function province(server) {
+  const { ctx, page: p, errors } = await enrol(server.url, unitToken(server.db, '19', UNITS));
+  await p.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
+  await p.fill('#official', 'Hoàng Văn Tỉnh');
+  await p.click('form.unit-form button[type=submit]');
+  await p.waitForSelector('.plan-builder', { timeout: 20000 });
+  const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
+  const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
+  await p.fill('#plan-number', '12/KH-UBND');
+  await p.fill('#plan-date', '15/01/2026');
+  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.csv', mimeType: 'text/csv', buffer: Buffer.from(writeCsv(rows), 'utf8') });
+  await p.waitForSelector('[data-testid=plan-ready]');
+  await p.click('button:has-text("Công bố kế hoạch")');
+  await p.waitForSelector('[data-testid=publish-outcome]:has-text("máy chủ đã nhận kế hoạch")');
+  await Promise.all([p.waitForEvent('load'), p.click('[data-testid=enter-plan]')]);
+  await p.waitForSelector('nav.tabs');
+  return { ctx, p, errors };
+}
+
+/** A commune by its link; its first screen shown, every chunk fetched. */
+async function commune(server, code) {
+  const { ctx, page: c, errors } = await enrol(server.url, unitToken(server.db, code, UNITS));
+  await c.getByLabel('Cán bộ cấp xã (UBND xã, phường)').check();
+  await c.selectOption('#commune', code);
+  await c.fill('#official', `Cán bộ ${code}`);
+  await Promise.all([c.waitForEvent('load'), c.click('form.unit-form button[type=submit]')]);
+  await c.waitForSelector('nav.tabs', { timeout: 20000 });
+  await c.waitForSelector('[data-testid=heard]');
+  await c.click('nav.tabs button:has-text("Báo cáo năm")');
+  await c.waitForSelector('[data-testid=assessment] #assess-shortcomings');
+  await c.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await c.waitForLoadState('networkidle');
+  return { ctx, c, errors };
+}
+
+async function sendYear(c) {
+  await c.click('nav.tabs button:has-text("Báo cáo năm")');
+  await c.waitForSelector('[data-testid=period-submit]');
+  await c.click('[data-testid=period-submit]');
+  await c.waitForSelector('[data-testid=period-sent]');
+}
+
+async function synced(c) {
+  await c.waitForTimeout(300);
+  await c.click('nav.tabs button:has-text("Lô dữ liệu")');
+  await c.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")', { timeout: 30000 });
+}
+
+/** The province pulls what the server holds and applies it: at least `n`
+ * batches (a commune's changes may have gone up in more than one). */
+async function pullAll(p, n) {
+  await p.click('nav.tabs button:has-text("Nhập lô")');
+  for (let i = 0; ; i++) {
+    await p.click('[data-testid=pull]');
+    try {
+      await p.waitForFunction((k) => document.querySelectorAll('[data-testid=file-checks] > li[data-state=ready]').length >= k, n, { timeout: 5000 });
+      break;
+    } catch (e) {
+      if (i >= 4) throw new Error(`nothing to pull: ${await p.innerText('main').catch(() => '')}`.slice(0, 1500));
+    }
+  }
+  await applyImport(p);
+}
+
+/** The province's review of 2026, the row of `unit`. */
+async function reviewRow(p, unit) {
+  await p.click('nav.tabs button:has-text("Báo cáo năm")');
+  await p.waitForSelector('[data-testid=standings]');
+  await p.evaluate(() => { document.querySelector('[data-testid=standings]').open = true; });
+  return p.locator(`[data-testid=standings] tr[data-unit="${unit}"]`);
+}
+
+/** Open a unit's row details (history, reminder, comments), once. */
+async function openDetails(row) {
+  const d = row.locator('[data-testid=unit-details]');
+  if (!(await d.evaluate((e) => e.open))) await d.locator('summary').click();
+  await d.locator('[data-testid=history]').waitFor();
+}
+
+/** What the commune's first screen says it heard, after fetching. */
+async function heard(c) {
+  await c.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await c.reload();
+  await c.waitForSelector('[data-testid=heard-status]', { timeout: 20000 });
+  return c.innerText('[data-testid=heard]');
+}
+
+test('send back with a reason, answer, send again, accept, a change after; reminders by server and by file; forged and replayed feedback change nothing', async () => {
+  const server = await startServer(await freePort(), undefined, undefined, UNITS);
+  browser ??= await launch();
+  const { p, errors: perrors } = await province(server);
+
+  // A sends its year with one activity.
+  const a = await commune(server, A);
+  await recordActivity(a.c, '1.2-1', { title: 'Đối thoại với Nhân dân', date: '02/03/2026' });
+  await sendYear(a.c);
+  await synced(a.c);
+  const b = await commune(server, B);
+  const cc = await commune(server, C);
+
+  // The province sends it back, with a reason and a comment on the activity.
+  await pullAll(p, 1);
+  let row = await reviewRow(p, A);
+  assert.match(await row.locator('[data-testid=standing]').innerText(), /^Đã gửi lần 1/);
+  await p.fill('#review-reason', 'Thiếu biên bản đối thoại');
+  await row.locator('[data-testid=send-back]').click();
+  await p.waitForSelector(`tr[data-unit="${A}"] [data-testid=standing]:has-text("Trả lại")`);
+  await p.waitForSelector('[data-testid=feedback-delivery]:has-text("Đã gửi 1 phản hồi lên máy chủ")');
+  await openDetails(row);
+  await row.locator('[data-testid=comment-record]').selectOption({ label: '02/03/2026 Đối thoại với Nhân dân' });
+  await row.locator('[data-testid=comment-text]').fill('Cần bổ sung ảnh buổi đối thoại');
+  await row.locator('[data-testid=comment-send]').click();
+  await p.waitForSelector('[data-testid=feedback-delivery]:has-text("Đã gửi 1 phản hồi")');
+  await row.locator('[data-testid=thread]:has-text("Cần bổ sung ảnh buổi đối thoại")').waitFor();
+
+  // A sees the reason in full and the comment, answers, corrects, sends again.
+  let said = await heard(a.c);
+  assert.match(said, /Báo cáo năm 2026: Trả lại ngày \d\d\/\d\d\/2026: Thiếu biên bản đối thoại/);
+  assert.match(said, /Cần bổ sung ảnh buổi đối thoại/);
+  await a.c.fill('[data-testid=heard-answer]', 'Đã bổ sung biên bản và ảnh');
+  await a.c.click('[data-testid=heard-answer-send]');
+  await a.c.waitForSelector('[data-testid=heard-thread]:has-text("Đã bổ sung biên bản và ảnh")');
+  await recordActivity(a.c, '1.2-1', { title: 'Biên bản đối thoại (bổ sung)', date: '03/03/2026' });
+  await sendYear(a.c);
+  await synced(a.c);
+
+  // The province sees it sent again, with the answer in the thread; accepts.
+  await pullAll(p, 1);
+  row = await reviewRow(p, A);
+  assert.match(await row.locator('[data-testid=standing]').innerText(), /^Đã gửi lần 2/);
+  await openDetails(row);
+  await row.locator('[data-testid=thread]:has-text("Đã bổ sung biên bản và ảnh")').waitFor();
+  await row.locator('[data-testid=accept]').click();
+  await p.waitForSelector(`tr[data-unit="${A}"] [data-testid=standing]:has-text("Đã tiếp nhận")`);
+  await openDetails(row);
+  const history = await row.locator('[data-testid=history]').innerText();
+  for (const step of ['Đơn vị gửi báo cáo (lần 2', 'Trả lại (Hoàng Văn Tỉnh): Thiếu biên bản đối thoại', 'Tiếp nhận (Hoàng Văn Tỉnh)']) {
+    assert.ok(history.includes(step), `history has "${step}": ${history}`);
+  }
+  said = await heard(a.c);
+  assert.match(said, /Báo cáo năm 2026: Đã tiếp nhận ngày/);
+
+  // A changes an activity of the accepted year: the province sees it.
+  await recordActivity(a.c, '1.2-1', { title: 'Hoạt động thêm sau tiếp nhận', date: '04/03/2026' });
+  await synced(a.c);
+  await pullAll(p, 1);
+  row = await reviewRow(p, A);
+  assert.equal(await row.locator('[data-testid=standing]').innerText(), 'Có thay đổi sau khi tiếp nhận (1)');
+  assert.match(await row.locator('[data-testid=standing-note]').innerText(), /04\/03\/2026 Hoạt động thêm sau tiếp nhận/);
+
+  // Reminders to the units that have not sent: B hears it through the server.
+  await p.fill('#remind-deadline', '2026-12-15');
+  await p.fill('#remind-text', 'Đề nghị gửi báo cáo năm');
+  await p.click('[data-testid=remind-unsent]');
+  await p.waitForSelector('[data-testid=feedback-delivery]:has-text("phản hồi lên máy chủ")', { timeout: 30000 })
+    .catch(async (e) => { throw new Error(`${e.message}: ${(await p.innerText('[data-testid=reminders]')).slice(0, 500)} | ${await p.locator('[data-testid=feedback-delivery]').allInnerTexts()} | ${(await p.innerText('.notices, [role=status]').catch(() => '')).slice(0, 500)}`); });
+  const reminded = await (await reviewRow(p, B)).locator('[data-testid=reminded]').innerText();
+  assert.match(reminded, /Đã nhắc ngày \d\d\/\d\d\/2026/);
+  assert.equal(await (await reviewRow(p, A)).locator('[data-testid=reminded]').count(), 0, 'A has sent: not reminded');
+  said = await heard(b.c);
+  assert.match(await b.c.innerText('[data-testid=heard-reminders]'),
+    /Nhắc gửi báo cáo năm 2026 trước ngày 15\/12\/2026: Đề nghị gửi báo cáo năm/);
+  // Until it sends the year.
+  await sendYear(b.c);
+  await b.c.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await b.c.waitForSelector('[data-testid=heard]');
+  assert.equal(await b.c.locator('[data-testid=heard-reminders]').count(), 0);
+
+  // C, offline, by file: the province's key is compared once, then taken.
+  row = await reviewRow(p, C);
+  await openDetails(row);
+  const file = await download(p, () => row.locator('[data-testid=feedback-file]').click());
+  assert.match(file.name, new RegExp(`^phan-hoi-${C}-\\d{8}-[0-9a-f]{8}\\.json$`));
+  await cc.ctx.setOffline(true);
+  await server.stop();
+  const give = async (text, name = file.name) => {
+    await cc.c.setInputFiles('[data-testid=feedback-file-input]', { name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') });
+  };
+  // A forgery first: another key in the name of the province's device.
+  const genuine = JSON.parse(file.text);
+  const forged = await forge(genuine, (f) => {
+    f.decisions = [{ unit_code: C, plan_id: f.plan.id, period: '2026', action: 'accept', reason: '', submission: 0, at: f.created_at, author: 'Kẻ giả mạo' }];
+    f.reminders = [];
+  });
+  await give(JSON.stringify(forged), 'gia-mao.json');
+  const trustAsk = await cc.c.waitForSelector('[data-testid=feedback-unknown]');
+  assert.match(await trustAsk.innerText(), /mã nhận dạng \d{5} \d{5}/);
+  await cc.c.click('[data-testid=feedback-unknown] button:has-text("Không nhận")');
+  await give(file.text);
+  await cc.c.waitForSelector('[data-testid=feedback-unknown]');
+  await cc.c.click('[data-testid=feedback-trust]');
+  await cc.c.waitForSelector('[data-testid=heard-reminders]');
+  assert.match(await cc.c.innerText('[data-testid=heard-reminders]'), /Nhắc gửi báo cáo năm 2026 trước ngày 15\/12\/2026/);
+  // The forgery again, now that the province's device is known: refused.
+  const state = async () => [
+    await cc.c.locator('[data-testid=heard-reminders]').allInnerTexts(),
+    await cc.c.locator('[data-testid=heard-standing]').allInnerTexts(),
+    await cc.c.locator('[data-testid=heard-thread]').allInnerTexts(),
+  ];
+  const before = await state();
+  await give(JSON.stringify(forged), 'gia-mao.json');
+  await cc.c.waitForSelector('[data-testid=heard-problem]');
+  assert.match(await cc.c.innerText('[data-testid=heard-problem]'), /Không nhận tệp phản hồi: Không nhận/);
+  // And the genuine file replayed: nothing changes.
+  await give(file.text);
+  await cc.c.waitForSelector('[data-testid=heard-status]:has-text("đã nhận trước đây")');
+  assert.deepEqual(await state(), before);
+  assert.deepEqual(before[1], ['Báo cáo năm 2026: Chưa gửi']);
+  assert.doesNotMatch(await cc.c.innerText('[data-testid=heard]'), /Đã tiếp nhận/);
+
+  for (const e of [perrors, a.errors, b.errors, cc.errors]) assert.deepEqual(OK(e), []);
+});
+
+/** A feedback changed and signed by the tests' own key, in the name of the
+ * same device: what a forger without the province's key can make. */
+async function forge(f, change) {
+  const { sha256, signature, ...content } = structuredClone(f);
+  change(content);
+  const key = await testKey();
+  content.signer = key.publicHex;
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest();
+  return { ...content, sha256: digest.toString('hex'), signature: sign(null, digest, key.privateKey).toString('hex') };
+}
