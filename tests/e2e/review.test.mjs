@@ -175,6 +175,12 @@ test('send back with a reason, answer, send again, accept, a change after; remin
   }
   said = await heard(a.c);
   assert.match(said, /Báo cáo năm 2026: Đã tiếp nhận ngày/);
+  // The report limited to the accepted periods says so.
+  await p.check('[data-testid=report-accepted-only]');
+  assert.match(await p.innerText('[data-testid=report-scope-note]'),
+    /chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm 2026 \(1\/\d+ đơn vị\)/);
+  await p.uncheck('[data-testid=report-accepted-only]');
+  assert.equal(await p.locator('[data-testid=report-scope-note]').count(), 0);
 
   // A changes an activity of the accepted year: the province sees it.
   await recordActivity(a.c, '1.2-1', { title: 'Hoạt động thêm sau tiếp nhận', date: '04/03/2026' });
