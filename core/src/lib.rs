@@ -40,6 +40,7 @@ pub mod submission;
 pub mod text;
 pub mod trust;
 pub mod units;
+pub mod upload;
 pub mod validation;
 pub mod wire;
 

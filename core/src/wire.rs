@@ -17,6 +17,9 @@ pub const PLANS_PATH: &str = "/api/v1/plans";
 /// POST (a receiver: feedback to one of its units) and GET (any unit:
 /// the feedback addressed to it, with its receiver's keys).
 pub const FEEDBACK_PATH: &str = "/api/v1/feedback";
+/// Evidence files: `{FILES_PATH}/{sha256}` (PUT a piece, GET the file) and
+/// `{FILES_PATH}/{sha256}/progress`.
+pub const FILES_PATH: &str = "/api/v1/files";
 pub const HEALTH_PATH: &str = "/api/v1/health";
 
 /// GET /api/v1/health.
@@ -259,4 +262,15 @@ pub struct FeedbackReply {
     pub status: PostStatus,
     pub sha256: String,
     pub cursor: i64,
+}
+
+/// How much of an evidence file the server holds (the reply to a piece,
+/// and to `/progress`): resume from `received`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileProgress {
+    pub sha256: String,
+    pub received: u64,
+    pub size: u64,
+    /// Stored whole, its bytes checked against its name.
+    pub complete: bool,
 }

@@ -39,6 +39,7 @@ pub struct Api {
     pub limits: Arc<Limits>,
     pub(crate) uploads: Uploads,
     pub(crate) checks: Checks,
+    pub(crate) in_flight: crate::files::InFlight,
     rate: Arc<RateLimit>,
 }
 
@@ -67,6 +68,7 @@ impl Api {
             units: Arc::new(units),
             uploads: Uploads::new(&limits),
             checks: Checks::new(&limits),
+            in_flight: Default::default(),
             rate: Arc::new(RateLimit::new(&limits)),
             limits: Arc::new(limits),
         }
@@ -83,6 +85,16 @@ pub fn router(api: Api) -> Router {
             get(list).post(post).route_layer(auth.clone()),
         )
         .route(wire::KEYS_PATH, get(keys).route_layer(auth.clone()))
+        .route(
+            &format!("{}/{{sha}}", wire::FILES_PATH),
+            get(crate::files::get)
+                .put(crate::files::put)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            &format!("{}/{{sha}}/progress", wire::FILES_PATH),
+            get(crate::files::progress).route_layer(auth.clone()),
+        )
         .route(
             wire::FEEDBACK_PATH,
             get(crate::feedback::list)
@@ -310,6 +322,11 @@ fn check(
         device_id: b.device_id,
         seq: b.seq,
         sha256: b.sha256,
+        files: b
+            .records
+            .iter()
+            .flat_map(|r| r.fields.files.iter().cloned())
+            .collect(),
         signer: b.signer,
         token_id,
     })

@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use papi_core::batch::Origin;
+use papi_core::evidence::FileRef;
 use papi_core::merge::{name_check, NameCheck};
 use papi_core::trust::{KeySource, Keyring, KnownKey, Verdict};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -83,6 +84,32 @@ const MIGRATIONS: &[&str] = &[
         token_id INTEGER NOT NULL
      );
      CREATE INDEX feedback_to ON feedback (to_unit, cursor);",
+    // 5 → 6: evidence files (format version 3). The files each unit's
+    // batches reference (a unit may upload only those), the uploads begun
+    // (each counts whole against its unit's quota), and the files stored
+    // whole and checked against their hash (on disk, `Db::files_dir`).
+    "CREATE TABLE file_refs (
+        unit_code TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        thumb TEXT NOT NULL,
+        PRIMARY KEY (unit_code, sha256)
+     );
+     CREATE INDEX file_refs_sha ON file_refs (sha256);
+     CREATE INDEX file_refs_thumb ON file_refs (thumb);
+     CREATE TABLE file_uploads (
+        unit_code TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (unit_code, sha256)
+     );
+     CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        stored_at TEXT NOT NULL
+     );",
 ];
 
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -173,6 +200,9 @@ pub struct NewBatch {
     /// The signer's public key (version 2), and the token that posted it.
     pub signer: Option<String>,
     pub token_id: i64,
+    /// The evidence files its records reference (version 3): the unit may
+    /// upload these.
+    pub files: Vec<papi_core::evidence::FileRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +281,8 @@ impl Default for DbOptions {
 
 #[derive(Clone)]
 pub struct Db {
+    /// Where the evidence files are kept: `files/` beside the database.
+    files_dir: Arc<std::path::PathBuf>,
     writes: mpsc::Sender<(NewBatch, Reply)>,
     readers: Arc<Vec<Mutex<Connection>>>,
     free_readers: Arc<Semaphore>,
@@ -291,7 +323,12 @@ impl Db {
             .name("papi-db-writer".into())
             .spawn(move || writer(conn, rx, f))
             .map_err(|e| e.to_string())?;
+        let files_dir = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("files");
         Ok(Db {
+            files_dir: Arc::new(files_dir),
             writes: tx,
             readers: Arc::new(readers),
             free_readers: Arc::new(Semaphore::new(n)),
@@ -531,6 +568,135 @@ impl Db {
         .map_err(|e: rusqlite::Error| e.to_string())
     }
 
+    /// Where evidence files are kept (`partial/` while they arrive).
+    pub fn files_dir(&self) -> &Path {
+        &self.files_dir
+    }
+
+    /// The references of `unit`'s batches to `sha256`, as a file or as a
+    /// thumbnail.
+    pub async fn file_refs(&self, unit: String, sha256: String) -> Result<Vec<FileRef>, String> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT sha256, size, media_type, thumb FROM file_refs
+                 WHERE unit_code = ?1 AND (sha256 = ?2 OR thumb = ?2)",
+            )?
+            .query_map(params![unit, sha256], |r| {
+                Ok(FileRef {
+                    sha256: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    media_type: r.get(2)?,
+                    caption: String::new(),
+                    thumb: r.get(3)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    /// The units whose batches reference `sha256` (as a file or a
+    /// thumbnail).
+    pub async fn file_units(&self, sha256: String) -> Result<Vec<String>, String> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT DISTINCT unit_code FROM file_refs WHERE sha256 = ?1 OR thumb = ?1",
+            )?
+            .query_map([sha256], |r| r.get(0))?
+            .collect()
+        })
+        .await
+    }
+
+    /// The size of a file stored whole and checked, if it is.
+    pub async fn file_stored(&self, sha256: String) -> Result<Option<u64>, String> {
+        self.read(move |c| {
+            c.query_row("SELECT size FROM files WHERE sha256 = ?1", [sha256], |r| {
+                r.get::<_, i64>(0).map(|n| n as u64)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    /// The bytes `unit`'s uploads take, but that of `sha256` (each counts
+    /// whole from its first piece), and that one's total if begun.
+    pub async fn upload_usage(
+        &self,
+        unit: String,
+        sha256: String,
+    ) -> Result<(u64, Option<u64>), String> {
+        self.read(move |c| {
+            let others: i64 = c.query_row(
+                "SELECT COALESCE(SUM(total), 0) FROM file_uploads WHERE unit_code = ?1 AND sha256 <> ?2",
+                params![unit, sha256],
+                |r| r.get(0),
+            )?;
+            let this: Option<i64> = c
+                .query_row(
+                    "SELECT total FROM file_uploads WHERE unit_code = ?1 AND sha256 = ?2",
+                    params![unit, sha256],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok((others as u64, this.map(|n| n as u64)))
+        })
+        .await
+    }
+
+    /// Record an upload begun (`Some(total)`), or forgotten (`None`: its
+    /// bytes did not match).
+    pub async fn set_upload(
+        &self,
+        unit: String,
+        sha256: String,
+        total: Option<u64>,
+        at: String,
+    ) -> Result<(), String> {
+        self.write_tokens(move |c| {
+            match total {
+                Some(t) => c.execute(
+                    "INSERT OR REPLACE INTO file_uploads (unit_code, sha256, total, started_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![unit, sha256, t as i64, at],
+                )?,
+                None => c.execute(
+                    "DELETE FROM file_uploads WHERE unit_code = ?1 AND sha256 = ?2",
+                    params![unit, sha256],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    /// Record a file stored whole, its bytes checked against its name.
+    pub async fn file_complete(&self, sha256: String, size: u64, at: String) -> Result<(), String> {
+        self.write_tokens(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO files (sha256, size, stored_at) VALUES (?1, ?2, ?3)",
+                params![sha256, size as i64, at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// A small write on the token connection, off the async workers.
+    async fn write_tokens<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, String> {
+        let conn = self.tokens.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&c)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+    }
+
     /// The feedback addressed to `to_unit` after a cursor: at most `limit`
     /// rows (a feedback is at most `feedback::MAX_BYTES`).
     pub async fn feedback_after(
@@ -650,9 +816,24 @@ fn commit_group(conn: &mut Connection, group: &[(NewBatch, Reply)]) -> Result<Ve
                             b.received_at
                         ])
                         .map_err(|e| e.to_string())?;
-                    Stored::Accepted {
-                        cursor: tx.last_insert_rowid(),
+                    let cursor = tx.last_insert_rowid();
+                    let mut refs = tx
+                        .prepare_cached(
+                            "INSERT OR IGNORE INTO file_refs (unit_code, sha256, size, media_type, thumb)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )
+                        .map_err(|e| e.to_string())?;
+                    for f in &b.files {
+                        refs.execute(params![
+                            b.unit_code,
+                            f.sha256,
+                            f.size as i64,
+                            f.media_type,
+                            f.thumb
+                        ])
+                        .map_err(|e| e.to_string())?;
                     }
+                    Stored::Accepted { cursor }
                 }
             });
         }
@@ -1006,6 +1187,19 @@ mod migration_tests {
             4 => c
                 .execute_batch("INSERT INTO meta (key, value) VALUES ('units', 'bac-kan-2020');")
                 .unwrap(),
+            6 => c
+                .execute_batch(
+                    "INSERT INTO file_refs (unit_code, sha256, size, media_type, thumb)
+                     VALUES ('02194', 'a1', 10, 'image/jpeg', '');
+                     INSERT INTO files (sha256, size, stored_at) VALUES ('a1', 10, 't6');",
+                )
+                .unwrap(),
+            5 => c
+                .execute_batch(
+                    "INSERT INTO feedback (sha256, from_unit, to_unit, device_id, body, received_at, token_id)
+                     VALUES ('f1', '066', '02194', 'dev-d', '{}', 't5', 1);",
+                )
+                .unwrap(),
             _ => panic!("no sample data for schema {v}: add it to fill() with the migration"),
         }
     }
@@ -1111,6 +1305,7 @@ mod migration_tests {
                     received_at: "t3".into(),
                     signer: Some("k".into()),
                     token_id: 1,
+                    files: vec![],
                 })
                 .await
                 .unwrap();

@@ -23,6 +23,20 @@ pub enum ServerError {
     BadBatch(String),
     /// The core refused the feedback; its reason, in Vietnamese.
     BadFeedback(String),
+    /// An evidence file or piece the core refuses (name, range, size,
+    /// hash); its reason.
+    BadFile(String),
+    /// An evidence file no batch of the token's unit references.
+    FileNotReferenced(String),
+    /// A piece that does not start where the server's copy ends.
+    FileOffset {
+        received: u64,
+        message: String,
+    },
+    /// The unit's evidence files would pass its quota.
+    OverQuota(String),
+    /// A referenced file that has not arrived whole yet.
+    FilePending,
     /// A feedback to a unit the token's unit does not receive from.
     NotItsReceiver {
         token: String,
@@ -79,7 +93,7 @@ impl ServerError {
         use ServerError::*;
         match self {
             NoToken | BadToken => StatusCode::UNAUTHORIZED,
-            BadQuery | BadBody(_) | BadBatch(_) | BadFeedback(_) | BadPlan(_) => {
+            BadQuery | BadBody(_) | BadBatch(_) | BadFeedback(_) | BadPlan(_) | BadFile(_) => {
                 StatusCode::BAD_REQUEST
             }
             PlanChanged(_) => StatusCode::CONFLICT,
@@ -87,7 +101,10 @@ impl ServerError {
             WrongUnit { .. } | NotAReceiver | NotItsReceiver { .. } | KeyRefused(_) => {
                 StatusCode::FORBIDDEN
             }
-            NotFound => StatusCode::NOT_FOUND,
+            NotFound | FilePending => StatusCode::NOT_FOUND,
+            FileNotReferenced(_) => StatusCode::FORBIDDEN,
+            FileOffset { .. } => StatusCode::CONFLICT,
+            OverQuota(_) => StatusCode::PAYLOAD_TOO_LARGE,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Timeout => StatusCode::REQUEST_TIMEOUT,
             Conflict { .. } => StatusCode::CONFLICT,
@@ -108,6 +125,11 @@ impl ServerError {
             BadBody(_) => "bad_body",
             BadBatch(_) => "bad_batch",
             BadFeedback(_) => "bad_feedback",
+            BadFile(_) => "bad_file",
+            FileNotReferenced(_) => "file_not_referenced",
+            FileOffset { .. } => "file_offset",
+            OverQuota(_) => "over_quota",
+            FilePending => "file_pending",
             NotItsReceiver { .. } => "not_its_receiver",
             WrongUnit { .. } => "wrong_unit",
             NotAReceiver => "not_a_receiver",
@@ -137,6 +159,12 @@ impl ServerError {
             BadQuery => "tham số không hợp lệ: after và limit phải là số nguyên không âm".into(),
             BadBody(_) => "không đọc được nội dung yêu cầu; hãy gửi lại".into(),
             BadBatch(reason)
+            | BadFile(reason)
+            | FileNotReferenced(reason)
+            | OverQuota(reason)
+            | FileOffset {
+                message: reason, ..
+            }
             | BadFeedback(reason)
             | KeyRefused(reason)
             | BadPlan(reason)
@@ -152,6 +180,7 @@ impl ServerError {
                 "chỉ mã truy cập của huyện hoặc của Sở Nội vụ được tải lô về".into()
             }
             NotFound => "không có địa chỉ API này".into(),
+            FilePending => "tệp minh chứng chưa đến máy chủ (chờ tệp minh chứng)".into(),
             MethodNotAllowed => "địa chỉ này không nhận phương thức yêu cầu này".into(),
             Timeout => "gửi quá chậm: máy chủ đã ngừng chờ; hãy gửi lại".into(),
             Conflict { seq, sha256 } => format!(
@@ -197,6 +226,14 @@ impl ServerError {
             BadBody(String::new()),
             BadBatch(String::new()),
             BadFeedback(String::new()),
+            BadFile(String::new()),
+            FileNotReferenced(String::new()),
+            FileOffset {
+                received: 0,
+                message: String::new(),
+            },
+            OverQuota(String::new()),
+            FilePending,
             NotItsReceiver {
                 token: String::new(),
                 unit: String::new(),
@@ -235,6 +272,11 @@ impl ServerError {
                 | BadBody(_)
                 | BadBatch(_)
                 | BadFeedback(_)
+                | BadFile(_)
+                | FileNotReferenced(_)
+                | FileOffset { .. }
+                | OverQuota(_)
+                | FilePending
                 | NotItsReceiver { .. }
                 | WrongUnit { .. }
                 | NotAReceiver

@@ -8,6 +8,7 @@ pub mod db;
 pub mod enrol;
 pub mod error;
 pub mod feedback;
+pub mod files;
 pub mod limits;
 pub mod metrics;
 pub mod ops;

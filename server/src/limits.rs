@@ -39,6 +39,8 @@ pub struct Limits {
     pub rate_burst: u32,
     /// … and per second after that (its refill).
     pub rate_per_second: f64,
+    /// The evidence files one unit may keep (`papi_core::upload`).
+    pub unit_files_bytes: u64,
 }
 
 impl Default for Limits {
@@ -53,6 +55,7 @@ impl Default for Limits {
             page_bytes: 8 * 1000 * 1000,
             rate_burst: 600,
             rate_per_second: 10.0,
+            unit_files_bytes: papi_core::upload::UNIT_QUOTA_BYTES,
         }
     }
 }
