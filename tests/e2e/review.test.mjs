@@ -156,7 +156,12 @@ test('send back with a reason, answer, send again, accept, a change after; remin
   await a.c.fill('[data-testid=heard-answer]', 'Đã bổ sung biên bản và ảnh');
   await a.c.click('[data-testid=heard-answer-send]');
   await a.c.waitForSelector('[data-testid=heard-thread]:has-text("Đã bổ sung biên bản và ảnh")');
-  await recordActivity(a.c, '1.2-1', { title: 'Biên bản đối thoại (bổ sung)', date: '03/03/2026' });
+  // Corrects the activity the comment was about.
+  await a.c.click('nav.tabs button:has-text("Nhật ký hoạt động")');
+  await a.c.click('li.activity:has-text("Đối thoại với Nhân dân") button:has-text("Sửa")');
+  await a.c.fill('#act-title', 'Đối thoại với Nhân dân (có biên bản)');
+  await a.c.click('form.activity-form button[type=submit]');
+  await a.c.waitForSelector('form.activity-form', { state: 'detached' });
   await sendYear(a.c);
   await synced(a.c);
 
