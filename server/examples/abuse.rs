@@ -53,13 +53,7 @@ struct Probe {
     pid: u32,
 }
 
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
-}
+use common::attack::status_kb;
 
 impl Probe {
     fn start(pid: u32, base: &str) -> Probe {

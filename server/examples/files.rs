@@ -32,20 +32,8 @@ mod common;
 /// 60 s of a 40 KB/s link.
 const CUT_EVERY: u64 = 60 * 40_000;
 
-fn bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n + 32);
-    let mut block = Sha256::digest(seed.to_le_bytes()).to_vec();
-    while out.len() < n {
-        out.extend_from_slice(&block);
-        block = Sha256::digest(&block).to_vec();
-    }
-    out.truncate(n);
-    out
-}
-
-fn sha(b: &[u8]) -> String {
-    papi_core::signature::hex(&Sha256::digest(b))
-}
+use common::attack::status_kb;
+use common::{noise as bytes, sha_hex as sha};
 
 /// Post a batch of `unit` whose record lists `photos`.
 async fn post_batch(base: &str, token: &str, unit: &str, photos: &[Vec<u8>]) {
@@ -228,14 +216,6 @@ async fn load(
 fn hash_seed(unit: &str, i: usize) -> u64 {
     let d = Sha256::digest(format!("{unit}/{i}"));
     u64::from_le_bytes(d[..8].try_into().unwrap())
-}
-
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn rss_kb(pid: u32) -> u64 {

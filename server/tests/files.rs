@@ -13,25 +13,16 @@ use papi_core::upload::{self, Piece, PIECE_BYTES};
 use papi_core::wire::{FileProgress, FILES_PATH};
 use papi_server::limits::Limits;
 use reqwest::StatusCode;
-use sha2::{Digest, Sha256};
 
 const DONG_XA: &str = "02194";
 const VAN_VU: &str = "02137";
 
-/// `n` bytes that do not repeat in any short period.
 fn bytes(n: usize, seed: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n);
-    let mut block = Sha256::digest([seed]).to_vec();
-    while out.len() < n {
-        out.extend_from_slice(&block);
-        block = Sha256::digest(&block).to_vec();
-    }
-    out.truncate(n);
-    out
+    noise(n, u64::from(seed))
 }
 
 fn sha(b: &[u8]) -> String {
-    papi_core::signature::hex(&Sha256::digest(b))
+    sha_hex(b)
 }
 
 /// A batch of `unit` whose one record lists `files`.

@@ -317,3 +317,21 @@ impl std::io::Write for Lines {
         Ok(())
     }
 }
+
+/// `n` bytes that never repeat in a short period (a photo's stand-in),
+/// from `seed`.
+pub fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n + 32);
+    let mut block = sha2::Sha256::digest(seed.to_le_bytes()).to_vec();
+    while out.len() < n {
+        out.extend_from_slice(&block);
+        block = sha2::Sha256::digest(&block).to_vec();
+    }
+    out.truncate(n);
+    out
+}
+
+/// The SHA-256 of `b`, lowercase hex: an evidence file's name.
+pub fn sha_hex(b: &[u8]) -> String {
+    papi_core::signature::hex(&sha2::Sha256::digest(b))
+}
