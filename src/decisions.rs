@@ -34,3 +34,22 @@ pub fn append(d: Decision) -> Result<Vec<Decision>, String> {
         .map_err(|e| format!("Không lưu được trên máy này (bộ nhớ đầy?): {e:?}"))?;
     Ok(all)
 }
+
+/// Keep the decisions of `more` this device lacks (made on another device
+/// of the same office); the list after them.
+pub fn merge(more: impl IntoIterator<Item = Decision>) -> Result<Vec<Decision>, String> {
+    let mut all = load()?;
+    let before = all.len();
+    for d in more {
+        if d.problem().is_none() && !all.contains(&d) {
+            all.push(d);
+        }
+    }
+    if all.len() > before {
+        let text = serde_json::to_string(&all).map_err(|e| e.to_string())?;
+        LocalStorage::raw()
+            .set_item(&key(), &text)
+            .map_err(|e| format!("Không lưu được trên máy này (bộ nhớ đầy?): {e:?}"))?;
+    }
+    Ok(all)
+}

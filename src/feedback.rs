@@ -171,6 +171,72 @@ pub async fn post_pending() -> Result<(usize, Vec<String>), String> {
     }
 }
 
+/// A receiver: take in what this office sent from its other devices (the
+/// server's `sent=true`), so that its decisions, reminders and comments are
+/// the same on each. Returns the decisions held afterwards, if any came.
+pub async fn pull_sent(own: &str) -> Result<Option<Vec<papi_core::review::Decision>>, String> {
+    let s = crate::sync::settings_for(&PLAN);
+    if !s.is_set() {
+        return Ok(None);
+    }
+    let key = format!(
+        "{}{}|{own}",
+        crate::workspace::key("papi-tracker.feedback-sent-cursor|"),
+        s.base()
+    );
+    let mut after: i64 = LocalStorage::get(&key).unwrap_or(0);
+    let mut came = Vec::new();
+    loop {
+        let url = s.url(&format!("{}?sent=true&after={after}", wire::FEEDBACK_PATH));
+        let answer = fetch("GET", &url, &s.token, None).await?;
+        if answer.status != 200 {
+            let msg = serde_json::from_str::<wire::ErrorReply>(&answer.body)
+                .map(|r| r.message)
+                .unwrap_or_default();
+            return Err(format!("máy chủ trả lời {}: {msg}", answer.status));
+        }
+        let page: FeedbackPage = serde_json::from_str(&answer.body)
+            .map_err(|e| format!("trả lời không đọc được: {e}"))?;
+        for item in page.feedback {
+            // Checked like any file (its signature), and this office's own.
+            let Ok(f) = feedback::parse(item.feedback.get().as_bytes()) else {
+                continue;
+            };
+            if f.from_unit == own && f.units == UNITS.id && f.plan.id == PLAN.id {
+                came.push(f);
+            }
+        }
+        after = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    let mut kept = load_kept()?;
+    let known: std::collections::BTreeSet<String> = kept
+        .iter()
+        .filter_map(|k| serde_json::from_str::<Feedback>(&k.text).ok())
+        .map(|f| f.sha256)
+        .collect();
+    let new: Vec<Feedback> = came
+        .into_iter()
+        .filter(|f| !known.contains(&f.sha256))
+        .collect();
+    let mut decisions = None;
+    if !new.is_empty() {
+        kept.extend(new.iter().map(|f| Kept {
+            text: f.to_json(),
+            posted: true,
+            refused: None,
+        }));
+        save_kept(&kept)?;
+        decisions = Some(crate::decisions::merge(
+            new.iter().flat_map(|f| f.decisions.iter().cloned()),
+        )?);
+    }
+    LocalStorage::set(&key, after).map_err(|e| e.to_string())?;
+    Ok(decisions)
+}
+
 /// Everything this receiver said to `unit` about the active plan, in one
 /// feedback: the file for a unit without a connection (taking it again
 /// changes nothing).
@@ -251,22 +317,40 @@ pub enum Taken {
     },
 }
 
+/// Why a feedback was not taken.
+pub enum NotTaken {
+    /// The file is refused (forged, not for this unit, damaged…): taking it
+    /// again would end the same.
+    Refused(String),
+    /// This device could not read or keep what it holds (its keyring, what
+    /// it heard, a full storage): the feedback may pass later.
+    Device(String),
+}
+
+impl NotTaken {
+    pub fn message(self) -> String {
+        match self {
+            NotTaken::Refused(m) | NotTaken::Device(m) => m,
+        }
+    }
+}
+
 /// Take a feedback file (or a server's item) for `unit`: checked by the
 /// core, then kept. `trust`: the officer compared the fingerprint and
 /// trusts an unknown key of the receiver. A refusal changes nothing.
-pub fn take(unit: &str, bytes: &[u8], trust: Option<KeySource>) -> Result<Taken, String> {
+pub fn take(unit: &str, bytes: &[u8], trust: Option<KeySource>) -> Result<Taken, NotTaken> {
     let name = |c: &str| UNITS.name_or_code(c);
-    let f = feedback::parse(bytes).map_err(|e| e.message_vi(name))?;
-    let mut ring = crate::keys::keyring()?;
+    let refused = |e: FeedbackError| NotTaken::Refused(e.message_vi(name));
+    let f = feedback::parse(bytes).map_err(refused)?;
+    let mut ring = crate::keys::keyring().map_err(NotTaken::Device)?;
     match feedback::accept(&f, &UNITS, unit, &PLAN.id, &ring) {
         Ok(()) => {}
         Err(FeedbackError::UnknownKey { key }) => match trust {
             Some(source) => {
                 ring.trust(&f.origin(), platform::now(), source)
-                    .map_err(|e| format!("{e:?}"))?;
-                feedback::accept(&f, &UNITS, unit, &PLAN.id, &ring)
-                    .map_err(|e| e.message_vi(name))?;
-                crate::keys::save_keyring(&ring)?;
+                    .map_err(|e| NotTaken::Refused(format!("{e:?}")))?;
+                feedback::accept(&f, &UNITS, unit, &PLAN.id, &ring).map_err(refused)?;
+                crate::keys::save_keyring(&ring).map_err(NotTaken::Device)?;
             }
             None => {
                 return Ok(Taken::Unknown {
@@ -274,15 +358,15 @@ pub fn take(unit: &str, bytes: &[u8], trust: Option<KeySource>) -> Result<Taken,
                 })
             }
         },
-        Err(e) => return Err(e.message_vi(name)),
+        Err(e) => return Err(refused(e)),
     }
-    let mut heard = heard(unit)?;
+    let mut heard = heard(unit).map_err(NotTaken::Device)?;
     let done = heard.absorb(&f);
     if let Absorbed::Taken(_) = done {
-        let text = serde_json::to_string(&heard).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&heard).map_err(|e| NotTaken::Device(e.to_string()))?;
         LocalStorage::raw()
             .set_item(&heard_key(unit), &text)
-            .map_err(storage_error)?;
+            .map_err(|e| NotTaken::Device(storage_error(e)))?;
     }
     Ok(Taken::Absorbed(done))
 }
@@ -314,6 +398,9 @@ pub async fn pull(unit: &str) -> Result<(usize, Vec<String>), String> {
         if ring.absorb(ours) > 0 {
             crate::keys::save_keyring(&ring)?;
         }
+        let save = |cursor: i64| {
+            LocalStorage::set(cursor_key(&s, unit), cursor).map_err(|e| e.to_string())
+        };
         for item in page.feedback {
             match take(unit, item.feedback.get().as_bytes(), None) {
                 Ok(Taken::Absorbed(Absorbed::Taken(n))) => new += n,
@@ -322,11 +409,19 @@ pub async fn pull(unit: &str) -> Result<(usize, Vec<String>), String> {
                     "phản hồi #{} ký bằng thiết bị chưa biết ({fingerprint})",
                     item.cursor
                 )),
-                Err(e) => refused.push(format!("phản hồi #{}: {e}", item.cursor)),
+                Err(NotTaken::Refused(e)) => {
+                    refused.push(format!("phản hồi #{}: {e}", item.cursor))
+                }
+                // Not this feedback's fault: fetched again next time.
+                Err(NotTaken::Device(e)) => {
+                    save(after)?;
+                    return Err(e);
+                }
             }
+            after = item.cursor;
         }
         after = page.next;
-        LocalStorage::set(cursor_key(&s, unit), after).map_err(|e| e.to_string())?;
+        save(after)?;
         if !page.more {
             break;
         }

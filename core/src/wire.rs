@@ -248,6 +248,16 @@ pub struct FeedbackPage {
     pub more: bool,
 }
 
+/// GET /api/v1/feedback?after=&limit=&sent=: `sent=true` (a receiver's
+/// token) lists the feedback the token's unit sent, for its other devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackQuery {
+    pub after: Option<i64>,
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub sent: bool,
+}
+
 /// A feedback as the server received it: its text, untouched.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FeedbackItem {

@@ -96,6 +96,7 @@ const MIGRATIONS: &[&str] = &[
         thumb TEXT NOT NULL,
         PRIMARY KEY (unit_code, sha256)
      );
+     CREATE INDEX feedback_from ON feedback (from_unit, cursor);
      CREATE INDEX file_refs_sha ON file_refs (sha256);
      CREATE INDEX file_refs_thumb ON file_refs (thumb);
      CREATE TABLE file_uploads (
@@ -109,6 +110,11 @@ const MIGRATIONS: &[&str] = &[
         sha256 TEXT PRIMARY KEY,
         size INTEGER NOT NULL,
         stored_at TEXT NOT NULL
+     );
+     CREATE TABLE file_owners (
+        unit_code TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (unit_code, sha256)
      );",
 ];
 
@@ -532,7 +538,9 @@ impl Db {
         let conn = self.tokens.clone();
         tokio::task::spawn_blocking(move || {
             let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = c.transaction()?;
+            // Immediate: it reads then writes; a deferred one would fail at
+            // once should the batch writer commit in between.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let held: Option<i64> = tx
                 .query_row(
                     "SELECT cursor FROM feedback WHERE sha256 = ?1",
@@ -595,15 +603,39 @@ impl Db {
         .await
     }
 
-    /// The units whose batches reference `sha256` (as a file or a
-    /// thumbnail).
-    pub async fn file_units(&self, sha256: String) -> Result<Vec<String>, String> {
+    /// The units that sent `sha256`'s bytes themselves (knowing a hash is
+    /// not having the file: a unit whose batch merely names it is not one).
+    pub async fn file_owners(&self, sha256: String) -> Result<Vec<String>, String> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT unit_code FROM file_owners WHERE sha256 = ?1")?
+                .query_map([sha256], |r| r.get(0))?
+                .collect()
+        })
+        .await
+    }
+
+    /// The units whose batches list `sha256` (as a file or a thumbnail).
+    pub async fn file_listed_by(&self, sha256: String) -> Result<Vec<String>, String> {
         self.read(move |c| {
             c.prepare_cached(
                 "SELECT DISTINCT unit_code FROM file_refs WHERE sha256 = ?1 OR thumb = ?1",
             )?
             .query_map([sha256], |r| r.get(0))?
             .collect()
+        })
+        .await
+    }
+
+    /// Whether `unit` sent `sha256`'s bytes whole: their size then.
+    pub async fn file_owned(&self, unit: String, sha256: String) -> Result<Option<u64>, String> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT f.size FROM files f JOIN file_owners o ON o.sha256 = f.sha256
+                 WHERE o.unit_code = ?1 AND f.sha256 = ?2",
+                params![unit, sha256],
+                |r| r.get::<_, i64>(0).map(|n| n as u64),
+            )
+            .optional()
         })
         .await
     }
@@ -670,16 +702,35 @@ impl Db {
         .await
     }
 
-    /// Record a file stored whole, its bytes checked against its name.
-    pub async fn file_complete(&self, sha256: String, size: u64, at: String) -> Result<(), String> {
+    /// Record a file `unit` sent whole, its bytes checked against its
+    /// name (kept once, whoever sent it).
+    pub async fn file_complete(
+        &self,
+        unit: String,
+        sha256: String,
+        size: u64,
+        at: String,
+    ) -> Result<(), String> {
         self.write_tokens(move |c| {
             c.execute(
                 "INSERT OR IGNORE INTO files (sha256, size, stored_at) VALUES (?1, ?2, ?3)",
                 params![sha256, size as i64, at],
+            )?;
+            c.execute(
+                "INSERT OR IGNORE INTO file_owners (unit_code, sha256) VALUES (?1, ?2)",
+                params![unit, sha256],
             )
             .map(|_| ())
         })
         .await
+    }
+
+    /// The device keys known for one unit (its receiver's, for a unit
+    /// reading its feedback), revoked ones too.
+    pub async fn device_keys_of(&self, unit: String) -> Result<Vec<KnownKey>, String> {
+        let units = self.units.clone();
+        self.read(move |c| Ok(unit_keyring(c, &units, &unit)?.keys().cloned().collect()))
+            .await
     }
 
     /// A small write on the token connection, off the async workers.
@@ -697,21 +748,28 @@ impl Db {
         .map_err(|e| e.to_string())
     }
 
-    /// The feedback addressed to `to_unit` after a cursor: at most `limit`
-    /// rows (a feedback is at most `feedback::MAX_BYTES`).
+    /// The feedback addressed to `unit` (or, `sent`, that `unit` sent)
+    /// after a cursor: at most `limit` rows (a feedback is at most
+    /// `feedback::MAX_BYTES`).
     pub async fn feedback_after(
         &self,
-        to_unit: String,
+        unit: String,
+        sent: bool,
         after: i64,
         limit: usize,
     ) -> Result<Page, String> {
         self.read(move |c| {
+            // Two texts, so that each uses its index.
+            let sql = if sent {
+                "SELECT cursor, received_at, body FROM feedback
+                 WHERE from_unit = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3"
+            } else {
+                "SELECT cursor, received_at, body FROM feedback
+                 WHERE to_unit = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3"
+            };
             let mut rows: Vec<BatchRow> = c
-                .prepare_cached(
-                    "SELECT cursor, received_at, body FROM feedback
-                     WHERE to_unit = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3",
-                )?
-                .query_map(params![to_unit, after, limit as i64 + 1], |r| {
+                .prepare_cached(sql)?
+                .query_map(params![unit, after, limit as i64 + 1], |r| {
                     Ok(BatchRow {
                         cursor: r.get(0)?,
                         received_at: r.get(1)?,
@@ -1191,7 +1249,8 @@ mod migration_tests {
                 .execute_batch(
                     "INSERT INTO file_refs (unit_code, sha256, size, media_type, thumb)
                      VALUES ('02194', 'a1', 10, 'image/jpeg', '');
-                     INSERT INTO files (sha256, size, stored_at) VALUES ('a1', 10, 't6');",
+                     INSERT INTO files (sha256, size, stored_at) VALUES ('a1', 10, 't6');
+                     INSERT INTO file_owners (unit_code, sha256) VALUES ('02194', 'a1');",
                 )
                 .unwrap(),
             5 => c

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use papi_core::feedback::{self, Feedback};
-use papi_core::wire::{FeedbackItem, FeedbackPage, FeedbackReply, PageQuery, PostStatus};
+use papi_core::wire::{FeedbackItem, FeedbackPage, FeedbackQuery, FeedbackReply, PostStatus};
 use serde_json::value::RawValue;
 
 use crate::api::{announced_length, read_body, Api, TokenId};
@@ -21,8 +21,9 @@ use crate::db::{NewFeedback, Stored};
 use crate::error::ServerError;
 use crate::telemetry::Caller;
 
-/// Feedback rows per page (each at most `feedback::MAX_BYTES`).
-pub const PAGE_MAX: usize = 50;
+/// Feedback rows per page (each at most `feedback::MAX_BYTES`: a page is
+/// at most 8 MB, as a page of batches).
+pub const PAGE_MAX: usize = 16;
 
 /// POST /api/v1/feedback: a receiver's feedback to one of its units.
 pub async fn post(
@@ -144,30 +145,31 @@ pub async fn post(
 }
 
 /// GET /api/v1/feedback?after=&limit=: what is addressed to the token's
-/// unit, and its receiver's device keys.
+/// unit, and its receiver's device keys; with `sent=true` (a receiver),
+/// what the token's unit sent, for its other devices.
 pub async fn list(
     State(api): State<Api>,
     Extension(Caller(unit)): Extension<Caller>,
-    page: Result<Query<PageQuery>, QueryRejection>,
+    page: Result<Query<FeedbackQuery>, QueryRejection>,
 ) -> Result<Response, ServerError> {
     let Query(page) = page.map_err(|_| ServerError::BadQuery)?;
+    if page.sent {
+        crate::api::receiver_scope(&api, &unit)?;
+    }
     let limit = page.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
     let after = page.after.unwrap_or(0);
     let got = api
         .db
-        .feedback_after(unit.clone(), after, limit)
+        .feedback_after(unit.clone(), page.sent, after, limit)
         .await
         .map_err(ServerError::Internal)?;
-    let receiver = receiver_of(&api, &unit);
+    let receiver = receiver_of(&api, &unit).filter(|_| !page.sent);
     let keys = match receiver {
         Some(r) => api
             .db
-            .device_keys()
+            .device_keys_of(r)
             .await
-            .map_err(ServerError::Internal)?
-            .into_iter()
-            .filter(|k| k.unit_code == r)
-            .collect(),
+            .map_err(ServerError::Internal)?,
         None => vec![],
     };
     let next = got.rows.last().map(|r| r.cursor).unwrap_or(after);

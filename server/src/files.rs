@@ -21,15 +21,16 @@ use papi_core::upload::{self, Expected, UploadError};
 use papi_core::wire::FileProgress;
 use sha2::{Digest, Sha256};
 
-use crate::api::{read_body, Api};
+use crate::api::{read_body, Api, TokenId};
 use crate::error::ServerError;
 use crate::telemetry::Caller;
 
-/// The (unit, file) uploads in flight: one request at a time each.
+/// The units with a piece in flight: one at a time each, so that the
+/// quota read before a piece is still true when it is recorded.
 #[derive(Clone, Default)]
-pub struct InFlight(Arc<Mutex<HashSet<(String, String)>>>);
+pub struct InFlight(Arc<Mutex<HashSet<String>>>);
 
-struct Turn(InFlight, (String, String));
+struct Turn(InFlight, String);
 
 impl Drop for Turn {
     fn drop(&mut self) {
@@ -42,8 +43,8 @@ impl Drop for Turn {
 }
 
 impl InFlight {
-    fn take(&self, unit: &str, sha: &str) -> Result<Turn, ServerError> {
-        let key = (unit.to_string(), sha.to_string());
+    fn take(&self, unit: &str) -> Result<Turn, ServerError> {
+        let key = unit.to_string();
         if !self
             .0
             .lock()
@@ -118,7 +119,7 @@ pub async fn progress(
     }
     if let Some(size) = api
         .db
-        .file_stored(sha.clone())
+        .file_owned(unit.clone(), sha.clone())
         .await
         .map_err(ServerError::Internal)?
     {
@@ -151,6 +152,7 @@ pub async fn progress(
 pub async fn put(
     State(api): State<Api>,
     Extension(Caller(unit)): Extension<Caller>,
+    Extension(TokenId(token_id)): Extension<TokenId>,
     UrlPath(sha): UrlPath<String>,
     headers: HeaderMap,
     body: Body,
@@ -172,18 +174,22 @@ pub async fn put(
         };
         (StatusCode::OK, Json(p)).into_response()
     };
-    // Held whole already (this unit's or another's copy): nothing to send.
+    // Sent whole by this unit already: nothing to send. (A file another
+    // unit sent is sent again: naming a hash is not having the file.)
     if expected.is_some() {
         if let Some(size) = api
             .db
-            .file_stored(sha.clone())
+            .file_owned(unit.clone(), sha.clone())
             .await
             .map_err(ServerError::Internal)?
         {
             return Ok(done(size));
         }
     }
-    let _turn = api.in_flight.take(&unit, &sha)?;
+    let _turn = api.in_flight.take(&unit)?;
+    // Counted with the batches' uploads: one per token, within the
+    // server's memory budget.
+    let _permit = api.uploads.admit(token_id, piece.len() as usize)?;
     let dir = api.db.files_dir().to_path_buf();
     let partial = partial_path(&dir, &unit, &sha);
     let held = held_bytes(&partial);
@@ -234,7 +240,7 @@ pub async fn put(
             .into_response()),
         Whole::Stored => {
             api.db
-                .file_complete(sha.clone(), piece.total, now)
+                .file_complete(unit.clone(), sha.clone(), piece.total, now)
                 .await
                 .map_err(ServerError::Unavailable)?;
             tracing::info!(unit = %unit, sha256 = %sha, size = piece.total, "evidence file stored");
@@ -316,26 +322,21 @@ pub async fn get(
 ) -> Result<Response, ServerError> {
     check_name(&sha)?;
     crate::api::receiver_scope(&api, &unit)?;
-    let units = api
-        .db
-        .file_units(sha.clone())
-        .await
-        .map_err(ServerError::Internal)?;
     let province = unit == api.units.province_code;
-    if !units
-        .iter()
-        .any(|u| province || api.units.collects(&unit, u))
-    {
-        return Err(ServerError::NotFound);
-    }
-    if api
-        .db
-        .file_stored(sha.clone())
-        .await
-        .map_err(ServerError::Internal)?
-        .is_none()
-    {
-        return Err(ServerError::FilePending);
+    let ours = |units: Vec<String>| {
+        units
+            .iter()
+            .any(|u| province || api.units.collects(&unit, u))
+    };
+    let owners = api.db.file_owners(sha.clone()).await;
+    if !ours(owners.map_err(ServerError::Internal)?) {
+        // Listed by one of its units, not arrived yet: "chờ tệp minh chứng".
+        let listed = api.db.file_listed_by(sha.clone()).await;
+        return Err(if ours(listed.map_err(ServerError::Internal)?) {
+            ServerError::FilePending
+        } else {
+            ServerError::NotFound
+        });
     }
     let path = final_path(api.db.files_dir(), &sha);
     let res = tower_http::services::ServeFile::new(path)

@@ -179,6 +179,22 @@ async fn the_province_speaks_to_one_commune_and_only_it_hears() {
     assert_eq!(page["feedback"].as_array().unwrap().len(), 1);
     assert_eq!(page["keys"][0]["unit_code"], PROVINCE, "its receiver's key");
 
+    // The province's other devices read what it sent; a commune cannot.
+    let (st, sent) = get_json(&s, Some(&province), &format!("{FEEDBACK_PATH}?sent=true")).await;
+    assert_eq!(st, StatusCode::OK, "{sent}");
+    let to: Vec<&str> = sent["feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["feedback"]["to_unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(to, [BANG_THANH, "19.so-y-te"]);
+    let (st, body) = get_json(&s, Some(&bang_thanh), &format!("{FEEDBACK_PATH}?sent=true")).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_a_receiver"))
+    );
+
     // Another key in the name of the province's known device: refused.
     let forged = feedback(PROVINCE, "dev-so", "dev-forger", DUC_XUAN);
     let (st, body) = send_json(&s, &province, Method::POST, FEEDBACK_PATH, forged.to_json()).await;

@@ -15,7 +15,6 @@ use papi_server::limits::Limits;
 use reqwest::StatusCode;
 
 const DONG_XA: &str = "02194";
-const VAN_VU: &str = "02137";
 
 fn bytes(n: usize, seed: u8) -> Vec<u8> {
     noise(n, u64::from(seed))
@@ -107,7 +106,6 @@ async fn post_batch(s: &TestServer, token: &str, b: &papi_core::batch::Batch) {
 async fn a_file_resumes_after_a_cut_and_arrives_byte_for_byte() {
     let s = start(&temp_dir("files")).await;
     let (_, commune) = token(&s.db_path, DONG_XA);
-    let (_, other) = token(&s.db_path, VAN_VU);
     let (_, district) = token(&s.db_path, "066");
     let (_, elsewhere) = token(&s.db_path, "058");
     let photo = bytes(700_000, 1);
@@ -200,14 +198,40 @@ async fn a_file_resumes_after_a_cut_and_arrives_byte_for_byte() {
         "not its commune's"
     );
 
-    // Another unit referencing the same file: held already, stored once.
+    // A unit elsewhere naming the same hash in its batch does not get the
+    // file by it: its district waits for its own copy, and it is told
+    // nothing of Đổng Xá's; once it sends the bytes, the file is kept once.
+    const MINH_KHAI: &str = "01834";
+    let (_, minh_khai) = token(&s.db_path, MINH_KHAI);
     post_batch(
         &s,
-        &other,
-        &batch_with(VAN_VU, "dev-v", vec![image(&photo, "")]),
+        &minh_khai,
+        &batch_with(MINH_KHAI, "dev-m", vec![image(&photo, "")]),
     )
     .await;
-    let (st, body) = put(&s, &other, &name, first, &photo[..PIECE_BYTES as usize]).await;
+    let (st, body) = put(&s, &minh_khai, &name, first, &photo[..PIECE_BYTES as usize]).await;
+    assert_eq!(
+        (st, body["complete"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{body}"
+    );
+    let (st, body) = get_json(&s, Some(&elsewhere), &format!("{FILES_PATH}/{name}")).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("file_pending")),
+        "{body}"
+    );
+    let (st, _, sent) = send_rest(&s, &minh_khai, &photo).await;
+    assert_eq!(
+        (st, sent),
+        (StatusCode::CREATED, photo.len() - PIECE_BYTES as usize)
+    );
+    assert_eq!(
+        fetch(elsewhere.clone()).await,
+        (StatusCode::OK, photo.clone())
+    );
+    // Another piece of a file it has sent: complete at once.
+    let (st, body) = put(&s, &commune, &name, first, &photo[..PIECE_BYTES as usize]).await;
     assert_eq!(
         (st, body["complete"].as_bool()),
         (StatusCode::OK, Some(true)),

@@ -26,7 +26,7 @@ pub fn HeardPanel() -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let status = RwSignal::new(None::<String>);
     let heard = RwSignal::new(crate::feedback::heard(&own).unwrap_or_else(|e| {
-        problem.set(Some(e));
+        put(problem, Some(e));
         Heard::default()
     }));
     // A file signed by a device not known yet: the bytes and fingerprint.
@@ -34,8 +34,8 @@ pub fn HeardPanel() -> impl IntoView {
     let reload = {
         let own = own.clone();
         move || match crate::feedback::heard(&own) {
-            Ok(h) => heard.set(h),
-            Err(e) => problem.set(Some(e)),
+            Ok(h) => put(heard, h),
+            Err(e) => put(problem, Some(e)),
         }
     };
     let pull = {
@@ -57,9 +57,9 @@ pub fn HeardPanel() -> impl IntoView {
                         if !refused.is_empty() {
                             msg.push_str(&format!(" Không nhận: {}.", refused.join("; ")));
                         }
-                        status.set(Some(msg));
+                        put(status, Some(msg));
                     }
-                    Err(e) => status.set(Some(format!("Chưa tải được phản hồi: {e}"))),
+                    Err(e) => put(status, Some(format!("Chưa tải được phản hồi: {e}"))),
                 }
             });
         }
@@ -80,22 +80,26 @@ pub fn HeardPanel() -> impl IntoView {
             &own, &bytes, trust,
         ) {
             Ok(Taken::Absorbed(Absorbed::Taken(n))) => {
-                unknown.set(None);
-                problem.set(None);
+                put(unknown, None);
+                put(problem, None);
                 reload();
-                status.set(Some(format!("Đã nhận tệp phản hồi: {n} mục mới.")));
+                put(status, Some(format!("Đã nhận tệp phản hồi: {n} mục mới.")));
             }
             Ok(Taken::Absorbed(Absorbed::HeldAlready)) => {
-                unknown.set(None);
-                problem.set(None);
-                status.set(Some(
-                    "Tệp phản hồi này đã nhận trước đây: không có gì thay đổi.".into(),
-                ));
+                put(unknown, None);
+                put(problem, None);
+                put(
+                    status,
+                    Some("Tệp phản hồi này đã nhận trước đây: không có gì thay đổi.".into()),
+                );
             }
-            Ok(Taken::Unknown { fingerprint }) => unknown.set(Some((bytes, fingerprint))),
+            Ok(Taken::Unknown { fingerprint }) => put(unknown, Some((bytes, fingerprint))),
             Err(e) => {
-                unknown.set(None);
-                problem.set(Some(format!("Không nhận tệp phản hồi: {e}")));
+                put(unknown, None);
+                put(
+                    problem,
+                    Some(format!("Không nhận tệp phản hồi: {}", e.message())),
+                );
             }
         }
     };
@@ -108,7 +112,7 @@ pub fn HeardPanel() -> impl IntoView {
                 for p in crate::inbox::read_files(files).await {
                     match p.bytes {
                         Ok(b) => take(b, None),
-                        Err(e) => problem.set(Some(format!("{}: {e}", p.name))),
+                        Err(e) => put(problem, Some(format!("{}: {e}", p.name))),
                     }
                 }
             });
@@ -294,4 +298,9 @@ fn Thread(record: Uuid, title: String, heard: RwSignal<Heard>) -> impl IntoView 
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         </div>
     }
+}
+
+/// Set a signal that may be gone (the screen left while a task ran).
+fn put<T: Send + Sync + 'static>(s: RwSignal<T>, v: T) {
+    let _ = s.try_set(v);
 }

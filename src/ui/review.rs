@@ -28,10 +28,8 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
         .map(|u| u.code.clone())
         .collect();
     let problem = RwSignal::new(None::<String>);
-    let decisions = match use_context::<Decided>() {
-        Some(d) => d.0,
-        None => Decided::provide().0,
-    };
+    let decided = use_context::<Decided>().unwrap_or_else(Decided::provide);
+    let decisions = decided.0;
     if let Err(e) = crate::decisions::load() {
         problem.set(Some(e));
     }
@@ -43,7 +41,7 @@ pub fn Standings(period: ReviewPeriod, scope: Scope) -> impl IntoView {
     }));
     let delivery = RwSignal::new(None::<String>);
     let tell = Tell { said, delivery };
-    tell.post_pending();
+    tell.sync(app.unit_code(), decided);
     crate::ui::review_unit::RemindForm::provide();
     let rows = Memo::new(move |_| {
         inbox.received.with(|r| {

@@ -32,12 +32,22 @@ pub struct Tell {
 
 impl Tell {
     /// Seal, keep and post what this unit (`own`) says to each unit.
-    pub fn send(self, own: String, to: Vec<(String, Says)>) {
+    pub fn send(self, own: String, mut to: Vec<(String, Says)>) {
+        // Only to the units it receives from (a commune that reports to a
+        // district hears from the district: nothing is sealed for it).
+        to.retain(|(unit, _)| {
+            crate::workspace::UNITS
+                .receiver_of(unit)
+                .is_some_and(|r| r.code == own)
+        });
+        if to.is_empty() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             match crate::feedback::send(&own, to).await {
                 Ok(_) => {
                     if let Ok(all) = crate::feedback::sent() {
-                        self.said.set(all);
+                        put(self.said, all);
                     }
                     self.post_now().await;
                 }
@@ -48,15 +58,34 @@ impl Tell {
         });
     }
 
-    /// Post what the server lacks (at start, after each change).
-    pub fn post_pending(self) {
-        leptos::task::spawn_local(self.post_now());
+    /// Take in what this office sent from its other devices, then post
+    /// what the server lacks (at the screen's start).
+    pub fn sync(self, own: String, decided: Decided) {
+        leptos::task::spawn_local(async move {
+            match crate::feedback::pull_sent(&own).await {
+                Ok(Some(all)) => {
+                    put(decided.0, all);
+                    if let Ok(s) = crate::feedback::sent() {
+                        put(self.said, s);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => put(
+                    self.delivery,
+                    Some(format!(
+                        "Chưa tải được các phản hồi gửi từ máy khác của đơn vị: {e}"
+                    )),
+                ),
+            }
+            self.post_now().await;
+        });
     }
 
     async fn post_now(self) {
         let waiting = self
             .said
-            .with_untracked(|s| s.iter().any(|(_, done)| !done));
+            .try_with_untracked(|s| s.iter().any(|(_, done)| !done))
+            .unwrap_or(false);
         if !waiting {
             return;
         }
@@ -77,9 +106,9 @@ impl Tell {
             ),
         };
         if let Ok(all) = crate::feedback::sent() {
-            self.said.set(all);
+            put(self.said, all);
         }
-        self.delivery.set(Some(msg));
+        put(self.delivery, Some(msg));
     }
 
     /// When `unit` was last reminded of `period`.
@@ -104,4 +133,9 @@ pub fn official_name(app: crate::app::AppState) -> String {
     app.settings
         .with_untracked(|s| s.as_ref().map(|s| s.official_name.clone()))
         .unwrap_or_default()
+}
+
+/// Set a signal that may be gone (the screen left while a task ran).
+fn put<T: Send + Sync + 'static>(s: RwSignal<T>, v: T) {
+    let _ = s.try_set(v);
 }

@@ -40,8 +40,11 @@ impl RemindForm {
     }
 
     /// Remind each of `units` of `period`, by `tell`.
-    fn send(self, tell: Tell, period: ReviewPeriod, units: Vec<String>) {
+    fn send(self, tell: Tell, period: ReviewPeriod, mut units: Vec<String>) {
         let app = use_app();
+        // Only the units it receives from (not a district's communes).
+        let own = app.unit_code();
+        units.retain(|u| UNITS.receiver_of(u).is_some_and(|r| r.code == own));
         let Some(deadline) = papi_core::dates::parse_iso(&self.deadline.get_untracked()) else {
             self.problem
                 .set(Some("Chưa nhắc: hãy chọn hạn gửi (ngày/tháng/năm).".into()));
@@ -205,7 +208,7 @@ fn DetailsBody(
                 let made = crate::feedback::file_for(&own, &code).await.and_then(|f| {
                     platform::download(&f.file_name(), "application/json", &f.to_json())
                 });
-                file_problem.set(made.err());
+                let _ = file_problem.try_set(made.err());
             });
         }
     };

@@ -213,6 +213,25 @@ test('send back with a reason, answer, send again, accept, a change after; remin
   await b.c.waitForSelector('[data-testid=heard]');
   assert.equal(await b.c.locator('[data-testid=heard-reminders]').count(), 0);
 
+  // A second computer of the Sở Nội vụ sees the same decisions and
+  // reminders: it takes in what the office sent from the first.
+  const second = await enrol(server.url, unitToken(server.db, '19', UNITS));
+  await second.page.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
+  await second.page.fill('#official', 'Lê Thị Hai');
+  await second.page.click('form.unit-form button[type=submit]');
+  // The office's plan is on the server: fetched, then entered.
+  await second.page.waitForSelector('[data-testid=enter-plan]', { timeout: 30000 });
+  await Promise.all([second.page.waitForEvent('load'), second.page.click('[data-testid=enter-plan]')]);
+  await second.page.waitForSelector('nav.tabs', { timeout: 30000 });
+  await pullAll(second.page, 3);
+  const row2 = await reviewRow(second.page, A);
+  await second.page.waitForSelector(`[data-testid=standings] tr[data-unit="${A}"] [data-testid=standing]:has-text("Có thay đổi sau khi tiếp nhận (1)")`);
+  await second.page.waitForSelector(`[data-testid=standings] tr[data-unit="${B}"] [data-testid=reminded]`);
+  await openDetails(row2);
+  assert.match(await row2.locator('[data-testid=history]').innerText(), /Trả lại \(Hoàng Văn Tỉnh\): Thiếu biên bản đối thoại/);
+  assert.deepEqual(OK(second.errors), []);
+  await second.ctx.close();
+
   // C, offline, by file: the province's key is compared once, then taken.
   row = await reviewRow(p, C);
   await openDetails(row);
