@@ -171,6 +171,21 @@ pub async fn post_pending() -> Result<(usize, Vec<String>), String> {
     }
 }
 
+/// One page of the server's feedback after `after`: addressed to this
+/// unit, or (`sent`) sent by it.
+async fn page_after(s: &SyncSettings, after: i64, sent: bool) -> Result<FeedbackPage, String> {
+    let also = if sent { "&sent=true" } else { "" };
+    let url = s.url(&format!("{}?after={after}{also}", wire::FEEDBACK_PATH));
+    let answer = fetch("GET", &url, &s.token, None).await?;
+    if answer.status != 200 {
+        let msg = serde_json::from_str::<wire::ErrorReply>(&answer.body)
+            .map(|r| r.message)
+            .unwrap_or_default();
+        return Err(format!("máy chủ trả lời {}: {msg}", answer.status));
+    }
+    serde_json::from_str(&answer.body).map_err(|e| format!("trả lời không đọc được: {e}"))
+}
+
 /// A receiver: take in what this office sent from its other devices (the
 /// server's `sent=true`), so that its decisions, reminders and comments are
 /// the same on each. Returns the decisions held afterwards, if any came.
@@ -187,16 +202,7 @@ pub async fn pull_sent(own: &str) -> Result<Option<Vec<papi_core::review::Decisi
     let mut after: i64 = LocalStorage::get(&key).unwrap_or(0);
     let mut came = Vec::new();
     loop {
-        let url = s.url(&format!("{}?sent=true&after={after}", wire::FEEDBACK_PATH));
-        let answer = fetch("GET", &url, &s.token, None).await?;
-        if answer.status != 200 {
-            let msg = serde_json::from_str::<wire::ErrorReply>(&answer.body)
-                .map(|r| r.message)
-                .unwrap_or_default();
-            return Err(format!("máy chủ trả lời {}: {msg}", answer.status));
-        }
-        let page: FeedbackPage = serde_json::from_str(&answer.body)
-            .map_err(|e| format!("trả lời không đọc được: {e}"))?;
+        let page = page_after(&s, after, true).await?;
         for item in page.feedback {
             // Checked like any file (its signature), and this office's own.
             let Ok(f) = feedback::parse(item.feedback.get().as_bytes()) else {
@@ -383,16 +389,7 @@ pub async fn pull(unit: &str) -> Result<(usize, Vec<String>), String> {
     let mut after: i64 = LocalStorage::get(cursor_key(&s, unit)).unwrap_or(0);
     let (mut new, mut refused) = (0, Vec::new());
     loop {
-        let url = s.url(&format!("{}?after={after}", wire::FEEDBACK_PATH));
-        let answer = fetch("GET", &url, &s.token, None).await?;
-        if answer.status != 200 {
-            let msg = serde_json::from_str::<wire::ErrorReply>(&answer.body)
-                .map(|r| r.message)
-                .unwrap_or_default();
-            return Err(format!("máy chủ trả lời {}: {msg}", answer.status));
-        }
-        let page: FeedbackPage = serde_json::from_str(&answer.body)
-            .map_err(|e| format!("trả lời không đọc được: {e}"))?;
+        let page = page_after(&s, after, false).await?;
         let mut ring = crate::keys::keyring()?;
         let ours = page.keys.into_iter().filter(|k| k.units == UNITS.id);
         if ring.absorb(ours) > 0 {
