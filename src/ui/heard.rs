@@ -21,7 +21,6 @@ use crate::workspace::PLAN;
 #[component]
 pub fn HeardPanel() -> impl IntoView {
     let app = use_app();
-    let entries = use_entries();
     let own = app.unit_code();
     let problem = RwSignal::new(None::<String>);
     let status = RwSignal::new(None::<String>);
@@ -126,8 +125,38 @@ pub fn HeardPanel() -> impl IntoView {
             }
         }
     };
-    // The unit's own standing for a period: its submission, the decisions
-    // heard, its records of the period.
+    view! {
+        <section class="card heard" data-testid="heard" aria-label="Phản hồi của đơn vị nhận báo cáo">
+            <HeardShown heard/>
+            <details>
+                <summary>"Nhận phản hồi"</summary>
+                <label for="feedback-file-input">"Tệp phản hồi (đơn vị nhận báo cáo gửi qua Zalo, thư điện tử, USB)"</label>
+                <input id="feedback-file-input" data-testid="feedback-file-input" type="file" accept=".json,application/json" on:change=on_file/>
+                {crate::sync::settings_for(&PLAN).is_set().then(|| {
+                    let pull = pull.clone();
+                    view! { <button class="btn" data-testid="feedback-pull" on:click=move |_| pull()>"Tải phản hồi từ máy chủ"</button> }
+                })}
+            </details>
+            {move || unknown.get().map(|(_, fp)| view! {
+                <div class="warning" role="alert" data-testid="feedback-unknown">
+                    <p>{format!("Tệp phản hồi ký bằng một thiết bị chưa biết, mã nhận dạng {fp}. Hãy gọi điện cho Sở Nội vụ (đơn vị nhận báo cáo) và so mã nhận dạng; chỉ bấm tin cậy khi đúng từng chữ số.")}</p>
+                    <button class="btn" data-testid="feedback-trust" on:click=trust.clone()>"Đúng mã, tin cậy và nhận"</button>
+                    <button class="btn" on:click=move |_| unknown.set(None)>"Không nhận"</button>
+                </div>
+            })}
+            {move || status.get().map(|s| view! { <p class="muted" role="status" data-testid="heard-status">{s}</p> })}
+            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="heard-problem">{p}</p> })}
+        </section>
+    }
+}
+
+/// What the unit heard, as it stands now: the reminders still open, each
+/// period's standing (its submission, the decisions heard, its records of
+/// the period), the receiver's comments.
+#[component]
+fn HeardShown(heard: RwSignal<Heard>) -> impl IntoView {
+    let app = use_app();
+    let entries = use_entries();
     let standing_of = move |p: ReviewPeriod| -> Standing {
         let sub = entries.held.with(|e| e.submission(p).cloned());
         heard.with(|h| {
@@ -166,7 +195,6 @@ pub fn HeardPanel() -> impl IntoView {
         heard.with(|h| !h.decisions.is_empty() || !h.reminders.is_empty() || !h.comments.is_empty())
     };
     view! {
-        <section class="card heard" data-testid="heard" aria-label="Phản hồi của đơn vị nhận báo cáo">
             {move || {
                 let list = reminders();
                 (!list.is_empty()).then(|| view! {
@@ -180,25 +208,6 @@ pub fn HeardPanel() -> impl IntoView {
                 <ul>{periods}</ul>
                 <HeardComments heard/>
             </Show>
-            <details>
-                <summary>"Nhận phản hồi"</summary>
-                <label for="feedback-file-input">"Tệp phản hồi (đơn vị nhận báo cáo gửi qua Zalo, thư điện tử, USB)"</label>
-                <input id="feedback-file-input" data-testid="feedback-file-input" type="file" accept=".json,application/json" on:change=on_file/>
-                {crate::sync::settings_for(&PLAN).is_set().then(|| {
-                    let pull = pull.clone();
-                    view! { <button class="btn" data-testid="feedback-pull" on:click=move |_| pull()>"Tải phản hồi từ máy chủ"</button> }
-                })}
-            </details>
-            {move || unknown.get().map(|(_, fp)| view! {
-                <div class="warning" role="alert" data-testid="feedback-unknown">
-                    <p>{format!("Tệp phản hồi ký bằng một thiết bị chưa biết, mã nhận dạng {fp}. Hãy gọi điện cho Sở Nội vụ (đơn vị nhận báo cáo) và so mã nhận dạng; chỉ bấm tin cậy khi đúng từng chữ số.")}</p>
-                    <button class="btn" data-testid="feedback-trust" on:click=trust.clone()>"Đúng mã, tin cậy và nhận"</button>
-                    <button class="btn" on:click=move |_| unknown.set(None)>"Không nhận"</button>
-                </div>
-            })}
-            {move || status.get().map(|s| view! { <p class="muted" role="status" data-testid="heard-status">{s}</p> })}
-            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="heard-problem">{p}</p> })}
-        </section>
     }
 }
 

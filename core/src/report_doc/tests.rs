@@ -29,10 +29,14 @@ fn act(n: u32, unit: &str, task: &str, status: Status) -> Activity {
 }
 
 fn na_ri_doc(recs: &[Activity]) -> Doc {
-    na_ri_doc_with(recs, None)
+    na_ri_doc_with(recs, None, None)
 }
 
-fn na_ri_doc_with(recs: &[Activity], assessment: Option<&crate::assessment::Assessment>) -> Doc {
+fn na_ri_doc_with(
+    recs: &[Activity],
+    assessment: Option<&crate::assessment::Assessment>,
+    scope_note: Option<&str>,
+) -> Doc {
     let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
     let rep = report(recs, &PLAN, &UNITS, &rows, Period::Year(2020));
     let lh = letterhead(UNITS.get(NA_RI).unwrap(), &UNITS);
@@ -45,7 +49,7 @@ fn na_ri_doc_with(recs: &[Activity], assessment: Option<&crate::assessment::Asse
             day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
             official_name: "Lý Thị Lan",
             assessment,
-            scope_note: None,
+            scope_note,
         },
     )
 }
@@ -161,7 +165,7 @@ fn the_assessment_follows_the_figures_a_paragraph_per_line() {
     );
     let mut a = filled_assessment();
     a.direction = String::new();
-    let body = texts(&na_ri_doc_with(&recs, Some(&a)).body);
+    let body = texts(&na_ri_doc_with(&recs, Some(&a), None).body);
     let at = body
         .iter()
         .position(|t| t == "III. ĐÁNH GIÁ CHUNG")
@@ -184,28 +188,14 @@ fn the_assessment_follows_the_figures_a_paragraph_per_line() {
     );
     // A withdrawn assessment prints as none.
     a.deleted = true;
-    let body = texts(&na_ri_doc_with(&recs, Some(&a)).body);
+    let body = texts(&na_ri_doc_with(&recs, Some(&a), None).body);
     assert!(!body.contains(&"dòng hai".to_string()));
 }
 
 #[test]
 fn a_report_limited_to_accepted_periods_says_so_after_its_opening() {
-    let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
-    let rep = report(&[], &PLAN, &UNITS, &rows, Period::Year(2020));
-    let lh = letterhead(UNITS.get(NA_RI).unwrap(), &UNITS);
     let note = scope_note("năm 2020", 2, 17);
-    let doc = document(
-        &rep,
-        &DocInput {
-            plan: &PLAN,
-            units: &UNITS,
-            letterhead: &lh,
-            day: NaiveDate::from_ymd_opt(2020, 12, 28).unwrap(),
-            official_name: "Lý Thị Lan",
-            assessment: None,
-            scope_note: Some(&note),
-        },
-    );
+    let doc = na_ri_doc_with(&[], None, Some(&note));
     let all = texts(&doc.body);
     assert_eq!(
         all[1],
