@@ -87,7 +87,7 @@ impl FormState {
                         .find(|r| r.id == id)
                         .is_none_or(|r| r.to_draft() != f.draft)
                 }),
-                None => f.draft.texts.any(),
+                None => f.draft.texts.any() || !f.draft.files.is_empty(),
             }
         })
     }
@@ -129,6 +129,11 @@ impl FormState {
         draft.texts = draft.texts.map(|field, typed| {
             papi_core::text::clean(typed, field.spec().multiline, platform::nfc)
         });
+        for file in &mut draft.files {
+            file.caption = papi_core::text::clean(&file.caption, false, platform::nfc)
+                .trim()
+                .to_string();
+        }
         let checked = match validate(&draft, &cx) {
             Ok(c) => c,
             Err(errors) => {

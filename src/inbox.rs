@@ -90,10 +90,15 @@ pub async fn read_files(files: Vec<web_sys::File>) -> Vec<Picked> {
     for f in files {
         let name = f.name();
         let size = f.size();
-        let bytes = if size > MAX_BATCH_BYTES as f64 {
+        // A batch's .zip carries its evidence files (`evidence::bundle`).
+        let max = match name.to_lowercase().ends_with(".zip") {
+            true => papi_core::evidence::MAX_ZIP_BYTES as usize,
+            false => MAX_BATCH_BYTES,
+        };
+        let bytes = if size > max as f64 {
             Err(papi_core::batch::BatchError::TooLarge {
                 len: size as usize,
-                max: MAX_BATCH_BYTES,
+                max,
             }
             .message_vi())
         } else {

@@ -24,12 +24,14 @@ macro_rules! not_in_first_visit {
 mod app;
 mod decisions;
 mod entries;
+mod evidence;
 mod faults;
 mod feedback;
 #[cfg(feature = "first-visit")]
 mod first_visit;
 mod form;
 mod home;
+mod http;
 mod inbox;
 mod keys;
 mod notices;

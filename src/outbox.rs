@@ -188,6 +188,34 @@ impl OutboxState {
         self.refresh_outbox().await;
     }
 
+    /// The batch with the evidence files its records list, as one `.zip`
+    /// (`evidence::bundle`): for a receiver reached by file only.
+    pub async fn download_zip(&self, b: &StoredBatch) {
+        let name = format!("{}.zip", b.file_name.trim_end_matches(".json"));
+        let made = crate::evidence::bundle::export(&b.file_name, &b.text, b.created_at)
+            .await
+            .and_then(|z| platform::download_bytes(&name, "application/zip", &z.bytes).map(|()| z));
+        match made {
+            Ok(z) if z.missing > 0 => self.app.notices.notify(
+                format!(
+                    "Đã tải {name} với {} tệp minh chứng; {} tệp các hoạt động ghi không có trên máy này (đã ghi ở máy khác).",
+                    z.files, z.missing
+                ),
+                true,
+                None,
+            ),
+            Ok(z) => self.app.notices.notify(
+                format!("Đã tải {name} với {} tệp minh chứng.", z.files),
+                false,
+                None,
+            ),
+            Err(e) => self
+                .app
+                .notices
+                .notify(format!("Không tạo được {name}: {e}"), true, None),
+        }
+    }
+
     /// A full backup of the unit's records and entries, as a file, signed
     /// by this device.
     pub async fn download_backup(&self) {

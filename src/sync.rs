@@ -17,10 +17,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use papi_core::wire::{self, ErrorReply, PostReply, BATCHES_PATH};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::app::AppState;
+pub(crate) use crate::http::{fetch, Answer};
 use crate::inbox::Picked;
 use crate::outbox::OutboxState;
 use crate::platform;
@@ -29,7 +28,6 @@ use crate::tabs::{self, TabMessage};
 
 const SETTINGS_KEY: &str = "papi-tracker.sync";
 const CURSOR_PREFIX: &str = "papi-tracker.pull-cursor.";
-const TIMEOUT_MS: i32 = 30_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncSettings {
@@ -136,6 +134,8 @@ pub struct SyncStatus {
     /// The server said it is busy (429, 503): no request before this
     /// instant.
     pub busy_until: Option<DateTime<Utc>>,
+    /// Evidence files: what the last round sent and what still waits.
+    pub files: Option<crate::evidence::upload::Sent>,
 }
 
 /// The sync of this device: its status for the screens and what
@@ -258,76 +258,6 @@ enum Sent {
     /// The server is up but busy (429, 503); it may have said for how many
     /// seconds (`Retry-After`).
     Busy(String, Option<u32>),
-}
-
-/// A server's reply.
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    /// The `Retry-After` header, if any.
-    retry_after: Option<String>,
-    pub(crate) body: String,
-}
-
-impl Answer {
-    /// Seconds a busy server asked to be left alone (429, 503).
-    fn server_wait(&self) -> Option<u32> {
-        papi_core::retry::server_wait(self.status, self.retry_after.as_deref(), platform::now())
-    }
-}
-
-pub(crate) async fn fetch(
-    method: &str,
-    url: &str,
-    token: &str,
-    body: Option<&str>,
-) -> Result<Answer, String> {
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|e| format!("{e:?}"))?;
-    headers
-        .set("Authorization", &format!("Bearer {}", token.trim()))
-        .map_err(|e| format!("{e:?}"))?;
-    if let Some(b) = body {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(|e| format!("{e:?}"))?;
-        init.set_body(&b.into());
-    }
-    init.set_headers(&headers);
-    let abort = web_sys::AbortController::new().map_err(|e| format!("{e:?}"))?;
-    init.set_signal(Some(&abort.signal()));
-    let timer = {
-        let abort = abort.clone();
-        set_timeout_with_handle(
-            move || abort.abort(),
-            Duration::from_millis(TIMEOUT_MS as u64),
-        )
-        .ok()
-    };
-    let result = async {
-        let resp = JsFuture::from(platform::window().fetch_with_str_and_init(url, &init))
-            .await
-            .map_err(|_| {
-                "không kết nối được máy chủ (máy mất mạng, hoặc máy chủ không trả lời)".to_string()
-            })?;
-        let resp: web_sys::Response = resp.dyn_into().map_err(|e| format!("{e:?}"))?;
-        let retry_after = resp.headers().get("Retry-After").ok().flatten();
-        let text = JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?)
-            .await
-            .map_err(|_| "mất kết nối khi đang nhận trả lời".to_string())?
-            .as_string()
-            .unwrap_or_default();
-        Ok(Answer {
-            status: resp.status(),
-            retry_after,
-            body: text,
-        })
-    }
-    .await;
-    if let Some(t) = timer {
-        t.clear();
-    }
-    result
 }
 
 async fn post_batch(s: &SyncSettings, text: &str, sha256: &str, unit_code: &str) -> Sent {
@@ -526,11 +456,52 @@ impl SyncState {
         }
         self.outbox.refresh_outbox().await;
         tabs::broadcast(TabMessage::Outbox);
+        // The evidence files go after the batches that list them.
+        if failure.is_none() {
+            failure = self.send_files(&settings).await;
+        }
         match failure {
             None => self.cycles.backoff.store(0, Relaxed),
             Some(f) => self.after_failure(f),
         }
         self.status.update(|s| s.running = false);
+    }
+
+    /// Send the evidence files of this unit's records that have not left
+    /// the device (`evidence::upload`).
+    async fn send_files(&self, settings: &SyncSettings) -> Option<Failure> {
+        use crate::evidence::upload::Stop;
+        let refs: Vec<_> = self.app.records.with_untracked(|rs| {
+            rs.iter()
+                .filter(|r| !r.deleted)
+                .flat_map(|r| r.fields.files.iter().cloned())
+                .collect()
+        });
+        if refs.is_empty() {
+            return None;
+        }
+        let store = match crate::evidence::store::EvidenceStore::open().await {
+            Ok(s) => s,
+            Err(e) => return Some(Failure::Stop(e.message_vi())),
+        };
+        let server = crate::evidence::upload::Server {
+            base: settings.base(),
+            token: &settings.token,
+        };
+        let (sent, stop) = match crate::evidence::upload::send_all(&server, &store, &refs).await {
+            Ok(sent) => (sent, None),
+            Err((sent, stop)) => (sent, Some(stop)),
+        };
+        if let Some(p) = sent.problems.first() {
+            self.status.update(|s| s.last_error = Some(p.clone()));
+        }
+        self.status.update(|s| s.files = Some(sent));
+        crate::evidence::changed();
+        match stop? {
+            Stop::Network(why) => Some(Failure::Network(why)),
+            Stop::Busy(why, wait) => Some(Failure::Busy(why, wait)),
+            Stop::Refused(why) => Some(Failure::Stop(why)),
+        }
     }
 
     /// Say why the cycle stopped and, unless retrying is pointless, when the

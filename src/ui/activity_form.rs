@@ -9,6 +9,7 @@ use papi_core::{Draft, Role, Status};
 use crate::app::{use_app, AppState};
 use crate::form::{use_form, FormState};
 use crate::ui::badges::role_badge;
+use crate::ui::evidence::EvidenceEditor;
 use crate::workspace::PLAN;
 
 const DATE_ID: &str = "act-date";
@@ -91,6 +92,7 @@ pub fn ActivityForm() -> impl IntoView {
                 </Show>
                 <DateField/>
                 {Field::typed().map(|field| view! { <TextField field=field/> }).collect_view()}
+                <EvidenceEditor error=Signal::derive(move || error_of(form, Field::FILES))/>
                 <StatusField/>
                 <Show when=move || form.save_error.with(Option::is_some)>
                     <p class="error" role="alert" data-testid="save-error">{move || form.save_error.get()}</p>

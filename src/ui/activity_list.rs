@@ -8,6 +8,7 @@ use papi_core::record::Field;
 use papi_core::{Activity, Status};
 
 use crate::app::use_app;
+use crate::ui::evidence::EvidenceStrip;
 use crate::workspace::PLAN;
 
 const PAGE: usize = 100;
@@ -87,11 +88,9 @@ fn ActivityRow(a: Activity, show_task: bool) -> impl IntoView {
             view! { <p class="detail"><span class="k">{field.label_vi()}": "</span>{v.to_string()}</p> }
         })
         .collect_view();
-    // The evidence files it lists (format version 3): their count and
-    // captions; the form attaches none yet.
+    // The evidence files it lists: their thumbnails, each opening the file.
     let files = (!f.files.is_empty()).then(|| {
-        let summary = papi_core::evidence::summary_vi(&f.files);
-        view! { <p class="detail"><span class="k">{Field::FILES.label_vi()}": "</span>{summary}</p> }
+        view! { <EvidenceStrip files=f.files.clone() remote=false/> }
     });
     view! {
         <li class="activity" data-id=id.to_string()>

@@ -135,6 +135,14 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
     let error = b.last_error.clone();
     let created = local_time_of(b.created_at);
     let (seq, records) = (b.seq, b.records);
+    let with_files = crate::evidence::bundle::lists_files(&b.text);
+    let zip = {
+        let b = b.clone();
+        move |_| {
+            let b = b.clone();
+            spawn_local(async move { outbox.download_zip(&b).await });
+        }
+    };
     let again = move |_| {
         let b = b.clone();
         spawn_local(async move { outbox.download_batch(&b).await });
@@ -145,7 +153,13 @@ fn BatchRow(b: StoredBatch) -> impl IntoView {
             <td>{created}</td>
             <td>{records}</td>
             <td>{status}{error.map(|e| view! { <br/><span class="error-text">{e}</span> })}</td>
-            <td><button class="btn small" on:click=again>"Tải xuống lại"</button></td>
+            <td>
+                <button class="btn small" on:click=again>"Tải xuống lại"</button>
+                {with_files.then(|| view! {
+                    " "
+                    <button class="btn small" data-testid="batch-zip" on:click=zip.clone()>"Tải kèm tệp minh chứng (.zip)"</button>
+                })}
+            </td>
         </tr>
     }
 }

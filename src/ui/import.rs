@@ -2,6 +2,8 @@
 //! dry run per file, apply; the gaps in each device's sequence; and what has
 //! been received, per unit.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use papi_core::activity::timeline;
@@ -15,6 +17,7 @@ use crate::inbox::{
 use crate::platform::local_time_vn;
 use crate::pull::PullRun;
 use crate::store::{EntryKind, RefusedPull};
+use crate::ui::import_evidence::{keep_carried, open_zips, Carried, CarriedFiles};
 use crate::ui::pull_refused::RefusedPulls;
 use crate::workspace::UNITS;
 
@@ -28,6 +31,8 @@ pub fn Import() -> impl IntoView {
         busy,
         progress,
         refused,
+        carried,
+        kept,
         ..
     } = run;
     view! {
@@ -48,6 +53,7 @@ pub fn Import() -> impl IntoView {
                     on_close=Callback::new(move |()| run.close())
                     on_trust=Callback::new(move |origin| run.trust(origin))/>
             </Show>
+            <CarriedFiles checks=checks carried=carried kept=kept/>
             <RefusedPulls list=refused/>
             <crate::ui::faults::FaultList kinds=&[EntryKind::Received, EntryKind::Refused]/>
             <Gaps/>
@@ -76,6 +82,10 @@ struct ImportRun {
     pulled: StoredValue<Option<PullRun>>,
     /// The batches pulled and refused for good, as kept in the store.
     refused: RwSignal<Vec<RefusedPull>>,
+    /// The evidence files carried in the picked zips, and what became of
+    /// them once applied (`ui::import_evidence`).
+    carried: RwSignal<Arc<Vec<Carried>>>,
+    kept: RwSignal<Option<Result<usize, String>>>,
 }
 
 impl ImportRun {
@@ -91,6 +101,8 @@ impl ImportRun {
             progress: RwSignal::new(None),
             pulled: StoredValue::new(None),
             refused: RwSignal::new(vec![]),
+            carried: RwSignal::new(Arc::new(vec![])),
+            kept: RwSignal::new(None),
         }
     }
 
@@ -124,7 +136,9 @@ impl ImportRun {
         // Files replace what was pulled: the cursor stays where it was.
         self.pulled.set_value(None);
         spawn_local(async move {
-            let picked = read_files(files).await;
+            let (picked, carried) = open_zips(read_files(files).await);
+            self.carried.set(Arc::new(carried));
+            self.kept.set(None);
             self.inbox.wait_loaded().await;
             crate::platform::mark("papi-dryrun-start");
             self.basis.set_value(crate::inbox::basis(&self.app));
@@ -147,6 +161,12 @@ impl ImportRun {
                 .await;
             progress.set(None);
             crate::platform::measure("papi-apply", "papi-apply-start");
+            let carried = self.carried.get_untracked();
+            if !carried.is_empty() {
+                let checks = self.checks.get_untracked();
+                let kept = keep_carried(&self.inbox, &checks, &carried).await;
+                let _ = self.kept.try_set(Some(kept));
+            }
             // The cursor moves past what is now dealt with; what failed to
             // be written is fetched again by the next pull.
             if let Some(run) = self.pulled.get_value() {
@@ -193,6 +213,8 @@ impl ImportRun {
 
     fn close(self) {
         self.checks.set(vec![]);
+        self.carried.set(Arc::new(vec![]));
+        self.kept.set(None);
         self.pulled.set_value(None);
         self.last.set_value(vec![]);
     }
@@ -248,6 +270,7 @@ fn ImportLead() -> impl IntoView {
             } else {
                 "Chọn hoặc kéo thả các tệp lô (papi-….json) của các xã. "
             }}
+            "Một lô kèm tệp minh chứng đến dưới dạng tệp .zip: chọn tệp .zip như một tệp lô. "
             "Ứng dụng kiểm tra trước từng lô; chỉ khi bạn bấm Áp dụng dữ liệu mới được ghi. Nhập lại một tệp đã nhập không làm thay đổi gì."
         </p>
     }
@@ -277,7 +300,7 @@ fn DropZone(
             <p>"Kéo thả các tệp lô vào đây, hoặc"</p>
             <label class="btn primary file-btn">
                 "Chọn tệp lô…"
-                <input type="file" multiple accept=".json,application/json" class="visually-hidden"
+                <input type="file" multiple accept=".json,application/json,.zip,application/zip" class="visually-hidden"
                     data-testid="import-files" disabled=move || busy.get() on:change=on_pick/>
             </label>
             " "

@@ -5,6 +5,8 @@
 //! without a connection (`ui::review_state::Tell` keeps and posts them).
 
 use leptos::prelude::*;
+
+use crate::ui::evidence::EvidenceStrip;
 use papi_core::comment::Comment;
 use papi_core::dates::{format_vn, vn_date};
 use papi_core::feedback::{Reminder, Says};
@@ -223,7 +225,39 @@ fn DetailsBody(
             " "
             <button class="btn" data-testid="feedback-file" on:click=download>"Tải tệp phản hồi"</button>
             {move || file_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <UnitEvidence code=code.clone() period/>
             <Comments code period tell/>
+    }
+}
+
+/// The evidence files of a unit's activities of the period, fetched from
+/// the sync server when first opened (`ui::evidence`).
+#[component]
+fn UnitEvidence(code: String, period: ReviewPeriod) -> impl IntoView {
+    let inbox = crate::inbox::use_inbox();
+    let rows = move || {
+        inbox.with_all_records(|all| {
+            all.iter()
+                .filter(|r| r.unit_code == code && !r.deleted && period.contains(r.fields.date))
+                .filter(|r| !r.fields.files.is_empty())
+                .map(|r| (r.id, activity_label(r), r.fields.files.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    move || {
+        let rows = rows();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <div class="unit-evidence" data-testid="unit-evidence">
+                    <h4>"Minh chứng"</h4>
+                    <ul>
+                        {rows.into_iter().map(|(id, label, files)| view! {
+                            <li data-id=id.to_string()>{label}<EvidenceStrip files remote=true/></li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })
     }
 }
 

@@ -104,6 +104,10 @@ pub fn SyncPanel() -> impl IntoView {
                 }}</dd>
                 <dt>"Lần gửi được gần nhất"</dt>
                 <dd data-testid="sync-last-success">{move || sync.last_success().map(local_time_of).unwrap_or_else(|| "Chưa có".into())}</dd>
+                {move || status().files.filter(|f| f.files + f.waiting > 0).map(|f| view! {
+                    <dt>"Tệp minh chứng"</dt>
+                    <dd data-testid="sync-files">{files_vi(&f)}</dd>
+                })}
                 <Show when=move || status().last_error.is_some()>
                     <dt>"Lỗi gần nhất"</dt>
                     <dd class="error-text" data-testid="sync-last-error">{move || status().last_error.unwrap_or_default()}</dd>
@@ -125,6 +129,19 @@ pub fn SyncPanel() -> impl IntoView {
 }
 
 /// Keep the settings entered and start sending with them.
+/// What the last round did with the evidence files.
+fn files_vi(f: &crate::evidence::upload::Sent) -> String {
+    let sent = format!(
+        "lần gần nhất gửi {} tệp ({})",
+        f.files,
+        crate::platform::human_bytes(f.bytes as f64)
+    );
+    match f.waiting {
+        0 => format!("Đã gửi hết; {sent}"),
+        n => format!("Còn {n} tệp chờ gửi; {sent}"),
+    }
+}
+
 fn save_settings(
     app: AppState,
     outbox: crate::outbox::OutboxState,

@@ -9,10 +9,8 @@
 import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import { after, test } from 'node:test';
-import {
-  applyImport, download, freePort, launch, recordActivity, startServer, stopAllServers, testKey, unitToken,
-  watchErrors, writeCsv, parseCsv,
-} from './helpers.mjs';
+import { download, freePort, launch, recordActivity, startServer, stopAllServers, testKey, unitToken } from './helpers.mjs';
+import { UNITS, commune, enrol, heard, openDetails, province, pullAll, reviewRow, sendYear, synced } from './two-tier.mjs';
 
 let browser;
 after(async () => {
@@ -20,119 +18,21 @@ after(async () => {
   await stopAllServers();
 });
 
-const UNITS = 'thai-nguyen-2025';
 const [A, B, C] = ['01864', '05443', '01840']; // Xã Bằng Thành, another xã, Phường Đức Xuân
 const OK = (errors) => errors.filter((e) => !/Failed to load resource/.test(e));
-
-async function enrol(url, token, ctxOptions = {}) {
-  const ctx = await browser.newContext({ serviceWorkers: 'block', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true, ...ctxOptions });
-  const page = await ctx.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${url}/#enrol=${token}`);
-  await page.waitForSelector('[data-testid=role-form]', { timeout: 20000 });
-  return { ctx, page, errors };
-}
-
-/** The province's Sở Nội vụ: enrols, publishes its template as the plan. */
-async function province(server) {
-  const { ctx, page: p, errors } = await enrol(server.url, unitToken(server.db, '19', UNITS));
-  await p.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
-  await p.fill('#official', 'Hoàng Văn Tỉnh');
-  await p.click('form.unit-form button[type=submit]');
-  await p.waitForSelector('.plan-builder', { timeout: 20000 });
-  const template = await download(p, () => p.click('button:has-text("Tải mẫu (CSV)")'));
-  const rows = parseCsv(template.text.replace(/^\uFEFF/, ''));
-  await p.fill('#plan-number', '12/KH-UBND');
-  await p.fill('#plan-date', '15/01/2026');
-  await p.setInputFiles('[data-testid=plan-csv]', { name: 'ke-hoach.csv', mimeType: 'text/csv', buffer: Buffer.from(writeCsv(rows), 'utf8') });
-  await p.waitForSelector('[data-testid=plan-ready]');
-  await p.click('button:has-text("Công bố kế hoạch")');
-  await p.waitForSelector('[data-testid=publish-outcome]:has-text("máy chủ đã nhận kế hoạch")');
-  await Promise.all([p.waitForEvent('load'), p.click('[data-testid=enter-plan]')]);
-  await p.waitForSelector('nav.tabs');
-  return { ctx, p, errors };
-}
-
-/** A commune by its link; its first screen shown, every chunk fetched. */
-async function commune(server, code) {
-  const { ctx, page: c, errors } = await enrol(server.url, unitToken(server.db, code, UNITS));
-  await c.getByLabel('Cán bộ cấp xã (UBND xã, phường)').check();
-  await c.selectOption('#commune', code);
-  await c.fill('#official', `Cán bộ ${code}`);
-  await Promise.all([c.waitForEvent('load'), c.click('form.unit-form button[type=submit]')]);
-  await c.waitForSelector('nav.tabs', { timeout: 20000 });
-  await c.waitForSelector('[data-testid=heard]');
-  await c.click('nav.tabs button:has-text("Báo cáo năm")');
-  await c.waitForSelector('[data-testid=assessment] #assess-shortcomings');
-  await c.click('nav.tabs button:has-text("Nhiệm vụ")');
-  await c.waitForLoadState('networkidle');
-  return { ctx, c, errors };
-}
-
-async function sendYear(c) {
-  await c.click('nav.tabs button:has-text("Báo cáo năm")');
-  await c.waitForSelector('[data-testid=period-submit]');
-  await c.click('[data-testid=period-submit]');
-  await c.waitForSelector('[data-testid=period-sent]');
-}
-
-async function synced(c) {
-  await c.waitForTimeout(300);
-  await c.click('nav.tabs button:has-text("Lô dữ liệu")');
-  await c.waitForSelector('[data-testid=sync-state]:has-text("Đã gửi hết")', { timeout: 30000 });
-}
-
-/** The province pulls what the server holds and applies it: at least `n`
- * batches (a commune's changes may have gone up in more than one). */
-async function pullAll(p, n) {
-  await p.click('nav.tabs button:has-text("Nhập lô")');
-  for (let i = 0; ; i++) {
-    await p.click('[data-testid=pull]');
-    try {
-      await p.waitForFunction((k) => document.querySelectorAll('[data-testid=file-checks] > li[data-state=ready]').length >= k, n, { timeout: 5000 });
-      break;
-    } catch (e) {
-      if (i >= 4) throw new Error(`nothing to pull: ${await p.innerText('main').catch(() => '')}`.slice(0, 1500));
-    }
-  }
-  await applyImport(p);
-}
-
-/** The province's review of 2026, the row of `unit`. */
-async function reviewRow(p, unit) {
-  await p.click('nav.tabs button:has-text("Báo cáo năm")');
-  await p.waitForSelector('[data-testid=standings]');
-  await p.evaluate(() => { document.querySelector('[data-testid=standings]').open = true; });
-  return p.locator(`[data-testid=standings] tr[data-unit="${unit}"]`);
-}
-
-/** Open a unit's row details (history, reminder, comments), once. */
-async function openDetails(row) {
-  const d = row.locator('[data-testid=unit-details]');
-  if (!(await d.evaluate((e) => e.open))) await d.locator('summary').click();
-  await d.locator('[data-testid=history]').waitFor();
-}
-
-/** What the commune's first screen says it heard, after fetching. */
-async function heard(c) {
-  await c.click('nav.tabs button:has-text("Nhiệm vụ")');
-  await c.reload();
-  await c.waitForSelector('[data-testid=heard-status]', { timeout: 20000 });
-  return c.innerText('[data-testid=heard]');
-}
 
 test('send back with a reason, answer, send again, accept, a change after; reminders by server and by file; forged and replayed feedback change nothing', async () => {
   const server = await startServer(await freePort(), undefined, undefined, UNITS);
   browser ??= await launch();
-  const { p, errors: perrors } = await province(server);
+  const { p, errors: perrors } = await province(browser, server);
 
   // A sends its year with one activity.
-  const a = await commune(server, A);
+  const a = await commune(browser, server, A);
   await recordActivity(a.c, '1.2-1', { title: 'Đối thoại với Nhân dân', date: '02/03/2026' });
   await sendYear(a.c);
   await synced(a.c);
-  const b = await commune(server, B);
-  const cc = await commune(server, C);
+  const b = await commune(browser, server, B);
+  const cc = await commune(browser, server, C);
 
   // The province sends it back, with a reason and a comment on the activity.
   await pullAll(p, 1);
@@ -215,7 +115,7 @@ test('send back with a reason, answer, send again, accept, a change after; remin
 
   // A second computer of the Sở Nội vụ sees the same decisions and
   // reminders: it takes in what the office sent from the first.
-  const second = await enrol(server.url, unitToken(server.db, '19', UNITS));
+  const second = await enrol(browser, server.url, unitToken(server.db, '19', UNITS));
   await second.page.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
   await second.page.fill('#official', 'Lê Thị Hai');
   await second.page.click('form.unit-form button[type=submit]');
