@@ -62,7 +62,7 @@ impl Api {
             }
         }
         let units = crate::units_of(&catalogue, dataset);
-        Api {
+        let api = Api {
             db,
             catalogue: Arc::new(RwLock::new(catalogue)),
             units: Arc::new(units),
@@ -71,7 +71,13 @@ impl Api {
             in_flight: Default::default(),
             rate: Arc::new(RateLimit::new(&limits)),
             limits: Arc::new(limits),
+        };
+        // Abandoned evidence uploads are swept while the server runs (not
+        // when a router is only built, outside a runtime).
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(crate::files::sweep_partials(api.clone()));
         }
+        api
     }
 }
 

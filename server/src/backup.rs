@@ -144,6 +144,84 @@ pub fn backup(db: &Path, out: &Path, force: bool) -> Result<Summary, String> {
     Ok(summary)
 }
 
+/// What copying evidence files did (`copy_files`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FilesCopied {
+    pub copied: usize,
+    /// In the destination already (a name is a hash: the same bytes).
+    pub present: usize,
+    /// Files whose bytes no longer hash to their name: not copied.
+    pub damaged: Vec<PathBuf>,
+}
+
+impl fmt::Display for FilesCopied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} evidence files copied, {} there already",
+            self.copied, self.present
+        )?;
+        for d in &self.damaged {
+            write!(f, "; DAMAGED, not copied: {}", d.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// The evidence files beside a database: `files/` in its folder.
+pub fn files_beside(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join("files"),
+        _ => PathBuf::from("files"),
+    }
+}
+
+/// Copy the evidence files kept whole in `from` (`ab/abcd…`, each named by
+/// its SHA-256; never `partial/`, what is still arriving) into `to`. A
+/// file is checked against its name as it is read and written under a
+/// temporary name, then renamed; one already in `to` at its size is not
+/// copied again, so dated backups in one folder share their files.
+pub fn copy_files(from: &Path, to: &Path) -> Result<FilesCopied, String> {
+    let mut done = FilesCopied::default();
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let Ok(shards) = fs::read_dir(from) else {
+        return Ok(done);
+    };
+    for shard in shards.flatten().map(|e| e.path()) {
+        let prefix = shard.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if prefix.len() != 2 || !shard.is_dir() {
+            continue;
+        }
+        for file in fs::read_dir(&shard).map_err(|e| io(&shard, e))?.flatten() {
+            let path = file.path();
+            let name = file.file_name().to_string_lossy().to_string();
+            if name.len() != 64 || !name.starts_with(prefix) {
+                continue;
+            }
+            let dest = to.join(prefix).join(&name);
+            let size = file.metadata().map_err(|e| io(&path, e))?.len();
+            if fs::metadata(&dest).is_ok_and(|m| m.len() == size) {
+                done.present += 1;
+                continue;
+            }
+            let bytes = fs::read(&path).map_err(|e| io(&path, e))?;
+            if papi_core::evidence::sha256_hex(&bytes) != name {
+                done.damaged.push(path);
+                continue;
+            }
+            let dir = to.join(prefix);
+            fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            let partial = with_suffix(&dest, ".partial");
+            fs::write(&partial, &bytes).map_err(|e| io(&partial, e))?;
+            sync(&partial)?;
+            fs::rename(&partial, &dest).map_err(|e| io(&dest, e))?;
+            sync(&dest)?;
+            done.copied += 1;
+        }
+    }
+    Ok(done)
+}
+
 /// The name of a backup made at `stamp` (`YYYYMMDD-HHMMSS`) in a folder.
 fn dated_name(stamp: &str) -> String {
     format!("papi-{stamp}.sqlite3")
@@ -419,5 +497,46 @@ mod tests {
             ]
         );
         assert!(!is_dated_name("papi-2026010-1020000.sqlite3"));
+    }
+
+    #[test]
+    fn evidence_files_are_copied_once_checked_and_never_partial() {
+        let d = temp_dir("files");
+        let (from, to) = (d.join("live/files"), d.join("backups/files"));
+        let keep = |bytes: &[u8]| {
+            let sha = papi_core::evidence::sha256_hex(bytes);
+            let dir = from.join(&sha[..2]);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(&sha), bytes).unwrap();
+            sha
+        };
+        let (a, b) = (keep(b"photo a"), keep(b"scan b"));
+        let rotten = keep(b"rotten");
+        fs::write(from.join(&rotten[..2]).join(&rotten), b"bit rot").unwrap();
+        fs::create_dir_all(from.join("partial")).unwrap();
+        fs::write(from.join("partial").join(format!("02194-{a}")), b"half").unwrap();
+
+        let first = copy_files(&from, &to).unwrap();
+        assert_eq!((first.copied, first.present), (2, 0));
+        assert_eq!(first.damaged, vec![from.join(&rotten[..2]).join(&rotten)]);
+        assert_eq!(fs::read(to.join(&a[..2]).join(&a)).unwrap(), b"photo a");
+        assert_eq!(fs::read(to.join(&b[..2]).join(&b)).unwrap(), b"scan b");
+        assert!(
+            !to.join("partial").exists(),
+            "what is still arriving is not backed up"
+        );
+        assert!(first.to_string().contains("DAMAGED"));
+
+        let again = copy_files(&from, &to).unwrap();
+        assert_eq!((again.copied, again.present), (0, 2));
+        // Nothing beside a database that has no files yet.
+        assert_eq!(
+            copy_files(&d.join("none"), &to).unwrap(),
+            FilesCopied::default()
+        );
+        assert_eq!(
+            files_beside(Path::new("/srv/papi/papi.sqlite3")),
+            Path::new("/srv/papi/files")
+        );
     }
 }

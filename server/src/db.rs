@@ -676,6 +676,21 @@ impl Db {
         .await
     }
 
+    /// The uploads begun before `before` (an instant as stored) that their
+    /// unit has not finished: (unit, sha256).
+    pub async fn stale_uploads(&self, before: String) -> Result<Vec<(String, String)>, String> {
+        self.read(move |c| {
+            let mut q = c.prepare_cached(
+                "SELECT u.unit_code, u.sha256 FROM file_uploads u
+                 WHERE u.started_at < ?1 AND NOT EXISTS (
+                    SELECT 1 FROM file_owners o WHERE o.unit_code = u.unit_code AND o.sha256 = u.sha256)",
+            )?;
+            let rows = q.query_map(params![before], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
     /// Record an upload begun (`Some(total)`), or forgotten (`None`: its
     /// bytes did not match).
     pub async fn set_upload(

@@ -262,6 +262,48 @@ pub async fn put(
     }
 }
 
+/// Forget the uploads begun longer than `partial_max_age` before `now`
+/// and never finished: remove each partial file (unless its unit has a
+/// piece in flight: the next sweep takes it) and stop counting it against
+/// the unit's quota. How many were forgotten.
+pub async fn expire_partials(
+    api: &Api,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, String> {
+    let age = chrono::Duration::from_std(api.limits.partial_max_age).map_err(|e| e.to_string())?;
+    let before = papi_core::dates::format_instant(now - age);
+    let mut forgotten = 0;
+    for (unit, sha) in api.db.stale_uploads(before).await? {
+        let Ok(_turn) = api.in_flight.take(&unit) else {
+            continue;
+        };
+        let path = partial_path(api.db.files_dir(), &unit, &sha);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+        let at = papi_core::dates::format_instant(now);
+        api.db.set_upload(unit, sha, None, at).await?;
+        forgotten += 1;
+    }
+    Ok(forgotten)
+}
+
+/// Sweep abandoned uploads every `partial_sweep`, for as long as the
+/// server runs.
+pub(crate) async fn sweep_partials(api: Api) {
+    let mut tick = tokio::time::interval(api.limits.partial_sweep);
+    loop {
+        tick.tick().await;
+        match expire_partials(&api, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "abandoned evidence uploads forgotten"),
+            Err(e) => tracing::warn!(error = %e, "abandoned evidence uploads not swept"),
+        }
+    }
+}
+
 enum Whole {
     Partial(u64),
     Stored,

@@ -41,6 +41,12 @@ pub struct Limits {
     pub rate_per_second: f64,
     /// The evidence files one unit may keep (`papi_core::upload`).
     pub unit_files_bytes: u64,
+    /// An evidence upload begun this long ago and not finished is
+    /// forgotten: its partial file removed, its bytes no longer counted
+    /// against its unit's quota (a device that comes back starts it again) …
+    pub partial_max_age: Duration,
+    /// … looked for this often.
+    pub partial_sweep: Duration,
 }
 
 impl Default for Limits {
@@ -56,6 +62,8 @@ impl Default for Limits {
             rate_burst: 600,
             rate_per_second: 10.0,
             unit_files_bytes: papi_core::upload::UNIT_QUOTA_BYTES,
+            partial_max_age: Duration::from_secs(7 * 24 * 3600),
+            partial_sweep: Duration::from_secs(3600),
         }
     }
 }

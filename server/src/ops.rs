@@ -342,6 +342,11 @@ pub fn run(cmd: Command) -> Result<(), String> {
             if let Some(a) = aside {
                 println!("The previous file is kept as {}.", a.display());
             }
+            // Evidence files the backup holds and this folder lacks (a
+            // disk lost with its files); none is replaced or removed.
+            let files = backup::files_beside(&db);
+            let copied = backup::copy_files(&backup::files_beside(&from), &files)?;
+            println!("Evidence files in {}: {copied}.", files.display());
             println!("Start the server again (systemctl start papi-server).");
             Ok(())
         }
@@ -501,6 +506,10 @@ fn run_backup(db: &Path, out: &Path, force: bool, keep: Option<usize>) -> Result
         db.display(),
         out.display()
     );
+    // The evidence files beside it, shared by the backups of one folder.
+    let files = backup::files_beside(&out);
+    let copied = backup::copy_files(&backup::files_beside(db), &files)?;
+    println!("Evidence files in {}: {copied}.", files.display());
     for r in removed {
         println!("Removed the older backup {}.", r.display());
     }

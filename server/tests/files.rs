@@ -349,6 +349,59 @@ async fn tampered_bytes_and_a_full_quota_are_refused_and_nothing_is_kept() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_upload_is_forgotten_and_frees_its_quota() {
+    let limits = Limits {
+        unit_files_bytes: 1_000_000,
+        partial_max_age: std::time::Duration::from_secs(2),
+        partial_sweep: std::time::Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let dir = temp_dir("files-expire");
+    let s = start_with(&dir, limits, Default::default()).await;
+    let (_, commune) = token(&s.db_path, DONG_XA);
+    let (a, b) = (bytes(700_000, 5), bytes(700_000, 6));
+    post_batch(
+        &s,
+        &commune,
+        &batch_with(DONG_XA, "dev-a", vec![image(&a, ""), image(&b, "")]),
+    )
+    .await;
+    let first = |total: usize| Piece {
+        start: 0,
+        end: PIECE_BYTES,
+        total: total as u64,
+    };
+    let piece = PIECE_BYTES as usize;
+    let (st, body) = put(&s, &commune, &sha(&a), first(a.len()), &a[..piece]).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    // `a` begun counts whole: `b` would pass the quota.
+    let (st, body) = put(&s, &commune, &sha(&b), first(b.len()), &b[..piece]).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("over_quota")),
+        "{body}"
+    );
+    // The device never comes back for `a`: it is forgotten, its partial
+    // file removed.
+    let progress = format!("{FILES_PATH}/{}/progress", sha(&a));
+    let mut waited = 0;
+    loop {
+        let (_, p) = get_json(&s, Some(&commune), &progress).await;
+        if p["received"] == 0 {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 100, "never forgotten: {p}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let partials = walk(&s.db_path.parent().unwrap().join("files").join("partial"));
+    assert!(partials.is_empty(), "{partials:?}");
+    // Its room is free: `b` goes whole; `a`, sent again, from its first byte.
+    let (st, body, sent) = send_rest(&s, &commune, &b).await;
+    assert_eq!((st, sent), (StatusCode::CREATED, b.len()), "{body}");
+}
+
 /// Every file under `dir`, as text.
 fn walk(dir: &std::path::Path) -> Vec<String> {
     let mut out = vec![];

@@ -321,3 +321,33 @@ test('a batch and its evidence as one .zip import at the district by file; a str
   assert.ok(again.some((l) => l.state === 'refused' && /hong\.zip/.test(l.text) && /tep-minh-chung\/[0-9a-f]{64}.*không đọc được/.test(l.text)), JSON.stringify(again));
   assert.deepEqual((await kept(d)).map((e) => e.hash).sort(), district.map((e) => e.hash).sort());
 });
+
+test('a full disk refuses a new file with a clear message; what is typed and kept stays; with room it attaches', async () => {
+  const server = await startServer(await freePort());
+  browser ??= await launch();
+  const ctx = await browser.newContext({ serviceWorkers: 'block' });
+  const c = await ctx.newPage();
+  await c.goto(server.url);
+  await setupCommune(c);
+  await c.click('article[data-task="2.3-1"] button:has-text("Ghi hoạt động")');
+  await c.waitForSelector('form.activity-form');
+  await c.fill('#act-title', 'Họp dân thôn Nà Cù');
+  const scan = Buffer.concat([Buffer.from('%PDF-1.4\n', 'latin1'), randomBytes(400_000)]);
+  const cdp = await ctx.newCDPSession(c);
+  const usage = await c.evaluate(async () => (await navigator.storage.estimate()).usage);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: usage + 100_000 });
+  await c.setInputFiles('[data-testid=evidence-input]', { name: 'bien-ban.pdf', mimeType: 'application/pdf', buffer: scan });
+  await c.waitForSelector('[data-testid=evidence-problem]');
+  assert.match(await c.innerText('[data-testid=evidence-problem]'), /Bộ nhớ của trình duyệt không còn đủ chỗ cho tệp này \(400,0 KB\)\. Các hoạt động và tệp đã lưu vẫn còn nguyên/);
+  assert.equal(await c.locator('[data-testid=evidence-editor] .evidence-item').count(), 0);
+  assert.equal(await c.inputValue('#act-title'), 'Họp dân thôn Nà Cù');
+  assert.equal((await kept(c)).length, 0);
+  // Room again (the officer cleared space): the same pick attaches.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+  await c.setInputFiles('[data-testid=evidence-input]', { name: 'bien-ban.pdf', mimeType: 'application/pdf', buffer: scan });
+  await c.waitForSelector('[data-testid=evidence-editor] .evidence-item');
+  assert.equal(await c.locator('[data-testid=evidence-problem]').count(), 0);
+  await c.click('form.activity-form button[type=submit]');
+  await c.waitForSelector('form.activity-form', { state: 'detached' });
+  assert.deepEqual((await kept(c)).map((e) => e.hash), [sha(scan)]);
+});
