@@ -1047,5 +1047,17 @@ pub fn workbook<'a>(
     vec![summary, activities]
 }
 
+/// The workbook of a report limited to some units (the periods a receiver
+/// accepted): each sheet's title says so (`report_doc::scope_note`).
+pub fn scoped(mut sheets: Vec<Sheet>, note: &str) -> Vec<Sheet> {
+    for s in &mut sheets {
+        s.title = Some(match s.title.take() {
+            Some(t) => format!("{t}. {note}"),
+            None => note.to_string(),
+        });
+    }
+    sheets
+}
+
 #[cfg(test)]
 mod tests;

@@ -60,6 +60,19 @@ impl fmt::Display for BadPeriod {
 }
 
 impl ReviewPeriod {
+    /// A report's period as a review period: a year or a half (a quarter
+    /// has no review of its own).
+    pub fn of_report(p: crate::report::Period) -> Option<ReviewPeriod> {
+        use crate::report::Period;
+        let year = u16::try_from(p.year()).ok();
+        match p {
+            Period::Year(_) => year.map(ReviewPeriod::year),
+            Period::Half(_, 1) => year.map(|y| ReviewPeriod::half(y, Half::First)),
+            Period::Half(..) => year.map(|y| ReviewPeriod::half(y, Half::Second)),
+            Period::Quarter(..) => None,
+        }
+    }
+
     /// Whether a date falls in the period.
     pub fn contains(&self, d: chrono::NaiveDate) -> bool {
         use chrono::Datelike;
@@ -409,6 +422,16 @@ pub fn history<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_period_is_reviewed_by_its_year_or_half_never_a_quarter() {
+        use crate::report::Period;
+        let of = |p| ReviewPeriod::of_report(p).map(|r| r.to_string());
+        assert_eq!(of(Period::Year(2026)).as_deref(), Some("2026"));
+        assert_eq!(of(Period::Half(2026, 1)).as_deref(), Some("2026-H1"));
+        assert_eq!(of(Period::Half(2026, 2)).as_deref(), Some("2026-H2"));
+        assert_eq!(of(Period::Quarter(2026, 3)), None);
+    }
 
     #[test]
     fn periods_read_and_write_one_form() {

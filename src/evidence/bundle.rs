@@ -90,9 +90,10 @@ pub struct Unpacked {
     pub problems: Vec<String>,
 }
 
-/// Whether a picked file is a zip, by its name or its first bytes.
-pub fn is_zip(name: &str, bytes: &[u8]) -> bool {
-    name.to_lowercase().ends_with(".zip") || bytes.starts_with(b"PK\x03\x04")
+/// Whether a picked file is a batch's zip: by its name (a spreadsheet or
+/// a Word file is a zip too, and is refused as what it is).
+pub fn is_zip(name: &str) -> bool {
+    name.to_lowercase().ends_with(".zip")
 }
 
 /// Read a `.zip`. A file that is no zip is refused whole; an entry too

@@ -16,20 +16,6 @@ use crate::entries::use_entries;
 use crate::platform;
 use crate::workspace::{PLAN, UNITS};
 
-/// The report's period as a review period: a year or a half (a quarter
-/// has no assessment of its own).
-pub fn review_period(p: papi_core::report::Period) -> Option<ReviewPeriod> {
-    use papi_core::report::Period;
-    use papi_core::review::Half;
-    let year = u16::try_from(p.year()).ok();
-    match p {
-        Period::Year(_) => year.map(ReviewPeriod::year),
-        Period::Half(_, 1) => year.map(|y| ReviewPeriod::half(y, Half::First)),
-        Period::Half(..) => year.map(|y| ReviewPeriod::half(y, Half::Second)),
-        Period::Quarter(..) => None,
-    }
-}
-
 fn label(wire: &str) -> &'static str {
     declared::spec::<Assessment>(wire).label_vi
 }
@@ -38,7 +24,7 @@ fn label(wire: &str) -> &'static str {
 #[component]
 pub fn AssessmentPanel(scope: Option<Scope>) -> impl IntoView {
     let app = use_app();
-    let period = Memo::new(move |_| review_period(app.period.get()));
+    let period = Memo::new(move |_| ReviewPeriod::of_report(app.period.get()));
     view! {
         <section class="card no-print assessment" data-testid="assessment">
             <h3>"Đánh giá, phương hướng, kiến nghị (phần III–V của báo cáo)"</h3>

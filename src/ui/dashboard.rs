@@ -144,7 +144,7 @@ pub fn Dashboard() -> impl IntoView {
         <section class="dashboard">
             <h2>"Tổng hợp kết quả thực hiện"</h2>
             <PeriodPicker/>
-            <Exports rows=rows scope=scope matrix=matrix is_district=is_district/>
+            <Exports rows=rows scope=scope is_district=is_district/>
             <Charts figures=figures/>
             {(settings.level() == Level::Province).then(|| view! { <crate::ui::papi_score::PapiScoreCard progress=progress/> })}
             <MatrixCard rows=rows matrix=matrix/>
@@ -156,101 +156,142 @@ pub fn Dashboard() -> impl IntoView {
     .into_any()
 }
 
-/// Which CSV file to download.
+/// Which file to download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CsvExport {
-    /// Every activity of the roll-up.
+enum Export {
+    /// Every activity of the roll-up (CSV).
     Activities,
-    /// The units × sub-indicators matrix.
+    /// The units × sub-indicators matrix (CSV).
     Summary,
+    /// Both, as an Excel workbook.
+    Workbook,
 }
 
-impl CsvExport {
-    /// The file name's part in Vietnamese without diacritics, like the
-    /// batches'.
-    fn slug(self) -> &'static str {
-        match self {
-            CsvExport::Activities => "hoat-dong",
-            CsvExport::Summary => "tong-hop",
-        }
+impl Export {
+    /// Its file's name, in Vietnamese without diacritics like the
+    /// batches': `papi-19-hoat-dong-2026.csv`, `papi-19-2026.xlsx`, with
+    /// `-da-tiep-nhan` when limited to the accepted units.
+    fn file_name(self, unit: &str, p: Period, limited: bool) -> String {
+        let (what, ext) = match self {
+            Export::Activities => ("-hoat-dong", "csv"),
+            Export::Summary => ("-tong-hop", "csv"),
+            Export::Workbook => ("", "xlsx"),
+        };
+        let limited = if limited { "-da-tiep-nhan" } else { "" };
+        format!("papi-{unit}{what}-{}{limited}.{ext}", period_slug(p))
     }
 }
 
-/// The report, CSV, Excel and (for a district) the bundle for the province.
+/// The report, CSV, Excel and (for a district) the bundle for the province;
+/// the exports limited, when asked, to the units whose period this receiver
+/// accepted, and saying so (the file names, the workbook's titles).
 #[component]
-fn Exports(
-    rows: StoredValue<Rows>,
-    scope: StoredValue<Scope>,
-    matrix: Memo<Matrix>,
-    is_district: bool,
-) -> impl IntoView {
+fn Exports(rows: StoredValue<Rows>, scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
     let app = use_app();
     let inbox = crate::inbox::use_inbox();
-    let download_csv = move |which| download_csv(app, inbox, rows, matrix, which);
-    view! {
-        <div class="form-actions no-print">
-            <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
-            <button class="btn" data-testid="csv-activities" on:click=move |_| download_csv(CsvExport::Activities)>"Tải CSV hoạt động"</button>
-            <button class="btn" data-testid="csv-summary" on:click=move |_| download_csv(CsvExport::Summary)>"Tải CSV tổng hợp"</button>
-            <button class="btn" data-testid="xlsx" on:click=move |_| download_xlsx(app, inbox, rows, matrix)>"Tải Excel (XLSX)"</button>
-            {is_district.then(|| view! {
-                <button class="btn" data-testid="forward" on:click=move |_| leptos::task::spawn_local(forward_bundle(app, inbox, scope))>"Tạo gói gửi Sở Nội vụ"</button>
-            })}
-        </div>
-    }
-}
-
-/// One of the CSV files, for the period shown.
-fn download_csv(
-    app: AppState,
-    inbox: InboxState,
-    rows: StoredValue<Rows>,
-    matrix: Memo<Matrix>,
-    which: CsvExport,
-) {
-    let p = app.period.get_untracked();
-    let text = rows.with_value(|rows| match which {
-        CsvExport::Activities => inbox.with_all_records(|all| {
-            report::activities_csv(all.iter().copied(), &PLAN, &UNITS, rows, p)
-        }),
-        CsvExport::Summary => report::summary_csv(&matrix.get_untracked(), rows, &UNITS),
-    });
-    let file = format!(
-        "papi-{}-{}-{}.csv",
+    let accepted_only = RwSignal::new(false);
+    let limit = crate::ui::review_state::accepted_limit(
+        Some(scope.get_value()),
         app.unit_code(),
-        which.slug(),
-        period_slug(p)
+        accepted_only,
+        crate::ui::review_state::Decided::provide(),
     );
-    if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
-        app.notices
-            .notify(format!("Không tải được {file}: {e}"), true, None);
-    }
-}
-
-/// The workbook, written by the XLSX worker, then downloaded.
-fn download_xlsx(app: AppState, inbox: InboxState, rows: StoredValue<Rows>, matrix: Memo<Matrix>) {
-    let p = app.period.get_untracked();
-    let sheets = rows.with_value(|rows| {
-        inbox.with_all_records(|all| {
-            let m = matrix.get_untracked();
-            report::workbook(all.iter().copied(), &m, &PLAN, &UNITS, rows, p)
-        })
-    });
-    let file = format!("papi-{}-{}.xlsx", app.unit_code(), period_slug(p));
-    leptos::task::spawn_local(async move {
-        match crate::xlsx::workbook(&sheets).await {
-            Ok(b) => {
-                let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-                if let Err(e) = platform::download_bytes(&file, mime, &b) {
+    let export = move |which| {
+        let p = app.period.get_untracked();
+        let own = app.unit_code();
+        let limit = limit.get_untracked();
+        let picked = rows.with_value(|rows| {
+            inbox.with_all_records(|all| {
+                let kept: Vec<&papi_core::Activity> = all
+                    .iter()
+                    .copied()
+                    .filter(|r| limit.as_ref().is_none_or(|l| l.keeps(&own, &r.unit_code)))
+                    .collect();
+                exported(
+                    which,
+                    &kept,
+                    rows,
+                    p,
+                    limit.as_ref().map(|l| l.note.as_str()),
+                )
+            })
+        });
+        let file = which.file_name(&own, p, limit.is_some());
+        match picked {
+            Exported::Text(text) => {
+                if let Err(e) = platform::download(&file, "text/csv;charset=utf-8", &text) {
                     app.notices
                         .notify(format!("Không tải được {file}: {e}"), true, None);
                 }
             }
-            Err(e) => app
-                .notices
-                .notify(format!("Không tạo được tệp Excel: {e}"), true, None),
+            Exported::Sheets(sheets) => leptos::task::spawn_local(download_xlsx(app, file, sheets)),
         }
-    });
+    };
+    view! {
+        <div class="form-actions no-print">
+            <button class="btn primary" on:click=move |_| app.screen.set(Screen::Report)>"Báo cáo năm (in)"</button>
+            <button class="btn" data-testid="csv-activities" on:click=move |_| export(Export::Activities)>"Tải CSV hoạt động"</button>
+            <button class="btn" data-testid="csv-summary" on:click=move |_| export(Export::Summary)>"Tải CSV tổng hợp"</button>
+            <button class="btn" data-testid="xlsx" on:click=move |_| export(Export::Workbook)>"Tải Excel (XLSX)"</button>
+            {is_district.then(|| view! {
+                <button class="btn" data-testid="forward" on:click=move |_| leptos::task::spawn_local(forward_bundle(app, inbox, scope))>"Tạo gói gửi Sở Nội vụ"</button>
+            })}
+            <label class="choice"><input type="checkbox" data-testid="exports-accepted-only" prop:checked=move || accepted_only.get()
+                on:change=move |ev| accepted_only.set(event_target_checked(&ev))/>"Tệp tải về chỉ gồm các đơn vị đã được tiếp nhận kỳ này"</label>
+        </div>
+        {move || limit.get().map(|l| view! { <p class="hint no-print" data-testid="exports-scope-note">{l.note}</p> })}
+    }
+}
+
+/// What an export holds: a CSV's text, or a workbook's sheets.
+enum Exported {
+    Text(String),
+    Sheets(Vec<report::Sheet>),
+}
+
+/// One export of `records` for the period, its sheets' titles saying what
+/// it is limited to (`note`).
+fn exported(
+    which: Export,
+    records: &[&papi_core::Activity],
+    rows: &Rows,
+    p: Period,
+    note: Option<&str>,
+) -> Exported {
+    let m = || report::matrix(records.iter().copied(), &PLAN, rows, p);
+    match which {
+        Export::Activities => Exported::Text(report::activities_csv(
+            records.iter().copied(),
+            &PLAN,
+            &UNITS,
+            rows,
+            p,
+        )),
+        Export::Summary => Exported::Text(report::summary_csv(&m(), rows, &UNITS)),
+        Export::Workbook => {
+            let sheets = report::workbook(records.iter().copied(), &m(), &PLAN, &UNITS, rows, p);
+            Exported::Sheets(match note {
+                Some(n) => report::scoped(sheets, n),
+                None => sheets,
+            })
+        }
+    }
+}
+
+/// The workbook, written by the XLSX worker, then downloaded.
+async fn download_xlsx(app: AppState, file: String, sheets: Vec<report::Sheet>) {
+    match crate::xlsx::workbook(&sheets).await {
+        Ok(b) => {
+            let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            if let Err(e) = platform::download_bytes(&file, mime, &b) {
+                app.notices
+                    .notify(format!("Không tải được {file}: {e}"), true, None);
+            }
+        }
+        Err(e) => app
+            .notices
+            .notify(format!("Không tạo được tệp Excel: {e}"), true, None),
+    }
 }
 
 /// A district's bundle for the province: every record it holds of its
@@ -501,7 +542,7 @@ fn StatusCard(scope: StoredValue<Scope>, is_district: bool) -> impl IntoView {
     // read once for this screen.
     let decisions = StoredValue::new(crate::decisions::load().unwrap_or_default());
     let sent = Memo::new(move |_| {
-        let Some(period) = crate::ui::assessment::review_period(app.period.get()) else {
+        let Some(period) = papi_core::review::ReviewPeriod::of_report(app.period.get()) else {
             return std::collections::HashMap::new();
         };
         let decisions = decisions.get_value();

@@ -29,7 +29,7 @@ pub fn open_zips(picked: Vec<Picked>) -> (Vec<Picked>, Vec<Carried>) {
     let mut carried = Vec::new();
     for p in picked {
         let bytes = match &p.bytes {
-            Ok(b) if bundle::is_zip(&p.name, b) => b,
+            Ok(b) if bundle::is_zip(&p.name) => b,
             _ => {
                 files.push(p);
                 continue;

@@ -34,39 +34,12 @@ pub fn ReportPage() -> impl IntoView {
     let decided = crate::ui::review_state::Decided::provide();
     // A receiver may limit the report to the periods it accepted.
     let accepted_only = RwSignal::new(false);
-    let limit = {
-        let (scope, own) = (scope.clone(), settings.unit_code.clone());
-        Memo::new(
-            move |_| -> Option<(std::collections::BTreeSet<String>, usize, String)> {
-                let scope = scope.as_ref().filter(|_| accepted_only.get())?;
-                let period = crate::ui::assessment::review_period(app.period.get())?;
-                let codes: Vec<&str> = UNITS
-                    .units
-                    .iter()
-                    .filter(|u| u.code != own && scope.admits(&UNITS, &u.code))
-                    .map(|u| u.code.as_str())
-                    .collect();
-                let total = codes.len();
-                let accepted = inbox.received.with(|r| {
-                    inbox.with_all_records(|all| {
-                        decided.0.with(|ds| {
-                            papi_core::review::standings(
-                                &r.entries, ds, all, &PLAN.id, period, codes,
-                            )
-                            .into_iter()
-                            .filter(|(_, st)| {
-                                matches!(st, papi_core::review::Standing::Accepted(_))
-                            })
-                            .map(|(c, _)| c.to_string())
-                            .collect::<std::collections::BTreeSet<_>>()
-                        })
-                    })
-                });
-                let note = doc::scope_note(&period.label_vi(), accepted.len(), total);
-                Some((accepted, total, note))
-            },
-        )
-    };
+    let limit = crate::ui::review_state::accepted_limit(
+        scope.clone(),
+        settings.unit_code.clone(),
+        accepted_only,
+        decided,
+    );
     let own = settings.unit_code.clone();
     let content = Memo::new(move |_| {
         let p = app.period.get();
@@ -76,11 +49,7 @@ pub fn ReportPage() -> impl IntoView {
                 let shown: Vec<&papi_core::Activity> = all
                     .iter()
                     .copied()
-                    .filter(|r| {
-                        kept.as_ref().is_none_or(|(set, _, _)| {
-                            r.unit_code == own || set.contains(&r.unit_code)
-                        })
-                    })
+                    .filter(|r| kept.as_ref().is_none_or(|l| l.keeps(&own, &r.unit_code)))
                     .collect();
                 (
                     report::report(shown.iter().copied(), &PLAN, &UNITS, rows, p),
@@ -89,7 +58,7 @@ pub fn ReportPage() -> impl IntoView {
             })
         })
     });
-    let scope_note = Signal::derive(move || limit.with(|l| l.as_ref().map(|(_, _, n)| n.clone())));
+    let scope_note = Signal::derive(move || limit.with(|l| l.as_ref().map(|l| l.note.clone())));
     let lh = letterhead(unit, &UNITS);
     let plan_ref = doc::plan_ref(&PLAN);
     let opening = doc::opening(&PLAN, &lh);
@@ -116,7 +85,7 @@ pub fn ReportPage() -> impl IntoView {
     // The unit's own assessment of the period, as saved.
     let entries = crate::entries::use_entries();
     let assessment = Memo::new(move |_| {
-        let p = crate::ui::assessment::review_period(app.period.get())?;
+        let p = papi_core::review::ReviewPeriod::of_report(app.period.get())?;
         entries.held.with(|e| e.assessment(p).cloned())
     });
     view! {

@@ -22,6 +22,63 @@ impl Decided {
     }
 }
 
+/// A report or export limited to the units whose period this receiver
+/// accepted (`accepted_limit`): those units, and the note that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    pub units: std::collections::BTreeSet<String>,
+    pub note: String,
+}
+
+impl Limit {
+    /// Whether a record of `unit` stays: an accepted unit's, or the
+    /// receiver's own (`own`).
+    pub fn keeps(&self, own: &str, unit: &str) -> bool {
+        unit == own || self.units.contains(unit)
+    }
+}
+
+/// While `only` is checked: the units of `scope` (but `own`) whose period
+/// (the one shown) this receiver accepted, and the note; `None` otherwise,
+/// or for a unit that receives from nobody.
+pub fn accepted_limit(
+    scope: Option<papi_core::merge::Scope>,
+    own: String,
+    only: RwSignal<bool>,
+    decided: Decided,
+) -> Memo<Option<Limit>> {
+    let app = crate::app::use_app();
+    let inbox = crate::inbox::use_inbox();
+    Memo::new(move |_| {
+        let scope = scope.as_ref().filter(|_| only.get())?;
+        let period = papi_core::review::ReviewPeriod::of_report(app.period.get())?;
+        let units = &crate::workspace::UNITS;
+        let codes: Vec<&str> = units
+            .units
+            .iter()
+            .filter(|u| u.code != own && scope.admits(units, &u.code))
+            .map(|u| u.code.as_str())
+            .collect();
+        let total = codes.len();
+        let accepted = inbox.received.with(|r| {
+            inbox.with_all_records(|all| {
+                decided.0.with(|ds| {
+                    papi_core::review::standings(&r.entries, ds, all, &PLAN.id, period, codes)
+                        .into_iter()
+                        .filter(|(_, st)| matches!(st, papi_core::review::Standing::Accepted(_)))
+                        .map(|(c, _)| c.to_string())
+                        .collect::<std::collections::BTreeSet<_>>()
+                })
+            })
+        });
+        let note = papi_core::report_doc::scope_note(&period.label_vi(), accepted.len(), total);
+        Some(Limit {
+            units: accepted,
+            note,
+        })
+    })
+}
+
 /// What this receiver says down, and how its sending goes: kept on the
 /// device (`crate::feedback`), posted to the server when one is set.
 #[derive(Clone, Copy)]

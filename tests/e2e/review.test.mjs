@@ -32,6 +32,9 @@ test('send back with a reason, answer, send again, accept, a change after; remin
   await sendYear(a.c);
   await synced(a.c);
   const b = await commune(browser, server, B);
+  // B records an activity but does not send its year.
+  await recordActivity(b.c, '1.2-1', { title: 'Hoạt động của xã chưa gửi', date: '05/03/2026' });
+  await synced(b.c);
   const cc = await commune(browser, server, C);
 
   // The province sends it back, with a reason and a comment on the activity.
@@ -86,6 +89,20 @@ test('send back with a reason, answer, send again, accept, a change after; remin
     /chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm 2026 \(1\/\d+ đơn vị\)/);
   await p.uncheck('[data-testid=report-accepted-only]');
   assert.equal(await p.locator('[data-testid=report-scope-note]').count(), 0);
+  // So do the dashboard's exports: B's activity (its year not accepted) is
+  // left out, and the file's name says so.
+  await p.click('nav.tabs button:has-text("Tổng hợp")');
+  await p.check('[data-testid=exports-accepted-only]');
+  assert.match(await p.innerText('[data-testid=exports-scope-note]'),
+    /chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm 2026 \(1\/\d+ đơn vị\)/);
+  const limited = await download(p, () => p.click('[data-testid=csv-activities]'));
+  assert.match(limited.name, /^papi-19-hoat-dong-2026-da-tiep-nhan\.csv$/);
+  assert.match(limited.text, /Đối thoại với Nhân dân \(có biên bản\)/);
+  assert.doesNotMatch(limited.text, /Hoạt động của xã chưa gửi/);
+  await p.uncheck('[data-testid=exports-accepted-only]');
+  const every = await download(p, () => p.click('[data-testid=csv-activities]'));
+  assert.equal(every.name, 'papi-19-hoat-dong-2026.csv');
+  assert.match(every.text, /Hoạt động của xã chưa gửi/);
 
   // A changes an activity of the accepted year: the province sees it.
   await recordActivity(a.c, '1.2-1', { title: 'Hoạt động thêm sau tiếp nhận', date: '04/03/2026' });

@@ -848,3 +848,26 @@ fn a_task_given_to_two_named_communes_expects_only_them() {
     assert!(!untouched(&recs, &Rows::single(HA_LONG)));
     assert!(untouched(&recs, &Rows::single(VAN_DON)));
 }
+
+#[test]
+fn a_workbook_limited_to_accepted_units_says_so_on_every_sheet() {
+    let a = filled();
+    let rows = na_ri();
+    let period = Period::Year(2020);
+    let m = matrix([&a], &PLAN, &rows, period);
+    let note = "Số liệu chỉ gồm các đơn vị đã được tiếp nhận báo cáo năm 2020 (1/17 đơn vị).";
+    let book = scoped(workbook([&a], &m, &PLAN, &UNITS, &rows, period), note);
+    assert_eq!(book.len(), 2);
+    for sheet in &book {
+        assert!(
+            sheet.title.as_deref().unwrap().ends_with(note),
+            "{}",
+            sheet.name
+        );
+    }
+    assert!(book[0]
+        .title
+        .as_deref()
+        .unwrap()
+        .starts_with("Số hoạt động theo đơn vị và chỉ tiêu — "));
+}
