@@ -293,6 +293,18 @@ pub fn new_comment(
         .map_err(|issue| format!("Chưa gửi: {}.", issue.message_vi()))
 }
 
+/// The next version of a comment, withdrawn: the receiver (or the unit)
+/// no longer shows it; the thread keeps its place.
+pub fn withdrawn(c: &papi_core::comment::Comment) -> papi_core::comment::Comment {
+    papi_core::comment::Comment {
+        device_id: crate::app::device_id().to_string(),
+        updated_at: platform::now().max(c.updated_at),
+        revision: c.revision + 1,
+        deleted: true,
+        ..c.clone()
+    }
+}
+
 /// What this unit heard from its receiver (nothing yet: empty).
 pub fn heard(unit: &str) -> Result<Heard, String> {
     match LocalStorage::raw().get_item(&heard_key(unit)) {

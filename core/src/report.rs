@@ -464,7 +464,24 @@ pub struct Line {
     pub unit_code: String,
     pub title: String,
     pub evidence: String,
+    /// Its evidence files, as the activities table sums them up
+    /// (`evidence::summary_vi`: "2 tệp: Biên bản họp; Ảnh bảng tin"), or "".
+    pub files: String,
     pub status: Status,
+}
+
+impl Line {
+    /// An activity's line in its task's section.
+    pub fn of(a: &Activity) -> Line {
+        Line {
+            date: a.fields.date,
+            unit_code: a.unit_code.clone(),
+            title: a.fields.title().to_string(),
+            evidence: a.fields.text(Field::EVIDENCE).to_string(),
+            files: crate::evidence::summary_vi(&a.fields.files),
+            status: a.fields.status,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -670,16 +687,7 @@ fn task_section(
     task: &Task,
     acts: &[(usize, &Activity)],
 ) -> TaskSection {
-    let mut lines: Vec<Line> = acts
-        .iter()
-        .map(|(_, a)| Line {
-            date: a.fields.date,
-            unit_code: a.unit_code.clone(),
-            title: a.fields.title().to_string(),
-            evidence: a.fields.text(Field::EVIDENCE).to_string(),
-            status: a.fields.status,
-        })
-        .collect();
+    let mut lines: Vec<Line> = acts.iter().map(|(_, a)| Line::of(a)).collect();
     lines.sort_by(|a, b| {
         a.date
             .cmp(&b.date)

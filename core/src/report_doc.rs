@@ -248,6 +248,9 @@ pub fn line_text(l: &Line, units: &Units) -> String {
     if !l.evidence.is_empty() {
         s.push_str(&format!(" ({})", l.evidence));
     }
+    if !l.files.is_empty() {
+        s.push_str(&format!(" [minh chứng: {}]", l.files));
+    }
     if l.status == Status::Planned {
         s.push_str(" [kế hoạch]");
     }

@@ -7,6 +7,7 @@
 //! is trusted only after the officer compares its fingerprint).
 
 use leptos::prelude::*;
+use papi_core::comment::Comment;
 use papi_core::dates::{format_vn, vn_date};
 use papi_core::feedback::{Absorbed, Heard};
 use papi_core::review::{self, ReviewPeriod, Standing};
@@ -206,8 +207,9 @@ fn HeardShown(heard: RwSignal<Heard>) -> impl IntoView {
             <Show when=has_any>
                 <h2>"Phản hồi của đơn vị nhận báo cáo"</h2>
                 <ul>{periods}</ul>
-                <HeardComments heard/>
             </Show>
+            <HeardComments heard/>
+            <NewThread/>
     }
 }
 
@@ -216,6 +218,8 @@ fn HeardShown(heard: RwSignal<Heard>) -> impl IntoView {
 #[component]
 fn HeardComments(heard: RwSignal<Heard>) -> impl IntoView {
     let app = use_app();
+    let entries = use_entries();
+    // The threads the receiver started, and the ones this unit started.
     let records = move || {
         let mut ids: Vec<Uuid> = heard.with(|h| {
             h.comments
@@ -224,51 +228,68 @@ fn HeardComments(heard: RwSignal<Heard>) -> impl IntoView {
                 .map(|c| c.record)
                 .collect()
         });
+        entries
+            .held
+            .with(|e| ids.extend(e.comments.iter().filter(|c| !c.deleted).map(|c| c.record)));
         ids.sort();
         ids.dedup();
         ids
     };
+    // Keyed by activity: a thread being answered stays as it is (with what
+    // is typed) while others come and go.
     view! {
-        {move || records().into_iter().map(|record| {
-            let title = app.records.with(|rs| {
-                rs.iter().find(|r| r.id == record).map(|r| {
-                    let t = papi_core::record::text_of(r, papi_core::record::Field::TITLE).unwrap_or_default();
-                    format!("{} {t}", format_vn(r.fields.date))
-                })
-            }).unwrap_or_else(|| "Hoạt động không còn trên máy này".into());
-            view! { <Thread record title heard/> }
-        }).collect_view()}
+        <For each=records key=|record| *record let:record>
+            {
+                let title = Signal::derive(move || app.records.with(|rs| {
+                    rs.iter().find(|r| r.id == record).map(|r| {
+                        let t = papi_core::record::text_of(r, papi_core::record::Field::TITLE).unwrap_or_default();
+                        format!("{} {t}", format_vn(r.fields.date))
+                    })
+                }).unwrap_or_else(|| "Hoạt động không còn trên máy này".into()));
+                view! { <Thread record title heard/> }
+            }
+        </For>
     }
 }
 
 /// One activity's thread and the answer box.
 #[component]
-fn Thread(record: Uuid, title: String, heard: RwSignal<Heard>) -> impl IntoView {
+fn Thread(record: Uuid, title: Signal<String>, heard: RwSignal<Heard>) -> impl IntoView {
     let app = use_app();
     let entries = use_entries();
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    // Each line, with the unit's own comment (which it may withdraw).
     let lines = move || {
-        let mut out: Vec<(chrono::DateTime<chrono::Utc>, String)> = heard.with(|h| {
+        type Line = (chrono::DateTime<chrono::Utc>, String, Option<Comment>);
+        let mut out: Vec<Line> = heard.with(|h| {
             h.comments_on(record)
                 .into_iter()
                 .map(|c| {
-                    (
-                        c.updated_at,
-                        format!("{} (đơn vị nhận báo cáo): {}", c.author, c.text),
-                    )
+                    let line = format!("{} (đơn vị nhận báo cáo): {}", c.author, c.text);
+                    (c.updated_at, line, None)
                 })
                 .collect()
         });
         entries.held.with(|e| {
-            out.extend(
-                e.comments_on(record)
-                    .into_iter()
-                    .map(|c| (c.updated_at, format!("{} (đơn vị): {}", c.author, c.text))),
-            )
+            out.extend(e.comments_on(record).into_iter().map(|c| {
+                let line = format!("{} (đơn vị): {}", c.author, c.text);
+                (c.updated_at, line, Some(c.clone()))
+            }))
         });
-        out.sort();
+        out.sort_by_key(|(at, line, _)| (*at, line.clone()));
         out
+    };
+    let withdraw = move |c: Comment| {
+        let gone = crate::feedback::withdrawn(&c);
+        match entries.update(|e| e.put_comment(&gone)) {
+            Ok(_) => app.notices.notify(
+                "Đã rút lại ý kiến; gửi lên cùng lô dữ liệu tiếp theo.",
+                false,
+                None,
+            ),
+            Err(e) => problem.set(Some(e)),
+        }
     };
     let answer = move |_| {
         let c = match crate::feedback::new_comment(
@@ -297,15 +318,86 @@ fn Thread(record: Uuid, title: String, heard: RwSignal<Heard>) -> impl IntoView 
     };
     view! {
         <div class="thread" data-testid="heard-thread">
-            <h3>{title}</h3>
+            <h3>{move || title.get()}</h3>
             <ul>
-                {move || lines().into_iter().map(|(at, l)| view! { <li>{format!("{}: {l}", format_vn(vn_date(at)))}</li> }).collect_view()}
+                {move || lines().into_iter().map(|(at, l, own)| view! {
+                    <li>
+                        {format!("{}: {l}", format_vn(vn_date(at)))}
+                        {own.map(|c| view! {
+                            " "
+                            <button class="btn small" data-testid="heard-withdraw" on:click=move |_| withdraw(c.clone())>"Rút lại"</button>
+                        })}
+                    </li>
+                }).collect_view()}
             </ul>
             <textarea aria-label="Trả lời ý kiến" data-testid="heard-answer" maxlength=papi_core::comment::MAX_COMMENT.to_string()
                 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             <button class="btn" data-testid="heard-answer-send" on:click=answer>"Trả lời"</button>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         </div>
+    }
+}
+
+/// A comment this unit starts on one of its activities (a question to its
+/// receiver, a correction it reports), sent up with its next batch.
+#[component]
+fn NewThread() -> impl IntoView {
+    let app = use_app();
+    let entries = use_entries();
+    let chosen = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    // The unit's activities, newest first (the latest 200: an older one is
+    // rarely the subject).
+    let activities = move || {
+        let unit = app.unit_code();
+        app.records.with(|rs| {
+            let mine = rs.iter().filter(|r| r.unit_code == unit);
+            papi_core::activity::timeline(mine)
+                .into_iter()
+                .take(200)
+                .map(|r| {
+                    let t = papi_core::record::text_of(r, papi_core::record::Field::TITLE)
+                        .unwrap_or_default();
+                    (r.id, format!("{} {t}", format_vn(r.fields.date)))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let send = move |_| {
+        let Ok(record) = chosen.get_untracked().parse::<Uuid>() else {
+            problem.set(Some("Chưa gửi: hãy chọn hoạt động.".into()));
+            return;
+        };
+        let name = crate::ui::review_state::official_name(app);
+        let made = crate::feedback::new_comment(record, &text.get_untracked(), name)
+            .and_then(|c| entries.update(|e| e.put_comment(&c)));
+        match made {
+            Ok(_) => {
+                problem.set(None);
+                text.set(String::new());
+                app.notices.notify(
+                    "Đã lưu ý kiến; gửi lên cùng lô dữ liệu tiếp theo.",
+                    false,
+                    None,
+                );
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    view! {
+        <details class="new-thread" data-testid="heard-new">
+            <summary>"Gửi ý kiến về một hoạt động cho đơn vị nhận báo cáo"</summary>
+            <label for="heard-new-record">"Hoạt động"</label>
+            <select id="heard-new-record" data-testid="heard-new-record" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <option value="">"— chọn hoạt động —"</option>
+                {move || activities().into_iter().map(|(id, label)| view! { <option value=id.to_string()>{label}</option> }).collect_view()}
+            </select>
+            <textarea aria-label="Nội dung ý kiến" data-testid="heard-new-text" maxlength=papi_core::comment::MAX_COMMENT.to_string()
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button class="btn" data-testid="heard-new-send" on:click=send>"Gửi ý kiến"</button>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        </details>
     }
 }
 

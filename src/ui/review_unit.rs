@@ -281,42 +281,50 @@ fn Comments(code: String, period: ReviewPeriod, tell: Tell) -> impl IntoView {
     let chosen = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    // Each line of each thread, with this receiver's own comment (which
+    // it may withdraw).
     let threads = {
         let (code, activities) = (code.clone(), activities.clone());
         move || {
-            let mut lines: Vec<(Uuid, chrono::DateTime<chrono::Utc>, String)> = Vec::new();
+            type Line = (Uuid, chrono::DateTime<chrono::Utc>, String, Option<Comment>);
+            let mut lines: Vec<Line> = Vec::new();
             let ours = latest_comments(tell, &code);
             for c in ours.values().filter(|c| !c.deleted) {
-                lines.push((
-                    c.record,
-                    c.updated_at,
-                    format!("{} (đơn vị nhận báo cáo): {}", c.author, c.text),
-                ));
+                let line = format!("{} (đơn vị nhận báo cáo): {}", c.author, c.text);
+                lines.push((c.record, c.updated_at, line, Some(c.clone())));
             }
             inbox.received.with(|r| {
                 for (k, c) in &r.entries.comments {
                     if k.unit_code == code && k.plan_id == PLAN.id && !c.deleted {
-                        lines.push((
-                            c.record,
-                            c.updated_at,
-                            format!("{} ({}): {}", c.author, UNITS.name_or_code(&code), c.text),
-                        ));
+                        let unit = UNITS.name_or_code(&code);
+                        let line = format!("{} ({unit}): {}", c.author, c.text);
+                        lines.push((c.record, c.updated_at, line, None));
                     }
                 }
             });
-            lines.sort_by_key(|(record, at, _)| (*record, *at));
+            lines.sort_by_key(|(record, at, ..)| (*record, *at));
             let names: std::collections::BTreeMap<Uuid, String> =
                 activities().into_iter().collect();
             lines
                 .into_iter()
-                .map(|(record, at, line)| {
+                .map(|(record, at, line, own)| {
                     let what = names
                         .get(&record)
                         .cloned()
                         .unwrap_or_else(|| record.to_string());
-                    format!("{what} — {}: {line}", format_vn(vn_date(at)))
+                    (format!("{what} — {}: {line}", format_vn(vn_date(at))), own)
                 })
                 .collect::<Vec<_>>()
+        }
+    };
+    let withdraw = {
+        let code = code.clone();
+        move |c: Comment| {
+            let says = Says {
+                comments: vec![crate::feedback::withdrawn(&c)],
+                ..Says::default()
+            };
+            tell.send(app.unit_code(), vec![(code.clone(), says)]);
         }
     };
     let send = {
@@ -351,7 +359,18 @@ fn Comments(code: String, period: ReviewPeriod, tell: Tell) -> impl IntoView {
     view! {
         <div class="comments" data-testid="comments">
             <ul data-testid="thread">
-                {move || threads().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                {move || threads().into_iter().map(|(l, own)| {
+                    let withdraw = withdraw.clone();
+                    view! {
+                        <li>
+                            {l}
+                            {own.map(|c| view! {
+                                " "
+                                <button class="btn small" data-testid="comment-withdraw" on:click=move |_| withdraw(c.clone())>"Rút lại"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
             </ul>
             <label for=select_id.clone()>"Ý kiến về hoạt động"</label>
             <select id=select_id data-testid="comment-record" on:change=move |ev| chosen.set(event_target_value(&ev))>

@@ -15,9 +15,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { applyImport, exportBatch, freePort, importFiles, launch, setupCommune, setupDistrict, startServer, stopAllServers } from './helpers.mjs';
+import {
+  applyImport, exportBatch, freePort, importFiles, launch, setupCommune, setupDistrict, startServer, stopAllServers, unitToken,
+} from './helpers.mjs';
 import { photo } from './photos.mjs';
-import { commune, openDetails, province, pullAll, reviewRow, sendYear } from './two-tier.mjs';
+import { commune, enrol, openDetails, province, pullAll, reviewRow, sendYear } from './two-tier.mjs';
 
 let browser;
 after(async () => {
@@ -87,7 +89,7 @@ async function syncNow(c) {
   await c.click('[data-testid=sync-now]');
 }
 
-test('a sideways photo kept upright and small, a PDF kept as it is; the upload cut, resumed where it stopped, a tampered piece refused; the province opens both, byte for byte', async () => {
+test('a sideways photo kept upright and small, a PDF kept as it is; the upload cut, resumed where it stopped, a tampered piece refused; the province opens both, byte for byte; the .zip by file at a fresh province device', async () => {
   const server = await startServer(await freePort(), undefined, undefined, 'thai-nguyen-2025');
   browser ??= await launch();
   const { p } = await province(browser, server);
@@ -218,6 +220,34 @@ test('a sideways photo kept upright and small, a PDF kept as it is; the upload c
     'what the province opened is kept for offline');
 
   assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_FAILED|ERR_INTERNET_DISCONNECTED/.test(e)), []);
+
+  // By file too: the batch that lists the files, with them, as one .zip,
+  // imported at a fresh device of the province (the file alone, no pull),
+  // whose review then opens them offline.
+  await c.click('nav.tabs button:has-text("Lô dữ liệu")');
+  const [zdl] = await Promise.all([c.waitForEvent('download'), c.locator('[data-testid=batch-zip]').first().click()]);
+  const zip = await readFile(await zdl.path());
+  const fresh = await enrol(browser, server.url, unitToken(server.db, '19', 'thai-nguyen-2025'));
+  const f = fresh.page;
+  await f.getByLabel('Sở Nội vụ (lập, theo dõi kế hoạch và tổng hợp toàn tỉnh)').check();
+  await f.fill('#official', 'Lê Thị Hai');
+  await f.click('form.unit-form button[type=submit]');
+  await f.waitForSelector('[data-testid=enter-plan]', { timeout: 30000 });
+  await Promise.all([f.waitForEvent('load'), f.click('[data-testid=enter-plan]')]);
+  await f.waitForSelector('nav.tabs', { timeout: 30000 });
+  const lines = await importFiles(f, [{ name: zdl.suggestedFilename(), buffer: zip }], 1);
+  assert.equal(lines[0].state, 'ready', lines[0].text);
+  assert.match(await f.innerText('[data-testid=carried-files]'), /3 tệp khớp với hoạt động trong lô \(lưu khi áp dụng\); 0 tệp bị từ chối/);
+  await applyImport(f);
+  await f.waitForSelector('[data-testid=carried-kept]:has-text("Đã lưu 3 tệp minh chứng")');
+  const frow = await reviewRow(f, A);
+  await openDetails(frow);
+  // No server from here: the files come from the device.
+  await fresh.ctx.setOffline(true);
+  await frow.locator('[data-testid=unit-evidence] [data-testid=evidence-open]', { hasText: 'PDF' }).click();
+  await f.waitForSelector('.evidence-viewer a[data-testid=evidence-original]', { timeout: 20000 });
+  assert.equal(sha((await savedFromViewer(f)).bytes), sha(pdf));
+  await fresh.ctx.close();
 });
 
 /** A zip of stored entries, as any zip tool writes one. */

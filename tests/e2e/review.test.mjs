@@ -21,7 +21,7 @@ after(async () => {
 const [A, B, C] = ['01864', '05443', '01840']; // Xã Bằng Thành, another xã, Phường Đức Xuân
 const OK = (errors) => errors.filter((e) => !/Failed to load resource/.test(e));
 
-test('send back with a reason, answer, send again, accept, a change after; reminders by server and by file; forged and replayed feedback change nothing', async () => {
+test('send back with a reason, answer, send again, accept, a change after; a thread the unit starts; comments withdrawn both ways; reminders by server and by file; forged and replayed feedback change nothing', async () => {
   const server = await startServer(await freePort(), undefined, undefined, UNITS);
   browser ??= await launch();
   const { p, errors: perrors } = await province(browser, server);
@@ -129,6 +129,38 @@ test('send back with a reason, answer, send again, accept, a change after; remin
   await b.c.click('nav.tabs button:has-text("Nhiệm vụ")');
   await b.c.waitForSelector('[data-testid=heard]');
   assert.equal(await b.c.locator('[data-testid=heard-reminders]').count(), 0);
+
+  // A starts a thread of its own on an activity: the province sees it.
+  // The province withdraws its earlier comment: A no longer sees it. A
+  // withdraws its own: the province no longer sees it.
+  await a.c.click('nav.tabs button:has-text("Nhiệm vụ")');
+  await a.c.click('[data-testid=heard-new] summary');
+  await a.c.selectOption('[data-testid=heard-new-record]', { label: '04/03/2026 Hoạt động thêm sau tiếp nhận' });
+  await a.c.fill('[data-testid=heard-new-text]', 'Xin hướng dẫn ghi minh chứng cho hoạt động này');
+  await a.c.click('[data-testid=heard-new-send]');
+  await a.c.waitForSelector('[data-testid=heard-thread]:has-text("Xin hướng dẫn ghi minh chứng")');
+  await synced(a.c);
+  await pullAll(p, 1);
+  row = await reviewRow(p, A);
+  await openDetails(row);
+  const thread = row.locator('[data-testid=thread]');
+  await thread.locator('li', { hasText: 'Xin hướng dẫn ghi minh chứng' }).waitFor();
+  await thread.locator('li', { hasText: 'Cần bổ sung ảnh buổi đối thoại' }).locator('[data-testid=comment-withdraw]').click();
+  await thread.locator('li', { hasText: 'Cần bổ sung ảnh buổi đối thoại' }).waitFor({ state: 'detached' });
+  for (let i = 0; ; i++) {
+    said = await heard(a.c);
+    if (!said.includes('Cần bổ sung ảnh buổi đối thoại')) break;
+    assert.ok(i < 5, `the withdrawal never reached A: ${said}`);
+    await a.c.waitForTimeout(1000);
+  }
+  assert.match(said, /Đã bổ sung biên bản và ảnh/, 'A\'s answer stays');
+  await a.c.locator('[data-testid=heard-thread] li', { hasText: 'Xin hướng dẫn ghi minh chứng' }).locator('[data-testid=heard-withdraw]').click();
+  await a.c.locator('[data-testid=heard-thread] li', { hasText: 'Xin hướng dẫn ghi minh chứng' }).waitFor({ state: 'detached' });
+  await synced(a.c);
+  await pullAll(p, 1);
+  row = await reviewRow(p, A);
+  await openDetails(row);
+  await row.locator('[data-testid=thread] li', { hasText: 'Xin hướng dẫn ghi minh chứng' }).waitFor({ state: 'detached' });
 
   // A second computer of the Sở Nội vụ sees the same decisions and
   // reminders: it takes in what the office sent from the first.

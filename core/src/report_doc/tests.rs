@@ -206,3 +206,27 @@ fn a_report_limited_to_accepted_periods_says_so_after_its_opening() {
         .iter()
         .any(|t| t.starts_with("Số liệu của báo cáo chỉ")));
 }
+
+#[test]
+fn an_activity_line_names_its_evidence_files() {
+    let mut a = act(1, DONG_XA, "2.3-1", Status::Done);
+    a.fields.files = filled().fields.files;
+    let bare = act(2, DONG_XA, "2.3-1", Status::Done);
+    let line = crate::report::Line::of;
+    let with = line_text(&line(&a), &UNITS);
+    assert!(
+        with.ends_with("(TB 12/TB-UBND) [minh chứng: 2 tệp: Ảnh bảng tin]"),
+        "{with}"
+    );
+    assert!(!line_text(&line(&bare), &UNITS).contains("minh chứng"));
+    // The report's own lines carry them.
+    let rows = Rows::new(&Scope::District(NA_RI.into()), &UNITS);
+    let r = report([&a], &PLAN, &UNITS, &rows, Period::Year(2020));
+    let task = r
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.subs)
+        .flat_map(|s| &s.tasks)
+        .find(|t| t.task_id == "2.3-1");
+    assert_eq!(task.unwrap().lines[0].files, "2 tệp: Ảnh bảng tin");
+}
