@@ -281,40 +281,19 @@ fn Thread(record: Uuid, title: Signal<String>, heard: RwSignal<Heard>) -> impl I
         out
     };
     let withdraw = move |c: Comment| {
-        let gone = crate::feedback::withdrawn(&c);
-        match entries.update(|e| e.put_comment(&gone)) {
-            Ok(_) => app.notices.notify(
-                "Đã rút lại ý kiến; gửi lên cùng lô dữ liệu tiếp theo.",
-                false,
-                None,
-            ),
-            Err(e) => problem.set(Some(e)),
+        let gone = Ok(crate::feedback::withdrawn(&c));
+        if let Err(e) = keep_comment(app, entries, gone, "Đã rút lại ý kiến") {
+            problem.set(Some(e));
         }
     };
     let answer = move |_| {
-        let c = match crate::feedback::new_comment(
-            record,
-            &text.get_untracked(),
-            crate::ui::review_state::official_name(app),
-        ) {
-            Ok(c) => c,
-            Err(e) => {
-                problem.set(Some(e));
-                return;
-            }
-        };
-        match entries.update(|e| e.put_comment(&c)) {
-            Ok(_) => {
-                problem.set(None);
-                text.set(String::new());
-                app.notices.notify(
-                    "Đã lưu câu trả lời; gửi lên cùng lô dữ liệu tiếp theo.",
-                    false,
-                    None,
-                );
-            }
-            Err(e) => problem.set(Some(e)),
-        }
+        let name = crate::ui::review_state::official_name(app);
+        let made = crate::feedback::new_comment(record, &text.get_untracked(), name);
+        sent(
+            keep_comment(app, entries, made, "Đã lưu câu trả lời"),
+            text,
+            problem,
+        );
     };
     view! {
         <div class="thread" data-testid="heard-thread">
@@ -370,20 +349,12 @@ fn NewThread() -> impl IntoView {
             return;
         };
         let name = crate::ui::review_state::official_name(app);
-        let made = crate::feedback::new_comment(record, &text.get_untracked(), name)
-            .and_then(|c| entries.update(|e| e.put_comment(&c)));
-        match made {
-            Ok(_) => {
-                problem.set(None);
-                text.set(String::new());
-                app.notices.notify(
-                    "Đã lưu ý kiến; gửi lên cùng lô dữ liệu tiếp theo.",
-                    false,
-                    None,
-                );
-            }
-            Err(e) => problem.set(Some(e)),
-        }
+        let made = crate::feedback::new_comment(record, &text.get_untracked(), name);
+        sent(
+            keep_comment(app, entries, made, "Đã lưu ý kiến"),
+            text,
+            problem,
+        );
     };
     view! {
         <details class="new-thread" data-testid="heard-new">
@@ -398,6 +369,32 @@ fn NewThread() -> impl IntoView {
             <button class="btn" data-testid="heard-new-send" on:click=send>"Gửi ý kiến"</button>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         </details>
+    }
+}
+
+/// Keep one of the unit's comments (new, or withdrawn): it goes up with
+/// the next batch, and the notice says so (`done`, then when it leaves).
+fn keep_comment(
+    app: crate::app::AppState,
+    entries: crate::entries::EntriesState,
+    made: Result<Comment, String>,
+    done: &str,
+) -> Result<(), String> {
+    let c = made?;
+    entries.update(|e| e.put_comment(&c))?;
+    let said = format!("{done}; gửi lên cùng lô dữ liệu tiếp theo.");
+    app.notices.notify(said, false, None);
+    Ok(())
+}
+
+/// After sending a comment: the box emptied, or why it was not sent.
+fn sent(kept: Result<(), String>, text: RwSignal<String>, problem: RwSignal<Option<String>>) {
+    match kept {
+        Ok(()) => {
+            problem.set(None);
+            text.set(String::new());
+        }
+        Err(e) => problem.set(Some(e)),
     }
 }
 

@@ -126,6 +126,10 @@ pub fn CarriedFiles(
     let inbox = crate::inbox::use_inbox();
     let lines = move || {
         let carried = carried.get();
+        // An import without a zip reads no record here.
+        if carried.is_empty() {
+            return vec![];
+        }
         let listed = checks.with(|cs| listed(&inbox, cs));
         judged(&listed, &carried)
             .into_iter()
